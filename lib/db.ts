@@ -1,0 +1,250 @@
+import "server-only";
+import { mkdirSync, openSync, closeSync, writeSync, readFileSync, unlinkSync, existsSync } from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
+import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import { PrismaClient, Prisma } from "./generated/prisma/client";
+import { ConflictError } from "./errors";
+
+export { Prisma };
+export type Db = ReturnType<typeof makeClient>;
+/** A Prisma client inside `$transaction`: what every mutation and the audit writer take. */
+export type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
+
+export type DatabaseKind = "pglite" | "postgres";
+
+export interface Database {
+  prisma: Db;
+  kind: DatabaseKind;
+  /** For the schema engine (migrations). */
+  adapterFactory: SqlMigrationAwareDriverAdapterFactory;
+  /**
+   * Subscribes to a NOTIFY channel. `onReset` runs when the subscription was
+   * lost and re-made, since notifications may have been missed meanwhile.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onReset?: () => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** A PostgreSQL server. */
+  url?: string;
+  /** A PGlite data folder, or "memory://" for a throwaway one. */
+  dataDir?: string;
+  /** An already-open PGlite (tests load one from a migrated dump). */
+  pglite?: PGlite;
+}
+
+// Interactive transactions queue behind each other (PGlite has one connection;
+// the audit chain takes a lock): wait longer than Prisma's 2 s default.
+const transactionOptions = { maxWait: 15_000, timeout: 30_000 };
+
+// Secret columns stay out of every result unless a query asks for them.
+const omit = { apiKey: { hash: true }, managementToken: { hash: true }, user: { passwordHash: true } } as const;
+
+function makeClient(adapter: SqlMigrationAwareDriverAdapterFactory) {
+  return new PrismaClient({ adapter, transactionOptions, omit });
+}
+
+/** Opens the database the options name. Only this module makes Prisma clients. */
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  if (options.url) return openServer(options.url);
+  return openEmbedded(options);
+}
+
+async function openServer(url: string): Promise<Database> {
+  const adapterFactory = new PrismaPg({ connectionString: url, max: Number(process.env.REKEY_DB_POOL ?? 10) });
+  const prisma = makeClient(adapterFactory);
+  const listeners = new Set<pg.Client>();
+  let closed = false;
+  return {
+    prisma,
+    kind: "postgres",
+    adapterFactory: wholeScriptFactory(adapterFactory),
+    async listen(channel, onMessage, onReset) {
+      let client: pg.Client | undefined;
+      let stopped = false;
+      const connect = async (): Promise<void> => {
+        const c = new pg.Client({ connectionString: url });
+        c.on("notification", (n) => n.channel === channel && onMessage(n.payload ?? ""));
+        c.on("error", () => {
+          listeners.delete(c);
+          c.end().catch(() => {});
+          if (!stopped && !closed) setTimeout(() => void connect().then(() => onReset?.(), () => {}), 500);
+        });
+        await c.connect();
+        await c.query(`LISTEN "${channel.replace(/"/g, "")}"`);
+        client = c;
+        listeners.add(c);
+      };
+      await connect();
+      return async () => {
+        stopped = true;
+        if (client) {
+          listeners.delete(client);
+          await client.end().catch(() => {});
+        }
+      };
+    },
+    async close() {
+      closed = true;
+      await Promise.all([...listeners].map((c) => c.end().catch(() => {})));
+      await prisma.$disconnect();
+    },
+  };
+}
+
+/**
+ * @prisma/adapter-pg runs a migration script by splitting it on ";", which
+ * cuts hand-written PL/pgSQL function bodies apart. PostgreSQL's simple-query
+ * protocol runs a whole multi-statement script, in one implicit transaction,
+ * so hand the script over whole.
+ */
+function wholeScriptFactory(factory: PrismaPg): SqlMigrationAwareDriverAdapterFactory {
+  const patch = async (adapterPromise: ReturnType<PrismaPg["connect"]>) => {
+    const adapter = await adapterPromise;
+    const driver = adapter.underlyingDriver() as pg.Pool;
+    adapter.executeScript = async (script: string) => {
+      await driver.query(script);
+    };
+    return adapter;
+  };
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: () => patch(factory.connect()),
+    connectToShadowDb: () => patch(factory.connectToShadowDb()),
+  };
+}
+
+async function openEmbedded(options: OpenDatabaseOptions): Promise<Database> {
+  let pglite = options.pglite;
+  let releaseLock = () => {};
+  if (!pglite) {
+    const dataDir = options.dataDir ?? defaultDataDir();
+    if (!dataDir.startsWith("memory://")) {
+      mkdirSync(dataDir, { recursive: true });
+      releaseLock = takeFolderLock(dataDir);
+    }
+    pglite = await PGlite.create({ dataDir });
+  }
+  const db = pglite;
+  const adapterFactory = new PrismaPGlite(db);
+  const prisma = makeClient(adapterFactory);
+  return {
+    prisma,
+    kind: "pglite",
+    adapterFactory,
+    async listen(channel, onMessage) {
+      return db.listen(channel, onMessage);
+    },
+    async close() {
+      await prisma.$disconnect();
+      await db.close();
+      releaseLock();
+    },
+  };
+}
+
+/** Where the embedded database and its generated secret live. */
+export function dataRoot(): string {
+  return path.resolve(process.env.REKEY_DATA_DIR ?? "data");
+}
+
+function defaultDataDir(): string {
+  return path.join(dataRoot(), "pglite");
+}
+
+/**
+ * PGlite has no cross-process lock and a second process would corrupt the
+ * folder, so one process owns it, recorded by its PID in a lock file.
+ */
+function takeFolderLock(dataDir: string): () => void {
+  const lockPath = path.join(dataDir, "..", `${path.basename(dataDir)}.lock`);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockPath, "wx");
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      const release = () => {
+        try {
+          if (readFileSync(lockPath, "utf8") === String(process.pid)) unlinkSync(lockPath);
+        } catch {}
+      };
+      process.once("exit", release);
+      return release;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const owner = Number(readFileSync(lockPath, "utf8"));
+      if (owner && owner !== process.pid && isAlive(owner)) {
+        throw new Error(
+          `The embedded database ${dataDir} is in use by process ${owner}. Stop it first (or set DATABASE_URL to use a PostgreSQL server).`,
+        );
+      }
+      if (existsSync(lockPath)) unlinkSync(lockPath);
+    }
+  }
+  throw new Error(`Could not lock ${dataDir}`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+type Holder = { promise?: Promise<Database> };
+const holder: Holder = ((globalThis as { __rekeyDatabase?: Holder }).__rekeyDatabase ??= {});
+
+/**
+ * The process's database, opened on first use (never at import, so `next
+ * build` does not touch it) and kept on globalThis so dev reloads reuse it.
+ */
+export function getDatabase(): Promise<Database> {
+  holder.promise ??= openDatabase({ url: process.env.DATABASE_URL || undefined });
+  return holder.promise;
+}
+
+/** The process's Prisma client. */
+export async function getPrisma(): Promise<Db> {
+  return (await getDatabase()).prisma;
+}
+
+/** Makes `db` the process's database (tests and scripts that open their own). */
+export function useDatabase(db: Database): void {
+  holder.promise = Promise.resolve(db);
+}
+
+/** Closes the process's database, if one was opened. */
+export async function closeDatabase(): Promise<void> {
+  const current = holder.promise;
+  holder.promise = undefined;
+  if (current) await (await current).close();
+}
+
+/**
+ * Runs `fn` in one transaction. A unique-constraint violation (the loser of a
+ * race, e.g. a second open rotation for a key) becomes a ConflictError with
+ * `conflictMessage`, not a 500.
+ */
+export async function inTransaction<T>(fn: (tx: Tx) => Promise<T>, conflictMessage = "That changed at the same time; reload and try again."): Promise<T> {
+  const prisma = await getPrisma();
+  try {
+    return await prisma.$transaction(fn);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new ConflictError(conflictMessage);
+    throw error;
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  if (error instanceof Prisma.PrismaClientKnownRequestError) return error.code === "P2002";
+  const text = String((error as { message?: unknown })?.message ?? "");
+  return /unique constraint|duplicate key value/i.test(text);
+}

@@ -1,0 +1,40 @@
+/**
+ * Typed domain errors. Domain code throws these; the request wrapper maps
+ * them to a fixed code and status. Their messages are written for the person
+ * who sent the request and never carry a secret.
+ */
+export class DomainError extends Error {
+  readonly code: string = "error";
+  readonly status: number = 500;
+}
+
+export class ValidationError extends DomainError {
+  override readonly code = "invalid_request";
+  override readonly status = 400;
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+export class UnauthorizedError extends DomainError {
+  override readonly code = "unauthorized";
+  override readonly status = 401;
+}
+
+export class ForbiddenError extends DomainError {
+  override readonly code = "forbidden";
+  override readonly status = 403;
+}
+
+export class NotFoundError extends DomainError {
+  override readonly code = "not_found";
+  override readonly status = 404;
+}
+
+export class ConflictError extends DomainError {
+  override readonly code = "conflict";
+  override readonly status = 409;
+}

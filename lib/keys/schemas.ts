@@ -1,0 +1,18 @@
+import { z } from "zod";
+
+export const SCOPE_PATTERN = /^[a-z][a-z0-9_.:-]{0,63}$/;
+
+export const issueKeySchema = z.object({
+  organizationId: z.uuid("must be an organization id"),
+  environment: z.enum(["live", "test"], "must be live or test"),
+  name: z.string().trim().min(1, "is required").max(200, "must be at most 200 characters"),
+  scopes: z.array(z.string().regex(SCOPE_PATTERN, "each scope must look like read:orders")).max(100).default([]),
+  rateLimit: z.int("must be a whole number").min(1, "must be at least 1").max(1_000_000).default(1000),
+  expiresAt: z.coerce.date("must be a date").optional(),
+});
+export type IssueKeyInput = z.input<typeof issueKeySchema>;
+
+export const revokeKeySchema = z.object({
+  keyId: z.uuid("must be a key id"),
+  reason: z.string().trim().min(1, "is required").max(1000),
+});

@@ -1,0 +1,104 @@
+import "server-only";
+import { getPrisma } from "../db";
+
+/**
+ * Verification counts, gathered in memory and written in one set-based batch
+ * a second (not one write per request): per key and hour (verifications, and
+ * rejected attempts of revoked or expired keys, which feed alerts), per hour
+ * and result for everything, and each key's last-used time.
+ */
+type KeyHour = { keyId: string; hour: string; verifications: number; rejected: number };
+
+let keyHours = new Map<string, KeyHour>();
+let results = new Map<string, { hour: string; result: string; count: number }>();
+let lastUsed = new Map<string, number>();
+let timer: NodeJS.Timeout | undefined;
+let flushing: Promise<void> | undefined;
+
+const FLUSH_MS = 1_000;
+
+function hourOf(now: Date): string {
+  return new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000).toISOString();
+}
+
+/** Counts one verification; `accepted` is whether the key was accepted. */
+export function recordVerification(keyId: string | null, result: string, accepted: boolean, now: Date): void {
+  const hour = hourOf(now);
+  const rk = `${hour}|${result}`;
+  const r = results.get(rk);
+  if (r) r.count++;
+  else results.set(rk, { hour, result, count: 1 });
+  if (keyId) {
+    const kk = `${keyId}|${hour}`;
+    let kh = keyHours.get(kk);
+    if (!kh) keyHours.set(kk, (kh = { keyId, hour, verifications: 0, rejected: 0 }));
+    if (accepted) {
+      kh.verifications++;
+      lastUsed.set(keyId, Math.max(lastUsed.get(keyId) ?? 0, now.getTime()));
+    } else {
+      kh.rejected++;
+    }
+  }
+  timer ??= setInterval(() => void flushUsage().catch(() => {}), FLUSH_MS).unref();
+}
+
+/** Writes what has been counted so far; counts survive a failed write for the next one. */
+export function flushUsage(): Promise<void> {
+  flushing ??= doFlush().finally(() => (flushing = undefined));
+  return flushing;
+}
+
+async function doFlush(): Promise<void> {
+  if (keyHours.size === 0 && results.size === 0 && lastUsed.size === 0) return;
+  const kh = [...keyHours.values()];
+  const rs = [...results.values()];
+  const lu = [...lastUsed.entries()];
+  keyHours = new Map();
+  results = new Map();
+  lastUsed = new Map();
+  try {
+    const prisma = await getPrisma();
+    await prisma.$transaction(async (tx) => {
+      if (kh.length) {
+        await tx.$executeRaw`
+          INSERT INTO key_usage_hourly ("keyId", hour, verifications, rejected)
+          SELECT v.k, v.h::timestamptz, v.n, v.r
+          FROM unnest(${kh.map((x) => x.keyId)}::text[], ${kh.map((x) => x.hour)}::text[], ${kh.map((x) => x.verifications)}::int[], ${kh.map((x) => x.rejected)}::int[]) AS v(k, h, n, r)
+          WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = v.k)
+          ON CONFLICT ("keyId", hour) DO UPDATE
+          SET verifications = key_usage_hourly.verifications + EXCLUDED.verifications,
+              rejected = key_usage_hourly.rejected + EXCLUDED.rejected`;
+      }
+      if (rs.length) {
+        await tx.$executeRaw`
+          INSERT INTO verification_counts (hour, result, count)
+          SELECT v.h::timestamptz, v.r, v.n
+          FROM unnest(${rs.map((x) => x.hour)}::text[], ${rs.map((x) => x.result)}::text[], ${rs.map((x) => x.count)}::int[]) AS v(h, r, n)
+          ON CONFLICT (hour, result) DO UPDATE SET count = verification_counts.count + EXCLUDED.count`;
+      }
+      if (lu.length) {
+        await tx.$executeRaw`
+          UPDATE api_keys k SET "lastUsedAt" = GREATEST(COALESCE(k."lastUsedAt", v.t::timestamptz), v.t::timestamptz)
+          FROM unnest(${lu.map(([id]) => id)}::text[], ${lu.map(([, t]) => new Date(t).toISOString())}::text[]) AS v(id, t)
+          WHERE k.id = v.id`;
+      }
+    });
+  } catch (error) {
+    for (const x of kh) {
+      const k = `${x.keyId}|${x.hour}`;
+      const cur = keyHours.get(k);
+      if (cur) {
+        cur.verifications += x.verifications;
+        cur.rejected += x.rejected;
+      } else keyHours.set(k, x);
+    }
+    for (const x of rs) {
+      const k = `${x.hour}|${x.result}`;
+      const cur = results.get(k);
+      if (cur) cur.count += x.count;
+      else results.set(k, x);
+    }
+    for (const [id, t] of lu) lastUsed.set(id, Math.max(lastUsed.get(id) ?? 0, t));
+    throw error;
+  }
+}

@@ -1,0 +1,23 @@
+/** The defaults of DOMAIN.md, used where an organization has no policy and no default policy exists. */
+export const DEFAULT_POLICY = {
+  name: "Default",
+  maxAgeDays: 90,
+  gracePeriodHours: 72,
+  emergencyGraceHours: 4,
+  noticeDays: 7,
+  maxPostponements: 2,
+  postponeDays: 30,
+  waitForSuccessorUse: false,
+} as const;
+
+export type EffectivePolicy = {
+  id: string | null;
+  name: string;
+  maxAgeDays: number;
+  gracePeriodHours: number;
+  emergencyGraceHours: number;
+  noticeDays: number;
+  maxPostponements: number;
+  postponeDays: number;
+  waitForSuccessorUse: boolean;
+};

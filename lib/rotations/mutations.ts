@@ -1,0 +1,182 @@
+import "server-only";
+import { inTransaction, type Tx } from "../db";
+import type { Actor } from "../auth/actor";
+import { appendAuditEvents, type AuditInput } from "../audit/write";
+import { enqueueNotifications, type NotificationInput } from "../notifications/outbox";
+import { getEffectivePolicy } from "../policies/queries";
+import { insertKey, keyIssuedEvent } from "../keys/mutations";
+import { keyViewSelect } from "../keys/views";
+import { parseInput } from "../validation";
+import { ConflictError, NotFoundError, ValidationError } from "../errors";
+import { closeRotationSchema, rotationRequestSchema, type CloseRotationRequest, type RotationRequest } from "./schemas";
+import { rotationViewSelect } from "./views";
+import { lockKey, lockRotation } from "../locks";
+
+const HOUR_MS = 3_600_000;
+
+export type RotationView = Awaited<ReturnType<typeof loadRotation>>;
+
+function loadRotation(tx: Tx, id: string) {
+  return tx.rotation.findUniqueOrThrow({ where: { id }, select: rotationViewSelect });
+}
+
+/**
+ * Starts or schedules a rotation of an active key: `scheduled` at a future
+ * time, `manual` now, `emergency` now with the policy's short grace (0
+ * revokes the old key at once; a reason is required). The successor keeps the
+ * old key's organization, environment, scopes and rate limit; with `deliver:
+ * "response"` it is minted now and its secret returned once, else the
+ * customer mints it by revealing it in the portal. One transaction with its
+ * audit events and notifications; a second open rotation for the same key is
+ * a ConflictError, enforced by the unique `openKeyId`.
+ */
+export async function createRotation(input: RotationRequest, actor: Actor, now: Date) {
+  const data = parseInput(rotationRequestSchema, input);
+  if (data.kind === "scheduled" && data.scheduledAt! <= now) {
+    throw new ValidationError("scheduledAt: must be in the future", "scheduledAt");
+  }
+  return inTransaction(async (tx) => {
+    if (!(await lockKey(tx, data.keyId))) throw new NotFoundError("No such key.");
+    const key = await tx.apiKey.findUniqueOrThrow({
+      where: { id: data.keyId },
+      select: { ...keyViewSelect, organization: { select: { name: true, contactEmails: true, timeZone: true } } },
+    });
+    const open = await tx.rotation.findUnique({ where: { openKeyId: key.id }, select: { id: true, state: true } });
+    if (open) throw new ConflictError(`Key ${key.prefix} already has an open rotation (${open.state}). Cancel or finish it first.`);
+    if (key.status !== "active") throw new ConflictError(`Key ${key.prefix} is ${key.status}; only an active key can be rotated.`);
+
+    const policy = await getEffectivePolicy(tx, key.organizationId);
+    const grace = data.gracePeriodHours ?? (data.kind === "emergency" ? policy.emergencyGraceHours : policy.gracePeriodHours);
+    const startsNow = data.kind !== "scheduled";
+    const startAt = startsNow ? now : data.scheduledAt!;
+    const graceEndsAt = new Date(startAt.getTime() + grace * HOUR_MS);
+    const state = !startsNow ? "scheduled" : grace === 0 ? "completed" : "grace";
+
+    const created = await tx.rotation.create({
+      data: {
+        keyId: key.id,
+        openKeyId: state === "completed" ? null : key.id,
+        kind: data.kind,
+        state,
+        deliver: data.deliver,
+        reason: data.reason ?? null,
+        gracePeriodHours: grace,
+        scheduledAt: startAt,
+        startedAt: startsNow ? now : null,
+        graceEndsAt,
+        completedAt: state === "completed" ? now : null,
+        createdBy: actor,
+        createdAt: now,
+        updatedAt: now,
+      },
+      select: { id: true },
+    });
+
+    const events: AuditInput[] = [];
+    const base = { actor, organizationId: key.organizationId, keyId: key.id, keyFingerprint: key.prefix, rotationId: created.id, reason: data.reason ?? null };
+    events.push({
+      ...base,
+      action: startsNow ? "rotation.started" : "rotation.scheduled",
+      after: { kind: data.kind, state, scheduledAt: startAt, graceEndsAt, gracePeriodHours: grace, deliver: data.deliver },
+    });
+
+    let successorSecret: string | undefined;
+    if (data.deliver === "response") {
+      const minted = await insertKey(tx, { organizationId: key.organizationId, environment: key.environment, name: key.name, scopes: key.scopes, rateLimit: key.rateLimit, expiresAt: null, predecessorId: key.id }, now);
+      await tx.rotation.update({ where: { id: created.id }, data: { successorId: minted.key.id } });
+      successorSecret = minted.secret;
+      events.push(keyIssuedEvent(actor, minted.key, created.id, `successor of ${key.prefix}`));
+    }
+    if (state === "grace") {
+      await tx.apiKey.update({ where: { id: key.id }, data: { status: "expiring" } });
+    } else if (state === "completed") {
+      await tx.apiKey.update({ where: { id: key.id }, data: { status: "revoked", revokedAt: now } });
+      events.push({ ...base, action: "key.revoked", before: { status: "active" }, after: { status: "revoked" } });
+    }
+    await appendAuditEvents(tx, events, now);
+
+    const payload = {
+      keyPrefix: key.prefix,
+      environment: key.environment,
+      organizationName: key.organization.name,
+      timeZone: key.organization.timeZone,
+      kind: data.kind,
+      scheduledAt: startAt.toISOString(),
+      graceEndsAt: graceEndsAt.toISOString(),
+    };
+    const note = (kind: NotificationInput["kind"]): NotificationInput => ({
+      kind,
+      organizationId: key.organizationId,
+      recipients: key.organization.contactEmails,
+      keyId: key.id,
+      rotationId: created.id,
+      eventRef: created.id,
+      payload,
+    });
+    const notes = [note(data.kind === "scheduled" ? "rotation_notice" : data.kind === "emergency" ? "emergency_rotation" : "rotation_started")];
+    if (state === "completed") notes.push(note("key_revoked"));
+    await enqueueNotifications(tx, notes, now);
+
+    return { rotation: await loadRotation(tx, created.id), successorSecret };
+  }, "This key already has an open rotation: someone else rotated it first.");
+}
+
+/** Schedules a rotation at a future time. See createRotation. */
+export function scheduleRotation(input: Omit<RotationRequest, "kind">, actor: Actor, now: Date) {
+  return createRotation({ ...input, kind: "scheduled" }, actor, now);
+}
+
+/** Rotates a key now with the policy's grace period. See createRotation. */
+export function rotateNow(input: Omit<RotationRequest, "kind" | "scheduledAt">, actor: Actor, now: Date) {
+  return createRotation({ ...input, kind: "manual" }, actor, now);
+}
+
+/** Rotates a possibly leaked key now, with the policy's emergency grace or none. See createRotation. */
+export function emergencyRotate(input: Omit<RotationRequest, "kind" | "scheduledAt">, actor: Actor, now: Date) {
+  return createRotation({ ...input, kind: "emergency" }, actor, now);
+}
+
+async function closeRotation(
+  input: CloseRotationRequest,
+  actor: Actor,
+  now: Date,
+  to: "cancelled" | "rolled_back",
+) {
+  const data = parseInput(closeRotationSchema, input);
+  const from = to === "cancelled" ? "scheduled" : "grace";
+  return inTransaction(async (tx) => {
+    if (!(await lockRotation(tx, data.rotationId))) throw new NotFoundError("No such rotation.");
+    const rotation = await tx.rotation.findUniqueOrThrow({ where: { id: data.rotationId }, select: { ...rotationViewSelect, key: { select: { id: true, prefix: true, organizationId: true, status: true } } } });
+    if (rotation.state !== from) {
+      const verb = to === "cancelled" ? "cancelled: only a scheduled rotation can be cancelled" : "rolled back: only a rotation in grace can be rolled back";
+      throw new ConflictError(`This rotation is ${rotation.state.replace("_", " ")} and cannot be ${verb}.`);
+    }
+    await lockKey(tx, rotation.keyId);
+    await tx.rotation.update({
+      where: { id: rotation.id },
+      data: { state: to, openKeyId: null, updatedAt: now, ...(to === "cancelled" ? { cancelledAt: now } : { rolledBackAt: now }) },
+    });
+    const base = { actor, organizationId: rotation.key.organizationId, keyId: rotation.keyId, keyFingerprint: rotation.key.prefix, rotationId: rotation.id, reason: data.reason ?? null };
+    const events: AuditInput[] = [{ ...base, action: to === "cancelled" ? "rotation.cancelled" : "rotation.rolled_back", before: { state: from }, after: { state: to } }];
+    if (to === "rolled_back" && rotation.key.status === "expiring") {
+      await tx.apiKey.update({ where: { id: rotation.keyId }, data: { status: "active" } });
+      events.push({ ...base, action: "key.reactivated", before: { status: "expiring" }, after: { status: "active" } });
+    }
+    if (rotation.successorId) {
+      const successor = await tx.apiKey.update({ where: { id: rotation.successorId }, data: { status: "revoked", revokedAt: now }, select: { prefix: true } });
+      events.push({ ...base, action: "key.revoked", keyId: rotation.successorId, keyFingerprint: successor.prefix, before: { status: "active" }, after: { status: "revoked" } });
+    }
+    await appendAuditEvents(tx, events, now);
+    return loadRotation(tx, rotation.id);
+  });
+}
+
+/** Cancels a rotation that has not started yet; a successor already minted for it is revoked. */
+export function cancelRotation(input: CloseRotationRequest, actor: Actor, now: Date) {
+  return closeRotation(input, actor, now, "cancelled");
+}
+
+/** Rolls back a rotation in grace: the old key is active again and the successor, if minted, revoked. */
+export function rollbackRotation(input: CloseRotationRequest, actor: Actor, now: Date) {
+  return closeRotation(input, actor, now, "rolled_back");
+}

@@ -1,0 +1,59 @@
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import pg from "pg";
+import { PGlite } from "@electric-sql/pglite";
+import { afterAll, beforeAll, inject } from "vitest";
+import { openDatabase, useDatabase, closeDatabase, getDatabase, type Database } from "../../lib/db";
+import { clearVerifyCache } from "../../lib/keys/verify";
+import { assertLocalDatabaseUrl, withDatabase } from "./local-url";
+
+export const testDatabaseKind = process.env.REKEY_TEST_DB as "pglite" | "postgres";
+
+/** Opens a fresh migrated database for this test file and makes it the process's database. */
+export async function openTestDatabase(): Promise<Database> {
+  if (testDatabaseKind === "postgres") {
+    const url = process.env.TEST_DATABASE_URL!;
+    assertLocalDatabaseUrl(url);
+    const name = `rekey_t_${randomBytes(6).toString("hex")}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await admin.query(`CREATE DATABASE ${name} TEMPLATE ${inject("templateDatabase")}`);
+        break;
+      } catch (error) {
+        // Two files copying the template at once: PostgreSQL says it is in use.
+        if (attempt > 20) throw error;
+        await new Promise((r) => setTimeout(r, 100 + Math.random() * 200));
+      }
+    }
+    await admin.end();
+    return openDatabase({ url: withDatabase(url, name) });
+  }
+  const pglite = await PGlite.create({ loadDataDir: new Blob([readFileSync(inject("pgliteDump"))]) });
+  return openDatabase({ pglite });
+}
+
+/** Registers hooks that give this test file its own database. */
+export function useTestDatabase(): void {
+  beforeAll(async () => {
+    useDatabase(await openTestDatabase());
+    clearVerifyCache();
+  });
+  afterAll(async () => {
+    await closeDatabase();
+  });
+}
+
+export async function testPrisma() {
+  return (await getDatabase()).prisma;
+}
+
+/** Empties every table, for tests whose assertions count rows across the whole database. */
+export async function resetTestData(): Promise<void> {
+  const prisma = await testPrisma();
+  await prisma.$executeRawUnsafe(
+    `TRUNCATE audit_events, notifications, alerts, key_usage_hourly, verification_counts, rotations, api_keys, management_tokens, users, organizations, rotation_policies`,
+  );
+  clearVerifyCache();
+}

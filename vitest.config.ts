@@ -1,0 +1,32 @@
+import { defineConfig } from "vitest/config";
+import path from "node:path";
+
+// Domain rules are tested on both databases (STYLE.md): always on the embedded
+// PGlite, and on a PostgreSQL server when TEST_DATABASE_URL names a local one.
+const databases = ["pglite", ...(process.env.TEST_DATABASE_URL ? ["postgres"] : [])];
+
+export default defineConfig({
+  resolve: {
+    alias: {
+      "server-only": path.resolve("tests/support/server-only.ts"),
+      "@": path.resolve("."),
+    },
+  },
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: databases.map((db) => ({
+      extends: true,
+      test: {
+        name: db,
+        include: ["lib/**/*.test.ts", "tests/**/*.test.ts"],
+        globalSetup: ["tests/support/global-setup.ts"],
+        env: {
+          REKEY_TEST_DB: db,
+          REKEY_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
+          REKEY_BOOTSTRAP_TOKEN: "test-bootstrap-token-0123456789abcdef",
+        },
+      },
+    })),
+  },
+});
