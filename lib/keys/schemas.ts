@@ -13,6 +13,6 @@ export const issueKeySchema = z.object({
 export type IssueKeyInput = z.input<typeof issueKeySchema>;
 
 export const revokeKeySchema = z.object({
-  keyId: z.uuid("must be a key id"),
+  keyId: z.string().min(1, "is required"),
   reason: z.string().trim().min(1, "is required").max(1000),
 });

@@ -15,7 +15,8 @@ export type VerifyResult =
       scopes: string[];
       rateLimit: number;
       deprecated: boolean;
-      /** Only for an old key in grace: when it stops working, and its successor's prefix (null until minted). */
+      /** Only for an old key in grace: when its rotation started, when it stops working, and its successor's prefix (null until minted). */
+      deprecatedAt?: string;
       graceEndsAt?: string;
       successorPrefix?: string | null;
     }
@@ -29,6 +30,7 @@ interface KeyRecord {
   rateLimit: number;
   status: "active" | "expiring" | "revoked" | "expired";
   expiresAt: Date | null;
+  deprecatedAt: Date | null;
   graceEndsAt: Date | null;
   successorPrefix: string | null;
 }
@@ -66,7 +68,7 @@ async function lookup(hash: string): Promise<KeyRecord | null> {
   const db = await getDatabase();
   const rows = await db.prisma.$queryRaw<KeyRecord[]>`
     SELECT k.id, k."organizationId", k.environment::text AS environment, k.scopes, k."rateLimit",
-           k.status::text AS status, k."expiresAt", r."graceEndsAt", s.prefix AS "successorPrefix"
+           k.status::text AS status, k."expiresAt", r."startedAt" AS "deprecatedAt", r."graceEndsAt", s.prefix AS "successorPrefix"
     FROM api_keys k
     LEFT JOIN rotations r ON r."openKeyId" = k.id AND r.state = 'grace'
     LEFT JOIN api_keys s ON s.id = r."successorId"
@@ -122,7 +124,7 @@ export async function verifyKey(presented: string, now: Date): Promise<VerifyRes
   };
   if (record.status === "expiring" && record.graceEndsAt) {
     recordVerification(record.id, "deprecated", true, now);
-    return { ...base, deprecated: true, graceEndsAt: record.graceEndsAt.toISOString(), successorPrefix: record.successorPrefix };
+    return { ...base, deprecated: true, deprecatedAt: (record.deprecatedAt ?? record.graceEndsAt).toISOString(), graceEndsAt: record.graceEndsAt.toISOString(), successorPrefix: record.successorPrefix };
   }
   recordVerification(record.id, "valid", true, now);
   return { ...base, deprecated: false };

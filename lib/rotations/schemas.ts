@@ -5,7 +5,7 @@ export const MAX_GRACE_HOURS = 24 * 30;
 
 export const rotationRequestSchema = z
   .object({
-    keyId: z.uuid("must be a key id"),
+    keyId: z.string().min(1, "is required"),
     kind: z.enum(["scheduled", "manual", "emergency"], "must be scheduled, manual or emergency"),
     scheduledAt: z.coerce.date("must be a date and time").optional(),
     gracePeriodHours: z.int("must be a whole number of hours").min(0, "must not be negative").max(MAX_GRACE_HOURS, `must be at most ${MAX_GRACE_HOURS} hours`).optional(),
@@ -29,7 +29,7 @@ export const rotationRequestSchema = z
 export type RotationRequest = z.input<typeof rotationRequestSchema>;
 
 export const closeRotationSchema = z.object({
-  rotationId: z.uuid("must be a rotation id"),
+  rotationId: z.string().min(1, "is required"),
   reason: z.string().trim().max(1000, "must be at most 1000 characters").optional(),
 });
 export type CloseRotationRequest = z.input<typeof closeRotationSchema>;

@@ -1,0 +1,57 @@
+import "server-only";
+import { createHash, timingSafeEqual } from "node:crypto";
+import { getPrisma, inTransaction } from "../db";
+import { generateManagementToken, parseSecret } from "../keys/format";
+import { hashSecret } from "../keys/hash";
+import { appendAuditEvent } from "../audit/write";
+import { UnauthorizedError, ValidationError } from "../errors";
+import type { Actor } from "./actor";
+
+function sameSecret(a: string, b: string): boolean {
+  // Compare digests so the comparison takes the same time whatever the lengths.
+  const da = createHash("sha256").update(a).digest();
+  const db = createHash("sha256").update(b).digest();
+  return timingSafeEqual(da, db);
+}
+
+function bearer(request: Request): string | null {
+  const header = request.headers.get("authorization") ?? "";
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  return match ? match[1] : null;
+}
+
+/**
+ * The actor behind a management API request: a management token created by
+ * an admin (stored as a keyed hash), or REKEY_BOOTSTRAP_TOKEN so a fresh
+ * install can be automated before anyone has signed in.
+ */
+export async function authenticateManagementRequest(request: Request, now: Date): Promise<Actor> {
+  const token = bearer(request);
+  if (!token) throw new UnauthorizedError("Send a management token as Authorization: Bearer <token>.");
+  const bootstrap = process.env.REKEY_BOOTSTRAP_TOKEN;
+  if (bootstrap && sameSecret(token, bootstrap)) return "bootstrap";
+  if (parseSecret(token)?.kind !== "rkm") throw new UnauthorizedError("That is not a valid management token.");
+  const prisma = await getPrisma();
+  const found = await prisma.managementToken.findUnique({ where: { hash: hashSecret(token) }, select: { id: true, revokedAt: true, lastUsedAt: true } });
+  if (!found || found.revokedAt) throw new UnauthorizedError("That is not a valid management token.");
+  // Last use to the minute is enough, and saves a write per request.
+  if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() > 60_000) {
+    await prisma.managementToken.update({ where: { id: found.id }, data: { lastUsedAt: now } });
+  }
+  return `token:${found.id}`;
+}
+
+/** Creates a management token; its secret is in the result only. */
+export async function createManagementToken(name: string, actor: Actor, now: Date) {
+  const trimmed = name.trim();
+  if (!trimmed || trimmed.length > 200) throw new ValidationError("name: is required (at most 200 characters)", "name");
+  const { secret, prefix } = generateManagementToken();
+  return inTransaction(async (tx) => {
+    const token = await tx.managementToken.create({
+      data: { name: trimmed, prefix, hash: hashSecret(secret), createdById: actor.startsWith("user:") ? actor.slice(5) : null, createdAt: now },
+      select: { id: true, name: true, prefix: true, createdAt: true },
+    });
+    await appendAuditEvent(tx, { actor, action: "management_token.created", keyFingerprint: prefix, after: { name: trimmed } }, now);
+    return { token, secret };
+  });
+}

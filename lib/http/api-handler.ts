@@ -1,0 +1,63 @@
+import "server-only";
+import { DomainError, ValidationError } from "../errors";
+import { authenticateManagementRequest } from "../auth/management-tokens";
+import type { Actor } from "../auth/actor";
+import { log } from "../log";
+
+type Params = Record<string, string>;
+type RouteContext = { params: Promise<Params> };
+
+export interface ApiContext {
+  request: Request;
+  params: Params;
+  /** The time of the request: domain code takes it as a parameter. */
+  now: Date;
+}
+
+/** `{ error: { code, message } }` with the error's status. */
+export function errorResponse(status: number, code: string, message: string, field?: string): Response {
+  return Response.json({ error: { code, message, ...(field ? { field } : {}) } }, { status, headers: { "cache-control": "no-store" } });
+}
+
+function toResponse(error: unknown, request: Request): Response {
+  if (error instanceof DomainError) {
+    return errorResponse(error.status, error.code, error.message, error instanceof ValidationError ? error.field : undefined);
+  }
+  // Unknown failures: logged here, and the client gets a fixed message, never error.message or a stack.
+  log.error({ err: error, method: request.method, path: new URL(request.url).pathname }, "request failed");
+  return errorResponse(500, "internal", "Something went wrong on our side. It has been logged.");
+}
+
+/** A route handler that needs no caller identity (verification, OpenAPI). */
+export function publicHandler(fn: (ctx: ApiContext) => Promise<Response>) {
+  return async (request: Request, route: RouteContext): Promise<Response> => {
+    try {
+      return await fn({ request, params: (await route?.params) ?? {}, now: new Date() });
+    } catch (error) {
+      return toResponse(error, request);
+    }
+  };
+}
+
+/** A management API route handler: authenticates the bearer token first. */
+export function managementHandler(fn: (ctx: ApiContext & { actor: Actor }) => Promise<Response>) {
+  return publicHandler(async (ctx) => fn({ ...ctx, actor: await authenticateManagementRequest(ctx.request, ctx.now) }));
+}
+
+/** The request body as a JSON object, or a ValidationError saying it is not one. */
+export async function readJsonObject(request: Request): Promise<Record<string, unknown>> {
+  let body: unknown;
+  try {
+    const text = await request.text();
+    body = text ? JSON.parse(text) : {};
+  } catch {
+    throw new ValidationError("The request body must be JSON.");
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new ValidationError("The request body must be a JSON object.");
+  return body as Record<string, unknown>;
+}
+
+/** JSON that must never be cached: it may hold a key shown once. */
+export function jsonNoStore(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return Response.json(body, { status, headers: { "cache-control": "no-store", ...headers } });
+}

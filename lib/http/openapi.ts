@@ -1,0 +1,231 @@
+import { z } from "zod";
+import { createOrganizationSchema } from "../organizations/schemas";
+import { issueKeySchema } from "../keys/schemas";
+
+/**
+ * The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json.
+ * Request bodies are generated from the zod schemas the handlers validate
+ * with, so the document and the validation cannot drift apart.
+ */
+const body = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any", target: "draft-2020-12" });
+
+const errorSchema = {
+  type: "object",
+  required: ["error"],
+  properties: {
+    error: {
+      type: "object",
+      required: ["code", "message"],
+      properties: {
+        code: { type: "string", enum: ["invalid_request", "unauthorized", "forbidden", "not_found", "conflict", "internal"] },
+        message: { type: "string", description: "Says what is wrong, for a person." },
+        field: { type: "string", description: "The request field at fault, for invalid_request." },
+      },
+    },
+  },
+};
+const err = (description: string) => ({ description, content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } } });
+const errors = {
+  "400": err("Bad input: the message names the field."),
+  "401": err("No or unknown management token."),
+  "404": err("No such object."),
+  "409": err("Conflict with the current state (e.g. the key already has an open rotation)."),
+};
+
+const keySchema = {
+  type: "object",
+  properties: {
+    id: { type: "string", format: "uuid" },
+    organizationId: { type: "string", format: "uuid" },
+    name: { type: "string" },
+    environment: { type: "string", enum: ["live", "test"] },
+    prefix: { type: "string", description: "Display prefix (fingerprint), e.g. rk_live_4fQ9xZ2a. Never the key." },
+    scopes: { type: "array", items: { type: "string" } },
+    rateLimit: { type: "integer", description: "Requests per minute." },
+    status: { type: "string", enum: ["active", "expiring", "revoked", "expired"] },
+    createdAt: { type: "string", format: "date-time" },
+    lastUsedAt: { type: ["string", "null"], format: "date-time" },
+    revokedAt: { type: ["string", "null"], format: "date-time" },
+    expiresAt: { type: ["string", "null"], format: "date-time" },
+    predecessorId: { type: ["string", "null"], format: "uuid" },
+  },
+};
+
+const rotationSchema = {
+  type: "object",
+  properties: {
+    id: { type: "string", format: "uuid" },
+    keyId: { type: "string", format: "uuid" },
+    successorId: { type: ["string", "null"], format: "uuid" },
+    successor: { type: ["object", "null"], properties: { prefix: { type: "string" } } },
+    kind: { type: "string", enum: ["scheduled", "manual", "emergency"] },
+    state: { type: "string", enum: ["scheduled", "grace", "completed", "cancelled", "rolled_back", "failed"] },
+    deliver: { type: "string", enum: ["portal", "response"] },
+    reason: { type: ["string", "null"] },
+    gracePeriodHours: { type: "integer" },
+    scheduledAt: { type: "string", format: "date-time" },
+    startedAt: { type: ["string", "null"], format: "date-time" },
+    graceEndsAt: { type: ["string", "null"], format: "date-time", description: "The grace deadline: the old key stops working then." },
+    completedAt: { type: ["string", "null"], format: "date-time" },
+    cancelledAt: { type: ["string", "null"], format: "date-time" },
+    rolledBackAt: { type: ["string", "null"], format: "date-time" },
+    createdBy: { type: "string" },
+    createdAt: { type: "string", format: "date-time" },
+  },
+};
+
+const closeBody = {
+  content: { "application/json": { schema: { type: "object", properties: { reason: { type: "string", maxLength: 1000 } } } } },
+};
+
+export const openApiDocument = {
+  openapi: "3.1.0",
+  info: {
+    title: "rekey API",
+    version: "1.0.0",
+    description:
+      "Verification for the API company's servers, and management of organizations, keys and rotations for its automation. A full key appears only in the one response that creates it.",
+  },
+  servers: [{ url: "/" }],
+  components: {
+    securitySchemes: {
+      managementToken: { type: "http", scheme: "bearer", description: "A management token (rkm_mgmt_…) created by an admin, or REKEY_BOOTSTRAP_TOKEN." },
+    },
+    schemas: { Error: errorSchema, Key: keySchema, Rotation: rotationSchema },
+  },
+  paths: {
+    "/api/v1/keys/verify": {
+      post: {
+        summary: "Verify a key",
+        description:
+          "Answers whether a key is valid. During a rotation's grace both keys verify; the old one answers `deprecated: true` with the deadline and the successor's prefix, and the response carries `Deprecation` (RFC 9745) and `Sunset` (RFC 8594) headers to pass on to the client. Invalid keys answer `valid: false` with a code. Malformed keys (bad shape or checksum) are refused without a database lookup.",
+        requestBody: {
+          description: "The key, here or as `Authorization: Bearer <key>`.",
+          content: { "application/json": { schema: { type: "object", properties: { key: { type: "string", example: "rk_live_…" } } } } },
+        },
+        responses: {
+          "200": {
+            description: "The verdict.",
+            headers: {
+              Deprecation: { description: "Only for a deprecated key: when its rotation started, as @<unix seconds>.", schema: { type: "string" } },
+              Sunset: { description: "Only for a deprecated key: its grace deadline (HTTP date).", schema: { type: "string" } },
+            },
+            content: {
+              "application/json": {
+                schema: {
+                  oneOf: [
+                    {
+                      type: "object",
+                      required: ["valid", "keyId", "organizationId", "environment", "scopes", "rateLimit", "deprecated"],
+                      properties: {
+                        valid: { const: true },
+                        keyId: { type: "string" },
+                        organizationId: { type: "string" },
+                        environment: { type: "string", enum: ["live", "test"] },
+                        scopes: { type: "array", items: { type: "string" } },
+                        rateLimit: { type: "integer" },
+                        deprecated: { type: "boolean" },
+                        deprecatedAt: { type: "string", format: "date-time" },
+                        graceEndsAt: { type: "string", format: "date-time" },
+                        successorPrefix: { type: ["string", "null"] },
+                      },
+                    },
+                    {
+                      type: "object",
+                      required: ["valid", "code"],
+                      properties: { valid: { const: false }, code: { type: "string", enum: ["malformed", "unknown", "revoked", "expired"] } },
+                    },
+                  ],
+                },
+              },
+            },
+          },
+          "400": err("No key sent."),
+        },
+      },
+    },
+    "/api/v1/organizations": {
+      post: {
+        summary: "Create an organization",
+        security: [{ managementToken: [] }],
+        requestBody: { required: true, content: { "application/json": { schema: body(createOrganizationSchema) } } },
+        responses: { "201": { description: "Created.", content: { "application/json": { schema: { type: "object", properties: { id: { type: "string" }, name: { type: "string" } } } } } }, ...errors },
+      },
+    },
+    "/api/v1/keys": {
+      post: {
+        summary: "Issue a key",
+        description: "The response holds the full key in `key`: the only time it is ever shown.",
+        security: [{ managementToken: [] }],
+        requestBody: { required: true, content: { "application/json": { schema: body(issueKeySchema) } } },
+        responses: {
+          "201": { description: "Issued.", content: { "application/json": { schema: { allOf: [{ $ref: "#/components/schemas/Key" }, { type: "object", properties: { key: { type: "string" } } }] } } } },
+          ...errors,
+        },
+      },
+    },
+    "/api/v1/keys/{id}": {
+      get: {
+        summary: "A key's state, open rotation and deadline (never the key)",
+        security: [{ managementToken: [] }],
+        parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+        responses: {
+          "200": {
+            description: "The key.",
+            content: { "application/json": { schema: { allOf: [{ $ref: "#/components/schemas/Key" }, { type: "object", properties: { openRotation: { oneOf: [{ $ref: "#/components/schemas/Rotation" }, { type: "null" }] } } }] } } },
+          },
+          ...errors,
+        },
+      },
+    },
+    "/api/v1/keys/{id}/rotations": {
+      post: {
+        summary: "Schedule or start a rotation",
+        description:
+          "`scheduled` needs `scheduledAt` in the future; `manual` starts now with the policy's grace; `emergency` starts now with the policy's emergency grace, needs a `reason`, and `gracePeriodHours: 0` revokes the old key at once. `deliver: portal` (default) lets the customer mint the successor by revealing it in the portal; `deliver: response` mints it now and returns it once in `successorKey`. A key has at most one open rotation: a second request gets 409.",
+        security: [{ managementToken: [] }],
+        parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+        requestBody: {
+          required: true,
+          content: {
+            "application/json": {
+              schema: {
+                type: "object",
+                required: ["kind"],
+                properties: {
+                  kind: { type: "string", enum: ["scheduled", "manual", "emergency"] },
+                  scheduledAt: { type: "string", format: "date-time" },
+                  gracePeriodHours: { type: "integer", minimum: 0, maximum: 720 },
+                  reason: { type: "string", maxLength: 1000 },
+                  deliver: { type: "string", enum: ["portal", "response"], default: "portal" },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          "201": { description: "The rotation.", content: { "application/json": { schema: { allOf: [{ $ref: "#/components/schemas/Rotation" }, { type: "object", properties: { successorKey: { type: "string" } } }] } } } },
+          ...errors,
+        },
+      },
+    },
+    "/api/v1/rotations/{id}/cancel": {
+      post: {
+        summary: "Cancel a scheduled rotation",
+        security: [{ managementToken: [] }],
+        parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+        requestBody: closeBody,
+        responses: { "200": { description: "Cancelled.", content: { "application/json": { schema: { $ref: "#/components/schemas/Rotation" } } } }, ...errors },
+      },
+    },
+    "/api/v1/rotations/{id}/rollback": {
+      post: {
+        summary: "Roll back a rotation in grace: the old key is active again, the successor revoked",
+        security: [{ managementToken: [] }],
+        parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+        requestBody: closeBody,
+        responses: { "200": { description: "Rolled back.", content: { "application/json": { schema: { $ref: "#/components/schemas/Rotation" } } } }, ...errors },
+      },
+    },
+  },
+} as const;

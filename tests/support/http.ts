@@ -1,0 +1,17 @@
+/** Calls a Next.js route handler as the framework would. */
+export async function call(
+  handler: (request: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>,
+  options: { method?: string; path?: string; body?: unknown; token?: string | null; params?: Record<string, string>; headers?: Record<string, string> } = {},
+) {
+  const headers: Record<string, string> = { "content-type": "application/json", ...options.headers };
+  const token = options.token === undefined ? process.env.REKEY_BOOTSTRAP_TOKEN : options.token;
+  if (token) headers.authorization = `Bearer ${token}`;
+  const request = new Request(`http://localhost${options.path ?? "/"}`, {
+    method: options.method ?? "POST",
+    headers,
+    body: options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body),
+  });
+  const response = await handler(request, { params: Promise.resolve(options.params ?? {}) });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : null };
+}
