@@ -151,7 +151,7 @@ async function openEmbedded(options: OpenDatabaseOptions): Promise<Database> {
 
 /** Where the embedded database and its generated secret live. */
 export function dataRoot(): string {
-  return path.resolve(process.env.REKEY_DATA_DIR ?? "data");
+  return path.resolve(/*turbopackIgnore: true*/ process.env.REKEY_DATA_DIR ?? "data");
 }
 
 function defaultDataDir(): string {

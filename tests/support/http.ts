@@ -1,6 +1,6 @@
 /** Calls a Next.js route handler as the framework would. */
 export async function call(
-  handler: (request: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>,
+  handler: (request: Request, ctx: { params: Promise<Record<string, string>> }) => Response | Promise<Response>,
   options: { method?: string; path?: string; body?: unknown; token?: string | null; params?: Record<string, string>; headers?: Record<string, string> } = {},
 ) {
   const headers: Record<string, string> = { "content-type": "application/json", ...options.headers };

@@ -1,0 +1,57 @@
+import Link from "next/link";
+import { connection } from "next/server";
+import { getKeyStats } from "@/lib/keys/stats";
+
+export default async function HomePage() {
+  await connection();
+  const stats = await getKeyStats();
+  const figures = [
+    { label: "Organizations", value: stats.organizations },
+    { label: "Active keys", value: stats.active },
+    { label: "Keys in grace", value: stats.expiring },
+    { label: "Rotations scheduled", value: stats.scheduledRotations },
+  ];
+  return (
+    <>
+      <section className="hero">
+        <h1>No API key lives forever.</h1>
+        <p className="lede">
+          rekey issues your customers&apos; API keys and rotates them on schedule or in an emergency, with an overlap: the old and
+          the new key both work until a grace deadline, so no client goes down. Customers are told by email and fetch their new
+          key themselves; auditors get proof that every key was rotated in time.
+        </p>
+        <div className="actions">
+          <Link className="button" href="/dashboard/keys">
+            See all keys
+          </Link>
+          <a className="button secondary" href="/api/v1/openapi.json">
+            API reference (OpenAPI)
+          </a>
+        </div>
+      </section>
+      <section aria-label="At a glance" className="cards">
+        {figures.map((f) => (
+          <div className="card" key={f.label}>
+            <div className="figure">{f.value.toLocaleString("en")}</div>
+            <div className="label">{f.label}</div>
+          </div>
+        ))}
+      </section>
+      <h2>How a rotation works</h2>
+      <div className="features">
+        <div className="card">
+          <h3>1. Scheduled or emergency</h3>
+          <p>By policy before a key reaches its maximum age, by hand, or at once when a key leaks.</p>
+        </div>
+        <div className="card">
+          <h3>2. Grace</h3>
+          <p>Both keys verify. The old one answers as deprecated, with its deadline and the successor&apos;s prefix.</p>
+        </div>
+        <div className="card">
+          <h3>3. Completed</h3>
+          <p>At the deadline the old key is revoked. Every step is in a hash-chained audit trail.</p>
+        </div>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,71 @@
+import { expect, test } from "@playwright/test";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { assertLocalDatabaseUrl, withDatabase } from "../tests/support/local-url";
+
+const serverUrl = process.env.TEST_DATABASE_URL;
+const TOKEN = "multi-instance-token-0123456789abcdef";
+
+async function waitForHealth(port: number) {
+  for (let i = 0; i < 150; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/api/health`)).ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`instance on ${port} did not start`);
+}
+
+async function verifyOn(port: number, key: string) {
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1/keys/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key }) });
+  return res.json();
+}
+
+test.describe("two app instances on one PostgreSQL server", () => {
+  test.skip(!serverUrl, "needs TEST_DATABASE_URL naming a local PostgreSQL server");
+
+  test("a key revoked through one instance stops verifying on the other within one second", async () => {
+    test.setTimeout(120_000);
+    assertLocalDatabaseUrl(serverUrl!);
+    const database = `rekey_e2e_${randomBytes(4).toString("hex")}`;
+    const admin = new pg.Client({ connectionString: serverUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    const env = { ...process.env, DATABASE_URL: withDatabase(serverUrl!, database), REKEY_SECRET: "multi-instance-secret-0123456789abcdef", REKEY_BOOTSTRAP_TOKEN: TOKEN, NEXT_TELEMETRY_DISABLED: "1" };
+    const migrate = spawnSync("npm", ["run", "db:migrate"], { env, encoding: "utf8" });
+    expect(migrate.status, migrate.stderr).toBe(0);
+    const instances: ChildProcess[] = [];
+    try {
+      for (const port of [3111, 3112]) instances.push(spawn("node_modules/.bin/next", ["start", "-p", String(port)], { env, stdio: "ignore" }));
+      await Promise.all([waitForHealth(3111), waitForHealth(3112)]);
+      const headers = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
+      const org = await (await fetch("http://127.0.0.1:3111/api/v1/organizations", { method: "POST", headers, body: JSON.stringify({ name: "Two Instances Ltd" }) })).json();
+      const key = await (await fetch("http://127.0.0.1:3111/api/v1/keys", { method: "POST", headers, body: JSON.stringify({ organizationId: org.id, environment: "live", name: "svc" }) })).json();
+
+      // B now holds the "valid" answer in its cache: only an invalidation can change it.
+      expect(await verifyOn(3112, key.key)).toMatchObject({ valid: true });
+      expect(await verifyOn(3112, key.key)).toMatchObject({ valid: true });
+
+      const revoked = await fetch(`http://127.0.0.1:3111/api/v1/keys/${key.id}/rotations`, { method: "POST", headers, body: JSON.stringify({ kind: "emergency", gracePeriodHours: 0, reason: "leaked" }) });
+      expect(revoked.status).toBe(201);
+      const start = Date.now();
+      let answer: { valid: boolean; code?: string } = { valid: true };
+      while (Date.now() - start < 5_000) {
+        answer = await verifyOn(3112, key.key);
+        if (!answer.valid) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const elapsed = Date.now() - start;
+      test.info().annotations.push({ type: "revocation visible on the other instance after (ms)", description: String(elapsed) });
+      console.log(`revocation visible on the other instance after ${elapsed} ms`);
+      expect(answer).toEqual({ valid: false, code: "revoked" });
+      expect(elapsed).toBeLessThan(1_000);
+    } finally {
+      for (const child of instances) child.kill("SIGTERM");
+      await new Promise((r) => setTimeout(r, 500));
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await admin.end();
+    }
+  });
+});

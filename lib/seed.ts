@@ -1,0 +1,208 @@
+import "server-only";
+import { getPrisma, type Tx } from "./db";
+import { generateApiKey } from "./keys/format";
+import { hashSecret } from "./keys/hash";
+import { appendAuditEvents, type AuditInput } from "./audit/write";
+import { DEFAULT_POLICY } from "./policies/defaults";
+import type { Actor } from "./auth/actor";
+
+const SEED: Actor = "system:seed";
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const CHUNK = 5_000;
+
+/** A small deterministic PRNG (mulberry32) so every demo world looks the same. */
+function prng(seed: number) {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ORGS = [
+  { name: "Acme Logistics", contactEmails: ["platform@acme.example", "security@acme.example"], timeZone: "America/Chicago" },
+  { name: "Globex Payments", contactEmails: ["api-team@globex.example"], timeZone: "Europe/London", strict: true },
+  { name: "Initech", contactEmails: ["it@initech.example"], timeZone: "America/New_York" },
+  { name: "Umbrella Health", contactEmails: ["devops@umbrella.example", "ciso@umbrella.example"], timeZone: "Europe/Berlin", strict: true },
+  { name: "Hooli Cloud", contactEmails: ["infra@hooli.example"], timeZone: "America/Los_Angeles" },
+  { name: "Tyrell Robotics", contactEmails: ["sre@tyrell.example"], timeZone: "Asia/Tokyo" },
+];
+const KEY_NAMES = ["production backend", "billing worker", "mobile app", "data export", "webhooks", "CI pipeline", "partner integration", "analytics"];
+const SCOPES = [["read:orders"], ["read:orders", "write:orders"], ["read:invoices", "write:invoices"], ["admin"], ["read:reports"]];
+
+export interface SeedOptions {
+  keys?: number;
+  now?: Date;
+}
+
+export interface SeedSummary {
+  organizations: number;
+  keys: number;
+  rotations: Record<string, number>;
+}
+
+/** True when the database holds no organization yet (a fresh install). */
+export async function isDatabaseEmpty(): Promise<boolean> {
+  const prisma = await getPrisma();
+  return (await prisma.organization.count()) === 0;
+}
+
+/**
+ * Creates the demo world: policies, organizations, `keys` keys of varied ages
+ * (some past 90 days), rotations in every state with their successors, and
+ * usage for the keys in grace. Set-based (bulk inserts in chunks), so 100,000
+ * keys take seconds. The keys' secrets are generated and thrown away: demo
+ * keys cannot be used, exactly as a real key's secret is never kept.
+ */
+export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSummary> {
+  const total = Math.max(20, options.keys ?? 300);
+  const now = options.now ?? new Date();
+  const random = prng(42);
+  const prisma = await getPrisma();
+
+  const { orgs, orgRows } = await prisma.$transaction(async (tx) => {
+    const standard = await tx.rotationPolicy.create({ data: { ...DEFAULT_POLICY, isDefault: true, createdAt: now } });
+    const strict = await tx.rotationPolicy.create({
+      data: { name: "Strict (payments and health)", maxAgeDays: 30, gracePeriodHours: 24, emergencyGraceHours: 1, noticeDays: 5, maxPostponements: 1, postponeDays: 7, waitForSuccessorUse: true, createdAt: now },
+    });
+    const orgRows = [];
+    for (const org of ORGS) {
+      orgRows.push(await tx.organization.create({ data: { name: org.name, contactEmails: org.contactEmails, timeZone: org.timeZone, policyId: org.strict ? strict.id : null, createdAt: new Date(now.getTime() - 400 * DAY) } }));
+    }
+    await appendAuditEvents(
+      tx,
+      [
+        ...[standard, strict].map((p) => ({ actor: SEED, action: "policy.created", after: { name: p.name, maxAgeDays: p.maxAgeDays } })),
+        ...orgRows.map((o) => ({ actor: SEED, action: "organization.created", organizationId: o.id, after: { name: o.name, contactEmails: o.contactEmails } })),
+      ],
+      now,
+    );
+    return { orgs: orgRows.map((o) => o.id), orgRows };
+  });
+
+  // Keys: ages spread over 0-150 days, so about a third are past 90.
+  type KeyRow = { id: string; organizationId: string; name: string; environment: "live" | "test"; prefix: string; hash: string; scopes: string[]; rateLimit: number; status: "active" | "expiring" | "revoked"; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null; predecessorId: string | null };
+  const keys: KeyRow[] = [];
+  const mint = (base: Omit<KeyRow, "id" | "prefix" | "hash">): KeyRow => {
+    const { secret, prefix } = generateApiKey(base.environment);
+    return { ...base, id: crypto.randomUUID(), prefix, hash: hashSecret(secret) };
+  };
+  for (let i = 0; i < total; i++) {
+    const createdAt = new Date(now.getTime() - Math.floor(random() * 150 * DAY));
+    const used = random();
+    keys.push(
+      mint({
+        organizationId: orgs[i % orgs.length],
+        name: KEY_NAMES[Math.floor(random() * KEY_NAMES.length)],
+        environment: random() < 0.75 ? "live" : "test",
+        scopes: SCOPES[Math.floor(random() * SCOPES.length)],
+        rateLimit: [600, 1000, 5000][Math.floor(random() * 3)],
+        status: "active",
+        createdAt,
+        lastUsedAt: used < 0.85 ? new Date(now.getTime() - Math.floor(used * 2 * DAY)) : null,
+        revokedAt: null,
+        predecessorId: null,
+      }),
+    );
+  }
+
+  // Rotations in every state over the oldest keys, so the story is plausible.
+  type RotationRow = { id: string; keyId: string; successorId: string | null; openKeyId: string | null; kind: "scheduled" | "manual" | "emergency"; state: "scheduled" | "grace" | "completed" | "cancelled" | "rolled_back" | "failed"; reason: string | null; gracePeriodHours: number; scheduledAt: Date; startedAt: Date | null; graceEndsAt: Date | null; completedAt: Date | null; cancelledAt: Date | null; rolledBackAt: Date | null; failedAt: Date | null; failureReason: string | null; createdBy: string; createdAt: Date; updatedAt: Date };
+  const rotations: RotationRow[] = [];
+  const byAge = [...keys].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  const scale = Math.max(1, Math.round(total / 300));
+  const plan: [RotationRow["state"], number][] = [
+    ["completed", 20 * scale],
+    ["grace", 8 * scale],
+    ["scheduled", 12 * scale],
+    ["cancelled", 3 * scale],
+    ["rolled_back", 2 * scale],
+    ["failed", 1 * scale],
+  ];
+  let cursor = 0;
+  for (const [state, count] of plan) {
+    for (let n = 0; n < count && cursor < byAge.length; n++, cursor++) {
+      const old = byAge[cursor];
+      const kind: RotationRow["kind"] = state === "completed" && n % 7 === 0 ? "emergency" : state === "scheduled" || n % 3 === 0 ? "scheduled" : "manual";
+      const grace = kind === "emergency" ? 4 : 72;
+      const base = { id: crypto.randomUUID(), keyId: old.id, successorId: null as string | null, openKeyId: null as string | null, graceEndsAt: null as Date | null, kind, state, reason: kind === "emergency" ? "key found in a public repository" : "routine rotation", gracePeriodHours: grace, startedAt: null as Date | null, completedAt: null as Date | null, cancelledAt: null as Date | null, rolledBackAt: null as Date | null, failedAt: null as Date | null, failureReason: null as string | null, createdBy: SEED, updatedAt: now };
+      const successorOf = (at: Date) => {
+        const s = mint({ ...old, status: "active", createdAt: at, lastUsedAt: new Date(now.getTime() - Math.floor(random() * HOUR)), revokedAt: null, predecessorId: old.id });
+        keys.push(s);
+        return s.id;
+      };
+      if (state === "completed") {
+        const start = new Date(now.getTime() - (5 + Math.floor(random() * 40)) * DAY);
+        old.status = "revoked";
+        old.revokedAt = new Date(start.getTime() + grace * HOUR);
+        rotations.push({ ...base, scheduledAt: start, startedAt: start, graceEndsAt: old.revokedAt, completedAt: old.revokedAt, successorId: successorOf(start), createdAt: start });
+      } else if (state === "grace") {
+        const start = new Date(now.getTime() - (6 + Math.floor(random() * 60)) * HOUR);
+        old.status = "expiring";
+        old.lastUsedAt = new Date(now.getTime() - Math.floor(random() * 30) * 60_000);
+        rotations.push({ ...base, openKeyId: old.id, scheduledAt: start, startedAt: start, graceEndsAt: new Date(start.getTime() + grace * HOUR), successorId: successorOf(start), createdAt: start });
+      } else if (state === "scheduled") {
+        const at = new Date(now.getTime() + (1 + Math.floor(random() * 7)) * DAY);
+        rotations.push({ ...base, openKeyId: old.id, scheduledAt: at, graceEndsAt: new Date(at.getTime() + grace * HOUR), createdAt: new Date(now.getTime() - 2 * DAY) });
+      } else if (state === "cancelled") {
+        const at = new Date(now.getTime() - 20 * DAY);
+        rotations.push({ ...base, scheduledAt: at, cancelledAt: new Date(at.getTime() - DAY), reason: "customer asked to wait for their release", createdAt: new Date(at.getTime() - 7 * DAY) });
+      } else if (state === "rolled_back") {
+        const start = new Date(now.getTime() - 12 * DAY);
+        const successorId = successorOf(start);
+        const lost = keys[keys.length - 1];
+        lost.status = "revoked";
+        lost.revokedAt = new Date(start.getTime() + 2 * HOUR);
+        lost.lastUsedAt = new Date(start.getTime() + HOUR);
+        rotations.push({ ...base, scheduledAt: start, startedAt: start, graceEndsAt: new Date(start.getTime() + grace * HOUR), rolledBackAt: new Date(start.getTime() + 2 * HOUR), successorId, reason: "client could not reload its configuration", createdAt: start });
+      } else {
+        const at = new Date(now.getTime() - 3 * DAY);
+        rotations.push({ ...base, scheduledAt: at, failedAt: at, failureReason: "organization had no contact to notify", createdAt: new Date(at.getTime() - 7 * DAY) });
+      }
+    }
+  }
+
+  // Usage for keys in grace: the old key's traffic falling, the new key's rising.
+  const usage: { keyId: string; hour: Date; verifications: number; rejected: number }[] = [];
+  const thisHour = Math.floor(now.getTime() / HOUR) * HOUR;
+  for (const r of rotations.filter((x) => x.state === "grace")) {
+    const started = Math.floor(r.startedAt!.getTime() / HOUR) * HOUR;
+    for (let h = thisHour - 47 * HOUR; h <= thisHour; h += HOUR) {
+      const base = 80 + Math.floor(random() * 40);
+      const progress = h < started ? 0 : Math.min(1, (h - started) / (48 * HOUR));
+      usage.push({ keyId: r.keyId, hour: new Date(h), verifications: Math.round(base * (1 - progress * 0.9)), rejected: 0 });
+      if (h >= started) usage.push({ keyId: r.successorId!, hour: new Date(h), verifications: Math.round(base * progress), rejected: 0 });
+    }
+  }
+
+  const insertChunks = async <T>(rows: T[], insert: (tx: Tx, chunk: T[]) => Promise<unknown>) => {
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      const chunk = rows.slice(i, i + CHUNK);
+      await prisma.$transaction((tx) => insert(tx, chunk));
+    }
+  };
+  const orgName = new Map(orgRows.map((o) => [o.id, o.name]));
+  await insertChunks(keys, async (tx, chunk) => {
+    await tx.apiKey.createMany({ data: chunk });
+    await appendAuditEvents(
+      tx,
+      chunk.map((k): AuditInput => ({ actor: SEED, action: "key.imported", organizationId: k.organizationId, keyId: k.id, keyFingerprint: k.prefix, reason: `demo data for ${orgName.get(k.organizationId)}`, after: { status: k.status, createdAt: k.createdAt, environment: k.environment } })),
+      now,
+    );
+  });
+  await insertChunks(rotations, async (tx, chunk) => {
+    await tx.rotation.createMany({ data: chunk });
+    await appendAuditEvents(
+      tx,
+      chunk.map((r): AuditInput => ({ actor: SEED, action: "rotation.imported", keyId: r.keyId, rotationId: r.id, reason: r.reason, after: { kind: r.kind, state: r.state, scheduledAt: r.scheduledAt, graceEndsAt: r.graceEndsAt } })),
+      now,
+    );
+  });
+  await insertChunks(usage, (tx, chunk) => tx.keyUsageHourly.createMany({ data: chunk }));
+
+  const counts: Record<string, number> = {};
+  for (const r of rotations) counts[r.state] = (counts[r.state] ?? 0) + 1;
+  return { organizations: orgs.length, keys: keys.length, rotations: counts };
+}

@@ -1,0 +1,10 @@
+import type { NextConfig } from "next";
+
+const nextConfig: NextConfig = {
+  // PGlite loads its WebAssembly and data files at run time, and pino its
+  // workers: bundling breaks them (PLATFORM.md).
+  serverExternalPackages: ["@electric-sql/pglite", "pglite-prisma-adapter", "pino", "@prisma/schema-engine-wasm"],
+  poweredByHeader: false,
+};
+
+export default nextConfig;

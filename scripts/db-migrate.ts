@@ -1,0 +1,13 @@
+/** `npm run db:migrate`: applies pending migrations to DATABASE_URL, or to the embedded database in ./data. */
+import "./load-env";
+import { openDatabase } from "../lib/db";
+import { applyMigrations } from "../lib/db/migrations";
+
+const db = await openDatabase({ url: process.env.DATABASE_URL || undefined });
+try {
+  const applied = await applyMigrations(db.adapterFactory);
+  console.log(applied.length ? `applied: ${applied.join(", ")}` : "the database is up to date: nothing to apply.");
+} finally {
+  await db.close();
+}
+process.exit(0);

@@ -1,0 +1,64 @@
+/**
+ * `npm start`: migrates the database, seeds the demo world on a fresh
+ * embedded database, builds, and serves on PORT (3000). `--dev` serves with
+ * `next dev` instead of building. The database is opened here and closed
+ * before the server opens it: an embedded database has one owner at a time.
+ */
+import "./load-env";
+import { spawn, spawnSync } from "node:child_process";
+import { openDatabase, useDatabase, closeDatabase } from "../lib/db";
+import { applyMigrations } from "../lib/db/migrations";
+import { isDatabaseEmpty, seedDemoWorld } from "../lib/seed";
+import { resolveBootstrapToken } from "../lib/bootstrap-token";
+import { getServerSecret } from "../lib/secret";
+
+const dev = process.argv.includes("--dev");
+const port = process.env.PORT ?? "3000";
+const embedded = !process.env.DATABASE_URL;
+const next = "node_modules/.bin/next";
+
+getServerSecret(); // fail fast on a missing REKEY_SECRET, before any work
+const db = await openDatabase({ url: process.env.DATABASE_URL || undefined });
+useDatabase(db);
+const applied = await applyMigrations(db.adapterFactory);
+if (applied.length) console.log(`rekey: applied migrations ${applied.join(", ")}`);
+let seeded = false;
+if (embedded && process.env.REKEY_DEMO !== "off" && (await isDatabaseEmpty())) {
+  const summary = await seedDemoWorld({});
+  seeded = true;
+  console.log(`rekey: created the demo world: ${summary.organizations} organizations, ${summary.keys} keys`);
+}
+await closeDatabase();
+
+const token = resolveBootstrapToken();
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...(token ? { REKEY_BOOTSTRAP_TOKEN: token } : {}) };
+
+if (!dev && process.env.REKEY_SKIP_BUILD !== "1") {
+  console.log("rekey: building…");
+  const build = spawnSync(next, ["build"], { stdio: "inherit", env });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
+
+const child = spawn(next, [dev ? "dev" : "start", "-p", port], { stdio: ["inherit", "pipe", "inherit"], env });
+let announced = false;
+child.stdout.on("data", (chunk: Buffer) => {
+  process.stdout.write(chunk);
+  if (!announced && /Ready in|ready/i.test(chunk.toString())) {
+    announced = true;
+    const url = `http://localhost:${port}`;
+    console.log(
+      [
+        "",
+        `  rekey is running at ${url}${seeded ? " with demo data" : ""} (${embedded ? "embedded database in ./data" : "PostgreSQL server"}).`,
+        `  Keys: ${url}/dashboard/keys   API reference: ${url}/api/v1/openapi.json`,
+        "  There is no sign-in yet: the pages are open to whoever can reach this port.",
+        token
+          ? `  Management API: Authorization: Bearer ${token}${process.env.REKEY_BOOTSTRAP_TOKEN ? "" : "  (kept in ./data/bootstrap-token)"}`
+          : "  Management API: set REKEY_BOOTSTRAP_TOKEN to automate a fresh install.",
+        "",
+      ].join("\n"),
+    );
+  }
+});
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
+child.on("exit", (code) => process.exit(code ?? 0));
