@@ -33,11 +33,16 @@ type EngineModule = {
   SchemaEngine: { new: (o: unknown, log: (m: string) => void, a: object) => Promise<Engine> };
 };
 
-let engineModule: Promise<EngineModule> | undefined;
+// The engine's JS glue is one module per process however many copies of this
+// file a bundler or test runner loads, and it holds a single WebAssembly
+// instance: so the instance, and the queue below, live on globalThis.
+const shared = ((globalThis as { __rekeySchemaEngine?: { module?: Promise<EngineModule>; queue: Promise<unknown> } }).__rekeySchemaEngine ??= {
+  queue: Promise.resolve(),
+});
 
 /** The package's main module imports its .wasm the bundler way, which Node rejects: instantiate it by hand. */
 function loadEngineModule(): Promise<EngineModule> {
-  engineModule ??= (async () => {
+  shared.module ??= (async () => {
     const bg = (await import("@prisma/schema-engine-wasm/schema_engine_bg")) as unknown as EngineModule;
     const wasmPath = path.join(
       path.dirname(require.resolve("@prisma/schema-engine-wasm/schema_engine_bg")),
@@ -50,13 +55,18 @@ function loadEngineModule(): Promise<EngineModule> {
     (instance.exports.__wbindgen_start as () => void)();
     return bg;
   })();
-  return engineModule;
+  return shared.module;
 }
 
-async function withEngine<T>(
-  factory: SqlMigrationAwareDriverAdapterFactory,
-  run: (engine: Engine) => Promise<T>,
-): Promise<T> {
+// The instance is not re-entrant: two engines working at once corrupt its
+// memory. Every use waits its turn.
+function withEngine<T>(factory: SqlMigrationAwareDriverAdapterFactory, run: (engine: Engine) => Promise<T>): Promise<T> {
+  const turn = shared.queue.then(() => runEngine(factory, run));
+  shared.queue = turn.catch(() => {});
+  return turn;
+}
+
+async function runEngine<T>(factory: SqlMigrationAwareDriverAdapterFactory, run: (engine: Engine) => Promise<T>): Promise<T> {
   const mod = await loadEngineModule();
   const schema = readFileSync(SCHEMA_PATH, "utf8");
   const engine = await mod.SchemaEngine.new(
