@@ -228,19 +228,33 @@ export async function closeDatabase(): Promise<void> {
   if (current) await (await current).close();
 }
 
+const commitListeners = new Set<() => void>();
+
 /**
- * Runs `fn` in one transaction. A unique-constraint violation (the loser of a
- * race, e.g. a second open rotation for a key) becomes a ConflictError with
- * `conflictMessage`, not a 500.
+ * Runs `listener` after every transaction that inTransaction commits in this
+ * process. Caches of this process use it to see their own writes at once;
+ * other instances learn of changes through NOTIFY, which arrives a moment later.
+ */
+export function onCommit(listener: () => void): void {
+  commitListeners.add(listener);
+}
+
+/**
+ * Runs `fn` in one transaction: every state change goes through here. A
+ * unique-constraint violation (the loser of a race, e.g. a second open
+ * rotation for a key) becomes a ConflictError with `conflictMessage`, not a 500.
  */
 export async function inTransaction<T>(fn: (tx: Tx) => Promise<T>, conflictMessage = "That changed at the same time; reload and try again."): Promise<T> {
   const prisma = await getPrisma();
+  let result: T;
   try {
-    return await prisma.$transaction(fn);
+    result = await prisma.$transaction(fn);
   } catch (error) {
     if (isUniqueViolation(error)) throw new ConflictError(conflictMessage);
     throw error;
   }
+  for (const listener of commitListeners) listener();
+  return result;
 }
 
 function isUniqueViolation(error: unknown): boolean {

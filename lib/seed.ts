@@ -1,5 +1,5 @@
 import "server-only";
-import { getPrisma, type Tx } from "./db";
+import { getPrisma, inTransaction, type Tx } from "./db";
 import { generateApiKey } from "./keys/format";
 import { hashSecret } from "./keys/hash";
 import { appendAuditEvents, type AuditInput } from "./audit/write";
@@ -62,7 +62,7 @@ export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSumm
   const random = prng(42);
   const prisma = await getPrisma();
 
-  const { orgs, orgRows } = await prisma.$transaction(async (tx) => {
+  const { orgs, orgRows } = await inTransaction(async (tx) => {
     const standard = await tx.rotationPolicy.create({ data: { ...DEFAULT_POLICY, isDefault: true, createdAt: now } });
     const strict = await tx.rotationPolicy.create({
       data: { name: "Strict (payments and health)", maxAgeDays: 30, gracePeriodHours: 24, emergencyGraceHours: 1, noticeDays: 5, maxPostponements: 1, postponeDays: 7, waitForSuccessorUse: true, createdAt: now },
@@ -180,7 +180,7 @@ export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSumm
   const insertChunks = async <T>(rows: T[], insert: (tx: Tx, chunk: T[]) => Promise<unknown>) => {
     for (let i = 0; i < rows.length; i += CHUNK) {
       const chunk = rows.slice(i, i + CHUNK);
-      await prisma.$transaction((tx) => insert(tx, chunk));
+      await inTransaction((tx) => insert(tx, chunk));
     }
   };
   const orgName = new Map(orgRows.map((o) => [o.id, o.name]));

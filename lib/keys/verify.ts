@@ -1,5 +1,5 @@
 import "server-only";
-import { getDatabase } from "../db";
+import { getDatabase, onCommit } from "../db";
 import { parseSecret } from "./format";
 import { hashSecret } from "./hash";
 import { recordVerification } from "./usage";
@@ -130,8 +130,13 @@ export async function verifyKey(presented: string, now: Date): Promise<VerifyRes
   return { ...base, deprecated: false };
 }
 
-/** Forgets every cached answer (tests that change rows behind the app's back). */
+/** Forgets every cached answer. */
 export function clearVerifyCache(): void {
   generation++;
   cache.clear();
 }
+
+// This process's own writes are visible to its next verification at once,
+// without waiting for its NOTIFY to come back. Writes are rare next to
+// verifications, so dropping the whole cache costs little.
+onCommit(clearVerifyCache);

@@ -1,5 +1,5 @@
 import "server-only";
-import { getPrisma, type Tx } from "../db";
+import { inTransaction, type Tx } from "../db";
 import { SYSTEM_CRON, type Actor } from "../auth/actor";
 import { appendAuditEvents, type AuditInput } from "../audit/write";
 import { enqueueNotifications, type NotificationInput } from "../notifications/outbox";
@@ -53,8 +53,7 @@ async function runBatch(
   action: string,
   notification: NotificationInput["kind"],
 ): Promise<number> {
-  const prisma = await getPrisma();
-  return prisma.$transaction(async (tx) => {
+  return inTransaction(async (tx) => {
     const rows = await move(tx, now);
     if (rows.length === 0) return 0;
     const started = action === "rotation.started";
