@@ -43,6 +43,14 @@ export interface SeedSummary {
   rotations: Record<string, number>;
 }
 
+/** Deletes every row of every table (seed --reset, tests). The audit trail's append-only trigger does not fire on TRUNCATE. */
+export async function deleteAllData(): Promise<void> {
+  const prisma = await getPrisma();
+  await prisma.$executeRawUnsafe(
+    `TRUNCATE audit_events, notifications, alerts, key_usage_hourly, verification_counts, rotations, api_keys, management_tokens, users, organizations, rotation_policies`,
+  );
+}
+
 /** True when the database holds no organization yet (a fresh install). */
 export async function isDatabaseEmpty(): Promise<boolean> {
   const prisma = await getPrisma();

@@ -6,7 +6,7 @@ import "./load-env";
 import { parseArgs } from "node:util";
 import { openDatabase, useDatabase, closeDatabase } from "../lib/db";
 import { applyMigrations } from "../lib/db/migrations";
-import { isDatabaseEmpty, seedDemoWorld } from "../lib/seed";
+import { deleteAllData, isDatabaseEmpty, seedDemoWorld } from "../lib/seed";
 
 const { values } = parseArgs({ options: { keys: { type: "string", default: "300" }, reset: { type: "boolean", default: false } } });
 const keys = Number(values.keys);
@@ -19,9 +19,7 @@ useDatabase(db);
 try {
   await applyMigrations(db.adapterFactory);
   if (values.reset) {
-    await db.prisma.$executeRawUnsafe(
-      `TRUNCATE audit_events, notifications, alerts, key_usage_hourly, verification_counts, rotations, api_keys, management_tokens, users, organizations, rotation_policies`,
-    );
+    await deleteAllData();
   } else if (!(await isDatabaseEmpty())) {
     console.error("The database already has data. Run with --reset to replace it with the demo world (this deletes everything).");
     process.exit(1);

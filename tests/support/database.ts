@@ -5,6 +5,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { afterAll, beforeAll, inject } from "vitest";
 import { openDatabase, useDatabase, closeDatabase, getDatabase, type Database } from "../../lib/db";
 import { clearVerifyCache } from "../../lib/keys/verify";
+import { deleteAllData } from "../../lib/seed";
 import { assertLocalDatabaseUrl, withDatabase } from "./local-url";
 
 export const testDatabaseKind = process.env.REKEY_TEST_DB as "pglite" | "postgres";
@@ -51,9 +52,6 @@ export async function testPrisma() {
 
 /** Empties every table, for tests whose assertions count rows across the whole database. */
 export async function resetTestData(): Promise<void> {
-  const prisma = await testPrisma();
-  await prisma.$executeRawUnsafe(
-    `TRUNCATE audit_events, notifications, alerts, key_usage_hourly, verification_counts, rotations, api_keys, management_tokens, users, organizations, rotation_policies`,
-  );
+  await deleteAllData();
   clearVerifyCache();
 }
