@@ -5,7 +5,7 @@ import { cpus } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { openDatabase, useDatabase, closeDatabase } from "../lib/db";
-import { applyMigrations } from "../lib/db/migrations";
+import { applyMigrations } from "../lib/migrations";
 import { assertLocalDatabaseUrl, withDatabase } from "../tests/support/local-url";
 
 export const BENCH_SECRET = "bench-secret-0123456789abcdef0123456789";

@@ -3,6 +3,7 @@ import { getPrisma, inTransaction, type Tx } from "./db";
 import { generateApiKey } from "./keys/format";
 import { hashSecret } from "./keys/hash";
 import { appendAuditEvents, type AuditInput } from "./audit/write";
+import { bulkInsert } from "./bulk";
 import { DEFAULT_POLICY } from "./policies/defaults";
 import type { Actor } from "./auth/actor";
 
@@ -193,7 +194,12 @@ export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSumm
   };
   const orgName = new Map(orgRows.map((o) => [o.id, o.name]));
   await insertChunks(keys, async (tx, chunk) => {
-    await tx.apiKey.createMany({ data: chunk });
+    await bulkInsert(
+      tx,
+      "api_keys",
+      { id: "text", organizationId: "text", name: "text", environment: "enum:Environment", prefix: "text", hash: "text", scopes: "text[]", rateLimit: "int", status: "enum:KeyStatus", createdAt: "timestamptz", lastUsedAt: "timestamptz", revokedAt: "timestamptz", predecessorId: "text" },
+      chunk,
+    );
     await appendAuditEvents(
       tx,
       chunk.map((k): AuditInput => ({ actor: SEED, action: "key.imported", organizationId: k.organizationId, keyId: k.id, keyFingerprint: k.prefix, reason: `demo data for ${orgName.get(k.organizationId)}`, after: { status: k.status, createdAt: k.createdAt, environment: k.environment } })),
@@ -201,14 +207,19 @@ export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSumm
     );
   });
   await insertChunks(rotations, async (tx, chunk) => {
-    await tx.rotation.createMany({ data: chunk });
+    await bulkInsert(
+      tx,
+      "rotations",
+      { id: "text", keyId: "text", successorId: "text", openKeyId: "text", kind: "enum:RotationKind", state: "enum:RotationState", reason: "text", gracePeriodHours: "int", scheduledAt: "timestamptz", startedAt: "timestamptz", graceEndsAt: "timestamptz", completedAt: "timestamptz", cancelledAt: "timestamptz", rolledBackAt: "timestamptz", failedAt: "timestamptz", failureReason: "text", createdBy: "text", createdAt: "timestamptz", updatedAt: "timestamptz" },
+      chunk,
+    );
     await appendAuditEvents(
       tx,
       chunk.map((r): AuditInput => ({ actor: SEED, action: "rotation.imported", keyId: r.keyId, rotationId: r.id, reason: r.reason, after: { kind: r.kind, state: r.state, scheduledAt: r.scheduledAt, graceEndsAt: r.graceEndsAt } })),
       now,
     );
   });
-  await insertChunks(usage, (tx, chunk) => tx.keyUsageHourly.createMany({ data: chunk }));
+  await insertChunks(usage, (tx, chunk) => bulkInsert(tx, "key_usage_hourly", { keyId: "text", hour: "timestamptz", verifications: "int", rejected: "int" }, chunk));
 
   const counts: Record<string, number> = {};
   for (const r of rotations) counts[r.state] = (counts[r.state] ?? 0) + 1;

@@ -1,7 +1,7 @@
 /** `npm run db:migrate`: applies pending migrations to DATABASE_URL, or to the embedded database in ./data. */
 import "./load-env";
 import { openDatabase } from "../lib/db";
-import { applyMigrations } from "../lib/db/migrations";
+import { applyMigrations } from "../lib/migrations";
 
 const db = await openDatabase({ url: process.env.DATABASE_URL || undefined });
 try {

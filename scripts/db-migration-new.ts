@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
-import { pendingSchemaChange, MIGRATIONS_DIR, LOCKFILE_TEXT } from "../lib/db/migrations";
+import { pendingSchemaChange, MIGRATIONS_DIR, LOCKFILE_TEXT } from "../lib/migrations";
 
 const name = (process.argv[2] ?? "").trim();
 if (!/^[a-z0-9_]+$/.test(name)) {

@@ -5,7 +5,7 @@
 import "./load-env";
 import { parseArgs } from "node:util";
 import { openDatabase, useDatabase, closeDatabase } from "../lib/db";
-import { applyMigrations } from "../lib/db/migrations";
+import { applyMigrations } from "../lib/migrations";
 import { deleteAllData, isDatabaseEmpty, seedDemoWorld } from "../lib/seed";
 
 const { values } = parseArgs({ options: { keys: { type: "string", default: "300" }, reset: { type: "boolean", default: false } } });

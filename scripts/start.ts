@@ -7,7 +7,7 @@
 import "./load-env";
 import { spawn, spawnSync } from "node:child_process";
 import { openDatabase, useDatabase, closeDatabase } from "../lib/db";
-import { applyMigrations } from "../lib/db/migrations";
+import { applyMigrations } from "../lib/migrations";
 import { isDatabaseEmpty, seedDemoWorld } from "../lib/seed";
 import { resolveBootstrapToken } from "../lib/bootstrap-token";
 import { getServerSecret } from "../lib/secret";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pendingSchemaChange } from "../lib/db/migrations";
+import { pendingSchemaChange } from "../lib/migrations";
 import { testDatabaseKind } from "./support/database";
 
 // The engine's diff runs on an in-memory PGlite whatever the project: once is enough.

@@ -1,6 +1,6 @@
 import "server-only";
 import type { Tx } from "../db";
-import { Prisma } from "../db";
+import { bulkInsert } from "../bulk";
 import type { Actor } from "../auth/actor";
 import { GENESIS_HASH, hashAuditEvent } from "./chain";
 
@@ -22,9 +22,25 @@ export interface AuditInput {
 const AUDIT_CHAIN_LOCK = 7_215_001;
 const FULL_SECRET = /rkm?_(?:live|test|mgmt)_[0-9A-Za-z]{49}/;
 
+const AUDIT_COLUMNS = {
+  at: "timestamptz",
+  actor: "text",
+  action: "text",
+  organizationId: "text",
+  keyId: "text",
+  keyFingerprint: "text",
+  rotationId: "text",
+  reason: "text",
+  outcome: "text",
+  before: "jsonb",
+  after: "jsonb",
+  prevHash: "text",
+  hash: "text",
+} as const;
+
 /** JSON as PostgreSQL's jsonb will hand it back, so the hash is over what is stored. */
-function asStoredJson(value: Record<string, unknown> | null | undefined): Prisma.InputJsonValue | null {
-  return value == null ? null : (JSON.parse(JSON.stringify(value)) as Prisma.InputJsonValue);
+function asStoredJson(value: Record<string, unknown> | null | undefined): unknown {
+  return value == null ? null : JSON.parse(JSON.stringify(value));
 }
 
 /**
@@ -58,14 +74,9 @@ export async function appendAuditEvents(tx: Tx, events: AuditInput[], now: Date)
     }
     const hash = hashAuditEvent(content);
     prevHash = hash;
-    return {
-      ...content,
-      before: content.before ?? Prisma.DbNull,
-      after: content.after ?? Prisma.DbNull,
-      hash,
-    };
+    return { ...content, hash };
   });
-  await tx.auditEvent.createMany({ data: rows });
+  await bulkInsert(tx, "audit_events", AUDIT_COLUMNS, rows);
 }
 
 /** Appends one event; see appendAuditEvents. */

@@ -1,5 +1,6 @@
 import "server-only";
 import type { Tx } from "../db";
+import { bulkInsert } from "../bulk";
 
 /** What DOMAIN.md says a customer is told: ahead, at the start, reminders, revoked. */
 export type NotificationKind = "rotation_notice" | "rotation_started" | "emergency_rotation" | "rotation_reminder" | "key_revoked";
@@ -24,6 +25,7 @@ export interface NotificationInput {
 export async function enqueueNotifications(tx: Tx, items: NotificationInput[], now: Date): Promise<number> {
   const data = items.flatMap((item) =>
     [...new Set(item.recipients.map((r) => r.toLowerCase()))].map((recipient) => ({
+      id: crypto.randomUUID(),
       kind: item.kind,
       organizationId: item.organizationId,
       keyId: item.keyId ?? null,
@@ -36,6 +38,11 @@ export async function enqueueNotifications(tx: Tx, items: NotificationInput[], n
     })),
   );
   if (data.length === 0) return 0;
-  const result = await tx.notification.createMany({ data, skipDuplicates: true });
-  return result.count;
+  return bulkInsert(
+    tx,
+    "notifications",
+    { id: "text", kind: "text", organizationId: "text", keyId: "text", rotationId: "text", recipient: "text", idempotencyKey: "text", payload: "jsonb", nextAttemptAt: "timestamptz", createdAt: "timestamptz" },
+    data,
+    { onConflictDoNothing: "idempotencyKey" },
+  );
 }

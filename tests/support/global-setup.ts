@@ -6,7 +6,7 @@ import pg from "pg";
 import { PGlite } from "@electric-sql/pglite";
 import type { TestProject } from "vitest/node";
 import { openDatabase } from "../../lib/db";
-import { applyMigrations } from "../../lib/db/migrations";
+import { applyMigrations } from "../../lib/migrations";
 import { assertLocalDatabaseUrl, withDatabase } from "./local-url";
 
 declare module "vitest" {

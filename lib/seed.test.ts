@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { useTestDatabase, testPrisma } from "../tests/support/database";
+import { seedDemoWorld } from "./seed";
+import { verifyAuditChain } from "./audit/verify";
+
+useTestDatabase();
+
+describe("demo world", () => {
+  it("has keys of varied ages, some past 90 days, rotations in every state, and a valid audit chain", async () => {
+    const now = new Date("2026-06-01T12:00:00Z");
+    const summary = await seedDemoWorld({ keys: 300, now });
+    expect(summary.rotations).toEqual({ completed: 20, grace: 8, scheduled: 12, cancelled: 3, rolled_back: 2, failed: 1 });
+    const prisma = await testPrisma();
+    const overdue = await prisma.apiKey.count({ where: { status: "active", createdAt: { lt: new Date(now.getTime() - 90 * 86_400_000) } } });
+    expect(overdue).toBeGreaterThan(20);
+    // Every open rotation is the only one of its key, and every key in grace has its successor.
+    const inGrace = await prisma.rotation.findMany({ where: { state: "grace" }, include: { key: true, successor: true } });
+    for (const r of inGrace) {
+      expect(r.key.status).toBe("expiring");
+      expect(r.successor?.predecessorId).toBe(r.keyId);
+      expect(r.openKeyId).toBe(r.keyId);
+    }
+    expect(await prisma.keyUsageHourly.count()).toBeGreaterThan(0);
+    const chain = await verifyAuditChain(prisma);
+    expect(chain.ok).toBe(true);
+    expect(chain.checked).toBe(await prisma.auditEvent.count());
+  });
+});
