@@ -93,6 +93,10 @@ async function runBatch(
   });
 }
 
+// The key update returns the rotation's columns itself (UPDATE … FROM …
+// RETURNING may name the FROM table): joining two CTEs afterwards made the
+// planner loop over one for each row of the other, quadratic in the batch.
+
 /** scheduled → grace for rotations due at `now` whose key is still active. */
 function startDueRotations(tx: Tx, now: Date): Promise<MovedRow[]> {
   return tx.$queryRaw<MovedRow[]>`
@@ -108,14 +112,11 @@ function startDueRotations(tx: Tx, now: Date): Promise<MovedRow[]> {
           "graceEndsAt" = GREATEST(r."scheduledAt" + make_interval(hours => r."gracePeriodHours"), ${now}::timestamptz)
       FROM due WHERE r.id = due.id
       RETURNING r.id, r."keyId", r.kind, r."graceEndsAt"
-    ), keys AS (
-      UPDATE api_keys k SET status = 'expiring'
-      FROM started s WHERE k.id = s."keyId"
-      RETURNING k.id, k.prefix, k.environment, k."organizationId"
     )
-    SELECT s.id AS "rotationId", s."keyId", s.kind::text AS kind, k.prefix, k.environment::text AS environment,
-           k."organizationId", s."graceEndsAt"
-    FROM started s JOIN keys k ON k.id = s."keyId"`;
+    UPDATE api_keys k SET status = 'expiring'
+    FROM started s WHERE k.id = s."keyId"
+    RETURNING s.id AS "rotationId", s."keyId", s.kind::text AS kind, k.prefix, k.environment::text AS environment,
+              k."organizationId", s."graceEndsAt"`;
 }
 
 /** grace → completed for rotations whose deadline has passed at `now`; the old key is revoked. */
@@ -132,12 +133,9 @@ function completeDueRotations(tx: Tx, now: Date): Promise<MovedRow[]> {
       SET state = 'completed', "completedAt" = ${now}, "openKeyId" = NULL, "updatedAt" = ${now}
       FROM due WHERE r.id = due.id
       RETURNING r.id, r."keyId", r.kind, r."graceEndsAt"
-    ), keys AS (
-      UPDATE api_keys k SET status = 'revoked', "revokedAt" = ${now}
-      FROM done d WHERE k.id = d."keyId"
-      RETURNING k.id, k.prefix, k.environment, k."organizationId"
     )
-    SELECT d.id AS "rotationId", d."keyId", d.kind::text AS kind, k.prefix, k.environment::text AS environment,
-           k."organizationId", d."graceEndsAt"
-    FROM done d JOIN keys k ON k.id = d."keyId"`;
+    UPDATE api_keys k SET status = 'revoked', "revokedAt" = ${now}
+    FROM done d WHERE k.id = d."keyId"
+    RETURNING d.id AS "rotationId", d."keyId", d.kind::text AS kind, k.prefix, k.environment::text AS environment,
+              k."organizationId", d."graceEndsAt"`;
 }
