@@ -1,11 +1,13 @@
 import { defineConfig, devices } from "@playwright/test";
 import { existsSync } from "node:fs";
+import { ADMIN, DEMO_PASSWORD_FOR_SERVER, E2E_BOOTSTRAP_TOKEN, authFile } from "./e2e/support/accounts";
 
 // Playwright's own browser download does not work everywhere rekey is built
 // (PLATFORM.md): use Debian's Chromium when it is there, or PLAYWRIGHT_CHROMIUM_PATH.
 const executablePath = process.env.PLAYWRIGHT_CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
 const PORT = Number(process.env.E2E_PORT ?? 3100);
-export const E2E_BOOTSTRAP_TOKEN = "e2e-bootstrap-token-0123456789abcdef";
+const baseURL = `http://127.0.0.1:${PORT}`;
+const browser = { ...devices["Desktop Chrome"], viewport: { width: 1280, height: 900 } };
 
 export default defineConfig({
   testDir: "e2e",
@@ -13,25 +15,39 @@ export default defineConfig({
   timeout: 60_000,
   fullyParallel: false,
   workers: 1,
-  reporter: process.env.CI ? [["list"]] : [["list"]],
+  reporter: [["list"]],
   use: {
-    baseURL: `http://127.0.0.1:${PORT}`,
+    baseURL,
     trace: "retain-on-failure",
     launchOptions: {
       executablePath,
       args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     },
   },
+  // One project per kind of user; each signs in once (auth.setup.ts) and reuses the session.
   projects: [
-    { name: "desktop", use: { ...devices["Desktop Chrome"], viewport: { width: 1280, height: 900 } } },
+    { name: "setup", testMatch: /auth\.setup\.ts/, use: browser },
+    { name: "public", testMatch: /public\/.*\.spec\.ts/, use: browser },
+    { name: "admin", testMatch: /admin\/.*\.spec\.ts/, dependencies: ["setup"], use: { ...browser, storageState: authFile("admin") } },
+    { name: "operator", testMatch: /operator\/.*\.spec\.ts/, dependencies: ["setup"], use: { ...browser, storageState: authFile("operator") } },
+    { name: "auditor", testMatch: /auditor\/.*\.spec\.ts/, dependencies: ["setup"], use: { ...browser, storageState: authFile("auditor") } },
   ],
   webServer: {
     // The README's own start command, on a throwaway embedded database with demo data.
     command: "rm -rf .e2e-data && npm start",
-    url: `http://127.0.0.1:${PORT}/api/health`,
+    url: `${baseURL}/api/health`,
     timeout: 240_000,
     reuseExistingServer: false,
     stdout: "pipe",
-    env: { PORT: String(PORT), REKEY_DATA_DIR: ".e2e-data", REKEY_BOOTSTRAP_TOKEN: E2E_BOOTSTRAP_TOKEN, NEXT_TELEMETRY_DISABLED: "1", DATABASE_URL: "" },
+    env: {
+      PORT: String(PORT),
+      REKEY_DATA_DIR: ".e2e-data",
+      REKEY_BOOTSTRAP_TOKEN: E2E_BOOTSTRAP_TOKEN,
+      REKEY_ADMIN_PASSWORD: ADMIN.password,
+      REKEY_DEMO_PASSWORD: DEMO_PASSWORD_FOR_SERVER,
+      NEXTAUTH_URL: baseURL,
+      NEXT_TELEMETRY_DISABLED: "1",
+      DATABASE_URL: "",
+    },
   },
 });

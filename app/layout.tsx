@@ -1,5 +1,8 @@
 import type { Metadata, Viewport } from "next";
 import Link from "next/link";
+import { getViewer } from "@/lib/auth/viewer";
+import { roleMay } from "@/lib/auth/permissions";
+import { SignOutButton } from "@/components/sign-out-button";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -9,7 +12,8 @@ export const metadata: Metadata = {
 
 export const viewport: Viewport = { width: "device-width", initialScale: 1 };
 
-export default function RootLayout({ children }: { children: React.ReactNode }) {
+export default async function RootLayout({ children }: { children: React.ReactNode }) {
+  const viewer = await getViewer();
   return (
     <html lang="en">
       <body>
@@ -18,8 +22,18 @@ export default function RootLayout({ children }: { children: React.ReactNode }) 
             <span className="brand-mark" aria-hidden="true">⟳</span> rekey
           </Link>
           <nav aria-label="Main">
-            <Link href="/dashboard/keys">Keys</Link>
+            {viewer && roleMay(viewer.role, "staff:read") && <Link href="/dashboard/keys">Keys</Link>}
             <a href="/api/v1/openapi.json">API</a>
+            {viewer ? (
+              <span className="who">
+                <span className="sub">
+                  {viewer.email} · {viewer.role}
+                </span>
+                <SignOutButton />
+              </span>
+            ) : (
+              <Link href="/signin">Sign in</Link>
+            )}
           </nav>
         </header>
         <main className="page">{children}</main>

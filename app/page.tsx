@@ -1,11 +1,15 @@
 import Link from "next/link";
 import { connection } from "next/server";
 import { getKeyStats } from "@/lib/keys/stats";
+import { getViewer } from "@/lib/auth/viewer";
+import { roleMay } from "@/lib/auth/permissions";
 
 export default async function HomePage() {
   await connection();
-  const stats = await getKeyStats();
-  const figures = [
+  const viewer = await getViewer();
+  const isStaff = viewer ? roleMay(viewer.role, "staff:read") : false;
+  const stats = isStaff ? await getKeyStats() : null;
+  const figures = !stats ? [] : [
     { label: "Organizations", value: stats.organizations },
     { label: "Active keys", value: stats.active },
     { label: "Keys in grace", value: stats.expiring },
@@ -21,14 +25,21 @@ export default async function HomePage() {
           key themselves; auditors get proof that every key was rotated in time.
         </p>
         <div className="actions">
-          <Link className="button" href="/dashboard/keys">
-            See all keys
-          </Link>
+          {isStaff ? (
+            <Link className="button" href="/dashboard/keys">
+              See all keys
+            </Link>
+          ) : (
+            <Link className="button" href="/signin">
+              Sign in
+            </Link>
+          )}
           <a className="button secondary" href="/api/v1/openapi.json">
             API reference (OpenAPI)
           </a>
         </div>
       </section>
+      {stats && (
       <section aria-label="At a glance" className="cards">
         {figures.map((f) => (
           <div className="card" key={f.label}>
@@ -37,6 +48,7 @@ export default async function HomePage() {
           </div>
         ))}
       </section>
+      )}
       <h2>How a rotation works</h2>
       <div className="features">
         <div className="card">

@@ -6,6 +6,8 @@ import { appendAuditEvents, type AuditInput } from "./audit/write";
 import { bulkInsert } from "./bulk";
 import { DEFAULT_POLICY } from "./policies/defaults";
 import type { Actor } from "./auth/actor";
+import { createUsers } from "./auth/users";
+import { randomBytes } from "node:crypto";
 
 const SEED: Actor = "system:seed";
 const DAY = 86_400_000;
@@ -224,4 +226,18 @@ export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSumm
   const counts: Record<string, number> = {};
   for (const r of rotations) counts[r.state] = (counts[r.state] ?? 0) + 1;
   return { organizations: orgs.length, keys: keys.length, rotations: counts };
+}
+
+/**
+ * Demo staff for the demo world: an operator and an auditor, with one
+ * password from REKEY_DEMO_PASSWORD or generated (shown once by `npm start`).
+ */
+export async function createDemoStaff(now: Date) {
+  const password = process.env.REKEY_DEMO_PASSWORD ?? randomBytes(12).toString("base64url");
+  const users = [
+    { email: "operator@rekey.local", name: "Olivia Operator", role: "operator" as const, password },
+    { email: "auditor@rekey.local", name: "Arthur Auditor", role: "auditor" as const, password },
+  ];
+  await createUsers(users, SEED, now);
+  return users;
 }

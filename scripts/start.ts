@@ -11,6 +11,11 @@ import { applyMigrations } from "../lib/migrations";
 import { isDatabaseEmpty, seedDemoWorld } from "../lib/seed";
 import { resolveBootstrapToken } from "../lib/bootstrap-token";
 import { getServerSecret } from "../lib/secret";
+import { ensureFirstAdmin } from "../lib/auth/users";
+import { createDemoStaff } from "../lib/seed";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { dataRoot } from "../lib/db";
 
 const dev = process.argv.includes("--dev");
 const port = process.env.PORT ?? "3000";
@@ -23,15 +28,30 @@ useDatabase(db);
 const applied = await applyMigrations(db.adapterFactory);
 if (applied.length) console.log(`rekey: applied migrations ${applied.join(", ")}`);
 let seeded = false;
+const firstStart: string[] = [];
 if (embedded && process.env.REKEY_DEMO !== "off" && (await isDatabaseEmpty())) {
   const summary = await seedDemoWorld({});
   seeded = true;
   console.log(`rekey: created the demo world: ${summary.organizations} organizations, ${summary.keys} keys`);
+  const demo = await createDemoStaff(new Date());
+  firstStart.push(...demo.map((u) => `  ${u.role.padEnd(8)} ${u.email}  password: ${u.password}`));
 }
+const admin = await ensureFirstAdmin(new Date());
+if (admin) firstStart.unshift(`  admin    ${admin.email}  password: ${admin.generated ? admin.password : "(REKEY_ADMIN_PASSWORD)"}`);
 await closeDatabase();
+if (firstStart.length && embedded) {
+  // Generated passwords are shown once; on the embedded database, also kept for the person who runs it.
+  writeFileSync(path.join(dataRoot(), "first-start.txt"), `Sign in at /signin with:\n${firstStart.join("\n")}\n`, { mode: 0o600 });
+}
 
 const token = resolveBootstrapToken();
-const env = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", ...(token ? { REKEY_BOOTSTRAP_TOKEN: token } : {}) };
+const env = {
+  ...process.env,
+  NEXT_TELEMETRY_DISABLED: "1",
+  // next-auth builds its links from this; behind a proxy, set it to the public URL.
+  NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}`,
+  ...(token ? { REKEY_BOOTSTRAP_TOKEN: token } : {}),
+};
 
 if (!dev && process.env.REKEY_SKIP_BUILD !== "1") {
   console.log("rekey: building…");
@@ -50,8 +70,10 @@ child.stdout.on("data", (chunk: Buffer) => {
       [
         "",
         `  rekey is running at ${url}${seeded ? " with demo data" : ""} (${embedded ? "embedded database in ./data" : "PostgreSQL server"}).`,
-        `  Keys: ${url}/dashboard/keys   API reference: ${url}/api/v1/openapi.json`,
-        "  There is no sign-in yet: the pages are open to whoever can reach this port.",
+        `  Sign in: ${url}/signin   API reference: ${url}/api/v1/openapi.json`,
+        ...(firstStart.length
+          ? ["  First start: these accounts were created (passwords shown once; kept in ./data/first-start.txt on the embedded database):", ...firstStart]
+          : [embedded ? "  Accounts: see ./data/first-start.txt" : "  Accounts: the admin from REKEY_ADMIN_EMAIL, and the users they invite."]),
         token
           ? `  Management API: Authorization: Bearer ${token}${process.env.REKEY_BOOTSTRAP_TOKEN ? "" : "  (kept in ./data/bootstrap-token)"}`
           : "  Management API: set REKEY_BOOTSTRAP_TOKEN to automate a fresh install.",

@@ -3,6 +3,6 @@
  * management token, the bootstrap token, the cron, or a key acting on itself
  * (self-rotation, by its display prefix).
  */
-export type Actor = `user:${string}` | `token:${string}` | "bootstrap" | "system:cron" | "system:seed" | `key:${string}`;
+export type Actor = `user:${string}` | `token:${string}` | "bootstrap" | "system:cron" | "system:seed" | `key:${string}` | "anonymous";
 
 export const SYSTEM_CRON: Actor = "system:cron";

@@ -45,3 +45,30 @@ export async function listKeys(options: { page: number; status?: KeyStatusFilter
   ]);
   return { total, page, pageSize: KEY_PAGE_SIZE, keys: keys.map(({ rotations, ...k }) => ({ ...k, openRotation: rotations[0] ?? null })) };
 }
+
+/** A key with its organization, policy, rotations, predecessor and successors, for its detail page. */
+export async function getKeyDetail(id: string) {
+  const prisma = await getPrisma();
+  const key = await prisma.apiKey.findUnique({
+    where: { id },
+    select: {
+      ...keyViewSelect,
+      organization: { select: { id: true, name: true, timeZone: true, policy: { select: { name: true, maxAgeDays: true } } } },
+      predecessor: { select: { id: true, prefix: true, status: true } },
+      successors: { select: { id: true, prefix: true, status: true, createdAt: true }, orderBy: { createdAt: "desc" } },
+      rotations: { select: rotationViewSelect, orderBy: { createdAt: "desc" } },
+    },
+  });
+  return key;
+}
+
+/** The key's history from the audit trail: its own events and its rotations', oldest first. */
+export async function getKeyTimeline(keyId: string, rotationIds: string[]) {
+  const prisma = await getPrisma();
+  return prisma.auditEvent.findMany({
+    where: { OR: [{ keyId }, ...(rotationIds.length ? [{ rotationId: { in: rotationIds } }] : [])] },
+    orderBy: { seq: "asc" },
+    take: 500,
+    select: { seq: true, at: true, actor: true, action: true, keyFingerprint: true, reason: true, outcome: true },
+  });
+}

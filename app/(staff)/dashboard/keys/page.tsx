@@ -4,6 +4,7 @@ import { connection } from "next/server";
 import { differenceInCalendarDays, formatDistanceStrict } from "date-fns";
 import { listKeys, type KeyStatusFilter } from "@/lib/keys/queries";
 import { StatusBadge } from "@/components/status-badge";
+import { requirePagePermission } from "@/lib/auth/authorize";
 
 export const metadata: Metadata = { title: "Keys" };
 
@@ -28,6 +29,7 @@ const utc = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "
 
 export default async function KeysPage({ searchParams }: KeysPageProps) {
   await connection();
+  await requirePagePermission("staff:read", "/dashboard/keys");
   const params = await searchParams;
   const status = FILTERS.find((f) => f.value === params.status)?.value;
   const page = Math.max(1, Number.parseInt(params.page ?? "1", 10) || 1);
@@ -39,9 +41,6 @@ export default async function KeysPage({ searchParams }: KeysPageProps) {
     <>
       <h1>Keys</h1>
       <p className="lede">Every API key, newest first: its age, status and any rotation under way.</p>
-      <p className="notice">
-        These pages are not protected yet: sign-in with roles comes with the dashboard. Run rekey only where you trust everyone who can reach it.
-      </p>
       <div className="toolbar">
         <nav className="filters" aria-label="Filter by status">
           {FILTERS.map((f) => (
@@ -76,7 +75,9 @@ export default async function KeysPage({ searchParams }: KeysPageProps) {
                 <tr key={key.id}>
                   <td>{key.organization.name}</td>
                   <td>
-                    <code>{key.prefix}…</code>
+                    <Link href={`/dashboard/keys/${key.id}`}>
+                      <code>{key.prefix}…</code>
+                    </Link>
                     <div className="sub">{key.name}</div>
                   </td>
                   <td>{key.environment}</td>

@@ -2,7 +2,7 @@ import { expect, test } from "@playwright/test";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { assertLocalDatabaseUrl, withDatabase } from "../tests/support/local-url";
+import { assertLocalDatabaseUrl, withDatabase } from "../../tests/support/local-url";
 
 const serverUrl = process.env.TEST_DATABASE_URL;
 const TOKEN = "multi-instance-token-0123456789abcdef";

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { E2E_BOOTSTRAP_TOKEN } from "../playwright.config";
+import { E2E_BOOTSTRAP_TOKEN } from "../support/accounts";
 
 const auth = { authorization: `Bearer ${E2E_BOOTSTRAP_TOKEN}` };
 

@@ -1,0 +1,163 @@
+"use client";
+
+import { useRef, useState, useTransition } from "react";
+import { useRouter } from "next/navigation";
+import type { ActionResult } from "@/lib/http/server-action";
+import { cancelRotationAction, rollbackRotationAction, rotateKeyAction } from "../actions";
+
+export interface KeyActionsProps {
+  keyId: string;
+  keyPrefix: string;
+  organizationName: string;
+  keyStatus: string;
+  openRotation: { id: string; state: string } | null;
+  gracePeriodHours: number;
+  emergencyGraceHours: number;
+}
+
+/** The rotation buttons of a key. The server checks the role again on every call. */
+export function KeyActions(props: KeyActionsProps) {
+  const router = useRouter();
+  const [pending, startTransition] = useTransition();
+  const [result, setResult] = useState<ActionResult | null>(null);
+  const emergencyDialog = useRef<HTMLDialogElement>(null);
+  const scheduleDialog = useRef<HTMLDialogElement>(null);
+
+  function run(call: () => Promise<ActionResult>, after?: () => void) {
+    startTransition(async () => {
+      const outcome = await call();
+      setResult(outcome);
+      if (outcome.ok) after?.();
+      router.refresh();
+    });
+  }
+
+  const canStart = props.keyStatus === "active" && !props.openRotation;
+
+  return (
+    <section className="card actions-card" aria-label="Actions">
+      <h2>Actions</h2>
+      <div className="actions">
+        {canStart && (
+          <>
+            <button className="button" disabled={pending} onClick={() => run(() => rotateKeyAction({ keyId: props.keyId, kind: "manual", gracePeriodHours: props.gracePeriodHours }))}>
+              Rotate now
+            </button>
+            <button className="button secondary" disabled={pending} onClick={() => scheduleDialog.current?.showModal()}>
+              Schedule rotation…
+            </button>
+            <button className="button danger" disabled={pending} onClick={() => emergencyDialog.current?.showModal()}>
+              Emergency rotate…
+            </button>
+          </>
+        )}
+        {props.openRotation?.state === "scheduled" && (
+          <button className="button secondary" disabled={pending} onClick={() => run(() => cancelRotationAction({ rotationId: props.openRotation!.id }))}>
+            Cancel rotation
+          </button>
+        )}
+        {props.openRotation?.state === "grace" && (
+          <button
+            className="button secondary"
+            disabled={pending}
+            onClick={() => {
+              if (window.confirm(`Roll back the rotation of ${props.keyPrefix}? The old key becomes active again and its successor is revoked.`)) {
+                run(() => rollbackRotationAction({ rotationId: props.openRotation!.id }));
+              }
+            }}
+          >
+            Roll back rotation
+          </button>
+        )}
+        {!canStart && !props.openRotation && <p className="sub">This key is {props.keyStatus}: nothing to do.</p>}
+      </div>
+      <div role="status" aria-live="polite" className={result ? (result.ok ? "toast ok" : "toast bad") : "toast-empty"}>
+        {result ? (result.ok ? result.message : result.error) : null}
+      </div>
+
+      <dialog ref={scheduleDialog} aria-labelledby="schedule-title">
+        <form
+          className="form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            const form = new FormData(event.currentTarget);
+            const local = String(form.get("scheduledAt") ?? "");
+            run(
+              () =>
+                rotateKeyAction({
+                  keyId: props.keyId,
+                  kind: "scheduled",
+                  scheduledAt: local ? new Date(local).toISOString() : undefined,
+                  gracePeriodHours: Number(form.get("gracePeriodHours")),
+                  reason: String(form.get("reason") ?? "") || undefined,
+                }),
+              () => scheduleDialog.current?.close(),
+            );
+          }}
+        >
+          <h2 id="schedule-title">Schedule a rotation of {props.keyPrefix}</h2>
+          <label>
+            Starts at (your time)
+            <input name="scheduledAt" type="datetime-local" required />
+          </label>
+          <label>
+            Grace period (hours)
+            <input name="gracePeriodHours" type="number" min={1} max={720} defaultValue={props.gracePeriodHours} required />
+          </label>
+          <label>
+            Reason
+            <input name="reason" type="text" maxLength={1000} placeholder="e.g. quarterly rotation" />
+          </label>
+          <div className="actions">
+            <button className="button" type="submit" disabled={pending}>
+              Schedule
+            </button>
+            <button className="button secondary" type="button" onClick={() => scheduleDialog.current?.close()}>
+              Close
+            </button>
+          </div>
+        </form>
+      </dialog>
+
+      <dialog ref={emergencyDialog} aria-labelledby="emergency-title">
+        <form
+          className="form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            const form = new FormData(event.currentTarget);
+            run(
+              () => rotateKeyAction({ keyId: props.keyId, kind: "emergency", gracePeriodHours: Number(form.get("grace")), reason: String(form.get("reason") ?? "") }),
+              () => emergencyDialog.current?.close(),
+            );
+          }}
+        >
+          <h2 id="emergency-title">
+            Emergency-rotate {props.keyPrefix} of {props.organizationName}?
+          </h2>
+          <p className="sub">Use this when the key may have leaked. The customer is told at once and mints the new key in the portal.</p>
+          <label>
+            Reason (required)
+            <input name="reason" type="text" required maxLength={1000} placeholder="e.g. found in a public repository" />
+          </label>
+          <fieldset className="choices">
+            <legend>Old key</legend>
+            <label>
+              <input type="radio" name="grace" value={props.emergencyGraceHours} defaultChecked /> keeps working for {props.emergencyGraceHours} hours
+            </label>
+            <label>
+              <input type="radio" name="grace" value={0} /> revoke now
+            </label>
+          </fieldset>
+          <div className="actions">
+            <button className="button danger" type="submit" disabled={pending}>
+              Emergency rotate
+            </button>
+            <button className="button secondary" type="button" onClick={() => emergencyDialog.current?.close()}>
+              Close
+            </button>
+          </div>
+        </form>
+      </dialog>
+    </section>
+  );
+}

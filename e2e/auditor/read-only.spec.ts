@@ -1,0 +1,11 @@
+import { expect, test } from "@playwright/test";
+
+test("an auditor reads keys and their timelines but gets no action buttons", async ({ page }) => {
+  await page.goto("/dashboard/keys?status=expiring");
+  await page.getByRole("table").getByRole("row").nth(1).getByRole("link").click();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("expiring");
+  await expect(page.getByRole("region", { name: "Timeline" })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Actions" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: /rotate|roll back|cancel/i })).toHaveCount(0);
+  await page.screenshot({ path: "e2e/screenshots/key-detail-auditor.png", fullPage: true });
+});

@@ -1,0 +1,14 @@
+import { expect, test as setup } from "@playwright/test";
+import { ADMIN, AUDITOR, OPERATOR, authFile } from "./support/accounts";
+
+for (const [role, account] of Object.entries({ admin: ADMIN, operator: OPERATOR, auditor: AUDITOR })) {
+  setup(`sign in as ${role}`, async ({ page }) => {
+    await page.goto("/signin");
+    await page.getByLabel("Email").fill(account.email);
+    await page.getByLabel("Password").fill(account.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/dashboard\/keys$/);
+    await expect(page.getByText(`${account.email} · ${role}`)).toBeVisible();
+    await page.context().storageState({ path: authFile(role) });
+  });
+}

@@ -1,0 +1,18 @@
+import { expect, test } from "@playwright/test";
+
+test("an operator schedules a rotation and can cancel it", async ({ page }) => {
+  await page.goto("/dashboard/keys?status=active&page=2");
+  await page.getByRole("table").getByRole("row").nth(3).getByRole("link").click();
+  await page.getByRole("button", { name: "Schedule rotation…" }).click();
+  const dialog = page.getByRole("dialog");
+  const inTwoDays = new Date(Date.now() + 2 * 86_400_000);
+  const local = new Date(inTwoDays.getTime() - inTwoDays.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+  await dialog.getByLabel("Starts at (your time)").fill(local);
+  await dialog.getByLabel("Reason").fill("quarterly rotation");
+  await dialog.getByRole("button", { name: "Schedule" }).click();
+  await expect(page.getByRole("status")).toContainText("Rotation scheduled for");
+  await expect(page.getByRole("region", { name: "Rotation" })).toContainText("scheduled");
+  await page.getByRole("button", { name: "Cancel rotation" }).click();
+  await expect(page.getByRole("status")).toHaveText("Rotation cancelled.");
+  await expect(page.getByRole("region", { name: "Rotation" })).toContainText("No rotation under way.");
+});

@@ -1,0 +1,26 @@
+import { expect, test } from "@playwright/test";
+
+test("a visitor sees what rekey is, no figures, and is sent to sign in from a staff page", async ({ page }) => {
+  await page.goto("/");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("No API key lives forever.");
+  await expect(page.getByText("Active keys")).toHaveCount(0);
+  await page.screenshot({ path: "e2e/screenshots/home-visitor.png", fullPage: true });
+  await page.goto("/dashboard/keys");
+  await expect(page).toHaveURL(/\/signin\?callbackUrl=%2Fdashboard%2Fkeys/);
+  await expect(page.getByRole("heading", { name: "Sign in to rekey" })).toBeVisible();
+});
+
+test("a wrong password says so and does not sign in", async ({ page }) => {
+  await page.goto("/signin");
+  await page.getByLabel("Email").fill("admin@rekey.local");
+  await page.getByLabel("Password").fill("not the password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "Wrong email or password." })).toBeVisible();
+  await expect(page).toHaveURL(/\/signin/);
+  await page.screenshot({ path: "e2e/screenshots/signin-error.png" });
+});
+
+test("a staff API route refuses a visitor", async ({ request }) => {
+  const res = await request.get("/dashboard/keys", { maxRedirects: 0 });
+  expect([302, 303, 307, 308]).toContain(res.status());
+});

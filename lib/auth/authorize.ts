@@ -1,0 +1,25 @@
+import "server-only";
+import { forbidden, redirect } from "next/navigation";
+import { ForbiddenError, UnauthorizedError } from "../errors";
+import { roleMay, type Permission } from "./permissions";
+import { getViewer, type Viewer } from "./viewer";
+
+/**
+ * The one authorization check for server actions and route handlers: the
+ * signed-in viewer if their role has the permission, else an
+ * UnauthorizedError (not signed in) or ForbiddenError.
+ */
+export async function requirePermission(permission: Permission): Promise<Viewer> {
+  const viewer = await getViewer();
+  if (!viewer) throw new UnauthorizedError("Sign in first.");
+  if (!roleMay(viewer.role, permission)) throw new ForbiddenError("Your role does not allow this.");
+  return viewer;
+}
+
+/** The same check for pages: a visitor goes to sign-in; a signed-in user without the permission gets a 403 page. */
+export async function requirePagePermission(permission: Permission, returnTo: string): Promise<Viewer> {
+  const viewer = await getViewer();
+  if (!viewer) redirect(`/signin?callbackUrl=${encodeURIComponent(returnTo)}`);
+  if (!roleMay(viewer.role, permission)) forbidden();
+  return viewer;
+}

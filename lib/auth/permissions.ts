@@ -1,0 +1,22 @@
+/**
+ * Who may do what (DOMAIN.md: People). The one table every check reads; the
+ * UI uses it only to hide what a role cannot do, never as the check.
+ */
+export type Role = "admin" | "operator" | "auditor" | "customer";
+
+export const PERMISSIONS = {
+  /** See every key, rotation, organization and the audit trail. */
+  "staff:read": ["admin", "operator", "auditor"],
+  /** Issue, schedule, rotate, emergency-rotate, cancel, roll back. */
+  "keys:rotate": ["admin", "operator"],
+  "policies:edit": ["admin"],
+  "users:manage": ["admin"],
+  "tokens:manage": ["admin"],
+  "reports:download": ["admin", "auditor"],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export function roleMay(role: Role, permission: Permission): boolean {
+  return (PERMISSIONS[permission] as readonly Role[]).includes(role);
+}
