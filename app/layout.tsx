@@ -22,7 +22,12 @@ export default async function RootLayout({ children }: { children: React.ReactNo
             <span className="brand-mark" aria-hidden="true">⟳</span> rekey
           </Link>
           <nav aria-label="Main">
-            {viewer && roleMay(viewer.role, "staff:read") && <Link href="/dashboard/keys">Keys</Link>}
+            {viewer && roleMay(viewer.role, "staff:read") && (
+              <>
+                <Link href="/dashboard">Overview</Link>
+                <Link href="/dashboard/keys">Keys</Link>
+              </>
+            )}
             <a href="/api/v1/openapi.json">API</a>
             {viewer ? (
               <span className="who">

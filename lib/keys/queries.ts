@@ -22,28 +22,98 @@ export async function getKeyOrThrow(id: string) {
 
 export const KEY_PAGE_SIZE = 50;
 
-export type KeyStatusFilter = "active" | "expiring" | "revoked" | "expired";
+export const KEY_SORTS = ["created", "age", "lastUsed", "organization", "deadline", "status"] as const;
+export type KeySort = (typeof KEY_SORTS)[number];
 
-/** A page of keys, newest first, with organization and open rotation, for the keys list. */
-export async function listKeys(options: { page: number; status?: KeyStatusFilter }) {
+export interface KeyListFilters {
+  status?: "active" | "expiring" | "revoked" | "expired";
+  environment?: "live" | "test";
+  organizationId?: string;
+  /** Only keys in use whose age is past their policy's max age. */
+  overdue?: boolean;
+  sort?: KeySort;
+  dir?: "asc" | "desc";
+  page?: number;
+}
+
+export interface KeyListRow {
+  id: string;
+  prefix: string;
+  name: string;
+  environment: "live" | "test";
+  status: "active" | "expiring" | "revoked" | "expired";
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  organizationId: string;
+  organization: string;
+  maxAgeDays: number;
+  rotationState: string | null;
+  scheduledAt: Date | null;
+  graceEndsAt: Date | null;
+}
+
+// Whitelisted ORDER BY expressions: the sort key never reaches SQL as text.
+const ORDER: Record<KeySort, string> = {
+  created: `k."createdAt" DESC`,
+  age: `k."createdAt" ASC`,
+  lastUsed: `k."lastUsedAt" DESC NULLS LAST`,
+  organization: `o.name ASC`,
+  deadline: `COALESCE(r."graceEndsAt", r."scheduledAt") ASC NULLS LAST`,
+  status: `k.status ASC`,
+};
+
+/**
+ * A page of keys with organization, policy max age and open rotation;
+ * filtered, sorted and paged in the database (one query for the page, one
+ * for the count), so it stays fast at 100k keys.
+ */
+export async function listKeys(filters: KeyListFilters, now: Date) {
   const prisma = await getPrisma();
-  const where = options.status ? { status: options.status } : {};
-  const page = Math.max(1, Math.floor(options.page));
-  const [total, keys] = await Promise.all([
-    prisma.apiKey.count({ where }),
-    prisma.apiKey.findMany({
-      where,
-      orderBy: [{ createdAt: "desc" }, { id: "asc" }],
-      skip: (page - 1) * KEY_PAGE_SIZE,
-      take: KEY_PAGE_SIZE,
-      select: {
-        ...keyViewSelect,
-        organization: { select: { name: true } },
-        rotations: { where: { openKeyId: { not: null } }, select: { state: true, scheduledAt: true, graceEndsAt: true }, take: 1 },
-      },
-    }),
+  const params: unknown[] = [];
+  const where: string[] = [];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  if (filters.status) where.push(`k.status = ${param(filters.status)}::"KeyStatus"`);
+  if (filters.environment) where.push(`k.environment = ${param(filters.environment)}::"Environment"`);
+  if (filters.organizationId) where.push(`k."organizationId" = ${param(filters.organizationId)}`);
+  if (filters.overdue) {
+    where.push(`k.status IN ('active', 'expiring')`);
+    where.push(`k."createdAt" <= ${param(now)}::timestamptz - make_interval(days => ${MAX_AGE})`);
+  }
+  const whereSql = where.length ? `WHERE ${where.join(" AND ")}` : "";
+  const sort = filters.sort ?? "created";
+  const flip = filters.dir && (filters.dir === "asc") !== ORDER[sort].includes("ASC");
+  const order = flip ? ORDER[sort].replace(/\b(ASC|DESC)\b/, (d) => (d === "ASC" ? "DESC" : "ASC")) : ORDER[sort];
+  const page = Math.max(1, Math.floor(filters.page ?? 1));
+  const from = `
+    FROM api_keys k
+    JOIN organizations o ON o.id = k."organizationId"
+    LEFT JOIN rotation_policies p ON p.id = o."policyId"
+    LEFT JOIN rotations r ON r."openKeyId" = k.id`;
+  const [rows, count] = await Promise.all([
+    prisma.$queryRawUnsafe<KeyListRow[]>(
+      `SELECT k.id, k.prefix, k.name, k.environment::text AS environment, k.status::text AS status, k."createdAt", k."lastUsedAt",
+              k."organizationId", o.name AS organization, ${MAX_AGE} AS "maxAgeDays",
+              r.state::text AS "rotationState", r."scheduledAt", r."graceEndsAt"
+       ${from} ${whereSql}
+       ORDER BY ${order}, k.id
+       LIMIT ${KEY_PAGE_SIZE} OFFSET ${(page - 1) * KEY_PAGE_SIZE}`,
+      ...params,
+    ),
+    prisma.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n ${from} ${whereSql}`, ...params),
   ]);
-  return { total, page, pageSize: KEY_PAGE_SIZE, keys: keys.map(({ rotations, ...k }) => ({ ...k, openRotation: rotations[0] ?? null })) };
+  return { keys: rows, total: count[0]?.n ?? 0, page, pageSize: KEY_PAGE_SIZE, sort, dir: flip ? filters.dir! : ORDER[sort].includes("ASC") ? "asc" : "desc" };
+}
+
+// A key's max age: its organization's policy, else the default policy, else DOMAIN.md's 90 days.
+const MAX_AGE = `COALESCE(p."maxAgeDays", (SELECT "maxAgeDays" FROM rotation_policies WHERE "isDefault" ORDER BY "createdAt" LIMIT 1), 90)`;
+
+/** Organizations for the keys table's filter. */
+export async function listOrganizationNames() {
+  const prisma = await getPrisma();
+  return prisma.organization.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true } });
 }
 
 /** A key with its organization, policy, rotations, predecessor and successors, for its detail page. */

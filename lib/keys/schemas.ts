@@ -16,3 +16,14 @@ export const revokeKeySchema = z.object({
   keyId: z.string().min(1, "is required"),
   reason: z.string().trim().min(1, "is required").max(1000),
 });
+
+/** The keys table's URL state; anything unrecognised falls back to the default rather than failing the page. */
+export const keyListQuerySchema = z.object({
+  status: z.enum(["active", "expiring", "revoked", "expired"]).optional().catch(undefined),
+  environment: z.enum(["live", "test"]).optional().catch(undefined),
+  org: z.string().max(100).optional().catch(undefined),
+  overdue: z.literal("1").optional().catch(undefined),
+  sort: z.enum(["created", "age", "lastUsed", "organization", "deadline", "status"]).optional().catch(undefined),
+  dir: z.enum(["asc", "desc"]).optional().catch(undefined),
+  page: z.coerce.number().int().min(1).max(100_000).optional().catch(undefined),
+});
