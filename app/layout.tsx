@@ -26,6 +26,9 @@ export default async function RootLayout({ children }: { children: React.ReactNo
               <>
                 <Link href="/dashboard">Overview</Link>
                 <Link href="/dashboard/keys">Keys</Link>
+                <Link href="/dashboard/organizations">Organizations</Link>
+                <Link href="/dashboard/policies">Policies</Link>
+                <Link href="/dashboard/alerts">Alerts</Link>
               </>
             )}
             <a href="/api/v1/openapi.json">API</a>

@@ -9,6 +9,8 @@ vi.mock("../lib/auth/viewer", () => ({ getViewer: async () => viewer }));
 vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
 
 const { rotateKeyAction, cancelRotationAction, rollbackRotationAction } = await import("../app/(staff)/dashboard/keys/[id]/actions");
+const { updatePolicyAction } = await import("../app/(staff)/dashboard/policies/actions");
+const { acknowledgeAlertAction, resolveAlertAction } = await import("../app/(staff)/dashboard/alerts/actions");
 
 useTestDatabase();
 
@@ -58,5 +60,33 @@ describe("staff server actions", () => {
     expect(await rollbackRotationAction({ rotationId: rotation.id, reason: "oops" })).toMatchObject({ ok: true });
     expect(await rotateKeyAction({ keyId: key.id, kind: "emergency", gracePeriodHours: 0, reason: "leaked" })).toMatchObject({ ok: true, message: expect.stringMatching(/revoked/) });
     expect((await prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).status).toBe("revoked");
+  });
+});
+
+describe("policy and alert actions", () => {
+  it("only admins edit policies; operators and admins act on alerts; auditors and customers nothing", async () => {
+    const prisma = await testPrisma();
+    const policy = await prisma.rotationPolicy.create({ data: { name: "Action test policy" } });
+    const alert = await prisma.alert.create({ data: { kind: "rotation_failed", severity: "warning", message: "failed" } });
+    const settings = { policyId: policy.id, maxAgeDays: 45, gracePeriodHours: 24, emergencyGraceHours: 1, noticeDays: 3, maxPostponements: 0, postponeDays: 7, waitForSuccessorUse: false };
+    for (const role of ["operator", "auditor", "customer"] as const) {
+      viewer = as(role);
+      expect(await updatePolicyAction(settings)).toMatchObject({ ok: false, code: "forbidden" });
+    }
+    for (const role of ["auditor", "customer"] as const) {
+      viewer = as(role);
+      expect(await acknowledgeAlertAction({ alertId: alert.id })).toMatchObject({ ok: false, code: "forbidden" });
+      expect(await resolveAlertAction({ alertId: alert.id })).toMatchObject({ ok: false, code: "forbidden" });
+    }
+    expect((await prisma.rotationPolicy.findUniqueOrThrow({ where: { id: policy.id } })).maxAgeDays).toBe(90);
+    expect((await prisma.alert.findUniqueOrThrow({ where: { id: alert.id } })).status).toBe("open");
+
+    viewer = as("admin");
+    expect(await updatePolicyAction({ ...settings, noticeDays: 50 })).toMatchObject({ ok: false, field: "noticeDays" });
+    expect(await updatePolicyAction(settings)).toMatchObject({ ok: true });
+    viewer = as("operator");
+    expect(await acknowledgeAlertAction({ alertId: alert.id })).toMatchObject({ ok: true, message: "Alert acknowledged." });
+    expect(await resolveAlertAction({ alertId: alert.id })).toMatchObject({ ok: true });
+    expect(await resolveAlertAction({ alertId: alert.id })).toMatchObject({ ok: false, code: "conflict" });
   });
 });

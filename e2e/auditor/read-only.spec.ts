@@ -9,3 +9,10 @@ test("an auditor reads keys and their timelines but gets no action buttons", asy
   await expect(page.getByRole("button", { name: /rotate|roll back|cancel/i })).toHaveCount(0);
   await page.screenshot({ path: "e2e/screenshots/key-detail-auditor.png", fullPage: true });
 });
+
+test("an auditor reads the policies but gets no form to change them", async ({ page }) => {
+  await page.goto("/dashboard/policies");
+  await expect(page.getByRole("heading", { name: "Rotation policies" })).toBeVisible();
+  await expect(page.getByRole("form")).toHaveCount(0);
+  await expect(page.getByText("Max key age").first()).toBeVisible();
+});

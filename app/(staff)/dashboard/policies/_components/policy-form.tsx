@@ -1,0 +1,71 @@
+"use client";
+
+import { useState, useTransition } from "react";
+import { useRouter } from "next/navigation";
+import type { ActionResult } from "@/lib/http/server-action";
+import { updatePolicyAction } from "../actions";
+
+export interface PolicyFormProps {
+  policy: {
+    id: string;
+    name: string;
+    maxAgeDays: number;
+    gracePeriodHours: number;
+    emergencyGraceHours: number;
+    noticeDays: number;
+    maxPostponements: number;
+    postponeDays: number;
+    waitForSuccessorUse: boolean;
+  };
+}
+
+const FIELDS: { name: keyof Omit<PolicyFormProps["policy"], "id" | "name" | "waitForSuccessorUse">; label: string }[] = [
+  { name: "maxAgeDays", label: "Max key age (days)" },
+  { name: "gracePeriodHours", label: "Grace period (hours)" },
+  { name: "emergencyGraceHours", label: "Emergency grace (hours)" },
+  { name: "noticeDays", label: "Notice before a scheduled rotation (days)" },
+  { name: "maxPostponements", label: "Postponements allowed" },
+  { name: "postponeDays", label: "Each postponement (days)" },
+];
+
+/** Edits one policy; the server validates and says which field is wrong. */
+export function PolicyForm({ policy }: PolicyFormProps) {
+  const router = useRouter();
+  const [pending, start] = useTransition();
+  const [result, setResult] = useState<ActionResult | null>(null);
+  return (
+    <form
+      className="form policy-form"
+      aria-label={`Edit ${policy.name}`}
+      onSubmit={(event) => {
+        event.preventDefault();
+        const data = Object.fromEntries(new FormData(event.currentTarget));
+        start(async () => {
+          const outcome = await updatePolicyAction({ ...data, policyId: policy.id, waitForSuccessorUse: data.waitForSuccessorUse === "on" });
+          setResult(outcome);
+          if (outcome.ok) router.refresh();
+        });
+      }}
+    >
+      <div className="policy-fields">
+        {FIELDS.map((f) => (
+          <label key={f.name}>
+            {f.label}
+            <input name={f.name} type="number" defaultValue={policy[f.name]} aria-invalid={result && !result.ok && result.field === f.name ? true : undefined} />
+          </label>
+        ))}
+      </div>
+      <label className="check">
+        <input type="checkbox" name="waitForSuccessorUse" defaultChecked={policy.waitForSuccessorUse} /> Wait for the new key&apos;s first use before revoking the old one (extend the deadline once)
+      </label>
+      <div className="actions" style={{ marginTop: 0 }}>
+        <button className="button" type="submit" disabled={pending}>
+          Save
+        </button>
+      </div>
+      <div role="status" aria-live="polite" className={result ? (result.ok ? "toast ok" : "toast bad") : "toast-empty"}>
+        {result ? (result.ok ? result.message : result.error) : null}
+      </div>
+    </form>
+  );
+}

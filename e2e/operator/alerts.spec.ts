@@ -1,0 +1,11 @@
+import { expect, test } from "@playwright/test";
+
+// Alerts are raised by the cron (issue 4); acknowledging and resolving are covered by Vitest until then.
+test("an operator sees the alerts page with its empty state", async ({ page }) => {
+  await page.goto("/");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Alerts" }).click();
+  await expect(page.getByRole("heading", { name: "Alerts", level: 1 })).toBeVisible();
+  await expect(page.getByRole("link", { name: "open (0)" })).toHaveAttribute("aria-current", "page");
+  await expect(page.getByText("No open alerts. Nothing needs you right now.")).toBeVisible();
+  await page.screenshot({ path: "e2e/screenshots/alerts-empty.png" });
+});

@@ -1,0 +1,30 @@
+import "server-only";
+import { getPrisma } from "../db";
+
+/** Organizations with their policy and counts of keys in use and past max age (one grouped query). */
+export async function listOrganizations(now: Date) {
+  const prisma = await getPrisma();
+  const [orgs, counts] = await Promise.all([
+    prisma.organization.findMany({ orderBy: { name: "asc" }, include: { policy: { select: { id: true, name: true } } } }),
+    prisma.$queryRawUnsafe<{ organizationId: string; in_use: number; overdue: number }[]>(
+      `SELECT k."organizationId",
+              count(*)::int AS in_use,
+              count(*) FILTER (WHERE k."createdAt" <= $1::timestamptz - make_interval(days =>
+                COALESCE(p."maxAgeDays", (SELECT "maxAgeDays" FROM rotation_policies WHERE "isDefault" ORDER BY "createdAt" LIMIT 1), 90)))::int AS overdue
+       FROM api_keys k JOIN organizations o ON o.id = k."organizationId" LEFT JOIN rotation_policies p ON p.id = o."policyId"
+       WHERE k.status IN ('active', 'expiring') GROUP BY 1`,
+      now,
+    ),
+  ]);
+  const byOrg = new Map(counts.map((c) => [c.organizationId, c]));
+  return orgs.map((o) => ({ ...o, keysInUse: byOrg.get(o.id)?.in_use ?? 0, overdue: byOrg.get(o.id)?.overdue ?? 0 }));
+}
+
+/** One organization with its contacts, policy and keys by status. */
+export async function getOrganization(id: string) {
+  const prisma = await getPrisma();
+  const org = await prisma.organization.findUnique({ where: { id }, include: { policy: true } });
+  if (!org) return null;
+  const byStatus = await prisma.apiKey.groupBy({ by: ["status"], where: { organizationId: id }, _count: { _all: true } });
+  return { ...org, keysByStatus: Object.fromEntries(byStatus.map((s) => [s.status, s._count._all])) as Record<string, number> };
+}
