@@ -31,6 +31,12 @@ export default async function RootLayout({ children }: { children: React.ReactNo
                 <Link href="/dashboard/alerts">Alerts</Link>
               </>
             )}
+            {viewer && roleMay(viewer.role, "users:manage") && (
+              <>
+                <Link href="/dashboard/users">Users</Link>
+                <Link href="/dashboard/tokens">Tokens</Link>
+              </>
+            )}
             <a href="/api/v1/openapi.json">API</a>
             {viewer ? (
               <span className="who">

@@ -11,6 +11,8 @@ vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
 const { rotateKeyAction, cancelRotationAction, rollbackRotationAction } = await import("../app/(staff)/dashboard/keys/[id]/actions");
 const { updatePolicyAction } = await import("../app/(staff)/dashboard/policies/actions");
 const { acknowledgeAlertAction, resolveAlertAction } = await import("../app/(staff)/dashboard/alerts/actions");
+const { inviteUserAction, changeUserRoleAction, setUserDisabledAction } = await import("../app/(staff)/dashboard/users/actions");
+const { createManagementTokenAction, revokeManagementTokenAction } = await import("../app/(staff)/dashboard/tokens/actions");
 
 useTestDatabase();
 
@@ -88,5 +90,25 @@ describe("policy and alert actions", () => {
     expect(await acknowledgeAlertAction({ alertId: alert.id })).toMatchObject({ ok: true, message: "Alert acknowledged." });
     expect(await resolveAlertAction({ alertId: alert.id })).toMatchObject({ ok: true });
     expect(await resolveAlertAction({ alertId: alert.id })).toMatchObject({ ok: false, code: "conflict" });
+  });
+});
+
+describe("user and token actions", () => {
+  it("are for admins only, and nothing changes when refused", async () => {
+    const prisma = await testPrisma();
+    const before = [await prisma.user.count(), await prisma.managementToken.count()];
+    for (const role of ["operator", "auditor", "customer"] as const) {
+      viewer = as(role);
+      expect(await inviteUserAction({ email: "x@example.com", role: "operator" })).toMatchObject({ ok: false, code: "forbidden" });
+      expect(await changeUserRoleAction({ userId: "u", role: "admin" })).toMatchObject({ ok: false, code: "forbidden" });
+      expect(await setUserDisabledAction({ userId: "u", disabled: true })).toMatchObject({ ok: false, code: "forbidden" });
+      expect(await createManagementTokenAction({ name: "t" })).toMatchObject({ ok: false, code: "forbidden" });
+      expect(await revokeManagementTokenAction({ tokenId: "t" })).toMatchObject({ ok: false, code: "forbidden" });
+    }
+    expect([await prisma.user.count(), await prisma.managementToken.count()]).toEqual(before);
+    viewer = as("admin");
+    const created = await createManagementTokenAction({ name: "ci" });
+    expect(created).toMatchObject({ ok: true, data: { secret: expect.stringMatching(/^rkm_mgmt_/) } });
+    expect(await inviteUserAction({ email: "not-an-email", role: "operator" })).toMatchObject({ ok: false, field: "email" });
   });
 });

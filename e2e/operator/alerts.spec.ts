@@ -9,3 +9,10 @@ test("an operator sees the alerts page with its empty state", async ({ page }) =
   await expect(page.getByText("No open alerts. Nothing needs you right now.")).toBeVisible();
   await page.screenshot({ path: "e2e/screenshots/alerts-empty.png" });
 });
+
+test("an operator gets a 403 page for user management", async ({ page }) => {
+  const res = await page.goto("/dashboard/users");
+  expect(res?.status()).toBe(403);
+  await expect(page.getByRole("heading", { name: "You do not have access to this page" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Users" })).toHaveCount(0);
+});

@@ -4,7 +4,7 @@ import { getPrisma, inTransaction } from "../db";
 import { generateManagementToken, parseSecret } from "../keys/format";
 import { hashSecret } from "../keys/hash";
 import { appendAuditEvent } from "../audit/write";
-import { UnauthorizedError, ValidationError } from "../errors";
+import { ConflictError, NotFoundError, UnauthorizedError, ValidationError } from "../errors";
 import type { Actor } from "./actor";
 
 function sameSecret(a: string, b: string): boolean {
@@ -53,5 +53,23 @@ export async function createManagementToken(name: string, actor: Actor, now: Dat
     });
     await appendAuditEvent(tx, { actor, action: "management_token.created", keyFingerprint: prefix, after: { name: trimmed } }, now);
     return { token, secret };
+  });
+}
+
+/** Management tokens, newest first (never their secrets). */
+export async function listManagementTokens() {
+  const prisma = await getPrisma();
+  return prisma.managementToken.findMany({ orderBy: { createdAt: "desc" } });
+}
+
+/** Revokes a management token at once. */
+export async function revokeManagementToken(tokenId: string, actor: Actor, now: Date) {
+  return inTransaction(async (tx) => {
+    const token = await tx.managementToken.findUnique({ where: { id: tokenId } });
+    if (!token) throw new NotFoundError("No such token.");
+    if (token.revokedAt) throw new ConflictError("This token is already revoked.");
+    const updated = await tx.managementToken.update({ where: { id: tokenId }, data: { revokedAt: now } });
+    await appendAuditEvent(tx, { actor, action: "management_token.revoked", keyFingerprint: token.prefix, after: { name: token.name } }, now);
+    return updated;
   });
 }

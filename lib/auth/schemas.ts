@@ -7,3 +7,22 @@ export const signInSchema = z.object({
 
 export const PASSWORD_MIN = 12;
 export const passwordSchema = z.string().min(PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`).max(1000);
+
+export const ROLES = ["admin", "operator", "auditor", "customer"] as const;
+
+export const inviteUserSchema = z
+  .object({
+    email: z.email("must be an email address").transform((e) => e.toLowerCase()),
+    name: z.string().trim().max(200).optional().transform((v) => v || undefined),
+    role: z.enum(ROLES, "must be admin, operator, auditor or customer"),
+    organizationId: z.string().nullish().transform((v) => v || null),
+  })
+  .superRefine((u, ctx) => {
+    if (u.role === "customer" && !u.organizationId) ctx.addIssue({ code: "custom", path: ["organizationId"], message: "is required for a customer" });
+    if (u.role !== "customer" && u.organizationId) ctx.addIssue({ code: "custom", path: ["organizationId"], message: "is only for customers" });
+  });
+
+export const changeRoleSchema = z.object({ userId: z.string().min(1, "is required"), role: z.enum(ROLES, "must be admin, operator, auditor or customer") });
+export const setDisabledSchema = z.object({ userId: z.string().min(1, "is required"), disabled: z.boolean() });
+export const tokenNameSchema = z.object({ name: z.string().trim().min(1, "is required").max(200, "must be at most 200 characters") });
+export const revokeTokenSchema = z.object({ tokenId: z.string().min(1, "is required") });

@@ -1,10 +1,14 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
-import { getPrisma, inTransaction } from "../db";
+import { getPrisma, inTransaction, type Tx } from "../db";
 import { appendAuditEvents } from "../audit/write";
 import type { Actor } from "./actor";
 import { hashPassword } from "./passwords";
 import type { Role } from "./permissions";
+import { parseInput } from "../validation";
+import { ConflictError, NotFoundError, ValidationError } from "../errors";
+import { appendAuditEvent } from "../audit/write";
+import { changeRoleSchema, inviteUserSchema, setDisabledSchema } from "./schemas";
 
 /**
  * Creates the first admin when there is none: from REKEY_ADMIN_EMAIL and
@@ -50,4 +54,60 @@ export async function createUsers(users: NewUser[], actor: Actor, now: Date) {
     );
     return created;
   }, "A user with that email already exists.");
+}
+
+/**
+ * Invites a user. Staff get a one-time password, returned here once for the
+ * admin to hand over (email invitations come with the outbox's delivery);
+ * customers sign in by email link and get none.
+ */
+export async function inviteUser(input: { email: string; name?: string; role: string; organizationId?: string | null }, actor: Actor, now: Date) {
+  const data = parseInput(inviteUserSchema, input);
+  const prisma = await getPrisma();
+  if (data.organizationId && !(await prisma.organization.findUnique({ where: { id: data.organizationId }, select: { id: true } }))) {
+    throw new NotFoundError("organizationId: no such organization");
+  }
+  const password = data.role === "customer" ? undefined : randomBytes(15).toString("base64url");
+  const [user] = await createUsers([{ ...data, password }], actor, now);
+  return { user, password };
+}
+
+/** Active admins other than this user; inside the caller's transaction (PGlite has one connection). */
+function adminsLeft(tx: Tx, exceptUserId: string) {
+  return tx.user.count({ where: { role: "admin", disabledAt: null, id: { not: exceptUserId } } });
+}
+
+/** Changes a user's role; the last active admin cannot be demoted. */
+export async function changeUserRole(input: { userId: string; role: string }, actor: Actor, now: Date) {
+  const { userId, role } = parseInput(changeRoleSchema, input);
+  return inTransaction(async (tx) => {
+    const user = await tx.user.findUnique({ where: { id: userId }, select: { id: true, role: true, email: true, organizationId: true } });
+    if (!user) throw new NotFoundError("No such user.");
+    if (user.role === role) throw new ConflictError(`${user.email} is already ${role}.`);
+    if (user.role === "admin" && (await adminsLeft(tx, user.id)) === 0) throw new ConflictError("This is the last active admin: make someone else admin first.");
+    if ((role === "customer") !== (user.role === "customer")) throw new ValidationError("role: a customer cannot become staff or the reverse; invite a new user instead", "role");
+    const updated = await tx.user.update({ where: { id: userId }, data: { role } });
+    await appendAuditEvent(tx, { actor, action: "user.role_changed", organizationId: user.organizationId, before: { email: user.email, role: user.role }, after: { role } }, now);
+    return updated;
+  });
+}
+
+/** Disables (signed out at their next request) or re-enables a user; nobody disables themselves or the last admin. */
+export async function setUserDisabled(input: { userId: string; disabled: boolean }, actor: Actor, now: Date) {
+  const { userId, disabled } = parseInput(setDisabledSchema, input);
+  if (actor === `user:${userId}` && disabled) throw new ConflictError("You cannot disable yourself.");
+  return inTransaction(async (tx) => {
+    const user = await tx.user.findUnique({ where: { id: userId }, select: { id: true, role: true, email: true, disabledAt: true, organizationId: true } });
+    if (!user) throw new NotFoundError("No such user.");
+    if (disabled && user.role === "admin" && (await adminsLeft(tx, user.id)) === 0) throw new ConflictError("This is the last active admin.");
+    const updated = await tx.user.update({ where: { id: userId }, data: { disabledAt: disabled ? now : null } });
+    await appendAuditEvent(tx, { actor, action: disabled ? "user.disabled" : "user.enabled", organizationId: user.organizationId, after: { email: user.email } }, now);
+    return updated;
+  });
+}
+
+/** Every user, staff first, with their organization. */
+export async function listUsers() {
+  const prisma = await getPrisma();
+  return prisma.user.findMany({ orderBy: [{ role: "asc" }, { email: "asc" }], include: { organization: { select: { name: true } } } });
 }

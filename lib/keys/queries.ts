@@ -87,19 +87,33 @@ export async function listKeys(filters: KeyListFilters, now: Date) {
   const flip = filters.dir && (filters.dir === "asc") !== ORDER[sort].includes("ASC");
   const order = flip ? ORDER[sort].replace(/\b(ASC|DESC)\b/, (d) => (d === "ASC" ? "DESC" : "ASC")) : ORDER[sort];
   const page = Math.max(1, Math.floor(filters.page ?? 1));
+  // Page the key ids first, joining only what a filter or the sort needs;
+  // then fetch the shown columns for those 50 rows. Joining every matching
+  // key before sorting cost a deep page ~300 ms at 100k keys.
+  const needsPolicy = filters.overdue || sort === "organization";
+  const needsRotation = sort === "deadline";
   const from = `
     FROM api_keys k
-    JOIN organizations o ON o.id = k."organizationId"
-    LEFT JOIN rotation_policies p ON p.id = o."policyId"
-    LEFT JOIN rotations r ON r."openKeyId" = k.id`;
+    ${needsPolicy ? `JOIN organizations o ON o.id = k."organizationId" LEFT JOIN rotation_policies p ON p.id = o."policyId"` : ""}
+    ${needsRotation ? `LEFT JOIN rotations r ON r."openKeyId" = k.id` : ""}`;
   const [rows, count] = await Promise.all([
     prisma.$queryRawUnsafe<KeyListRow[]>(
-      `SELECT k.id, k.prefix, k.name, k.environment::text AS environment, k.status::text AS status, k."createdAt", k."lastUsedAt",
+      `WITH paged AS (
+         -- row_number over the already ordered, limited rows keeps their order for the outer query.
+         SELECT k.id, row_number() OVER () AS n FROM (
+           SELECT k.id ${from} ${whereSql}
+           ORDER BY ${order}, k.id
+           LIMIT ${KEY_PAGE_SIZE} OFFSET ${(page - 1) * KEY_PAGE_SIZE}
+         ) k
+       )
+       SELECT k.id, k.prefix, k.name, k.environment::text AS environment, k.status::text AS status, k."createdAt", k."lastUsedAt",
               k."organizationId", o.name AS organization, ${MAX_AGE} AS "maxAgeDays",
               r.state::text AS "rotationState", r."scheduledAt", r."graceEndsAt"
-       ${from} ${whereSql}
-       ORDER BY ${order}, k.id
-       LIMIT ${KEY_PAGE_SIZE} OFFSET ${(page - 1) * KEY_PAGE_SIZE}`,
+       FROM paged JOIN api_keys k ON k.id = paged.id
+       JOIN organizations o ON o.id = k."organizationId"
+       LEFT JOIN rotation_policies p ON p.id = o."policyId"
+       LEFT JOIN rotations r ON r."openKeyId" = k.id
+       ORDER BY paged.n`,
       ...params,
     ),
     prisma.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n ${from} ${whereSql}`, ...params),

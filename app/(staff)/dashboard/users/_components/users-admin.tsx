@@ -1,0 +1,113 @@
+"use client";
+
+import { useState, useTransition } from "react";
+import { useRouter } from "next/navigation";
+import type { ActionResult } from "@/lib/http/server-action";
+import { changeUserRoleAction, inviteUserAction, setUserDisabledAction } from "../actions";
+
+type Outcome = ActionResult<{ password: string | null }> | ActionResult;
+
+export function InviteUserForm({ organizations }: { organizations: { id: string; name: string }[] }) {
+  const router = useRouter();
+  const [pending, start] = useTransition();
+  const [result, setResult] = useState<ActionResult<{ password: string | null }> | null>(null);
+  const [role, setRole] = useState("operator");
+  return (
+    <form
+      className="form inline-form"
+      aria-label="Invite a user"
+      onSubmit={(event) => {
+        event.preventDefault();
+        const form = event.currentTarget;
+        const data = Object.fromEntries(new FormData(form));
+        start(async () => {
+          const outcome = (await inviteUserAction(data)) as ActionResult<{ password: string | null }>;
+          setResult(outcome);
+          if (outcome.ok) {
+            form.reset();
+            router.refresh();
+          }
+        });
+      }}
+    >
+      <label>
+        Email
+        <input name="email" type="email" required />
+      </label>
+      <label>
+        Name
+        <input name="name" type="text" />
+      </label>
+      <label>
+        Role
+        <select name="role" value={role} onChange={(e) => setRole(e.target.value)}>
+          <option value="admin">admin</option>
+          <option value="operator">operator</option>
+          <option value="auditor">auditor</option>
+          <option value="customer">customer</option>
+        </select>
+      </label>
+      {role === "customer" && (
+        <label>
+          Organization
+          <select name="organizationId" required>
+            <option value="">choose…</option>
+            {organizations.map((o) => (
+              <option key={o.id} value={o.id}>
+                {o.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      <button className="button" type="submit" disabled={pending}>
+        Invite
+      </button>
+      <div role="status" aria-live="polite" className={result ? (result.ok ? "toast ok" : "toast bad") : "toast-empty"} style={{ gridColumn: "1 / -1" }}>
+        {result ? (result.ok ? result.message : result.error) : null}
+        {result?.ok && result.data?.password && (
+          <div>
+            <code className="secret">{result.data.password}</code>
+          </div>
+        )}
+      </div>
+    </form>
+  );
+}
+
+export function UserRowActions({ userId, role, disabled, isSelf }: { userId: string; role: string; disabled: boolean; isSelf: boolean }) {
+  const router = useRouter();
+  const [pending, start] = useTransition();
+  const [result, setResult] = useState<Outcome | null>(null);
+  const run = (call: () => Promise<Outcome>) =>
+    start(async () => {
+      setResult(await call());
+      router.refresh();
+    });
+  return (
+    <span className="row-actions">
+      {role !== "customer" && (
+        <select
+          aria-label="Role"
+          defaultValue={role}
+          disabled={pending}
+          onChange={(e) => run(() => changeUserRoleAction({ userId, role: e.target.value }))}
+        >
+          <option value="admin">admin</option>
+          <option value="operator">operator</option>
+          <option value="auditor">auditor</option>
+        </select>
+      )}
+      {!isSelf && (
+        <button className="button secondary small" disabled={pending} onClick={() => run(() => setUserDisabledAction({ userId, disabled: !disabled }))}>
+          {disabled ? "Enable" : "Disable"}
+        </button>
+      )}
+      {result && !result.ok && (
+        <span className="bad-text" role="status">
+          {result.error}
+        </span>
+      )}
+    </span>
+  );
+}
