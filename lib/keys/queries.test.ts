@@ -66,3 +66,31 @@ describe("keys table query", () => {
     expect(keys).toEqual([]);
   });
 });
+
+describe("migration series", () => {
+  it("gives every hour of the window for the old and new key, zero where unused", async () => {
+    const org = await createOrganization({ name: "Series Co" }, ADMIN, NOW);
+    const { key } = await issueKey({ organizationId: org.id, environment: "live", name: "old" }, ADMIN, NOW);
+    const { rotation } = await rotateNow({ keyId: key.id, deliver: "response" }, ADMIN, NOW);
+    const prisma = await testPrisma();
+    const hour = (h: number) => new Date(Math.floor(NOW.getTime() / 3_600_000) * 3_600_000 - h * 3_600_000);
+    await prisma.keyUsageHourly.createMany({
+      data: [
+        { keyId: key.id, hour: hour(2), verifications: 90 },
+        { keyId: key.id, hour: hour(0), verifications: 10 },
+        { keyId: rotation.successorId!, hour: hour(0), verifications: 80 },
+        { keyId: key.id, hour: hour(60), verifications: 999 }, // outside the window
+      ],
+    });
+    const series = await listSeries(key.id, rotation.successorId!);
+    expect(series).toHaveLength(48);
+    expect(series.at(-1)).toMatchObject({ oldKey: 10, newKey: 80 });
+    expect(series.at(-3)).toMatchObject({ oldKey: 90, newKey: 0 });
+    expect(series.reduce((n, s) => n + s.oldKey, 0)).toBe(100);
+  });
+});
+
+async function listSeries(oldKeyId: string, successorId: string) {
+  const { getMigrationSeries } = await import("./queries");
+  return getMigrationSeries(oldKeyId, successorId, NOW);
+}

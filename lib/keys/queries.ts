@@ -156,3 +156,23 @@ export async function getKeyTimeline(keyId: string, rotationIds: string[]) {
     select: { seq: true, at: true, actor: true, action: true, keyFingerprint: true, reason: true, outcome: true },
   });
 }
+
+/**
+ * Verifications per hour of an old key and its successor over the last
+ * `hours` hours, every hour present (zero when unused), for the migration chart.
+ */
+export async function getMigrationSeries(oldKeyId: string, successorId: string | null, now: Date, hours = 48) {
+  const prisma = await getPrisma();
+  const HOUR = 3_600_000;
+  const end = Math.floor(now.getTime() / HOUR) * HOUR;
+  const start = new Date(end - (hours - 1) * HOUR);
+  const rows = await prisma.keyUsageHourly.findMany({
+    where: { keyId: { in: successorId ? [oldKeyId, successorId] : [oldKeyId] }, hour: { gte: start } },
+    select: { keyId: true, hour: true, verifications: true },
+  });
+  const at = new Map(rows.map((r) => [`${r.keyId}|${r.hour.getTime()}`, r.verifications]));
+  return Array.from({ length: hours }, (_, i) => {
+    const hour = start.getTime() + i * HOUR;
+    return { hour: new Date(hour).toISOString(), oldKey: at.get(`${oldKeyId}|${hour}`) ?? 0, newKey: successorId ? (at.get(`${successorId}|${hour}`) ?? 0) : 0 };
+  });
+}

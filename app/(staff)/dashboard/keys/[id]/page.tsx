@@ -5,7 +5,8 @@ import { connection } from "next/server";
 import { differenceInCalendarDays, formatDistanceStrict } from "date-fns";
 import { requirePagePermission } from "@/lib/auth/authorize";
 import { roleMay } from "@/lib/auth/permissions";
-import { getKeyDetail, getKeyTimeline } from "@/lib/keys/queries";
+import { getKeyDetail, getKeyTimeline, getMigrationSeries } from "@/lib/keys/queries";
+import { MigrationChart } from "@/components/migration-chart";
 import { getEffectivePolicy } from "@/lib/policies/queries";
 import { getPrisma } from "@/lib/db";
 import { StatusBadge } from "@/components/status-badge";
@@ -30,6 +31,8 @@ export default async function KeyPage({ params }: KeyPageProps) {
   const lastChange = [...timeline].reverse().find((e) => e.actor !== "system:seed") ?? timeline.at(-1);
   const now = new Date();
   const age = differenceInCalendarDays(now, key.createdAt);
+  // During grace, the lead watches traffic move from the old key to the new one.
+  const migration = open?.state === "grace" ? await getMigrationSeries(key.id, open.successorId, now) : null;
 
   return (
     <>
@@ -110,6 +113,12 @@ export default async function KeyPage({ params }: KeyPageProps) {
           )}
         </section>
       </div>
+
+      {migration && open && (
+        <section className="card" aria-label="Migration" style={{ marginBottom: "1rem" }}>
+          <MigrationChart series={migration} oldPrefix={key.prefix} newPrefix={open.successor?.prefix ?? null} />
+        </section>
+      )}
 
       {roleMay(viewer.role, "keys:rotate") && (
         <KeyActions

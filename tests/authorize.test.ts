@@ -1,0 +1,51 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { Viewer } from "../lib/auth/viewer";
+
+// Pages call requirePagePermission: a visitor is redirected to sign-in, a signed-in user without the role gets forbidden() (a 403 page).
+let viewer: Viewer | null = null;
+vi.mock("../lib/auth/viewer", () => ({ getViewer: async () => viewer }));
+vi.mock("next/navigation", () => ({
+  redirect: (to: string) => {
+    throw new Error(`redirect:${to}`);
+  },
+  forbidden: () => {
+    throw new Error("forbidden");
+  },
+}));
+
+const { requirePagePermission, requirePermission } = await import("../lib/auth/authorize");
+const { PERMISSIONS } = await import("../lib/auth/permissions");
+const as = (role: Viewer["role"]): Viewer => ({ userId: role, email: `${role}@example.com`, role, orgId: role === "customer" ? "org-1" : null });
+
+describe("authorization (DOMAIN.md: People)", () => {
+  beforeEach(() => {
+    viewer = null;
+  });
+
+  it("sends a visitor to sign in, with the page to come back to", async () => {
+    await expect(requirePagePermission("staff:read", "/dashboard/keys?status=active")).rejects.toThrow("redirect:/signin?callbackUrl=%2Fdashboard%2Fkeys%3Fstatus%3Dactive");
+    await expect(requirePermission("staff:read")).rejects.toThrow(/Sign in first/);
+  });
+
+  it("gives a customer who opens a staff page a 403", async () => {
+    viewer = as("customer");
+    await expect(requirePagePermission("staff:read", "/dashboard")).rejects.toThrow("forbidden");
+  });
+
+  it("follows the table of DOMAIN.md for every role and permission", async () => {
+    const expected: Record<string, string[]> = {
+      admin: ["staff:read", "keys:rotate", "policies:edit", "users:manage", "tokens:manage", "reports:download"],
+      operator: ["staff:read", "keys:rotate"],
+      auditor: ["staff:read", "reports:download"],
+      customer: [],
+    };
+    for (const [role, allowed] of Object.entries(expected)) {
+      viewer = as(role as Viewer["role"]);
+      for (const permission of Object.keys(PERMISSIONS) as (keyof typeof PERMISSIONS)[]) {
+        const outcome = requirePermission(permission);
+        if (allowed.includes(permission)) await expect(outcome).resolves.toMatchObject({ role });
+        else await expect(outcome, `${role} must not ${permission}`).rejects.toThrow(/does not allow/);
+      }
+    }
+  });
+});
