@@ -13,6 +13,7 @@ const { updatePolicyAction } = await import("../app/(staff)/dashboard/policies/a
 const { acknowledgeAlertAction, resolveAlertAction } = await import("../app/(staff)/dashboard/alerts/actions");
 const { inviteUserAction, changeUserRoleAction, setUserDisabledAction } = await import("../app/(staff)/dashboard/users/actions");
 const { createManagementTokenAction, revokeManagementTokenAction } = await import("../app/(staff)/dashboard/tokens/actions");
+const { bulkScheduleRotationsAction } = await import("../app/(staff)/dashboard/keys/actions");
 
 useTestDatabase();
 
@@ -110,5 +111,22 @@ describe("user and token actions", () => {
     const created = await createManagementTokenAction({ name: "ci" });
     expect(created).toMatchObject({ ok: true, data: { secret: expect.stringMatching(/^rkm_mgmt_/) } });
     expect(await inviteUserAction({ email: "not-an-email", role: "operator" })).toMatchObject({ ok: false, field: "email" });
+  });
+});
+
+describe("bulk action", () => {
+  it("is refused for auditors and customers, validated, and done for operators", async () => {
+    const org = await makeOrg();
+    await makeKey(org.id);
+    const input = { organizationId: org.id, scheduledAt: new Date(Date.now() + 86_400_000).toISOString(), reason: "bulk" };
+    for (const role of ["auditor", "customer"] as const) {
+      viewer = as(role);
+      expect(await bulkScheduleRotationsAction(input)).toMatchObject({ ok: false, code: "forbidden" });
+    }
+    const prisma = await testPrisma();
+    expect(await prisma.rotation.count({ where: { key: { organizationId: org.id } } })).toBe(0);
+    viewer = as("operator");
+    expect(await bulkScheduleRotationsAction({ ...input, reason: "" })).toMatchObject({ ok: false, field: "reason" });
+    expect(await bulkScheduleRotationsAction(input)).toMatchObject({ ok: true, message: "Scheduled 1 rotation. Keys already rotating, or not active, were left alone." });
   });
 });

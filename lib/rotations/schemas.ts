@@ -33,3 +33,14 @@ export const closeRotationSchema = z.object({
   reason: z.string().trim().max(1000, "must be at most 1000 characters").optional(),
 });
 export type CloseRotationRequest = z.input<typeof closeRotationSchema>;
+
+/** Scheduling a rotation for every key a keys-table filter matches. */
+export const bulkScheduleSchema = z.object({
+  status: z.enum(["active", "expiring", "revoked", "expired"]).optional().catch(undefined),
+  environment: z.enum(["live", "test"]).optional().catch(undefined),
+  organizationId: z.string().max(100).optional(),
+  overdue: z.boolean().optional(),
+  scheduledAt: z.coerce.date("must be a date and time"),
+  reason: z.string().trim().min(1, "is required").max(1000, "must be at most 1000 characters"),
+});
+export type BulkScheduleRequest = z.input<typeof bulkScheduleSchema>;

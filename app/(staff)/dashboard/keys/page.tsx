@@ -5,6 +5,8 @@ import { differenceInCalendarDays, formatDistanceStrict } from "date-fns";
 import { listKeys, listOrganizationNames } from "@/lib/keys/queries";
 import { keyListQuerySchema } from "@/lib/keys/schemas";
 import { requirePagePermission } from "@/lib/auth/authorize";
+import { roleMay } from "@/lib/auth/permissions";
+import { BulkSchedule } from "./_components/bulk-schedule";
 import { KeysTable, type KeyRow } from "./_components/keys-table";
 
 export const metadata: Metadata = { title: "Keys" };
@@ -21,7 +23,7 @@ const QUICK: { label: string; params: Record<string, string> }[] = [
 
 export default async function KeysPage({ searchParams }: KeysPageProps) {
   await connection();
-  await requirePagePermission("staff:read", "/dashboard/keys");
+  const viewer = await requirePagePermission("staff:read", "/dashboard/keys");
   const raw = await searchParams;
   const query = keyListQuerySchema.parse(Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])));
   const now = new Date();
@@ -114,9 +116,15 @@ export default async function KeysPage({ searchParams }: KeysPageProps) {
         </button>
       </form>
       <div className="toolbar">
-        <span className="sub" role="status">
-          {total.toLocaleString("en")} keys
-        </span>
+        <span className="sub">{total.toLocaleString("en")} keys</span>
+        {roleMay(viewer.role, "keys:rotate") && total > 0 && (query.overdue || query.org || query.status || query.environment) && (
+          <span className="bulk">
+            <BulkSchedule
+              total={total}
+              filters={{ status: query.status, environment: query.environment, organizationId: query.org, overdue: query.overdue === "1" }}
+            />
+          </span>
+        )}
       </div>
       <div className="table-wrap">
         {rows.length === 0 ? <p className="empty">No keys match these filters.</p> : <KeysTable rows={rows} sort={sort} dir={dir} />}

@@ -1,0 +1,73 @@
+"use client";
+
+import { useRef, useState, useTransition } from "react";
+import { useRouter } from "next/navigation";
+import type { ActionResult } from "@/lib/http/server-action";
+import { bulkScheduleRotationsAction } from "../actions";
+
+export interface BulkScheduleProps {
+  total: number;
+  filters: { status?: string; environment?: string; organizationId?: string; overdue?: boolean };
+}
+
+/** "Schedule rotation for all N matching keys", with a confirmation that says how many. */
+export function BulkSchedule({ total, filters }: BulkScheduleProps) {
+  const router = useRouter();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const [pending, start] = useTransition();
+  const [result, setResult] = useState<ActionResult | null>(null);
+  return (
+    <>
+      <button type="button" className="button secondary" onClick={() => dialog.current?.showModal()}>
+        Schedule rotation for all {total.toLocaleString("en")} matching keys…
+      </button>
+      {result && (
+        <span role="status" className={result.ok ? "toast ok" : "toast bad"}>
+          {result.ok ? result.message : result.error}
+        </span>
+      )}
+      <dialog ref={dialog} aria-labelledby="bulk-title">
+        <form
+          className="form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            const form = new FormData(event.currentTarget);
+            const local = String(form.get("scheduledAt") ?? "");
+            start(async () => {
+              const outcome = await bulkScheduleRotationsAction({ ...filters, scheduledAt: local ? new Date(local).toISOString() : "", reason: String(form.get("reason") ?? "") });
+              setResult(outcome);
+              if (outcome.ok) {
+                dialog.current?.close();
+                router.refresh();
+              }
+            });
+          }}
+        >
+          <h2 id="bulk-title">Schedule a rotation for {total.toLocaleString("en")} keys?</h2>
+          <p className="sub">Each active key without a rotation gets one, with its own policy&apos;s grace period; its organization is notified.</p>
+          <label>
+            Starts at (your time)
+            <input name="scheduledAt" type="datetime-local" required />
+          </label>
+          <label>
+            Reason
+            <input name="reason" type="text" required maxLength={1000} placeholder="e.g. catch up on overdue keys" />
+          </label>
+          {result && !result.ok && (
+            <p className="form-error" role="alert">
+              {result.error}
+            </p>
+          )}
+          <div className="actions">
+            <button className="button" type="submit" disabled={pending}>
+              Schedule {total.toLocaleString("en")} rotations
+            </button>
+            <button className="button secondary" type="button" onClick={() => dialog.current?.close()}>
+              Close
+            </button>
+          </div>
+        </form>
+      </dialog>
+    </>
+  );
+}

@@ -1,0 +1,80 @@
+import "server-only";
+import { inTransaction } from "../db";
+import type { Actor } from "../auth/actor";
+import { appendAuditEvents } from "../audit/write";
+import { enqueueNotifications } from "../notifications/outbox";
+import { keyFilterSql } from "../keys/queries";
+import { parseInput } from "../validation";
+import { ValidationError } from "../errors";
+import { bulkScheduleSchema, type BulkScheduleRequest } from "./schemas";
+
+/** At most this many keys in one bulk action: beyond it, narrow the filter. */
+export const BULK_LIMIT = 20_000;
+
+/**
+ * Schedules a rotation at `scheduledAt` for every active key the filter
+ * matches that has no open rotation, each with its own policy's grace period.
+ * One transaction and a few set-based statements, with an audit event and a
+ * notice per rotation. A key that gained an open rotation meanwhile is
+ * skipped by the one-open-rotation constraint, not an error.
+ */
+export async function scheduleRotationsForFilter(input: BulkScheduleRequest, actor: Actor, now: Date) {
+  const data = parseInput(bulkScheduleSchema, input);
+  if (data.scheduledAt <= now) throw new ValidationError("scheduledAt: must be in the future", "scheduledAt");
+  const { where, params } = keyFilterSql({ status: data.status, environment: data.environment, organizationId: data.organizationId, overdue: data.overdue }, now);
+  const n = params.length;
+  params.push(data.scheduledAt, data.reason, actor, now);
+  const [at, reason, by, stamp] = [n + 1, n + 2, n + 3, n + 4].map((i) => `$${i}`);
+  return inTransaction(async (tx) => {
+    const created = await tx.$queryRawUnsafe<{ id: string; keyId: string; graceEndsAt: Date; gracePeriodHours: number }[]>(
+      `INSERT INTO rotations (id, "keyId", "openKeyId", kind, state, deliver, reason, "gracePeriodHours", "scheduledAt", "graceEndsAt", "createdBy", "createdAt", "updatedAt")
+       SELECT gen_random_uuid()::text, k.id, k.id, 'scheduled', 'scheduled', 'portal', ${reason}, g.hours,
+              ${at}::timestamptz, ${at}::timestamptz + make_interval(hours => g.hours), ${by}, ${stamp}::timestamptz, ${stamp}::timestamptz
+       FROM api_keys k
+       JOIN organizations o ON o.id = k."organizationId"
+       LEFT JOIN rotation_policies p ON p.id = o."policyId"
+       CROSS JOIN LATERAL (SELECT COALESCE(p."gracePeriodHours", (SELECT "gracePeriodHours" FROM rotation_policies WHERE "isDefault" ORDER BY "createdAt" LIMIT 1), 72) AS hours) g
+       WHERE k.status = 'active' AND NOT EXISTS (SELECT 1 FROM rotations r WHERE r."openKeyId" = k.id)
+       ${where.length ? `AND ${where.join(" AND ")}` : ""}
+       ORDER BY k."createdAt"
+       LIMIT ${BULK_LIMIT + 1}
+       ON CONFLICT ("openKeyId") DO NOTHING
+       RETURNING id, "keyId", "graceEndsAt", "gracePeriodHours"`,
+      ...params,
+    );
+    if (created.length > BULK_LIMIT) {
+      throw new ValidationError(`That filter matches more than ${BULK_LIMIT.toLocaleString("en")} keys: narrow it (by organization or environment) and repeat.`);
+    }
+    if (created.length === 0) return { scheduled: 0 };
+    const keys = await tx.apiKey.findMany({
+      where: { id: { in: created.map((c) => c.keyId) } },
+      select: { id: true, prefix: true, environment: true, organizationId: true, organization: { select: { name: true, contactEmails: true, timeZone: true } } },
+    });
+    const byId = new Map(keys.map((k) => [k.id, k]));
+    await appendAuditEvents(
+      tx,
+      created.map((c) => {
+        const k = byId.get(c.keyId)!;
+        return { actor, action: "rotation.scheduled", organizationId: k.organizationId, keyId: k.id, keyFingerprint: k.prefix, rotationId: c.id, reason: data.reason, after: { kind: "scheduled", state: "scheduled", scheduledAt: data.scheduledAt, graceEndsAt: c.graceEndsAt, gracePeriodHours: c.gracePeriodHours, bulk: true } };
+      }),
+      now,
+    );
+    await enqueueNotifications(
+      tx,
+      created.map((c) => {
+        const k = byId.get(c.keyId)!;
+        return {
+          kind: "rotation_notice" as const,
+          organizationId: k.organizationId,
+          recipients: k.organization.contactEmails,
+          keyId: k.id,
+          rotationId: c.id,
+          eventRef: c.id,
+          payload: { keyPrefix: k.prefix, environment: k.environment, organizationName: k.organization.name, timeZone: k.organization.timeZone, kind: "scheduled", scheduledAt: data.scheduledAt.toISOString(), graceEndsAt: c.graceEndsAt.toISOString() },
+        };
+      }),
+      now,
+    );
+    return { scheduled: created.length };
+  });
+}
