@@ -39,9 +39,10 @@ if (embedded && process.env.REKEY_DEMO !== "off" && (await isDatabaseEmpty())) {
 const admin = await ensureFirstAdmin(new Date());
 if (admin) firstStart.unshift(`  admin    ${admin.email}  password: ${admin.generated ? admin.password : "(REKEY_ADMIN_PASSWORD)"}`);
 await closeDatabase();
+const firstStartFile = path.relative(process.cwd(), path.join(dataRoot(), "first-start.txt"));
 if (firstStart.length && embedded) {
   // Generated passwords are shown once; on the embedded database, also kept for the person who runs it.
-  writeFileSync(path.join(dataRoot(), "first-start.txt"), `Sign in at /signin with:\n${firstStart.join("\n")}\n`, { mode: 0o600 });
+  writeFileSync(firstStartFile, `Sign in at /signin with:\n${firstStart.join("\n")}\n`, { mode: 0o600 });
 }
 
 const token = resolveBootstrapToken();
@@ -72,10 +73,10 @@ child.stdout.on("data", (chunk: Buffer) => {
         `  rekey is running at ${url}${seeded ? " with demo data" : ""} (${embedded ? "embedded database in ./data" : "PostgreSQL server"}).`,
         `  Sign in: ${url}/signin   API reference: ${url}/api/v1/openapi.json`,
         ...(firstStart.length
-          ? ["  First start: these accounts were created (passwords shown once; kept in ./data/first-start.txt on the embedded database):", ...firstStart]
-          : [embedded ? "  Accounts: see ./data/first-start.txt" : "  Accounts: the admin from REKEY_ADMIN_EMAIL, and the users they invite."]),
+          ? [`  First start: these accounts were created (passwords shown once${embedded ? `; kept in ${firstStartFile}` : ""}):`, ...firstStart]
+          : [embedded ? `  Accounts: see ${firstStartFile}` : "  Accounts: the admin from REKEY_ADMIN_EMAIL, and the users they invite."]),
         token
-          ? `  Management API: Authorization: Bearer ${token}${process.env.REKEY_BOOTSTRAP_TOKEN ? "" : "  (kept in ./data/bootstrap-token)"}`
+          ? `  Management API: Authorization: Bearer ${token}${process.env.REKEY_BOOTSTRAP_TOKEN ? "" : `  (kept in ${path.relative(process.cwd(), path.join(dataRoot(), "bootstrap-token"))})`}`
           : "  Management API: set REKEY_BOOTSTRAP_TOKEN to automate a fresh install.",
         "",
       ].join("\n"),

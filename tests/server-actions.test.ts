@@ -14,6 +14,7 @@ const { acknowledgeAlertAction, resolveAlertAction } = await import("../app/(sta
 const { inviteUserAction, changeUserRoleAction, setUserDisabledAction } = await import("../app/(staff)/dashboard/users/actions");
 const { createManagementTokenAction, revokeManagementTokenAction } = await import("../app/(staff)/dashboard/tokens/actions");
 const { bulkScheduleRotationsAction } = await import("../app/(staff)/dashboard/keys/actions");
+const { assignPolicyAction } = await import("../app/(staff)/dashboard/organizations/[id]/actions");
 
 useTestDatabase();
 
@@ -84,7 +85,14 @@ describe("policy and alert actions", () => {
     expect((await prisma.rotationPolicy.findUniqueOrThrow({ where: { id: policy.id } })).maxAgeDays).toBe(90);
     expect((await prisma.alert.findUniqueOrThrow({ where: { id: alert.id } })).status).toBe("open");
 
+    const org = await makeOrg();
+    for (const role of ["operator", "auditor", "customer"] as const) {
+      viewer = as(role);
+      expect(await assignPolicyAction({ organizationId: org.id, policyId: policy.id })).toMatchObject({ ok: false, code: "forbidden" });
+    }
+    expect((await prisma.organization.findUniqueOrThrow({ where: { id: org.id } })).policyId).toBeNull();
     viewer = as("admin");
+    expect(await assignPolicyAction({ organizationId: org.id, policyId: policy.id })).toMatchObject({ ok: true, message: "Policy changed." });
     expect(await updatePolicyAction({ ...settings, noticeDays: 50 })).toMatchObject({ ok: false, field: "noticeDays" });
     expect(await updatePolicyAction(settings)).toMatchObject({ ok: true });
     viewer = as("operator");

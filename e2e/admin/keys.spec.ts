@@ -87,3 +87,18 @@ test("the keys table filters to overdue keys of one organization and sorts by ag
   await expect(filters.getByLabel("past max age only")).toBeChecked();
   await page.screenshot({ path: "e2e/screenshots/keys-overdue.png", fullPage: true });
 });
+
+test("the overview and the keys table read on a 390px phone", async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto("/dashboard");
+  await expect(page.getByRole("heading", { name: "Overview", level: 1 })).toBeVisible();
+  await page.screenshot({ path: "e2e/screenshots/overview-phone.png", fullPage: true });
+  // Nothing but the tables' own scroll areas may be wider than the screen.
+  const wide = await page.evaluate(() =>
+    [...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > 392 && !e.closest(".table-wrap, .scroll-x, .sr-only")).slice(0, 5).map((e) => `${e.tagName}.${e.className}`),
+  );
+  expect(wide).toEqual([]);
+  await page.goto("/dashboard/keys");
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await page.screenshot({ path: "e2e/screenshots/keys-phone.png" });
+});

@@ -22,6 +22,12 @@ test("the admin sees organizations with their overdue keys and opens one", async
   await expect(page.getByRole("heading", { name: "Organizations", level: 1 })).toBeVisible();
   await page.getByRole("link", { name: "Globex Payments" }).click();
   await expect(page.getByRole("heading", { name: "Globex Payments", level: 1 })).toBeVisible();
-  await expect(page.getByRole("region", { name: "Policy" })).toContainText("Strict");
+  const policy = page.getByRole("region", { name: "Policy" });
+  await expect(policy).toContainText("Strict");
   await page.screenshot({ path: "e2e/screenshots/organization.png", fullPage: true });
+  await policy.getByLabel("Change policy").selectOption({ label: "the default policy" });
+  await expect(policy.getByRole("status")).toHaveText("The organization now follows the default policy.");
+  await expect(policy.getByRole("heading")).toHaveText("Policy: Default");
+  await policy.getByLabel("Change policy").selectOption({ label: "Strict (payments and health)" });
+  await expect(policy.getByRole("heading")).toHaveText("Policy: Strict (payments and health)");
 });

@@ -60,6 +60,7 @@ export default async function OverviewPage() {
           {o.deadlines.length === 0 ? (
             <p className="sub">No grace period ends in the next 7 days.</p>
           ) : (
+            <div className="scroll-x">
             <table>
               <thead>
                 <tr>
@@ -86,6 +87,7 @@ export default async function OverviewPage() {
                 ))}
               </tbody>
             </table>
+            </div>
           )}
           <p className="sub">{o.scheduledThisWeek} scheduled rotations start this week. &ldquo;Old key traffic&rdquo; is the old key&apos;s share of the last 24 hours&apos; verifications.</p>
         </section>

@@ -4,7 +4,9 @@ import { notFound } from "next/navigation";
 import { connection } from "next/server";
 import { requirePagePermission } from "@/lib/auth/authorize";
 import { getOrganization } from "@/lib/organizations/queries";
-import { getEffectivePolicy } from "@/lib/policies/queries";
+import { getEffectivePolicy, listPolicies } from "@/lib/policies/queries";
+import { roleMay } from "@/lib/auth/permissions";
+import { PolicySelect } from "./_components/policy-select";
 import { getPrisma } from "@/lib/db";
 import { StatusBadge } from "@/components/status-badge";
 
@@ -13,10 +15,12 @@ export const metadata: Metadata = { title: "Organization" };
 export default async function OrganizationPage({ params }: { params: Promise<{ id: string }> }) {
   await connection();
   const { id } = await params;
-  await requirePagePermission("staff:read", `/dashboard/organizations/${id}`);
+  const viewer = await requirePagePermission("staff:read", `/dashboard/organizations/${id}`);
   const org = await getOrganization(id);
   if (!org) notFound();
   const policy = await getEffectivePolicy(await getPrisma(), org.id);
+  const canEdit = roleMay(viewer.role, "policies:edit");
+  const policies = canEdit ? await listPolicies() : [];
   return (
     <>
       <p className="crumbs">
@@ -49,6 +53,7 @@ export default async function OrganizationPage({ params }: { params: Promise<{ i
             <dt>Notice</dt>
             <dd>{policy.noticeDays} days ahead</dd>
           </dl>
+          {canEdit && <PolicySelect organizationId={org.id} current={org.policyId} policies={policies.map((p) => ({ id: p.id, name: p.name, isDefault: p.isDefault }))} />}
           <p className="sub">
             <Link href="/dashboard/policies">All policies</Link>
           </p>
