@@ -1,8 +1,7 @@
 "use client";
 
-import { useRef, useState, useTransition } from "react";
-import { useRouter } from "next/navigation";
-import type { ActionResult } from "@/lib/http/server-action";
+import { useRef } from "react";
+import { useServerAction } from "@/components/action-status";
 import { bulkScheduleRotationsAction } from "../actions";
 
 export interface BulkScheduleProps {
@@ -12,10 +11,8 @@ export interface BulkScheduleProps {
 
 /** "Schedule rotation for all N matching keys", with a confirmation that says how many. */
 export function BulkSchedule({ total, filters }: BulkScheduleProps) {
-  const router = useRouter();
   const dialog = useRef<HTMLDialogElement>(null);
-  const [pending, start] = useTransition();
-  const [result, setResult] = useState<ActionResult | null>(null);
+  const { pending, result, run } = useServerAction();
   return (
     <>
       <button type="button" className="button secondary" onClick={() => dialog.current?.showModal()}>
@@ -33,14 +30,10 @@ export function BulkSchedule({ total, filters }: BulkScheduleProps) {
             event.preventDefault();
             const form = new FormData(event.currentTarget);
             const local = String(form.get("scheduledAt") ?? "");
-            start(async () => {
-              const outcome = await bulkScheduleRotationsAction({ ...filters, scheduledAt: local ? new Date(local).toISOString() : "", reason: String(form.get("reason") ?? "") });
-              setResult(outcome);
-              if (outcome.ok) {
-                dialog.current?.close();
-                router.refresh();
-              }
-            });
+            run(
+              () => bulkScheduleRotationsAction({ ...filters, scheduledAt: local ? new Date(local).toISOString() : "", reason: String(form.get("reason") ?? "") }),
+              () => dialog.current?.close(),
+            );
           }}
         >
           <h2 id="bulk-title">Schedule a rotation for {total.toLocaleString("en")} keys?</h2>

@@ -1,8 +1,6 @@
 "use client";
 
-import { useState, useTransition } from "react";
-import { useRouter } from "next/navigation";
-import type { ActionResult } from "@/lib/http/server-action";
+import { ActionToast, useServerAction } from "@/components/action-status";
 import { updatePolicyAction } from "../actions";
 
 export interface PolicyFormProps {
@@ -30,9 +28,7 @@ const FIELDS: { name: keyof Omit<PolicyFormProps["policy"], "id" | "name" | "wai
 
 /** Edits one policy; the server validates and says which field is wrong. */
 export function PolicyForm({ policy }: PolicyFormProps) {
-  const router = useRouter();
-  const [pending, start] = useTransition();
-  const [result, setResult] = useState<ActionResult | null>(null);
+  const { pending, result, run } = useServerAction();
   return (
     <form
       className="form policy-form"
@@ -40,11 +36,7 @@ export function PolicyForm({ policy }: PolicyFormProps) {
       onSubmit={(event) => {
         event.preventDefault();
         const data = Object.fromEntries(new FormData(event.currentTarget));
-        start(async () => {
-          const outcome = await updatePolicyAction({ ...data, policyId: policy.id, waitForSuccessorUse: data.waitForSuccessorUse === "on" });
-          setResult(outcome);
-          if (outcome.ok) router.refresh();
-        });
+        run(() => updatePolicyAction({ ...data, policyId: policy.id, waitForSuccessorUse: data.waitForSuccessorUse === "on" }));
       }}
     >
       <div className="policy-fields">
@@ -63,9 +55,7 @@ export function PolicyForm({ policy }: PolicyFormProps) {
           Save
         </button>
       </div>
-      <div role="status" aria-live="polite" className={result ? (result.ok ? "toast ok" : "toast bad") : "toast-empty"}>
-        {result ? (result.ok ? result.message : result.error) : null}
-      </div>
+      <ActionToast result={result} />
     </form>
   );
 }

@@ -1,14 +1,11 @@
 "use client";
 
-import { useState, useTransition } from "react";
-import { useRouter } from "next/navigation";
-import type { ActionResult } from "@/lib/http/server-action";
+import { useState } from "react";
+import { ActionToast, useServerAction } from "@/components/action-status";
 import { createManagementTokenAction, revokeManagementTokenAction } from "../actions";
 
 export function CreateTokenForm() {
-  const router = useRouter();
-  const [pending, start] = useTransition();
-  const [result, setResult] = useState<ActionResult<{ secret: string }> | null>(null);
+  const { pending, result, run } = useServerAction<{ secret: string }>();
   const [copied, setCopied] = useState(false);
   return (
     <form
@@ -18,15 +15,8 @@ export function CreateTokenForm() {
         event.preventDefault();
         const form = event.currentTarget;
         const name = String(new FormData(form).get("name") ?? "");
-        start(async () => {
-          const outcome = (await createManagementTokenAction({ name })) as ActionResult<{ secret: string }>;
-          setResult(outcome);
-          setCopied(false);
-          if (outcome.ok) {
-            form.reset();
-            router.refresh();
-          }
-        });
+        setCopied(false);
+        run(() => createManagementTokenAction({ name }), () => form.reset());
       }}
     >
       <label>
@@ -36,8 +26,7 @@ export function CreateTokenForm() {
       <button className="button" type="submit" disabled={pending}>
         Create token
       </button>
-      <div role="status" aria-live="polite" className={result ? (result.ok ? "toast ok" : "toast bad") : "toast-empty"} style={{ gridColumn: "1 / -1" }}>
-        {result ? (result.ok ? result.message : result.error) : null}
+      <ActionToast result={result} style={{ gridColumn: "1 / -1" }}>
         {result?.ok && result.data?.secret && (
           <div className="secret-row">
             <code className="secret">{result.data.secret}</code>
@@ -53,15 +42,13 @@ export function CreateTokenForm() {
             </button>
           </div>
         )}
-      </div>
+      </ActionToast>
     </form>
   );
 }
 
 export function RevokeTokenButton({ tokenId, name }: { tokenId: string; name: string }) {
-  const router = useRouter();
-  const [pending, start] = useTransition();
-  const [error, setError] = useState<string | null>(null);
+  const { pending, result, run } = useServerAction();
   return (
     <span className="row-actions">
       <button
@@ -69,18 +56,14 @@ export function RevokeTokenButton({ tokenId, name }: { tokenId: string; name: st
         disabled={pending}
         onClick={() => {
           if (!window.confirm(`Revoke the token "${name}"? Automation using it stops working at once.`)) return;
-          start(async () => {
-            const outcome = await revokeManagementTokenAction({ tokenId });
-            setError(outcome.ok ? null : outcome.error);
-            router.refresh();
-          });
+          run(() => revokeManagementTokenAction({ tokenId }));
         }}
       >
         Revoke
       </button>
-      {error && (
+      {result && !result.ok && (
         <span className="bad-text" role="status">
-          {error}
+          {result.error}
         </span>
       )}
     </span>

@@ -1,16 +1,11 @@
 "use client";
 
-import { useState, useTransition } from "react";
-import { useRouter } from "next/navigation";
-import type { ActionResult } from "@/lib/http/server-action";
+import { useState } from "react";
+import { ActionToast, useServerAction } from "@/components/action-status";
 import { changeUserRoleAction, inviteUserAction, setUserDisabledAction } from "../actions";
 
-type Outcome = ActionResult<{ password: string | null }> | ActionResult;
-
 export function InviteUserForm({ organizations }: { organizations: { id: string; name: string }[] }) {
-  const router = useRouter();
-  const [pending, start] = useTransition();
-  const [result, setResult] = useState<ActionResult<{ password: string | null }> | null>(null);
+  const { pending, result, run } = useServerAction<{ password: string | null }>();
   const [role, setRole] = useState("operator");
   return (
     <form
@@ -20,14 +15,7 @@ export function InviteUserForm({ organizations }: { organizations: { id: string;
         event.preventDefault();
         const form = event.currentTarget;
         const data = Object.fromEntries(new FormData(form));
-        start(async () => {
-          const outcome = (await inviteUserAction(data)) as ActionResult<{ password: string | null }>;
-          setResult(outcome);
-          if (outcome.ok) {
-            form.reset();
-            router.refresh();
-          }
-        });
+        run(() => inviteUserAction(data), () => form.reset());
       }}
     >
       <label>
@@ -63,27 +51,19 @@ export function InviteUserForm({ organizations }: { organizations: { id: string;
       <button className="button" type="submit" disabled={pending}>
         Invite
       </button>
-      <div role="status" aria-live="polite" className={result ? (result.ok ? "toast ok" : "toast bad") : "toast-empty"} style={{ gridColumn: "1 / -1" }}>
-        {result ? (result.ok ? result.message : result.error) : null}
+      <ActionToast result={result} style={{ gridColumn: "1 / -1" }}>
         {result?.ok && result.data?.password && (
           <div>
             <code className="secret">{result.data.password}</code>
           </div>
         )}
-      </div>
+      </ActionToast>
     </form>
   );
 }
 
 export function UserRowActions({ userId, role, disabled, isSelf }: { userId: string; role: string; disabled: boolean; isSelf: boolean }) {
-  const router = useRouter();
-  const [pending, start] = useTransition();
-  const [result, setResult] = useState<Outcome | null>(null);
-  const run = (call: () => Promise<Outcome>) =>
-    start(async () => {
-      setResult(await call());
-      router.refresh();
-    });
+  const { pending, result, run } = useServerAction();
   return (
     <span className="row-actions">
       {role !== "customer" && (

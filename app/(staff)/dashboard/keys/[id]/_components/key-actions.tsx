@@ -1,8 +1,7 @@
 "use client";
 
-import { useRef, useState, useTransition } from "react";
-import { useRouter } from "next/navigation";
-import type { ActionResult } from "@/lib/http/server-action";
+import { useRef } from "react";
+import { ActionToast, useServerAction } from "@/components/action-status";
 import { cancelRotationAction, rollbackRotationAction, rotateKeyAction } from "../actions";
 
 export interface KeyActionsProps {
@@ -17,20 +16,9 @@ export interface KeyActionsProps {
 
 /** The rotation buttons of a key. The server checks the role again on every call. */
 export function KeyActions(props: KeyActionsProps) {
-  const router = useRouter();
-  const [pending, startTransition] = useTransition();
-  const [result, setResult] = useState<ActionResult | null>(null);
+  const { pending, result, run } = useServerAction();
   const emergencyDialog = useRef<HTMLDialogElement>(null);
   const scheduleDialog = useRef<HTMLDialogElement>(null);
-
-  function run(call: () => Promise<ActionResult>, after?: () => void) {
-    startTransition(async () => {
-      const outcome = await call();
-      setResult(outcome);
-      if (outcome.ok) after?.();
-      router.refresh();
-    });
-  }
 
   const canStart = props.keyStatus === "active" && !props.openRotation;
 
@@ -71,9 +59,7 @@ export function KeyActions(props: KeyActionsProps) {
         )}
         {!canStart && !props.openRotation && <p className="sub">This key is {props.keyStatus}: nothing to do.</p>}
       </div>
-      <div role="status" aria-live="polite" className={result ? (result.ok ? "toast ok" : "toast bad") : "toast-empty"}>
-        {result ? (result.ok ? result.message : result.error) : null}
-      </div>
+      <ActionToast result={result} />
 
       <dialog ref={scheduleDialog} aria-labelledby="schedule-title">
         <form

@@ -1,8 +1,6 @@
 "use client";
 
-import { useState, useTransition } from "react";
-import { useRouter } from "next/navigation";
-import type { ActionResult } from "@/lib/http/server-action";
+import { ActionToast, useServerAction } from "@/components/action-status";
 import { assignPolicyAction } from "../actions";
 
 export interface PolicySelectProps {
@@ -13,9 +11,7 @@ export interface PolicySelectProps {
 
 /** Chooses the organization's rotation policy; empty means the default one. */
 export function PolicySelect({ organizationId, current, policies }: PolicySelectProps) {
-  const router = useRouter();
-  const [pending, start] = useTransition();
-  const [result, setResult] = useState<ActionResult | null>(null);
+  const { pending, result, run } = useServerAction();
   return (
     <div className="form">
       <label>
@@ -25,11 +21,7 @@ export function PolicySelect({ organizationId, current, policies }: PolicySelect
           disabled={pending}
           onChange={(e) => {
             const policyId = e.target.value;
-            start(async () => {
-              const outcome = await assignPolicyAction({ organizationId, policyId });
-              setResult(outcome);
-              router.refresh();
-            });
+            run(() => assignPolicyAction({ organizationId, policyId }));
           }}
         >
           <option value="">the default policy</option>
@@ -42,9 +34,7 @@ export function PolicySelect({ organizationId, current, policies }: PolicySelect
             ))}
         </select>
       </label>
-      <div role="status" aria-live="polite" className={result ? (result.ok ? "toast ok" : "toast bad") : "toast-empty"}>
-        {result ? (result.ok ? result.message : result.error) : null}
-      </div>
+      <ActionToast result={result} />
     </div>
   );
 }

@@ -1,0 +1,35 @@
+"use client";
+
+import { useState, useTransition } from "react";
+import { useRouter } from "next/navigation";
+import type { ActionResult } from "@/lib/http/server-action";
+
+/**
+ * Runs a server action in a transition, keeps its result for the status
+ * message, and refreshes the page's server data after it (also after a
+ * refusal, such as a conflict: the row should show what happened).
+ */
+export function useServerAction<T = unknown>() {
+  const router = useRouter();
+  const [pending, start] = useTransition();
+  const [result, setResult] = useState<ActionResult<T> | null>(null);
+  function run(call: () => Promise<ActionResult<T>>, onSuccess?: (result: ActionResult<T> & { ok: true }) => void) {
+    start(async () => {
+      const outcome = await call();
+      setResult(outcome);
+      if (outcome.ok) onSuccess?.(outcome);
+      router.refresh();
+    });
+  }
+  return { pending, result, run, setResult };
+}
+
+/** The message of an action's result, announced politely to screen readers. */
+export function ActionToast({ result, children, style }: { result: ActionResult<unknown> | null; children?: React.ReactNode; style?: React.CSSProperties }) {
+  return (
+    <div role="status" aria-live="polite" className={result ? (result.ok ? "toast ok" : "toast bad") : "toast-empty"} style={style}>
+      {result ? (result.ok ? result.message : result.error) : null}
+      {result?.ok ? children : null}
+    </div>
+  );
+}
