@@ -33,3 +33,13 @@ export function ActionToast({ result, children, style }: { result: ActionResult<
     </div>
   );
 }
+
+/** A refused action's message next to its button, where a toast would be too big. */
+export function ActionError({ result }: { result: ActionResult<unknown> | null }) {
+  if (!result || result.ok) return null;
+  return (
+    <span className="bad-text" role="status">
+      {result.error}
+    </span>
+  );
+}

@@ -1,6 +1,6 @@
 "use client";
 
-import { useServerAction } from "@/components/action-status";
+import { ActionError, useServerAction } from "@/components/action-status";
 import { acknowledgeAlertAction, resolveAlertAction } from "../actions";
 
 /** Acknowledge and resolve buttons for one alert; the server checks the role. */
@@ -18,11 +18,7 @@ export function AlertButtons({ alertId, status }: { alertId: string; status: str
           Resolve
         </button>
       )}
-      {result && !result.ok && (
-        <span className="bad-text" role="status">
-          {result.error}
-        </span>
-      )}
+      <ActionError result={result} />
     </span>
   );
 }

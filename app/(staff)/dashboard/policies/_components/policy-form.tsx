@@ -1,20 +1,11 @@
 "use client";
 
 import { ActionToast, useServerAction } from "@/components/action-status";
+import type { EffectivePolicy } from "@/lib/policies/defaults";
 import { updatePolicyAction } from "../actions";
 
 export interface PolicyFormProps {
-  policy: {
-    id: string;
-    name: string;
-    maxAgeDays: number;
-    gracePeriodHours: number;
-    emergencyGraceHours: number;
-    noticeDays: number;
-    maxPostponements: number;
-    postponeDays: number;
-    waitForSuccessorUse: boolean;
-  };
+  policy: EffectivePolicy & { id: string };
 }
 
 const FIELDS: { name: keyof Omit<PolicyFormProps["policy"], "id" | "name" | "waitForSuccessorUse">; label: string }[] = [

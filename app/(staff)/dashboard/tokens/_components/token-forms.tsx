@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { ActionToast, useServerAction } from "@/components/action-status";
+import { ActionError, ActionToast, useServerAction } from "@/components/action-status";
 import { createManagementTokenAction, revokeManagementTokenAction } from "../actions";
 
 export function CreateTokenForm() {
@@ -61,11 +61,7 @@ export function RevokeTokenButton({ tokenId, name }: { tokenId: string; name: st
       >
         Revoke
       </button>
-      {result && !result.ok && (
-        <span className="bad-text" role="status">
-          {result.error}
-        </span>
-      )}
+      <ActionError result={result} />
     </span>
   );
 }

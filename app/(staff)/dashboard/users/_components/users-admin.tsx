@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { ActionToast, useServerAction } from "@/components/action-status";
+import { ActionError, ActionToast, useServerAction } from "@/components/action-status";
 import { changeUserRoleAction, inviteUserAction, setUserDisabledAction } from "../actions";
 
 export function InviteUserForm({ organizations }: { organizations: { id: string; name: string }[] }) {
@@ -83,11 +83,7 @@ export function UserRowActions({ userId, role, disabled, isSelf }: { userId: str
           {disabled ? "Enable" : "Disable"}
         </button>
       )}
-      {result && !result.ok && (
-        <span className="bad-text" role="status">
-          {result.error}
-        </span>
-      )}
+      <ActionError result={result} />
     </span>
   );
 }
