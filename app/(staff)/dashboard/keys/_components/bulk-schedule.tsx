@@ -1,7 +1,7 @@
 "use client";
 
 import { useRef } from "react";
-import { useServerAction } from "@/components/action-status";
+import { ActionToast, useServerAction } from "@/components/action-status";
 import { bulkScheduleRotationsAction } from "../actions";
 
 export interface BulkScheduleProps {
@@ -18,11 +18,7 @@ export function BulkSchedule({ total, filters }: BulkScheduleProps) {
       <button type="button" className="button secondary" onClick={() => dialog.current?.showModal()}>
         Schedule rotation for all {total.toLocaleString("en")} matching keys…
       </button>
-      {result && (
-        <span role="status" className={result.ok ? "toast ok" : "toast bad"}>
-          {result.ok ? result.message : result.error}
-        </span>
-      )}
+      <ActionToast result={result} />
       <dialog ref={dialog} aria-labelledby="bulk-title">
         <form
           className="form"
