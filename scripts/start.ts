@@ -14,6 +14,7 @@ import { getServerSecret } from "../lib/secret";
 import { ensureFirstAdmin } from "../lib/auth/users";
 import { createDemoStaff } from "../lib/seed";
 import { writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { dataRoot } from "../lib/db";
 
@@ -46,8 +47,15 @@ if (firstStart.length && embedded) {
 }
 
 const token = resolveBootstrapToken();
+// The app calls its own /api/cron every minute (REKEY_CRON=off turns it off,
+// e.g. where a platform's cron calls it). Without CRON_SECRET a random one is
+// made for this run, known only to this process and the server it starts.
+const cronSecret = process.env.CRON_SECRET || randomBytes(32).toString("base64url");
+const cronEvery = Number(process.env.REKEY_CRON_INTERVAL_SECONDS ?? 60) * 1000;
+const cronOn = process.env.REKEY_CRON !== "off";
 const env = {
   ...process.env,
+  CRON_SECRET: cronSecret,
   NEXT_TELEMETRY_DISABLED: "1",
   // next-auth builds its links from this; behind a proxy, set it to the public URL.
   NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}`,
@@ -75,13 +83,44 @@ child.stdout.on("data", (chunk: Buffer) => {
         ...(firstStart.length
           ? [`  First start: these accounts were created (passwords shown once${embedded ? `; kept in ${firstStartFile}` : ""}):`, ...firstStart]
           : [embedded ? `  Accounts: see ${firstStartFile}` : "  Accounts: the admin from REKEY_ADMIN_EMAIL, and the users they invite."]),
+        cronOn ? `  Cron: runs every ${cronEvery / 1000} s (REKEY_CRON=off to leave it to an outside scheduler); mail goes to ${process.env.SMTP_URL ? "SMTP_URL" : `.eml files in ${path.relative(process.cwd(), path.join(dataRoot(), "mail"))}`}.` : "  Cron: off (REKEY_CRON=off); call POST /api/cron with Authorization: Bearer $CRON_SECRET.",
         token
           ? `  Management API: Authorization: Bearer ${token}${process.env.REKEY_BOOTSTRAP_TOKEN ? "" : `  (kept in ${path.relative(process.cwd(), path.join(dataRoot(), "bootstrap-token"))})`}`
           : "  Management API: set REKEY_BOOTSTRAP_TOKEN to automate a fresh install.",
         "",
       ].join("\n"),
     );
+    if (cronOn) startCron(url);
   }
 });
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => child.kill(signal));
+
+let cronTimer: NodeJS.Timeout | undefined;
+function startCron(url: string) {
+  let running = false;
+  const tick = async () => {
+    if (running) return; // a slow call is never overlapped by the next one
+    running = true;
+    try {
+      const response = await fetch(`${url}/api/cron`, { method: "POST", headers: { authorization: `Bearer ${cronSecret}` } });
+      const summary = (await response.json().catch(() => null)) as { errors?: unknown[]; scheduled?: number; rotations?: Record<string, number>; reminders?: number; emails?: { sent: number } } | null;
+      if (!response.ok) console.error(`rekey: cron answered ${response.status}`, JSON.stringify(summary?.errors ?? summary));
+      else if (summary) {
+        const moved = (summary.scheduled ?? 0) + Object.values(summary.rotations ?? {}).reduce((a, b) => a + b, 0) + (summary.reminders ?? 0) + (summary.emails?.sent ?? 0);
+        if (moved) console.log(`rekey: cron ${JSON.stringify({ scheduled: summary.scheduled, rotations: summary.rotations, reminders: summary.reminders, emails: summary.emails })}`);
+      }
+    } catch (error) {
+      console.error(`rekey: cron call failed: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      running = false;
+    }
+  };
+  void tick();
+  cronTimer = setInterval(() => void tick(), cronEvery);
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    clearInterval(cronTimer);
+    child.kill(signal);
+  });
+}
 child.on("exit", (code) => process.exit(code ?? 0));

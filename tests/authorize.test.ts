@@ -34,10 +34,10 @@ describe("authorization (DOMAIN.md: People)", () => {
 
   it("follows the table of DOMAIN.md for every role and permission", async () => {
     const expected: Record<string, string[]> = {
-      admin: ["staff:read", "keys:rotate", "policies:edit", "users:manage", "tokens:manage", "reports:download"],
-      operator: ["staff:read", "keys:rotate"],
+      admin: ["staff:read", "keys:rotate", "policies:edit", "users:manage", "tokens:manage", "reports:download", "rotations:postpone", "outbox:manage"],
+      operator: ["staff:read", "keys:rotate", "rotations:postpone"],
       auditor: ["staff:read", "reports:download"],
-      customer: [],
+      customer: ["rotations:postpone"],
     };
     for (const [role, allowed] of Object.entries(expected)) {
       viewer = as(role as Viewer["role"]);

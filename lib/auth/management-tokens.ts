@@ -1,24 +1,11 @@
 import "server-only";
-import { createHash, timingSafeEqual } from "node:crypto";
 import { getPrisma, inTransaction } from "../db";
 import { generateManagementToken, parseSecret } from "../keys/format";
 import { hashSecret } from "../keys/hash";
 import { appendAuditEvent } from "../audit/write";
 import { ConflictError, NotFoundError, UnauthorizedError, ValidationError } from "../errors";
 import type { Actor } from "./actor";
-
-function sameSecret(a: string, b: string): boolean {
-  // Compare digests so the comparison takes the same time whatever the lengths.
-  const da = createHash("sha256").update(a).digest();
-  const db = createHash("sha256").update(b).digest();
-  return timingSafeEqual(da, db);
-}
-
-function bearer(request: Request): string | null {
-  const header = request.headers.get("authorization") ?? "";
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  return match ? match[1] : null;
-}
+import { bearer, sameSecret } from "../http/bearer";
 
 /**
  * The actor behind a management API request: a management token created by

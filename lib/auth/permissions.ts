@@ -13,6 +13,10 @@ export const PERMISSIONS = {
   "users:manage": ["admin"],
   "tokens:manage": ["admin"],
   "reports:download": ["admin", "auditor"],
+  /** Postpone a scheduled rotation within policy: a customer for their organization's keys, staff for anyone. */
+  "rotations:postpone": ["admin", "operator", "customer"],
+  /** See the email outbox, deliver it now, retry a failed email. */
+  "outbox:manage": ["admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

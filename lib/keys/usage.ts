@@ -1,5 +1,7 @@
 import "server-only";
 import { getPrisma } from "../db";
+import { log } from "../log";
+import { raiseVerificationAlerts } from "../alerts/conditions";
 
 /**
  * Verification counts, gathered in memory and written in one set-based batch
@@ -100,5 +102,25 @@ async function doFlush(): Promise<void> {
     }
     for (const [id, t] of lu) lastUsed.set(id, Math.max(lastUsed.get(id) ?? 0, t));
     throw error;
+  }
+  await alertOnRefusals(kh, rs);
+}
+
+/**
+ * Alerts the verifier raises itself, right after the counts land: a revoked
+ * or expired key that was tried, and a spike of failed verifications. Only
+ * when this batch holds refusals, so the common case costs nothing.
+ */
+async function alertOnRefusals(kh: KeyHour[], rs: { hour: string; result: string; count: number }[]): Promise<void> {
+  const refusedKeys = [...new Set(kh.filter((x) => x.rejected > 0).map((x) => x.keyId))];
+  const failures = rs.some((r) => r.result !== "valid" && r.result !== "deprecated");
+  if (refusedKeys.length === 0 && !failures) return;
+  try {
+    // The time of the verifications counted (their hour), not the clock: the same in production, and right in tests that move time.
+    const at = new Date(Math.max(...kh.map((x) => Date.parse(x.hour)), ...rs.map((x) => Date.parse(x.hour))));
+    await raiseVerificationAlerts(at, refusedKeys);
+  } catch (error) {
+    // The cron checks the same conditions every minute: a miss here is caught there.
+    log.warn({ err: error instanceof Error ? error.message : String(error) }, "verification alerts failed");
   }
 }

@@ -3,18 +3,49 @@ import type { Tx } from "../db";
 import { bulkInsert } from "../bulk";
 
 /** What DOMAIN.md says a customer is told: ahead, at the start, reminders, revoked. */
-export type NotificationKind = "rotation_notice" | "rotation_started" | "emergency_rotation" | "rotation_reminder" | "key_revoked";
+export type NotificationKind = "rotation_notice" | "rotation_started" | "emergency_rotation" | "rotation_reminder" | "key_revoked" | "alert_digest";
+
+/** What a notification's email is rendered from: plain values, never a key. */
+export type NotificationPayload = Record<string, string | number | boolean | null | Record<string, string>[]>;
 
 export interface NotificationInput {
   kind: NotificationKind;
-  organizationId: string;
+  /** Null for staff notifications (the alert digest). */
+  organizationId: string | null;
   recipients: string[];
   keyId?: string;
   rotationId?: string;
   /** Names the event, so the same event and recipient is written once however often it is enqueued. */
   eventRef: string;
   /** What the email needs: prefixes, deadlines, never a key. */
-  payload: Record<string, string | number | boolean | null>;
+  payload: NotificationPayload;
+}
+
+/** The payload of every rotation email, built in one place for every writer of rotation events. */
+export function rotationPayload(r: {
+  key: { prefix: string; environment: string };
+  organization: { name: string; timeZone: string };
+  kind: string;
+  scheduledAt: Date;
+  graceEndsAt: Date;
+  reason?: string | null;
+  /** For the notice: how a customer may postpone. */
+  policy?: { postponeDays: number; maxPostponements: number };
+  postponements?: number;
+  lastUsedAt?: Date | null;
+}): NotificationPayload {
+  return {
+    keyPrefix: r.key.prefix,
+    environment: r.key.environment,
+    organizationName: r.organization.name,
+    timeZone: r.organization.timeZone,
+    kind: r.kind,
+    reason: r.reason ?? null,
+    scheduledAt: r.scheduledAt.toISOString(),
+    graceEndsAt: r.graceEndsAt.toISOString(),
+    ...(r.policy ? { postponeDays: r.policy.postponeDays, postponementsLeft: Math.max(0, r.policy.maxPostponements - (r.postponements ?? 0)) } : {}),
+    ...(r.lastUsedAt ? { lastUsedAt: r.lastUsedAt.toISOString() } : {}),
+  };
 }
 
 /**

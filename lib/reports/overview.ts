@@ -31,6 +31,17 @@ export interface Overview {
   openAlertCount: number;
 }
 
+/** Compliance at `now` (DOMAIN.md): keys in use within their policy's max age, over all keys in use. */
+export async function complianceNow(now: Date): Promise<{ in_use: number; compliant: number }[]> {
+  const prisma = await getPrisma();
+  return prisma.$queryRawUnsafe<{ in_use: number; compliant: number }[]>(
+    `${KEYS_WITH_MAX_AGE}
+     SELECT count(*)::int AS in_use, count(*) FILTER (WHERE s > $1::timestamptz - make_interval(days => max_age))::int AS compliant
+     FROM kp WHERE status IN ('active', 'expiring')`,
+    now,
+  );
+}
+
 /**
  * Everything the overview shows, in a handful of set-based queries whatever
  * the number of keys. DOMAIN.md: a key is compliant while its age is within
@@ -41,12 +52,7 @@ export async function getOverview(now: Date): Promise<Overview> {
   const prisma = await getPrisma();
   const weekAhead = new Date(now.getTime() + 7 * DAY);
   const [current, deltas, ages, byState, deadlineRows, deadlinesThisWeek, scheduledThisWeek, openAlerts, openAlertCount] = await Promise.all([
-    prisma.$queryRawUnsafe<{ in_use: number; compliant: number }[]>(
-      `${KEYS_WITH_MAX_AGE}
-       SELECT count(*)::int AS in_use, count(*) FILTER (WHERE s > $1::timestamptz - make_interval(days => max_age))::int AS compliant
-       FROM kp WHERE status IN ('active', 'expiring')`,
-      now,
-    ),
+    complianceNow(now),
     // The history from deltas: +1 when a key starts, -1 when it is revoked
     // (in use) or passes its max age or is revoked (compliant), each counted
     // from the end of its day. One pass over the keys, not one per day.

@@ -1,14 +1,20 @@
 import "server-only";
-import { inTransaction, type Tx } from "../db";
+import { inTransaction, Prisma, type Tx } from "../db";
 import { SYSTEM_CRON, type Actor } from "../auth/actor";
 import { appendAuditEvents, type AuditInput } from "../audit/write";
-import { enqueueNotifications, type NotificationInput } from "../notifications/outbox";
+import { enqueueNotifications, rotationPayload, type NotificationInput } from "../notifications/outbox";
+import { raiseAlerts } from "../alerts/raise";
+import { EFFECTIVE_POLICY_SQL } from "../policies/sql";
 
 export interface AdvanceResult {
   /** Scheduled rotations that entered grace. */
   started: number;
+  /** Deadlines moved once because policy waits for the successor's first use and it had none. */
+  extended: number;
   /** Rotations whose grace ended, old key revoked. */
   completed: number;
+  /** Due rotations that could not start (their key was no longer active). */
+  failed: number;
 }
 
 interface MovedRow {
@@ -18,61 +24,76 @@ interface MovedRow {
   prefix: string;
   environment: string;
   organizationId: string;
+  scheduledAt: Date;
   graceEndsAt: Date;
+  reason: string | null;
+  keyStatus?: string;
 }
 
 /** Rows moved per transaction: bounds the lock time and the size of one statement. */
 const BATCH = 5_000;
 
+type Step = {
+  move: (tx: Tx, now: Date) => Promise<MovedRow[]>;
+  /** Audit events, notifications and alerts of the moved rows, in the same transaction. */
+  record: (tx: Tx, rows: MovedRow[], now: Date, actor: Actor) => Promise<void>;
+};
+
 /**
  * Moves every rotation that is due at `now` on: scheduled → grace (old key
- * `expiring`), then grace → completed (old key `revoked`). Set-based: each
+ * `expiring`); a due scheduled rotation whose key is no longer active →
+ * failed, with an alert; at the deadline, when policy waits for the
+ * successor's first use and it has none, the deadline is extended once with
+ * an alert; otherwise grace → completed (old key `revoked`). Set-based: each
  * batch is a few statements whatever its size, with its audit events and
  * notifications in the same transaction. Rows another caller holds are
  * skipped (SKIP LOCKED), so concurrent calls never move a rotation twice.
  */
 export async function advanceRotations(now: Date, actor: Actor = SYSTEM_CRON): Promise<AdvanceResult> {
-  const result: AdvanceResult = { started: 0, completed: 0 };
-  for (;;) {
-    const moved = await runBatch(now, actor, startDueRotations, "rotation.started", "rotation_started");
-    result.started += moved;
-    if (moved < BATCH) break;
-  }
-  for (;;) {
-    const moved = await runBatch(now, actor, completeDueRotations, "rotation.completed", "key_revoked");
-    result.completed += moved;
-    if (moved < BATCH) break;
-  }
+  const result: AdvanceResult = { started: 0, extended: 0, completed: 0, failed: 0 };
+  result.failed = await drain(now, actor, { move: failUnstartable, record: recordFailed });
+  result.started = await drain(now, actor, { move: startDueRotations, record: recordMoved("rotation.started", "rotation_started") });
+  result.extended = await drain(now, actor, { move: extendUnusedSuccessors, record: recordExtended });
+  result.completed = await drain(now, actor, { move: completeDueRotations, record: recordMoved("rotation.completed", "key_revoked") });
   return result;
 }
 
-async function runBatch(
-  now: Date,
-  actor: Actor,
-  move: (tx: Tx, now: Date) => Promise<MovedRow[]>,
-  action: string,
-  notification: NotificationInput["kind"],
-): Promise<number> {
-  return inTransaction(async (tx) => {
-    const rows = await move(tx, now);
-    if (rows.length === 0) return 0;
-    const started = action === "rotation.started";
+async function drain(now: Date, actor: Actor, step: Step): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const moved = await inTransaction(async (tx) => {
+      const rows = await step.move(tx, now);
+      if (rows.length) await step.record(tx, rows, now, actor);
+      return rows.length;
+    });
+    total += moved;
+    if (moved < BATCH) return total;
+  }
+}
+
+async function organizationsOf(tx: Tx, rows: MovedRow[]) {
+  const orgs = await tx.organization.findMany({
+    where: { id: { in: [...new Set(rows.map((r) => r.organizationId))] } },
+    select: { id: true, name: true, contactEmails: true, timeZone: true },
+  });
+  return new Map(orgs.map((o) => [o.id, o]));
+}
+
+function base(row: MovedRow, actor: Actor) {
+  return { actor, organizationId: row.organizationId, keyId: row.keyId, keyFingerprint: row.prefix, rotationId: row.rotationId };
+}
+
+function recordMoved(action: "rotation.started" | "rotation.completed", notification: NotificationInput["kind"]): Step["record"] {
+  const started = action === "rotation.started";
+  return async (tx, rows, now, actor) => {
     const events: AuditInput[] = rows.map((row) => ({
-      actor,
+      ...base(row, actor),
       action,
-      organizationId: row.organizationId,
-      keyId: row.keyId,
-      keyFingerprint: row.prefix,
-      rotationId: row.rotationId,
       before: started ? { state: "scheduled", keyStatus: "active" } : { state: "grace", keyStatus: "expiring" },
       after: started ? { state: "grace", keyStatus: "expiring", graceEndsAt: row.graceEndsAt } : { state: "completed", keyStatus: "revoked" },
     }));
     await appendAuditEvents(tx, events, now);
-    const orgs = await tx.organization.findMany({
-      where: { id: { in: [...new Set(rows.map((r) => r.organizationId))] } },
-      select: { id: true, name: true, contactEmails: true, timeZone: true },
-    });
-    const byId = new Map(orgs.map((o) => [o.id, o]));
+    const byId = await organizationsOf(tx, rows);
     await enqueueNotifications(
       tx,
       rows.map((row) => {
@@ -84,13 +105,56 @@ async function runBatch(
           keyId: row.keyId,
           rotationId: row.rotationId,
           eventRef: row.rotationId,
-          payload: { keyPrefix: row.prefix, environment: row.environment, organizationName: org.name, timeZone: org.timeZone, kind: row.kind, graceEndsAt: row.graceEndsAt.toISOString() },
+          payload: rotationPayload({ key: row, organization: org, kind: row.kind, scheduledAt: row.scheduledAt, graceEndsAt: row.graceEndsAt, reason: row.reason }),
         };
       }),
       now,
     );
-    return rows.length;
-  });
+  };
+}
+
+async function recordFailed(tx: Tx, rows: MovedRow[], now: Date, actor: Actor) {
+  await appendAuditEvents(
+    tx,
+    rows.map((row) => ({ ...base(row, actor), action: "rotation.failed", reason: `key is ${row.keyStatus}`, before: { state: "scheduled" }, after: { state: "failed" } })),
+    now,
+  );
+  await raiseAlerts(
+    tx,
+    rows.map((row) => ({
+      kind: "rotation_failed" as const,
+      severity: "critical" as const,
+      organizationId: row.organizationId,
+      keyId: row.keyId,
+      rotationId: row.rotationId,
+      keyFingerprint: row.prefix,
+      message: `Scheduled rotation of ${row.prefix}… could not start: the key is ${row.keyStatus}.`,
+      dedupeKey: `rotation_failed:${row.rotationId}`,
+    })),
+    now,
+  );
+}
+
+async function recordExtended(tx: Tx, rows: MovedRow[], now: Date, actor: Actor) {
+  await appendAuditEvents(
+    tx,
+    rows.map((row) => ({ ...base(row, actor), action: "rotation.extended", reason: "successor never used; policy waits for its first use", before: { state: "grace" }, after: { state: "grace", graceEndsAt: row.graceEndsAt, deadlineExtended: true } })),
+    now,
+  );
+  await raiseAlerts(
+    tx,
+    rows.map((row) => ({
+      kind: "deadline_extended" as const,
+      severity: "warning" as const,
+      organizationId: row.organizationId,
+      keyId: row.keyId,
+      rotationId: row.rotationId,
+      keyFingerprint: row.prefix,
+      message: `The successor of ${row.prefix}… was never used, so its deadline was extended once, to ${row.graceEndsAt.toISOString()}. Contact the customer.`,
+      dedupeKey: `deadline_extended:${row.rotationId}`,
+    })),
+    now,
+  );
 }
 
 // The key update returns the rotation's columns itself (UPDATE … FROM …
@@ -111,12 +175,12 @@ function startDueRotations(tx: Tx, now: Date): Promise<MovedRow[]> {
       SET state = 'grace', "startedAt" = ${now}, "updatedAt" = ${now},
           "graceEndsAt" = GREATEST(r."scheduledAt" + make_interval(hours => r."gracePeriodHours"), ${now}::timestamptz)
       FROM due WHERE r.id = due.id
-      RETURNING r.id, r."keyId", r.kind, r."graceEndsAt"
+      RETURNING r.id, r."keyId", r.kind, r."scheduledAt", r."graceEndsAt", r.reason
     )
     UPDATE api_keys k SET status = 'expiring'
     FROM started s WHERE k.id = s."keyId"
     RETURNING s.id AS "rotationId", s."keyId", s.kind::text AS kind, k.prefix, k.environment::text AS environment,
-              k."organizationId", s."graceEndsAt"`;
+              k."organizationId", s."scheduledAt", s."graceEndsAt", s.reason`;
 }
 
 /** grace → completed for rotations whose deadline has passed at `now`; the old key is revoked. */
@@ -124,18 +188,68 @@ function completeDueRotations(tx: Tx, now: Date): Promise<MovedRow[]> {
   return tx.$queryRaw<MovedRow[]>`
     WITH due AS (
       SELECT r.id FROM rotations r
-      WHERE r.state = 'grace' AND r."graceEndsAt" <= ${now}
+      WHERE r.state = 'grace' AND r."graceEndsAt" <= ${now} AND NOT ${WAITS_FOR_SUCCESSOR}
       ORDER BY r."graceEndsAt"
       LIMIT ${BATCH}
-      FOR UPDATE SKIP LOCKED
+      FOR UPDATE OF r SKIP LOCKED
     ), done AS (
       UPDATE rotations r
       SET state = 'completed', "completedAt" = ${now}, "openKeyId" = NULL, "updatedAt" = ${now}
       FROM due WHERE r.id = due.id
-      RETURNING r.id, r."keyId", r.kind, r."graceEndsAt"
+      RETURNING r.id, r."keyId", r.kind, r."scheduledAt", r."graceEndsAt", r.reason
     )
     UPDATE api_keys k SET status = 'revoked', "revokedAt" = ${now}
     FROM done d WHERE k.id = d."keyId"
     RETURNING d.id AS "rotationId", d."keyId", d.kind::text AS kind, k.prefix, k.environment::text AS environment,
-              k."organizationId", d."graceEndsAt"`;
+              k."organizationId", d."scheduledAt", d."graceEndsAt", d.reason`;
+}
+
+/**
+ * True for a rotation in grace whose policy waits for the successor's first
+ * use, whose successor has not been used (or not even revealed), and whose
+ * deadline was not extended yet. Never for an emergency: a leaked key gets no
+ * extra time.
+ */
+const WAITS_FOR_SUCCESSOR = Prisma.sql`(
+  r.kind <> 'emergency' AND NOT r."deadlineExtended"
+  AND EXISTS (SELECT 1 FROM api_keys ok JOIN ${Prisma.raw(EFFECTIVE_POLICY_SQL)} ep ON ep."organizationId" = ok."organizationId"
+              WHERE ok.id = r."keyId" AND ep."waitForSuccessorUse")
+  AND NOT EXISTS (SELECT 1 FROM api_keys s WHERE s.id = r."successorId" AND s."lastUsedAt" IS NOT NULL)
+)`;
+
+/** At the deadline, a rotation waiting for its successor's first use gets one more grace period. */
+function extendUnusedSuccessors(tx: Tx, now: Date): Promise<MovedRow[]> {
+  return tx.$queryRaw<MovedRow[]>`
+    WITH due AS (
+      SELECT r.id FROM rotations r
+      WHERE r.state = 'grace' AND r."graceEndsAt" <= ${now} AND ${WAITS_FOR_SUCCESSOR}
+      ORDER BY r."graceEndsAt"
+      LIMIT ${BATCH}
+      FOR UPDATE OF r SKIP LOCKED
+    )
+    UPDATE rotations r
+    SET "graceEndsAt" = ${now}::timestamptz + make_interval(hours => GREATEST(r."gracePeriodHours", 1)),
+        "deadlineExtended" = true, "reminderSentAt" = NULL, "updatedAt" = ${now}
+    FROM due, api_keys k
+    WHERE r.id = due.id AND k.id = r."keyId"
+    RETURNING r.id AS "rotationId", r."keyId", r.kind::text AS kind, k.prefix, k.environment::text AS environment,
+              k."organizationId", r."scheduledAt", r."graceEndsAt", r.reason`;
+}
+
+/** A due scheduled rotation whose key is not active any more cannot start: it fails. */
+function failUnstartable(tx: Tx, now: Date): Promise<MovedRow[]> {
+  return tx.$queryRaw<MovedRow[]>`
+    WITH due AS (
+      SELECT r.id FROM rotations r JOIN api_keys k ON k.id = r."keyId"
+      WHERE r.state = 'scheduled' AND r."scheduledAt" <= ${now} AND k.status <> 'active'
+      LIMIT ${BATCH}
+      FOR UPDATE OF r SKIP LOCKED
+    )
+    UPDATE rotations r
+    SET state = 'failed', "failedAt" = ${now}, "openKeyId" = NULL, "updatedAt" = ${now},
+        "failureReason" = 'key is ' || k.status::text
+    FROM due, api_keys k
+    WHERE r.id = due.id AND k.id = r."keyId"
+    RETURNING r.id AS "rotationId", r."keyId", r.kind::text AS kind, k.prefix, k.environment::text AS environment,
+              k."organizationId", r."scheduledAt", r."graceEndsAt", r.reason, k.status::text AS "keyStatus"`;
 }

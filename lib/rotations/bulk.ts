@@ -2,7 +2,7 @@ import "server-only";
 import { inTransaction } from "../db";
 import type { Actor } from "../auth/actor";
 import { appendAuditEvents } from "../audit/write";
-import { enqueueNotifications } from "../notifications/outbox";
+import { enqueueNotifications, rotationPayload } from "../notifications/outbox";
 import { keyFilterSql } from "../keys/queries";
 import { parseInput } from "../validation";
 import { ValidationError } from "../errors";
@@ -70,7 +70,7 @@ export async function scheduleRotationsForFilter(input: BulkScheduleRequest, act
           keyId: k.id,
           rotationId: c.id,
           eventRef: c.id,
-          payload: { keyPrefix: k.prefix, environment: k.environment, organizationName: k.organization.name, timeZone: k.organization.timeZone, kind: "scheduled", scheduledAt: data.scheduledAt.toISOString(), graceEndsAt: c.graceEndsAt.toISOString() },
+          payload: rotationPayload({ key: k, organization: k.organization, kind: "scheduled", scheduledAt: data.scheduledAt, graceEndsAt: c.graceEndsAt, reason: data.reason }),
         };
       }),
       now,

@@ -2,13 +2,13 @@ import "server-only";
 import { inTransaction, type Tx } from "../db";
 import type { Actor } from "../auth/actor";
 import { appendAuditEvents, type AuditInput } from "../audit/write";
-import { enqueueNotifications, type NotificationInput } from "../notifications/outbox";
+import { enqueueNotifications, rotationPayload, type NotificationInput } from "../notifications/outbox";
 import { getEffectivePolicy } from "../policies/queries";
 import { insertKey, keyIssuedEvent } from "../keys/mutations";
 import { keyViewSelect } from "../keys/views";
 import { parseInput } from "../validation";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
-import { closeRotationSchema, rotationRequestSchema, type CloseRotationRequest, type RotationRequest } from "./schemas";
+import { closeRotationSchema, postponeRotationSchema, rotationRequestSchema, type CloseRotationRequest, type PostponeRotationRequest, type RotationRequest } from "./schemas";
 import { rotationViewSelect } from "./views";
 import { lockKey, lockRotation } from "../locks";
 
@@ -95,15 +95,7 @@ export async function createRotation(input: RotationRequest, actor: Actor, now: 
     }
     await appendAuditEvents(tx, events, now);
 
-    const payload = {
-      keyPrefix: key.prefix,
-      environment: key.environment,
-      organizationName: key.organization.name,
-      timeZone: key.organization.timeZone,
-      kind: data.kind,
-      scheduledAt: startAt.toISOString(),
-      graceEndsAt: graceEndsAt.toISOString(),
-    };
+    const payload = rotationPayload({ key, organization: key.organization, kind: data.kind, scheduledAt: startAt, graceEndsAt, reason: data.reason, policy });
     const note = (kind: NotificationInput["kind"]): NotificationInput => ({
       kind,
       organizationId: key.organizationId,
@@ -179,4 +171,75 @@ export function cancelRotation(input: CloseRotationRequest, actor: Actor, now: D
 /** Rolls back a rotation in grace: the old key is active again and the successor, if minted, revoked. */
 export function rollbackRotation(input: CloseRotationRequest, actor: Actor, now: Date) {
   return closeRotation(input, actor, now, "rolled_back");
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Postpones a scheduled rotation by its policy's postpone period, at most the
+ * policy's number of times, and never so far that the old key's deadline
+ * passes max age + (postponements allowed × postpone period): a postponement
+ * that would go further stops at that limit, and one with no room left is
+ * refused. `organizationId` scopes a customer to their own organization's
+ * keys (another organization's rotation is "not found"). Audited, and the
+ * contacts get a new notice with the new dates.
+ */
+export async function postponeRotation(input: PostponeRotationRequest, actor: Actor, now: Date, scope: { organizationId?: string } = {}) {
+  const data = parseInput(postponeRotationSchema, input);
+  return inTransaction(async (tx) => {
+    if (!(await lockRotation(tx, data.rotationId))) throw new NotFoundError("No such rotation.");
+    const rotation = await tx.rotation.findUniqueOrThrow({
+      where: { id: data.rotationId },
+      select: { ...rotationViewSelect, postponements: true, key: { select: { id: true, prefix: true, environment: true, organizationId: true, createdAt: true, organization: { select: { name: true, contactEmails: true, timeZone: true } } } } },
+    });
+    if (scope.organizationId && rotation.key.organizationId !== scope.organizationId) throw new NotFoundError("No such rotation.");
+    if (rotation.state !== "scheduled") throw new ConflictError(`This rotation is ${rotation.state.replace("_", " ")}; only a rotation that has not started can be postponed.`);
+    const policy = await getEffectivePolicy(tx, rotation.key.organizationId);
+    if (rotation.postponements >= policy.maxPostponements) {
+      throw new ConflictError(`This rotation was already postponed ${rotation.postponements} time(s), the most the ${policy.name} policy allows.`);
+    }
+    const graceMs = rotation.gracePeriodHours * HOUR_MS;
+    const latestDeadline = new Date(rotation.key.createdAt.getTime() + (policy.maxAgeDays + policy.maxPostponements * policy.postponeDays) * DAY_MS);
+    const wanted = new Date(rotation.scheduledAt.getTime() + policy.postponeDays * DAY_MS);
+    const scheduledAt = new Date(Math.min(wanted.getTime(), latestDeadline.getTime() - graceMs));
+    if (scheduledAt.getTime() <= rotation.scheduledAt.getTime()) {
+      throw new ConflictError(`This key may not be postponed further: its old key must stop working by ${latestDeadline.toISOString()} (max age plus the policy's postponement allowance).`);
+    }
+    const graceEndsAt = new Date(scheduledAt.getTime() + graceMs);
+    await tx.rotation.update({ where: { id: rotation.id }, data: { scheduledAt, graceEndsAt, postponements: { increment: 1 }, updatedAt: now } });
+    const postponements = rotation.postponements + 1;
+    await appendAuditEvents(
+      tx,
+      [
+        {
+          actor,
+          action: "rotation.postponed",
+          organizationId: rotation.key.organizationId,
+          keyId: rotation.keyId,
+          keyFingerprint: rotation.key.prefix,
+          rotationId: rotation.id,
+          reason: data.reason ?? null,
+          before: { scheduledAt: rotation.scheduledAt, graceEndsAt: rotation.graceEndsAt, postponements: rotation.postponements },
+          after: { scheduledAt, graceEndsAt, postponements, limitedByMaxAge: scheduledAt.getTime() < wanted.getTime() },
+        },
+      ],
+      now,
+    );
+    await enqueueNotifications(
+      tx,
+      [
+        {
+          kind: "rotation_notice",
+          organizationId: rotation.key.organizationId,
+          recipients: rotation.key.organization.contactEmails,
+          keyId: rotation.keyId,
+          rotationId: rotation.id,
+          eventRef: `${rotation.id}:postponed:${postponements}`,
+          payload: rotationPayload({ key: rotation.key, organization: rotation.key.organization, kind: "scheduled", scheduledAt, graceEndsAt, reason: data.reason, policy, postponements }),
+        },
+      ],
+      now,
+    );
+    return loadRotation(tx, rotation.id);
+  });
 }

@@ -23,10 +23,10 @@ describe("rotations (DOMAIN.md: Rotation)", () => {
     expect(await verifyKey(successorSecret!, at(hours(2)))).toMatchObject({ valid: true, deprecated: false });
 
     // Not yet due: nothing moves.
-    expect(await advanceRotations(at(hours(72)))).toEqual({ started: 0, completed: 0 });
+    expect(await advanceRotations(at(hours(72)))).toMatchObject({ started: 0, completed: 0 });
     expect((await verifyKey(secret, at(hours(72)))).valid).toBe(true);
 
-    expect(await advanceRotations(at(hours(73)))).toEqual({ started: 0, completed: 1 });
+    expect(await advanceRotations(at(hours(73)))).toMatchObject({ started: 0, completed: 1 });
     expect(await verifyKey(secret, at(hours(74)))).toEqual({ valid: false, code: "revoked" });
     expect(await verifyKey(successorSecret!, at(hours(74)))).toMatchObject({ valid: true, deprecated: false });
     const prisma = await testPrisma();
@@ -50,10 +50,10 @@ describe("rotations (DOMAIN.md: Rotation)", () => {
     const { rotation } = await scheduleRotation({ keyId: key.id, scheduledAt: when, reason: "quarterly" }, ADMIN, T0);
     expect(rotation).toMatchObject({ state: "scheduled", gracePeriodHours: 72, successorId: null });
     expect(await verifyKey(secret, at(hours(1)))).toMatchObject({ valid: true, deprecated: false });
-    expect(await advanceRotations(at(hours(23)))).toEqual({ started: 0, completed: 0 });
-    expect(await advanceRotations(at(hours(24)))).toEqual({ started: 1, completed: 0 });
+    expect(await advanceRotations(at(hours(23)))).toMatchObject({ started: 0, completed: 0 });
+    expect(await advanceRotations(at(hours(24)))).toMatchObject({ started: 1, completed: 0 });
     expect(await verifyKey(secret, at(hours(25)))).toMatchObject({ valid: true, deprecated: true, successorPrefix: null, graceEndsAt: at(hours(96)).toISOString() });
-    expect(await advanceRotations(at(hours(96)))).toEqual({ started: 0, completed: 1 });
+    expect(await advanceRotations(at(hours(96)))).toMatchObject({ started: 0, completed: 1 });
     expect(await verifyKey(secret, at(hours(97)))).toEqual({ valid: false, code: "revoked" });
   });
 
@@ -113,7 +113,7 @@ describe("rotations (DOMAIN.md: Rotation)", () => {
     await expect(rollbackRotation({ rotationId: rotation.id }, ADMIN, at(1))).rejects.toThrow(ConflictError);
     expect((await cancelRotation({ rotationId: rotation.id, reason: "not now" }, ADMIN, at(2))).state).toBe("cancelled");
     await expect(cancelRotation({ rotationId: rotation.id }, ADMIN, at(3))).rejects.toThrow(ConflictError);
-    expect(await advanceRotations(at(hours(6)))).toEqual({ started: 0, completed: 0 });
+    expect(await advanceRotations(at(hours(6)))).toMatchObject({ started: 0, completed: 0 });
 
     const { rotation: live } = await rotateNow({ keyId: key.id }, ADMIN, at(hours(7)));
     await expect(cancelRotation({ rotationId: live.id }, ADMIN, at(hours(8)))).rejects.toThrow(/only a scheduled rotation can be cancelled/);
@@ -177,8 +177,8 @@ describe("rotations (DOMAIN.md: Rotation)", () => {
     const org = await makeOrg();
     const keys = await Promise.all(Array.from({ length: 30 }, () => makeKey(org.id)));
     for (const { key } of keys) await scheduleRotation({ keyId: key.id, scheduledAt: at(hours(1)), gracePeriodHours: 2 }, ADMIN, T0);
-    expect(await advanceRotations(at(hours(1)))).toEqual({ started: 30, completed: 0 });
-    expect(await advanceRotations(at(hours(3)))).toEqual({ started: 0, completed: 30 });
+    expect(await advanceRotations(at(hours(1)))).toMatchObject({ started: 30, completed: 0 });
+    expect(await advanceRotations(at(hours(3)))).toMatchObject({ started: 0, completed: 30 });
     const prisma = await testPrisma();
     expect(await prisma.apiKey.count({ where: { id: { in: keys.map((k) => k.key.id) }, status: "revoked" } })).toBe(30);
     expect(await prisma.notification.count({ where: { kind: "key_revoked", organizationId: org.id } })).toBe(60);

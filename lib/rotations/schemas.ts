@@ -44,3 +44,10 @@ export const bulkScheduleSchema = z.object({
   reason: z.string().trim().min(1, "is required").max(1000, "must be at most 1000 characters"),
 });
 export type BulkScheduleRequest = z.input<typeof bulkScheduleSchema>;
+
+/** A customer (or staff for them) postponing a scheduled rotation within policy. */
+export const postponeRotationSchema = z.object({
+  rotationId: z.string().min(1, "is required"),
+  reason: z.string().trim().max(1000, "must be at most 1000 characters").optional(),
+});
+export type PostponeRotationRequest = z.input<typeof postponeRotationSchema>;

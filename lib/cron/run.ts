@@ -1,0 +1,69 @@
+import "server-only";
+import { getPrisma } from "../db";
+import { log } from "../log";
+import { advanceRotations, type AdvanceResult } from "../rotations/advance";
+import { deliverOutbox, type DeliveryOptions, type DeliveryResult } from "../notifications/deliver";
+import { raisePastMaxAgeAlerts, raiseVerificationAlerts, resolveClearedAlerts, sendAlertDigest } from "../alerts/conditions";
+import { scheduleDueRotations } from "./schedule";
+import { sendDueReminders } from "./reminders";
+import { purgeExpired, type PurgeResult } from "./retention";
+
+export interface CronSummary {
+  at: string;
+  scheduled: number;
+  rotations: AdvanceResult;
+  reminders: number;
+  alerts: { raised: number; resolved: number; digested: number };
+  emails: DeliveryResult;
+  purged: PurgeResult | null;
+  durationMs: number;
+  errors: { step: string; message: string }[];
+}
+
+export interface CronOptions {
+  delivery?: DeliveryOptions;
+}
+
+/**
+ * One cron call at `now`: schedules rotations that policy makes due (with
+ * notice), starts and ends rotations, sends reminders, raises and resolves
+ * alerts, emails the admins a digest, delivers the outbox, and purges what
+ * retention lets go. Every step is idempotent and safe beside a concurrent
+ * call (SKIP LOCKED and unique keys), so two instances may call at once. A
+ * step that fails is reported and the others still run. Each call is
+ * recorded in cron_runs (duration for /api/metrics).
+ */
+export async function runCron(now: Date, options: CronOptions = {}): Promise<CronSummary> {
+  const started = performance.now();
+  const prisma = await getPrisma();
+  const run = await prisma.cronRun.create({ data: { startedAt: now }, select: { id: true } });
+  const errors: CronSummary["errors"] = [];
+  const step = async <T>(name: string, fallback: T, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      log.error({ step: name, err: message }, "cron step failed");
+      errors.push({ step: name, message });
+      return fallback;
+    }
+  };
+  const scheduled = await step("schedule", 0, () => scheduleDueRotations(now));
+  const rotations = await step("advance", { started: 0, extended: 0, completed: 0, failed: 0 }, () => advanceRotations(now));
+  const reminders = await step("reminders", 0, () => sendDueReminders(now));
+  const raised =
+    (await step("alerts.maxAge", 0, () => raisePastMaxAgeAlerts(now))) +
+    (await step("alerts.verification", 0, () => raiseVerificationAlerts(now)));
+  const resolved = await step("alerts.resolve", 0, () => resolveClearedAlerts(now));
+  const digested = await step("alerts.digest", 0, () => sendAlertDigest(now));
+  const emails = await step("deliver", { sent: 0, retrying: 0, failed: 0 }, () => deliverOutbox(now, options.delivery));
+  const purged = await step<PurgeResult | null>("purge", null, () => purgeExpired(now));
+  const durationMs = Math.round(performance.now() - started);
+  const summary: CronSummary = { at: now.toISOString(), scheduled, rotations, reminders, alerts: { raised, resolved, digested }, emails, purged, durationMs, errors };
+  await prisma.cronRun.update({
+    where: { id: run.id },
+    data: { finishedAt: new Date(now.getTime() + durationMs), durationMs, summary: summary as object, error: errors.length ? errors.map((e) => `${e.step}: ${e.message}`).join("; ") : null },
+  });
+  log.info({ cron: { ...summary, purged: undefined } }, "cron run");
+  return summary;
+}

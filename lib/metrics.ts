@@ -1,0 +1,46 @@
+import "server-only";
+import { Gauge, Registry } from "prom-client";
+import { getPrisma } from "./db";
+import { complianceNow } from "./reports/overview";
+
+/**
+ * The Prometheus exposition for /api/metrics, read from the database at
+ * scrape time, so every instance reports the same figures (prom-client
+ * formats them).
+ */
+export async function renderMetrics(now: Date): Promise<{ body: string; contentType: string }> {
+  const prisma = await getPrisma();
+  const [keys, [compliance], rotations, outbox, verifications, [lastRun], alerts] = await Promise.all([
+    prisma.apiKey.groupBy({ by: ["status"], _count: { _all: true } }),
+    complianceNow(now),
+    prisma.rotation.groupBy({ by: ["state"], _count: { _all: true } }),
+    prisma.$queryRaw<{ status: string; count: number; oldest: Date | null }[]>`
+      SELECT status::text AS status, count(*)::int AS count, min("createdAt") AS oldest FROM notifications WHERE status <> 'sent' GROUP BY status`,
+    prisma.verificationCount.groupBy({ by: ["result"], _sum: { count: true } }),
+    prisma.cronRun.findMany({ where: { durationMs: { not: null } }, orderBy: { startedAt: "desc" }, take: 1, select: { durationMs: true, startedAt: true, error: true } }),
+    prisma.alert.groupBy({ by: ["kind"], where: { status: { not: "resolved" } }, _count: { _all: true } }),
+  ]);
+  const registry = new Registry();
+  const gauge = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: [registry] });
+
+  const byStatus = gauge("rekey_keys", "API keys by status.", ["status"]);
+  for (const s of ["active", "expiring", "revoked", "expired"]) byStatus.set({ status: s }, keys.find((k) => k.status === s)?._count._all ?? 0);
+  gauge("rekey_compliance_ratio", "Keys in use within their policy's max age, over all keys in use (1 when there are none).").set(
+    compliance.in_use ? compliance.compliant / compliance.in_use : 1,
+  );
+  gauge("rekey_keys_in_use", "Active and expiring keys.").set(compliance.in_use);
+  const byState = gauge("rekey_rotations", "Rotations by state.", ["state"]);
+  for (const s of ["scheduled", "grace", "completed", "cancelled", "rolled_back", "failed"]) byState.set({ state: s }, rotations.find((r) => r.state === s)?._count._all ?? 0);
+  const backlog = gauge("rekey_outbox_backlog", "Notifications not sent yet, by status (pending or failed).", ["status"]);
+  for (const s of ["pending", "failed"]) backlog.set({ status: s }, outbox.find((o) => o.status === s)?.count ?? 0);
+  const pending = outbox.find((o) => o.status === "pending");
+  gauge("rekey_outbox_oldest_pending_seconds", "Age of the oldest pending notification.").set(pending?.oldest ? Math.max(0, (now.getTime() - pending.oldest.getTime()) / 1000) : 0);
+  const verified = gauge("rekey_verifications", "Verifications counted since retention began, by result (a counter kept in the database).", ["result"]);
+  for (const r of ["valid", "deprecated", "revoked", "expired", "unknown", "malformed"]) verified.set({ result: r }, verifications.find((v) => v.result === r)?._sum.count ?? 0);
+  const open = gauge("rekey_alerts_open", "Open or acknowledged alerts, by kind.", ["kind"]);
+  for (const a of alerts) open.set({ kind: a.kind }, a._count._all);
+  gauge("rekey_cron_last_run_duration_seconds", "Duration of the last finished cron call.").set(lastRun ? (lastRun.durationMs ?? 0) / 1000 : 0);
+  gauge("rekey_cron_last_run_timestamp_seconds", "When the last finished cron call ran.").set(lastRun ? lastRun.startedAt.getTime() / 1000 : 0);
+  gauge("rekey_cron_last_run_failed", "1 when a step of the last cron call failed.").set(lastRun?.error ? 1 : 0);
+  return { body: await registry.metrics(), contentType: registry.contentType };
+}

@@ -1,0 +1,143 @@
+import "server-only";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import nodemailer from "nodemailer";
+import { dataRoot } from "../db";
+
+/** One email, ready to go. */
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  /** The outbox row's idempotency key: the same event and recipient always make the same Message-ID. */
+  idempotencyKey: string;
+}
+
+export interface SendResult {
+  messageId: string;
+  /** The file outbox already held this message (a crash after writing it): nothing was written again. */
+  alreadySent?: boolean;
+}
+
+export interface Mailer {
+  kind: "smtp" | "files";
+  /** Where mail goes, for logs and the outbox page (no credentials). */
+  describe: string;
+  send(mail: OutgoingMail): Promise<SendResult>;
+  /** How many sends may run at once. */
+  concurrency: number;
+  close(): void;
+}
+
+export const IDEMPOTENCY_HEADER = "X-Rekey-Idempotency-Key";
+
+function fromAddress(): string {
+  return process.env.MAIL_FROM || "rekey <rekey@localhost>";
+}
+
+/**
+ * The Message-ID of a notification, derived from its idempotency key: a
+ * re-send after a crash carries the same Message-ID and idempotency header,
+ * so the receiving side sees one message, not two.
+ */
+export function messageIdFor(idempotencyKey: string): string {
+  const from = fromAddress();
+  const domain = /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? "rekey.local";
+  return `<${createHash("sha256").update(idempotencyKey).digest("hex").slice(0, 40)}@${domain}>`;
+}
+
+function message(mail: OutgoingMail) {
+  return {
+    from: fromAddress(),
+    to: mail.to,
+    subject: mail.subject,
+    html: mail.html,
+    text: mail.text,
+    messageId: messageIdFor(mail.idempotencyKey),
+    headers: { [IDEMPOTENCY_HEADER]: mail.idempotencyKey },
+  };
+}
+
+/** Sends through an SMTP server (`SMTP_URL`, e.g. smtp://user:pass@mail.example.com:587). */
+export function smtpMailer(url: string): Mailer {
+  // Timeouts stay well under the outbox's claim lease (5 minutes), so a slow
+  // server cannot make another instance pick the same message up meanwhile.
+  const transport = nodemailer.createTransport(url, { connectionTimeout: 20_000, greetingTimeout: 20_000, socketTimeout: 60_000 } as object);
+  const safe = (() => {
+    try {
+      const u = new URL(url);
+      return `${u.protocol}//${u.hostname}:${u.port || "default"}`;
+    } catch {
+      return "smtp";
+    }
+  })();
+  return {
+    kind: "smtp",
+    describe: `SMTP ${safe}`,
+    concurrency: 5,
+    async send(mail) {
+      const info = await transport.sendMail(message(mail));
+      return { messageId: info.messageId };
+    },
+    close: () => transport.close(),
+  };
+}
+
+/** The folder the file outbox writes to when no SMTP server is configured. */
+export function mailFolder(): string {
+  return path.join(dataRoot(), "mail");
+}
+
+/**
+ * Writes each email as an .eml file under ./data/mail, so the demo works with
+ * nothing installed. The file name comes from the idempotency key and is
+ * written atomically (temp file, then rename): an email already there is
+ * never written twice, even after a crash between writing and marking.
+ */
+export function fileMailer(folder = mailFolder()): Mailer {
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: "unix" });
+  return {
+    kind: "files",
+    describe: `files in ${folder}`,
+    concurrency: 20,
+    async send(mail) {
+      mkdirSync(folder, { recursive: true });
+      const file = path.join(folder, emlFileName(mail.idempotencyKey));
+      const messageId = messageIdFor(mail.idempotencyKey);
+      if (existsSync(file)) return { messageId, alreadySent: true };
+      const info = await transport.sendMail(message(mail));
+      const tmp = `${file}.${process.pid}.tmp`;
+      writeFileSync(tmp, info.message as Buffer);
+      renameSync(tmp, file);
+      return { messageId };
+    },
+    close: () => transport.close(),
+  };
+}
+
+export function emlFileName(idempotencyKey: string): string {
+  return `${createHash("sha256").update(idempotencyKey).digest("hex").slice(0, 32)}.eml`;
+}
+
+/** The raw .eml of a notification in the file outbox, if it is there. */
+export function readEml(idempotencyKey: string): Buffer | null {
+  const file = path.join(mailFolder(), emlFileName(idempotencyKey));
+  return existsSync(file) ? readFileSync(file) : null;
+}
+
+/** Files in the file outbox, newest first (for the outbox page). */
+export function countEmlFiles(): number {
+  const folder = mailFolder();
+  if (!existsSync(folder)) return 0;
+  return readdirSync(folder).filter((f) => f.endsWith(".eml") && statSync(path.join(folder, f)).isFile()).length;
+}
+
+let current: Mailer | undefined;
+
+/** The process's mailer: SMTP when `SMTP_URL` is set, else the file outbox. */
+export function getMailer(): Mailer {
+  current ??= process.env.SMTP_URL ? smtpMailer(process.env.SMTP_URL) : fileMailer();
+  return current;
+}

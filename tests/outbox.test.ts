@@ -1,0 +1,170 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { useTestDatabase, testPrisma, resetTestData, testDatabaseKind } from "./support/database";
+import { ADMIN, T0, at, hours, makeKey, makeOrg } from "./support/fixtures";
+import { startSmtpServer, recipients } from "./support/smtp";
+import { withDatabase } from "./support/local-url";
+import { createRotation } from "../lib/rotations/mutations";
+import { CLAIM_LEASE_MS, MAX_ATTEMPTS, deliverOutbox, retryDelayMs } from "../lib/notifications/deliver";
+import { IDEMPOTENCY_HEADER, smtpMailer, fileMailer } from "../lib/notifications/mailer";
+
+useTestDatabase();
+
+let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
+beforeAll(async () => {
+  smtp = await startSmtpServer();
+});
+afterAll(async () => {
+  await smtp.close();
+});
+beforeEach(async () => {
+  await resetTestData();
+  smtp.received.length = 0;
+  smtp.failNext(0);
+});
+
+const header = (m: { headers: Map<string, unknown> }) => String(m.headers.get(IDEMPOTENCY_HEADER.toLowerCase()));
+
+describe("the outbox over a real SMTP server", () => {
+  it("delivers each email to its recipients with the deadline and prefix, never the key, and records the message id", async () => {
+    const org = await makeOrg("Globex");
+    const { key, secret } = await makeKey(org.id);
+    const { rotation, successorSecret } = await createRotation({ keyId: key.id, kind: "manual", deliver: "response" }, ADMIN, T0);
+    const mailer = smtpMailer(smtp.url);
+    const result = await deliverOutbox(at(1000), { mailer });
+    mailer.close();
+    expect(result).toEqual({ sent: 2, retrying: 0, failed: 0 });
+    expect(smtp.received.flatMap(recipients).sort()).toEqual(["ops@example.com", "security@example.com"]);
+    for (const m of smtp.received) {
+      expect(m.subject).toBe(`New API key ready: replace ${key.prefix}… before Thu, 8 Jan 2026, 10:00 CET`);
+      expect(m.text).toContain("until Thu, 8 Jan 2026, 10:00 CET (Europe/Berlin; Thu, 8 Jan 2026, 09:00 UTC)");
+      expect(m.html).toContain(key.prefix);
+      expect(m.html).toContain(`/portal/keys/${key.id}`);
+      for (const s of [secret, successorSecret!]) {
+        expect(m.text).not.toContain(s);
+        expect(String(m.html)).not.toContain(s);
+      }
+    }
+    const prisma = await testPrisma();
+    const rows = await prisma.notification.findMany({ where: { rotationId: rotation.id } });
+    expect(rows.every((n) => n.status === "sent" && n.attempts === 1 && n.subject?.startsWith("New API key ready"))).toBe(true);
+    expect(rows.map((n) => n.messageId).sort()).toEqual(smtp.received.map((m) => m.messageId).sort());
+    // Delivering again sends nothing.
+    expect(await deliverOutbox(at(hours(1)), { mailer: smtpMailer(smtp.url) })).toEqual({ sent: 0, retrying: 0, failed: 0 });
+    expect(smtp.received).toHaveLength(2);
+  });
+
+  it("retries a failing server with exponential backoff, then delivers each email once", async () => {
+    const org = await makeOrg();
+    const { key } = await makeKey(org.id);
+    await createRotation({ keyId: key.id, kind: "manual" }, ADMIN, T0);
+    const mailer = smtpMailer(smtp.url);
+    smtp.failNext(4); // both emails fail twice
+    expect(await deliverOutbox(T0, { mailer })).toEqual({ sent: 0, retrying: 2, failed: 0 });
+    expect(await deliverOutbox(at(retryDelayMs(1) - 1000), { mailer })).toEqual({ sent: 0, retrying: 0, failed: 0 });
+    expect(await deliverOutbox(at(retryDelayMs(1)), { mailer })).toEqual({ sent: 0, retrying: 2, failed: 0 });
+    const prisma = await testPrisma();
+    const waiting = await prisma.notification.findFirstOrThrow();
+    expect(waiting.lastError).toMatch(/451/);
+    expect(waiting.nextAttemptAt.toISOString()).toBe(at(retryDelayMs(1) + retryDelayMs(2)).toISOString());
+    expect(await deliverOutbox(at(retryDelayMs(1) + retryDelayMs(2)), { mailer })).toEqual({ sent: 2, retrying: 0, failed: 0 });
+    mailer.close();
+    expect(smtp.received).toHaveLength(2);
+    expect(new Set(smtp.received.map(header)).size).toBe(2);
+    const rows = await prisma.notification.findMany();
+    expect(rows.map((r) => [r.status, r.attempts, r.lastError])).toEqual([
+      ["sent", 3, null],
+      ["sent", 3, null],
+    ]);
+  });
+
+  it(`gives up after ${MAX_ATTEMPTS} failures: marked failed, an alert raised, the email still listed`, async () => {
+    const org = await makeOrg();
+    const { key } = await makeKey(org.id);
+    await createRotation({ keyId: key.id, kind: "manual" }, ADMIN, T0);
+    const mailer = smtpMailer(smtp.url);
+    smtp.failNext(1000);
+    let t = T0.getTime();
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      await deliverOutbox(new Date(t), { mailer });
+      t += retryDelayMs(attempt);
+    }
+    mailer.close();
+    const prisma = await testPrisma();
+    const rows = await prisma.notification.findMany();
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual([
+      ["failed", MAX_ATTEMPTS],
+      ["failed", MAX_ATTEMPTS],
+    ]);
+    const alerts = await prisma.alert.findMany({ where: { kind: "notification_failed" } });
+    expect(alerts).toHaveLength(2);
+    expect(alerts[0].message).toMatch(/failed 8 times: .*451/);
+    // Nothing more is attempted for a failed email.
+    expect(await deliverOutbox(new Date(t + hours(24)), { mailer: smtpMailer(smtp.url) })).toEqual({ sent: 0, retrying: 0, failed: 0 });
+  });
+});
+
+// A child process needs the same database: a PostgreSQL server (an in-memory PGlite lives in this process only).
+describe.skipIf(testDatabaseKind !== "postgres")("a sender killed between sending and marking", () => {
+  async function crashSender(target: string, now: Date) {
+    const prisma = await testPrisma();
+    const [{ name }] = await prisma.$queryRaw<{ name: string }[]>`SELECT current_database() AS name`;
+    // node --import tsx runs the script in this one process (the tsx command would wrap it in a child of its own).
+    const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "tests/support/crash-sender.ts", target, now.toISOString()], {
+      env: { ...process.env, DATABASE_URL: withDatabase(process.env.TEST_DATABASE_URL!, name), LOG_LEVEL: "silent" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, sig) => resolve(sig)));
+    expect(signal, stderr).toBe("SIGKILL");
+  }
+
+  it("SMTP: the message is re-sent after the lease with the same Message-ID and idempotency key, so the mailbox holds it once", async () => {
+    const org = await makeOrg();
+    const { key } = await makeKey(org.id);
+    await createRotation({ keyId: key.id, kind: "manual" }, ADMIN, T0);
+    await crashSender(smtp.url, T0);
+    // Sends run in parallel: one or both emails left before the process died.
+    const beforeCrash = smtp.received.length;
+    expect(beforeCrash).toBeGreaterThanOrEqual(1);
+    const prisma = await testPrisma();
+    // Both claimed, neither marked: hidden until the lease ends.
+    expect((await prisma.notification.findMany()).map((n) => [n.status, n.attempts])).toEqual([
+      ["pending", 1],
+      ["pending", 1],
+    ]);
+    const mailer = smtpMailer(smtp.url);
+    expect(await deliverOutbox(at(CLAIM_LEASE_MS - 1000), { mailer })).toEqual({ sent: 0, retrying: 0, failed: 0 });
+    expect(await deliverOutbox(at(CLAIM_LEASE_MS), { mailer })).toEqual({ sent: 2, retrying: 0, failed: 0 });
+    mailer.close();
+    // The emails the crash left unmarked went again, identical in Message-ID and idempotency key, which is how a
+    // receiving mailbox tells a re-send from a new email: per event and recipient there is one message.
+    expect(smtp.received).toHaveLength(2 + beforeCrash);
+    const byId = new Map(smtp.received.map((m) => [m.messageId, header(m)]));
+    expect(byId.size).toBe(2);
+    const rows = await prisma.notification.findMany();
+    expect(new Set(byId.values())).toEqual(new Set(rows.map((r) => r.idempotencyKey)));
+    expect(rows.every((r) => r.status === "sent")).toBe(true);
+  });
+
+  it("file outbox: the email written before the crash is not written again", async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), "rekey-crash-"));
+    try {
+      const org = await makeOrg();
+      const { key } = await makeKey(org.id);
+      await createRotation({ keyId: key.id, kind: "manual" }, ADMIN, T0);
+      await crashSender(folder, T0);
+      expect(readdirSync(folder).filter((f) => f.endsWith(".eml"))).toHaveLength(1);
+      const result = await deliverOutbox(at(CLAIM_LEASE_MS), { mailer: fileMailer(folder) });
+      expect(result.sent).toBe(2);
+      expect(readdirSync(folder).filter((f) => f.endsWith(".eml"))).toHaveLength(2);
+      expect(readdirSync(folder).filter((f) => f.endsWith(".tmp"))).toHaveLength(0);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+});
