@@ -1,6 +1,6 @@
 import { defineConfig, devices } from "@playwright/test";
 import { existsSync } from "node:fs";
-import { ADMIN, DEMO_PASSWORD_FOR_SERVER, E2E_BOOTSTRAP_TOKEN, authFile } from "./e2e/support/accounts";
+import { ADMIN, DEMO_PASSWORD_FOR_SERVER, E2E_BOOTSTRAP_TOKEN, E2E_CRON_SECRET, authFile } from "./e2e/support/accounts";
 
 // Playwright's own browser download does not work everywhere rekey is built
 // (PLATFORM.md): use Debian's Chromium when it is there, or PLAYWRIGHT_CHROMIUM_PATH.
@@ -31,6 +31,8 @@ export default defineConfig({
     { name: "admin", testMatch: /admin\/.*\.spec\.ts/, dependencies: ["setup"], use: { ...browser, storageState: authFile("admin") } },
     { name: "operator", testMatch: /operator\/.*\.spec\.ts/, dependencies: ["setup"], use: { ...browser, storageState: authFile("operator") } },
     { name: "auditor", testMatch: /auditor\/.*\.spec\.ts/, dependencies: ["setup"], use: { ...browser, storageState: authFile("auditor") } },
+    // The cron changes the demo world (it schedules and starts rotations for overdue keys): it runs after everyone else.
+    { name: "cron", testMatch: /cron\/.*\.spec\.ts/, dependencies: ["admin", "operator", "auditor", "public"], use: { ...browser, storageState: authFile("admin") } },
   ],
   webServer: {
     // The README's own start command, on a throwaway embedded database with demo data.
@@ -45,6 +47,9 @@ export default defineConfig({
       REKEY_BOOTSTRAP_TOKEN: E2E_BOOTSTRAP_TOKEN,
       REKEY_ADMIN_PASSWORD: ADMIN.password,
       REKEY_DEMO_PASSWORD: DEMO_PASSWORD_FOR_SERVER,
+      // The tests call the cron themselves, at a moment of their choosing.
+      REKEY_CRON: "off",
+      CRON_SECRET: E2E_CRON_SECRET,
       NEXTAUTH_URL: baseURL,
       NEXT_TELEMETRY_DISABLED: "1",
       DATABASE_URL: "",

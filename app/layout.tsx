@@ -35,6 +35,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
               <>
                 <Link href="/dashboard/users">Users</Link>
                 <Link href="/dashboard/tokens">Tokens</Link>
+                <Link href="/dashboard/outbox">Outbox</Link>
               </>
             )}
             <a href="/api/v1/openapi.json">API</a>

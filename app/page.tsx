@@ -24,12 +24,18 @@ export default async function HomePage() {
           the new key both work until a grace deadline, so no client goes down. Customers are told by email and fetch their new
           key themselves; auditors get proof that every key was rotated in time.
         </p>
+        {viewer?.role === "customer" && (
+          <p className="notice" role="status">
+            You are signed in as <strong>{viewer.email}</strong>, a customer. Your rotation emails say which key changes and until when the old
+            one works; the self-service portal that shows your keys and reveals a new one is the next part of rekey to open.
+          </p>
+        )}
         <div className="actions">
           {isStaff ? (
             <Link className="button" href="/dashboard/keys">
               See all keys
             </Link>
-          ) : (
+          ) : viewer ? null : (
             <Link className="button" href="/signin">
               Sign in
             </Link>

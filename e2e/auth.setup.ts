@@ -4,8 +4,8 @@ import { ADMIN, AUDITOR, OPERATOR, authFile } from "./support/accounts";
 for (const [role, account] of Object.entries({ admin: ADMIN, operator: OPERATOR, auditor: AUDITOR })) {
   setup(`sign in as ${role}`, async ({ page }) => {
     await page.goto("/signin");
-    await page.getByLabel("Email").fill(account.email);
-    await page.getByLabel("Password").fill(account.password);
+    await page.getByRole("form", { name: "Sign in with a password" }).getByLabel("Email").fill(account.email);
+    await page.getByRole("form", { name: "Sign in with a password" }).getByLabel("Password").fill(account.password);
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page).toHaveURL(/\/dashboard\/keys$/);
     await expect(page.getByText(`${account.email} · ${role}`)).toBeVisible();

@@ -241,3 +241,12 @@ export async function createDemoStaff(now: Date) {
   await createUsers(users, SEED, now);
   return users;
 }
+
+/** Demo customers (one per organization, the first contact), who sign in with an email link. */
+export async function createDemoCustomers(now: Date) {
+  const prisma = await getPrisma();
+  const orgs = await prisma.organization.findMany({ where: { name: { in: ["Acme Logistics", "Globex Payments"] } }, select: { id: true, name: true, contactEmails: true } });
+  const users = orgs.map((o) => ({ email: o.contactEmails[0], name: `${o.name} customer`, role: "customer" as const, organizationId: o.id }));
+  await createUsers(users, SEED, now);
+  return users.map((u) => ({ ...u, organization: orgs.find((o) => o.id === u.organizationId)!.name }));
+}

@@ -12,7 +12,7 @@ import { isDatabaseEmpty, seedDemoWorld } from "../lib/seed";
 import { resolveBootstrapToken } from "../lib/bootstrap-token";
 import { getServerSecret } from "../lib/secret";
 import { ensureFirstAdmin } from "../lib/auth/users";
-import { createDemoStaff } from "../lib/seed";
+import { createDemoCustomers, createDemoStaff } from "../lib/seed";
 import { writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
@@ -36,6 +36,8 @@ if (embedded && process.env.REKEY_DEMO !== "off" && (await isDatabaseEmpty())) {
   console.log(`rekey: created the demo world: ${summary.organizations} organizations, ${summary.keys} keys`);
   const demo = await createDemoStaff(new Date());
   firstStart.push(...demo.map((u) => `  ${u.role.padEnd(8)} ${u.email}  password: ${u.password}`));
+  const customers = await createDemoCustomers(new Date());
+  firstStart.push(...customers.map((u) => `  customer ${u.email}  (${u.organization}): "Email me a sign-in link"; the email lands in ${path.relative(process.cwd(), path.join(dataRoot(), "mail"))}`));
 }
 const admin = await ensureFirstAdmin(new Date());
 if (admin) firstStart.unshift(`  admin    ${admin.email}  password: ${admin.generated ? admin.password : "(REKEY_ADMIN_PASSWORD)"}`);

@@ -20,8 +20,10 @@ afterAll(() => {
   rmSync(mail, { recursive: true, force: true });
 });
 
-async function raw(handler: (r: Request) => Promise<Response>, token?: string) {
-  const response = await handler(new Request("http://localhost/api/x", { headers: token ? { authorization: `Bearer ${token}` } : {} }));
+type Handler = (r: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
+
+async function raw(handler: Handler, token?: string) {
+  const response = await handler(new Request("http://localhost/api/x", { headers: token ? { authorization: `Bearer ${token}` } : {} }), { params: Promise.resolve({}) });
   return { status: response.status, type: response.headers.get("content-type"), text: await response.text() };
 }
 

@@ -2,10 +2,18 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { getViewer } from "@/lib/auth/viewer";
 import { SignInForm } from "./_components/sign-in-form";
+import { EmailLinkForm } from "./_components/email-link-form";
 
 export const metadata: Metadata = { title: "Sign in" };
 
-type SignInPageProps = { searchParams: Promise<{ callbackUrl?: string }> };
+type SignInPageProps = { searchParams: Promise<{ callbackUrl?: string; sent?: string; error?: string }> };
+
+/** What next-auth's error codes mean to the person signing in. */
+const ERRORS: Record<string, string> = {
+  Verification: "That sign-in link has expired or was already used. Ask for a new one below.",
+  AccessDenied: "That link cannot sign you in. Staff sign in with their password.",
+  EmailSignin: "The sign-in email could not be sent. Try again in a minute.",
+};
 
 /** Only a path on this site may be the destination after sign-in. */
 function safeReturn(url: string | undefined) {
@@ -13,13 +21,23 @@ function safeReturn(url: string | undefined) {
 }
 
 export default async function SignInPage({ searchParams }: SignInPageProps) {
-  const returnTo = safeReturn((await searchParams).callbackUrl);
+  const params = await searchParams;
+  const returnTo = safeReturn(params.callbackUrl);
   if (await getViewer()) redirect(returnTo);
+  const error = params.error ? (ERRORS[params.error] ?? "Signing in did not work. Try again.") : null;
   return (
     <div className="auth-card">
       <h1>Sign in to rekey</h1>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
       <p className="lede">Staff sign in with their email and password.</p>
       <SignInForm returnTo={returnTo} />
+      <h2>Customers</h2>
+      <p className="lede">We email you a link that signs you in; no password needed.</p>
+      <EmailLinkForm returnTo={params.callbackUrl ? returnTo : "/"} sent={params.sent === "1"} />
     </div>
   );
 }

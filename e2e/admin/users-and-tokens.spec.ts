@@ -18,8 +18,8 @@ test("the admin invites an operator with a one-time password, and that operator 
   const fresh = await browser.newContext({ storageState: { cookies: [], origins: [] } });
   const other = await fresh.newPage();
   await other.goto("/signin");
-  await other.getByLabel("Email").fill(email);
-  await other.getByLabel("Password").fill(password);
+  await other.getByRole("form", { name: "Sign in with a password" }).getByLabel("Email").fill(email);
+  await other.getByRole("form", { name: "Sign in with a password" }).getByLabel("Password").fill(password);
   await other.getByRole("button", { name: "Sign in" }).click();
   await expect(other.getByText(`${email} · operator`)).toBeVisible();
   await fresh.close();

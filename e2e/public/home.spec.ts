@@ -12,8 +12,8 @@ test("a visitor sees what rekey is, no figures, and is sent to sign in from a st
 
 test("a wrong password says so and does not sign in", async ({ page }) => {
   await page.goto("/signin");
-  await page.getByLabel("Email").fill("admin@rekey.local");
-  await page.getByLabel("Password").fill("not the password");
+  await page.getByRole("form", { name: "Sign in with a password" }).getByLabel("Email").fill("admin@rekey.local");
+  await page.getByRole("form", { name: "Sign in with a password" }).getByLabel("Password").fill("not the password");
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("alert").filter({ hasText: "Wrong email or password." })).toBeVisible();
   await expect(page).toHaveURL(/\/signin/);

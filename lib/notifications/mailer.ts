@@ -1,6 +1,6 @@
 import "server-only";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import nodemailer from "nodemailer";
 import { dataRoot } from "../db";
@@ -125,13 +125,6 @@ export function emlFileName(idempotencyKey: string): string {
 export function readEml(idempotencyKey: string): Buffer | null {
   const file = path.join(mailFolder(), emlFileName(idempotencyKey));
   return existsSync(file) ? readFileSync(file) : null;
-}
-
-/** Files in the file outbox, newest first (for the outbox page). */
-export function countEmlFiles(): number {
-  const folder = mailFolder();
-  if (!existsSync(folder)) return 0;
-  return readdirSync(folder).filter((f) => f.endsWith(".eml") && statSync(path.join(folder, f)).isFile()).length;
 }
 
 let current: Mailer | undefined;

@@ -40,6 +40,7 @@ export interface EmailContext {
   alertCount?: number;
   alertsUrl?: string;
   signInUrl?: string;
+  linkMinutes?: number;
 }
 
 interface Template {
@@ -161,13 +162,13 @@ All alerts: {{alertsUrl}}`,
   },
   sign_in: {
     subject: "Sign in to rekey",
-    preview: "Your sign-in link; it works once, for 24 hours.",
+    preview: "Your sign-in link; it works once, for {{linkMinutes}} minutes.",
     body: `<mj-text font-size="20px" font-weight="700">Sign in to rekey</mj-text>
-<mj-text>Click the button to sign in. The link works once and expires in 24 hours. If you did not ask for it, ignore this email.</mj-text>
+<mj-text>Click the button to sign in. The link works once and expires in {{linkMinutes}} minutes. If you did not ask for it, ignore this email.</mj-text>
 <mj-button href="{{signInUrl}}" background-color="#4338ca" border-radius="6px" font-weight="600" align="left">Sign in</mj-button>`,
     text: `Sign in to rekey: {{signInUrl}}
 
-The link works once and expires in 24 hours. If you did not ask for it, ignore this email.`,
+The link works once and expires in {{linkMinutes}} minutes. If you did not ask for it, ignore this email.`,
   },
 };
 
@@ -187,7 +188,7 @@ function layout(t: Template): string {
     <mj-section background-color="#ffffff" border-radius="8px" padding="16px 8px"><mj-column>
 ${t.body}
     </mj-column></mj-section>
-    <mj-section><mj-column><mj-text font-size="12px" color="#64748b">You receive this because your address is a notification contact of {{organizationName}} at {{appUrl}}.</mj-text></mj-column></mj-section>
+    <mj-section><mj-column><mj-text font-size="12px" color="#64748b">{{#if organizationName}}You receive this because your address is a notification contact of {{organizationName}} at {{appUrl}}.{{else}}Sent by rekey at {{appUrl}}.{{/if}}</mj-text></mj-column></mj-section>
   </mj-body>
 </mjml>`;
 }

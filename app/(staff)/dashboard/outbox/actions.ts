@@ -1,0 +1,31 @@
+"use server";
+
+import { z } from "zod";
+import { revalidatePath } from "next/cache";
+import { serverAction } from "@/lib/http/server-action";
+import { notificationIdSchema } from "@/lib/notifications/schemas";
+import { retryNotification } from "@/lib/notifications/mutations";
+import { deliverOutbox } from "@/lib/notifications/deliver";
+
+const deliver = serverAction("outbox:manage", z.object({}), async (_input, _viewer, now) => {
+  const r = await deliverOutbox(now, { budgetMs: 20_000 });
+  revalidatePath("/dashboard/outbox");
+  const parts = [`${r.sent} sent`, ...(r.retrying ? [`${r.retrying} will be retried`] : []), ...(r.failed ? [`${r.failed} failed`] : [])];
+  return { message: r.sent + r.retrying + r.failed === 0 ? "Nothing was due: the outbox is empty." : `Delivered the due emails: ${parts.join(", ")}.` };
+});
+
+const retry = serverAction("outbox:manage", notificationIdSchema, async (input, viewer, now) => {
+  await retryNotification(input, `user:${viewer.userId}`, now);
+  revalidatePath("/dashboard/outbox");
+  return { message: "The email is queued again; the next delivery sends it." };
+});
+
+/** Delivers what is due now instead of waiting for the cron (admins). */
+export async function deliverOutboxAction(input: unknown) {
+  return deliver(input ?? {});
+}
+
+/** Queues a failed email again (admins). */
+export async function retryNotificationAction(input: unknown) {
+  return retry(input);
+}
