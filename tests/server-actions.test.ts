@@ -15,6 +15,7 @@ const { inviteUserAction, changeUserRoleAction, setUserDisabledAction } = await 
 const { createManagementTokenAction, revokeManagementTokenAction } = await import("../app/(staff)/dashboard/tokens/actions");
 const { bulkScheduleRotationsAction } = await import("../app/(staff)/dashboard/keys/actions");
 const { assignPolicyAction } = await import("../app/(staff)/dashboard/organizations/[id]/actions");
+const { deliverOutboxAction, retryNotificationAction } = await import("../app/(staff)/dashboard/outbox/actions");
 
 useTestDatabase();
 
@@ -136,5 +137,28 @@ describe("bulk action", () => {
     viewer = as("operator");
     expect(await bulkScheduleRotationsAction({ ...input, reason: "" })).toMatchObject({ ok: false, field: "reason" });
     expect(await bulkScheduleRotationsAction(input)).toMatchObject({ ok: true, message: "Scheduled 1 rotation. Keys already rotating, or not active, were left alone." });
+  });
+});
+
+describe("outbox actions", () => {
+  it("are for admins only; a retry needs a failed email and says why not", async () => {
+    const org = await makeOrg();
+    const { key } = await makeKey(org.id);
+    const prisma = await testPrisma();
+    const failed = await prisma.notification.create({
+      data: { kind: "key_revoked", organizationId: org.id, keyId: key.id, recipient: "ops@example.com", idempotencyKey: `key_revoked:test:${key.id}`, payload: { keyPrefix: key.prefix }, status: "failed", attempts: 8, nextAttemptAt: new Date(), lastError: "550 no such mailbox" },
+    });
+    for (const role of ["operator", "auditor", "customer"] as const) {
+      viewer = as(role);
+      expect(await deliverOutboxAction({})).toMatchObject({ ok: false, code: "forbidden" });
+      expect(await retryNotificationAction({ notificationId: failed.id })).toMatchObject({ ok: false, code: "forbidden" });
+    }
+    expect(await prisma.notification.findUniqueOrThrow({ where: { id: failed.id } })).toMatchObject({ status: "failed", attempts: 8 });
+    viewer = as("admin");
+    expect(await retryNotificationAction({ notificationId: "" })).toMatchObject({ ok: false, field: "notificationId" });
+    expect(await retryNotificationAction({ notificationId: failed.id })).toMatchObject({ ok: true });
+    expect(await prisma.notification.findUniqueOrThrow({ where: { id: failed.id } })).toMatchObject({ status: "pending", attempts: 0 });
+    expect(await retryNotificationAction({ notificationId: failed.id })).toMatchObject({ ok: false, code: "conflict", error: expect.stringContaining("only a failed email") });
+    expect(await prisma.auditEvent.count({ where: { action: "notification.retried" } })).toBe(1);
   });
 });
