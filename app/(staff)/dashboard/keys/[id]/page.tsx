@@ -96,7 +96,14 @@ export default async function KeyPage({ params }: KeyPageProps) {
               <dd>
                 {when(open.graceEndsAt)}
                 {open.graceEndsAt && open.graceEndsAt > now ? <span className="sub"> (in {formatDistanceStrict(open.graceEndsAt, now)})</span> : null}
+                {open.deadlineExtended ? <span className="sub"> · extended once: the successor was not used yet</span> : null}
               </dd>
+              {open.postponements > 0 && (
+                <>
+                  <dt>Postponed</dt>
+                  <dd>{open.postponements === 1 ? "once" : `${open.postponements} times`} (who and why: see the timeline)</dd>
+                </>
+              )}
               <dt>Successor</dt>
               <dd>{open.successor ? <code>{open.successor.prefix}…</code> : "not yet revealed by the customer"}</dd>
               <dt>Reason</dt>
