@@ -25,17 +25,17 @@ function serverUrl() {
 }
 
 /** Creates an empty migrated database of the kind and opens it as the process's database. */
-export async function createBenchDatabase(kind: "pglite" | "postgres", name: string): Promise<BenchDb> {
+export async function createBenchDatabase(kind: "pglite" | "postgres", name: string, options: { countQueries?: boolean } = {}): Promise<BenchDb & { queryCount(): number }> {
   if (kind === "pglite") {
     const dir = path.resolve(".bench-data", name);
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
     process.env.REKEY_DATA_DIR = dir;
     delete process.env.DATABASE_URL;
-    const db = await openDatabase({ dataDir: path.join(dir, "pglite") });
+    const db = await openDatabase({ dataDir: path.join(dir, "pglite"), ...options });
     await applyMigrations(db.adapterFactory);
     useDatabase(db);
-    return { kind, env: { REKEY_DATA_DIR: dir, DATABASE_URL: "" }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return { kind, env: { REKEY_DATA_DIR: dir, DATABASE_URL: "" }, drop: async () => rmSync(dir, { recursive: true, force: true }), queryCount: db.queryCount };
   }
   const url = serverUrl()!;
   assertLocalDatabaseUrl(url);
@@ -47,12 +47,13 @@ export async function createBenchDatabase(kind: "pglite" | "postgres", name: str
   await admin.end();
   const dbUrl = withDatabase(url, database);
   process.env.DATABASE_URL = dbUrl;
-  const db = await openDatabase({ url: dbUrl });
+  const db = await openDatabase({ url: dbUrl, ...options });
   await applyMigrations(db.adapterFactory);
   useDatabase(db);
   return {
     kind,
     env: { DATABASE_URL: dbUrl },
+    queryCount: db.queryCount,
     drop: async () => {
       const a = new pg.Client({ connectionString: url });
       await a.connect();

@@ -27,6 +27,8 @@ export interface Database {
    */
   listen(channel: string, onMessage: (payload: string) => void, onReset?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+  /** Statements sent so far, when opened with `countQueries` (else 0). */
+  queryCount(): number;
 }
 
 export interface OpenDatabaseOptions {
@@ -36,6 +38,8 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
   /** An already-open PGlite (tests load one from a migrated dump). */
   pglite?: PGlite;
+  /** Count the SQL statements sent (benchmarks): read with `Database.queryCount()`. */
+  countQueries?: boolean;
 }
 
 // Interactive transactions queue behind each other (PGlite has one connection;
@@ -51,13 +55,44 @@ function makeClient(adapter: SqlMigrationAwareDriverAdapterFactory) {
 
 /** Opens the database the options name. Only this module makes Prisma clients. */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
-  if (options.url) return openServer(options.url);
-  return openEmbedded(options);
+  const counter = options.countQueries ? { n: 0 } : null;
+  const db = options.url ? await openServer(options.url, counter) : await openEmbedded(options, counter);
+  return { ...db, queryCount: () => counter?.n ?? 0 };
 }
 
-async function openServer(url: string): Promise<Database> {
+type Counter = { n: number } | null;
+
+/**
+ * With a counter, wraps the driver adapter so every statement sent (in or out
+ * of a transaction) is counted; without one, the factory is used as it is.
+ */
+function counting(factory: SqlMigrationAwareDriverAdapterFactory, counter: Counter): SqlMigrationAwareDriverAdapterFactory {
+  if (!counter) return factory;
+  type Queryable = { queryRaw: (...a: never[]) => Promise<unknown>; executeRaw: (...a: never[]) => Promise<unknown> };
+  const wrap = <T extends Queryable>(q: T): T => {
+    const queryRaw = q.queryRaw.bind(q);
+    const executeRaw = q.executeRaw.bind(q);
+    return Object.assign(q, {
+      queryRaw: (...a: never[]) => (counter.n++, queryRaw(...a)),
+      executeRaw: (...a: never[]) => (counter.n++, executeRaw(...a)),
+    });
+  };
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => {
+      const adapter = wrap(await factory.connect());
+      const start = adapter.startTransaction.bind(adapter);
+      adapter.startTransaction = async (...a) => wrap(await start(...a));
+      return adapter;
+    },
+    connectToShadowDb: () => factory.connectToShadowDb(),
+  };
+}
+
+async function openServer(url: string, counter: Counter): Promise<Omit<Database, "queryCount">> {
   const adapterFactory = new PrismaPg({ connectionString: url, max: Number(process.env.REKEY_DB_POOL ?? 10) });
-  const prisma = makeClient(adapterFactory);
+  const prisma = makeClient(counting(adapterFactory, counter));
   const listeners = new Set<pg.Client>();
   let closed = false;
   return {
@@ -120,7 +155,7 @@ function wholeScriptFactory(factory: PrismaPg): SqlMigrationAwareDriverAdapterFa
   };
 }
 
-async function openEmbedded(options: OpenDatabaseOptions): Promise<Database> {
+async function openEmbedded(options: OpenDatabaseOptions, counter: Counter): Promise<Omit<Database, "queryCount">> {
   let pglite = options.pglite;
   let releaseLock = () => {};
   if (!pglite) {
@@ -133,7 +168,7 @@ async function openEmbedded(options: OpenDatabaseOptions): Promise<Database> {
   }
   const db = pglite;
   const adapterFactory = new PrismaPGlite(db);
-  const prisma = makeClient(adapterFactory);
+  const prisma = makeClient(counting(adapterFactory, counter));
   return {
     prisma,
     kind: "pglite",

@@ -17,6 +17,8 @@ export interface CronSummary {
   emails: DeliveryResult;
   purged: PurgeResult | null;
   durationMs: number;
+  /** Milliseconds per step, to see where a slow call spent its time. */
+  stepMs: Record<string, number>;
   errors: { step: string; message: string }[];
 }
 
@@ -38,7 +40,9 @@ export async function runCron(now: Date, options: CronOptions = {}): Promise<Cro
   const prisma = await getPrisma();
   const run = await prisma.cronRun.create({ data: { startedAt: now }, select: { id: true } });
   const errors: CronSummary["errors"] = [];
+  const stepMs: Record<string, number> = {};
   const step = async <T>(name: string, fallback: T, fn: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
     try {
       return await fn();
     } catch (error) {
@@ -46,6 +50,8 @@ export async function runCron(now: Date, options: CronOptions = {}): Promise<Cro
       log.error({ step: name, err: message }, "cron step failed");
       errors.push({ step: name, message });
       return fallback;
+    } finally {
+      stepMs[name] = Math.round(performance.now() - t);
     }
   };
   const scheduled = await step("schedule", 0, () => scheduleDueRotations(now));
@@ -59,7 +65,7 @@ export async function runCron(now: Date, options: CronOptions = {}): Promise<Cro
   const emails = await step("deliver", { sent: 0, retrying: 0, failed: 0 }, () => deliverOutbox(now, options.delivery));
   const purged = await step<PurgeResult | null>("purge", null, () => purgeExpired(now));
   const durationMs = Math.round(performance.now() - started);
-  const summary: CronSummary = { at: now.toISOString(), scheduled, rotations, reminders, alerts: { raised, resolved, digested }, emails, purged, durationMs, errors };
+  const summary: CronSummary = { at: now.toISOString(), scheduled, rotations, reminders, alerts: { raised, resolved, digested }, emails, purged, durationMs, stepMs, errors };
   await prisma.cronRun.update({
     where: { id: run.id },
     data: { finishedAt: new Date(now.getTime() + durationMs), durationMs, summary: summary as object, error: errors.length ? errors.map((e) => `${e.step}: ${e.message}`).join("; ") : null },

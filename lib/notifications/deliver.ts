@@ -11,7 +11,8 @@ import type { NotificationPayload } from "./outbox";
 export const MAX_ATTEMPTS = 8;
 /** A claimed notification is not picked up again for this long (a sender that died releases it then). */
 export const CLAIM_LEASE_MS = 5 * 60_000;
-const CHUNK = 100;
+/** Rows claimed, sent and marked together: a crash re-sends at most this many (as the same messages). */
+const CHUNK = 250;
 
 /** Wait before attempt n+1 after n failures: 1, 2, 4, … minutes, at most 6 hours. */
 export function retryDelayMs(attempts: number): number {
