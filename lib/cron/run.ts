@@ -27,6 +27,14 @@ export interface CronOptions {
 }
 
 /**
+ * A cron call aims to finish within this many milliseconds: email delivery
+ * gets what the other steps left (at least MIN_DELIVERY_MS) and leaves the
+ * rest of the outbox to the next call, a minute later.
+ */
+export const CRON_CALL_BUDGET_MS = 9_000;
+const MIN_DELIVERY_MS = 2_000;
+
+/**
  * One cron call at `now`: schedules rotations that policy makes due (with
  * notice), starts and ends rotations, sends reminders, raises and resolves
  * alerts, emails the admins a digest, delivers the outbox, and purges what
@@ -62,7 +70,9 @@ export async function runCron(now: Date, options: CronOptions = {}): Promise<Cro
     (await step("alerts.verification", 0, () => raiseVerificationAlerts(now)));
   const resolved = await step("alerts.resolve", 0, () => resolveClearedAlerts(now));
   const digested = await step("alerts.digest", 0, () => sendAlertDigest(now));
-  const emails = await step("deliver", { sent: 0, retrying: 0, failed: 0 }, () => deliverOutbox(now, options.delivery));
+  const emails = await step("deliver", { sent: 0, retrying: 0, failed: 0 }, () =>
+    deliverOutbox(now, { budgetMs: Math.max(MIN_DELIVERY_MS, CRON_CALL_BUDGET_MS - (performance.now() - started)), ...options.delivery }),
+  );
   const purged = await step<PurgeResult | null>("purge", null, () => purgeExpired(now));
   const durationMs = Math.round(performance.now() - started);
   const summary: CronSummary = { at: now.toISOString(), scheduled, rotations, reminders, alerts: { raised, resolved, digested }, emails, purged, durationMs, stepMs, errors };
