@@ -74,7 +74,7 @@ export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSumm
   const prisma = await getPrisma();
 
   const { orgs, orgRows } = await inTransaction(async (tx) => {
-    const standard = await tx.rotationPolicy.create({ data: { ...DEFAULT_POLICY, isDefault: true, createdAt: now } });
+    const standard = await tx.rotationPolicy.create({ data: { ...DEFAULT_POLICY, customersManageKeys: true, isDefault: true, createdAt: now } });
     const strict = await tx.rotationPolicy.create({
       data: { name: "Strict (payments and health)", maxAgeDays: 30, gracePeriodHours: 24, emergencyGraceHours: 1, noticeDays: 5, maxPostponements: 1, postponeDays: 7, waitForSuccessorUse: true, createdAt: now },
     });

@@ -19,7 +19,7 @@ const { deliverOutboxAction, retryNotificationAction } = await import("../app/(s
 
 useTestDatabase();
 
-const as = (role: Viewer["role"]): Viewer => ({ userId: `${role}-1`, email: `${role}@example.com`, role, orgId: null });
+const as = (role: Viewer["role"]): Viewer => ({ userId: `${role}-1`, email: `${role}@example.com`, role, orgId: null, signedInAt: new Date() });
 
 describe("staff server actions", () => {
   beforeEach(() => {
@@ -73,7 +73,7 @@ describe("policy and alert actions", () => {
     const prisma = await testPrisma();
     const policy = await prisma.rotationPolicy.create({ data: { name: "Action test policy" } });
     const alert = await prisma.alert.create({ data: { kind: "rotation_failed", severity: "warning", message: "failed" } });
-    const settings = { policyId: policy.id, maxAgeDays: 45, gracePeriodHours: 24, emergencyGraceHours: 1, noticeDays: 3, maxPostponements: 0, postponeDays: 7, waitForSuccessorUse: false };
+    const settings = { policyId: policy.id, maxAgeDays: 45, gracePeriodHours: 24, emergencyGraceHours: 1, noticeDays: 3, maxPostponements: 0, postponeDays: 7, waitForSuccessorUse: false, customersManageKeys: false };
     for (const role of ["operator", "auditor", "customer"] as const) {
       viewer = as(role);
       expect(await updatePolicyAction(settings)).toMatchObject({ ok: false, code: "forbidden" });

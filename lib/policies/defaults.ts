@@ -8,6 +8,7 @@ export const DEFAULT_POLICY = {
   maxPostponements: 2,
   postponeDays: 30,
   waitForSuccessorUse: false,
+  customersManageKeys: false,
 } as const;
 
 export type EffectivePolicy = {
@@ -20,4 +21,6 @@ export type EffectivePolicy = {
   maxPostponements: number;
   postponeDays: number;
   waitForSuccessorUse: boolean;
+  /** Customers may issue and revoke their organization's keys in the portal. */
+  customersManageKeys: boolean;
 };

@@ -13,6 +13,7 @@ export const policySettingsSchema = z
     maxPostponements: int(0, 10, "postponements"),
     postponeDays: int(1, 365, "days"),
     waitForSuccessorUse: z.preprocess((v) => v === true || v === "on" || v === "true", z.boolean()),
+    customersManageKeys: z.preprocess((v) => v === true || v === "on" || v === "true", z.boolean()),
   })
   .superRefine((p, ctx) => {
     if (p.emergencyGraceHours > p.gracePeriodHours) {

@@ -14,7 +14,8 @@ export const EFFECTIVE_POLICY_SQL = `(
          COALESCE(p."noticeDays", dp."noticeDays", ${d.noticeDays}) AS "noticeDays",
          COALESCE(p."maxPostponements", dp."maxPostponements", ${d.maxPostponements}) AS "maxPostponements",
          COALESCE(p."postponeDays", dp."postponeDays", ${d.postponeDays}) AS "postponeDays",
-         COALESCE(p."waitForSuccessorUse", dp."waitForSuccessorUse", ${d.waitForSuccessorUse}) AS "waitForSuccessorUse"
+         COALESCE(p."waitForSuccessorUse", dp."waitForSuccessorUse", ${d.waitForSuccessorUse}) AS "waitForSuccessorUse",
+         COALESCE(p."customersManageKeys", dp."customersManageKeys", ${d.customersManageKeys}) AS "customersManageKeys"
   FROM organizations o
   LEFT JOIN rotation_policies p ON p.id = o."policyId"
   LEFT JOIN (SELECT * FROM rotation_policies WHERE "isDefault" ORDER BY "createdAt" LIMIT 1) dp ON true

@@ -53,6 +53,8 @@ export default async function PoliciesPage() {
               </dd>
               <dt>Wait for new key&apos;s use</dt>
               <dd>{p.waitForSuccessorUse ? "yes" : "no"}</dd>
+              <dt>Customers manage keys</dt>
+              <dd>{p.customersManageKeys ? "yes: issue and revoke in the portal" : "no"}</dd>
             </dl>
           )}
         </section>

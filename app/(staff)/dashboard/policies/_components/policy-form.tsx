@@ -8,7 +8,7 @@ export interface PolicyFormProps {
   policy: EffectivePolicy & { id: string };
 }
 
-const FIELDS: { name: keyof Omit<PolicyFormProps["policy"], "id" | "name" | "waitForSuccessorUse">; label: string }[] = [
+const FIELDS: { name: keyof Omit<PolicyFormProps["policy"], "id" | "name" | "waitForSuccessorUse" | "customersManageKeys">; label: string }[] = [
   { name: "maxAgeDays", label: "Max key age (days)" },
   { name: "gracePeriodHours", label: "Grace period (hours)" },
   { name: "emergencyGraceHours", label: "Emergency grace (hours)" },
@@ -27,7 +27,7 @@ export function PolicyForm({ policy }: PolicyFormProps) {
       onSubmit={(event) => {
         event.preventDefault();
         const data = Object.fromEntries(new FormData(event.currentTarget));
-        run(() => updatePolicyAction({ ...data, policyId: policy.id, waitForSuccessorUse: data.waitForSuccessorUse === "on" }));
+        run(() => updatePolicyAction({ ...data, policyId: policy.id, waitForSuccessorUse: data.waitForSuccessorUse === "on", customersManageKeys: data.customersManageKeys === "on" }));
       }}
     >
       <div className="policy-fields">
@@ -40,6 +40,9 @@ export function PolicyForm({ policy }: PolicyFormProps) {
       </div>
       <label className="check">
         <input type="checkbox" name="waitForSuccessorUse" defaultChecked={policy.waitForSuccessorUse} /> Wait for the new key&apos;s first use before revoking the old one (extend the deadline once)
+      </label>
+      <label className="check">
+        <input type="checkbox" name="customersManageKeys" defaultChecked={policy.customersManageKeys} /> Customers may issue and revoke their own keys in the portal
       </label>
       <div className="actions" style={{ marginTop: 0 }}>
         <button className="button" type="submit" disabled={pending}>
