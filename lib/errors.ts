@@ -38,3 +38,21 @@ export class ConflictError extends DomainError {
   override readonly code = "conflict";
   override readonly status = 409;
 }
+
+/** The action shows a secret: the viewer must have signed in within the last few minutes. */
+export class ReauthenticationRequiredError extends DomainError {
+  override readonly code = "reauthentication_required";
+  override readonly status = 401;
+}
+
+/** Too many requests from one caller: try again after `retryAfterSeconds`. */
+export class TooManyRequestsError extends DomainError {
+  override readonly code = "rate_limited";
+  override readonly status = 429;
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}

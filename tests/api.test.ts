@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { useTestDatabase, testPrisma } from "./support/database";
 import { call } from "./support/http";
-import { POST as createOrg } from "../app/api/v1/organizations/route";
+import { POST as createOrg, GET as listOrgs } from "../app/api/v1/organizations/route";
 import { POST as createKey } from "../app/api/v1/keys/route";
 import { GET as getKey } from "../app/api/v1/keys/[id]/route";
 import { POST as createRotation } from "../app/api/v1/keys/[id]/rotations/route";
@@ -26,6 +26,16 @@ async function newKey(organizationId: string) {
   expect(res.status).toBe(201);
   return res.json as { id: string; key: string; prefix: string };
 }
+
+describe("organizations through the management API", () => {
+  it("lists them by name with contacts, and only for a token holder", async () => {
+    const id = await newOrg();
+    const res = await call(listOrgs, { method: "GET" });
+    expect(res.status).toBe(200);
+    expect(res.json.organizations).toContainEqual(expect.objectContaining({ id, contactEmails: ["dev@example.com"], timeZone: "UTC", policyId: null }));
+    expect((await call(listOrgs, { method: "GET", token: null })).status).toBe(401);
+  });
+});
 
 describe("management API authentication", () => {
   it("refuses a request without a token, with an unknown token, and with noise", async () => {
@@ -171,6 +181,7 @@ describe("OpenAPI", () => {
     expect(res.json.openapi).toBe("3.1.0");
     expect(Object.keys(res.json.paths).sort()).toEqual([
       "/api/v1/keys",
+      "/api/v1/keys/rotate",
       "/api/v1/keys/verify",
       "/api/v1/keys/{id}",
       "/api/v1/keys/{id}/rotations",

@@ -15,7 +15,7 @@ vi.mock("next/navigation", () => ({
 
 const { requirePagePermission, requirePermission } = await import("../lib/auth/authorize");
 const { PERMISSIONS } = await import("../lib/auth/permissions");
-const as = (role: Viewer["role"]): Viewer => ({ userId: role, email: `${role}@example.com`, role, orgId: role === "customer" ? "org-1" : null });
+const as = (role: Viewer["role"]): Viewer => ({ userId: role, email: `${role}@example.com`, role, orgId: role === "customer" ? "org-1" : null, signedInAt: new Date() });
 
 describe("authorization (DOMAIN.md: People)", () => {
   beforeEach(() => {
@@ -37,7 +37,7 @@ describe("authorization (DOMAIN.md: People)", () => {
       admin: ["staff:read", "keys:rotate", "policies:edit", "users:manage", "tokens:manage", "reports:download", "rotations:postpone", "outbox:manage"],
       operator: ["staff:read", "keys:rotate", "rotations:postpone"],
       auditor: ["staff:read", "reports:download"],
-      customer: ["rotations:postpone"],
+      customer: ["rotations:postpone", "portal:use"],
     };
     for (const [role, allowed] of Object.entries(expected)) {
       viewer = as(role as Viewer["role"]);

@@ -1,6 +1,6 @@
 import "server-only";
 import { forbidden, redirect } from "next/navigation";
-import { ForbiddenError, UnauthorizedError } from "../errors";
+import { ForbiddenError, ReauthenticationRequiredError, UnauthorizedError } from "../errors";
 import { roleMay, type Permission } from "./permissions";
 import { getViewer, type Viewer } from "./viewer";
 
@@ -22,4 +22,18 @@ export async function requirePagePermission(permission: Permission, returnTo: st
   if (!viewer) redirect(`/signin?callbackUrl=${encodeURIComponent(returnTo)}`);
   if (!roleMay(viewer.role, permission)) forbidden();
   return viewer;
+}
+
+/** How recent a sign-in must be to reveal a key. */
+export const RECENT_SIGN_IN_MINUTES = 10;
+
+/**
+ * Revealing a key needs a sign-in from the last RECENT_SIGN_IN_MINUTES
+ * minutes, not just a live session: a laptop left open for an hour does not
+ * hand out keys.
+ */
+export function requireRecentSignIn(viewer: Viewer, now: Date): void {
+  if (now.getTime() - viewer.signedInAt.getTime() > RECENT_SIGN_IN_MINUTES * 60_000) {
+    throw new ReauthenticationRequiredError(`For your safety, sign in again to reveal a key: your sign-in is more than ${RECENT_SIGN_IN_MINUTES} minutes old.`);
+  }
 }

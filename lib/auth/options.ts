@@ -18,13 +18,15 @@ declare module "next-auth" {
     role: Role;
   }
   interface Session {
-    user: { id: string; email: string; role: Role };
+    /** authTime: when the user last proved who they are (seconds since the epoch), for actions that need a recent sign-in. */
+    user: { id: string; email: string; role: Role; authTime: number };
   }
 }
 declare module "next-auth/jwt" {
   interface JWT {
     uid?: string;
     role?: Role;
+    authTime?: number;
   }
 }
 
@@ -75,11 +77,12 @@ export const authOptions: NextAuthOptions = {
       if (user) {
         token.uid = user.id;
         token.role = user.role;
+        token.authTime = Math.floor(Date.now() / 1000);
       }
       return token;
     },
     session({ session, token }) {
-      session.user = { id: token.uid ?? "", email: token.email ?? "", role: token.role ?? "customer" };
+      session.user = { id: token.uid ?? "", email: token.email ?? "", role: token.role ?? "customer", authTime: token.authTime ?? 0 };
       return session;
     },
   },

@@ -15,6 +15,13 @@ export const PERMISSIONS = {
   "reports:download": ["admin", "auditor"],
   /** Postpone a scheduled rotation within policy: a customer for their organization's keys, staff for anyone. */
   "rotations:postpone": ["admin", "operator", "customer"],
+  /**
+   * The self-service portal: see the organization's keys, reveal and re-roll
+   * a new key, rotate a key now, set the notification contacts (and issue and
+   * revoke keys where the policy allows). Always scoped to the customer's own
+   * organization (lib/auth/scope.ts).
+   */
+  "portal:use": ["customer"],
   /** See the email outbox, deliver it now, retry a failed email. */
   "outbox:manage": ["admin"],
 } as const satisfies Record<string, readonly Role[]>;

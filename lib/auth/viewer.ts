@@ -11,6 +11,8 @@ export interface Viewer {
   role: Role;
   /** The customer's organization; null for staff. */
   orgId: string | null;
+  /** When this session's sign-in happened (not when the cookie was last refreshed). */
+  signedInAt: Date;
 }
 
 /**
@@ -25,5 +27,5 @@ export const getViewer = cache(async (): Promise<Viewer | null> => {
   const prisma = await getPrisma();
   const user = await prisma.user.findUnique({ where: { id }, select: { id: true, email: true, role: true, organizationId: true, disabledAt: true } });
   if (!user || user.disabledAt) return null;
-  return { userId: user.id, email: user.email, role: user.role, orgId: user.organizationId };
+  return { userId: user.id, email: user.email, role: user.role, orgId: user.organizationId, signedInAt: new Date((session.user.authTime ?? 0) * 1000) };
 });

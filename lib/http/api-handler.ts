@@ -1,5 +1,5 @@
 import "server-only";
-import { DomainError, ValidationError } from "../errors";
+import { DomainError, TooManyRequestsError, ValidationError } from "../errors";
 import { authenticateManagementRequest } from "../auth/management-tokens";
 import type { Actor } from "../auth/actor";
 import { log } from "../log";
@@ -15,13 +15,14 @@ export interface ApiContext {
 }
 
 /** `{ error: { code, message } }` with the error's status. */
-export function errorResponse(status: number, code: string, message: string, field?: string): Response {
-  return Response.json({ error: { code, message, ...(field ? { field } : {}) } }, { status, headers: { "cache-control": "no-store" } });
+export function errorResponse(status: number, code: string, message: string, field?: string, headers: Record<string, string> = {}): Response {
+  return Response.json({ error: { code, message, ...(field ? { field } : {}) } }, { status, headers: { "cache-control": "no-store", ...headers } });
 }
 
 function toResponse(error: unknown, request: Request): Response {
   if (error instanceof DomainError) {
-    return errorResponse(error.status, error.code, error.message, error instanceof ValidationError ? error.field : undefined);
+    const headers: Record<string, string> = error instanceof TooManyRequestsError ? { "retry-after": String(error.retryAfterSeconds) } : {};
+    return errorResponse(error.status, error.code, error.message, error instanceof ValidationError ? error.field : undefined, headers);
   }
   // Unknown failures: logged here, and the client gets a fixed message, never error.message or a stack.
   log.error({ err: error, method: request.method, path: new URL(request.url).pathname }, "request failed");

@@ -90,10 +90,45 @@ export const openApiDocument = {
   components: {
     securitySchemes: {
       managementToken: { type: "http", scheme: "bearer", description: "A management token (rkm_mgmt_…) created by an admin, or REKEY_BOOTSTRAP_TOKEN." },
+      apiKey: { type: "http", scheme: "bearer", description: "The customer's own API key (rk_live_… or rk_test_…): for self-rotation." },
     },
     schemas: { Error: errorSchema, Key: keySchema, Rotation: rotationSchema },
   },
   paths: {
+    "/api/v1/keys/rotate": {
+      post: {
+        summary: "Rotate the calling key (self-rotation)",
+        description:
+          "For unattended clients: the key in `Authorization: Bearer` obtains its successor, returned once in `successorKey` and never again. This starts a manual rotation with the organization's policy grace: both keys work until `rotation.graceEndsAt`, after which the old key is revoked. A rotation only scheduled for this key is replaced by this one. Refused for a key under emergency rotation (it may be leaked: its successor is only given out in the portal), for a revoked or expired key, and for a key whose rotation is already under way (its successor was already issued once). Limited to 3 calls per key and 20 per address per minute on each instance.",
+        security: [{ apiKey: [] }],
+        responses: {
+          "201": {
+            description: "The rotation started; the successor key is in this response only.",
+            content: {
+              "application/json": {
+                schema: {
+                  type: "object",
+                  required: ["successorKey", "successor", "rotation", "oldKey"],
+                  properties: {
+                    successorKey: { type: "string", example: "rk_live_…", description: "The new key, shown this once." },
+                    successor: { type: "object", properties: { id: { type: "string" }, prefix: { type: "string" } } },
+                    rotation: {
+                      type: "object",
+                      properties: { id: { type: "string" }, kind: { const: "manual" }, state: { const: "grace" }, startedAt: { type: "string", format: "date-time" }, graceEndsAt: { type: "string", format: "date-time" } },
+                    },
+                    oldKey: { type: "object", properties: { id: { type: "string" }, status: { const: "expiring" }, worksUntil: { type: "string", format: "date-time" } } },
+                  },
+                },
+              },
+            },
+          },
+          "401": err("No key, or a key that is unknown, revoked or expired."),
+          "403": err("The key is under emergency rotation: it cannot obtain its successor."),
+          "409": err("A rotation of this key is already under way: its successor was issued once."),
+          "429": { ...err("Too many calls; see `Retry-After`."), headers: { "Retry-After": { description: "Seconds to wait.", schema: { type: "integer" } } } },
+        },
+      },
+    },
     "/api/v1/keys/verify": {
       post: {
         summary: "Verify a key",
@@ -145,6 +180,30 @@ export const openApiDocument = {
       },
     },
     "/api/v1/organizations": {
+      get: {
+        summary: "List organizations",
+        description: "Every organization, by name, with its contacts, time zone and policy (null: the default policy).",
+        security: [{ managementToken: [] }],
+        responses: {
+          "200": {
+            description: "The organizations.",
+            content: {
+              "application/json": {
+                schema: {
+                  type: "object",
+                  properties: {
+                    organizations: {
+                      type: "array",
+                      items: { type: "object", properties: { id: { type: "string" }, name: { type: "string" }, contactEmails: { type: "array", items: { type: "string" } }, timeZone: { type: "string" }, policyId: { type: ["string", "null"] } } },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          "401": errors["401"],
+        },
+      },
       post: {
         summary: "Create an organization",
         security: [{ managementToken: [] }],

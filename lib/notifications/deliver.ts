@@ -4,7 +4,8 @@ import { getPrisma, inTransaction } from "../db";
 import { log } from "../log";
 import { raiseAlerts } from "../alerts/raise";
 import { getMailer, type Mailer } from "./mailer";
-import { formatInZone, renderEmail, type EmailContext, type TemplateName } from "./templates";
+import { renderEmail, type EmailContext, type TemplateName } from "./templates";
+import { formatInZone } from "../time";
 import type { NotificationPayload } from "./outbox";
 
 /** After this many failed attempts a notification is marked failed and an alert raised. */

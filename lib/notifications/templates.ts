@@ -219,19 +219,3 @@ export async function renderEmail(name: TemplateName, context: EmailContext): Pr
   const t = await c;
   return { subject: t.subject(context).replace(/\s+/g, " ").trim(), html: t.html(context), text: t.text(context) };
 }
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** A moment as a person in `timeZone` reads it, e.g. "Tue, 1 Dec 2026, 14:00 CET". */
-export function formatInZone(at: Date, timeZone: string): string {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    try {
-      f = new Intl.DateTimeFormat("en-GB", { timeZone, weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
-    } catch {
-      return formatInZone(at, "UTC"); // an unknown zone name: UTC rather than no date
-    }
-    formatters.set(timeZone, f); // building a formatter costs far more than using one
-  }
-  return f.format(at);
-}

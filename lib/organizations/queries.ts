@@ -28,3 +28,9 @@ export async function getOrganization(id: string) {
   const byStatus = await prisma.apiKey.groupBy({ by: ["status"], where: { organizationId: id }, _count: { _all: true } });
   return { ...org, keysByStatus: Object.fromEntries(byStatus.map((s) => [s.status, s._count._all])) as Record<string, number> };
 }
+
+/** Every organization for the management API (there are hundreds, not millions). */
+export async function listOrganizationsForApi() {
+  const prisma = await getPrisma();
+  return prisma.organization.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true, contactEmails: true, timeZone: true, policyId: true } });
+}

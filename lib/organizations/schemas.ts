@@ -1,19 +1,31 @@
 import { z } from "zod";
 
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, "must be an IANA time zone such as Europe/Berlin");
+
 export const createOrganizationSchema = z.object({
   name: z.string().trim().min(1, "is required").max(200, "must be at most 200 characters"),
   contactEmails: z.array(z.email("must be an email address")).max(50).default([]),
-  timeZone: z
-    .string()
-    .refine((tz) => {
-      try {
-        new Intl.DateTimeFormat("en", { timeZone: tz });
-        return true;
-      } catch {
-        return false;
-      }
-    }, "must be an IANA time zone such as Europe/Berlin")
-    .default("UTC"),
+  timeZone: timeZone.default("UTC"),
   policyId: z.uuid("must be a policy id").optional(),
 });
 export type CreateOrganizationInput = z.input<typeof createOrganizationSchema>;
+
+/** One change to who gets an organization's rotation emails, and in which time zone they read the dates. */
+export const contactChangeSchema = z
+  .object({
+    add: z.email("must be an email address such as ops@example.com").max(320).transform((e) => e.toLowerCase()).optional(),
+    remove: z.string().max(320).transform((e) => e.toLowerCase()).optional(),
+    timeZone: timeZone.optional(),
+  })
+  .refine((v) => v.add !== undefined || v.remove !== undefined || v.timeZone !== undefined, { message: "says nothing to change: add, remove or timeZone", path: ["add"] });
+export const updateContactsSchema = z.object({ organizationId: z.string().min(1, "is required") }).and(contactChangeSchema);
+export type UpdateContactsInput = z.input<typeof updateContactsSchema>;
+
+export const MAX_CONTACTS = 50;

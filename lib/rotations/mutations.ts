@@ -1,6 +1,8 @@
 import "server-only";
+import type { z } from "zod";
 import { inTransaction, type Tx } from "../db";
 import type { Actor } from "../auth/actor";
+import { outOfScope, type OrganizationScope } from "../auth/scope";
 import { appendAuditEvents, type AuditInput } from "../audit/write";
 import { enqueueNotifications, rotationPayload, type NotificationInput } from "../notifications/outbox";
 import { getEffectivePolicy } from "../policies/queries";
@@ -30,87 +32,91 @@ function loadRotation(tx: Tx, id: string) {
  * audit events and notifications; a second open rotation for the same key is
  * a ConflictError, enforced by the unique `openKeyId`.
  */
-export async function createRotation(input: RotationRequest, actor: Actor, now: Date) {
+export async function createRotation(input: RotationRequest, actor: Actor, now: Date, scope: OrganizationScope = {}) {
   const data = parseInput(rotationRequestSchema, input);
   if (data.kind === "scheduled" && data.scheduledAt! <= now) {
     throw new ValidationError("scheduledAt: must be in the future", "scheduledAt");
   }
-  return inTransaction(async (tx) => {
-    if (!(await lockKey(tx, data.keyId))) throw new NotFoundError("No such key.");
-    const key = await tx.apiKey.findUniqueOrThrow({
-      where: { id: data.keyId },
-      select: { ...keyViewSelect, organization: { select: { name: true, contactEmails: true, timeZone: true } } },
-    });
-    const open = await tx.rotation.findUnique({ where: { openKeyId: key.id }, select: { id: true, state: true } });
-    if (open) throw new ConflictError(`Key ${key.prefix} already has an open rotation (${open.state}). Cancel or finish it first.`);
-    if (key.status !== "active") throw new ConflictError(`Key ${key.prefix} is ${key.status}; only an active key can be rotated.`);
+  return inTransaction((tx) => openRotation(tx, data, actor, now, scope), "This key already has an open rotation: someone else rotated it first.");
+}
 
-    const policy = await getEffectivePolicy(tx, key.organizationId);
-    const grace = data.gracePeriodHours ?? (data.kind === "emergency" ? policy.emergencyGraceHours : policy.gracePeriodHours);
-    const startsNow = data.kind !== "scheduled";
-    const startAt = startsNow ? now : data.scheduledAt!;
-    const graceEndsAt = new Date(startAt.getTime() + grace * HOUR_MS);
-    const state = !startsNow ? "scheduled" : grace === 0 ? "completed" : "grace";
+/** createRotation's work inside the caller's transaction, on validated input. */
+export async function openRotation(tx: Tx, data: z.output<typeof rotationRequestSchema>, actor: Actor, now: Date, scope: OrganizationScope = {}) {
+  if (!(await lockKey(tx, data.keyId))) throw new NotFoundError("No such key.");
+  const key = await tx.apiKey.findUniqueOrThrow({
+    where: { id: data.keyId },
+    select: { ...keyViewSelect, organization: { select: { name: true, contactEmails: true, timeZone: true } } },
+  });
+  if (outOfScope(scope, key.organizationId)) throw new NotFoundError("No such key.");
+  const open = await tx.rotation.findUnique({ where: { openKeyId: key.id }, select: { id: true, state: true } });
+  if (open) throw new ConflictError(`Key ${key.prefix} already has an open rotation (${open.state}). Cancel or finish it first.`);
+  if (key.status !== "active") throw new ConflictError(`Key ${key.prefix} is ${key.status}; only an active key can be rotated.`);
 
-    const created = await tx.rotation.create({
-      data: {
-        keyId: key.id,
-        openKeyId: state === "completed" ? null : key.id,
-        kind: data.kind,
-        state,
-        deliver: data.deliver,
-        reason: data.reason ?? null,
-        gracePeriodHours: grace,
-        scheduledAt: startAt,
-        startedAt: startsNow ? now : null,
-        graceEndsAt,
-        completedAt: state === "completed" ? now : null,
-        createdBy: actor,
-        createdAt: now,
-        updatedAt: now,
-      },
-      select: { id: true },
-    });
+  const policy = await getEffectivePolicy(tx, key.organizationId);
+  const grace = data.gracePeriodHours ?? (data.kind === "emergency" ? policy.emergencyGraceHours : policy.gracePeriodHours);
+  const startsNow = data.kind !== "scheduled";
+  const startAt = startsNow ? now : data.scheduledAt!;
+  const graceEndsAt = new Date(startAt.getTime() + grace * HOUR_MS);
+  const state = !startsNow ? "scheduled" : grace === 0 ? "completed" : "grace";
 
-    const events: AuditInput[] = [];
-    const base = { actor, organizationId: key.organizationId, keyId: key.id, keyFingerprint: key.prefix, rotationId: created.id, reason: data.reason ?? null };
-    events.push({
-      ...base,
-      action: startsNow ? "rotation.started" : "rotation.scheduled",
-      after: { kind: data.kind, state, scheduledAt: startAt, graceEndsAt, gracePeriodHours: grace, deliver: data.deliver },
-    });
-
-    let successorSecret: string | undefined;
-    if (data.deliver === "response") {
-      const minted = await insertKey(tx, { organizationId: key.organizationId, environment: key.environment, name: key.name, scopes: key.scopes, rateLimit: key.rateLimit, expiresAt: null, predecessorId: key.id }, now);
-      await tx.rotation.update({ where: { id: created.id }, data: { successorId: minted.key.id } });
-      successorSecret = minted.secret;
-      events.push(keyIssuedEvent(actor, minted.key, created.id, `successor of ${key.prefix}`));
-    }
-    if (state === "grace") {
-      await tx.apiKey.update({ where: { id: key.id }, data: { status: "expiring" } });
-    } else if (state === "completed") {
-      await tx.apiKey.update({ where: { id: key.id }, data: { status: "revoked", revokedAt: now } });
-      events.push({ ...base, action: "key.revoked", before: { status: "active" }, after: { status: "revoked" } });
-    }
-    await appendAuditEvents(tx, events, now);
-
-    const payload = rotationPayload({ key, organization: key.organization, kind: data.kind, scheduledAt: startAt, graceEndsAt, reason: data.reason, policy });
-    const note = (kind: NotificationInput["kind"]): NotificationInput => ({
-      kind,
-      organizationId: key.organizationId,
-      recipients: key.organization.contactEmails,
+  const created = await tx.rotation.create({
+    data: {
       keyId: key.id,
-      rotationId: created.id,
-      eventRef: created.id,
-      payload,
-    });
-    const notes = [note(data.kind === "scheduled" ? "rotation_notice" : data.kind === "emergency" ? "emergency_rotation" : "rotation_started")];
-    if (state === "completed") notes.push(note("key_revoked"));
-    await enqueueNotifications(tx, notes, now);
+      openKeyId: state === "completed" ? null : key.id,
+      kind: data.kind,
+      state,
+      deliver: data.deliver,
+      reason: data.reason ?? null,
+      gracePeriodHours: grace,
+      scheduledAt: startAt,
+      startedAt: startsNow ? now : null,
+      graceEndsAt,
+      completedAt: state === "completed" ? now : null,
+      createdBy: actor,
+      createdAt: now,
+      updatedAt: now,
+    },
+    select: { id: true },
+  });
 
-    return { rotation: await loadRotation(tx, created.id), successorSecret };
-  }, "This key already has an open rotation: someone else rotated it first.");
+  const events: AuditInput[] = [];
+  const base = { actor, organizationId: key.organizationId, keyId: key.id, keyFingerprint: key.prefix, rotationId: created.id, reason: data.reason ?? null };
+  events.push({
+    ...base,
+    action: startsNow ? "rotation.started" : "rotation.scheduled",
+    after: { kind: data.kind, state, scheduledAt: startAt, graceEndsAt, gracePeriodHours: grace, deliver: data.deliver },
+  });
+
+  let successorSecret: string | undefined;
+  if (data.deliver === "response") {
+    const minted = await insertKey(tx, { organizationId: key.organizationId, environment: key.environment, name: key.name, scopes: key.scopes, rateLimit: key.rateLimit, expiresAt: null, predecessorId: key.id }, now);
+    await tx.rotation.update({ where: { id: created.id }, data: { successorId: minted.key.id } });
+    successorSecret = minted.secret;
+    events.push(keyIssuedEvent(actor, minted.key, created.id, `successor of ${key.prefix}`));
+  }
+  if (state === "grace") {
+    await tx.apiKey.update({ where: { id: key.id }, data: { status: "expiring" } });
+  } else if (state === "completed") {
+    await tx.apiKey.update({ where: { id: key.id }, data: { status: "revoked", revokedAt: now } });
+    events.push({ ...base, action: "key.revoked", before: { status: "active" }, after: { status: "revoked" } });
+  }
+  await appendAuditEvents(tx, events, now);
+
+  const payload = rotationPayload({ key, organization: key.organization, kind: data.kind, scheduledAt: startAt, graceEndsAt, reason: data.reason, policy });
+  const note = (kind: NotificationInput["kind"]): NotificationInput => ({
+    kind,
+    organizationId: key.organizationId,
+    recipients: key.organization.contactEmails,
+    keyId: key.id,
+    rotationId: created.id,
+    eventRef: created.id,
+    payload,
+  });
+  const notes = [note(data.kind === "scheduled" ? "rotation_notice" : data.kind === "emergency" ? "emergency_rotation" : "rotation_started")];
+  if (state === "completed") notes.push(note("key_revoked"));
+  await enqueueNotifications(tx, notes, now);
+
+  return { rotation: await loadRotation(tx, created.id), successorSecret };
 }
 
 /** Schedules a rotation at a future time. See createRotation. */
@@ -119,8 +125,8 @@ export function scheduleRotation(input: Omit<RotationRequest, "kind">, actor: Ac
 }
 
 /** Rotates a key now with the policy's grace period. See createRotation. */
-export function rotateNow(input: Omit<RotationRequest, "kind" | "scheduledAt">, actor: Actor, now: Date) {
-  return createRotation({ ...input, kind: "manual" }, actor, now);
+export function rotateNow(input: Omit<RotationRequest, "kind" | "scheduledAt">, actor: Actor, now: Date, scope: OrganizationScope = {}) {
+  return createRotation({ ...input, kind: "manual" }, actor, now, scope);
 }
 
 /** Rotates a possibly leaked key now, with the policy's emergency grace or none. See createRotation. */
@@ -184,7 +190,7 @@ const DAY_MS = 86_400_000;
  * keys (another organization's rotation is "not found"). Audited, and the
  * contacts get a new notice with the new dates.
  */
-export async function postponeRotation(input: PostponeRotationRequest, actor: Actor, now: Date, scope: { organizationId?: string } = {}) {
+export async function postponeRotation(input: PostponeRotationRequest, actor: Actor, now: Date, scope: OrganizationScope = {}) {
   const data = parseInput(postponeRotationSchema, input);
   return inTransaction(async (tx) => {
     if (!(await lockRotation(tx, data.rotationId))) throw new NotFoundError("No such rotation.");
@@ -192,7 +198,7 @@ export async function postponeRotation(input: PostponeRotationRequest, actor: Ac
       where: { id: data.rotationId },
       select: { ...rotationViewSelect, postponements: true, key: { select: { id: true, prefix: true, environment: true, organizationId: true, createdAt: true, organization: { select: { name: true, contactEmails: true, timeZone: true } } } } },
     });
-    if (scope.organizationId && rotation.key.organizationId !== scope.organizationId) throw new NotFoundError("No such rotation.");
+    if (outOfScope(scope, rotation.key.organizationId)) throw new NotFoundError("No such rotation.");
     if (rotation.state !== "scheduled") throw new ConflictError(`This rotation is ${rotation.state.replace("_", " ")}; only a rotation that has not started can be postponed.`);
     const policy = await getEffectivePolicy(tx, rotation.key.organizationId);
     if (rotation.postponements >= policy.maxPostponements) {

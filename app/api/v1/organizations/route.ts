@@ -1,6 +1,10 @@
 import { managementHandler, readJsonObject, jsonNoStore } from "@/lib/http/api-handler";
 import type { CreateOrganizationInput } from "@/lib/organizations/schemas";
 import { createOrganization } from "@/lib/organizations/mutations";
+import { listOrganizationsForApi } from "@/lib/organizations/queries";
+
+/** Every organization with its contacts, time zone and policy. */
+export const GET = managementHandler(async () => jsonNoStore({ organizations: await listOrganizationsForApi() }));
 
 export const POST = managementHandler(async ({ request, actor, now }) => {
   const org = await createOrganization((await readJsonObject(request)) as CreateOrganizationInput, actor, now);
