@@ -33,6 +33,8 @@ export default defineConfig({
     { name: "auditor", testMatch: /auditor\/.*\.spec\.ts/, dependencies: ["setup"], use: { ...browser, storageState: authFile("auditor") } },
     // The cron changes the demo world (it schedules and starts rotations for overdue keys): it runs after everyone else.
     { name: "cron", testMatch: /cron\/.*\.spec\.ts/, dependencies: ["admin", "operator", "auditor", "public"], use: { ...browser, storageState: authFile("admin") } },
+    // Customers in the portal, after the cron has run (it delivers their rotation email).
+    { name: "portal", testMatch: /portal\/.*\.spec\.ts/, dependencies: ["cron"], use: browser },
   ],
   webServer: {
     // The README's own start command, on a throwaway embedded database with demo data.

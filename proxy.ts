@@ -1,10 +1,10 @@
 import { NextResponse, type NextRequest } from "next/server";
 
 /**
- * Passes the requested path of a staff page to its layout, which checks the
- * viewer before any of the page streams (so a visitor gets a real redirect
- * and a wrong role a real 403) and needs the path to come back after
- * sign-in. No authorization happens here: only the /dashboard pages match.
+ * Passes the requested path of a staff or portal page to its layout, which
+ * checks the viewer before any of the page streams (so a visitor gets a real
+ * redirect and a wrong role a real 403) and needs the path to come back after
+ * sign-in. No authorization happens here: only /dashboard and /portal match.
  */
 export function proxy(request: NextRequest) {
   const headers = new Headers(request.headers);
@@ -12,4 +12,4 @@ export function proxy(request: NextRequest) {
   return NextResponse.next({ request: { headers } });
 }
 
-export const config = { matcher: ["/dashboard", "/dashboard/:path*"] };
+export const config = { matcher: ["/dashboard", "/dashboard/:path*", "/portal", "/portal/:path*"] };

@@ -38,6 +38,12 @@ export default async function RootLayout({ children }: { children: React.ReactNo
                 <Link href="/dashboard/outbox">Outbox</Link>
               </>
             )}
+            {viewer && roleMay(viewer.role, "portal:use") && (
+              <>
+                <Link href="/portal">My keys</Link>
+                <Link href="/portal/contacts">Contacts</Link>
+              </>
+            )}
             <a href="/api/v1/openapi.json">API</a>
             {viewer ? (
               <span className="who">

@@ -26,14 +26,17 @@ export default async function HomePage() {
         </p>
         {viewer?.role === "customer" && (
           <p className="notice" role="status">
-            You are signed in as <strong>{viewer.email}</strong>, a customer. Your rotation emails say which key changes and until when the old
-            one works; the self-service portal that shows your keys and reveals a new one is the next part of rekey to open.
+            You are signed in as <strong>{viewer.email}</strong>. Your keys, any rotation under way and your new keys are in <Link href="/portal">your portal</Link>.
           </p>
         )}
         <div className="actions">
           {isStaff ? (
             <Link className="button" href="/dashboard/keys">
               See all keys
+            </Link>
+          ) : viewer?.role === "customer" ? (
+            <Link className="button" href="/portal">
+              Your keys
             </Link>
           ) : viewer ? null : (
             <Link className="button" href="/signin">

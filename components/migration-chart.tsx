@@ -19,7 +19,7 @@ export function MigrationChart({ series, oldPrefix, newPrefix }: MigrationChartP
         <ResponsiveContainer>
           <LineChart data={data} margin={{ top: 8, right: 12, left: -12, bottom: 0 }}>
             <CartesianGrid stroke="#e3e6eb" vertical={false} />
-            <XAxis dataKey="label" tick={{ fontSize: 11 }} interval={7} />
+            <XAxis dataKey="label" tick={{ fontSize: 11 }} interval="preserveStartEnd" minTickGap={28} />
             <YAxis tick={{ fontSize: 12 }} allowDecimals={false} />
             <Tooltip />
             <Legend wrapperStyle={{ fontSize: 12 }} />

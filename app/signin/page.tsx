@@ -37,7 +37,7 @@ export default async function SignInPage({ searchParams }: SignInPageProps) {
       <SignInForm returnTo={returnTo} />
       <h2>Customers</h2>
       <p className="lede">We email you a link that signs you in; no password needed.</p>
-      <EmailLinkForm returnTo={params.callbackUrl ? returnTo : "/"} sent={params.sent === "1"} />
+      <EmailLinkForm returnTo={params.callbackUrl ? returnTo : "/portal"} sent={params.sent === "1"} />
     </div>
   );
 }

@@ -1,26 +1,7 @@
 import { expect, test } from "@playwright/test";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import path from "node:path";
-import { simpleParser } from "mailparser";
+import { latestSignInLink } from "../support/mail";
 
-// The server runs without SMTP_URL, so its mail is in the file outbox of its data folder.
-const MAIL = ".e2e-data/mail";
 const CUSTOMER = "platform@acme.example";
-
-async function latestSignInLink(to: string, after: number): Promise<string | null> {
-  if (!existsSync(MAIL)) return null;
-  const files = readdirSync(MAIL)
-    .filter((f) => f.endsWith(".eml"))
-    .map((f) => path.join(MAIL, f))
-    .filter((f) => statSync(f).mtimeMs >= after)
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  for (const file of files) {
-    const mail = await simpleParser(readFileSync(file));
-    const rcpt = (Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : []).flatMap((a) => a.value.map((v) => v.address));
-    if (mail.subject === "Sign in to rekey" && rcpt.includes(to)) return /https?:\/\/\S+\/api\/auth\/callback\/email\S+/.exec(mail.text ?? "")?.[0] ?? null;
-  }
-  return null;
-}
 
 test("a customer signs in with an emailed link, once, and gets a 403 on a staff page", async ({ page }) => {
   const asked = Date.now() - 1000;

@@ -1,12 +1,11 @@
 "use client";
 
-import { useState } from "react";
 import { ActionError, ActionToast, useServerAction } from "@/components/action-status";
+import { OneTimeSecret } from "@/components/one-time-secret";
 import { createManagementTokenAction, revokeManagementTokenAction } from "../actions";
 
 export function CreateTokenForm() {
   const { pending, result, run } = useServerAction<{ secret: string }>();
-  const [copied, setCopied] = useState(false);
   return (
     <form
       className="form inline-form"
@@ -15,7 +14,6 @@ export function CreateTokenForm() {
         event.preventDefault();
         const form = event.currentTarget;
         const name = String(new FormData(form).get("name") ?? "");
-        setCopied(false);
         run(() => createManagementTokenAction({ name }), () => form.reset());
       }}
     >
@@ -28,19 +26,7 @@ export function CreateTokenForm() {
       </button>
       <ActionToast result={result} style={{ gridColumn: "1 / -1" }}>
         {result?.ok && result.data?.secret && (
-          <div className="secret-row">
-            <code className="secret">{result.data.secret}</code>
-            <button
-              type="button"
-              className="button secondary small"
-              onClick={async () => {
-                await navigator.clipboard.writeText(result.data!.secret);
-                setCopied(true);
-              }}
-            >
-              {copied ? "Copied" : "Copy"}
-            </button>
-          </div>
+          <OneTimeSecret secret={result.data.secret} what="token" />
         )}
       </ActionToast>
     </form>

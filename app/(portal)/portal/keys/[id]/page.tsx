@@ -1,0 +1,161 @@
+import Link from "next/link";
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { connection } from "next/server";
+import { differenceInCalendarDays, formatDistanceStrict } from "date-fns";
+import { requirePagePermission } from "@/lib/auth/authorize";
+import { scopeOf } from "@/lib/auth/scope";
+import { describeActors, getPortalKey, getPortalOrganization } from "@/lib/portal/queries";
+import { getKeyTimeline, getMigrationSeries } from "@/lib/keys/queries";
+import { formatInZone } from "@/lib/time";
+import { StatusBadge } from "@/components/status-badge";
+import { MigrationChart } from "@/components/migration-chart";
+import { RotationBanner } from "../../_components/rotation-banner";
+import { RevealPanel } from "./_components/reveal-panel";
+import { PortalKeyActions } from "./_components/portal-key-actions";
+
+export const metadata: Metadata = { title: "Your key" };
+
+type PortalKeyPageProps = { params: Promise<{ id: string }> };
+
+const ACTIONS: Record<string, string> = {
+  "key.issued": "Key issued",
+  "key.revoked": "Key revoked",
+  "key.reactivated": "Key active again",
+  "rotation.scheduled": "Rotation scheduled",
+  "rotation.started": "Rotation started",
+  "rotation.postponed": "Rotation postponed",
+  "rotation.extended": "Deadline extended",
+  "rotation.completed": "Rotation completed",
+  "rotation.cancelled": "Rotation cancelled",
+  "rotation.rolled_back": "Rotation rolled back",
+  "rotation.failed": "Rotation failed",
+};
+
+export default async function PortalKeyPage({ params }: PortalKeyPageProps) {
+  await connection();
+  const { id } = await params;
+  const viewer = await requirePagePermission("portal:use", `/portal/keys/${id}`);
+  const { organizationId } = scopeOf(viewer);
+  const [org, key] = await Promise.all([getPortalOrganization(organizationId!), getPortalKey(organizationId!, id, new Date())]);
+  // Another organization's key is not found, exactly like a key that does not exist.
+  if (!org || !key) notFound();
+  const now = new Date();
+  const tz = org.timeZone;
+  const open = key.openRotation;
+  const inGrace = open?.state === "grace" && open.graceEndsAt && open.graceEndsAt > now ? open : null;
+  const timeline = (await getKeyTimeline(key.id, key.rotations.map((r) => r.id))).reverse();
+  const who = await describeActors(timeline.map((e) => e.actor), org.id);
+  const migration = inGrace ? await getMigrationSeries(key.id, inGrace.successorId, now) : null;
+  const revealedAt = inGrace?.successorId ? key.successors.find((s) => s.id === inGrace.successorId)?.createdAt : undefined;
+  const age = differenceInCalendarDays(now, key.createdAt);
+
+  return (
+    <>
+      <p className="crumbs">
+        <Link href="/portal">Your keys</Link> / <code>{key.prefix}…</code>
+      </p>
+      <h1>
+        <code>{key.prefix}…</code> <StatusBadge value={key.status === "expiring" ? "deprecated" : key.status} />
+      </h1>
+      <p className="lede">
+        {key.name}, {key.environment} environment{key.status === "expiring" ? ": deprecated, it stops working at the deadline below" : ""}.
+      </p>
+
+      {open && <RotationBanner keyId={key.id} keyPrefix={key.prefix} keyName={key.name} lastUsedAt={key.lastUsedAt} rotation={open} timeZone={tz} now={now} link={false} />}
+
+      <div className="panel-grid">
+        {inGrace && (
+          <section className="card" aria-label="New key">
+            <h2>Your new key</h2>
+            <RevealPanel
+              rotationId={inGrace.id}
+              successor={inGrace.successor && revealedAt ? { prefix: inGrace.successor.prefix, revealedAt: formatInZone(revealedAt, tz) } : null}
+              email={viewer.email}
+              deadline={formatInZone(inGrace.graceEndsAt!, tz)}
+            />
+          </section>
+        )}
+        <section className="card" aria-label="Key">
+          <h2>Key</h2>
+          <dl className="facts">
+            <dt>Scopes</dt>
+            <dd>{key.scopes.length ? key.scopes.map((s) => <code key={s}>{s} </code>) : "none"}</dd>
+            <dt>Created</dt>
+            <dd>{formatInZone(key.createdAt, tz)}</dd>
+            <dt>Age</dt>
+            <dd>
+              {age} days <span className="sub">(policy: at most {key.policy.maxAgeDays})</span>
+            </dd>
+            <dt>Last used</dt>
+            <dd>{key.lastUsedAt ? `${formatDistanceStrict(key.lastUsedAt, now)} ago` : "never"}</dd>
+            <dt>Next rotation</dt>
+            <dd>{open?.state === "grace" ? "under way" : key.nextRotationAt ? formatInZone(key.nextRotationAt, tz) : "—"}</dd>
+            <dt>Replaces</dt>
+            <dd>
+              {key.predecessor ? (
+                <Link href={`/portal/keys/${key.predecessor.id}`}>
+                  <code>{key.predecessor.prefix}…</code>
+                </Link>
+              ) : (
+                "—"
+              )}
+            </dd>
+            <dt>Replaced by</dt>
+            <dd>
+              {key.successors.length
+                ? key.successors.map((s) => (
+                    <span key={s.id}>
+                      <Link href={`/portal/keys/${s.id}`}>
+                        <code>{s.prefix}…</code>
+                      </Link>{" "}
+                      <StatusBadge value={s.status} />{" "}
+                    </span>
+                  ))
+                : "—"}
+            </dd>
+          </dl>
+        </section>
+        <section className="card" aria-label="Actions">
+          <h2>Actions</h2>
+          <PortalKeyActions
+            keyId={key.id}
+            keyPrefix={key.prefix}
+            keyStatus={key.status}
+            openRotation={open ? { id: open.id, state: open.state, postponements: open.postponements } : null}
+            gracePeriodHours={key.policy.gracePeriodHours}
+            postpone={{ days: key.policy.postponeDays, max: key.policy.maxPostponements }}
+            mayRevoke={key.policy.customersManageKeys}
+          />
+        </section>
+      </div>
+
+      {migration && inGrace && (
+        <section className="card" aria-label="Usage" style={{ marginBottom: "1rem" }}>
+          <h2>Is anything still using the old key?</h2>
+          <MigrationChart series={migration} oldPrefix={key.prefix} newPrefix={inGrace.successor?.prefix ?? null} />
+        </section>
+      )}
+
+      <h2>History</h2>
+      <section className="card" aria-label="History">
+        {timeline.length === 0 ? (
+          <p className="sub">Nothing recorded yet.</p>
+        ) : (
+          <ol className="timeline">
+            {timeline.map((e) => (
+              <li key={String(e.seq)}>
+                <strong>{ACTIONS[e.action] ?? e.action}</strong>
+                {e.keyFingerprint && e.keyFingerprint !== key.prefix ? <> <code>{e.keyFingerprint}…</code></> : null}{" "}
+                <span className="sub">
+                  by {who.get(e.actor)}, {formatInZone(e.at, tz)}
+                </span>
+                {e.reason ? <div className="sub">{e.reason}</div> : null}
+              </li>
+            ))}
+          </ol>
+        )}
+      </section>
+    </>
+  );
+}

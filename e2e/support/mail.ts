@@ -1,0 +1,28 @@
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { simpleParser, type ParsedMail } from "mailparser";
+
+// The test server runs without SMTP_URL, so its mail is in the file outbox of its data folder.
+const MAIL = ".e2e-data/mail";
+
+/** The newest email to `to` written since `after` (ms) whose subject matches, parsed; null if none yet. */
+export async function latestMail(to: string, after: number, subject: RegExp): Promise<ParsedMail | null> {
+  if (!existsSync(MAIL)) return null;
+  const files = readdirSync(MAIL)
+    .filter((f) => f.endsWith(".eml"))
+    .map((f) => path.join(MAIL, f))
+    .filter((f) => statSync(f).mtimeMs >= after)
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  for (const file of files) {
+    const mail = await simpleParser(readFileSync(file));
+    const rcpt = (Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : []).flatMap((a) => a.value.map((v) => v.address));
+    if (subject.test(mail.subject ?? "") && rcpt.includes(to)) return mail;
+  }
+  return null;
+}
+
+/** The link of the newest "Sign in to rekey" email to `to` since `after`. */
+export async function latestSignInLink(to: string, after: number): Promise<string | null> {
+  const mail = await latestMail(to, after, /^Sign in to rekey$/);
+  return mail ? (/https?:\/\/\S+\/api\/auth\/callback\/email\S+/.exec(mail.text ?? "")?.[0] ?? null) : null;
+}
