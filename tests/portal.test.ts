@@ -240,6 +240,20 @@ describe("portal server actions", () => {
     expect(await actions.revealSuccessorAction({ rotationId: rotation.id })).toMatchObject({ ok: false, code: "conflict" });
   });
 
+  it("let a customer postpone their own scheduled rotation within policy, and no further", async () => {
+    const org = await makeOrg();
+    const { key } = await issueKey({ organizationId: org.id, environment: "live", name: "fresh", scopes: [] }, ADMIN, new Date()); // young: room to postpone
+    const planned = await scheduleRotation({ keyId: key.id, scheduledAt: new Date(Date.now() + hours(24)) }, ADMIN, new Date());
+    viewer = customerOf(org.id);
+    const first = await actions.postponeOwnRotationAction({ rotationId: planned.rotation.id, reason: "release freeze" });
+    expect(first).toMatchObject({ ok: true, message: expect.stringMatching(/^Rotation postponed: it now starts/) });
+    expect(await actions.postponeOwnRotationAction({ rotationId: planned.rotation.id })).toMatchObject({ ok: true });
+    // The default policy allows two postponements.
+    expect(await actions.postponeOwnRotationAction({ rotationId: planned.rotation.id })).toMatchObject({ ok: false, code: "conflict", error: expect.stringMatching(/already postponed 2 time/) });
+    const prisma = await testPrisma();
+    expect(await prisma.auditEvent.count({ where: { rotationId: planned.rotation.id, action: "rotation.postponed", actor: `user:customer-${org.id}` } })).toBe(2);
+  });
+
   it("let a customer rotate their own key now with the policy's grace, and reveal it", async () => {
     const org = await makeOrg();
     const { key } = await makeKey(org.id);

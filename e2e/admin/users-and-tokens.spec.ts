@@ -44,3 +44,9 @@ test("the admin creates a management token shown once, which works on the API un
   await expect(page.getByText(secret)).toHaveCount(0); // never shown again
   await page.screenshot({ path: "e2e/screenshots/tokens.png", fullPage: true });
 });
+
+test("the customer portal is for customers: staff get a 403 there", async ({ page }) => {
+  const response = await page.goto("/portal");
+  expect(response?.status()).toBe(403);
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("You do not have access to this page");
+});
