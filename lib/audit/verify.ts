@@ -16,11 +16,11 @@ const BATCH = 5_000;
 
 /**
  * Recomputes the chain from the first event (or from `fromSeq`, trusting the
- * stored hash of the event before it) and reports the first break: an edited
+ * stored hash of the event before it; up to `toSeq` if given) and reports the first break: an edited
  * event no longer matches its hash; a deleted one leaves its successor
  * pointing at a hash that is not the one before it. Reads in batches.
  */
-export async function verifyAuditChain(prisma: Db, options: { fromSeq?: bigint } = {}): Promise<AuditChainResult> {
+export async function verifyAuditChain(prisma: Db, options: { fromSeq?: bigint; toSeq?: bigint } = {}): Promise<AuditChainResult> {
   let expectedPrev = GENESIS_HASH;
   let cursor = (options.fromSeq ?? 1n) - 1n;
   if (options.fromSeq && options.fromSeq > 1n) {
@@ -33,7 +33,7 @@ export async function verifyAuditChain(prisma: Db, options: { fromSeq?: bigint }
   }
   let checked = 0;
   for (;;) {
-    const events = await prisma.auditEvent.findMany({ where: { seq: { gt: cursor } }, orderBy: { seq: "asc" }, take: BATCH });
+    const events = await prisma.auditEvent.findMany({ where: { seq: { gt: cursor, ...(options.toSeq !== undefined ? { lte: options.toSeq } : {}) } }, orderBy: { seq: "asc" }, take: BATCH });
     for (const event of events) {
       if (event.prevHash !== expectedPrev) {
         return { ok: false, checked, headHash: expectedPrev, broken: { seq: String(event.seq), reason: "an event before this one was deleted or changed" } };

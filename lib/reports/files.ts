@@ -1,0 +1,217 @@
+import "server-only";
+import { createHash } from "node:crypto";
+import { stringify } from "csv-stringify/sync";
+import { getPrisma, inTransaction } from "../db";
+import type { Actor } from "../auth/actor";
+import { appendAuditEvent } from "../audit/write";
+import { verifyAuditChain, type AuditChainResult } from "../audit/verify";
+import { AUDIT_CSV_COLUMNS, auditRange, streamAuditEvents } from "../audit/export";
+import { getComplianceSummary, streamKeyRows, type ComplianceSummary, type KeyReportRow } from "./compliance";
+import type { ReportScope } from "./period";
+
+/*
+ * The downloadable files. CSV and JSON Lines are produced batch by batch
+ * (2,000 keys or 5,000 audit events at a time) into a web stream, so an
+ * export of 100,000 keys or a million events never sits in memory.
+ */
+
+const encoder = new TextEncoder();
+const iso = (d: Date | null | undefined) => (d ? d.toISOString() : "");
+const pct = (r: number | null) => (r === null ? "" : (r * 100).toFixed(1));
+
+/** Everything the header of a report says besides the rows: computed once, before the first byte. */
+export interface ReportContext {
+  scope: ReportScope;
+  organizationName: string | null;
+  summary: ComplianceSummary;
+  chain: AuditChainResult & { firstSeq: string | null; lastSeq: string | null };
+}
+
+/** The summary and the audit chain's check over the period. */
+export async function loadReportContext(scope: ReportScope): Promise<ReportContext> {
+  const prisma = await getPrisma();
+  const [summary, range, org] = await Promise.all([
+    getComplianceSummary(scope),
+    auditRange(prisma, scope.from, scope.to),
+    scope.organizationId ? prisma.organization.findUnique({ where: { id: scope.organizationId }, select: { name: true } }) : null,
+  ]);
+  const chain = range
+    ? { ...(await verifyAuditChain(prisma, { fromSeq: range.firstSeq, toSeq: range.lastSeq })), firstSeq: String(range.firstSeq), lastSeq: String(range.lastSeq) }
+    : { ok: true, checked: 0, headHash: "", firstSeq: null, lastSeq: null };
+  return { scope, organizationName: org?.name ?? null, summary, chain };
+}
+
+/** The audit chain's verdict in one line, as the CSV and the PDF print it. */
+export function chainVerdict(chain: ReportContext["chain"]): string {
+  if (chain.checked === 0 && chain.ok) return "no audit events in this period";
+  if (!chain.ok) return `BROKEN at event ${chain.broken!.seq}: ${chain.broken!.reason} (${chain.checked} events checked before it)`;
+  return `intact: events ${chain.firstSeq} to ${chain.lastSeq} (${chain.checked}) recomputed and linked`;
+}
+
+/** The summary as label/value pairs, in the order every format shows them. */
+export function summaryFigures(s: ComplianceSummary): [string, string][] {
+  return [
+    ["Keys in scope", String(s.keysInScope)],
+    ["Keys in use at the period's end", String(s.keysInUseAtEnd)],
+    ["Compliance at the period's end (%)", pct(s.complianceAtEnd)],
+    ["Time-weighted compliance over the period (%)", pct(s.complianceOverPeriod)],
+    ["Rotations completed: scheduled", String(s.rotationsCompleted.scheduled)],
+    ["Rotations completed: manual", String(s.rotationsCompleted.manual)],
+    ["Rotations completed: emergency", String(s.rotationsCompleted.emergency)],
+    ["Median key age at the period's end (days)", s.medianAgeDays === null ? "" : String(s.medianAgeDays)],
+    ["Max key age at the period's end (days)", s.maxAgeDays === null ? "" : String(s.maxAgeDays)],
+    ["Median time from rotation start to the old key's last use (hours)", s.medianHoursToLastUse === null ? "" : String(s.medianHoursToLastUse)],
+    ["Postponements", String(s.postponements)],
+    ["Exceptions: non-compliant keys", String(s.exceptions.keys)],
+    ["Exceptions: overdue rotations", String(s.exceptions.rotations)],
+  ];
+}
+
+const KEY_COLUMNS = [
+  "organization", "key", "environment", "created", "retired", "last rotated", "age at period end (days)", "policy max age (days)", "compliant",
+  "rotation", "kind", "state", "reason", "by", "started", "deadline", "completed", "postponements", "old key used after deadline",
+];
+
+function keyLines(k: KeyReportRow): string[][] {
+  const base = [k.organization, k.prefix, k.environment, iso(k.createdAt), iso(k.retiredAt), iso(k.lastRotatedAt), String(k.ageDaysAtEnd), String(k.policyMaxAgeDays), k.compliant ? "yes" : "no"];
+  if (k.rotations.length === 0) return [[...base, "", "", "", "", "", "", "", "", "", ""]];
+  return k.rotations.map((r) => [
+    ...base, r.id, r.kind, r.state, r.reason ?? "", r.by, iso(r.startedAt), iso(r.deadline), iso(r.completedAt), String(r.postponements),
+    r.oldKeyUsedAfterDeadline === null ? "" : r.oldKeyUsedAfterDeadline ? "yes" : "no",
+  ]);
+}
+
+/** The exceptions of a batch of keys: the key when it is not compliant, and each overdue rotation. */
+export function exceptionLines(k: KeyReportRow): string[][] {
+  const lines: string[][] = [];
+  if (!k.compliant) lines.push(["non-compliant key", k.organization, k.prefix, "", k.exception ?? "", k.recordedReason ?? ""]);
+  for (const r of k.rotations) if (r.overdue) lines.push(["overdue rotation", k.organization, k.prefix, r.id, r.overdue, r.reason ?? ""]);
+  return lines;
+}
+
+const csv = (rows: string[][]) => stringify(rows, { quoted_empty: false });
+
+/**
+ * The compliance report as CSV: a header block, then sections (Summary,
+ * Keys, Exceptions) separated by a blank line, each with its own header row.
+ * The same period and scope give the same bytes (no generation time in it),
+ * which is what lets the PDF quote this file's SHA-256.
+ */
+export async function* complianceCsvChunks(ctx: ReportContext, now: Date): AsyncGenerator<string> {
+  const s = ctx.scope;
+  yield csv([
+    ["rekey compliance report"],
+    ["period", s.label, s.from.toISOString(), s.to.toISOString()],
+    ["organization", ctx.organizationName ?? "all"],
+    ["environment", s.environment ?? "all"],
+    ["audit chain", chainVerdict(ctx.chain), "head", ctx.chain.headHash],
+    [],
+    ["Summary"],
+    ["figure", "value"],
+    ...summaryFigures(ctx.summary),
+    [],
+    ["Keys"],
+    KEY_COLUMNS,
+  ]);
+  for await (const batch of streamKeyRows(s, now)) yield csv(batch.flatMap(keyLines));
+  yield csv([[], ["Exceptions"], ["type", "organization", "key", "rotation", "what", "reason recorded"]]);
+  for await (const batch of streamKeyRows(s, now)) {
+    const lines = batch.flatMap(exceptionLines);
+    if (lines.length) yield csv(lines);
+  }
+}
+
+/** The audit log of the period as CSV (before/after as JSON; an empty string is quoted, null is empty). */
+export async function* auditCsvChunks(scope: ReportScope): AsyncGenerator<string> {
+  const prisma = await getPrisma();
+  yield stringify([[...AUDIT_CSV_COLUMNS]]);
+  const range = await auditRange(prisma, scope.from, scope.to);
+  if (!range) return;
+  for await (const batch of streamAuditEvents(prisma, range)) {
+    yield stringify(
+      batch.map((e) => AUDIT_CSV_COLUMNS.map((c) => (c === "before" || c === "after" ? (e[c] === null ? null : JSON.stringify(e[c])) : e[c]))),
+      // An empty string is written quoted (""), null as nothing: lib/audit/offline.ts reads them back apart.
+      { cast: { string: (v) => (v === "" ? { value: "", quote: true } : v) } },
+    );
+  }
+}
+
+/** The audit log of the period as JSON Lines: one event per line, exactly as hashed. */
+export async function* auditJsonlChunks(scope: ReportScope): AsyncGenerator<string> {
+  const prisma = await getPrisma();
+  const range = await auditRange(prisma, scope.from, scope.to);
+  if (!range) return;
+  for await (const batch of streamAuditEvents(prisma, range)) yield batch.map((e) => JSON.stringify(e)).join("\n") + "\n";
+}
+
+/** SHA-256 (hex) of what a generator produces, without keeping it. */
+export async function digestOf(chunks: AsyncIterable<string>): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  for await (const chunk of chunks) {
+    const data = encoder.encode(chunk);
+    bytes += data.byteLength;
+    hash.update(data);
+  }
+  return { sha256: hash.digest("hex"), bytes };
+}
+
+export interface DownloadRecord {
+  actor: Actor;
+  file: string;
+  scope: ReportScope;
+  chainHead?: string;
+  /** The compliance CSV's digest, for the PDF (which quotes it). */
+  evidenceSha256?: string;
+}
+
+/**
+ * A download as a web stream: the chunks are sent as they are produced, hashed
+ * on the way, and when the last one is out the download is audited (who, what,
+ * the period, the SHA-256 and size of the file). A download the client
+ * abandons is not recorded as made.
+ */
+export function recordedDownload(chunks: AsyncIterable<string | Uint8Array>, record: DownloadRecord, now: Date): ReadableStream<Uint8Array> {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  const iterator = chunks[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await iterator.next();
+      if (next.done) {
+        await inTransaction((tx) =>
+          appendAuditEvent(
+            tx,
+            {
+              actor: record.actor,
+              action: "report.downloaded",
+              organizationId: record.scope.organizationId,
+              reason: `${record.file}, ${record.scope.label}`,
+              after: {
+                file: record.file,
+                from: record.scope.from.toISOString(),
+                to: record.scope.to.toISOString(),
+                organizationId: record.scope.organizationId,
+                environment: record.scope.environment,
+                sha256: hash.digest("hex"),
+                bytes,
+                ...(record.chainHead !== undefined ? { chainHead: record.chainHead } : {}),
+                ...(record.evidenceSha256 ? { evidenceSha256: record.evidenceSha256 } : {}),
+              },
+            },
+            now,
+          ),
+        );
+        controller.close();
+        return;
+      }
+      const data = typeof next.value === "string" ? encoder.encode(next.value) : next.value;
+      bytes += data.byteLength;
+      hash.update(data);
+      controller.enqueue(data);
+    },
+    async cancel() {
+      await iterator.return?.();
+    },
+  });
+}

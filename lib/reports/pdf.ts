@@ -1,0 +1,193 @@
+import "server-only";
+import PDFDocument from "pdfkit";
+import { chainVerdict, exceptionLines, summaryFigures, type ReportContext } from "./files";
+import { streamKeyRows, type KeyReportRow } from "./compliance";
+
+/** At most this many rows of each table go into the PDF; the CSV has them all. */
+export const PDF_TABLE_ROWS = 400;
+
+const INK = "#16181d";
+const MUTED = "#5b6270";
+const LINE = "#d5d9e0";
+const ACCENT = "#3b5bdb";
+const OK = "#2b8a3e";
+const BAD = "#c92a2a";
+const utc = (d: Date | null | undefined) => (d ? `${d.toISOString().slice(0, 16).replace("T", " ")}` : "-");
+const day = (d: Date | null | undefined) => (d ? d.toISOString().slice(0, 10) : "-");
+const pct = (r: number | null) => (r === null ? "n/a" : `${(r * 100).toFixed(1)}%`);
+
+export interface PdfMeta {
+  /** SHA-256 of the CSV of the same report: the evidence the PDF's figures come from. */
+  evidenceSha256: string;
+  generatedAt: Date;
+  generatedBy: string;
+}
+
+/**
+ * The compliance report as a PDF document (pdfkit, drawn, not a screenshot):
+ * a title page with the evidence digests, the summary with charts, the
+ * exceptions and the keys. Tables stop at PDF_TABLE_ROWS rows and say so.
+ */
+export async function compliancePdf(ctx: ReportContext, meta: PdfMeta, now: Date): Promise<Buffer> {
+  const doc = new PDFDocument({ size: "A4", margin: 50, bufferPages: true, info: { Title: `rekey compliance report, ${ctx.scope.label}`, Author: "rekey", Subject: "API key rotation compliance" } });
+  const chunks: Buffer[] = [];
+  doc.on("data", (c: Buffer) => chunks.push(c));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on("end", () => resolve(Buffer.concat(chunks)));
+    doc.on("error", reject);
+  });
+  const width = doc.page.width - 100;
+  const s = ctx.summary;
+
+  // Title page.
+  doc.rect(0, 0, doc.page.width, 8).fill(ACCENT);
+  doc.fillColor(ACCENT).font("Helvetica-Bold").fontSize(12).text("rekey", 50, 70);
+  doc.moveDown(4).fillColor(INK).fontSize(30).text("Compliance report");
+  doc.moveDown(0.3).fontSize(15).font("Helvetica").fillColor(MUTED).text(ctx.scope.label);
+  doc.moveDown(1.5).fontSize(11).fillColor(INK);
+  const facts: [string, string][] = [
+    ["Organization", ctx.organizationName ?? "All organizations"],
+    ["Environment", ctx.scope.environment ?? "live and test"],
+    ["Period (UTC)", `${utc(ctx.scope.from)} to ${utc(ctx.scope.to)} (end excluded)`],
+    ["Generated", `${utc(meta.generatedAt)} UTC by ${meta.generatedBy}`],
+  ];
+  for (const [k, v] of facts) doc.font("Helvetica-Bold").text(`${k}: `, { continued: true }).font("Helvetica").text(v);
+  const headline = s.complianceAtEnd === null ? "No keys in use at the end of the period." : `${pct(s.complianceAtEnd)} of keys in use were within policy at the end of the period (${s.compliantAtEnd} of ${s.keysInUseAtEnd}).`;
+  doc.moveDown(2).font("Helvetica-Bold").fontSize(14).fillColor(s.exceptions.total ? BAD : OK).text(headline, { width });
+  doc.moveDown(0.4).font("Helvetica").fontSize(11).fillColor(INK).text(`${s.exceptions.total} exception(s): ${s.exceptions.keys} non-compliant key(s), ${s.exceptions.rotations} overdue rotation(s).`);
+
+  // Evidence box.
+  const boxY = doc.y + 30;
+  doc.roundedRect(50, boxY, width, 150, 6).lineWidth(1).strokeColor(LINE).stroke();
+  doc.fillColor(INK).font("Helvetica-Bold").fontSize(11).text("Evidence", 64, boxY + 14);
+  doc.font("Helvetica").fontSize(9).fillColor(MUTED).text("SHA-256 of this report's CSV (same period and scope; download it and compare):", 64, boxY + 34, { width: width - 28 });
+  doc.font("Courier").fontSize(9).fillColor(INK).text(meta.evidenceSha256, { width: width - 28 });
+  doc.font("Helvetica").fontSize(9).fillColor(MUTED).moveDown(0.6).text("Audit trail over the period (verifyAuditChain):", { width: width - 28 });
+  doc.font("Helvetica-Bold").fontSize(9).fillColor(ctx.chain.ok ? OK : BAD).text(chainVerdict(ctx.chain), { width: width - 28 });
+  doc.font("Helvetica").fontSize(9).fillColor(MUTED).moveDown(0.4).text("Chain head (hash of the last event in the period):", { width: width - 28 });
+  doc.font("Courier").fontSize(9).fillColor(INK).text(ctx.chain.headHash || "-", { width: width - 28 });
+  doc.font("Helvetica").fontSize(8).fillColor(MUTED).text("Each download of this report is itself an audit event holding the file's SHA-256: match it later against the system's record.", 50, boxY + 165, { width });
+
+  // Summary and charts.
+  doc.addPage();
+  heading(doc, "Summary");
+  doc.font("Helvetica").fontSize(10).fillColor(INK);
+  doc.table({
+    columnStyles: ["*", 110],
+    defaultStyle: { border: { bottom: 0.5 }, borderColor: LINE, padding: [5, 6, 5, 6] as never },
+    rowStyles: (i) => (i === 0 ? { backgroundColor: "#eef1f6", font: { src: "Helvetica-Bold" } } : {}) as never,
+    data: [["Figure", "Value"], ...summaryFigures(s).map(([k, v]) => [k, { text: v || "n/a", align: { x: "right" as const } }])],
+  });
+  doc.moveDown(1.5);
+  const kinds = s.rotationsCompleted;
+  barChart(doc, "Rotations completed in the period, by kind", [
+    { label: "scheduled", parts: [{ value: kinds.scheduled, color: ACCENT }] },
+    { label: "manual", parts: [{ value: kinds.manual, color: ACCENT }] },
+    { label: "emergency", parts: [{ value: kinds.emergency, color: BAD }] },
+  ]);
+  barChart(
+    doc,
+    "Keys in use at the period's end, by age (within policy / past max age)",
+    s.ageBuckets.map((b) => ({ label: b.label, parts: [{ value: b.compliant, color: OK }, { value: b.overdue, color: BAD }] })),
+  );
+
+  // Exceptions, then keys: read again from the database, stopping at the table limit.
+  doc.addPage();
+  heading(doc, "Exceptions");
+  doc.font("Helvetica").fontSize(9).fillColor(MUTED).text("Every key that was past its policy's max age (at the period's end, or when it stopped working) and every rotation that was overdue, with the reason recorded.", { width });
+  doc.moveDown(0.5);
+  const exceptions: string[][] = [];
+  let moreExceptions = 0;
+  const keys: KeyReportRow[] = [];
+  let moreKeys = 0;
+  for await (const batch of streamKeyRows(ctx.scope, now)) {
+    for (const k of batch) {
+      for (const line of exceptionLines(k)) {
+        if (exceptions.length < PDF_TABLE_ROWS) exceptions.push(line);
+        else moreExceptions++;
+      }
+      if (keys.length < PDF_TABLE_ROWS) keys.push(k);
+      else moreKeys++;
+    }
+  }
+  if (exceptions.length === 0) {
+    doc.font("Helvetica-Bold").fontSize(11).fillColor(OK).text("None: every key was within policy and every rotation on time.");
+  } else {
+    smallTable(doc, ["Type", "Organization", "Key", "What", "Reason recorded"], [70, 90, 95, "*", 110], exceptions.map((e) => [e[0], e[1], e[2], e[4], e[5] || "-"]));
+    if (moreExceptions) doc.moveDown(0.5).font("Helvetica").fontSize(9).fillColor(MUTED).text(`... and ${moreExceptions} more in the CSV.`);
+  }
+
+  doc.addPage();
+  heading(doc, "Keys");
+  doc.font("Helvetica").fontSize(9).fillColor(MUTED).text("Each key in scope with its rotations in the period (kind, started, deadline, completed, whether the old key was still used after the deadline).", { width });
+  doc.moveDown(0.5);
+  smallTable(
+    doc,
+    ["Organization", "Key", "Created", "Age (d)", "Max (d)", "Compliant", "Rotations in the period"],
+    [80, 88, 52, 38, 36, 48, "*"],
+    keys.map((k) => [
+      k.organization,
+      k.prefix,
+      day(k.createdAt),
+      String(k.ageDaysAtEnd),
+      String(k.policyMaxAgeDays),
+      k.compliant ? "yes" : "NO",
+      k.rotations.length
+        ? k.rotations
+            .map((r) => `${r.kind}, ${r.state}; start ${day(r.startedAt)}, deadline ${day(r.deadline)}${r.completedAt ? `, done ${day(r.completedAt)}` : ""}${r.oldKeyUsedAfterDeadline ? "; old key used after deadline" : ""}`)
+            .join("\n")
+        : "-",
+    ]),
+  );
+  if (moreKeys) doc.moveDown(0.5).font("Helvetica").fontSize(9).fillColor(MUTED).text(`... and ${moreKeys} more keys in the CSV.`);
+
+  // Footer on every page.
+  const range = doc.bufferedPageRange();
+  for (let i = range.start; i < range.start + range.count; i++) {
+    doc.switchToPage(i);
+    doc.page.margins.bottom = 0; // the footer sits in the margin: without this pdfkit would start a new page for it
+    doc.font("Helvetica").fontSize(8).fillColor(MUTED).text(`rekey compliance report  |  ${ctx.scope.label}  |  page ${i + 1} of ${range.count}`, 50, doc.page.height - 35, { width, align: "center", lineBreak: false });
+  }
+  doc.end();
+  return done;
+}
+
+function heading(doc: PDFKit.PDFDocument, text: string) {
+  doc.font("Helvetica-Bold").fontSize(18).fillColor(INK).text(text, 50, doc.y);
+  doc.moveDown(0.5);
+}
+
+function smallTable(doc: PDFKit.PDFDocument, header: string[], widths: (number | string)[], rows: string[][]) {
+  doc.font("Helvetica").fontSize(7.5).fillColor(INK);
+  doc.table({
+    columnStyles: widths,
+    defaultStyle: { border: { bottom: 0.5 }, borderColor: LINE, padding: [3, 4, 3, 4] as never },
+    rowStyles: (i) => (i === 0 ? { backgroundColor: "#eef1f6", font: { src: "Helvetica-Bold" } } : {}) as never,
+    data: [header, ...rows],
+  });
+}
+
+/** A horizontal bar chart drawn with vector shapes; each bar may stack parts. The numbers are printed beside the bars. */
+function barChart(doc: PDFKit.PDFDocument, title: string, bars: { label: string; parts: { value: number; color: string }[] }[]) {
+  const x = 50;
+  const labelWidth = 80;
+  const barArea = doc.page.width - 100 - labelWidth - 60;
+  const rowHeight = 16;
+  if (doc.y + 30 + bars.length * rowHeight > doc.page.height - 70) doc.addPage();
+  doc.font("Helvetica-Bold").fontSize(11).fillColor(INK).text(title, x, doc.y);
+  let y = doc.y + 6;
+  const max = Math.max(1, ...bars.map((b) => b.parts.reduce((n, p) => n + p.value, 0)));
+  for (const bar of bars) {
+    doc.font("Helvetica").fontSize(9).fillColor(MUTED).text(bar.label, x, y + 3, { width: labelWidth - 6, align: "right", lineBreak: false });
+    let bx = x + labelWidth;
+    for (const part of bar.parts) {
+      const w = (part.value / max) * barArea;
+      if (w > 0) doc.rect(bx, y + 2, w, rowHeight - 5).fill(part.color);
+      bx += w;
+    }
+    doc.font("Helvetica").fontSize(9).fillColor(INK).text(bar.parts.map((p) => String(p.value)).join(" / "), bx + 6, y + 3, { lineBreak: false });
+    y += rowHeight;
+  }
+  doc.x = x;
+  doc.y = y + 14;
+}

@@ -1,0 +1,232 @@
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { useTestDatabase, testPrisma } from "./support/database";
+import { ADMIN } from "./support/fixtures";
+import type { Viewer } from "../lib/auth/viewer";
+import { createOrganization } from "../lib/organizations/mutations";
+import { issueKey, revokeKey } from "../lib/keys/mutations";
+import { createRotation, postponeRotation, scheduleRotation } from "../lib/rotations/mutations";
+import { advanceRotations } from "../lib/rotations/advance";
+import { verifyKey } from "../lib/keys/verify";
+import { flushUsage } from "../lib/keys/usage";
+import { getComplianceSummary, streamKeyRows, type KeyReportRow } from "../lib/reports/compliance";
+import { reportQuerySchema, resolvePeriod, type ReportScope } from "../lib/reports/period";
+import { auditCsvChunks, auditJsonlChunks, complianceCsvChunks, loadReportContext } from "../lib/reports/files";
+import { verifyExportFile } from "../lib/audit/offline";
+
+let viewer: Viewer | null = null;
+vi.mock("../lib/auth/viewer", () => ({ getViewer: async () => viewer }));
+const { GET: download } = await import("../app/(staff)/dashboard/reports/download/[file]/route");
+
+useTestDatabase();
+
+// A small world whose figures are worked out by hand below. Policy: DOMAIN.md's defaults (max age 90 days, grace 72 h).
+// Period: Q3 2026 = [2026-07-01, 2026-10-01).
+const d = (s: string) => new Date(s.length === 10 ? `${s}T00:00:00.000Z` : s);
+const Q3 = { from: d("2026-07-01"), to: d("2026-10-01"), organizationId: null as string | null, environment: null as "live" | "test" | null, label: "Q3 2026", preset: "custom" as const };
+const NOW = d("2026-11-01");
+let orgId = "";
+const prefixes: Record<string, string> = {};
+
+async function key(name: string, at: string, environment: "live" | "test" = "live") {
+  const { key: k, secret } = await issueKey({ organizationId: orgId, environment, name, scopes: ["read:orders"] }, ADMIN, d(at));
+  prefixes[name] = k.prefix;
+  return { ...k, secret };
+}
+
+beforeAll(async () => {
+  orgId = (await createOrganization({ name: "Audited Ltd", contactEmails: ["sec@audited.example"] }, ADMIN, d("2025-12-01"))).id;
+  const k7 = await key("K7", "2026-01-01");
+  const k4 = await key("K4", "2026-03-01");
+  const k3 = await key("K3", "2026-04-15");
+  await revokeKey({ keyId: k7.id, reason: "retired before the period" }, ADMIN, d("2026-05-01"));
+  const k5 = await key("K5", "2026-05-20", "test");
+  await key("K1", "2026-06-01");
+  // K3: rotated by hand on 10 July; its old key is last used 36 hours later; the rotation completes on 13 July.
+  await createRotation({ keyId: k3.id, kind: "manual", deliver: "response", reason: "quarterly hygiene" }, ADMIN, d("2026-07-10"));
+  await verifyKey(k3.secret, d("2026-07-11T12:00:00Z"));
+  await flushUsage();
+  await advanceRotations(d("2026-07-13"));
+  // K5: scheduled for 10 August, postponed once by the customer to 9 September (grace to the 12th).
+  const planned = await scheduleRotation({ keyId: k5.id, scheduledAt: d("2026-08-10"), reason: "policy" }, ADMIN, d("2026-07-20"));
+  await postponeRotation({ rotationId: planned.rotation.id, reason: "release freeze" }, "user:customer", d("2026-07-25"));
+  await key("K2", "2026-08-01");
+  // K4: leaked; emergency rotation revoking it at once; tried again five days later.
+  await createRotation({ keyId: k4.id, kind: "emergency", gracePeriodHours: 0, deliver: "response", reason: "leaked in a build log" }, ADMIN, d("2026-08-15"));
+  await verifyKey(k4.secret, d("2026-08-20T10:00:00Z"));
+  await advanceRotations(d("2026-09-09"));
+  await verifyKey(k5.secret, d("2026-09-10T06:00:00Z"));
+  await flushUsage();
+  await advanceRotations(d("2026-09-12"));
+  await key("K6", "2026-10-05");
+});
+
+const scope = (over: Partial<ReportScope> = {}): ReportScope => ({ ...Q3, organizationId: orgId, ...over });
+
+async function allRows(s: ReportScope): Promise<KeyReportRow[]> {
+  const rows: KeyReportRow[] = [];
+  for await (const batch of streamKeyRows(s, NOW)) rows.push(...batch);
+  return rows;
+}
+
+describe("the compliance report of a small world, figures worked out by hand", () => {
+  it("summary over all environments", async () => {
+    const s = await getComplianceSummary(scope());
+    expect(s).toMatchObject({
+      keysInScope: 7, // K1, K2, K3 and its successor, K4 and its successor, K5; not K6 (after) nor K7 (before)
+      keysInUseAtEnd: 4, // K1, K2, K3's successor, K4's successor
+      compliantAtEnd: 3, // K1 is 122 days old
+      rotationsCompleted: { scheduled: 1, manual: 1, emergency: 1 },
+      medianAgeDays: 72, // ages 47, 61, 83, 122
+      maxAgeDays: 122,
+      medianHoursToLastUse: 30, // K3: 36 h, K4: never used after the start (0), K5: 30 h
+      postponements: 1,
+      exceptions: { keys: 3, rotations: 2, total: 5 },
+    });
+    expect(s.complianceAtEnd).toBe(0.75);
+    // Key-days in use 413 (92+61+12+83+45+47+73), of them compliant 311 (60+61+12+83+0+47+48).
+    expect(s.complianceOverPeriod).toBeCloseTo(311 / 413, 6);
+  });
+
+  it("summary for the live environment only", async () => {
+    const s = await getComplianceSummary(scope({ environment: "live" }));
+    expect(s).toMatchObject({ keysInScope: 6, keysInUseAtEnd: 4, compliantAtEnd: 3, rotationsCompleted: { scheduled: 0, manual: 1, emergency: 1 }, postponements: 0, exceptions: { keys: 2, rotations: 1, total: 3 } });
+    expect(s.complianceOverPeriod).toBeCloseTo((311 - 48) / (413 - 73), 6);
+  });
+
+  it("per key: age at the end, compliance, rotations with who, deadline and use after it, and exceptions with their reason", async () => {
+    const rows = await allRows(scope());
+    const byPrefix = new Map(rows.map((r) => [r.prefix, r]));
+    expect(rows).toHaveLength(7);
+    const k1 = byPrefix.get(prefixes.K1)!;
+    expect(k1).toMatchObject({ ageDaysAtEnd: 122, policyMaxAgeDays: 90, compliant: false, exception: "never rotated", rotations: [] });
+    const k3 = byPrefix.get(prefixes.K3)!;
+    expect(k3).toMatchObject({ compliant: true, ageDaysAtEnd: 89, retiredAt: d("2026-07-13"), lastRotatedAt: d("2026-07-10") });
+    expect(k3.rotations).toEqual([expect.objectContaining({ kind: "manual", state: "completed", reason: "quarterly hygiene", by: ADMIN, startedAt: d("2026-07-10"), deadline: d("2026-07-13"), completedAt: d("2026-07-13"), oldKeyUsedAfterDeadline: false, overdue: null })]);
+    const k4 = byPrefix.get(prefixes.K4)!;
+    expect(k4).toMatchObject({ compliant: false, exception: "rotated after its max age", recordedReason: "leaked in a build log" });
+    expect(k4.rotations[0]).toMatchObject({ kind: "emergency", oldKeyUsedAfterDeadline: true, overdue: "completed after the key passed its max age" });
+    const k5 = byPrefix.get(prefixes.K5)!;
+    expect(k5).toMatchObject({ compliant: false, exception: "postponed 1 time(s)", ageDaysAtEnd: 115 });
+    expect(k5.rotations[0]).toMatchObject({ kind: "scheduled", postponements: 1, overdue: "completed after the key passed its max age (postponed 1 time(s))", oldKeyUsedAfterDeadline: false });
+  });
+
+  it("the CSV carries the same figures, rows and exceptions, and the audit chain's verdict", async () => {
+    const ctx = await loadReportContext(scope());
+    let text = "";
+    for await (const chunk of complianceCsvChunks(ctx, NOW)) text += chunk;
+    const sections = text.split("\n\n");
+    expect(sections[0]).toMatch(/^rekey compliance report\nperiod,Q3 2026,2026-07-01T00:00:00.000Z,2026-10-01T00:00:00.000Z\norganization,Audited Ltd\nenvironment,all\naudit chain,intact: events/);
+    expect(sections[1]).toContain("Compliance at the period's end (%),75.0");
+    expect(sections[1]).toContain("Time-weighted compliance over the period (%),75.3");
+    expect(sections[1]).toContain("Exceptions: overdue rotations,2");
+    const keyLines = sections[2].trim().split("\n");
+    expect(keyLines[0]).toBe("Keys");
+    expect(keyLines).toHaveLength(2 + 7); // title, header, one line per key (each has at most one rotation here)
+    const exceptions = sections[3].trim().split("\n");
+    expect(exceptions.slice(0, 2)).toEqual(["Exceptions", "type,organization,key,rotation,what,reason recorded"]);
+    expect(exceptions).toHaveLength(2 + 5);
+    expect(exceptions.filter((l) => l.startsWith("non-compliant key")).map((l) => l.split(",")[4]).sort()).toEqual(["never rotated", "postponed 1 time(s)", "rotated after its max age"]);
+  });
+});
+
+describe("the audit log export", () => {
+  it("exports the period as JSON Lines and CSV that the offline check accepts, and an edited event makes both the check and the report say so", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "rekey-audit-"));
+    const whole = scope({ from: d("2025-01-01"), to: d("2027-01-01"), organizationId: null });
+    let jsonl = "";
+    for await (const c of auditJsonlChunks(whole)) jsonl += c;
+    let csvText = "";
+    for await (const c of auditCsvChunks(whole)) csvText += c;
+    writeFileSync(path.join(dir, "audit.jsonl"), jsonl);
+    writeFileSync(path.join(dir, "audit.csv"), csvText);
+    const fromJsonl = await verifyExportFile(path.join(dir, "audit.jsonl"));
+    const fromCsv = await verifyExportFile(path.join(dir, "audit.csv"));
+    expect(fromJsonl).toMatchObject({ ok: true, firstSeq: "1", startsFrom: "0".repeat(64) });
+    expect(fromJsonl.checked).toBeGreaterThan(15);
+    expect(fromCsv).toEqual(fromJsonl);
+
+    // An event edited in the file, or one removed, is found offline.
+    const lines = jsonl.trim().split("\n");
+    const edited = JSON.parse(lines[5]);
+    edited.reason = "nothing to see here";
+    writeFileSync(path.join(dir, "edited.jsonl"), [...lines.slice(0, 5), JSON.stringify(edited), ...lines.slice(6)].join("\n"));
+    expect(await verifyExportFile(path.join(dir, "edited.jsonl"))).toMatchObject({ ok: false, broken: { seq: edited.seq, reason: "this event was edited after it was written" } });
+    writeFileSync(path.join(dir, "gap.jsonl"), [...lines.slice(0, 5), ...lines.slice(6)].join("\n"));
+    expect((await verifyExportFile(path.join(dir, "gap.jsonl"))).ok).toBe(false);
+
+    // An event edited in the database (a superuser with the trigger off): the report says the chain is broken.
+    const prisma = await testPrisma();
+    const target = await prisma.auditEvent.findFirstOrThrow({ where: { action: "rotation.postponed" } });
+    await prisma.$executeRawUnsafe(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`);
+    await prisma.$executeRawUnsafe(`UPDATE audit_events SET reason = 'no freeze at all' WHERE seq = ${target.seq}`);
+    await prisma.$executeRawUnsafe(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only`);
+    const ctx = await loadReportContext(scope());
+    expect(ctx.chain).toMatchObject({ ok: false, broken: { seq: String(target.seq), reason: "this event was edited after it was written" } });
+    let text = "";
+    for await (const chunk of complianceCsvChunks(ctx, NOW)) text += chunk;
+    expect(text).toContain(`audit chain,BROKEN at event ${target.seq}: this event was edited after it was written`);
+  });
+});
+
+describe("who may download (docs/reports.md: admins and auditors)", () => {
+  const as = (role: Viewer["role"]): Viewer => ({ userId: `${role}-1`, email: `${role}@example.com`, role, orgId: role === "customer" ? orgId : null, signedInAt: new Date() });
+  const get = (file: string, query = "period=custom&from=2026-07-01&to=2026-09-30") =>
+    download(new Request(`http://localhost/dashboard/reports/download/${file}?${query}`), { params: Promise.resolve({ file }) });
+
+  it("refuses visitors, customers and operators, and records nothing", async () => {
+    const prisma = await testPrisma();
+    const before = await prisma.auditEvent.count({ where: { action: "report.downloaded" } });
+    for (const [who, status] of [[null, 401], [as("customer"), 403], [as("operator"), 403]] as const) {
+      viewer = who;
+      for (const file of ["audit-log.csv", "audit-log.jsonl", "compliance.csv", "compliance.pdf"]) expect((await get(file)).status, `${who?.role} ${file}`).toBe(status);
+    }
+    expect(await prisma.auditEvent.count({ where: { action: "report.downloaded" } })).toBe(before);
+  });
+
+  it("refuses a bad period or an unknown file with a clear message", async () => {
+    viewer = as("auditor");
+    const bad = await get("compliance.csv", "period=custom&from=2026-09-30&to=2026-07-01");
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatchObject({ field: "to", message: expect.stringMatching(/must not be before the first day/) });
+    expect((await get("secrets.txt")).status).toBe(404);
+  });
+
+  it("lets an auditor download; the download is audited with the file's SHA-256", async () => {
+    viewer = as("auditor");
+    const res = await get(`compliance.csv`, `period=custom&from=2026-07-01&to=2026-09-30&org=${orgId}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/csv/);
+    expect(res.headers.get("content-disposition")).toMatch(/attachment; filename="rekey-compliance-2026-07-01-to-2026-09-30.csv"/);
+    const body = Buffer.from(await res.arrayBuffer());
+    const { createHash } = await import("node:crypto");
+    const prisma = await testPrisma();
+    const event = await prisma.auditEvent.findFirstOrThrow({ where: { action: "report.downloaded" }, orderBy: { seq: "desc" } });
+    expect(event).toMatchObject({ actor: "user:auditor-1", organizationId: orgId });
+    expect(event.after).toMatchObject({ file: "compliance.csv", sha256: createHash("sha256").update(body).digest("hex"), bytes: body.length });
+
+    const pdf = await get(`compliance.pdf`, `period=custom&from=2026-07-01&to=2026-09-30&org=${orgId}`);
+    expect(pdf.status).toBe(200);
+    const bytes = Buffer.from(await pdf.arrayBuffer());
+    expect(bytes.subarray(0, 5).toString()).toBe("%PDF-");
+    const pdfEvent = await prisma.auditEvent.findFirstOrThrow({ where: { action: "report.downloaded" }, orderBy: { seq: "desc" } });
+    // The PDF quotes the CSV's digest: the same period and scope give the same CSV bytes.
+    expect(pdfEvent.after).toMatchObject({ file: "compliance.pdf", sha256: createHash("sha256").update(bytes).digest("hex"), evidenceSha256: createHash("sha256").update(body).digest("hex") });
+    if (process.env.REKEY_REPORT_PDF_OUT) writeFileSync(process.env.REKEY_REPORT_PDF_OUT, bytes);
+  });
+});
+
+describe("periods", () => {
+  it("names calendar months and quarters in UTC, and the last day of a custom period is included", () => {
+    const at = d("2026-11-22T10:00:00Z");
+    const q = (p: Record<string, string>) => resolvePeriod(reportQuerySchema.parse(p), at);
+    expect(q({ period: "last-quarter" })).toMatchObject({ from: d("2026-07-01"), to: d("2026-10-01"), label: "Q3 2026 (1 Jul 2026 – 30 Sept 2026)" });
+    expect(q({ period: "this-month" })).toMatchObject({ from: d("2026-11-01"), to: d("2026-12-01") });
+    expect(q({ period: "last-month" })).toMatchObject({ from: d("2026-10-01"), to: d("2026-11-01") });
+    expect(resolvePeriod(reportQuerySchema.parse({ period: "last-quarter" }), d("2026-02-10"))).toMatchObject({ from: d("2025-10-01"), to: d("2026-01-01") });
+    expect(q({ period: "custom", from: "2026-07-01", to: "2026-07-31" })).toMatchObject({ from: d("2026-07-01"), to: d("2026-08-01") });
+    expect(reportQuerySchema.safeParse({ period: "custom", from: "2026-02-30", to: "2026-03-01" }).success).toBe(false);
+  });
+});
