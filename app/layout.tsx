@@ -31,6 +31,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
                 <Link href="/dashboard/alerts">Alerts</Link>
               </>
             )}
+            {viewer && roleMay(viewer.role, "reports:download") && <Link href="/dashboard/reports">Reports</Link>}
             {viewer && roleMay(viewer.role, "users:manage") && (
               <>
                 <Link href="/dashboard/users">Users</Link>

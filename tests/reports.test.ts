@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { simpleParser } from "mailparser";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { useTestDatabase, testPrisma } from "./support/database";
@@ -15,6 +17,10 @@ import { getComplianceSummary, streamKeyRows, type KeyReportRow } from "../lib/r
 import { reportQuerySchema, resolvePeriod, type ReportScope } from "../lib/reports/period";
 import { auditCsvChunks, auditJsonlChunks, complianceCsvChunks, loadReportContext } from "../lib/reports/files";
 import { verifyExportFile } from "../lib/audit/offline";
+import { sendMonthlyReport } from "../lib/reports/monthly";
+import { deliverOutbox } from "../lib/notifications/deliver";
+import { fileMailer } from "../lib/notifications/mailer";
+import { createUsers } from "../lib/auth/users";
 
 let viewer: Viewer | null = null;
 vi.mock("../lib/auth/viewer", () => ({ getViewer: async () => viewer }));
@@ -157,6 +163,17 @@ describe("the audit log export", () => {
     writeFileSync(path.join(dir, "gap.jsonl"), [...lines.slice(0, 5), ...lines.slice(6)].join("\n"));
     expect((await verifyExportFile(path.join(dir, "gap.jsonl"))).ok).toBe(false);
 
+    // The documented command an auditor runs: exit 0 and the head when intact, 1 when not.
+    const cli = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "scripts/audit-verify.ts", ...args], { encoding: "utf8" });
+    const intact = cli(path.join(dir, "audit.csv"), "--head", fromJsonl.headHash!);
+    expect(intact.status, intact.stderr).toBe(0);
+    expect(intact.stdout).toContain(`Intact: ${fromJsonl.checked} event(s)`);
+    expect(intact.stdout).toContain("The head matches the one you gave.");
+    const broken = cli(path.join(dir, "edited.jsonl"));
+    expect(broken.status).toBe(1);
+    expect(broken.stdout).toContain(`BROKEN: event ${edited.seq}`);
+    expect(cli(path.join(dir, "audit.jsonl"), "--head", "f".repeat(64)).status).toBe(1);
+
     // An event edited in the database (a superuser with the trigger off): the report says the chain is broken.
     const prisma = await testPrisma();
     const target = await prisma.auditEvent.findFirstOrThrow({ where: { action: "rotation.postponed" } });
@@ -215,6 +232,35 @@ describe("who may download (docs/reports.md: admins and auditors)", () => {
     // The PDF quotes the CSV's digest: the same period and scope give the same CSV bytes.
     expect(pdfEvent.after).toMatchObject({ file: "compliance.pdf", sha256: createHash("sha256").update(bytes).digest("hex"), evidenceSha256: createHash("sha256").update(body).digest("hex") });
     if (process.env.REKEY_REPORT_PDF_OUT) writeFileSync(process.env.REKEY_REPORT_PDF_OUT, bytes);
+  });
+});
+
+describe("the monthly report email", () => {
+  it("tells every active admin and auditor once a month, with a link to last month's report", async () => {
+    const prisma = await testPrisma();
+    await createUsers(
+      [
+        { email: "lead@rekey.example", role: "admin", name: "Lead", password: "a-long-password-123" },
+        { email: "audit@firm.example", role: "auditor", name: "Auditor", password: "a-long-password-123" },
+        { email: "ops@rekey.example", role: "operator", name: "Operator", password: "a-long-password-123" },
+      ],
+      ADMIN,
+      d("2026-11-01"),
+    );
+    const first = d("2026-12-01T00:01:00Z");
+    expect(await sendMonthlyReport(first)).toBe(2);
+    expect(await sendMonthlyReport(d("2026-12-01T00:02:00Z"))).toBe(0); // the next call, the same month: nothing new
+    const mails = await prisma.notification.findMany({ where: { kind: "monthly_report" }, orderBy: { recipient: "asc" } });
+    expect(mails.map((m) => m.recipient)).toEqual(["audit@firm.example", "lead@rekey.example"]);
+
+    const folder = mkdtempSync(path.join(tmpdir(), "rekey-mail-"));
+    await deliverOutbox(first, { mailer: fileMailer(folder) });
+    const sent = await prisma.notification.findFirstOrThrow({ where: { kind: "monthly_report", recipient: "audit@firm.example" } });
+    expect(sent).toMatchObject({ status: "sent", subject: "rekey compliance report: November 2026 (1 Nov 2026 – 30 Nov 2026)" });
+    const parsed = await Promise.all(readdirSync(folder).map((f) => simpleParser(readFileSync(path.join(folder, f)))));
+    const mail = parsed.find((m) => JSON.stringify(m.to).includes("audit@firm.example"))!;
+    expect(mail.text).toMatch(/Open it: http\S+\/dashboard\/reports\?period=custom&from=2026-11-01&to=2026-11-30/);
+    expect(await sendMonthlyReport(d("2027-01-01T00:01:00Z"))).toBe(2); // next month
   });
 });
 

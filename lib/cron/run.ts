@@ -7,6 +7,7 @@ import { raisePastMaxAgeAlerts, raiseVerificationAlerts, resolveClearedAlerts, s
 import { scheduleDueRotations } from "./schedule";
 import { sendDueReminders } from "./reminders";
 import { purgeExpired, type PurgeResult } from "./retention";
+import { sendMonthlyReport } from "../reports/monthly";
 
 export interface CronSummary {
   at: string;
@@ -14,6 +15,8 @@ export interface CronSummary {
   rotations: AdvanceResult;
   reminders: number;
   alerts: { raised: number; resolved: number; digested: number };
+  /** Monthly report emails enqueued (the first call of a month, once per admin and auditor). */
+  monthlyReport: number;
   emails: DeliveryResult;
   purged: PurgeResult | null;
   durationMs: number;
@@ -70,12 +73,13 @@ export async function runCron(now: Date, options: CronOptions = {}): Promise<Cro
     (await step("alerts.verification", 0, () => raiseVerificationAlerts(now)));
   const resolved = await step("alerts.resolve", 0, () => resolveClearedAlerts(now));
   const digested = await step("alerts.digest", 0, () => sendAlertDigest(now));
+  const monthlyReport = await step("reports.monthly", 0, () => sendMonthlyReport(now));
   const emails = await step("deliver", { sent: 0, retrying: 0, failed: 0 }, () =>
     deliverOutbox(now, { budgetMs: Math.max(MIN_DELIVERY_MS, CRON_CALL_BUDGET_MS - (performance.now() - started)), ...options.delivery }),
   );
   const purged = await step<PurgeResult | null>("purge", null, () => purgeExpired(now));
   const durationMs = Math.round(performance.now() - started);
-  const summary: CronSummary = { at: now.toISOString(), scheduled, rotations, reminders, alerts: { raised, resolved, digested }, emails, purged, durationMs, stepMs, errors };
+  const summary: CronSummary = { at: now.toISOString(), scheduled, rotations, reminders, alerts: { raised, resolved, digested }, monthlyReport, emails, purged, durationMs, stepMs, errors };
   await prisma.cronRun.update({
     where: { id: run.id },
     data: { finishedAt: new Date(now.getTime() + durationMs), durationMs, summary: summary as object, error: errors.length ? errors.map((e) => `${e.step}: ${e.message}`).join("; ") : null },

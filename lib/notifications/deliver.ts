@@ -77,6 +77,8 @@ export function emailContext(n: Pick<Claimed, "kind" | "keyId" | "payload">, now
     alerts: Array.isArray(p.alerts) ? (p.alerts as EmailContext["alerts"]) : undefined,
     alertCount: typeof p.count === "number" ? p.count : undefined,
     alertsUrl: `${base}/dashboard/alerts`,
+    periodLabel: str("periodLabel"),
+    reportUrl: str("reportQuery") !== undefined ? `${base}/dashboard/reports?${str("reportQuery")}` : undefined,
   };
 }
 

@@ -3,7 +3,7 @@ import type { Tx } from "../db";
 import { bulkInsert } from "../bulk";
 
 /** What DOMAIN.md says a customer is told: ahead, at the start, reminders, revoked. */
-export type NotificationKind = "rotation_notice" | "rotation_started" | "emergency_rotation" | "rotation_reminder" | "key_revoked" | "alert_digest";
+export type NotificationKind = "rotation_notice" | "rotation_started" | "emergency_rotation" | "rotation_reminder" | "key_revoked" | "alert_digest" | "monthly_report";
 
 /** What a notification's email is rendered from: plain values, never a key. */
 export type NotificationPayload = Record<string, string | number | boolean | null | Record<string, string>[]>;

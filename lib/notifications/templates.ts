@@ -41,6 +41,9 @@ export interface EmailContext {
   alertsUrl?: string;
   signInUrl?: string;
   linkMinutes?: number;
+  /** The monthly report: which month, and the Reports page for it. */
+  periodLabel?: string;
+  reportUrl?: string;
 }
 
 interface Template {
@@ -159,6 +162,18 @@ This email never contains a key.`,
 {{/each}}
 
 All alerts: {{alertsUrl}}`,
+  },
+  monthly_report: {
+    subject: "rekey compliance report: {{periodLabel}}",
+    preview: "Last month's compliance report is ready to download.",
+    body: `<mj-text font-size="20px" font-weight="700">The compliance report for {{periodLabel}} is ready</mj-text>
+<mj-text>Was every key rotated within policy last month, and when not, why: the report (PDF and CSV) and the audit log of the month, with the audit chain's check. It is produced when you download it, and the download is recorded.</mj-text>
+<mj-button href="{{reportUrl}}" background-color="#4338ca" border-radius="6px" font-weight="600" align="left">Open the report</mj-button>`,
+    text: `The compliance report for {{periodLabel}} is ready.
+
+Was every key rotated within policy last month, and when not, why: the report (PDF and CSV) and the audit log of the month, with the audit chain's check.
+
+Open it: {{reportUrl}}`,
   },
   sign_in: {
     subject: "Sign in to rekey",

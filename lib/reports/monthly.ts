@@ -1,0 +1,33 @@
+import "server-only";
+import { inTransaction } from "../db";
+import { enqueueNotifications } from "../notifications/outbox";
+import { resolvePeriod, scopeQuery } from "./period";
+
+/**
+ * The monthly report email: the first cron call of a month tells every
+ * active admin and auditor that last month's report is ready, with a link to
+ * it (the file itself is produced when they download it). Once per month and
+ * recipient: the outbox's idempotency key is the month.
+ */
+export async function sendMonthlyReport(now: Date): Promise<number> {
+  const period = resolvePeriod({ period: "last-month", org: null, env: null }, now);
+  const month = period.from.toISOString().slice(0, 7);
+  return inTransaction(async (tx) => {
+    const readers = await tx.user.findMany({ where: { role: { in: ["admin", "auditor"] }, disabledAt: null }, select: { email: true } });
+    if (readers.length === 0) return 0;
+    return enqueueNotifications(
+      tx,
+      [
+        {
+          kind: "monthly_report",
+          organizationId: null,
+          recipients: readers.map((r) => r.email),
+          eventRef: `monthly-report:${month}`,
+          // The link names the month's dates, not "last month": it must still mean November when opened in January.
+          payload: { periodLabel: period.label, reportQuery: scopeQuery({ ...period, preset: "custom", organizationId: null, environment: null }) },
+        },
+      ],
+      now,
+    );
+  });
+}
