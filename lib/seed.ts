@@ -202,11 +202,6 @@ export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSumm
       { id: "text", organizationId: "text", name: "text", environment: "enum:Environment", prefix: "text", hash: "text", scopes: "text[]", rateLimit: "int", status: "enum:KeyStatus", createdAt: "timestamptz", lastUsedAt: "timestamptz", revokedAt: "timestamptz", predecessorId: "text" },
       chunk,
     );
-    await appendAuditEvents(
-      tx,
-      chunk.map((k): AuditInput => ({ actor: SEED, action: "key.imported", organizationId: k.organizationId, keyId: k.id, keyFingerprint: k.prefix, reason: `demo data for ${orgName.get(k.organizationId)}`, after: { status: k.status, createdAt: k.createdAt, environment: k.environment } })),
-      now,
-    );
   });
   await insertChunks(rotations, async (tx, chunk) => {
     await bulkInsert(
@@ -215,12 +210,35 @@ export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSumm
       { id: "text", keyId: "text", successorId: "text", openKeyId: "text", kind: "enum:RotationKind", state: "enum:RotationState", reason: "text", gracePeriodHours: "int", scheduledAt: "timestamptz", startedAt: "timestamptz", graceEndsAt: "timestamptz", completedAt: "timestamptz", cancelledAt: "timestamptz", rolledBackAt: "timestamptz", failedAt: "timestamptz", failureReason: "text", createdBy: "text", createdAt: "timestamptz", updatedAt: "timestamptz" },
       chunk,
     );
-    await appendAuditEvents(
-      tx,
-      chunk.map((r): AuditInput => ({ actor: SEED, action: "rotation.imported", keyId: r.keyId, rotationId: r.id, reason: r.reason, after: { kind: r.kind, state: r.state, scheduledAt: r.scheduledAt, graceEndsAt: r.graceEndsAt } })),
-      now,
-    );
   });
+  // The demo world's history in the audit trail, each event at the time it happened and in that order, so reports over
+  // past periods have evidence to show (actor system:seed: it is demo data, and says so).
+  const keyById = new Map(keys.map((k) => [k.id, k]));
+  const history: (AuditInput & { at: Date })[] = keys.map((k) => ({
+    at: k.createdAt, actor: SEED, action: "key.issued", organizationId: k.organizationId, keyId: k.id, keyFingerprint: k.prefix,
+    reason: k.predecessorId ? `successor of ${keyById.get(k.predecessorId)!.prefix} (demo data)` : `demo data for ${orgName.get(k.organizationId)}`,
+    after: { status: "active", environment: k.environment, scopes: k.scopes },
+  }));
+  for (const r of rotations) {
+    const k = keyById.get(r.keyId)!;
+    const ev = (at: Date, action: string, extra: Partial<AuditInput> = {}) =>
+      history.push({ at, actor: SEED, action, organizationId: k.organizationId, keyId: k.id, keyFingerprint: k.prefix, rotationId: r.id, reason: r.reason, ...extra });
+    if (r.startedAt) ev(r.startedAt, "rotation.started", { after: { kind: r.kind, state: "grace", graceEndsAt: r.graceEndsAt, gracePeriodHours: r.gracePeriodHours } });
+    else ev(r.createdAt, "rotation.scheduled", { after: { kind: r.kind, state: "scheduled", scheduledAt: r.scheduledAt, graceEndsAt: r.graceEndsAt } });
+    if (r.completedAt) {
+      ev(r.completedAt, "rotation.completed", { before: { state: "grace" }, after: { state: "completed" } });
+      ev(r.completedAt, "key.revoked", { before: { status: "expiring" }, after: { status: "revoked" } });
+    }
+    if (r.cancelledAt) ev(r.cancelledAt, "rotation.cancelled", { before: { state: "scheduled" }, after: { state: "cancelled" } });
+    if (r.failedAt) ev(r.failedAt, "rotation.failed", { outcome: "failure", reason: r.failureReason, after: { state: "failed" } });
+    if (r.rolledBackAt) {
+      ev(r.rolledBackAt, "rotation.rolled_back", { before: { state: "grace" }, after: { state: "rolled_back" } });
+      const lost = keyById.get(r.successorId!)!;
+      ev(r.rolledBackAt, "key.revoked", { keyId: lost.id, keyFingerprint: lost.prefix, before: { status: "active" }, after: { status: "revoked" } });
+    }
+  }
+  history.sort((a, b) => a.at.getTime() - b.at.getTime());
+  await insertChunks(history, (tx, chunk) => appendAuditEvents(tx, chunk, now));
   await insertChunks(usage, (tx, chunk) => bulkInsert(tx, "key_usage_hourly", { keyId: "text", hour: "timestamptz", verifications: "int", rejected: "int" }, chunk));
 
   const counts: Record<string, number> = {};

@@ -274,5 +274,6 @@ describe("periods", () => {
     expect(resolvePeriod(reportQuerySchema.parse({ period: "last-quarter" }), d("2026-02-10"))).toMatchObject({ from: d("2025-10-01"), to: d("2026-01-01") });
     expect(q({ period: "custom", from: "2026-07-01", to: "2026-07-31" })).toMatchObject({ from: d("2026-07-01"), to: d("2026-08-01") });
     expect(reportQuerySchema.safeParse({ period: "custom", from: "2026-02-30", to: "2026-03-01" }).success).toBe(false);
+    expect(q({ period: "last-quarter", from: "", to: "", org: "", env: "" })).toMatchObject({ from: d("2026-07-01") }); // the form's empty fields
   });
 });

@@ -16,3 +16,9 @@ test("an operator gets a 403 page for user management", async ({ page }) => {
   await expect(page.getByRole("heading", { name: "You do not have access to this page" })).toBeVisible();
   await expect(page.getByRole("link", { name: "Users" })).toHaveCount(0);
 });
+
+test("an operator gets a 403 for reports and for a report download", async ({ page }) => {
+  expect((await page.goto("/dashboard/reports"))?.status()).toBe(403);
+  const file = await page.request.get("/dashboard/reports/download/audit-log.jsonl?period=last-month");
+  expect(file.status()).toBe(403);
+});

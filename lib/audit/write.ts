@@ -16,6 +16,8 @@ export interface AuditInput {
   outcome?: "success" | "failure" | "denied";
   before?: Record<string, unknown> | null;
   after?: Record<string, unknown> | null;
+  /** When it happened, if not `now`: only for history written after the fact (the demo world). */
+  at?: Date;
 }
 
 // Arbitrary constant naming the advisory lock that orders appends to the chain.
@@ -56,7 +58,7 @@ export async function appendAuditEvents(tx: Tx, events: AuditInput[], now: Date)
   let prevHash = last?.hash ?? GENESIS_HASH;
   const rows = events.map((event) => {
     const content = {
-      at: now,
+      at: event.at ?? now,
       actor: event.actor,
       action: event.action,
       organizationId: event.organizationId ?? null,

@@ -30,8 +30,9 @@ const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date like 2026-07
 export const reportQuerySchema = z
   .object({
     period: z.enum(REPORT_PRESETS, "must be this-month, last-month, this-quarter, last-quarter or custom").default("last-quarter"),
-    from: day.optional(),
-    to: day.optional(),
+    // An empty date field (the form sends one when a preset is chosen) is no date.
+    from: z.preprocess((v) => (v === "" ? undefined : v), day.optional()),
+    to: z.preprocess((v) => (v === "" ? undefined : v), day.optional()),
     org: z
       .string()
       .max(100)
