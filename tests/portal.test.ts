@@ -74,6 +74,22 @@ describe("reveal and re-roll (DOMAIN.md: the full key exists only in the respons
     expect(await prisma.rotation.count({ where: { id: { in: [rotation.id, later.rotation.id] }, successorId: { not: null } } })).toBe(0);
   });
 
+  it("after an emergency rotation that revoked the old key at once, the customer still reveals its replacement, once", async () => {
+    const org = await makeOrg();
+    const { key, secret } = await makeKey(org.id);
+    const { rotation } = await createRotation({ keyId: key.id, kind: "emergency", gracePeriodHours: 0, reason: "leaked" }, ADMIN, T0);
+    expect(rotation).toMatchObject({ state: "completed", successorId: null });
+    const shown = await revealSuccessor({ rotationId: rotation.id }, "user:c1", at(hours(30)), { organizationId: org.id });
+    expect(await verifyKey(shown.secret, at(hours(30)))).toMatchObject({ valid: true });
+    expect(await verifyKey(secret, at(hours(30)))).toEqual({ valid: false, code: "revoked" });
+    await expect(revealSuccessor({ rotationId: rotation.id }, "user:c1", at(hours(31)), { organizationId: org.id })).rejects.toThrow(/already revealed/);
+    // A completed rotation with grace is over: nothing to reveal there.
+    const other = await keyInGrace();
+    const { advanceRotations } = await import("../lib/rotations/advance");
+    await advanceRotations(at(hours(100)));
+    await expect(revealSuccessor({ rotationId: other.rotation.id }, "user:c1", at(hours(101)), { organizationId: other.org.id })).rejects.toThrow(/rotation is completed/);
+  });
+
   it("re-roll revokes the lost successor, mints a new one and keeps the deadline", async () => {
     const { org, secret, rotation } = await keyInGrace();
     await expect(rerollSuccessor({ rotationId: rotation.id }, "user:c1", at(hours(1)), { organizationId: org.id })).rejects.toThrow(/not been revealed yet/);

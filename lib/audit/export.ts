@@ -1,6 +1,7 @@
 import "server-only";
 import type { Db } from "../db";
 import type { ExportedAuditEvent } from "./offline";
+import { readAuditBatch } from "./read";
 
 /**
  * The audit events of a period as one contiguous run of the chain: from the
@@ -21,7 +22,7 @@ const BATCH = 5_000;
 export async function* streamAuditEvents(prisma: Db, range: { firstSeq: bigint; lastSeq: bigint }): AsyncGenerator<ExportedAuditEvent[]> {
   let cursor = range.firstSeq - 1n;
   for (;;) {
-    const events = await prisma.auditEvent.findMany({ where: { seq: { gt: cursor, lte: range.lastSeq } }, orderBy: { seq: "asc" }, take: BATCH });
+    const events = await readAuditBatch(prisma, cursor, range.lastSeq, BATCH);
     if (events.length === 0) return;
     yield events.map((e) => ({
       seq: String(e.seq),

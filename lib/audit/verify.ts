@@ -1,6 +1,7 @@
 import "server-only";
 import type { Db } from "../db";
 import { GENESIS_HASH, hashAuditEvent } from "./chain";
+import { readAuditBatch } from "./read";
 
 export interface AuditChainResult {
   ok: boolean;
@@ -33,7 +34,7 @@ export async function verifyAuditChain(prisma: Db, options: { fromSeq?: bigint; 
   }
   let checked = 0;
   for (;;) {
-    const events = await prisma.auditEvent.findMany({ where: { seq: { gt: cursor, ...(options.toSeq !== undefined ? { lte: options.toSeq } : {}) } }, orderBy: { seq: "asc" }, take: BATCH });
+    const events = await readAuditBatch(prisma, cursor, options.toSeq ?? null, BATCH);
     for (const event of events) {
       if (event.prevHash !== expectedPrev) {
         return { ok: false, checked, headHash: expectedPrev, broken: { seq: String(event.seq), reason: "an event before this one was deleted or changed" } };

@@ -36,7 +36,18 @@ export async function listPortalKeys(organizationId: string, now: Date) {
     take: 500,
     select: { ...keyViewSelect, rotations: { where: { state: { in: ["scheduled", "grace"] } }, select: openRotationSelect, take: 1 } },
   });
-  return keys.map(({ rotations, ...key }) => ({ ...key, openRotation: rotations[0] ?? null, nextRotationAt: nextRotationAt(key, rotations[0] ?? null, policy) }));
+  // Keys revoked at once in an emergency whose replacement the customer has not revealed yet.
+  const unreplaced = await prisma.rotation.findMany({
+    where: { keyId: { in: keys.filter((k) => k.status === "revoked").map((k) => k.id) }, kind: "emergency", state: "completed", gracePeriodHours: 0, successorId: null },
+    select: { id: true, keyId: true, completedAt: true, reason: true },
+  });
+  const replacement = new Map(unreplaced.map((r) => [r.keyId, r]));
+  return keys.map(({ rotations, ...key }) => ({
+    ...key,
+    openRotation: rotations[0] ?? null,
+    awaitingReplacement: replacement.get(key.id) ?? null,
+    nextRotationAt: nextRotationAt(key, rotations[0] ?? null, policy),
+  }));
 }
 
 /** When policy rotates a key next: its scheduled rotation, else when a rotation would start so the grace ends at max age. */

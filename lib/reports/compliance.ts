@@ -191,7 +191,11 @@ const BATCH = 2_000;
  * (index on organization and creation time), so 100,000 keys never sit in
  * memory at once.
  */
-export async function* streamKeyRows(scope: ReportScope, now: Date): AsyncGenerator<KeyReportRow[]> {
+export async function* streamKeyRows(scope: ReportScope, now: Date, options: { onlyExceptions?: boolean } = {}): AsyncGenerator<KeyReportRow[]> {
+  // Only keys that are an exception or have an overdue rotation in the period (the Exceptions section's second pass).
+  const exceptionsOnly = options.onlyExceptions
+    ? `AND (NOT ${COMPLIANT} OR EXISTS (SELECT 1 FROM rotations r WHERE r."keyId" = k.id AND ${ROTATION_IN_PERIOD} AND (${ROTATION_OVERDUE}) IS NOT NULL))`
+    : "";
   const prisma = await getPrisma();
   const orgs = await prisma.organization.findMany({
     where: scope.organizationId ? { id: scope.organizationId } : {},
@@ -209,7 +213,7 @@ export async function* streamKeyRows(scope: ReportScope, now: Date): AsyncGenera
                 CASE WHEN ${COMPLIANT} THEN NULL ELSE ${KEY_EXCEPTION} END AS exception, lr.reason AS recorded_reason
          FROM api_keys k JOIN ${EFFECTIVE_POLICY_SQL} ep ON ep."organizationId" = k."organizationId"
          ${LATEST_ROTATION}
-         WHERE ${KEY_SCOPE}
+         WHERE ${KEY_SCOPE} ${exceptionsOnly}
            AND ($5::timestamptz IS NULL OR (k."createdAt", k.id) > ($5::timestamptz, $6::text))
          ORDER BY k."createdAt", k.id LIMIT ${BATCH}`,
         scope.from,

@@ -115,7 +115,7 @@ export async function* complianceCsvChunks(ctx: ReportContext, now: Date): Async
   ]);
   for await (const batch of streamKeyRows(s, now)) yield csv(batch.flatMap(keyLines));
   yield csv([[], ["Exceptions"], ["type", "organization", "key", "rotation", "what", "reason recorded"]]);
-  for await (const batch of streamKeyRows(s, now)) {
+  for await (const batch of streamKeyRows(s, now, { onlyExceptions: true })) {
     const lines = batch.flatMap(exceptionLines);
     if (lines.length) yield csv(lines);
   }

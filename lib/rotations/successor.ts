@@ -19,6 +19,11 @@ export const rerollSuccessorSchema = z.object({
   reason: z.string().trim().max(1000, "must be at most 1000 characters").optional(),
 });
 
+/** An emergency rotation with no grace ("revoke now"): its successor is revealed after the old key is gone. */
+export function isRevokedAtOnce(r: { kind: string; state: string; gracePeriodHours: number }): boolean {
+  return r.kind === "emergency" && r.state === "completed" && r.gracePeriodHours === 0;
+}
+
 const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 
 /** The rotation, locked, in grace and in scope; else the error a customer should read. */
@@ -33,6 +38,11 @@ async function lockRotationInGrace(tx: Tx, rotationId: string, now: Date, scope:
     },
   });
   if (outOfScope(scope, rotation.key.organizationId)) throw new NotFoundError("No such rotation.");
+  // An emergency rotation that revoked the old key at once has no grace, but its customer still needs the new key.
+  if (isRevokedAtOnce(rotation)) {
+    await lockKey(tx, rotation.keyId);
+    return rotation;
+  }
   if (rotation.state === "scheduled") {
     throw new ConflictError(`This rotation starts on ${utc(rotation.scheduledAt)}; its new key can be revealed from then on.`);
   }

@@ -38,6 +38,23 @@ export default async function PortalHome() {
         </div>
       </div>
 
+      {keys
+        .filter((k) => k.awaitingReplacement)
+        .map((k) => (
+          <section key={k.id} className="banner emergency" aria-label={`Replacement for ${k.prefix}`}>
+            <p>
+              <strong>
+                {k.name} (<code>{k.prefix}…</code>) was revoked at once in an emergency
+              </strong>
+              {k.awaitingReplacement!.reason ? ` (${k.awaitingReplacement!.reason})` : ""}. It no longer works; its replacement is ready to reveal.
+            </p>
+            <div className="banner-actions">
+              <Link className="button small" href={`/portal/keys/${k.id}`}>
+                Get the replacement
+              </Link>
+            </div>
+          </section>
+        ))}
       {rotating.length > 2 ? (
         <RotationsSummary rows={rotating.map((k) => ({ keyId: k.id, keyPrefix: k.prefix, keyName: k.name, lastUsedAt: k.lastUsedAt, rotation: k.openRotation! }))} timeZone={org.timeZone} now={now} />
       ) : (

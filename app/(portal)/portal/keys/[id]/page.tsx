@@ -13,6 +13,7 @@ import { MigrationChart } from "@/components/migration-chart";
 import { RotationBanner } from "../../_components/rotation-banner";
 import { RevealPanel } from "./_components/reveal-panel";
 import { PortalKeyActions } from "./_components/portal-key-actions";
+import { isRevokedAtOnce } from "@/lib/rotations/successor";
 
 export const metadata: Metadata = { title: "Your key" };
 
@@ -44,10 +45,13 @@ export default async function PortalKeyPage({ params }: PortalKeyPageProps) {
   const tz = org.timeZone;
   const open = key.openRotation;
   const inGrace = open?.state === "grace" && open.graceEndsAt && open.graceEndsAt > now ? open : null;
+  // Revoked at once in an emergency: no grace, but the new key is still to be revealed here.
+  const revokedAtOnce = !open && key.rotations[0] && isRevokedAtOnce(key.rotations[0]) ? key.rotations[0] : null;
+  const revealable = inGrace ?? revokedAtOnce;
   const timeline = (await getKeyTimeline(key.id, key.rotations.map((r) => r.id))).reverse();
   const who = await describeActors(timeline.map((e) => e.actor), org.id);
   const migration = inGrace ? await getMigrationSeries(key.id, inGrace.successorId, now) : null;
-  const revealedAt = inGrace?.successorId ? key.successors.find((s) => s.id === inGrace.successorId)?.createdAt : undefined;
+  const revealedAt = revealable?.successorId ? key.successors.find((s) => s.id === revealable.successorId)?.createdAt : undefined;
   const age = differenceInCalendarDays(now, key.createdAt);
 
   return (
@@ -65,14 +69,19 @@ export default async function PortalKeyPage({ params }: PortalKeyPageProps) {
       {open && <RotationBanner keyId={key.id} keyPrefix={key.prefix} keyName={key.name} lastUsedAt={key.lastUsedAt} rotation={open} timeZone={tz} now={now} link={false} />}
 
       <div className="panel-grid">
-        {inGrace && (
+        {revealable && (
           <section className="card" aria-label="New key">
             <h2>Your new key</h2>
+            {revokedAtOnce && (
+              <p className="bad-text" style={{ fontSize: "0.95rem" }}>
+                This key was revoked at once in an emergency{revokedAtOnce.reason ? ` (${revokedAtOnce.reason})` : ""}: it no longer works. Its replacement is here.
+              </p>
+            )}
             <RevealPanel
-              rotationId={inGrace.id}
-              successor={inGrace.successor && revealedAt ? { prefix: inGrace.successor.prefix, revealedAt: formatInZone(revealedAt, tz) } : null}
+              rotationId={revealable.id}
+              successor={revealable.successor && revealedAt ? { prefix: revealable.successor.prefix, revealedAt: formatInZone(revealedAt, tz) } : null}
               email={viewer.email}
-              deadline={formatInZone(inGrace.graceEndsAt!, tz)}
+              deadline={inGrace ? formatInZone(inGrace.graceEndsAt!, tz) : "already passed: the old key was revoked at once"}
             />
           </section>
         )}
