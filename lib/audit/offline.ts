@@ -7,25 +7,10 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { parse } from "csv-parse";
-import { GENESIS_HASH, hashAuditEvent } from "./chain";
+import { GENESIS_HASH, hashAuditEvent, type ChainedEventContent } from "./chain";
 
 /** One audit event as the exports write it (JSON Lines; the CSV holds the same fields). */
-export interface ExportedAuditEvent {
-  seq: string;
-  at: string;
-  actor: string;
-  action: string;
-  organizationId: string | null;
-  keyId: string | null;
-  keyFingerprint: string | null;
-  rotationId: string | null;
-  reason: string | null;
-  outcome: string;
-  before: unknown;
-  after: unknown;
-  prevHash: string;
-  hash: string;
-}
+export type ExportedAuditEvent = Omit<ChainedEventContent, "at"> & { seq: string; at: string; hash: string };
 
 export interface OfflineChainResult {
   ok: boolean;

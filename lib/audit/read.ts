@@ -1,20 +1,10 @@
 import "server-only";
 import type { Db } from "../db";
+import type { ChainedEventContent } from "./chain";
 
-export interface StoredAuditEvent {
+/** An event as stored: its hashed content, its place in the chain and its hash. */
+export interface StoredAuditEvent extends ChainedEventContent {
   seq: bigint;
-  at: Date;
-  actor: string;
-  action: string;
-  organizationId: string | null;
-  keyId: string | null;
-  keyFingerprint: string | null;
-  rotationId: string | null;
-  reason: string | null;
-  outcome: string;
-  before: unknown;
-  after: unknown;
-  prevHash: string;
   hash: string;
 }
 
