@@ -139,6 +139,31 @@ test("the portal reads on a 390px phone", async ({ browser }) => {
   await page.context().close();
 });
 
+test("after an emergency rotation that revoked a key at once, the customer reveals its replacement", async ({ browser, request }) => {
+  const orgs = await (await request.get("/api/v1/organizations", { headers: management })).json();
+  const acme = orgs.organizations.find((o: { name: string }) => o.name === "Acme Logistics");
+  const leaked = await (await request.post("/api/v1/keys", { headers: management, data: { organizationId: acme.id, environment: "live", name: "mobile app", scopes: ["read:orders"] } })).json();
+  const rotated = await request.post(`/api/v1/keys/${leaked.id}/rotations`, { headers: management, data: { kind: "emergency", gracePeriodHours: 0, reason: "found in a public repository" } });
+  expect(rotated.status()).toBe(201);
+  expect(await (await request.post("/api/v1/keys/verify", { data: { key: leaked.key } })).json()).toEqual({ valid: false, code: "revoked" });
+
+  const page = await newCustomerPage(browser);
+  await page.goto("/portal");
+  await signInWithLink(page, ACME);
+  const banner = page.getByRole("region", { name: `Replacement for ${leaked.prefix}` });
+  await expect(banner).toContainText("was revoked at once in an emergency (found in a public repository)");
+  await banner.getByRole("link", { name: "Get the replacement" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("revoked");
+  await page.getByRole("button", { name: "Reveal the new key" }).click();
+  const secret = page.getByLabel("Your new key");
+  await expect(secret).toHaveText(/^rk_live_[0-9A-Za-z]{49}$/);
+  expect(await (await request.post("/api/v1/keys/verify", { data: { key: await secret.textContent() } })).json()).toMatchObject({ valid: true, scopes: ["read:orders"] });
+  await page.screenshot({ path: "e2e/screenshots/portal-replacement.png", fullPage: true, mask: [secret] });
+  await page.goto("/portal");
+  await expect(page.getByRole("region", { name: `Replacement for ${leaked.prefix}` })).toHaveCount(0);
+  await page.context().close();
+});
+
 test("a customer of another organization gets 404 for the key's page and its action refused", async ({ browser, request }) => {
   const page = await newCustomerPage(browser);
   await page.goto("/portal");

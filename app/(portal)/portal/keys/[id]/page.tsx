@@ -33,6 +33,12 @@ const ACTIONS: Record<string, string> = {
   "rotation.failed": "Rotation failed",
 };
 
+/** "alert.raised" → "Alert raised", for actions without a label of their own. */
+const readable = (action: string) => {
+  const words = action.replace(/[._]/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+};
+
 export default async function PortalKeyPage({ params }: PortalKeyPageProps) {
   await connection();
   const { id } = await params;
@@ -154,7 +160,7 @@ export default async function PortalKeyPage({ params }: PortalKeyPageProps) {
           <ol className="timeline">
             {timeline.map((e) => (
               <li key={String(e.seq)}>
-                <strong>{ACTIONS[e.action] ?? e.action}</strong>
+                <strong>{ACTIONS[e.action] ?? readable(e.action)}</strong>
                 {e.keyFingerprint && e.keyFingerprint !== key.prefix ? <> <code>{e.keyFingerprint}…</code></> : null}{" "}
                 <span className="sub">
                   by {who.get(e.actor)}, {formatInZone(e.at, tz)}
