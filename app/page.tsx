@@ -31,9 +31,16 @@ export default async function HomePage() {
         )}
         <div className="actions">
           {isStaff ? (
-            <Link className="button" href="/dashboard/keys">
-              See all keys
-            </Link>
+            <>
+              <Link className="button" href="/dashboard/keys">
+                See all keys
+              </Link>
+              {viewer && roleMay(viewer.role, "reports:download") && (
+                <Link className="button secondary" href="/dashboard/reports">
+                  Compliance reports
+                </Link>
+              )}
+            </>
           ) : viewer?.role === "customer" ? (
             <Link className="button" href="/portal">
               Your keys
