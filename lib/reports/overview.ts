@@ -51,25 +51,28 @@ export async function complianceNow(now: Date): Promise<{ in_use: number; compli
 export async function getOverview(now: Date): Promise<Overview> {
   const prisma = await getPrisma();
   const weekAhead = new Date(now.getTime() + 7 * DAY);
-  const [current, deltas, ages, byState, deadlineRows, deadlinesThisWeek, scheduledThisWeek, openAlerts, openAlertCount] = await Promise.all([
-    complianceNow(now),
-    // The history from deltas: +1 when a key starts, -1 when it is revoked
-    // (in use) or passes its max age or is revoked (compliant), each counted
-    // from the end of its day. One pass over the keys, not one per day.
-    prisma.$queryRawUnsafe<{ day: Date; da: number; dc: number }[]>(
-      `${KEYS_WITH_MAX_AGE}
-       SELECT day, sum(da)::int AS da, sum(dc)::int AS dc FROM (
-         SELECT date_trunc('day', s, 'UTC') + interval '1 day' AS day, 1 AS da, 1 AS dc FROM kp
-         UNION ALL SELECT date_trunc('day', e, 'UTC') + interval '1 day', -1, 0 FROM kp WHERE e IS NOT NULL
-         UNION ALL SELECT date_trunc('day', LEAST(s + make_interval(days => max_age), COALESCE(e, s + make_interval(days => max_age))), 'UTC') + interval '1 day', 0, -1 FROM kp
-       ) x GROUP BY day ORDER BY day`,
-    ),
-    prisma.$queryRawUnsafe<{ bucket: number; within: number; overdue: number }[]>(
-      `${KEYS_WITH_MAX_AGE}
-       SELECT LEAST(floor(extract(epoch FROM ($1::timestamptz - s)) / 86400 / ${AGE_BUCKET_DAYS}), ${AGE_BUCKETS - 1})::int AS bucket,
-              count(*) FILTER (WHERE s > $1::timestamptz - make_interval(days => max_age))::int AS within,
-              count(*) FILTER (WHERE s <= $1::timestamptz - make_interval(days => max_age))::int AS overdue
-       FROM kp WHERE status IN ('active', 'expiring') GROUP BY 1 ORDER BY 1`,
+  const [keyFigures, byState, deadlineRows, deadlinesThisWeek, scheduledThisWeek, openAlerts, openAlertCount] = await Promise.all([
+    // One statement, one pass over the keys (the CTE kp is materialized once):
+    // the history from deltas (+1 when a key starts, -1 when it is revoked (in
+    // use) or passes its max age or is revoked (compliant), each counted from
+    // the end of its day), and the keys in use by age bucket, within policy or
+    // not (whose sums are compliance now).
+    prisma.$queryRawUnsafe<{ kind: "delta" | "age"; day: Date | null; da: number | null; dc: number | null; bucket: number | null; within: number | null; overdue: number | null }[]>(
+      `${KEYS_WITH_MAX_AGE},
+       deltas AS (
+         SELECT day, sum(da)::int AS da, sum(dc)::int AS dc FROM (
+           SELECT date_trunc('day', s, 'UTC') + interval '1 day' AS day, 1 AS da, 1 AS dc FROM kp
+           UNION ALL SELECT date_trunc('day', e, 'UTC') + interval '1 day', -1, 0 FROM kp WHERE e IS NOT NULL
+           UNION ALL SELECT date_trunc('day', LEAST(s + make_interval(days => max_age), COALESCE(e, s + make_interval(days => max_age))), 'UTC') + interval '1 day', 0, -1 FROM kp
+         ) x GROUP BY day),
+       ages AS (
+         SELECT LEAST(floor(extract(epoch FROM ($1::timestamptz - s)) / 86400 / ${AGE_BUCKET_DAYS}), ${AGE_BUCKETS - 1})::int AS bucket,
+                count(*) FILTER (WHERE s > $1::timestamptz - make_interval(days => max_age))::int AS within,
+                count(*) FILTER (WHERE s <= $1::timestamptz - make_interval(days => max_age))::int AS overdue
+         FROM kp WHERE status IN ('active', 'expiring') GROUP BY 1)
+       SELECT 'delta' AS kind, day, da, dc, NULL::int AS bucket, NULL::int AS within, NULL::int AS overdue FROM deltas
+       UNION ALL SELECT 'age', NULL, NULL, NULL, bucket, within, overdue FROM ages
+       ORDER BY kind, day, bucket`,
       now,
     ),
     prisma.rotation.groupBy({ by: ["state"], _count: { _all: true } }),
@@ -92,8 +95,11 @@ export async function getOverview(now: Date): Promise<Overview> {
     : [];
   const used = new Map(usage.map((u) => [u.keyId, u._sum.verifications ?? 0]));
 
-  const inUse = current[0]?.in_use ?? 0;
-  const compliant = current[0]?.compliant ?? 0;
+  const deltas = keyFigures.filter((r) => r.kind === "delta").map((r) => ({ day: r.day!, da: r.da!, dc: r.dc! }));
+  const ages = keyFigures.filter((r) => r.kind === "age").map((r) => ({ bucket: r.bucket!, within: r.within!, overdue: r.overdue! }));
+  // Compliance now (DOMAIN.md) is the age buckets' sum: the same keys in use, the same test as complianceNow().
+  const compliant = ages.reduce((n, a) => n + a.within, 0);
+  const inUse = ages.reduce((n, a) => n + a.within + a.overdue, 0);
   const firstDay = Math.floor(now.getTime() / DAY) * DAY - (HISTORY_DAYS - 1) * DAY;
   let da = 0;
   let dc = 0;
