@@ -76,4 +76,10 @@ test("an auditor picks last quarter, downloads the CSV and the PDF, and both car
   const recent = page.getByRole("table", { name: "Recent report downloads" });
   await expect(recent).toContainText("audit-log.jsonl");
   await expect(recent.getByRole("row").filter({ hasText: "compliance.csv" }).first()).toContainText(sha256(csvFile).slice(0, 16));
+
+  // And on a phone.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.reload();
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: "e2e/screenshots/reports-phone.png", fullPage: true });
 });
