@@ -147,10 +147,12 @@ describe("self-rotation API (POST /api/v1/keys/rotate)", () => {
   it("supersedes a rotation that is only scheduled", async () => {
     const org = await makeOrg();
     const { key, secret } = await makeKey(org.id);
-    const planned = await scheduleRotation({ keyId: key.id, scheduledAt: at(hours(100)) }, ADMIN, T0);
+    // Scheduled by automation with its successor minted in advance: superseding it revokes that successor too.
+    const planned = await scheduleRotation({ keyId: key.id, scheduledAt: at(hours(100)), deliver: "response" }, ADMIN, T0);
     const { rotation } = await selfRotate(secret, at(hours(1)));
     const prisma = await testPrisma();
     expect(await prisma.rotation.findUniqueOrThrow({ where: { id: planned.rotation.id } })).toMatchObject({ state: "cancelled", openKeyId: null });
+    expect(await verifyKey(planned.successorSecret!, at(hours(2)))).toEqual({ valid: false, code: "revoked" });
     expect(rotation.state).toBe("grace");
     const cancelled = await prisma.auditEvent.findFirstOrThrow({ where: { rotationId: planned.rotation.id, action: "rotation.cancelled" } });
     expect(cancelled).toMatchObject({ actor: `key:${key.prefix}`, reason: "superseded: the key rotated itself" });

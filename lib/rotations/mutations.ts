@@ -141,32 +141,39 @@ async function closeRotation(
   to: "cancelled" | "rolled_back",
 ) {
   const data = parseInput(closeRotationSchema, input);
+  return inTransaction((tx) => closeRotationInTx(tx, data, actor, now, to));
+}
+
+/**
+ * Cancels (from scheduled) or rolls back (from grace) a rotation inside the
+ * caller's transaction: the rotation row is locked first, then its key; a
+ * successor already minted for it is revoked. Audited.
+ */
+export async function closeRotationInTx(tx: Tx, data: { rotationId: string; reason?: string }, actor: Actor, now: Date, to: "cancelled" | "rolled_back") {
   const from = to === "cancelled" ? "scheduled" : "grace";
-  return inTransaction(async (tx) => {
-    if (!(await lockRotation(tx, data.rotationId))) throw new NotFoundError("No such rotation.");
-    const rotation = await tx.rotation.findUniqueOrThrow({ where: { id: data.rotationId }, select: { ...rotationViewSelect, key: { select: { id: true, prefix: true, organizationId: true, status: true } } } });
-    if (rotation.state !== from) {
-      const verb = to === "cancelled" ? "cancelled: only a scheduled rotation can be cancelled" : "rolled back: only a rotation in grace can be rolled back";
-      throw new ConflictError(`This rotation is ${rotation.state.replace("_", " ")} and cannot be ${verb}.`);
-    }
-    await lockKey(tx, rotation.keyId);
-    await tx.rotation.update({
-      where: { id: rotation.id },
-      data: { state: to, openKeyId: null, updatedAt: now, ...(to === "cancelled" ? { cancelledAt: now } : { rolledBackAt: now }) },
-    });
-    const base = { actor, organizationId: rotation.key.organizationId, keyId: rotation.keyId, keyFingerprint: rotation.key.prefix, rotationId: rotation.id, reason: data.reason ?? null };
-    const events: AuditInput[] = [{ ...base, action: to === "cancelled" ? "rotation.cancelled" : "rotation.rolled_back", before: { state: from }, after: { state: to } }];
-    if (to === "rolled_back" && rotation.key.status === "expiring") {
-      await tx.apiKey.update({ where: { id: rotation.keyId }, data: { status: "active" } });
-      events.push({ ...base, action: "key.reactivated", before: { status: "expiring" }, after: { status: "active" } });
-    }
-    if (rotation.successorId) {
-      const successor = await tx.apiKey.update({ where: { id: rotation.successorId }, data: { status: "revoked", revokedAt: now }, select: { prefix: true } });
-      events.push({ ...base, action: "key.revoked", keyId: rotation.successorId, keyFingerprint: successor.prefix, before: { status: "active" }, after: { status: "revoked" } });
-    }
-    await appendAuditEvents(tx, events, now);
-    return loadRotation(tx, rotation.id);
+  if (!(await lockRotation(tx, data.rotationId))) throw new NotFoundError("No such rotation.");
+  const rotation = await tx.rotation.findUniqueOrThrow({ where: { id: data.rotationId }, select: { ...rotationViewSelect, key: { select: { id: true, prefix: true, organizationId: true, status: true } } } });
+  if (rotation.state !== from) {
+    const verb = to === "cancelled" ? "cancelled: only a scheduled rotation can be cancelled" : "rolled back: only a rotation in grace can be rolled back";
+    throw new ConflictError(`This rotation is ${rotation.state.replace("_", " ")} and cannot be ${verb}.`);
+  }
+  await lockKey(tx, rotation.keyId);
+  await tx.rotation.update({
+    where: { id: rotation.id },
+    data: { state: to, openKeyId: null, updatedAt: now, ...(to === "cancelled" ? { cancelledAt: now } : { rolledBackAt: now }) },
   });
+  const base = { actor, organizationId: rotation.key.organizationId, keyId: rotation.keyId, keyFingerprint: rotation.key.prefix, rotationId: rotation.id, reason: data.reason ?? null };
+  const events: AuditInput[] = [{ ...base, action: to === "cancelled" ? "rotation.cancelled" : "rotation.rolled_back", before: { state: from }, after: { state: to } }];
+  if (to === "rolled_back" && rotation.key.status === "expiring") {
+    await tx.apiKey.update({ where: { id: rotation.keyId }, data: { status: "active" } });
+    events.push({ ...base, action: "key.reactivated", before: { status: "expiring" }, after: { status: "active" } });
+  }
+  if (rotation.successorId) {
+    const successor = await tx.apiKey.update({ where: { id: rotation.successorId }, data: { status: "revoked", revokedAt: now }, select: { prefix: true } });
+    events.push({ ...base, action: "key.revoked", keyId: rotation.successorId, keyFingerprint: successor.prefix, before: { status: "active" }, after: { status: "revoked" } });
+  }
+  await appendAuditEvents(tx, events, now);
+  return loadRotation(tx, rotation.id);
 }
 
 /** Cancels a rotation that has not started yet; a successor already minted for it is revoked. */

@@ -1,12 +1,11 @@
 import "server-only";
 import { inTransaction } from "../db";
 import type { Actor } from "../auth/actor";
-import { appendAuditEvents } from "../audit/write";
 import { parseSecret } from "../keys/format";
 import { hashSecret } from "../keys/hash";
 import { lockRotation } from "../locks";
 import { ConflictError, ForbiddenError, UnauthorizedError } from "../errors";
-import { openRotation } from "./mutations";
+import { closeRotationInTx, openRotation } from "./mutations";
 
 const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 
@@ -40,13 +39,8 @@ export async function selfRotate(presented: string, now: Date) {
         if (rotation.state === "grace") {
           throw new ConflictError(`A rotation of this key is already under way (the old key works until ${utc(rotation.graceEndsAt!)}); its successor is issued once, and not again here. Find it in the portal.`);
         }
-        // Scheduled, not started: this rotation replaces it.
-        await tx.rotation.update({ where: { id: rotation.id }, data: { state: "cancelled", openKeyId: null, cancelledAt: now, updatedAt: now } });
-        await appendAuditEvents(
-          tx,
-          [{ actor, action: "rotation.cancelled", organizationId: found.organizationId, keyId: found.id, keyFingerprint: found.prefix, rotationId: rotation.id, reason: "superseded: the key rotated itself", before: { state: "scheduled" }, after: { state: "cancelled" } }],
-          now,
-        );
+        // Scheduled, not started: this rotation replaces it (a successor minted for it is revoked).
+        await closeRotationInTx(tx, { rotationId: rotation.id, reason: "superseded: the key rotated itself" }, actor, now, "cancelled");
       }
     }
     const started = await openRotation(tx, { keyId: found.id, kind: "manual", deliver: "response", reason: "self-rotation through the API" }, actor, now);
