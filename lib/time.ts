@@ -14,3 +14,8 @@ export function formatInZone(at: Date, timeZone: string): string {
   }
   return f.format(at);
 }
+
+/** A moment in UTC to the minute, for messages and documents: "2026-07-10 09:00 UTC". */
+export function formatUtcMinute(at: Date): string {
+  return `${at.toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}

@@ -1,5 +1,6 @@
 import "server-only";
 import PDFDocument from "pdfkit";
+import { formatUtcMinute } from "../time";
 import { chainVerdict, exceptionLines, summaryFigures, type ReportContext } from "./files";
 import { streamKeyRows, type KeyReportRow } from "./compliance";
 
@@ -12,7 +13,7 @@ const LINE = "#d5d9e0";
 const ACCENT = "#3b5bdb";
 const OK = "#2b8a3e";
 const BAD = "#c92a2a";
-const utc = (d: Date | null | undefined) => (d ? `${d.toISOString().slice(0, 16).replace("T", " ")}` : "-");
+const utc = (d: Date | null | undefined) => (d ? formatUtcMinute(d).replace(" UTC", "") : "-");
 const day = (d: Date | null | undefined) => (d ? d.toISOString().slice(0, 10) : "-");
 const pct = (r: number | null) => (r === null ? "n/a" : `${(r * 100).toFixed(1)}%`);
 

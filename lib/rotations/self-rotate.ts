@@ -1,4 +1,5 @@
 import "server-only";
+import { formatUtcMinute } from "../time";
 import { inTransaction } from "../db";
 import type { Actor } from "../auth/actor";
 import { parseSecret } from "../keys/format";
@@ -7,7 +8,6 @@ import { lockRotation } from "../locks";
 import { ConflictError, ForbiddenError, UnauthorizedError } from "../errors";
 import { closeRotationInTx, openRotation } from "./mutations";
 
-const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 
 /**
  * A key rotates itself (`POST /api/v1/keys/rotate`): a manual rotation with
@@ -37,7 +37,7 @@ export async function selfRotate(presented: string, now: Date) {
           throw new ForbiddenError("This key is under emergency rotation: it may be leaked, so it cannot obtain its successor. Your organization's contacts reveal the new key in the portal.");
         }
         if (rotation.state === "grace") {
-          throw new ConflictError(`A rotation of this key is already under way (the old key works until ${utc(rotation.graceEndsAt!)}); its successor is issued once, and not again here. Find it in the portal.`);
+          throw new ConflictError(`A rotation of this key is already under way (the old key works until ${formatUtcMinute(rotation.graceEndsAt!)}); its successor is issued once, and not again here. Find it in the portal.`);
         }
         // Scheduled, not started: this rotation replaces it (a successor minted for it is revoked).
         await closeRotationInTx(tx, { rotationId: rotation.id, reason: "superseded: the key rotated itself" }, actor, now, "cancelled");

@@ -1,4 +1,5 @@
 import "server-only";
+import { formatUtcMinute } from "../time";
 import { z } from "zod";
 import { inTransaction, type Tx } from "../db";
 import type { Actor } from "../auth/actor";
@@ -24,7 +25,6 @@ export function isRevokedAtOnce(r: { kind: string; state: string; gracePeriodHou
   return r.kind === "emergency" && r.state === "completed" && r.gracePeriodHours === 0;
 }
 
-const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 
 /** The rotation, locked, in grace and in scope; else the error a customer should read. */
 async function lockRotationInGrace(tx: Tx, rotationId: string, now: Date, scope: OrganizationScope) {
@@ -44,13 +44,13 @@ async function lockRotationInGrace(tx: Tx, rotationId: string, now: Date, scope:
     return rotation;
   }
   if (rotation.state === "scheduled") {
-    throw new ConflictError(`This rotation starts on ${utc(rotation.scheduledAt)}; its new key can be revealed from then on.`);
+    throw new ConflictError(`This rotation starts on ${formatUtcMinute(rotation.scheduledAt)}; its new key can be revealed from then on.`);
   }
   if (rotation.state !== "grace") {
     throw new ConflictError(`This rotation is ${rotation.state.replace("_", " ")}; a new key is only revealed while both keys work (the grace period).`);
   }
   if (rotation.graceEndsAt && rotation.graceEndsAt <= now) {
-    throw new ConflictError(`The grace period of this rotation ended on ${utc(rotation.graceEndsAt)}.`);
+    throw new ConflictError(`The grace period of this rotation ended on ${formatUtcMinute(rotation.graceEndsAt)}.`);
   }
   await lockKey(tx, rotation.keyId);
   return rotation;

@@ -1,6 +1,7 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
+import { formatUtcMinute } from "@/lib/time";
 import { z } from "zod";
 import { serverAction } from "@/lib/http/server-action";
 import { requireRecentSignIn } from "@/lib/auth/authorize";
@@ -17,7 +18,6 @@ import { contactChangeSchema } from "@/lib/organizations/schemas";
 // (portal:use or rotations:postpone) and, through scopeOf, their own
 // organization. Another organization's key is "not found".
 
-const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 
 export interface RevealedKey {
   secret: string;
@@ -45,13 +45,13 @@ const reroll = serverAction("portal:use", rerollSuccessorSchema, async (input, v
 const postpone = serverAction("rotations:postpone", postponeRotationSchema, async (input, viewer, now) => {
   const rotation = await postponeRotation(input, `user:${viewer.userId}`, now, scopeOf(viewer));
   revalidatePath("/portal", "layout");
-  return { message: `Rotation postponed: it now starts ${utc(rotation.scheduledAt)} and the old key works until ${utc(rotation.graceEndsAt!)}.` };
+  return { message: `Rotation postponed: it now starts ${formatUtcMinute(rotation.scheduledAt)} and the old key works until ${formatUtcMinute(rotation.graceEndsAt!)}.` };
 });
 
 const rotateOwn = serverAction("portal:use", z.object({ keyId: z.string().min(1, "is required") }), async (input, viewer, now) => {
   const { rotation } = await rotateNow({ keyId: input.keyId, deliver: "portal", reason: "rotated by the customer in the portal" }, `user:${viewer.userId}`, now, scopeOf(viewer));
   revalidatePath("/portal", "layout");
-  return { message: `Rotation started: reveal your new key below. The old key works until ${utc(rotation.graceEndsAt!)}.` };
+  return { message: `Rotation started: reveal your new key below. The old key works until ${formatUtcMinute(rotation.graceEndsAt!)}.` };
 });
 
 const customerIssueSchema = issueKeySchema.pick({ environment: true, name: true, scopes: true });

@@ -2,6 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { serverAction } from "@/lib/http/server-action";
+import { formatUtcMinute } from "@/lib/time";
 import { closeRotationSchema, rotationRequestSchema } from "@/lib/rotations/schemas";
 import { cancelRotation, createRotation, rollbackRotation } from "@/lib/rotations/mutations";
 
@@ -11,10 +12,10 @@ const rotate = serverAction("keys:rotate", rotationRequestSchema, async (input, 
   revalidatePath(`/dashboard/keys/${input.keyId}`);
   const what =
     rotation.state === "scheduled"
-      ? `Rotation scheduled for ${rotation.scheduledAt.toISOString().replace("T", " ").slice(0, 16)} UTC.`
+      ? `Rotation scheduled for ${formatUtcMinute(rotation.scheduledAt)}.`
       : rotation.state === "completed"
         ? "Emergency rotation done: the old key is revoked."
-        : `Rotation started: the old key works until ${rotation.graceEndsAt!.toISOString().replace("T", " ").slice(0, 16)} UTC.`;
+        : `Rotation started: the old key works until ${formatUtcMinute(rotation.graceEndsAt!)}.`;
   return { message: what };
 });
 
