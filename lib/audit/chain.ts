@@ -26,7 +26,16 @@ export interface ChainedEventContent {
 
 /** The hash of an event's content and its predecessor's hash. */
 export function hashAuditEvent(event: ChainedEventContent): string {
-  const text = canonicalize({
+  const text = canonicalize(hashedFields(event));
+  return createHash("sha256").update(text ?? "").digest("hex");
+}
+
+/**
+ * Exactly what the hash covers, as plain JSON values (the time as ISO 8601):
+ * the exports write these fields, so a file can be re-hashed without the database.
+ */
+export function hashedFields(event: ChainedEventContent) {
+  return {
     at: event.at.toISOString(),
     actor: event.actor,
     action: event.action,
@@ -39,6 +48,5 @@ export function hashAuditEvent(event: ChainedEventContent): string {
     before: event.before ?? null,
     after: event.after ?? null,
     prevHash: event.prevHash,
-  });
-  return createHash("sha256").update(text ?? "").digest("hex");
+  };
 }

@@ -2,6 +2,7 @@ import "server-only";
 import type { Db } from "../db";
 import type { ExportedAuditEvent } from "./offline";
 import { readAuditBatch } from "./read";
+import { hashedFields } from "./chain";
 
 /**
  * The audit events of a period as one contiguous run of the chain: from the
@@ -26,18 +27,7 @@ export async function* streamAuditEvents(prisma: Db, range: { firstSeq: bigint; 
     if (events.length === 0) return;
     yield events.map((e) => ({
       seq: String(e.seq),
-      at: e.at.toISOString(),
-      actor: e.actor,
-      action: e.action,
-      organizationId: e.organizationId,
-      keyId: e.keyId,
-      keyFingerprint: e.keyFingerprint,
-      rotationId: e.rotationId,
-      reason: e.reason,
-      outcome: e.outcome,
-      before: e.before ?? null,
-      after: e.after ?? null,
-      prevHash: e.prevHash,
+      ...hashedFields(e),
       hash: e.hash,
     }));
     if (events.length < BATCH) return;
