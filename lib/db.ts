@@ -22,13 +22,24 @@ export interface Database {
   /** For the schema engine (migrations). */
   adapterFactory: SqlMigrationAwareDriverAdapterFactory;
   /**
-   * Subscribes to a NOTIFY channel. `onReset` runs when the subscription was
-   * lost and re-made, since notifications may have been missed meanwhile.
+   * Subscribes to a NOTIFY channel, for as long as the process lives: a lost
+   * connection is re-made with backoff, however long it takes. `onReset`
+   * runs after every reconnect, since notifications may have been missed
+   * meanwhile. Resolves after the first attempt, connected or not.
    */
-  listen(channel: string, onMessage: (payload: string) => void, onReset?: () => void): Promise<() => Promise<void>>;
+  listen(channel: string, onMessage: (payload: string) => void, onReset?: () => void): Promise<Listener>;
   close(): Promise<void>;
   /** Statements sent so far, when opened with `countQueries` (else 0). */
   queryCount(): number;
+}
+
+/** A NOTIFY subscription. */
+export interface Listener {
+  /** Whether notifications are arriving now (false while reconnecting). */
+  isUp(): boolean;
+  /** Connections re-made after a loss, since the subscription began. */
+  reconnects(): number;
+  stop(): Promise<void>;
 }
 
 export interface OpenDatabaseOptions {
@@ -100,36 +111,92 @@ async function openServer(url: string, counter: Counter): Promise<Omit<Database,
     kind: "postgres",
     adapterFactory: wholeScriptFactory(adapterFactory),
     async listen(channel, onMessage, onReset) {
-      let client: pg.Client | undefined;
+      let up = false;
+      let reconnects = 0;
       let stopped = false;
-      const connect = async (): Promise<void> => {
-        const c = new pg.Client({ connectionString: url });
-        c.on("notification", (n) => n.channel === channel && onMessage(n.payload ?? ""));
-        c.on("error", () => {
+      let current: pg.Client | undefined;
+      let firstAttempt!: () => void;
+      const attempted = new Promise<void>((resolve) => (firstAttempt = resolve));
+      const run = async () => {
+        let delay = LISTEN_RETRY_MIN_MS;
+        let everUp = false;
+        while (!stopped && !closed) {
+          const c = new pg.Client({ connectionString: url, keepAlive: true, connectionTimeoutMillis: 2_000 });
+          const lost = new Promise<void>((resolve) => {
+            c.on("error", () => resolve());
+            c.on("end", () => resolve());
+          });
+          c.on("notification", (n) => n.channel === channel && onMessage(n.payload ?? ""));
+          let ping: NodeJS.Timeout | undefined;
+          try {
+            await c.connect();
+            await c.query(`LISTEN "${channel.replace(/"/g, "")}"`);
+            current = c;
+            listeners.add(c);
+            up = true;
+            delay = LISTEN_RETRY_MIN_MS;
+            if (everUp) {
+              reconnects++;
+              onReset?.();
+            }
+            everUp = true;
+            firstAttempt();
+            // A connection can die without a word (a hung server, a cut network):
+            // a ping that does not answer in time counts as a loss.
+            ping = setInterval(() => {
+              const timer = setTimeout(() => destroy(c), LISTEN_PING_TIMEOUT_MS);
+              c.query("SELECT 1").then(() => clearTimeout(timer), () => destroy(c));
+            }, LISTEN_PING_MS);
+            await lost;
+          } catch {
+            // Not reachable yet: try again below.
+          }
+          clearInterval(ping);
+          up = false;
           listeners.delete(c);
-          c.end().catch(() => {});
-          if (!stopped && !closed) setTimeout(() => void connect().then(() => onReset?.(), () => {}), 500);
-        });
-        await c.connect();
-        await c.query(`LISTEN "${channel.replace(/"/g, "")}"`);
-        client = c;
-        listeners.add(c);
-      };
-      await connect();
-      return async () => {
-        stopped = true;
-        if (client) {
-          listeners.delete(client);
-          await client.end().catch(() => {});
+          destroy(c);
+          firstAttempt();
+          if (stopped || closed) break;
+          // Notifications sent while we were away are lost: the owner must not trust what it cached.
+          if (everUp) onReset?.();
+          await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random() / 2)));
+          delay = Math.min(delay * 2, LISTEN_RETRY_MAX_MS);
         }
+      };
+      void run();
+      await attempted;
+      return {
+        isUp: () => up,
+        reconnects: () => reconnects,
+        async stop() {
+          stopped = true;
+          if (current) {
+            listeners.delete(current);
+            destroy(current);
+          }
+        },
       };
     },
     async close() {
       closed = true;
-      await Promise.all([...listeners].map((c) => c.end().catch(() => {})));
+      for (const c of listeners) destroy(c);
       await prisma.$disconnect();
     },
   };
+}
+
+// Reconnecting the LISTEN connection: quick at first, and never more than
+// half a second apart, so revocations flow again within a second of the
+// database coming back (the bound the README states).
+const LISTEN_RETRY_MIN_MS = 50;
+const LISTEN_RETRY_MAX_MS = 500;
+const LISTEN_PING_MS = 5_000;
+const LISTEN_PING_TIMEOUT_MS = 3_000;
+
+function destroy(client: pg.Client): void {
+  // end() waits for the server, which may be the thing that hung: cut the socket.
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
+  client.end().catch(() => {});
 }
 
 /**
@@ -174,7 +241,9 @@ async function openEmbedded(options: OpenDatabaseOptions, counter: Counter): Pro
     kind: "pglite",
     adapterFactory,
     async listen(channel, onMessage) {
-      return db.listen(channel, onMessage);
+      // In process: nothing between the database and the listener can fail.
+      const unsubscribe = await db.listen(channel, onMessage);
+      return { isUp: () => true, reconnects: () => 0, stop: unsubscribe };
     },
     async close() {
       await prisma.$disconnect();

@@ -199,8 +199,9 @@ export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSumm
     await bulkInsert(
       tx,
       "api_keys",
-      { id: "text", organizationId: "text", name: "text", environment: "enum:Environment", prefix: "text", hash: "text", scopes: "text[]", rateLimit: "int", status: "enum:KeyStatus", createdAt: "timestamptz", lastUsedAt: "timestamptz", revokedAt: "timestamptz", predecessorId: "text" },
-      chunk,
+      { id: "text", organizationId: "text", name: "text", environment: "enum:Environment", prefix: "text", hash: "text", scopes: "text[]", rateLimit: "int", status: "enum:KeyStatus", createdAt: "timestamptz", firstUsedAt: "timestamptz", lastUsedAt: "timestamptz", revokedAt: "timestamptz", predecessorId: "text" },
+      // A used key was first used within an hour of its creation (or at its last use, if sooner).
+      chunk.map((k) => ({ ...k, firstUsedAt: k.lastUsedAt && new Date(Math.min(k.createdAt.getTime() + HOUR, k.lastUsedAt.getTime())) })),
     );
   });
   await insertChunks(rotations, async (tx, chunk) => {

@@ -5,31 +5,14 @@
  * tell a real key from noise without a database, as GitHub's tokens do.
  */
 import { randomBytes } from "node:crypto";
-import { crc32 } from "node:zlib";
+import { checksum, toBase62, PREFIX_RANDOM_CHARS, RANDOM_CHARS } from "../../packages/verifier/src/format";
 
-const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const RANDOM_BYTES = 32;
-const RANDOM_CHARS = 43; // ceil(256 / log2(62))
-const CHECKSUM_CHARS = 6; // ceil(32 / log2(62))
-const PREFIX_RANDOM_CHARS = 8;
 
 export type KeyEnvironment = "live" | "test";
 export type SecretKind = "rk" | "rkm";
 
 const KEY_PATTERN = /^(rk|rkm)_(live|test|mgmt)_([0-9A-Za-z]{49})$/;
-
-function toBase62(value: bigint, width: number): string {
-  let out = "";
-  while (value > 0n) {
-    out = ALPHABET[Number(value % 62n)] + out;
-    value /= 62n;
-  }
-  return out.padStart(width, "0");
-}
-
-function checksum(body: string): string {
-  return toBase62(BigInt(crc32(body)), CHECKSUM_CHARS);
-}
 
 export interface GeneratedSecret {
   /** The full secret: shown once, never stored. */

@@ -13,7 +13,8 @@ type KeyHour = { keyId: string; hour: string; verifications: number; rejected: n
 
 let keyHours = new Map<string, KeyHour>();
 let results = new Map<string, { hour: string; result: string; count: number }>();
-let lastUsed = new Map<string, number>();
+/** Per key: the earliest and latest accepted verification counted since the last write. */
+let used = new Map<string, { first: number; last: number }>();
 let timer: NodeJS.Timeout | undefined;
 let flushing: Promise<void> | undefined;
 
@@ -36,10 +37,44 @@ export function recordVerification(keyId: string | null, result: string, accepte
     if (!kh) keyHours.set(kk, (kh = { keyId, hour, verifications: 0, rejected: 0 }));
     if (accepted) {
       kh.verifications++;
-      lastUsed.set(keyId, Math.max(lastUsed.get(keyId) ?? 0, now.getTime()));
+      noteUse(keyId, now.getTime(), now.getTime());
     } else {
       kh.rejected++;
     }
+  }
+  timer ??= setInterval(() => void flushUsage().catch(() => {}), FLUSH_MS).unref();
+}
+
+function noteUse(keyId: string, first: number, last: number) {
+  const u = used.get(keyId);
+  if (u) {
+    u.first = Math.min(u.first, first);
+    u.last = Math.max(u.last, last);
+  } else used.set(keyId, { first, last });
+}
+
+/** Usage counted elsewhere (an in-process verifier's report), merged into the next write. */
+export interface UsageReport {
+  keys: { keyId: string; hour: string; verifications: number; rejected: number; firstUsedAt?: string; lastUsedAt?: string }[];
+  results: { hour: string; result: string; count: number }[];
+}
+
+/** Adds a verifier's report to what is counted here; written with the next batch. */
+export function mergeUsageReport(report: UsageReport): void {
+  for (const k of report.keys) {
+    const kk = `${k.keyId}|${k.hour}`;
+    const cur = keyHours.get(kk);
+    if (cur) {
+      cur.verifications += k.verifications;
+      cur.rejected += k.rejected;
+    } else keyHours.set(kk, { keyId: k.keyId, hour: k.hour, verifications: k.verifications, rejected: k.rejected });
+    if (k.firstUsedAt && k.lastUsedAt) noteUse(k.keyId, Date.parse(k.firstUsedAt), Date.parse(k.lastUsedAt));
+  }
+  for (const r of report.results) {
+    const rk = `${r.hour}|${r.result}`;
+    const cur = results.get(rk);
+    if (cur) cur.count += r.count;
+    else results.set(rk, { ...r });
   }
   timer ??= setInterval(() => void flushUsage().catch(() => {}), FLUSH_MS).unref();
 }
@@ -51,13 +86,13 @@ export function flushUsage(): Promise<void> {
 }
 
 async function doFlush(): Promise<void> {
-  if (keyHours.size === 0 && results.size === 0 && lastUsed.size === 0) return;
+  if (keyHours.size === 0 && results.size === 0 && used.size === 0) return;
   const kh = [...keyHours.values()];
   const rs = [...results.values()];
-  const lu = [...lastUsed.entries()];
+  const lu = [...used.entries()];
   keyHours = new Map();
   results = new Map();
-  lastUsed = new Map();
+  used = new Map();
   try {
     const prisma = await getPrisma();
     await prisma.$transaction(async (tx) => {
@@ -80,8 +115,9 @@ async function doFlush(): Promise<void> {
       }
       if (lu.length) {
         await tx.$executeRaw`
-          UPDATE api_keys k SET "lastUsedAt" = GREATEST(COALESCE(k."lastUsedAt", v.t::timestamptz), v.t::timestamptz)
-          FROM unnest(${lu.map(([id]) => id)}::text[], ${lu.map(([, t]) => new Date(t).toISOString())}::text[]) AS v(id, t)
+          UPDATE api_keys k SET "lastUsedAt" = GREATEST(COALESCE(k."lastUsedAt", v.t::timestamptz), v.t::timestamptz),
+                 "firstUsedAt" = LEAST(COALESCE(k."firstUsedAt", v.f::timestamptz), v.f::timestamptz)
+          FROM unnest(${lu.map(([id]) => id)}::text[], ${lu.map(([, u]) => new Date(u.first).toISOString())}::text[], ${lu.map(([, u]) => new Date(u.last).toISOString())}::text[]) AS v(id, f, t)
           WHERE k.id = v.id`;
       }
     });
@@ -100,7 +136,7 @@ async function doFlush(): Promise<void> {
       if (cur) cur.count += x.count;
       else results.set(k, x);
     }
-    for (const [id, t] of lu) lastUsed.set(id, Math.max(lastUsed.get(id) ?? 0, t));
+    for (const [id, u] of lu) noteUse(id, u.first, u.last);
     throw error;
   }
   await alertOnRefusals(kh, rs);

@@ -1,87 +1,49 @@
 import "server-only";
-import { getDatabase, onCommit } from "../db";
-import { parseSecret } from "./format";
+import { getDatabase, onCommit, type Listener } from "../db";
+import { decide, type VerificationRecord, type VerifyResult } from "../../packages/verifier/src/rule";
+import { isWellFormedApiKey } from "../../packages/verifier/src/format";
 import { hashSecret } from "./hash";
+import { getVerificationRecord } from "./records";
 import { recordVerification } from "./usage";
 
-export type InvalidCode = "malformed" | "unknown" | "revoked" | "expired";
-
-export type VerifyResult =
-  | {
-      valid: true;
-      keyId: string;
-      organizationId: string;
-      environment: "live" | "test";
-      scopes: string[];
-      rateLimit: number;
-      deprecated: boolean;
-      /** Only for an old key in grace: when its rotation started, when it stops working, and its successor's prefix (null until minted). */
-      deprecatedAt?: string;
-      graceEndsAt?: string;
-      successorPrefix?: string | null;
-    }
-  | { valid: false; code: InvalidCode };
-
-interface KeyRecord {
-  id: string;
-  organizationId: string;
-  environment: "live" | "test";
-  scopes: string[];
-  rateLimit: number;
-  status: "active" | "expiring" | "revoked" | "expired";
-  expiresAt: Date | null;
-  deprecatedAt: Date | null;
-  graceEndsAt: Date | null;
-  successorPrefix: string | null;
-}
+export type { VerifyResult, InvalidCode } from "../../packages/verifier/src/rule";
 
 /**
- * Verification answers are cached in process by keyed hash (null = no such
- * key). Every change to a key is announced by a database trigger on the
- * `rekey_key_changed` channel and drops the entry on every instance at once;
- * the TTL only bounds the damage of a lost connection before it is noticed.
+ * Verification records are cached in process by keyed hash (null = no such
+ * key); the answer is computed from the record at every call, so a deadline
+ * passes on time however long a record stays cached. Every change to a
+ * record is announced by a database trigger on `rekey_key_changed` and drops
+ * the entry on every instance at once ("*": every entry). While the LISTEN
+ * connection is down, notifications are lost, so entries are trusted for a
+ * second only: that is the bound on how long a revocation made elsewhere can
+ * go unseen (README, "Verification").
  */
 const TTL_MS = 60_000;
+const TTL_WHILE_DEAF_MS = 1_000;
 const MAX_ENTRIES = 200_000;
-const cache = new Map<string, { record: KeyRecord | null; at: number }>();
+const cache = new Map<string, { record: VerificationRecord | null; at: number }>();
 let generation = 0;
-let subscribed: Promise<unknown> | undefined;
+let subscribed: Promise<Listener> | undefined;
+let listener: Listener | undefined;
 
-function subscribe() {
-  subscribed ??= getDatabase().then((db) =>
-    db.listen(
-      "rekey_key_changed",
-      (hash) => {
-        generation++;
-        cache.delete(hash);
-      },
-      () => {
-        generation++;
-        cache.clear();
-      },
-    ),
-  );
+function subscribe(): Promise<Listener> {
+  subscribed ??= getDatabase()
+    .then((db) => db.listen("rekey_key_changed", (hash) => (hash === "*" ? clearVerifyCache() : forget(hash)), clearVerifyCache))
+    .then((l) => (listener = l));
   return subscribed;
 }
 
-async function lookup(hash: string): Promise<KeyRecord | null> {
-  const db = await getDatabase();
-  const rows = await db.prisma.$queryRaw<KeyRecord[]>`
-    SELECT k.id, k."organizationId", k.environment::text AS environment, k.scopes, k."rateLimit",
-           k.status::text AS status, k."expiresAt", r."startedAt" AS "deprecatedAt", r."graceEndsAt", s.prefix AS "successorPrefix"
-    FROM api_keys k
-    LEFT JOIN rotations r ON r."openKeyId" = k.id AND r.state = 'grace'
-    LEFT JOIN api_keys s ON s.id = r."successorId"
-    WHERE k.hash = ${hash}`;
-  return rows[0] ?? null;
+function forget(hash: string) {
+  generation++;
+  cache.delete(hash);
 }
 
-async function getRecord(hash: string, now: number): Promise<KeyRecord | null> {
-  await subscribe();
+async function getRecord(hash: string, now: number): Promise<VerificationRecord | null> {
+  const l = await subscribe();
   const hit = cache.get(hash);
-  if (hit && now - hit.at < TTL_MS) return hit.record;
+  if (hit && now - hit.at < (l.isUp() ? TTL_MS : TTL_WHILE_DEAF_MS)) return hit.record;
   const before = generation;
-  const record = await lookup(hash);
+  const record = await getVerificationRecord(hash);
   // A change announced while we read may not be in what we read: do not keep it.
   if (generation === before) {
     if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!);
@@ -93,41 +55,33 @@ async function getRecord(hash: string, now: number): Promise<KeyRecord | null> {
 /**
  * Answers whether a presented key is valid at `now`: a malformed one (bad
  * shape or checksum) is refused before any database work; an old key in
- * grace is valid but deprecated, with its deadline and successor's prefix.
+ * grace is valid but deprecated, with its deadline and successor's prefix;
+ * past its deadline it is revoked, whether or not the cron has run
+ * (packages/verifier/src/rule.ts).
  */
 export async function verifyKey(presented: string, now: Date): Promise<VerifyResult> {
-  const parsed = parseSecret(presented);
-  if (!parsed || parsed.kind !== "rk") {
+  if (!isWellFormedApiKey(presented)) {
     recordVerification(null, "malformed", false, now);
     return { valid: false, code: "malformed" };
   }
   const record = await getRecord(hashSecret(presented), now.getTime());
-  if (!record) {
-    recordVerification(null, "unknown", false, now);
-    return { valid: false, code: "unknown" };
+  const result = decide(record, now.getTime());
+  const outcome = result.valid ? (result.deprecated ? "deprecated" : "valid") : result.code;
+  recordVerification(record?.keyId ?? null, outcome, result.valid, now);
+  return result;
+}
+
+/**
+ * Whether this instance hears about changes made elsewhere now, and how often
+ * it had to reconnect; starts listening if nothing has yet (so a health check
+ * right after start reports the truth rather than "not yet").
+ */
+export function verifyListenerState(): { up: boolean; reconnects: number } | "starting" {
+  if (!listener) {
+    subscribe().catch(() => (subscribed = undefined));
+    return "starting";
   }
-  if (record.status === "revoked") {
-    recordVerification(record.id, "revoked", false, now);
-    return { valid: false, code: "revoked" };
-  }
-  if (record.status === "expired" || (record.expiresAt && record.expiresAt <= now)) {
-    recordVerification(record.id, "expired", false, now);
-    return { valid: false, code: "expired" };
-  }
-  const base = {
-    valid: true as const,
-    keyId: record.id,
-    organizationId: record.organizationId,
-    environment: record.environment,
-    scopes: record.scopes,
-    rateLimit: record.rateLimit,
-  };
-  if (record.status === "expiring" && record.graceEndsAt) {
-    recordVerification(record.id, "deprecated", true, now);
-    return { ...base, deprecated: true, deprecatedAt: (record.deprecatedAt ?? record.graceEndsAt).toISOString(), graceEndsAt: record.graceEndsAt.toISOString(), successorPrefix: record.successorPrefix };
-  }
-  recordVerification(record.id, "valid", true, now);
-  return { ...base, deprecated: false };
+  return { up: listener.isUp(), reconnects: listener.reconnects() };
 }
 
 /** Forgets every cached answer. */

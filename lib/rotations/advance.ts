@@ -161,7 +161,11 @@ async function recordExtended(tx: Tx, rows: MovedRow[], now: Date, actor: Actor)
 // RETURNING may name the FROM table): joining two CTEs afterwards made the
 // planner loop over one for each row of the other, quadratic in the batch.
 
-/** scheduled → grace for rotations due at `now` whose key is still active. */
+/**
+ * scheduled → grace for rotations due at `now` whose key is still active.
+ * Grace began at the scheduled time whenever the cron gets to it (verification
+ * already treats the key so), so that is when it is recorded to have started.
+ */
 function startDueRotations(tx: Tx, now: Date): Promise<MovedRow[]> {
   return tx.$queryRaw<MovedRow[]>`
     WITH due AS (
@@ -172,8 +176,8 @@ function startDueRotations(tx: Tx, now: Date): Promise<MovedRow[]> {
       FOR UPDATE OF r SKIP LOCKED
     ), started AS (
       UPDATE rotations r
-      SET state = 'grace', "startedAt" = ${now}, "updatedAt" = ${now},
-          "graceEndsAt" = GREATEST(r."scheduledAt" + make_interval(hours => r."gracePeriodHours"), ${now}::timestamptz)
+      SET state = 'grace', "startedAt" = r."scheduledAt", "updatedAt" = ${now},
+          "graceEndsAt" = r."scheduledAt" + make_interval(hours => r."gracePeriodHours")
       FROM due WHERE r.id = due.id
       RETURNING r.id, r."keyId", r.kind, r."scheduledAt", r."graceEndsAt", r.reason
     )
@@ -206,18 +210,25 @@ function completeDueRotations(tx: Tx, now: Date): Promise<MovedRow[]> {
 
 /**
  * True for a rotation in grace whose policy waits for the successor's first
- * use, whose successor has not been used (or not even revealed), and whose
- * deadline was not extended yet. Never for an emergency: a leaked key gets no
- * extra time.
+ * use, whose successor was not used before the deadline (or not even
+ * revealed), and whose deadline was not extended yet. Never for an
+ * emergency: a leaked key gets no extra time. The same rule as verification's
+ * (packages/verifier/src/rule.ts), which applies it when the cron is late:
+ * it depends on the data only, never on when the cron runs.
  */
 const WAITS_FOR_SUCCESSOR = Prisma.sql`(
   r.kind <> 'emergency' AND NOT r."deadlineExtended"
   AND EXISTS (SELECT 1 FROM api_keys ok JOIN ${Prisma.raw(EFFECTIVE_POLICY_SQL)} ep ON ep."organizationId" = ok."organizationId"
               WHERE ok.id = r."keyId" AND ep."waitForSuccessorUse")
-  AND NOT EXISTS (SELECT 1 FROM api_keys s WHERE s.id = r."successorId" AND s."lastUsedAt" IS NOT NULL)
+  AND NOT EXISTS (SELECT 1 FROM api_keys s WHERE s.id = r."successorId" AND s."firstUsedAt" < r."graceEndsAt")
 )`;
 
-/** At the deadline, a rotation waiting for its successor's first use gets one more grace period. */
+/**
+ * At the deadline, a rotation waiting for its successor's first use gets one
+ * more grace period, counted from the deadline (not from the cron's call, so
+ * a late cron gives no extra time; an extension already over is completed by
+ * the next step of the same call).
+ */
 function extendUnusedSuccessors(tx: Tx, now: Date): Promise<MovedRow[]> {
   return tx.$queryRaw<MovedRow[]>`
     WITH due AS (
@@ -228,7 +239,7 @@ function extendUnusedSuccessors(tx: Tx, now: Date): Promise<MovedRow[]> {
       FOR UPDATE OF r SKIP LOCKED
     )
     UPDATE rotations r
-    SET "graceEndsAt" = ${now}::timestamptz + make_interval(hours => GREATEST(r."gracePeriodHours", 1)),
+    SET "graceEndsAt" = r."graceEndsAt" + make_interval(hours => GREATEST(r."gracePeriodHours", 1)),
         "deadlineExtended" = true, "reminderSentAt" = NULL, "updatedAt" = ${now}
     FROM due, api_keys k
     WHERE r.id = due.id AND k.id = r."keyId"

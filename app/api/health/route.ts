@@ -1,4 +1,17 @@
-/** Liveness, and the floor that bench:verify compares the verify endpoint against: no database work. */
+import { verifyListenerState } from "@/lib/keys/verify";
+
+/**
+ * Liveness, and whether this instance hears of changes made elsewhere (the
+ * LISTEN connection that spreads revocations; while it is down, cached
+ * verification answers are trusted for a second only). Always 200 while the
+ * process serves: "degraded" is for a person or a dashboard, not a reason to
+ * take the instance out. Also the floor of bench:verify: no query.
+ */
 export function GET() {
-  return Response.json({ status: "ok" });
+  const listener = verifyListenerState();
+  const up = listener !== "starting" && listener.up;
+  return Response.json({
+    status: up || listener === "starting" ? "ok" : "degraded",
+    invalidation: listener === "starting" ? { listening: false, starting: true } : { listening: listener.up, reconnects: listener.reconnects },
+  });
 }

@@ -1,0 +1,96 @@
+import "server-only";
+import { getPrisma, Prisma } from "../db";
+import { DEFAULT_POLICY } from "../policies/defaults";
+import type { VerificationRecord } from "../../packages/verifier/src/rule";
+
+export type { VerificationRecord };
+
+interface RecordRow {
+  hash: string;
+  keyId: string;
+  organizationId: string;
+  environment: "live" | "test";
+  scopes: string[];
+  rateLimit: number;
+  status: VerificationRecord["status"];
+  expiresAt: Date | null;
+  rotationState: "scheduled" | "grace" | null;
+  rotationKind: "scheduled" | "manual" | "emergency" | null;
+  scheduledAt: Date | null;
+  startedAt: Date | null;
+  graceEndsAt: Date | null;
+  gracePeriodHours: number | null;
+  deadlineExtended: boolean | null;
+  waitForSuccessorUse: boolean | null;
+  successorPrefix: string | null;
+  successorFirstUsedAt: Date | null;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+function toRecord(row: RecordRow): VerificationRecord {
+  return {
+    hash: row.hash,
+    keyId: row.keyId,
+    organizationId: row.organizationId,
+    environment: row.environment,
+    scopes: row.scopes,
+    rateLimit: row.rateLimit,
+    status: row.status,
+    expiresAt: iso(row.expiresAt),
+    rotation: row.rotationState
+      ? {
+          state: row.rotationState,
+          kind: row.rotationKind!,
+          scheduledAt: iso(row.scheduledAt)!,
+          startedAt: iso(row.startedAt),
+          graceEndsAt: iso(row.graceEndsAt),
+          gracePeriodHours: row.gracePeriodHours!,
+          deadlineExtended: row.deadlineExtended!,
+          waitForSuccessorUse: row.waitForSuccessorUse ?? DEFAULT_POLICY.waitForSuccessorUse,
+          successorPrefix: row.successorPrefix,
+          successorFirstUsedAt: iso(row.successorFirstUsedAt),
+        }
+      : null,
+  };
+}
+
+/**
+ * Everything verification needs of a key (its record; docs/verifier-protocol.md),
+ * for the keys `where` selects. The effective policy is only looked up for a
+ * key with an open rotation: only the extension rule needs it.
+ */
+async function selectRecords(where: Prisma.Sql, tail: Prisma.Sql = Prisma.empty): Promise<VerificationRecord[]> {
+  const prisma = await getPrisma();
+  const rows = await prisma.$queryRaw<RecordRow[]>`
+    SELECT k.hash, k.id AS "keyId", k."organizationId", k.environment::text AS environment, k.scopes, k."rateLimit",
+           k.status::text AS status, k."expiresAt",
+           r.state::text AS "rotationState", r.kind::text AS "rotationKind", r."scheduledAt", r."startedAt", r."graceEndsAt",
+           r."gracePeriodHours", r."deadlineExtended",
+           CASE WHEN r.id IS NULL THEN NULL ELSE (
+             SELECT COALESCE(p."waitForSuccessorUse", (SELECT dp."waitForSuccessorUse" FROM rotation_policies dp WHERE dp."isDefault" ORDER BY dp."createdAt" LIMIT 1))
+             FROM organizations o LEFT JOIN rotation_policies p ON p.id = o."policyId" WHERE o.id = k."organizationId"
+           ) END AS "waitForSuccessorUse",
+           s.prefix AS "successorPrefix", s."firstUsedAt" AS "successorFirstUsedAt"
+    FROM api_keys k
+    LEFT JOIN rotations r ON r."openKeyId" = k.id
+    LEFT JOIN api_keys s ON s.id = r."successorId"
+    WHERE ${where} ${tail}`;
+  return rows.map(toRecord);
+}
+
+/** The record of the key with this keyed hash, or null when there is none. */
+export async function getVerificationRecord(hash: string): Promise<VerificationRecord | null> {
+  return (await selectRecords(Prisma.sql`k.hash = ${hash}`))[0] ?? null;
+}
+
+/** The records of these keyed hashes (those that exist). */
+export function getVerificationRecords(hashes: string[]): Promise<VerificationRecord[]> {
+  if (hashes.length === 0) return Promise.resolve([]);
+  return selectRecords(Prisma.sql`k.hash = ANY(${hashes}::text[])`);
+}
+
+/** One page of every key's record in hash order, after `afterHash` (keyset paging for the snapshot). */
+export function getVerificationRecordPage(afterHash: string, limit: number): Promise<VerificationRecord[]> {
+  return selectRecords(Prisma.sql`k.hash > ${afterHash}`, Prisma.sql`ORDER BY k.hash LIMIT ${limit}`);
+}
