@@ -56,3 +56,9 @@ export class TooManyRequestsError extends DomainError {
     super(message);
   }
 }
+
+/** What the caller holds is gone for good (a change-stream cursor older than what is kept): start over. */
+export class GoneError extends DomainError {
+  override readonly code = "gone";
+  override readonly status = 410;
+}

@@ -28,6 +28,18 @@ export async function authenticateManagementRequest(request: Request, now: Date)
   return `token:${found.id}`;
 }
 
+/**
+ * The caller of the verifier replication endpoints (snapshot, changes,
+ * usage): REKEY_VERIFY_TOKEN, a credential that can read verification
+ * records and nothing else, or any management token.
+ */
+export async function authenticateVerifierRequest(request: Request, now: Date): Promise<Actor> {
+  const token = bearer(request);
+  const verifyToken = process.env.REKEY_VERIFY_TOKEN;
+  if (token && verifyToken && sameSecret(token, verifyToken)) return "verifier";
+  return authenticateManagementRequest(request, now);
+}
+
 /** Creates a management token; its secret is in the result only. */
 export async function createManagementToken(name: string, actor: Actor, now: Date) {
   const trimmed = name.trim();

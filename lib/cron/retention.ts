@@ -1,5 +1,6 @@
 import "server-only";
 import { getPrisma } from "../db";
+import { purgeKeyChanges } from "../keys/changes";
 
 const DAY_MS = 86_400_000;
 
@@ -27,6 +28,8 @@ export interface PurgeResult {
   usage: number;
   cronRuns: number;
   signInTokens: number;
+  /** Rows of the verifiers' change stream older than a day. */
+  keyChanges: number;
 }
 
 /** Deletes what the retention periods let go, in bounded batches. */
@@ -49,5 +52,6 @@ export async function purgeExpired(now: Date): Promise<PurgeResult> {
       DELETE FROM verification_counts WHERE ctid IN (SELECT ctid FROM verification_counts WHERE hour < ${before(RETENTION_DAYS.usage)} LIMIT ${BATCH})`));
   const cronRuns = await prisma.cronRun.deleteMany({ where: { startedAt: { lt: before(RETENTION_DAYS.cronRuns) } } });
   const tokens = await prisma.verificationToken.deleteMany({ where: { expires: { lt: now } } });
-  return { notifications, alerts, usage, cronRuns: cronRuns.count, signInTokens: tokens.count };
+  const keyChanges = await purgeKeyChanges(now);
+  return { notifications, alerts, usage, cronRuns: cronRuns.count, signInTokens: tokens.count, keyChanges };
 }

@@ -1,6 +1,6 @@
 import "server-only";
 import { DomainError, TooManyRequestsError, ValidationError } from "../errors";
-import { authenticateManagementRequest } from "../auth/management-tokens";
+import { authenticateManagementRequest, authenticateVerifierRequest } from "../auth/management-tokens";
 import type { Actor } from "../auth/actor";
 import { log } from "../log";
 
@@ -43,6 +43,11 @@ export function publicHandler(fn: (ctx: ApiContext) => Promise<Response>) {
 /** A management API route handler: authenticates the bearer token first. */
 export function managementHandler(fn: (ctx: ApiContext & { actor: Actor }) => Promise<Response>) {
   return publicHandler(async (ctx) => fn({ ...ctx, actor: await authenticateManagementRequest(ctx.request, ctx.now) }));
+}
+
+/** A route for in-process verifiers: REKEY_VERIFY_TOKEN or a management token. */
+export function verifierHandler(fn: (ctx: ApiContext & { actor: Actor }) => Promise<Response>) {
+  return publicHandler(async (ctx) => fn({ ...ctx, actor: await authenticateVerifierRequest(ctx.request, ctx.now) }));
 }
 
 /** The request body as a JSON object, or a ValidationError saying it is not one. */

@@ -1,0 +1,35 @@
+import { z } from "zod";
+import { verifierHandler, readJsonObject } from "@/lib/http/api-handler";
+import { parseInput } from "@/lib/validation";
+import { mergeUsageReport } from "@/lib/keys/usage";
+
+const hourSchema = z.iso.datetime({ message: "must be an ISO 8601 time" }).refine((h) => Date.parse(h) % 3_600_000 === 0, "must be the start of an hour");
+const countSchema = z.number().int("must be a whole number").min(0, "must not be negative").max(1e9, "is too large");
+
+const usageReportSchema = z.object({
+  keys: z
+    .array(
+      z.object({
+        keyId: z.string().min(1).max(100),
+        hour: hourSchema,
+        verifications: countSchema,
+        rejected: countSchema,
+        firstUsedAt: z.iso.datetime().optional(),
+        lastUsedAt: z.iso.datetime().optional(),
+      }),
+    )
+    .max(50_000, "at most 50000 entries per report"),
+  results: z
+    .array(z.object({ hour: hourSchema, result: z.enum(["valid", "deprecated", "revoked", "expired", "unknown", "malformed"]), count: countSchema }))
+    .max(10_000, "at most 10000 entries per report"),
+});
+
+/**
+ * An in-process verifier's usage counts (per key and hour, first and last
+ * use, results), merged into rekey's own and written with its next batch:
+ * they feed last-used times, the charts, the alerts, and the extension rule.
+ */
+export const POST = verifierHandler(async ({ request }) => {
+  mergeUsageReport(parseInput(usageReportSchema, await readJsonObject(request)));
+  return new Response(null, { status: 204 });
+});

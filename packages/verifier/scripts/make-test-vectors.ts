@@ -1,0 +1,95 @@
+/**
+ * Writes packages/verifier/test-vectors.json: made-up keys (they belong to no
+ * installation), their records as a snapshot would carry them, and for each
+ * case the presented key, the moment, and the answer every verifier must
+ * give. The expected answers are written out here by hand from
+ * DOMAIN.md's rules, not computed by rekey's code, so the vectors can catch
+ * rekey's own verifier too. Run: npx tsx packages/verifier/scripts/make-test-vectors.ts
+ */
+import { createHmac, randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { checksum, toBase62 } from "../src/format";
+
+const SECRET = "rekey-test-vectors-hashing-secret-do-not-use-0001";
+const ORG = "9b2f4a0e-0000-4000-8000-000000000001";
+
+function makeKey(env: "live" | "test" = "test") {
+  const body = `rk_${env}_` + toBase62(BigInt("0x" + randomBytes(32).toString("hex")), 43);
+  return body + checksum(body);
+}
+const hash = (key: string) => createHmac("sha256", SECRET).update(key).digest("hex");
+
+let n = 0;
+const records: object[] = [];
+function record(status: string, extra: { expiresAt?: string; rotation?: object } = {}) {
+  const key = makeKey();
+  n++;
+  records.push({
+    hash: hash(key),
+    keyId: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`,
+    organizationId: ORG,
+    environment: "test",
+    scopes: ["read:orders"],
+    rateLimit: 600,
+    status,
+    expiresAt: extra.expiresAt ?? null,
+    rotation: extra.rotation ?? null,
+  });
+  return { key, keyId: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}` };
+}
+const ok = (keyId: string) => ({ valid: true, keyId, organizationId: ORG, environment: "test", scopes: ["read:orders"], rateLimit: 600 });
+const rotation = (r: object) => ({
+  state: "grace", kind: "manual", scheduledAt: "2026-03-01T00:00:00.000Z", startedAt: "2026-03-01T00:00:00.000Z", graceEndsAt: "2026-03-02T00:00:00.000Z",
+  gracePeriodHours: 24, deadlineExtended: false, waitForSuccessorUse: false, successorPrefix: "rk_test_AbCdEfGh", successorFirstUsedAt: null, ...r,
+});
+
+const cases: { name: string; key: string; now: string; expect: object }[] = [];
+const c = (name: string, key: string, now: string, expect: object) => cases.push({ name, key, now, expect });
+
+const active = record("active");
+c("an active key", active.key, "2026-03-01T12:00:00.000Z", { ...ok(active.keyId), deprecated: false });
+c("not a key at all", "sk_live_abc", "2026-03-01T12:00:00.000Z", { valid: false, code: "malformed" });
+c("the right shape with a wrong checksum", active.key.slice(0, -1) + (active.key.endsWith("0") ? "1" : "0"), "2026-03-01T12:00:00.000Z", { valid: false, code: "malformed" });
+c("a well-formed key nobody issued", makeKey(), "2026-03-01T12:00:00.000Z", { valid: false, code: "unknown" });
+const revoked = record("revoked");
+c("a revoked key", revoked.key, "2026-03-01T12:00:00.000Z", { valid: false, code: "revoked" });
+const expired = record("expired");
+c("an expired key", expired.key, "2026-03-01T12:00:00.000Z", { valid: false, code: "expired" });
+const expiring = record("active", { expiresAt: "2026-03-01T12:00:00.000Z" });
+c("a key one millisecond before its expiry", expiring.key, "2026-03-01T11:59:59.999Z", { ...ok(expiring.keyId), deprecated: false });
+c("a key at its expiry", expiring.key, "2026-03-01T12:00:00.000Z", { valid: false, code: "expired" });
+
+const grace = record("expiring", { rotation: rotation({}) });
+const deprecated = { deprecated: true, deprecatedAt: "2026-03-01T00:00:00.000Z", graceEndsAt: "2026-03-02T00:00:00.000Z", successorPrefix: "rk_test_AbCdEfGh" };
+c("an old key in grace", grace.key, "2026-03-01T23:59:59.999Z", { ...ok(grace.keyId), ...deprecated });
+c("an old key at its deadline, whether or not the cron has run", grace.key, "2026-03-02T00:00:00.000Z", { valid: false, code: "revoked" });
+
+const scheduled = record("active", { rotation: rotation({ state: "scheduled", startedAt: null, graceEndsAt: null, successorPrefix: null }) });
+c("a key before its scheduled rotation", scheduled.key, "2026-02-28T23:59:59.999Z", { ...ok(scheduled.keyId), deprecated: false });
+c("a scheduled rotation past its time that the cron has not started: in grace from its time", scheduled.key, "2026-03-01T06:00:00.000Z", { ...ok(scheduled.keyId), ...deprecated, successorPrefix: null });
+c("a scheduled rotation never started, past its grace", scheduled.key, "2026-03-02T00:00:00.000Z", { valid: false, code: "revoked" });
+
+const waits = record("expiring", { rotation: rotation({ waitForSuccessorUse: true, successorPrefix: null }) });
+c("policy waits, successor never used: before the deadline it is the deadline", waits.key, "2026-03-01T23:00:00.000Z", { ...ok(waits.keyId), ...deprecated, successorPrefix: null });
+c("policy waits, successor never used: at the deadline, extended once by the grace period", waits.key, "2026-03-02T00:00:00.000Z", { ...ok(waits.keyId), ...deprecated, graceEndsAt: "2026-03-03T00:00:00.000Z", successorPrefix: null });
+c("policy waits, successor never used: at the extended deadline", waits.key, "2026-03-03T00:00:00.000Z", { valid: false, code: "revoked" });
+
+const used = record("expiring", { rotation: rotation({ waitForSuccessorUse: true, successorFirstUsedAt: "2026-03-01T10:00:00.000Z" }) });
+c("policy waits, successor used before the deadline: no extension", used.key, "2026-03-02T00:00:00.000Z", { valid: false, code: "revoked" });
+const usedLate = record("expiring", { rotation: rotation({ waitForSuccessorUse: true, successorFirstUsedAt: "2026-03-02T00:00:00.000Z" }) });
+c("policy waits, successor first used at the deadline (not before): extended", usedLate.key, "2026-03-02T01:00:00.000Z", { ...ok(usedLate.keyId), ...deprecated, graceEndsAt: "2026-03-03T00:00:00.000Z" });
+const emergency = record("expiring", { rotation: rotation({ kind: "emergency", waitForSuccessorUse: true, graceEndsAt: "2026-03-01T04:00:00.000Z", gracePeriodHours: 4 }) });
+c("an emergency rotation is never extended", emergency.key, "2026-03-01T04:00:00.000Z", { valid: false, code: "revoked" });
+const once = record("expiring", { rotation: rotation({ waitForSuccessorUse: true, deadlineExtended: true, graceEndsAt: "2026-03-03T00:00:00.000Z" }) });
+c("already extended: the stored deadline is final", once.key, "2026-03-03T00:00:00.000Z", { valid: false, code: "revoked" });
+c("already extended: before the stored deadline", once.key, "2026-03-02T12:00:00.000Z", { ...ok(once.keyId), ...deprecated, graceEndsAt: "2026-03-03T00:00:00.000Z" });
+const zero = record("expiring", { rotation: rotation({ waitForSuccessorUse: true, gracePeriodHours: 0, graceEndsAt: "2026-03-01T00:00:00.000Z" }) });
+c("a zero grace period extends by at least an hour", zero.key, "2026-03-01T00:30:00.000Z", { ...ok(zero.keyId), ...deprecated, graceEndsAt: "2026-03-01T01:00:00.000Z" });
+const inactiveScheduled = record("revoked", { rotation: rotation({ state: "scheduled", startedAt: null, graceEndsAt: null }) });
+c("a revoked key with a rotation still scheduled", inactiveScheduled.key, "2026-03-01T06:00:00.000Z", { valid: false, code: "revoked" });
+
+writeFileSync(
+  new URL("../test-vectors.json", import.meta.url),
+  JSON.stringify({ description: "rekey verification test vectors: docs/verifier-protocol.md. Made-up keys of no installation.", version: 1, hashing: { algorithm: "HMAC-SHA-256, hex", secret: SECRET }, records, cases }, null, 2) + "\n",
+);
+console.log(`${cases.length} cases, ${records.length} records`);

@@ -1,0 +1,293 @@
+/**
+ * An in-process verifier: a replica of rekey's verification records (keyed
+ * hash → record, never a key), loaded from an authenticated snapshot and
+ * kept current by following the change stream with a cursor. Verification
+ * is a hash and a map lookup, with no network hop, and keeps working while
+ * rekey is unreachable for up to `maxStalenessMs`; after that it fails closed
+ * (`unavailable`), since a key revoked meanwhile would still pass.
+ *
+ * The protocol it speaks is docs/verifier-protocol.md in the rekey repository.
+ */
+import { createHmac } from "node:crypto";
+import { decide, type VerificationRecord, type VerifyResult } from "./rule.js";
+import { isWellFormedApiKey } from "./format.js";
+
+export type ReplicaResult = VerifyResult | { valid: false; code: "unavailable" };
+
+export interface ReplicaOptions {
+  /** rekey's base URL, e.g. https://rekey.internal.example.com */
+  url: string;
+  /** REKEY_VERIFY_TOKEN, or a management token. */
+  token: string;
+  /** The secret rekey hashes keys with (REKEY_SECRET): the replica holds hashes, so it must hash what it is shown. */
+  hashingSecret: string;
+  /**
+   * The window: how long verification goes on without hearing from rekey.
+   * It is the longest a key revoked during an outage can still pass here.
+   * Default 5 minutes.
+   */
+  maxStalenessMs?: number;
+  /** How often usage counts are reported back. Default 5 s. */
+  usageReportMs?: number;
+  /** Long-poll wait asked of rekey, in seconds (≤ 25). Default 20. */
+  waitSeconds?: number;
+  /** For tests: a fetch and a clock of your own. */
+  fetch?: typeof fetch;
+  now?: () => number;
+  /** Told of every failed exchange with rekey (the replica retries by itself). */
+  onError?: (error: unknown) => void;
+}
+
+export interface ReplicaStatus {
+  /** A snapshot has been loaded. */
+  ready: boolean;
+  /** Verification answers (false once the window has passed without news from rekey). */
+  serving: boolean;
+  records: number;
+  cursor: string | null;
+  /** When rekey last answered (ms since the epoch), or null. */
+  lastSyncAt: number | null;
+  snapshots: number;
+  failures: number;
+}
+
+type KeyCount = { keyId: string; hour: string; verifications: number; rejected: number; first: number; last: number };
+
+const HOUR_MS = 3_600_000;
+
+export class Replica {
+  private records = new Map<string, VerificationRecord>();
+  private cursor: string | null = null;
+  private lastSyncAt: number | null = null;
+  private snapshots = 0;
+  private failures = 0;
+  private needSnapshot = true;
+  private closed = false;
+  private running: Promise<void> | undefined;
+  private abort = new AbortController();
+  private usageTimer: ReturnType<typeof setInterval> | undefined;
+  private keyCounts = new Map<string, KeyCount>();
+  private resultCounts = new Map<string, { hour: string; result: string; count: number }>();
+  private readonly opts: Required<Omit<ReplicaOptions, "onError">> & Pick<ReplicaOptions, "onError">;
+
+  constructor(options: ReplicaOptions) {
+    if (!options.hashingSecret || options.hashingSecret.length < 32) throw new Error("hashingSecret: rekey's REKEY_SECRET (at least 32 characters)");
+    this.opts = {
+      maxStalenessMs: 5 * 60_000,
+      usageReportMs: 5_000,
+      waitSeconds: 20,
+      fetch: globalThis.fetch.bind(globalThis),
+      now: Date.now,
+      ...options,
+      url: options.url.replace(/\/+$/, ""),
+    };
+  }
+
+  /** Loads the snapshot (retrying until it succeeds or `close()`), then follows the change stream in the background. */
+  async start(): Promise<void> {
+    this.running ??= this.follow();
+    this.usageTimer ??= setInterval(() => void this.reportUsage(), this.opts.usageReportMs);
+    this.usageTimer.unref?.();
+    while (!this.closed && this.snapshots === 0) await sleep(20);
+  }
+
+  /** Stops following, sends the last usage counts. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.abort.abort();
+    clearInterval(this.usageTimer);
+    await this.running?.catch(() => {});
+    await this.reportUsage();
+  }
+
+  /**
+   * The answer for a presented key at this moment: rekey's own rule
+   * (rule.ts) over the replica's record, or `unavailable` before the first
+   * snapshot and once the window has passed without news from rekey.
+   */
+  verify(presented: string): ReplicaResult {
+    const now = this.opts.now();
+    if (!this.isServing(now)) return { valid: false, code: "unavailable" };
+    if (!isWellFormedApiKey(presented)) {
+      this.count(null, "malformed", false, now);
+      return { valid: false, code: "malformed" };
+    }
+    const record = this.records.get(createHmac("sha256", this.opts.hashingSecret).update(presented).digest("hex")) ?? null;
+    const result = decide(record, now);
+    this.count(record?.keyId ?? null, result.valid ? (result.deprecated ? "deprecated" : "valid") : result.code, result.valid, now);
+    return result;
+  }
+
+  status(): ReplicaStatus {
+    return {
+      ready: this.snapshots > 0,
+      serving: this.isServing(this.opts.now()),
+      records: this.records.size,
+      cursor: this.cursor,
+      lastSyncAt: this.lastSyncAt,
+      snapshots: this.snapshots,
+      failures: this.failures,
+    };
+  }
+
+  private isServing(now: number): boolean {
+    return this.lastSyncAt !== null && now - this.lastSyncAt <= this.opts.maxStalenessMs;
+  }
+
+  private headers() {
+    return { authorization: `Bearer ${this.opts.token}` };
+  }
+
+  private async follow(): Promise<void> {
+    let delay = 100;
+    while (!this.closed) {
+      try {
+        if (this.needSnapshot) await this.loadSnapshot();
+        await this.pollChanges();
+        delay = 100;
+      } catch (error) {
+        if (this.closed) return;
+        this.failures++;
+        this.opts.onError?.(error);
+        await sleep(delay * (0.5 + Math.random() / 2));
+        delay = Math.min(delay * 2, 5_000);
+      }
+    }
+  }
+
+  private async loadSnapshot(): Promise<void> {
+    const started = this.opts.now();
+    const res = await this.opts.fetch(`${this.opts.url}/api/v1/verifier/snapshot`, { headers: this.headers(), signal: this.abort.signal });
+    if (!res.ok || !res.body) throw new Error(`snapshot: HTTP ${res.status}`);
+    const next = new Map<string, VerificationRecord>();
+    let cursor: string | null = null;
+    let ended = false;
+    for await (const line of lines(res.body)) {
+      if (ended) throw new Error("snapshot: data after its end line");
+      const item = JSON.parse(line);
+      if (item.type === "snapshot") {
+        if (item.version !== 1) throw new Error(`snapshot: unknown version ${item.version}`);
+        cursor = item.cursor;
+      } else if (item.type === "end") {
+        if (item.count !== next.size) throw new Error(`snapshot: ${next.size} records, its end line says ${item.count}`);
+        ended = true;
+      } else {
+        if (cursor === null) throw new Error("snapshot: records before the header");
+        next.set(item.hash, item as VerificationRecord);
+      }
+    }
+    // A snapshot that stops early is no snapshot: keep serving the old one.
+    if (!ended || cursor === null) throw new Error("snapshot: cut off before its end line");
+    this.records = next;
+    this.cursor = cursor;
+    this.needSnapshot = false;
+    // The data is as of the moment the snapshot was asked for.
+    this.lastSyncAt = started;
+    this.snapshots++;
+  }
+
+  private async pollChanges(): Promise<void> {
+    const asked = this.opts.now();
+    const url = `${this.opts.url}/api/v1/verifier/changes?cursor=${encodeURIComponent(this.cursor!)}&wait=${this.opts.waitSeconds}`;
+    const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout((this.opts.waitSeconds + 10) * 1000)]);
+    const res = await this.opts.fetch(url, { headers: this.headers(), signal });
+    if (res.status === 410) {
+      this.needSnapshot = true;
+      return;
+    }
+    if (!res.ok) throw new Error(`changes: HTTP ${res.status}`);
+    const body = (await res.json()) as { cursor: string; changes: { hash: string; record: VerificationRecord | null }[]; reset: boolean };
+    for (const change of body.changes) {
+      if (change.record) this.records.set(change.hash, change.record);
+      else this.records.delete(change.hash);
+    }
+    this.cursor = body.cursor;
+    if (body.reset) this.needSnapshot = true;
+    // What rekey answered reflects it as of when it was asked (a long poll answers at once when something changes).
+    this.lastSyncAt = asked;
+  }
+
+  private count(keyId: string | null, result: string, accepted: boolean, now: number) {
+    const hour = new Date(Math.floor(now / HOUR_MS) * HOUR_MS).toISOString();
+    const rk = `${hour}|${result}`;
+    const r = this.resultCounts.get(rk);
+    if (r) r.count++;
+    else this.resultCounts.set(rk, { hour, result, count: 1 });
+    if (!keyId) return;
+    const kk = `${keyId}|${hour}`;
+    let k = this.keyCounts.get(kk);
+    if (!k) this.keyCounts.set(kk, (k = { keyId, hour, verifications: 0, rejected: 0, first: Infinity, last: 0 }));
+    if (accepted) {
+      k.verifications++;
+      k.first = Math.min(k.first, now);
+      k.last = Math.max(k.last, now);
+    } else k.rejected++;
+  }
+
+  /** Sends the counts gathered since the last report; kept for the next one if rekey cannot take them. */
+  private async reportUsage(): Promise<void> {
+    if (this.keyCounts.size === 0 && this.resultCounts.size === 0) return;
+    const keys = [...this.keyCounts.values()];
+    const results = [...this.resultCounts.values()];
+    this.keyCounts = new Map();
+    this.resultCounts = new Map();
+    const body = {
+      keys: keys.map((k) => ({
+        keyId: k.keyId,
+        hour: k.hour,
+        verifications: k.verifications,
+        rejected: k.rejected,
+        ...(k.verifications > 0 ? { firstUsedAt: new Date(k.first).toISOString(), lastUsedAt: new Date(k.last).toISOString() } : {}),
+      })),
+      results,
+    };
+    try {
+      const res = await this.opts.fetch(`${this.opts.url}/api/v1/verifier/usage`, {
+        method: "POST",
+        headers: { ...this.headers(), "content-type": "application/json" },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(10_000),
+      });
+      if (!res.ok) throw new Error(`usage: HTTP ${res.status}`);
+    } catch (error) {
+      this.opts.onError?.(error);
+      for (const k of keys) {
+        const kk = `${k.keyId}|${k.hour}`;
+        const cur = this.keyCounts.get(kk);
+        if (!cur) this.keyCounts.set(kk, k);
+        else {
+          cur.verifications += k.verifications;
+          cur.rejected += k.rejected;
+          cur.first = Math.min(cur.first, k.first);
+          cur.last = Math.max(cur.last, k.last);
+        }
+      }
+      for (const r of results) {
+        const rk = `${r.hour}|${r.result}`;
+        const cur = this.resultCounts.get(rk);
+        if (cur) cur.count += r.count;
+        else this.resultCounts.set(rk, r);
+      }
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The lines of a byte stream (NDJSON), without holding more than one chunk and a partial line. */
+async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let rest = "";
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    rest += decoder.decode(chunk, { stream: true });
+    let at: number;
+    let from = 0;
+    while ((at = rest.indexOf("\n", from)) >= 0) {
+      if (at > from) yield rest.slice(from, at);
+      from = at + 1;
+    }
+    rest = rest.slice(from);
+  }
+  rest += decoder.decode();
+  if (rest.trim()) yield rest;
+}

@@ -1,0 +1,189 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { useTestDatabase, testPrisma, resetTestData } from "./support/database";
+import { call } from "./support/http";
+import { ADMIN, makeKey, makeOrg } from "./support/fixtures";
+import { Replica, type ReplicaOptions } from "../packages/verifier/src/replica";
+import { verifyKey, clearVerifyCache } from "../lib/keys/verify";
+import { flushUsage } from "../lib/keys/usage";
+import { emergencyRotate, rotateNow, scheduleRotation } from "../lib/rotations/mutations";
+import { revokeKey } from "../lib/keys/mutations";
+import * as snapshotRoute from "../app/api/v1/verifier/snapshot/route";
+import * as changesRoute from "../app/api/v1/verifier/changes/route";
+import * as usageRoute from "../app/api/v1/verifier/usage/route";
+
+useTestDatabase();
+beforeEach(resetTestData);
+
+const HOUR = 3_600_000;
+const routes: Record<string, (request: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>> = {
+  "/api/v1/verifier/snapshot": snapshotRoute.GET,
+  "/api/v1/verifier/changes": changesRoute.GET,
+  "/api/v1/verifier/usage": usageRoute.POST,
+};
+
+/** rekey's route handlers behind a fetch, with a switch that makes rekey unreachable, and a record of every body sent. */
+function inProcessRekey() {
+  const state = { reachable: true, bodies: [] as string[] };
+  const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    if (!state.reachable) throw new TypeError("fetch failed: connect ECONNREFUSED");
+    const url = new URL(String(input));
+    const response = await routes[url.pathname](new Request(url, init), { params: Promise.resolve({}) });
+    const text = await response.text();
+    state.bodies.push(text);
+    return new Response(text, { status: response.status, headers: response.headers });
+  }) as typeof globalThis.fetch;
+  return { state, fetch };
+}
+
+const replicas: Replica[] = [];
+afterEach(async () => {
+  await Promise.all(replicas.splice(0).map((r) => r.close()));
+});
+
+function replicaOf(fetch: typeof globalThis.fetch, options: Partial<ReplicaOptions> = {}) {
+  const replica = new Replica({ url: "http://rekey.test", token: process.env.REKEY_BOOTSTRAP_TOKEN!, hashingSecret: process.env.REKEY_SECRET!, fetch, waitSeconds: 1, ...options });
+  replicas.push(replica);
+  return replica;
+}
+
+async function eventually(check: () => boolean, ms = 3_000) {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > ms) throw new Error(`not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return Date.now() - start;
+}
+
+/** Keys in every state a verifier must tell apart, made at the real time (the replica reads the real clock). */
+async function world() {
+  const now = new Date();
+  const org = await makeOrg();
+  const active = await makeKey(org.id);
+  const rotated = await makeKey(org.id);
+  const { successorSecret } = await rotateNow({ keyId: rotated.key.id, deliver: "response", gracePeriodHours: 24 }, ADMIN, now);
+  const leaked = await makeKey(org.id);
+  await emergencyRotate({ keyId: leaked.key.id, gracePeriodHours: 0, reason: "leaked" }, ADMIN, now);
+  const scheduled = await makeKey(org.id);
+  await scheduleRotation({ keyId: scheduled.key.id, scheduledAt: new Date(now.getTime() + HOUR) }, ADMIN, now);
+  return { org, active, rotated, successorSecret: successorSecret!, leaked, scheduled, secrets: [active.secret, rotated.secret, successorSecret!, leaked.secret, scheduled.secret] };
+}
+
+describe("the in-process verifier (docs/verifier-protocol.md)", () => {
+  it("answers exactly as rekey's verify endpoint for every kind of key, with no network hop", async () => {
+    const w = await world();
+    const rekey = inProcessRekey();
+    const replica = replicaOf(rekey.fetch);
+    await replica.start();
+    const unknown = "rk_live_" + "0".repeat(43);
+    for (const secret of [...w.secrets, unknown, "nonsense"]) {
+      clearVerifyCache();
+      const fetches = rekey.state.bodies.length;
+      const local = replica.verify(secret);
+      expect(rekey.state.bodies.length).toBe(fetches); // answered without asking rekey
+      const server = await verifyKey(secret, new Date());
+      expect(local).toEqual(server);
+    }
+    expect(replica.verify(w.rotated.secret)).toMatchObject({ valid: true, deprecated: true });
+    expect(replica.verify(w.leaked.secret)).toEqual({ valid: false, code: "revoked" });
+  });
+
+  it("follows the change stream: a revocation reaches it within a second, and it catches up after a gap without a new snapshot", async () => {
+    const w = await world();
+    const rekey = inProcessRekey();
+    const replica = replicaOf(rekey.fetch);
+    await replica.start();
+    expect(replica.verify(w.active.secret)).toMatchObject({ valid: true });
+    await revokeKey({ keyId: w.active.key.id, reason: "customer left" }, ADMIN, new Date());
+    const ms = await eventually(() => !replica.verify(w.active.secret).valid);
+    expect(ms).toBeLessThan(1_000);
+    expect(replica.verify(w.active.secret)).toEqual({ valid: false, code: "revoked" });
+
+    // rekey unreachable for a while; changes pile up; then it is back.
+    rekey.state.reachable = false;
+    await new Promise((r) => setTimeout(r, 1_500));
+    const more = await Promise.all([makeKey(w.org.id), makeKey(w.org.id)]);
+    await revokeKey({ keyId: w.scheduled.key.id, reason: "found in a log" }, ADMIN, new Date());
+    expect(replica.verify(more[0].secret)).toEqual({ valid: false, code: "unknown" });
+    rekey.state.reachable = true;
+    await eventually(() => replica.verify(more[1].secret).valid && !replica.verify(w.scheduled.secret).valid, 10_000);
+    expect(replica.verify(more[0].secret)).toMatchObject({ valid: true });
+    expect(replica.status()).toMatchObject({ snapshots: 1, ready: true, serving: true });
+    expect(replica.status().failures).toBeGreaterThan(0);
+  });
+
+  it("fails closed once its window has passed without news from rekey, and serves again when rekey is back", async () => {
+    const w = await world();
+    const rekey = inProcessRekey();
+    let clock = Date.now();
+    const replica = replicaOf(rekey.fetch, { maxStalenessMs: 60_000, now: () => clock });
+    await replica.start();
+    rekey.state.reachable = false;
+    await new Promise((r) => setTimeout(r, 1_200)); // the poll in flight ends; the next ones fail
+    clock += 59_000;
+    expect(replica.verify(w.active.secret)).toMatchObject({ valid: true }); // inside the window: rekey's outage does not reach the API
+    clock += 2_000;
+    expect(replica.verify(w.active.secret)).toEqual({ valid: false, code: "unavailable" });
+    expect(replica.verify(w.leaked.secret)).toEqual({ valid: false, code: "unavailable" });
+    expect(replica.status().serving).toBe(false);
+    rekey.state.reachable = true;
+    await eventually(() => replica.status().serving, 10_000);
+    expect(replica.verify(w.active.secret)).toMatchObject({ valid: true });
+  });
+
+  it("loads a new snapshot when a policy change may change every answer", async () => {
+    await world();
+    const rekey = inProcessRekey();
+    const replica = replicaOf(rekey.fetch);
+    await replica.start();
+    const prisma = await testPrisma();
+    await prisma.rotationPolicy.create({ data: { name: "Waits", waitForSuccessorUse: true, isDefault: true } });
+    await eventually(() => replica.status().snapshots === 2);
+  });
+
+  it("reports usage back in batches: counts, last use, and the first use the extension rule reads", async () => {
+    const w = await world();
+    const rekey = inProcessRekey();
+    const replica = replicaOf(rekey.fetch, { usageReportMs: 60_000 });
+    await replica.start();
+    for (let i = 0; i < 5; i++) replica.verify(w.successorSecret);
+    replica.verify(w.leaked.secret);
+    await replica.close();
+    await flushUsage();
+    const prisma = await testPrisma();
+    const successor = await prisma.apiKey.findFirstOrThrow({ where: { predecessorId: w.rotated.key.id } });
+    expect(successor.firstUsedAt).not.toBeNull();
+    expect(successor.lastUsedAt).not.toBeNull();
+    const usage = await prisma.keyUsageHourly.findMany({ where: { keyId: { in: [successor.id, w.leaked.key.id] } } });
+    expect(usage.find((u) => u.keyId === successor.id)?.verifications).toBe(5);
+    expect(usage.find((u) => u.keyId === w.leaked.key.id)?.rejected).toBe(1);
+  });
+
+  it("never holds or receives a full key: not in the snapshot, the stream, or its memory", async () => {
+    const w = await world();
+    const rekey = inProcessRekey();
+    const replica = replicaOf(rekey.fetch);
+    await replica.start();
+    await revokeKey({ keyId: w.active.key.id, reason: "no longer needed" }, ADMIN, new Date());
+    await eventually(() => !replica.verify(w.active.secret).valid);
+    const everything = rekey.state.bodies.join("\n") + JSON.stringify([...(replica as unknown as { records: Map<string, unknown> }).records]);
+    expect(everything).toContain(w.active.key.id);
+    for (const secret of w.secrets) {
+      expect(everything).not.toContain(secret);
+      expect(everything).not.toContain(secret.slice(8, 40)); // nor the random part alone
+    }
+  });
+
+  it("refuses callers without a token, a malformed cursor, and a cursor older than the stream keeps", async () => {
+    expect((await call(snapshotRoute.GET, { method: "GET", path: "/api/v1/verifier/snapshot", token: null })).status).toBe(401);
+    expect((await call(changesRoute.GET, { method: "GET", path: "/api/v1/verifier/changes?cursor=1.0.0", token: "rkm_mgmt_wrong" })).status).toBe(401);
+    const bad = await call(changesRoute.GET, { method: "GET", path: "/api/v1/verifier/changes?cursor=abc" });
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.message).toMatch(/cursor/);
+    const old = await call(changesRoute.GET, { method: "GET", path: `/api/v1/verifier/changes?cursor=1.0.${Date.now() - 13 * HOUR}&wait=0` });
+    expect(old.status).toBe(410);
+    const usage = await call(usageRoute.POST, { path: "/api/v1/verifier/usage", body: { keys: [{ keyId: "x", hour: "2026-01-01T00:30:00Z", verifications: 1, rejected: 0 }], results: [] } });
+    expect(usage.status).toBe(400);
+    expect(usage.json.error.message).toMatch(/keys\.0\.hour: must be the start of an hour/);
+  });
+});
