@@ -35,3 +35,13 @@ describe("the shared verification test vectors", () => {
     expect(mismatches).toEqual([]);
   });
 });
+
+describe("the Python reference verifier in the docs", () => {
+  it("passes the same vectors (python3, standard library only)", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const run = spawnSync("python3", ["docs/verifier.py", "packages/verifier/test-vectors.json"], { encoding: "utf8" });
+    expect(run.error, "python3 is on every machine of this kind (PLATFORM.md)").toBeUndefined();
+    expect(run.stdout).toContain(`${vectors.cases.length} of ${vectors.cases.length} cases pass`);
+    expect(run.status).toBe(0);
+  });
+});
