@@ -65,15 +65,24 @@ export async function createBenchDatabase(kind: "pglite" | "postgres", name: str
 
 export { closeDatabase };
 
-/** Builds once (if there is no build yet, or --build) and starts `next start` against the database. */
-export async function startServer(env: Record<string, string>, port: number): Promise<ChildProcess> {
+/**
+ * Builds once (if there is no build yet, or --build) and starts a server
+ * against the database: `next start` (the route handlers only), or with
+ * `server: "rekey"` what `npm start` runs (scripts/serve.ts: Next plus the
+ * verify fast path).
+ */
+export async function startServer(env: Record<string, string>, port: number, server: "next" | "rekey" = "next"): Promise<ChildProcess> {
   if (!existsSync(".next/BUILD_ID") || process.argv.includes("--build")) {
     const build = spawnSync("node_modules/.bin/next", ["build"], { stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
     if (build.status !== 0) throw new Error("next build failed");
   }
-  const child = spawn("node_modules/.bin/next", ["start", "-p", String(port), "-H", "127.0.0.1"], {
+  const [command, args] =
+    server === "next"
+      ? ["node_modules/.bin/next", ["start", "-p", String(port), "-H", "127.0.0.1"]]
+      : [process.execPath, ["--import", "tsx", "--conditions=react-server", "scripts/serve.ts"]];
+  const child = spawn(command, args, {
     stdio: "ignore",
-    env: { ...process.env, ...env, REKEY_SECRET: BENCH_SECRET, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production", LOG_LEVEL: "warn" },
+    env: { ...process.env, ...env, PORT: String(port), HOSTNAME: "127.0.0.1", REKEY_SECRET: BENCH_SECRET, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production", LOG_LEVEL: "warn" },
   });
   for (let i = 0; i < 300; i++) {
     try {

@@ -1,28 +1,45 @@
 /**
- * npm run bench:verify [-- --db=pglite|postgres] [-- --seconds=10] [-- --keys=100000]
+ * npm run bench:verify [-- --db=pglite|postgres] [-- --seconds=10] [-- --keys=100000] [-- --replica-keys=1000000]
  *
- * Seeds 100k keys, serves the production build, and drives the verify
- * endpoint with autocannon at 32 connections with a mix of valid, deprecated,
- * revoked, unknown and malformed keys; the same server's trivial JSON route
- * (/api/health) is the floor. Then times advance() for 1k and 10k due
- * rotations among the 100k keys.
+ * Verification three ways, measured in one run on one machine, against a
+ * floor run in the same run:
+ * - the fast path (`npm start`'s server answering POST /api/v1/keys/verify
+ *   before Next's routing) against a plain node:http server doing the same
+ *   work (bearer or body → HMAC-SHA-256 → map lookup → rule → JSON): 32
+ *   connections, a mix of valid, deprecated, revoked, unknown and malformed keys;
+ * - the route handler (`next start`), for reference;
+ * - the in-process verifier (packages/verifier): its latency per verification
+ *   over the same mix with 100k keys, its snapshot load from the real
+ *   endpoint, and its load of a 1M-key snapshot (time and memory, in a
+ *   process of its own);
+ * then times advance() for 1k and 10k due rotations among the keys.
  */
 import "../scripts/load-env";
 import autocannon from "autocannon";
+import http from "node:http";
 import { parseArgs } from "node:util";
-import { benchDatabases, createBenchDatabase, closeDatabase, startServer, stopServer, writeResults, table } from "./support";
+import { spawn, spawnSync } from "node:child_process";
+import { createReadStream, createWriteStream, readFileSync, statSync, writeFileSync } from "node:fs";
+import { randomBytes, randomUUID } from "node:crypto";
+import path from "node:path";
+import { BENCH_SECRET, benchDatabases, createBenchDatabase, closeDatabase, startServer, stopServer, writeResults, table } from "./support";
 import { getPrisma, openDatabase, useDatabase } from "../lib/db";
 import { seedDemoWorld } from "../lib/seed";
 import { issueKey } from "../lib/keys/mutations";
 import { createRotation } from "../lib/rotations/mutations";
 import { advanceRotations } from "../lib/rotations/advance";
 import { generateApiKey } from "../lib/keys/format";
+import { getVerificationRecordPage } from "../lib/keys/records";
+import { Replica } from "../packages/verifier/src/replica";
 
-const { values } = parseArgs({ options: { db: { type: "string" }, seconds: { type: "string", default: "10" }, keys: { type: "string", default: "100000" }, build: { type: "boolean" } }, strict: false });
+const { values } = parseArgs({ options: { db: { type: "string" }, seconds: { type: "string", default: "10" }, keys: { type: "string", default: "100000" }, "replica-keys": { type: "string", default: "1000000" }, build: { type: "boolean" } }, strict: false });
 const SECONDS = Number(values.seconds);
 const KEYS = Number(values.keys);
+const REPLICA_KEYS = Number(values["replica-keys"]);
 const CONNECTIONS = 32;
 const PORT = 3200;
+const FLOOR_PORT = 3201;
+const TOKEN = "bench-bootstrap-token-0123456789abcdef";
 const ACTOR = "system:seed" as const;
 
 async function prepareMix(now: Date) {
@@ -91,7 +108,81 @@ async function timeAdvance(due: number, now: Date) {
   return { startMs: Math.round(startMs), completeMs: Math.round(completeMs), completed: done.completed };
 }
 
+/** Every key's record as the snapshot carries it, one per line: the floor server's data and the 1M snapshot's pattern. */
+async function writeRecords(file: string) {
+  const out = createWriteStream(file);
+  let after = "";
+  for (;;) {
+    const page = await getVerificationRecordPage(after, 5_000);
+    for (const r of page) out.write(JSON.stringify(r) + "\n");
+    if (page.length < 5_000) break;
+    after = page[page.length - 1].hash;
+  }
+  await new Promise<void>((r) => out.end(() => r()));
+}
+
+/** The in-process verifier against the running server: snapshot load over HTTP, then the latency of each verification. */
+async function measureReplica(url: string, keys: string[]) {
+  const started = performance.now();
+  const replica = new Replica({ url, token: TOKEN, hashingSecret: BENCH_SECRET, usageReportMs: 3_600_000 });
+  await replica.start();
+  const snapshotMs = Math.round(performance.now() - started);
+  for (let i = 0; i < 50_000; i++) replica.verify(keys[i % keys.length]); // warm the JIT
+  const N = 200_000;
+  const times = new Float64Array(N);
+  for (let i = 0; i < N; i++) {
+    const t = process.hrtime.bigint();
+    replica.verify(keys[i % keys.length]);
+    times[i] = Number(process.hrtime.bigint() - t) / 1000;
+  }
+  await replica.close();
+  times.sort();
+  return { snapshotMs, records: replica.status().records, p50us: round2(times[N / 2]), p99us: round2(times[Math.floor(N * 0.99)]), maxUs: round2(times[N - 1]) };
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * The 1M-key snapshot: the real records repeated with fresh hashes and ids
+ * (seeding a million keys would take longer than the rest together), served
+ * from a file by a plain HTTP server; loaded by the verifier in a process of
+ * its own so its memory is the replica's.
+ */
+async function measureMillion(recordsFile: string): Promise<{ records: number; loadMs: number; heapMB: number; rssMB: number; maxRssMB: number; snapshotMB: number }> {
+  const lines = readFileSync(recordsFile, "utf8").split("\n").filter(Boolean);
+  const file = path.resolve(".bench-data", "snapshot-1m.ndjson");
+  const out = createWriteStream(file);
+  out.write(JSON.stringify({ type: "snapshot", version: 1, cursor: "1.0." + Date.now(), generatedAt: new Date().toISOString() }) + "\n");
+  for (let i = 0; i < REPLICA_KEYS; i++) {
+    const r = JSON.parse(lines[i % lines.length]);
+    r.hash = randomBytes(32).toString("hex");
+    r.keyId = randomUUID();
+    if (!out.write(JSON.stringify(r) + "\n")) await new Promise<void>((res) => out.once("drain", () => res()));
+  }
+  out.write(JSON.stringify({ type: "end", count: REPLICA_KEYS }) + "\n");
+  await new Promise<void>((r) => out.end(() => r()));
+  const server = http.createServer((req, res) => {
+    if (req.url?.startsWith("/api/v1/verifier/snapshot")) createReadStream(file).pipe(res);
+    else setTimeout(() => res.end(JSON.stringify({ cursor: "1.0." + Date.now(), changes: [], reset: false, more: false })), 1000);
+  });
+  await new Promise<void>((r) => server.listen(3202, "127.0.0.1", r));
+  const child = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", "bench/replica-load.ts", "http://127.0.0.1:3202", BENCH_SECRET], { encoding: "utf8" });
+  server.close();
+  if (child.status !== 0) throw new Error(`replica-load failed: ${child.stderr}`);
+  return { ...JSON.parse(child.stdout.trim().split("\n").pop()!), snapshotMB: Math.round(statSync(file).size / 1e6) };
+}
+
+async function startFloor(recordsFile: string) {
+  const child = spawn(process.execPath, ["--import", "tsx", "bench/floor-server.ts", String(FLOOR_PORT), recordsFile, BENCH_SECRET], { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on("data", (d: Buffer) => d.toString().includes("ready") && resolve());
+    child.once("exit", (code) => reject(new Error(`floor server exited ${code}`)));
+  });
+  return child;
+}
+
 const results: Record<string, unknown>[] = [];
+let million: Awaited<ReturnType<typeof measureMillion>> | undefined;
 for (const kind of benchDatabases()) {
   console.log(`\n== ${kind}: seeding ${KEYS.toLocaleString("en")} keys`);
   const db = await createBenchDatabase(kind, "verify");
@@ -99,46 +190,72 @@ for (const kind of benchDatabases()) {
   await seedDemoWorld({ keys: KEYS });
   console.log(`seeded in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
   const bodies = await prepareMix(new Date());
+  const mixKeys = bodies.map((b) => JSON.parse(b).key as string);
+  const recordsFile = path.resolve(".bench-data", `records-${kind}.ndjson`);
+  await writeRecords(recordsFile);
   await closeDatabase(); // an embedded database has one owner: the server, next
 
-  const server = await startServer(db.env, PORT);
-  let floor, verify;
+  const env = { ...db.env, REKEY_BOOTSTRAP_TOKEN: TOKEN, REKEY_CRON: "off" };
+  let i = 0;
+  const verifyOpts = (port: number): autocannon.Options => ({
+    url: `http://127.0.0.1:${port}/api/v1/keys/verify`,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    requests: [{ setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length] }) }],
+  });
+  const measure = async (title: string, port: number) => {
+    await autocannon({ ...verifyOpts(port), connections: CONNECTIONS, duration: 3 }); // warm the cache and the JIT
+    const r = await load(title, verifyOpts(port));
+    console.log(`${kind}: ${title}: ${r.rps} req/s (p50 ${r.p50} ms, p99 ${r.p99} ms)`);
+    return r;
+  };
+
+  const floorServer = await startFloor(recordsFile);
+  const floor = await measure("floor (plain node:http, same work)", FLOOR_PORT);
+  floorServer.kill();
+
+  let server = await startServer(env, PORT, "rekey");
+  let fast, replica;
   try {
-    const url = `http://127.0.0.1:${PORT}`;
-    await autocannon({ url: `${url}/api/health`, connections: CONNECTIONS, duration: 2 });
-    let i = 0;
-    const verifyOpts: autocannon.Options = {
-      url: `${url}/api/v1/keys/verify`,
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      requests: [{ setupRequest: (req) => ({ ...req, body: bodies[i++ % bodies.length] }) }],
-    };
-    await autocannon({ ...verifyOpts, duration: 3 }); // warm the cache and the JIT
-    floor = await load("floor", { url: `${url}/api/health` });
-    verify = await load("verify", verifyOpts);
+    fast = await measure("fast path (npm start)", PORT);
+    replica = await measureReplica(`http://127.0.0.1:${PORT}`, mixKeys);
+    console.log(`${kind}: in-process verifier: snapshot of ${replica.records} records over HTTP in ${replica.snapshotMs} ms; per verification p50 ${replica.p50us} µs, p99 ${replica.p99us} µs`);
   } finally {
     await stopServer(server);
   }
-
-  console.log(`\n${kind}: verify ${verify.rps} req/s (p50 ${verify.p50} ms, p99 ${verify.p99} ms) vs floor ${floor.rps} req/s (p50 ${floor.p50} ms, p99 ${floor.p99} ms): ratio ${(verify.rps / floor.rps).toFixed(2)}`);
+  server = await startServer(env, PORT, "next");
+  let route;
+  try {
+    route = await measure("route handler (next start)", PORT);
+  } finally {
+    await stopServer(server);
+  }
 
   useDatabase(await openDatabase(kind === "pglite" ? { dataDir: `${db.env.REKEY_DATA_DIR}/pglite` } : { url: db.env.DATABASE_URL }));
   await closeOpenRotations();
   const advance1k = await timeAdvance(1_000, new Date(Date.now() + 60_000));
   const advance10k = await timeAdvance(10_000, new Date(Date.now() + 200 * 3_600_000));
   await closeDatabase();
+  if (!million) {
+    million = await measureMillion(recordsFile);
+    console.log(`in-process verifier, ${REPLICA_KEYS.toLocaleString("en")}-key snapshot (${million.snapshotMB} MB): loaded in ${million.loadMs} ms, heap ${million.heapMB} MB, peak RSS ${million.maxRssMB} MB`);
+  }
   await db.drop();
 
   const row = {
     database: kind,
     keys: KEYS,
     floorRps: floor.rps,
-    floorP50ms: floor.p50,
     floorP99ms: floor.p99,
-    verifyRps: verify.rps,
-    verifyP50ms: verify.p50,
-    verifyP99ms: verify.p99,
-    ratio: Number((verify.rps / floor.rps).toFixed(2)),
+    fastRps: fast.rps,
+    fastP50ms: fast.p50,
+    fastP99ms: fast.p99,
+    fastVsFloor: Number((fast.rps / floor.rps).toFixed(2)),
+    routeRps: route.rps,
+    routeP99ms: route.p99,
+    replicaP50us: replica.p50us,
+    replicaP99us: replica.p99us,
+    replicaSnapshotMs: replica.snapshotMs,
     advanceStart1kMs: advance1k.startMs,
     advanceComplete1kMs: advance1k.completeMs,
     advanceStart10kMs: advance10k.startMs,
@@ -149,5 +266,6 @@ for (const kind of benchDatabases()) {
 }
 
 table(results);
-writeResults("verify", results);
+if (million) console.table([million]);
+writeResults("verify", { perDatabase: results, replicaSnapshot1M: million });
 process.exit(0);

@@ -332,7 +332,10 @@ export async function closeDatabase(): Promise<void> {
   if (current) await (await current).close();
 }
 
-const commitListeners = new Set<() => void>();
+// On globalThis, like the database: under `npm start` the server's fast path
+// and Next's bundled routes each load this module, and a write through either
+// must clear the caches of both.
+const commitListeners: Set<() => void> = ((globalThis as { __rekeyCommitListeners?: Set<() => void> }).__rekeyCommitListeners ??= new Set());
 
 /**
  * Runs `listener` after every transaction that inTransaction commits in this

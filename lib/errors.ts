@@ -62,3 +62,9 @@ export class GoneError extends DomainError {
   override readonly code = "gone";
   override readonly status = 410;
 }
+
+/** A request body larger than the endpoint reads. */
+export class PayloadTooLargeError extends DomainError {
+  override readonly code = "payload_too_large";
+  override readonly status = 413;
+}

@@ -70,7 +70,10 @@ if (!dev && process.env.REKEY_SKIP_BUILD !== "1") {
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
-const child = spawn(next, [dev ? "dev" : "start", "-p", port], { stdio: ["inherit", "pipe", "inherit"], env });
+// Production: rekey's own server (Next's handler plus the verify fast path, scripts/serve.ts); development: next dev.
+const child = dev
+  ? spawn(next, ["dev", "-p", port], { stdio: ["inherit", "pipe", "inherit"], env })
+  : spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", "scripts/serve.ts"], { stdio: ["inherit", "pipe", "inherit"], env: { ...env, PORT: port } });
 let announced = false;
 child.stdout.on("data", (chunk: Buffer) => {
   process.stdout.write(chunk);

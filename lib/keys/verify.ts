@@ -1,5 +1,5 @@
 import "server-only";
-import { getDatabase, onCommit, type Listener } from "../db";
+import { getDatabase, onCommit, type Database, type Listener } from "../db";
 import { decide, type VerificationRecord, type VerifyResult } from "../../packages/verifier/src/rule";
 import { isWellFormedApiKey } from "../../packages/verifier/src/format";
 import { hashSecret } from "./hash";
@@ -21,20 +21,32 @@ export type { VerifyResult, InvalidCode } from "../../packages/verifier/src/rule
 const TTL_MS = 60_000;
 const TTL_WHILE_DEAF_MS = 1_000;
 const MAX_ENTRIES = 200_000;
-const cache = new Map<string, { record: VerificationRecord | null; at: number }>();
-let generation = 0;
-let subscribed: Promise<Listener> | undefined;
-let listener: Listener | undefined;
+// One cache and one listener per process, on globalThis: under `npm start`
+// the fast path and Next's bundled routes each load this module.
+type State = {
+  cache: Map<string, { record: VerificationRecord | null; at: number }>;
+  generation: number;
+  db?: Database;
+  subscribed?: Promise<Listener>;
+  listener?: Listener;
+};
+const state: State = ((globalThis as { __rekeyVerify?: State }).__rekeyVerify ??= { cache: new Map(), generation: 0 });
+const cache = state.cache;
 
-function subscribe(): Promise<Listener> {
-  subscribed ??= getDatabase()
-    .then((db) => db.listen("rekey_key_changed", (hash) => (hash === "*" ? clearVerifyCache() : forget(hash)), clearVerifyCache))
-    .then((l) => (listener = l));
-  return subscribed;
+async function subscribe(): Promise<Listener> {
+  const db = await getDatabase();
+  // A process's database changes only in tests and scripts that open their own: follow it.
+  if (state.db !== db || !state.subscribed) {
+    state.db = db;
+    state.listener = undefined;
+    clearVerifyCache();
+    state.subscribed = db.listen("rekey_key_changed", (hash) => (hash === "*" ? clearVerifyCache() : forget(hash)), clearVerifyCache).then((l) => (state.listener = l));
+  }
+  return state.subscribed;
 }
 
 function forget(hash: string) {
-  generation++;
+  state.generation++;
   cache.delete(hash);
 }
 
@@ -42,10 +54,10 @@ async function getRecord(hash: string, now: number): Promise<VerificationRecord 
   const l = await subscribe();
   const hit = cache.get(hash);
   if (hit && now - hit.at < (l.isUp() ? TTL_MS : TTL_WHILE_DEAF_MS)) return hit.record;
-  const before = generation;
+  const before = state.generation;
   const record = await getVerificationRecord(hash);
   // A change announced while we read may not be in what we read: do not keep it.
-  if (generation === before) {
+  if (state.generation === before) {
     if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!);
     cache.set(hash, { record, at: now });
   }
@@ -77,8 +89,9 @@ export async function verifyKey(presented: string, now: Date): Promise<VerifyRes
  * right after start reports the truth rather than "not yet").
  */
 export function verifyListenerState(): { up: boolean; reconnects: number } | "starting" {
+  const listener = state.listener;
   if (!listener) {
-    subscribe().catch(() => (subscribed = undefined));
+    subscribe().catch(() => (state.subscribed = undefined));
     return "starting";
   }
   return { up: listener.isUp(), reconnects: listener.reconnects() };
@@ -86,11 +99,12 @@ export function verifyListenerState(): { up: boolean; reconnects: number } | "st
 
 /** Forgets every cached answer. */
 export function clearVerifyCache(): void {
-  generation++;
+  state.generation++;
   cache.clear();
 }
 
 // This process's own writes are visible to its next verification at once,
 // without waiting for its NOTIFY to come back. Writes are rare next to
-// verifications, so dropping the whole cache costs little.
+// verifications, so dropping the whole cache costs little. (Registered by
+// each copy of the module; both clear the one shared cache.)
 onCommit(clearVerifyCache);

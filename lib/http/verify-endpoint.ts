@@ -1,0 +1,61 @@
+import "server-only";
+import { PayloadTooLargeError, ValidationError } from "../errors";
+import type { VerifyResult } from "../keys/verify";
+
+/** The largest verify request body read: a key is ~60 bytes; anything near this is not a verification. */
+export const VERIFY_BODY_LIMIT = 8 * 1024;
+
+/** The key of a verify request: `Authorization: Bearer`, else the body's `key`. */
+export function presentedKey(authorization: string | null | undefined, body: () => string): string {
+  if (authorization && /^Bearer\s+/i.test(authorization)) {
+    const fromHeader = authorization.replace(/^Bearer\s+/i, "").trim();
+    if (fromHeader) return fromHeader;
+  }
+  let parsed: unknown;
+  try {
+    const text = body();
+    parsed = text ? JSON.parse(text) : {};
+  } catch {
+    throw new ValidationError("The request body must be JSON.");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ValidationError("The request body must be a JSON object.");
+  const key = (parsed as Record<string, unknown>).key;
+  if (typeof key !== "string" || !key) throw new ValidationError('key: send the key as { "key": "rk_…" } or Authorization: Bearer', "key");
+  return key;
+}
+
+/**
+ * The headers of a verify answer: never cached, and for an old key in grace
+ * RFC 9745 `Deprecation` and RFC 8594 `Sunset`, which the company's API can
+ * pass on to its client.
+ */
+export function verifyHeaders(result: VerifyResult): Record<string, string> {
+  const headers: Record<string, string> = { "content-type": "application/json", "cache-control": "no-store" };
+  if (result.valid && result.deprecated && result.graceEndsAt && result.deprecatedAt) {
+    headers["deprecation"] = `@${Math.floor(new Date(result.deprecatedAt).getTime() / 1000)}`;
+    headers["sunset"] = new Date(result.graceEndsAt).toUTCString();
+  }
+  return headers;
+}
+
+export const TOO_LARGE_MESSAGE = `A verify request body is at most ${VERIFY_BODY_LIMIT} bytes: send { "key": "rk_…" }.`;
+
+/** A web Request's body as text, refused (413) past `limit` bytes without reading the rest. */
+export async function readBodyWithin(request: Request, limit: number): Promise<string> {
+  if (Number(request.headers.get("content-length") ?? 0) > limit) throw new PayloadTooLargeError(TOO_LARGE_MESSAGE);
+  if (!request.body) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      throw new PayloadTooLargeError(TOO_LARGE_MESSAGE);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
