@@ -79,7 +79,7 @@ export async function startServer(env: Record<string, string>, port: number, ser
   const [command, args] =
     server === "next"
       ? ["node_modules/.bin/next", ["start", "-p", String(port), "-H", "127.0.0.1"]]
-      : [process.execPath, ["--import", "tsx", "--conditions=react-server", "scripts/serve.ts"]];
+      : [process.execPath, [...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir=.bench-data/prof"] : []), "--import", "tsx", "--conditions=react-server", "scripts/serve.ts"]];
   const child = spawn(command, args, {
     stdio: "ignore",
     env: { ...process.env, ...env, PORT: String(port), HOSTNAME: "127.0.0.1", REKEY_SECRET: BENCH_SECRET, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production", LOG_LEVEL: "warn" },

@@ -18,8 +18,8 @@ import "../scripts/load-env";
 import autocannon from "autocannon";
 import http from "node:http";
 import { parseArgs } from "node:util";
-import { spawn, spawnSync } from "node:child_process";
-import { createReadStream, createWriteStream, readFileSync, statSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { createReadStream, createWriteStream, readFileSync, statSync } from "node:fs";
 import { randomBytes, randomUUID } from "node:crypto";
 import path from "node:path";
 import { BENCH_SECRET, benchDatabases, createBenchDatabase, closeDatabase, startServer, stopServer, writeResults, table } from "./support";
@@ -104,7 +104,8 @@ async function timeAdvance(due: number, now: Date) {
   const start2 = performance.now();
   const done = await advanceRotations(later);
   const completeMs = performance.now() - start2;
-  if (done.completed !== due) throw new Error(`advance completed ${done.completed}, expected ${due}`);
+  // Keys under a policy that waits for the successor's first use are extended once instead (DOMAIN.md).
+  if (done.completed + done.extended !== due) throw new Error(`advance completed ${done.completed} and extended ${done.extended}, expected ${due} in all`);
   return { startMs: Math.round(startMs), completeMs: Math.round(completeMs), completed: done.completed };
 }
 
@@ -166,10 +167,15 @@ async function measureMillion(recordsFile: string): Promise<{ records: number; l
     else setTimeout(() => res.end(JSON.stringify({ cursor: "1.0." + Date.now(), changes: [], reset: false, more: false })), 1000);
   });
   await new Promise<void>((r) => server.listen(3202, "127.0.0.1", r));
-  const child = spawnSync(process.execPath, ["--expose-gc", "--import", "tsx", "bench/replica-load.ts", "http://127.0.0.1:3202", BENCH_SECRET], { encoding: "utf8" });
+  // Not spawnSync: this process serves the snapshot meanwhile.
+  const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", "bench/replica-load.ts", "http://127.0.0.1:3202", BENCH_SECRET], { stdio: ["ignore", "pipe", "inherit"] });
+  let stdout = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  const code = await new Promise<number | null>((r) => child.once("exit", r));
   server.close();
-  if (child.status !== 0) throw new Error(`replica-load failed: ${child.stderr}`);
-  return { ...JSON.parse(child.stdout.trim().split("\n").pop()!), snapshotMB: Math.round(statSync(file).size / 1e6) };
+  server.closeAllConnections();
+  if (code !== 0) throw new Error(`replica-load exited ${code}`);
+  return { ...JSON.parse(stdout.trim().split("\n").pop()!), snapshotMB: Math.round(statSync(file).size / 1e6) };
 }
 
 async function startFloor(recordsFile: string) {
@@ -234,7 +240,8 @@ for (const kind of benchDatabases()) {
   useDatabase(await openDatabase(kind === "pglite" ? { dataDir: `${db.env.REKEY_DATA_DIR}/pglite` } : { url: db.env.DATABASE_URL }));
   await closeOpenRotations();
   const advance1k = await timeAdvance(1_000, new Date(Date.now() + 60_000));
-  const advance10k = await timeAdvance(10_000, new Date(Date.now() + 200 * 3_600_000));
+  // 10k due rotations need enough active keys (the full-size run has 100k).
+  const advance10k = KEYS >= 50_000 ? await timeAdvance(10_000, new Date(Date.now() + 200 * 3_600_000)) : { startMs: NaN, completeMs: NaN, completed: 0 };
   await closeDatabase();
   if (!million) {
     million = await measureMillion(recordsFile);

@@ -332,17 +332,21 @@ export async function closeDatabase(): Promise<void> {
   if (current) await (await current).close();
 }
 
+/** Told, after a commit, the keyed hashes whose verification records the transaction changed (null: possibly all). */
+export type CommitListener = (changedKeyHashes: (string | null)[]) => void;
+
 // On globalThis, like the database: under `npm start` the server's fast path
 // and Next's bundled routes each load this module, and a write through either
-// must clear the caches of both.
-const commitListeners: Set<() => void> = ((globalThis as { __rekeyCommitListeners?: Set<() => void> }).__rekeyCommitListeners ??= new Set());
+// must reach the caches of both.
+const commitListeners: Set<CommitListener> = ((globalThis as { __rekeyCommitListeners?: Set<CommitListener> }).__rekeyCommitListeners ??= new Set());
 
 /**
  * Runs `listener` after every transaction that inTransaction commits in this
- * process. Caches of this process use it to see their own writes at once;
- * other instances learn of changes through NOTIFY, which arrives a moment later.
+ * process and that changed a key's verification record. Caches of this
+ * process use it to see their own writes at once; other instances learn of
+ * changes through NOTIFY, which arrives a moment later.
  */
-export function onCommit(listener: () => void): void {
+export function onCommit(listener: CommitListener): void {
   commitListeners.add(listener);
 }
 
@@ -354,13 +358,21 @@ export function onCommit(listener: () => void): void {
 export async function inTransaction<T>(fn: (tx: Tx) => Promise<T>, conflictMessage = "That changed at the same time; reload and try again."): Promise<T> {
   const prisma = await getPrisma();
   let result: T;
+  let changed: (string | null)[];
   try {
-    result = await prisma.$transaction(fn);
+    [result, changed] = await prisma.$transaction(async (tx) => {
+      const value = await fn(tx);
+      // The triggers wrote every changed record's hash to key_changes under this
+      // transaction's id: the caches forget exactly those, not everything on
+      // every write (an alert raised each second would otherwise empty them).
+      const rows = await tx.$queryRaw<{ hash: string | null }[]>`SELECT hash FROM key_changes WHERE xid = pg_current_xact_id_if_assigned()`;
+      return [value, rows.map((r) => r.hash)] as const;
+    });
   } catch (error) {
     if (isUniqueViolation(error)) throw new ConflictError(conflictMessage);
     throw error;
   }
-  for (const listener of commitListeners) listener();
+  if (changed.length) for (const listener of commitListeners) listener(changed);
   return result;
 }
 

@@ -21,7 +21,7 @@ await app.prepare();
 
 const server = http.createServer((req, res) => {
   if (req.method === "POST" && (req.url === FAST_VERIFY_PATH || req.url?.startsWith(`${FAST_VERIFY_PATH}?`))) {
-    void handleFastVerify(req, res);
+    handleFastVerify(req, res);
     return;
   }
   void handle(req, res);

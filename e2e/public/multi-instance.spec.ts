@@ -3,6 +3,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { assertLocalDatabaseUrl, withDatabase } from "../../tests/support/local-url";
+import { Replica } from "../../packages/verifier/src/replica";
 
 const serverUrl = process.env.TEST_DATABASE_URL;
 const TOKEN = "multi-instance-token-0123456789abcdef";
@@ -94,6 +95,65 @@ test.describe("two app instances on one PostgreSQL server", () => {
     } finally {
       for (const child of instances) child.kill("SIGTERM");
       await new Promise((r) => setTimeout(r, 500));
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await admin.end();
+    }
+  });
+
+  test("with rekey killed (kill -9), the in-process verifier keeps answering until its window, then refuses", async () => {
+    test.setTimeout(120_000);
+    assertLocalDatabaseUrl(serverUrl!);
+    const database = `rekey_e2e_${randomBytes(4).toString("hex")}`;
+    const admin = new pg.Client({ connectionString: serverUrl });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`);
+    const secret = "killed-instance-secret-0123456789abcdef";
+    const env = { ...process.env, DATABASE_URL: withDatabase(serverUrl!, database), REKEY_SECRET: secret, REKEY_BOOTSTRAP_TOKEN: TOKEN, REKEY_VERIFY_TOKEN: "verify-token-0123456789abcdef", NEXT_TELEMETRY_DISABLED: "1", PORT: "3113", HOSTNAME: "127.0.0.1", REKEY_CRON: "off" };
+    const migrate = spawnSync("npm", ["run", "db:migrate"], { env, encoding: "utf8" });
+    expect(migrate.status, migrate.stderr).toBe(0);
+    // What npm start serves: Next plus the verify fast path.
+    const server = spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", "scripts/serve.ts"], { env, stdio: "ignore" });
+    const WINDOW_MS = 4_000;
+    const replica = new Replica({ url: "http://127.0.0.1:3113", token: env.REKEY_VERIFY_TOKEN, hashingSecret: secret, maxStalenessMs: WINDOW_MS, waitSeconds: 1 });
+    try {
+      await waitForHealth(3113);
+      const headers = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
+      const org = await (await fetch("http://127.0.0.1:3113/api/v1/organizations", { method: "POST", headers, body: JSON.stringify({ name: "Killed Ltd" }) })).json();
+      const key = await (await fetch("http://127.0.0.1:3113/api/v1/keys", { method: "POST", headers, body: JSON.stringify({ organizationId: org.id, environment: "live", name: "svc" }) })).json();
+      expect(await verifyOn(3113, key.key)).toMatchObject({ valid: true, keyId: key.id });
+      // A management token is not needed: the verify token reads records, and nothing else.
+      expect((await fetch("http://127.0.0.1:3113/api/v1/keys", { method: "POST", headers: { ...headers, authorization: `Bearer ${env.REKEY_VERIFY_TOKEN}` }, body: "{}" })).status).toBe(401);
+
+      await replica.start();
+      expect(replica.verify(key.key)).toMatchObject({ valid: true, keyId: key.id });
+      server.kill("SIGKILL");
+      await new Promise((r) => server.once("exit", r));
+      await expect(fetch("http://127.0.0.1:3113/api/health")).rejects.toThrow();
+      const lastSync = replica.status().lastSyncAt!;
+
+      // rekey is gone: the API keeps verifying from the replica until the window ends…
+      let lastValidAt = 0;
+      let refusedAt = 0;
+      while (Date.now() - lastSync < WINDOW_MS + 5_000) {
+        const answer = replica.verify(key.key);
+        if (answer.valid) lastValidAt = Date.now();
+        else {
+          expect(answer).toEqual({ valid: false, code: "unavailable" });
+          refusedAt = Date.now();
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const line = `rekey killed: the replica answered for ${lastValidAt - lastSync} ms after its last sync, then refused at ${refusedAt - lastSync} ms (window ${WINDOW_MS} ms)`;
+      console.log(line);
+      test.info().annotations.push({ type: "fail-closed window", description: line });
+      expect(lastValidAt - lastSync).toBeGreaterThan(WINDOW_MS - 1_500); // it kept working through the outage (the last sync can be up to a poll old)
+      expect(refusedAt).toBeGreaterThan(0);
+      expect(refusedAt - lastSync).toBeLessThanOrEqual(WINDOW_MS + 100); // …and not a moment longer
+      expect(replica.status()).toMatchObject({ serving: false });
+    } finally {
+      await replica.close().catch(() => {});
+      server.kill("SIGKILL");
       await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
       await admin.end();
     }

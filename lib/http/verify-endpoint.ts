@@ -25,17 +25,17 @@ export function presentedKey(authorization: string | null | undefined, body: () 
 }
 
 /**
- * The headers of a verify answer: never cached, and for an old key in grace
- * RFC 9745 `Deprecation` and RFC 8594 `Sunset`, which the company's API can
- * pass on to its client.
+ * For an old key in grace, the RFC 9745 `Deprecation` and RFC 8594 `Sunset`
+ * header values, which the company's API can pass on to its client; else null.
  */
+export function deprecationHeaders(result: VerifyResult): { deprecation: string; sunset: string } | null {
+  if (!result.valid || !result.deprecated || !result.graceEndsAt || !result.deprecatedAt) return null;
+  return { deprecation: `@${Math.floor(new Date(result.deprecatedAt).getTime() / 1000)}`, sunset: new Date(result.graceEndsAt).toUTCString() };
+}
+
+/** The headers of a verify answer: JSON, never cached, and the deprecation headers when they apply. */
 export function verifyHeaders(result: VerifyResult): Record<string, string> {
-  const headers: Record<string, string> = { "content-type": "application/json", "cache-control": "no-store" };
-  if (result.valid && result.deprecated && result.graceEndsAt && result.deprecatedAt) {
-    headers["deprecation"] = `@${Math.floor(new Date(result.deprecatedAt).getTime() / 1000)}`;
-    headers["sunset"] = new Date(result.graceEndsAt).toUTCString();
-  }
-  return headers;
+  return { "content-type": "application/json", "cache-control": "no-store", ...deprecationHeaders(result) };
 }
 
 export const TOO_LARGE_MESSAGE = `A verify request body is at most ${VERIFY_BODY_LIMIT} bytes: send { "key": "rk_…" }.`;

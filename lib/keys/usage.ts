@@ -10,9 +10,12 @@ import { raiseVerificationAlerts } from "../alerts/conditions";
  * and result for everything, and each key's last-used time.
  */
 type KeyHour = { keyId: string; hour: string; verifications: number; rejected: number };
+type ResultHour = { hour: string; result: string; count: number };
 
-let keyHours = new Map<string, KeyHour>();
-let results = new Map<string, { hour: string; result: string; count: number }>();
+// Counts by hour, then by key id or result: the hot path looks up strings it
+// already holds (a record's key id) instead of building "id|hour" per call.
+let keyHours = new Map<string, Map<string, KeyHour>>();
+let results = new Map<string, Map<string, ResultHour>>();
 /** Per key: the earliest and latest accepted verification counted since the last write. */
 let used = new Map<string, { first: number; last: number }>();
 let timer: NodeJS.Timeout | undefined;
@@ -20,27 +23,43 @@ let flushing: Promise<void> | undefined;
 
 const FLUSH_MS = 1_000;
 
+// Every verification names its hour: format it once an hour, not once a call.
+let lastHour = { start: NaN, iso: "" };
 function hourOf(now: Date): string {
-  return new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000).toISOString();
+  const start = Math.floor(now.getTime() / 3_600_000) * 3_600_000;
+  if (start !== lastHour.start) lastHour = { start, iso: new Date(start).toISOString() };
+  return lastHour.iso;
+}
+
+function bucket<T>(byHour: Map<string, Map<string, T>>, hour: string): Map<string, T> {
+  let b = byHour.get(hour);
+  if (!b) byHour.set(hour, (b = new Map()));
+  return b;
+}
+
+function addKeyHour(keyId: string, hour: string, verifications: number, rejected: number) {
+  const b = bucket(keyHours, hour);
+  const kh = b.get(keyId);
+  if (kh) {
+    kh.verifications += verifications;
+    kh.rejected += rejected;
+  } else b.set(keyId, { keyId, hour, verifications, rejected });
+}
+
+function addResult(hour: string, result: string, count: number) {
+  const b = bucket(results, hour);
+  const r = b.get(result);
+  if (r) r.count += count;
+  else b.set(result, { hour, result, count });
 }
 
 /** Counts one verification; `accepted` is whether the key was accepted. */
 export function recordVerification(keyId: string | null, result: string, accepted: boolean, now: Date): void {
   const hour = hourOf(now);
-  const rk = `${hour}|${result}`;
-  const r = results.get(rk);
-  if (r) r.count++;
-  else results.set(rk, { hour, result, count: 1 });
+  addResult(hour, result, 1);
   if (keyId) {
-    const kk = `${keyId}|${hour}`;
-    let kh = keyHours.get(kk);
-    if (!kh) keyHours.set(kk, (kh = { keyId, hour, verifications: 0, rejected: 0 }));
-    if (accepted) {
-      kh.verifications++;
-      noteUse(keyId, now.getTime(), now.getTime());
-    } else {
-      kh.rejected++;
-    }
+    addKeyHour(keyId, hour, accepted ? 1 : 0, accepted ? 0 : 1);
+    if (accepted) noteUse(keyId, now.getTime(), now.getTime());
   }
   timer ??= setInterval(() => void flushUsage().catch(() => {}), FLUSH_MS).unref();
 }
@@ -48,8 +67,8 @@ export function recordVerification(keyId: string | null, result: string, accepte
 function noteUse(keyId: string, first: number, last: number) {
   const u = used.get(keyId);
   if (u) {
-    u.first = Math.min(u.first, first);
-    u.last = Math.max(u.last, last);
+    if (first < u.first) u.first = first;
+    if (last > u.last) u.last = last;
   } else used.set(keyId, { first, last });
 }
 
@@ -62,20 +81,11 @@ export interface UsageReport {
 /** Adds a verifier's report to what is counted here; written with the next batch. */
 export function mergeUsageReport(report: UsageReport): void {
   for (const k of report.keys) {
-    const kk = `${k.keyId}|${k.hour}`;
-    const cur = keyHours.get(kk);
-    if (cur) {
-      cur.verifications += k.verifications;
-      cur.rejected += k.rejected;
-    } else keyHours.set(kk, { keyId: k.keyId, hour: k.hour, verifications: k.verifications, rejected: k.rejected });
+    // One spelling of an hour, so a report's counts land on the same row as this instance's.
+    addKeyHour(k.keyId, new Date(k.hour).toISOString(), k.verifications, k.rejected);
     if (k.firstUsedAt && k.lastUsedAt) noteUse(k.keyId, Date.parse(k.firstUsedAt), Date.parse(k.lastUsedAt));
   }
-  for (const r of report.results) {
-    const rk = `${r.hour}|${r.result}`;
-    const cur = results.get(rk);
-    if (cur) cur.count += r.count;
-    else results.set(rk, { ...r });
-  }
+  for (const r of report.results) addResult(new Date(r.hour).toISOString(), r.result, r.count);
   timer ??= setInterval(() => void flushUsage().catch(() => {}), FLUSH_MS).unref();
 }
 
@@ -87,8 +97,8 @@ export function flushUsage(): Promise<void> {
 
 async function doFlush(): Promise<void> {
   if (keyHours.size === 0 && results.size === 0 && used.size === 0) return;
-  const kh = [...keyHours.values()];
-  const rs = [...results.values()];
+  const kh = [...keyHours.values()].flatMap((b) => [...b.values()]);
+  const rs = [...results.values()].flatMap((b) => [...b.values()]);
   const lu = [...used.entries()];
   keyHours = new Map();
   results = new Map();
@@ -122,20 +132,8 @@ async function doFlush(): Promise<void> {
       }
     });
   } catch (error) {
-    for (const x of kh) {
-      const k = `${x.keyId}|${x.hour}`;
-      const cur = keyHours.get(k);
-      if (cur) {
-        cur.verifications += x.verifications;
-        cur.rejected += x.rejected;
-      } else keyHours.set(k, x);
-    }
-    for (const x of rs) {
-      const k = `${x.hour}|${x.result}`;
-      const cur = results.get(k);
-      if (cur) cur.count += x.count;
-      else results.set(k, x);
-    }
+    for (const x of kh) addKeyHour(x.keyId, x.hour, x.verifications, x.rejected);
+    for (const x of rs) addResult(x.hour, x.result, x.count);
     for (const [id, u] of lu) noteUse(id, u.first, u.last);
     throw error;
   }

@@ -20,9 +20,15 @@ export function toBase62(value: bigint, width: number): string {
   return out.padStart(width, "0");
 }
 
-/** The checksum that ends a key or token: CRC32 of `body` in base62. */
+/** The checksum that ends a key or token: CRC32 of `body` in base62 (on every verification, so in plain numbers, not BigInt). */
 export function checksum(body: string): string {
-  return toBase62(BigInt(crc32(body)), CHECKSUM_CHARS);
+  let value = crc32(body);
+  let out = "";
+  for (let i = 0; i < CHECKSUM_CHARS; i++) {
+    out = ALPHABET[value % 62] + out;
+    value = Math.floor(value / 62);
+  }
+  return out;
 }
 
 const API_KEY_PATTERN = /^rk_(live|test)_([0-9A-Za-z]{49})$/;
