@@ -91,6 +91,7 @@ export const openApiDocument = {
     securitySchemes: {
       managementToken: { type: "http", scheme: "bearer", description: "A management token (rkm_mgmt_…) created by an admin, or REKEY_BOOTSTRAP_TOKEN." },
       apiKey: { type: "http", scheme: "bearer", description: "The customer's own API key (rk_live_… or rk_test_…): for self-rotation." },
+      verifierToken: { type: "http", scheme: "bearer", description: "REKEY_VERIFY_TOKEN: reads verification records, nothing else." },
     },
     schemas: { Error: errorSchema, Key: keySchema, Rotation: rotationSchema },
   },
@@ -176,7 +177,70 @@ export const openApiDocument = {
             },
           },
           "400": err("No key sent."),
+          "413": err("A body over 8 KB."),
         },
+      },
+    },
+    "/api/v1/verifier/snapshot": {
+      get: {
+        summary: "Every key's verification record (for in-process verifiers)",
+        description:
+          "NDJSON: a header line with the cursor to follow `/api/v1/verifier/changes` from, one record per key (keyed hash and metadata, never a key), and an end line with the count. docs/verifier-protocol.md",
+        security: [{ verifierToken: [] }, { managementToken: [] }],
+        responses: { "200": { description: "The snapshot, streamed.", content: { "application/x-ndjson": { schema: { type: "string" } } } }, "401": err("No valid token.") },
+      },
+    },
+    "/api/v1/verifier/changes": {
+      get: {
+        summary: "Records changed after a cursor (a long poll)",
+        security: [{ verifierToken: [] }, { managementToken: [] }],
+        parameters: [
+          { name: "cursor", in: "query", required: true, schema: { type: "string", maxLength: 100 } },
+          { name: "wait", in: "query", required: false, schema: { type: "integer", minimum: 0, maximum: 25, default: 20 }, description: "Seconds to wait for a change when there is none." },
+        ],
+        responses: {
+          "200": {
+            description: "The changes, the next cursor, and whether to load a new snapshot (`reset`) or ask again at once (`more`).",
+            content: {
+              "application/json": {
+                schema: {
+                  type: "object",
+                  required: ["cursor", "changes", "reset", "more"],
+                  properties: {
+                    cursor: { type: "string" },
+                    changes: { type: "array", items: { type: "object", required: ["hash", "record"], properties: { hash: { type: "string" }, record: { type: ["object", "null"] } } } },
+                    reset: { type: "boolean" },
+                    more: { type: "boolean" },
+                  },
+                },
+              },
+            },
+          },
+          "400": err("Not a cursor."),
+          "401": err("No valid token."),
+          "410": err("The cursor is older than the stream keeps: load a new snapshot."),
+        },
+      },
+    },
+    "/api/v1/verifier/usage": {
+      post: {
+        summary: "Usage counted by an in-process verifier",
+        security: [{ verifierToken: [] }, { managementToken: [] }],
+        requestBody: {
+          content: {
+            "application/json": {
+              schema: {
+                type: "object",
+                required: ["keys", "results"],
+                properties: {
+                  keys: { type: "array", maxItems: 50000, items: { type: "object", required: ["keyId", "hour", "verifications", "rejected"], properties: { keyId: { type: "string" }, hour: { type: "string", format: "date-time" }, verifications: { type: "integer", minimum: 0 }, rejected: { type: "integer", minimum: 0 }, firstUsedAt: { type: "string", format: "date-time" }, lastUsedAt: { type: "string", format: "date-time" } } } },
+                  results: { type: "array", maxItems: 10000, items: { type: "object", required: ["hour", "result", "count"], properties: { hour: { type: "string", format: "date-time" }, result: { type: "string", enum: ["valid", "deprecated", "revoked", "expired", "unknown", "malformed"] }, count: { type: "integer", minimum: 0 } } } },
+                },
+              },
+            },
+          },
+        },
+        responses: { "204": { description: "Counted; written with the next batch." }, "400": err("A malformed report."), "401": err("No valid token.") },
       },
     },
     "/api/v1/organizations": {

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { useTestDatabase } from "./support/database";
+import { ADMIN, makeKey, makeOrg } from "./support/fixtures";
+import { handleFastVerify } from "../lib/http/fast-verify";
+import { rotateNow } from "../lib/rotations/mutations";
+import { POST as verifyRoute } from "../app/api/v1/keys/verify/route";
+
+useTestDatabase();
+
+let server: http.Server;
+let base: string;
+beforeAll(async () => {
+  server = http.createServer((req, res) => handleFastVerify(req, res));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+async function both(init: RequestInit) {
+  const fast = await fetch(`${base}/api/v1/keys/verify`, { method: "POST", ...init });
+  const route = await verifyRoute(new Request("http://localhost/api/v1/keys/verify", { method: "POST", ...init }), { params: Promise.resolve({}) });
+  const pick = (r: Response) => ({ status: r.status, deprecation: r.headers.get("deprecation"), sunset: r.headers.get("sunset"), cache: r.headers.get("cache-control") });
+  return { fast: { ...pick(fast), body: await fast.json() }, route: { ...pick(route), body: await route.json() } };
+}
+
+describe("the verify fast path (npm start) and the route handler (next start)", () => {
+  it("give the same answer, status and headers for every kind of request", async () => {
+    const org = await makeOrg();
+    const active = await makeKey(org.id);
+    const old = await makeKey(org.id);
+    await rotateNow({ keyId: old.key.id, deliver: "response", gracePeriodHours: 24 }, ADMIN, new Date());
+    const json = { "content-type": "application/json" };
+    const cases: RequestInit[] = [
+      { headers: json, body: JSON.stringify({ key: active.secret }) },
+      { headers: { authorization: `Bearer ${active.secret}` } },
+      { headers: json, body: JSON.stringify({ key: old.secret }) },
+      { headers: json, body: JSON.stringify({ key: "rk_live_nope" }) },
+      { headers: json, body: JSON.stringify({ nokey: 1 }) },
+      { headers: json, body: "{not json" },
+      { headers: json, body: "[]" },
+      { headers: json, body: JSON.stringify({ key: "x".repeat(9_000) }) },
+    ];
+    for (const init of cases) {
+      const { fast, route } = await both(init);
+      expect(fast, String(init.body ?? JSON.stringify(init.headers))).toEqual(route);
+    }
+    const deprecated = await both(cases[2]);
+    expect(deprecated.fast).toMatchObject({ status: 200, body: { valid: true, deprecated: true }, cache: "no-store" });
+    expect(deprecated.fast.deprecation).toMatch(/^@\d+$/);
+    expect((await both(cases[7])).fast).toMatchObject({ status: 413, body: { error: { code: "payload_too_large" } } });
+    expect((await both(cases[5])).fast).toMatchObject({ status: 400, body: { error: { code: "invalid_request", message: "The request body must be JSON." } } });
+  });
+
+  it("refuses a 100 MB body at once, without reading it", async () => {
+    const started = Date.now();
+    const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = http.request(`${base}/api/v1/keys/verify`, { method: "POST", headers: { "content-type": "application/json", "content-length": String(100 * 1024 * 1024) } }, resolve);
+      req.on("error", reject);
+      req.write("{\"key\":\"");
+    });
+    expect(res.statusCode).toBe(413);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    res.destroy();
+  });
+});
