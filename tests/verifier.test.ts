@@ -2,7 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { useTestDatabase, testPrisma, resetTestData } from "./support/database";
 import { call } from "./support/http";
 import { ADMIN, makeKey, makeOrg } from "./support/fixtures";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { Replica, type ReplicaOptions } from "../packages/verifier/src/replica";
+import { requireKey, type VerifiedRequest } from "../packages/verifier/src/middleware";
 import { verifyKey, clearVerifyCache } from "../lib/keys/verify";
 import { flushUsage } from "../lib/keys/usage";
 import { emergencyRotate, rotateNow, scheduleRotation } from "../lib/rotations/mutations";
@@ -53,6 +56,16 @@ async function eventually(check: () => boolean, ms = 3_000) {
     await new Promise((r) => setTimeout(r, 10));
   }
   return Date.now() - start;
+}
+
+/** Every string an object graph holds (Map keys and values, arrays, fields): what a heap dump of it would show. */
+function stringsIn(value: unknown, seen = new Set<unknown>()): string[] {
+  if (typeof value === "string") return [value];
+  if (value === null || typeof value !== "object" || seen.has(value)) return [];
+  seen.add(value);
+  if (value instanceof Map) return [...value.entries()].flatMap(([k, v]) => [...stringsIn(k, seen), ...stringsIn(v, seen)]);
+  if (ArrayBuffer.isView(value)) return [];
+  return Object.values(value).flatMap((v) => stringsIn(v, seen));
 }
 
 /** Keys in every state a verifier must tell apart, made at the real time (the replica reads the real clock). */
@@ -166,7 +179,7 @@ describe("the in-process verifier (docs/verifier-protocol.md)", () => {
     await replica.start();
     await revokeKey({ keyId: w.active.key.id, reason: "no longer needed" }, ADMIN, new Date());
     await eventually(() => !replica.verify(w.active.secret).valid);
-    const everything = rekey.state.bodies.join("\n") + JSON.stringify([...(replica as unknown as { records: Map<string, unknown> }).records]);
+    const everything = rekey.state.bodies.join("\n") + "\n" + stringsIn((replica as unknown as { records: unknown }).records).join("\n");
     expect(everything).toContain(w.active.key.id);
     for (const secret of w.secrets) {
       expect(everything).not.toContain(secret);
@@ -185,5 +198,49 @@ describe("the in-process verifier (docs/verifier-protocol.md)", () => {
     const usage = await call(usageRoute.POST, { path: "/api/v1/verifier/usage", body: { keys: [{ keyId: "x", hour: "2026-01-01T00:30:00Z", verifications: 1, rejected: 0 }], results: [] } });
     expect(usage.status).toBe(400);
     expect(usage.json.error.message).toMatch(/keys\.0\.hour: must be the start of an hour/);
+  });
+
+  it("ships middleware that lets valid keys through, passes deprecation on, and refuses the rest with the right status", async () => {
+    const w = await world();
+    const rekey = inProcessRekey();
+    let clock = Date.now();
+    const replica = replicaOf(rekey.fetch, { now: () => clock, maxStalenessMs: 60_000 });
+    await replica.start();
+    const guard = requireKey(replica, { scopes: ["read:orders"] });
+    const server = http.createServer((req, res) =>
+      guard(req as VerifiedRequest, res, () => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ organizationId: (req as VerifiedRequest).rekey!.organizationId }));
+      }),
+    );
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/orders`;
+    const get = (headers: Record<string, string>) => fetch(url, { headers });
+    try {
+      const ok = await get({ authorization: `Bearer ${w.active.secret}` });
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toEqual({ organizationId: w.org.id });
+      expect(ok.headers.get("deprecation")).toBeNull();
+      const old = await get({ "x-api-key": w.rotated.secret });
+      expect(old.status).toBe(200);
+      expect(old.headers.get("deprecation")).toMatch(/^@\d+$/);
+      expect(new Date(old.headers.get("sunset")!).getTime()).toBeGreaterThan(Date.now());
+      expect((await get({})).status).toBe(401);
+      const revoked = await get({ authorization: `Bearer ${w.leaked.secret}` });
+      expect(revoked.status).toBe(401);
+      expect(await revoked.json()).toMatchObject({ error: { code: "revoked" } });
+      expect((await get({ authorization: "Bearer rk_live_nonsense" })).status).toBe(401);
+      const narrow = await makeKey(w.org.id, { scopes: ["read:invoices"] });
+      await eventually(() => replica.verify(narrow.secret).valid);
+      expect((await get({ authorization: `Bearer ${narrow.secret}` })).status).toBe(403);
+      clock += 61_000 + 60_000; // past the window (the stream keeps answering, but by this clock too long ago)
+      rekey.state.reachable = false;
+      await new Promise((r) => setTimeout(r, 1_200));
+      const down = await get({ authorization: `Bearer ${w.active.secret}` });
+      expect(down.status).toBe(503);
+      expect(down.headers.get("retry-after")).toBe("5");
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });

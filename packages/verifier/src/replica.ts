@@ -11,6 +11,7 @@
 import { createHmac } from "node:crypto";
 import { decide, type VerificationRecord, type VerifyResult } from "./rule.js";
 import { isWellFormedApiKey } from "./format.js";
+import { RecordStore } from "./store.js";
 
 export type ReplicaResult = VerifyResult | { valid: false; code: "unavailable" };
 
@@ -56,7 +57,7 @@ type KeyCount = { keyId: string; hour: string; verifications: number; rejected: 
 const HOUR_MS = 3_600_000;
 
 export class Replica {
-  private records = new Map<string, VerificationRecord>();
+  private records = new RecordStore();
   private cursor: string | null = null;
   private lastSyncAt: number | null = null;
   private snapshots = 0;
@@ -112,7 +113,7 @@ export class Replica {
       this.count(null, "malformed", false, now);
       return { valid: false, code: "malformed" };
     }
-    const record = this.records.get(createHmac("sha256", this.opts.hashingSecret).update(presented).digest("hex")) ?? null;
+    const record = this.records.get(createHmac("sha256", this.opts.hashingSecret).update(presented).digest("binary"));
     const result = decide(record, now);
     this.count(record?.keyId ?? null, result.valid ? (result.deprecated ? "deprecated" : "valid") : result.code, result.valid, now);
     return result;
@@ -159,7 +160,7 @@ export class Replica {
     const started = this.opts.now();
     const res = await this.opts.fetch(`${this.opts.url}/api/v1/verifier/snapshot`, { headers: this.headers(), signal: this.abort.signal });
     if (!res.ok || !res.body) throw new Error(`snapshot: HTTP ${res.status}`);
-    const next = new Map<string, VerificationRecord>();
+    const next = new RecordStore();
     let cursor: string | null = null;
     let ended = false;
     for await (const line of lines(res.body)) {
@@ -173,7 +174,7 @@ export class Replica {
         ended = true;
       } else {
         if (cursor === null) throw new Error("snapshot: records before the header");
-        next.set(item.hash, item as VerificationRecord);
+        next.set(item as VerificationRecord);
       }
     }
     // A snapshot that stops early is no snapshot: keep serving the old one.
@@ -198,7 +199,7 @@ export class Replica {
     if (!res.ok) throw new Error(`changes: HTTP ${res.status}`);
     const body = (await res.json()) as { cursor: string; changes: { hash: string; record: VerificationRecord | null }[]; reset: boolean };
     for (const change of body.changes) {
-      if (change.record) this.records.set(change.hash, change.record);
+      if (change.record) this.records.set(change.record);
       else this.records.delete(change.hash);
     }
     this.cursor = body.cursor;

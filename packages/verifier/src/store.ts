@@ -1,0 +1,115 @@
+/**
+ * The replica's records in little memory: a million keys must fit in a few
+ * hundred megabytes of someone else's API server. Columns instead of one
+ * object per key: the keyed hash (as 32 raw bytes in a one-byte string) maps
+ * to a slot; ids, environment, status, scopes and rate limit are columns,
+ * repeated values (organizations, scope lists) are stored once; the rare
+ * parts (an expiry, an open rotation) live in side maps. `get` rebuilds the
+ * record that the rule reads.
+ */
+import type { KeyStatus, RotationRecord, VerificationRecord } from "./rule.js";
+
+const STATUSES: KeyStatus[] = ["active", "expiring", "revoked", "expired"];
+const ENVIRONMENTS = ["live", "test"] as const;
+
+/** The map key for a hex hash: its 32 bytes as a latin1 string (what `digest("binary")` gives). */
+export function hashKey(hex: string): string {
+  return Buffer.from(hex, "hex").toString("latin1");
+}
+
+class Interned<T> {
+  private readonly index = new Map<string, number>();
+  readonly values: T[] = [];
+  id(key: string, value: T): number {
+    let i = this.index.get(key);
+    if (i === undefined) {
+      i = this.values.length;
+      this.values.push(value);
+      this.index.set(key, i);
+    }
+    return i;
+  }
+}
+
+export class RecordStore {
+  private slots = new Map<string, number>();
+  private free: number[] = [];
+  private capacity = 0;
+  private keyIds: string[] = [];
+  private org = new Uint32Array(0);
+  private scopes = new Uint32Array(0);
+  private rateLimit = new Int32Array(0);
+  /** status index × 2 + environment index. */
+  private kind = new Uint8Array(0);
+  private expiresAt = new Map<number, string>();
+  private rotations = new Map<number, RotationRecord>();
+  private readonly orgs = new Interned<string>();
+  private readonly scopeLists = new Interned<string[]>();
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  /** Adds or replaces the record under its hash. */
+  set(record: VerificationRecord): void {
+    const key = hashKey(record.hash);
+    let slot = this.slots.get(key);
+    if (slot === undefined) {
+      slot = this.free.pop() ?? this.keyIds.length;
+      if (slot >= this.capacity) this.grow();
+      this.slots.set(key, slot);
+    }
+    this.keyIds[slot] = record.keyId;
+    this.org[slot] = this.orgs.id(record.organizationId, record.organizationId);
+    this.scopes[slot] = this.scopeLists.id(record.scopes.join("\n"), record.scopes);
+    this.rateLimit[slot] = record.rateLimit;
+    this.kind[slot] = STATUSES.indexOf(record.status) * 2 + (record.environment === "test" ? 1 : 0);
+    if (record.expiresAt) this.expiresAt.set(slot, record.expiresAt);
+    else this.expiresAt.delete(slot);
+    if (record.rotation) this.rotations.set(slot, record.rotation);
+    else this.rotations.delete(slot);
+  }
+
+  delete(hashHex: string): void {
+    const key = hashKey(hashHex);
+    const slot = this.slots.get(key);
+    if (slot === undefined) return;
+    this.slots.delete(key);
+    this.expiresAt.delete(slot);
+    this.rotations.delete(slot);
+    this.keyIds[slot] = "";
+    this.free.push(slot);
+  }
+
+  /** The record whose hash is these 32 bytes (latin1), or null. */
+  get(key: string): VerificationRecord | null {
+    const slot = this.slots.get(key);
+    if (slot === undefined) return null;
+    const kind = this.kind[slot];
+    return {
+      hash: "",
+      keyId: this.keyIds[slot],
+      organizationId: this.orgs.values[this.org[slot]],
+      environment: ENVIRONMENTS[kind & 1],
+      scopes: this.scopeLists.values[this.scopes[slot]],
+      rateLimit: this.rateLimit[slot],
+      status: STATUSES[kind >> 1],
+      expiresAt: this.expiresAt.get(slot) ?? null,
+      rotation: this.rotations.get(slot) ?? null,
+    };
+  }
+
+  private grow(): void {
+    const capacity = Math.max(1024, this.capacity * 2);
+    const widen = <T extends Uint32Array | Int32Array | Uint8Array>(old: T, make: (n: number) => T): T => {
+      const next = make(capacity);
+      next.set(old);
+      return next;
+    };
+    this.org = widen(this.org, (n) => new Uint32Array(n));
+    this.scopes = widen(this.scopes, (n) => new Uint32Array(n));
+    this.rateLimit = widen(this.rateLimit, (n) => new Int32Array(n));
+    this.kind = widen(this.kind, (n) => new Uint8Array(n));
+    this.capacity = capacity;
+  }
+}
