@@ -64,4 +64,30 @@ describe("the verify fast path (npm start) and the route handler (next start)", 
     expect(Date.now() - started).toBeLessThan(2_000);
     res.destroy();
   });
+
+  it("with REKEY_VERIFY_TOKEN set, answers only callers that send it (the key then in the body), on both paths", async () => {
+    const org = await makeOrg();
+    const { key, secret } = await makeKey(org.id);
+    const json = { "content-type": "application/json" };
+    process.env.REKEY_VERIFY_TOKEN = "verify-token-for-tests-0123456789";
+    try {
+      const withToken = await both({ headers: { ...json, authorization: "Bearer verify-token-for-tests-0123456789" }, body: JSON.stringify({ key: secret }) });
+      expect(withToken.fast).toEqual(withToken.route);
+      expect(withToken.fast).toMatchObject({ status: 200, body: { valid: true, keyId: key.id } });
+      for (const init of [
+        { headers: json, body: JSON.stringify({ key: secret }) },
+        { headers: { ...json, authorization: "Bearer verify-token-for-tests-WRONG" }, body: JSON.stringify({ key: secret }) },
+        { headers: { authorization: `Bearer ${secret}` } }, // the open mode's way: now the header is the caller's
+      ]) {
+        const { fast, route } = await both(init);
+        expect(fast).toEqual(route);
+        expect(fast).toMatchObject({ status: 401, body: { error: { code: "unauthorized" } } });
+        expect(JSON.stringify(fast.body)).not.toContain(secret);
+      }
+      const noKey = await both({ headers: { ...json, authorization: "Bearer verify-token-for-tests-0123456789" }, body: "{}" });
+      expect(noKey.fast).toMatchObject({ status: 400, body: { error: { field: "key" } } });
+    } finally {
+      delete process.env.REKEY_VERIFY_TOKEN;
+    }
+  });
 });

@@ -18,9 +18,23 @@ async function waitForHealth(port: number) {
   throw new Error(`instance on ${port} did not start`);
 }
 
-async function verifyOn(port: number, key: string) {
-  const res = await fetch(`http://127.0.0.1:${port}/api/v1/keys/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key }) });
+async function verifyOn(port: number, key: string, verifyToken?: string) {
+  const headers: Record<string, string> = { "content-type": "application/json", ...(verifyToken ? { authorization: `Bearer ${verifyToken}` } : {}) };
+  const res = await fetch(`http://127.0.0.1:${port}/api/v1/keys/verify`, { method: "POST", headers, body: JSON.stringify({ key }) });
   return res.json();
+}
+
+/** A fresh migrated database on the local server, and the environment that points an instance at it. */
+async function freshDatabase<E extends Record<string, string>>(extra: E) {
+  assertLocalDatabaseUrl(serverUrl!);
+  const database = `rekey_e2e_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${database}`);
+  const env = { ...process.env, DATABASE_URL: withDatabase(serverUrl!, database), REKEY_BOOTSTRAP_TOKEN: TOKEN, NEXT_TELEMETRY_DISABLED: "1", ...extra };
+  const migrate = spawnSync("npm", ["run", "db:migrate"], { env, encoding: "utf8" });
+  expect(migrate.status, migrate.stderr).toBe(0);
+  return { database, admin, env };
 }
 
 test.describe("two app instances on one PostgreSQL server", () => {
@@ -28,14 +42,7 @@ test.describe("two app instances on one PostgreSQL server", () => {
 
   test("a key revoked through one instance stops verifying on the other within one second (p99), also right after a 5 s database outage", async () => {
     test.setTimeout(120_000);
-    assertLocalDatabaseUrl(serverUrl!);
-    const database = `rekey_e2e_${randomBytes(4).toString("hex")}`;
-    const admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    const env = { ...process.env, DATABASE_URL: withDatabase(serverUrl!, database), REKEY_SECRET: "multi-instance-secret-0123456789abcdef", REKEY_BOOTSTRAP_TOKEN: TOKEN, NEXT_TELEMETRY_DISABLED: "1" };
-    const migrate = spawnSync("npm", ["run", "db:migrate"], { env, encoding: "utf8" });
-    expect(migrate.status, migrate.stderr).toBe(0);
+    const { database, admin, env } = await freshDatabase({ REKEY_SECRET: "multi-instance-secret-0123456789abcdef" });
     const instances: ChildProcess[] = [];
     try {
       for (const port of [3111, 3112]) instances.push(spawn("node_modules/.bin/next", ["start", "-p", String(port)], { env, stdio: "ignore" }));
@@ -102,15 +109,8 @@ test.describe("two app instances on one PostgreSQL server", () => {
 
   test("with rekey killed (kill -9), the in-process verifier keeps answering until its window, then refuses", async () => {
     test.setTimeout(120_000);
-    assertLocalDatabaseUrl(serverUrl!);
-    const database = `rekey_e2e_${randomBytes(4).toString("hex")}`;
-    const admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
     const secret = "killed-instance-secret-0123456789abcdef";
-    const env = { ...process.env, DATABASE_URL: withDatabase(serverUrl!, database), REKEY_SECRET: secret, REKEY_BOOTSTRAP_TOKEN: TOKEN, REKEY_VERIFY_TOKEN: "verify-token-0123456789abcdef", NEXT_TELEMETRY_DISABLED: "1", PORT: "3113", HOSTNAME: "127.0.0.1", REKEY_CRON: "off" };
-    const migrate = spawnSync("npm", ["run", "db:migrate"], { env, encoding: "utf8" });
-    expect(migrate.status, migrate.stderr).toBe(0);
+    const { database, admin, env } = await freshDatabase({ REKEY_SECRET: secret, REKEY_VERIFY_TOKEN: "verify-token-0123456789abcdef", PORT: "3113", HOSTNAME: "127.0.0.1", REKEY_CRON: "off" });
     // What npm start serves: Next plus the verify fast path.
     const server = spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", "scripts/serve.ts"], { env, stdio: "ignore" });
     const WINDOW_MS = 4_000;
@@ -120,7 +120,9 @@ test.describe("two app instances on one PostgreSQL server", () => {
       const headers = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
       const org = await (await fetch("http://127.0.0.1:3113/api/v1/organizations", { method: "POST", headers, body: JSON.stringify({ name: "Killed Ltd" }) })).json();
       const key = await (await fetch("http://127.0.0.1:3113/api/v1/keys", { method: "POST", headers, body: JSON.stringify({ organizationId: org.id, environment: "live", name: "svc" }) })).json();
-      expect(await verifyOn(3113, key.key)).toMatchObject({ valid: true, keyId: key.id });
+      // With REKEY_VERIFY_TOKEN set, the fast path answers only callers holding it.
+      expect(await verifyOn(3113, key.key)).toMatchObject({ error: { code: "unauthorized" } });
+      expect(await verifyOn(3113, key.key, env.REKEY_VERIFY_TOKEN)).toMatchObject({ valid: true, keyId: key.id });
       // A management token is not needed: the verify token reads records, and nothing else.
       expect((await fetch("http://127.0.0.1:3113/api/v1/keys", { method: "POST", headers: { ...headers, authorization: `Bearer ${env.REKEY_VERIFY_TOKEN}` }, body: "{}" })).status).toBe(401);
 

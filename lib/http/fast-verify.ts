@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { DomainError, PayloadTooLargeError } from "../errors";
 import { verifyKey, verifyKeyFromCache } from "../keys/verify";
 import { log } from "../log";
-import { deprecationHeaders, presentedKey, VERIFY_BODY_LIMIT, TOO_LARGE_MESSAGE } from "./verify-endpoint";
+import { deprecationHeaders, keyInHeader, presentedKey, VERIFY_BODY_LIMIT, TOO_LARGE_MESSAGE } from "./verify-endpoint";
 import type { VerifyResult } from "../keys/verify";
 
 /** The path answered here, before Next's routing, under `npm start`. */
@@ -47,7 +47,7 @@ function fail(res: ServerResponse, error: unknown, req: IncomingMessage) {
  */
 export function handleFastVerify(req: IncomingMessage, res: ServerResponse): void {
   const authorization = req.headers.authorization;
-  if (authorization !== undefined && /^Bearer\s+\S/i.test(authorization)) return respond(req, res, authorization, "");
+  if (authorization !== undefined && keyInHeader(authorization)) return respond(req, res, authorization, "");
   if (Number(req.headers["content-length"] ?? 0) > VERIFY_BODY_LIMIT) return tooLarge(req, res);
   let body = "";
   let size = 0;

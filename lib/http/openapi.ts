@@ -133,10 +133,11 @@ export const openApiDocument = {
     "/api/v1/keys/verify": {
       post: {
         summary: "Verify a key",
+        security: [{}, { verifierToken: [] }],
         description:
           "Answers whether a key is valid. During a rotation's grace both keys verify; the old one answers `deprecated: true` with the deadline and the successor's prefix, and the response carries `Deprecation` (RFC 9745) and `Sunset` (RFC 8594) headers to pass on to the client. Invalid keys answer `valid: false` with a code. Malformed keys (bad shape or checksum) are refused without a database lookup.",
         requestBody: {
-          description: "The key, here or as `Authorization: Bearer <key>`.",
+          description: "The key, here or as `Authorization: Bearer <key>` (with REKEY_VERIFY_TOKEN set on the server: here, and the token as the bearer).",
           content: { "application/json": { schema: { type: "object", properties: { key: { type: "string", example: "rk_live_…" } } } } },
         },
         responses: {
@@ -177,6 +178,7 @@ export const openApiDocument = {
             },
           },
           "400": err("No key sent."),
+          "401": err("REKEY_VERIFY_TOKEN is set on the server and the caller did not send it."),
           "413": err("A body over 8 KB."),
         },
       },

@@ -1,13 +1,33 @@
 import "server-only";
-import { PayloadTooLargeError, ValidationError } from "../errors";
+import { PayloadTooLargeError, UnauthorizedError, ValidationError } from "../errors";
+import { sameSecret } from "./bearer";
 import type { VerifyResult } from "../keys/verify";
 
 /** The largest verify request body read: a key is ~60 bytes; anything near this is not a verification. */
 export const VERIFY_BODY_LIMIT = 8 * 1024;
 
-/** The key of a verify request: `Authorization: Bearer`, else the body's `key`. */
+/**
+ * Whether the key comes in the Authorization header (so there is no body to
+ * read): only when REKEY_VERIFY_TOKEN is unset, since with it set that header
+ * carries the caller's token.
+ */
+export function keyInHeader(authorization: string | null | undefined): boolean {
+  return !process.env.REKEY_VERIFY_TOKEN && !!authorization && /^Bearer\s+\S/i.test(authorization);
+}
+
+/**
+ * The key of a verify request. Open (REKEY_VERIFY_TOKEN unset): as
+ * `Authorization: Bearer`, else the body's `key`. Closed (set): only the
+ * company's servers may ask, with `Authorization: Bearer $REKEY_VERIFY_TOKEN`,
+ * and the key comes in the body (compared in constant time; 401 otherwise, so
+ * nobody else can test stolen or guessed keys against rekey).
+ */
 export function presentedKey(authorization: string | null | undefined, body: () => string): string {
-  if (authorization && /^Bearer\s+/i.test(authorization)) {
+  const token = process.env.REKEY_VERIFY_TOKEN;
+  if (token) {
+    const sent = authorization && /^Bearer\s+/i.test(authorization) ? authorization.replace(/^Bearer\s+/i, "").trim() : "";
+    if (!sent || !sameSecret(sent, token)) throw new UnauthorizedError('This rekey requires a verify token: send Authorization: Bearer <REKEY_VERIFY_TOKEN> and the key as { "key": "rk_…" }.');
+  } else if (authorization && /^Bearer\s+/i.test(authorization)) {
     const fromHeader = authorization.replace(/^Bearer\s+/i, "").trim();
     if (fromHeader) return fromHeader;
   }

@@ -5,14 +5,8 @@ import type { VerificationRecord } from "../../packages/verifier/src/rule";
 
 export type { VerificationRecord };
 
-interface RecordRow {
-  hash: string;
-  keyId: string;
-  organizationId: string;
-  environment: "live" | "test";
-  scopes: string[];
-  rateLimit: number;
-  status: VerificationRecord["status"];
+/** A record as the query returns it: the protocol's flat fields, then the rotation's columns. */
+type RecordRow = Omit<VerificationRecord, "expiresAt" | "rotation"> & {
   expiresAt: Date | null;
   rotationState: "scheduled" | "grace" | null;
   rotationKind: "scheduled" | "manual" | "emergency" | null;
@@ -24,7 +18,7 @@ interface RecordRow {
   waitForSuccessorUse: boolean | null;
   successorPrefix: string | null;
   successorFirstUsedAt: Date | null;
-}
+};
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 

@@ -1,5 +1,5 @@
 import { publicHandler } from "@/lib/http/api-handler";
-import { presentedKey, readBodyWithin, verifyHeaders, VERIFY_BODY_LIMIT } from "@/lib/http/verify-endpoint";
+import { keyInHeader, presentedKey, readBodyWithin, verifyHeaders, VERIFY_BODY_LIMIT } from "@/lib/http/verify-endpoint";
 import { verifyKey } from "@/lib/keys/verify";
 
 /**
@@ -13,7 +13,7 @@ import { verifyKey } from "@/lib/keys/verify";
  */
 export const POST = publicHandler(async ({ request, now }) => {
   const authorization = request.headers.get("authorization");
-  const body = /^Bearer\s+\S/i.test(authorization ?? "") ? "" : await readBodyWithin(request, VERIFY_BODY_LIMIT);
+  const body = keyInHeader(authorization) ? "" : await readBodyWithin(request, VERIFY_BODY_LIMIT);
   const result = await verifyKey(presentedKey(authorization, () => body), now);
   return new Response(JSON.stringify(result), { status: 200, headers: verifyHeaders(result) });
 });
