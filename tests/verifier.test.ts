@@ -10,6 +10,7 @@ import { verifyKey, clearVerifyCache } from "../lib/keys/verify";
 import { flushUsage } from "../lib/keys/usage";
 import { emergencyRotate, rotateNow, scheduleRotation } from "../lib/rotations/mutations";
 import { revokeKey } from "../lib/keys/mutations";
+import { purgeExpired } from "../lib/cron/retention";
 import * as snapshotRoute from "../app/api/v1/verifier/snapshot/route";
 import * as changesRoute from "../app/api/v1/verifier/changes/route";
 import * as usageRoute from "../app/api/v1/verifier/usage/route";
@@ -242,5 +243,18 @@ describe("the in-process verifier (docs/verifier-protocol.md)", () => {
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }
+  });
+
+  it("keeps the change stream a day: the cron's purge drops older rows and leaves the rest", async () => {
+    const org = await makeOrg();
+    await makeKey(org.id);
+    const prisma = await testPrisma();
+    const now = new Date();
+    await prisma.$executeRaw`INSERT INTO key_changes (hash, at) VALUES ('old-1', ${new Date(now.getTime() - 25 * HOUR)}), ('old-2', ${new Date(now.getTime() - 30 * HOUR)}), ('recent', ${new Date(now.getTime() - 23 * HOUR)})`;
+    const before = await prisma.keyChange.count();
+    const purged = await purgeExpired(now);
+    expect(purged.keyChanges).toBe(2);
+    expect(await prisma.keyChange.count()).toBe(before - 2);
+    expect(await prisma.keyChange.count({ where: { hash: "recent" } })).toBe(1);
   });
 });
