@@ -49,19 +49,21 @@ export function handleFastVerify(req: IncomingMessage, res: ServerResponse): voi
   const authorization = req.headers.authorization;
   if (authorization !== undefined && keyInHeader(authorization)) return respond(req, res, authorization, "");
   if (Number(req.headers["content-length"] ?? 0) > VERIFY_BODY_LIMIT) return tooLarge(req, res);
-  let body = "";
+  // Raw chunks, decoded once at the end (a key's body is one chunk): cheaper than a decoding stream.
+  let first: Buffer | undefined;
+  let more: Buffer[] | undefined;
   let size = 0;
-  req.setEncoding("utf8");
-  req.on("data", (chunk: string) => {
-    size += Buffer.byteLength(chunk);
+  req.on("data", (chunk: Buffer) => {
+    size += chunk.length;
     if (size > VERIFY_BODY_LIMIT) {
       if (!res.headersSent) tooLarge(req, res);
       return;
     }
-    body += chunk;
+    if (!first) first = chunk;
+    else (more ??= [first]).push(chunk);
   });
   req.on("end", () => {
-    if (size <= VERIFY_BODY_LIMIT) respond(req, res, authorization, body);
+    if (size <= VERIFY_BODY_LIMIT) respond(req, res, authorization, more ? Buffer.concat(more).toString("utf8") : first ? first.toString("utf8") : "");
   });
   // A client that goes away mid-body: nothing to answer, and nothing to crash over.
   req.on("error", () => {});

@@ -9,15 +9,18 @@ import { raiseVerificationAlerts } from "../alerts/conditions";
  * rejected attempts of revoked or expired keys, which feed alerts), per hour
  * and result for everything, and each key's last-used time.
  */
-type KeyHour = { keyId: string; hour: string; verifications: number; rejected: number };
+/** `first`/`last`: this hour's earliest and latest accepted verification (Infinity/0 when none). */
+type KeyHour = { keyId: string; hour: string; verifications: number; rejected: number; first: number; last: number };
 type ResultHour = { hour: string; result: string; count: number };
 
 // Counts by hour, then by key id or result: the hot path looks up strings it
 // already holds (a record's key id) instead of building "id|hour" per call.
 let keyHours = new Map<string, Map<string, KeyHour>>();
 let results = new Map<string, Map<string, ResultHour>>();
-/** Per key: the earliest and latest accepted verification counted since the last write. */
+/** Per key, from verifiers' reports and failed writes: the earliest and latest accepted verification. */
 let used = new Map<string, { first: number; last: number }>();
+/** The current hour's buckets, so the hot path skips the lookup by hour (reset when the maps are swapped). */
+let current: { start: number; keys: Map<string, KeyHour>; results: Map<string, ResultHour> } | undefined;
 let timer: NodeJS.Timeout | undefined;
 let flushing: Promise<void> | undefined;
 
@@ -38,12 +41,16 @@ function bucket<T>(byHour: Map<string, Map<string, T>>, hour: string): Map<strin
 }
 
 function addKeyHour(keyId: string, hour: string, verifications: number, rejected: number) {
-  const b = bucket(keyHours, hour);
-  const kh = b.get(keyId);
+  countKey(bucket(keyHours, hour), keyId, hour, verifications, rejected);
+}
+
+function countKey(b: Map<string, KeyHour>, keyId: string, hour: string, verifications: number, rejected: number): KeyHour {
+  let kh = b.get(keyId);
   if (kh) {
     kh.verifications += verifications;
     kh.rejected += rejected;
-  } else b.set(keyId, { keyId, hour, verifications, rejected });
+  } else b.set(keyId, (kh = { keyId, hour, verifications, rejected, first: Infinity, last: 0 }));
+  return kh;
 }
 
 function addResult(hour: string, result: string, count: number) {
@@ -55,13 +62,26 @@ function addResult(hour: string, result: string, count: number) {
 
 /** Counts one verification; `accepted` is whether the key was accepted. */
 export function recordVerification(keyId: string | null, result: string, accepted: boolean, now: Date): void {
-  const hour = hourOf(now);
-  addResult(hour, result, 1);
-  if (keyId) {
-    addKeyHour(keyId, hour, accepted ? 1 : 0, accepted ? 0 : 1);
-    if (accepted) noteUse(keyId, now.getTime(), now.getTime());
+  const t = now.getTime();
+  if (!current || t < current.start || t >= current.start + 3_600_000) {
+    const hour = hourOf(now);
+    current = { start: lastHour.start, keys: bucket(keyHours, hour), results: bucket(results, hour) };
+    timer ??= setInterval(() => void flushUsage().catch(() => {}), FLUSH_MS).unref();
   }
-  timer ??= setInterval(() => void flushUsage().catch(() => {}), FLUSH_MS).unref();
+  const r = current.results.get(result);
+  if (r) r.count++;
+  else current.results.set(result, { hour: lastHourOf(current.start), result, count: 1 });
+  if (keyId) {
+    const kh = countKey(current.keys, keyId, lastHourOf(current.start), accepted ? 1 : 0, accepted ? 0 : 1);
+    if (accepted) {
+      if (t < kh.first) kh.first = t;
+      if (t > kh.last) kh.last = t;
+    }
+  }
+}
+
+function lastHourOf(start: number): string {
+  return start === lastHour.start ? lastHour.iso : new Date(start).toISOString();
 }
 
 function noteUse(keyId: string, first: number, last: number) {
@@ -99,10 +119,12 @@ async function doFlush(): Promise<void> {
   if (keyHours.size === 0 && results.size === 0 && used.size === 0) return;
   const kh = [...keyHours.values()].flatMap((b) => [...b.values()]);
   const rs = [...results.values()].flatMap((b) => [...b.values()]);
+  for (const x of kh) if (x.verifications > 0 && x.last > 0) noteUse(x.keyId, x.first, x.last);
   const lu = [...used.entries()];
   keyHours = new Map();
   results = new Map();
   used = new Map();
+  current = undefined;
   try {
     const prisma = await getPrisma();
     await prisma.$transaction(async (tx) => {
