@@ -1,6 +1,6 @@
 import "server-only";
 import { getPrisma, Prisma } from "../db";
-import { DEFAULT_POLICY } from "../policies/defaults";
+import { EFFECTIVE_POLICY_SQL } from "../policies/sql";
 import type { VerificationRecord } from "../../packages/verifier/src/rule";
 
 export type { VerificationRecord };
@@ -41,7 +41,7 @@ function toRecord(row: RecordRow): VerificationRecord {
           graceEndsAt: iso(row.graceEndsAt),
           gracePeriodHours: row.gracePeriodHours!,
           deadlineExtended: row.deadlineExtended!,
-          waitForSuccessorUse: row.waitForSuccessorUse ?? DEFAULT_POLICY.waitForSuccessorUse,
+          waitForSuccessorUse: row.waitForSuccessorUse!,
           successorPrefix: row.successorPrefix,
           successorFirstUsedAt: iso(row.successorFirstUsedAt),
         }
@@ -51,8 +51,9 @@ function toRecord(row: RecordRow): VerificationRecord {
 
 /**
  * Everything verification needs of a key (its record; docs/verifier-protocol.md),
- * for the keys `where` selects. The effective policy is only looked up for a
- * key with an open rotation: only the extension rule needs it.
+ * for the keys `where` selects. The effective policy (the cron's own
+ * resolution, lib/policies/sql.ts) is only looked up for a key with an open
+ * rotation: only the extension rule needs it.
  */
 async function selectRecords(where: Prisma.Sql, tail: Prisma.Sql = Prisma.empty): Promise<VerificationRecord[]> {
   const prisma = await getPrisma();
@@ -62,8 +63,7 @@ async function selectRecords(where: Prisma.Sql, tail: Prisma.Sql = Prisma.empty)
            r.state::text AS "rotationState", r.kind::text AS "rotationKind", r."scheduledAt", r."startedAt", r."graceEndsAt",
            r."gracePeriodHours", r."deadlineExtended",
            CASE WHEN r.id IS NULL THEN NULL ELSE (
-             SELECT COALESCE(p."waitForSuccessorUse", (SELECT dp."waitForSuccessorUse" FROM rotation_policies dp WHERE dp."isDefault" ORDER BY dp."createdAt" LIMIT 1))
-             FROM organizations o LEFT JOIN rotation_policies p ON p.id = o."policyId" WHERE o.id = k."organizationId"
+             SELECT ep."waitForSuccessorUse" FROM ${Prisma.raw(EFFECTIVE_POLICY_SQL)} ep WHERE ep."organizationId" = k."organizationId"
            ) END AS "waitForSuccessorUse",
            s.prefix AS "successorPrefix", s."firstUsedAt" AS "successorFirstUsedAt"
     FROM api_keys k
