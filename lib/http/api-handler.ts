@@ -19,14 +19,26 @@ export function errorResponse(status: number, code: string, message: string, fie
   return Response.json({ error: { code, message, ...(field ? { field } : {}) } }, { status, headers: { "cache-control": "no-store", ...headers } });
 }
 
-function toResponse(error: unknown, request: Request): Response {
+/**
+ * What a request that failed with `error` answers: a domain error's status,
+ * code and message; anything else is logged here and the client gets a fixed
+ * message, never error.message or a stack. Shared by the route wrapper and
+ * the verify fast path (lib/http/fast-verify.ts).
+ */
+export function describeError(error: unknown, method: string | undefined, path: string): { status: number; body: { error: { code: string; message: string; field?: string } }; headers: Record<string, string> } {
+  const headers: Record<string, string> = { "content-type": "application/json", "cache-control": "no-store" };
   if (error instanceof DomainError) {
-    const headers: Record<string, string> = error instanceof TooManyRequestsError ? { "retry-after": String(error.retryAfterSeconds) } : {};
-    return errorResponse(error.status, error.code, error.message, error instanceof ValidationError ? error.field : undefined, headers);
+    if (error instanceof TooManyRequestsError) headers["retry-after"] = String(error.retryAfterSeconds);
+    const field = error instanceof ValidationError ? error.field : undefined;
+    return { status: error.status, body: { error: { code: error.code, message: error.message, ...(field ? { field } : {}) } }, headers };
   }
-  // Unknown failures: logged here, and the client gets a fixed message, never error.message or a stack.
-  log.error({ err: error, method: request.method, path: new URL(request.url).pathname }, "request failed");
-  return errorResponse(500, "internal", "Something went wrong on our side. It has been logged.");
+  log.error({ err: error, method, path }, "request failed");
+  return { status: 500, body: { error: { code: "internal", message: "Something went wrong on our side. It has been logged." } }, headers };
+}
+
+function toResponse(error: unknown, request: Request): Response {
+  const { status, body, headers } = describeError(error, request.method, new URL(request.url).pathname);
+  return Response.json(body, { status, headers });
 }
 
 /** A route handler that needs no caller identity (verification, OpenAPI). */

@@ -1,8 +1,8 @@
 import "server-only";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { DomainError, PayloadTooLargeError } from "../errors";
+import { PayloadTooLargeError } from "../errors";
 import { verifyKey, verifyKeyFromCache } from "../keys/verify";
-import { log } from "../log";
+import { describeError } from "./api-handler";
 import { deprecationHeaders, keyInHeader, presentedKey, VERIFY_BODY_LIMIT, TOO_LARGE_MESSAGE } from "./verify-endpoint";
 import type { VerifyResult } from "../keys/verify";
 
@@ -19,21 +19,13 @@ function sendResult(res: ServerResponse, result: VerifyResult) {
   res.end(text);
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { ...headers, "content-length": String(Buffer.byteLength(text)) });
-  res.end(text);
-}
-
 function fail(res: ServerResponse, error: unknown, req: IncomingMessage) {
-  const headers = { "content-type": "application/json", "cache-control": "no-store" };
-  if (error instanceof DomainError) {
-    // The body may still be arriving: say so and close rather than read it.
-    if (error instanceof PayloadTooLargeError) res.setHeader("connection", "close");
-    return send(res, error.status, { error: { code: error.code, message: error.message, ...("field" in error && error.field ? { field: error.field } : {}) } }, headers);
-  }
-  log.error({ err: error, method: req.method, path: FAST_VERIFY_PATH }, "request failed");
-  send(res, 500, { error: { code: "internal", message: "Something went wrong on our side. It has been logged." } }, headers);
+  const { status, body, headers } = describeError(error, req.method, FAST_VERIFY_PATH);
+  // The body may still be arriving: say so and close rather than read it.
+  if (error instanceof PayloadTooLargeError) headers.connection = "close";
+  const text = JSON.stringify(body);
+  res.writeHead(status, { ...headers, "content-length": Buffer.byteLength(text) });
+  res.end(text);
 }
 
 /**
