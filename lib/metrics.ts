@@ -45,9 +45,7 @@ export async function renderMetrics(now: Date): Promise<{ body: string; contentT
   gauge("rekey_cron_last_run_failed", "1 when a step of the last cron call failed.").set(lastRun?.error ? 1 : 0);
   // This instance's own: whether revocations made elsewhere reach its verification cache now.
   const listener = verifyListenerState();
-  gauge("rekey_verify_listener_up", "1 when this instance's LISTEN connection (cache invalidation) is up.").set(listener !== "starting" && listener.up ? 1 : 0);
-  new Counter({ name: "rekey_verify_listener_reconnects_total", help: "Times this instance re-made its LISTEN connection after losing it.", registers: [registry] }).inc(
-    listener === "starting" ? 0 : listener.reconnects,
-  );
+  gauge("rekey_verify_listener_up", "1 when this instance's LISTEN connection (cache invalidation) is up.").set(listener.up ? 1 : 0);
+  new Counter({ name: "rekey_verify_listener_reconnects_total", help: "Times this instance re-made its LISTEN connection after losing it.", registers: [registry] }).inc(listener.reconnects);
   return { body: await registry.metrics(), contentType: registry.contentType };
 }

@@ -30,7 +30,7 @@ describe.skipIf(testDatabaseKind !== "postgres")("the invalidation listener afte
     const other = await makeKey(org.id);
     expect(await verifyKey(secret, T0)).toMatchObject({ valid: true });
     expect(await verifyKey(other.secret, T0)).toMatchObject({ valid: true }); // both cached now
-    expect(verifyListenerState()).toEqual({ up: true, reconnects: 0 });
+    expect(verifyListenerState()).toEqual({ up: true, reconnects: 0, starting: false });
 
     const prisma = await testPrisma();
     const [{ name }] = await prisma.$queryRaw<{ name: string }[]>`SELECT current_database() AS name`;
@@ -40,7 +40,7 @@ describe.skipIf(testDatabaseKind !== "postgres")("the invalidation listener afte
       // The outage: no new connections, every existing one cut.
       await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
       await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [name]);
-      await until(async () => verifyListenerState(), (s) => s !== "starting" && !s.up, 2_000);
+      await until(async () => verifyListenerState(), (s) => !s.starting && !s.up, 2_000);
       await new Promise((r) => setTimeout(r, 5_000));
       expect(verifyListenerState()).toMatchObject({ up: false });
     } finally {
@@ -57,7 +57,7 @@ describe.skipIf(testDatabaseKind !== "postgres")("the invalidation listener afte
     expect(refused.value).toEqual({ valid: false, code: "revoked" });
     expect(refused.ms).toBeLessThan(1_000);
 
-    const back = await until(async () => verifyListenerState(), (s) => s !== "starting" && s.up, 2_000);
+    const back = await until(async () => verifyListenerState(), (s) => !s.starting && s.up, 2_000);
     expect(back.value).toMatchObject({ up: true, reconnects: 1 });
     // And the listener carries notifications again: a second revocation arrives through it.
     await prisma.$executeRaw`UPDATE api_keys SET status = 'revoked', "revokedAt" = ${T0} WHERE id = ${other.key.id}`;

@@ -20,7 +20,7 @@ let results = new Map<string, Map<string, ResultHour>>();
 /** Per key, from verifiers' reports and failed writes: the earliest and latest accepted verification. */
 let used = new Map<string, { first: number; last: number }>();
 /** The current hour's buckets, so the hot path skips the lookup by hour (reset when the maps are swapped). */
-let current: { start: number; keys: Map<string, KeyHour>; results: Map<string, ResultHour> } | undefined;
+let current: { start: number; hour: string; keys: Map<string, KeyHour>; results: Map<string, ResultHour> } | undefined;
 let timer: NodeJS.Timeout | undefined;
 let flushing: Promise<void> | undefined;
 
@@ -65,23 +65,19 @@ export function recordVerification(keyId: string | null, result: string, accepte
   const t = now.getTime();
   if (!current || t < current.start || t >= current.start + 3_600_000) {
     const hour = hourOf(now);
-    current = { start: lastHour.start, keys: bucket(keyHours, hour), results: bucket(results, hour) };
+    current = { start: lastHour.start, hour, keys: bucket(keyHours, hour), results: bucket(results, hour) };
     timer ??= setInterval(() => void flushUsage().catch(() => {}), FLUSH_MS).unref();
   }
   const r = current.results.get(result);
   if (r) r.count++;
-  else current.results.set(result, { hour: lastHourOf(current.start), result, count: 1 });
+  else current.results.set(result, { hour: current.hour, result, count: 1 });
   if (keyId) {
-    const kh = countKey(current.keys, keyId, lastHourOf(current.start), accepted ? 1 : 0, accepted ? 0 : 1);
+    const kh = countKey(current.keys, keyId, current.hour, accepted ? 1 : 0, accepted ? 0 : 1);
     if (accepted) {
       if (t < kh.first) kh.first = t;
       if (t > kh.last) kh.last = t;
     }
   }
-}
-
-function lastHourOf(start: number): string {
-  return start === lastHour.start ? lastHour.iso : new Date(start).toISOString();
 }
 
 function noteUse(keyId: string, first: number, last: number) {

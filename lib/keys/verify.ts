@@ -104,16 +104,16 @@ function answer(record: VerificationRecord | null, now: Date): VerifyResult {
 
 /**
  * Whether this instance hears about changes made elsewhere now, and how often
- * it had to reconnect; starts listening if nothing has yet (so a health check
- * right after start reports the truth rather than "not yet").
+ * it had to reconnect; starts listening if nothing has yet (`starting`: so a
+ * health check right after start reports the truth rather than "down").
  */
-export function verifyListenerState(): { up: boolean; reconnects: number } | "starting" {
+export function verifyListenerState(): { up: boolean; reconnects: number; starting: boolean } {
   const listener = state.listener;
   if (!listener) {
     subscribe().catch(() => (state.subscribed = undefined));
-    return "starting";
+    return { up: false, reconnects: 0, starting: true };
   }
-  return { up: listener.isUp(), reconnects: listener.reconnects() };
+  return { up: listener.isUp(), reconnects: listener.reconnects(), starting: false };
 }
 
 /** Forgets every cached answer. */

@@ -8,10 +8,9 @@ import { verifyListenerState } from "@/lib/keys/verify";
  * take the instance out. Also the floor of bench:verify: no query.
  */
 export function GET() {
-  const listener = verifyListenerState();
-  const up = listener !== "starting" && listener.up;
+  const { up, reconnects, starting } = verifyListenerState();
   return Response.json({
-    status: up || listener === "starting" ? "ok" : "degraded",
-    invalidation: listener === "starting" ? { listening: false, starting: true } : { listening: listener.up, reconnects: listener.reconnects },
+    status: up || starting ? "ok" : "degraded",
+    invalidation: starting ? { listening: false, starting: true } : { listening: up, reconnects },
   });
 }
