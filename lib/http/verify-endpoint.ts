@@ -12,7 +12,12 @@ export const VERIFY_BODY_LIMIT = 8 * 1024;
  * carries the caller's token.
  */
 export function keyInHeader(authorization: string | null | undefined): boolean {
-  return !process.env.REKEY_VERIFY_TOKEN && !!authorization && /^Bearer\s+\S/i.test(authorization);
+  return !process.env.REKEY_VERIFY_TOKEN && bearerIn(authorization) !== "";
+}
+
+/** What `Authorization: Bearer …` carries, trimmed; "" when the header is absent or of another scheme. */
+function bearerIn(authorization: string | null | undefined): string {
+  return authorization && /^Bearer\s+/i.test(authorization) ? authorization.replace(/^Bearer\s+/i, "").trim() : "";
 }
 
 /**
@@ -24,13 +29,10 @@ export function keyInHeader(authorization: string | null | undefined): boolean {
  */
 export function presentedKey(authorization: string | null | undefined, body: () => string): string {
   const token = process.env.REKEY_VERIFY_TOKEN;
+  const sent = bearerIn(authorization);
   if (token) {
-    const sent = authorization && /^Bearer\s+/i.test(authorization) ? authorization.replace(/^Bearer\s+/i, "").trim() : "";
     if (!sent || !sameSecret(sent, token)) throw new UnauthorizedError('This rekey requires a verify token: send Authorization: Bearer <REKEY_VERIFY_TOKEN> and the key as { "key": "rk_…" }.');
-  } else if (authorization && /^Bearer\s+/i.test(authorization)) {
-    const fromHeader = authorization.replace(/^Bearer\s+/i, "").trim();
-    if (fromHeader) return fromHeader;
-  }
+  } else if (sent) return sent;
   let parsed: unknown;
   try {
     const text = body();
