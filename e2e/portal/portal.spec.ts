@@ -41,6 +41,11 @@ test("a customer follows the rotation email, signs in with the link, reveals and
   oldKey = await issued.json();
   const verifiedOld = await request.post("/api/v1/keys/verify", { headers: { authorization: `Bearer ${oldKey.key}` } });
   expect((await verifiedOld.json()).valid).toBe(true);
+  // Usage is written in batches (lib/keys/usage.ts, about a second apart): wait
+  // for this use to land, so the portal below has a "last used" to show.
+  await expect
+    .poll(async () => (await (await request.get(`/api/v1/keys/${oldKey.id}`, { headers: management })).json()).lastUsedAt, { timeout: 10_000 })
+    .not.toBeNull();
   const since = Date.now() - 1000;
   const rotated = await request.post(`/api/v1/keys/${oldKey.id}/rotations`, { headers: management, data: { kind: "manual", reason: "quarterly rotation" } });
   expect(rotated.status()).toBe(201);
