@@ -48,9 +48,9 @@ export default async function RootLayout({ children }: { children: React.ReactNo
             <a href="/api/v1/openapi.json">API</a>
             {viewer ? (
               <span className="who">
-                <span className="sub">
+                <Link className="sub" href={roleMay(viewer.role, "portal:use") ? "/portal/account" : "/dashboard/account"} title="Your account: sessions and password">
                   {viewer.email} · {viewer.role}
-                </span>
+                </Link>
                 <SignOutButton />
               </span>
             ) : (

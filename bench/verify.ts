@@ -19,7 +19,7 @@ import autocannon from "autocannon";
 import http from "node:http";
 import { parseArgs } from "node:util";
 import { spawn } from "node:child_process";
-import { createReadStream, createWriteStream, readFileSync, statSync } from "node:fs";
+import { createReadStream, createWriteStream, mkdirSync, readFileSync, statSync } from "node:fs";
 import { randomBytes, randomUUID } from "node:crypto";
 import path from "node:path";
 import { BENCH_SECRET, benchDatabases, createBenchDatabase, closeDatabase, startServer, stopServer, writeResults, table } from "./support";
@@ -111,6 +111,7 @@ async function timeAdvance(due: number, now: Date) {
 
 /** Every key's record as the snapshot carries it, one per line: the floor server's data and the 1M snapshot's pattern. */
 async function writeRecords(file: string) {
+  mkdirSync(path.dirname(file), { recursive: true }); // a fresh clone has no .bench-data yet (the PostgreSQL run makes none)
   const out = createWriteStream(file);
   let after = "";
   for (;;) {

@@ -50,7 +50,7 @@ export interface SeedSummary {
 export async function deleteAllData(): Promise<void> {
   const prisma = await getPrisma();
   await prisma.$executeRawUnsafe(
-    `TRUNCATE audit_events, notifications, alerts, key_usage_hourly, verification_counts, cron_runs, verification_tokens, rotations, api_keys, management_tokens, users, organizations, rotation_policies`,
+    `TRUNCATE audit_events, notifications, alerts, key_usage_hourly, verification_counts, cron_runs, verification_tokens, user_sessions, rotations, api_keys, management_tokens, users, organizations, rotation_policies`,
   );
 }
 
@@ -248,14 +248,16 @@ export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSumm
 }
 
 /**
- * Demo staff for the demo world: an operator and an auditor, with one
- * password from REKEY_DEMO_PASSWORD or generated (shown once by `npm start`).
+ * Demo staff for the demo world: an operator and an auditor, each with a
+ * password of their own, generated and shown once by `npm start` (so the
+ * read-only auditor does not know the operator's). REKEY_DEMO_PASSWORD sets
+ * one for both, for tests that must sign in as them.
  */
 export async function createDemoStaff(now: Date) {
-  const password = process.env.REKEY_DEMO_PASSWORD ?? randomBytes(12).toString("base64url");
+  const password = () => process.env.REKEY_DEMO_PASSWORD ?? randomBytes(12).toString("base64url");
   const users = [
-    { email: "operator@rekey.local", name: "Olivia Operator", role: "operator" as const, password },
-    { email: "auditor@rekey.local", name: "Arthur Auditor", role: "auditor" as const, password },
+    { email: "operator@rekey.local", name: "Olivia Operator", role: "operator" as const, password: password() },
+    { email: "auditor@rekey.local", name: "Arthur Auditor", role: "auditor" as const, password: password() },
   ];
   await createUsers(users, SEED, now);
   return users;

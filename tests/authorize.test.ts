@@ -15,7 +15,7 @@ vi.mock("next/navigation", () => ({
 
 const { requirePagePermission, requirePermission } = await import("../lib/auth/authorize");
 const { PERMISSIONS } = await import("../lib/auth/permissions");
-const as = (role: Viewer["role"]): Viewer => ({ userId: role, email: `${role}@example.com`, role, orgId: role === "customer" ? "org-1" : null, signedInAt: new Date() });
+const as = (role: Viewer["role"]): Viewer => ({ userId: role, email: `${role}@example.com`, role, orgId: role === "customer" ? "org-1" : null, signedInAt: new Date(), sessionId: "00000000-0000-4000-8000-000000000000" });
 
 describe("authorization (DOMAIN.md: People)", () => {
   beforeEach(() => {
@@ -34,10 +34,10 @@ describe("authorization (DOMAIN.md: People)", () => {
 
   it("follows the table of DOMAIN.md for every role and permission", async () => {
     const expected: Record<string, string[]> = {
-      admin: ["staff:read", "keys:rotate", "policies:edit", "users:manage", "tokens:manage", "reports:download", "rotations:postpone", "outbox:manage"],
-      operator: ["staff:read", "keys:rotate", "rotations:postpone"],
-      auditor: ["staff:read", "reports:download"],
-      customer: ["rotations:postpone", "portal:use"],
+      admin: ["staff:read", "keys:rotate", "policies:edit", "users:manage", "tokens:manage", "reports:download", "rotations:postpone", "outbox:manage", "account:manage"],
+      operator: ["staff:read", "keys:rotate", "rotations:postpone", "account:manage"],
+      auditor: ["staff:read", "reports:download", "account:manage"],
+      customer: ["rotations:postpone", "portal:use", "account:manage"],
     };
     for (const [role, allowed] of Object.entries(expected)) {
       viewer = as(role as Viewer["role"]);
@@ -47,5 +47,13 @@ describe("authorization (DOMAIN.md: People)", () => {
         else await expect(outcome, `${role} must not ${permission}`).rejects.toThrow(/does not allow/);
       }
     }
+  });
+
+  it("lets a user who holds a one-time password do nothing but change it", async () => {
+    viewer = { ...as("admin"), mustChangePassword: true };
+    await expect(requirePagePermission("staff:read", "/dashboard/keys")).rejects.toThrow("redirect:/dashboard/account?first=1");
+    await expect(requirePagePermission("staff:read", "/dashboard/account", { passwordChangePage: true })).resolves.toMatchObject({ role: "admin" });
+    await expect(requirePermission("keys:rotate")).rejects.toThrow(/Choose your own password first/);
+    await expect(requirePermission("account:manage")).resolves.toMatchObject({ role: "admin" });
   });
 });

@@ -29,8 +29,9 @@ const customerOf = (orgId: string, signedInMinutesAgo = 1): Viewer => ({
   role: "customer",
   orgId,
   signedInAt: new Date(Date.now() - signedInMinutesAgo * 60_000),
+  sessionId: "00000000-0000-4000-8000-000000000000",
 });
-const staff = (role: Viewer["role"]): Viewer => ({ userId: `${role}-1`, email: `${role}@example.com`, role, orgId: null, signedInAt: new Date() });
+const staff = (role: Viewer["role"]): Viewer => ({ userId: `${role}-1`, email: `${role}@example.com`, role, orgId: null, signedInAt: new Date(), sessionId: "00000000-0000-4000-8000-000000000000" });
 
 /** A key of a new organization in a manual rotation whose successor waits in the portal. */
 async function keyInGrace(now = T0) {

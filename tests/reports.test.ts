@@ -189,7 +189,7 @@ describe("the audit log export", () => {
 });
 
 describe("who may download (docs/reports.md: admins and auditors)", () => {
-  const as = (role: Viewer["role"]): Viewer => ({ userId: `${role}-1`, email: `${role}@example.com`, role, orgId: role === "customer" ? orgId : null, signedInAt: new Date() });
+  const as = (role: Viewer["role"]): Viewer => ({ userId: `${role}-1`, email: `${role}@example.com`, role, orgId: role === "customer" ? orgId : null, signedInAt: new Date(), sessionId: "00000000-0000-4000-8000-000000000000" });
   const get = (file: string, query = "period=custom&from=2026-07-01&to=2026-09-30") =>
     download(new Request(`http://localhost/dashboard/reports/download/${file}?${query}`), { params: Promise.resolve({ file }) });
 

@@ -19,7 +19,7 @@ const { deliverOutboxAction, retryNotificationAction } = await import("../app/(s
 
 useTestDatabase();
 
-const as = (role: Viewer["role"]): Viewer => ({ userId: `${role}-1`, email: `${role}@example.com`, role, orgId: null, signedInAt: new Date() });
+const as = (role: Viewer["role"]): Viewer => ({ userId: `${role}-1`, email: `${role}@example.com`, role, orgId: null, signedInAt: new Date(), sessionId: "00000000-0000-4000-8000-000000000000" });
 
 describe("staff server actions", () => {
   beforeEach(() => {

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { getViewer } from "@/lib/auth/viewer";
+import { safeReturnPath } from "@/lib/auth/redirect";
 import { SignInForm } from "./_components/sign-in-form";
 import { EmailLinkForm } from "./_components/email-link-form";
 
@@ -15,14 +16,9 @@ const ERRORS: Record<string, string> = {
   EmailSignin: "The sign-in email could not be sent. Try again in a minute.",
 };
 
-/** Only a path on this site may be the destination after sign-in. */
-function safeReturn(url: string | undefined) {
-  return url && url.startsWith("/") && !url.startsWith("//") ? url : "/dashboard/keys";
-}
-
 export default async function SignInPage({ searchParams }: SignInPageProps) {
   const params = await searchParams;
-  const returnTo = safeReturn(params.callbackUrl);
+  const returnTo = safeReturnPath(params.callbackUrl, "/dashboard/keys");
   if (await getViewer()) redirect(returnTo);
   const error = params.error ? (ERRORS[params.error] ?? "Signing in did not work. Try again.") : null;
   return (

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 
-test("the admin invites an operator with a one-time password, and that operator can sign in", async ({ page, browser }) => {
+test("the admin invites an operator with a one-time password, and that operator signs in and is asked for a password of their own", async ({ page, browser }) => {
   await page.goto("/dashboard/users");
   const form = page.getByRole("form", { name: "Invite a user" });
   const email = `new-op-${Date.now()}@example.com`;
@@ -22,6 +22,7 @@ test("the admin invites an operator with a one-time password, and that operator 
   await other.getByRole("form", { name: "Sign in with a password" }).getByLabel("Password").fill(password);
   await other.getByRole("button", { name: "Sign in" }).click();
   await expect(other.getByText(`${email} · operator`)).toBeVisible();
+  await expect(other).toHaveURL(/\/dashboard\/account\?first=1$/);
   await fresh.close();
 });
 

@@ -13,16 +13,26 @@ export async function requirePermission(permission: Permission): Promise<Viewer>
   const viewer = await getViewer();
   if (!viewer) throw new UnauthorizedError("Sign in first.");
   if (!roleMay(viewer.role, permission)) throw new ForbiddenError("Your role does not allow this.");
+  if (viewer.mustChangePassword && permission !== "account:manage") throw new ForbiddenError(`Choose your own password first: ${ACCOUNT_PAGE}.`);
   return viewer;
 }
 
-/** The same check for pages: a visitor goes to sign-in; a signed-in user without the permission gets a 403 page. */
-export async function requirePagePermission(permission: Permission, returnTo: string): Promise<Viewer> {
+/**
+ * The same check for pages: a visitor goes to sign-in; a signed-in user
+ * without the permission gets a 403 page; one who must replace a one-time
+ * password goes to the account page (`passwordChangePage`: this is it).
+ */
+export async function requirePagePermission(permission: Permission, returnTo: string, options: { passwordChangePage?: boolean } = {}): Promise<Viewer> {
   const viewer = await getViewer();
   if (!viewer) redirect(`/signin?callbackUrl=${encodeURIComponent(returnTo)}`);
   if (!roleMay(viewer.role, permission)) forbidden();
+  // A one-time password from an admin is replaced before anything else is shown.
+  if (viewer.mustChangePassword && !options.passwordChangePage) redirect(`${ACCOUNT_PAGE}?first=1`);
   return viewer;
 }
+
+/** Where a staff member sees their sessions and changes their password. */
+export const ACCOUNT_PAGE = "/dashboard/account";
 
 /** How recent a sign-in must be to reveal a key. */
 export const RECENT_SIGN_IN_MINUTES = 10;

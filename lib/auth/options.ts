@@ -8,31 +8,52 @@ import { rekeyAdapter, sendSignInLink, SIGN_IN_LINK_MINUTES } from "./email-sign
 import { getPrisma, inTransaction } from "../db";
 import { appendAuditEvent } from "../audit/write";
 import { authenticateStaff } from "./sign-in";
+import { checkSession, signOutSession, startSession, SESSION_MAX_AGE_SECONDS, type SignInMethod } from "./sessions";
+import { clientAddress } from "../http/rate-limit";
+import { log } from "../log";
+import { safeReturnPath } from "./redirect";
 import type { Role } from "./permissions";
 
-/** Sessions end after 8 hours (a working day); signing out ends them at once. */
-export const SESSION_MAX_AGE_SECONDS = 8 * 60 * 60;
+/** Thrown by the jwt callback for a cookie whose session has ended: next-auth then treats the request as signed out and clears the cookie. */
+class SessionEndedError extends Error {
+  constructor() {
+    super("session ended");
+  }
+}
+
+/** The browser that is signing in, for the user's list of sessions (nothing when called outside a request). */
+async function requestInfo(): Promise<{ userAgent: string | null; ipAddress: string | null }> {
+  try {
+    const { headers } = await import("next/headers");
+    const h = await headers();
+    return { userAgent: h.get("user-agent"), ipAddress: clientAddress({ headers: h } as Request) };
+  } catch {
+    return { userAgent: null, ipAddress: null };
+  }
+}
 
 declare module "next-auth" {
   interface User {
     role: Role;
   }
   interface Session {
-    /** authTime: when the user last proved who they are (seconds since the epoch), for actions that need a recent sign-in. */
-    user: { id: string; email: string; role: Role; authTime: number };
+    /** Read from the database with the session at every request (lib/auth/sessions.ts), not from the cookie. signedInAt: ISO time of the sign-in. */
+    user: { id: string; email: string; role: Role; organizationId: string | null; signedInAt: string; sessionId: string; mustChangePassword: boolean };
   }
 }
 declare module "next-auth/jwt" {
   interface JWT {
-    uid?: string;
-    role?: Role;
-    authTime?: number;
+    /** The session's row: all the cookie is trusted for. */
+    sid?: string;
+    /** Filled from the session's row at each request, never trusted from the cookie. */
+    live?: { uid: string; email: string; role: Role; organizationId: string | null; signedInAt: string; mustChangePassword: boolean };
   }
 }
 
 /**
  * next-auth's configuration: staff sign in with email and password,
- * customers with a link emailed to them; the session is a signed JWT cookie.
+ * customers with a link emailed to them. The cookie is a signed JWT that
+ * names a session row; the row decides whether it still works.
  */
 export const authOptions: NextAuthOptions = {
   // NEXTAUTH_SECRET, else derived from the server secret. A getter, so it is
@@ -62,6 +83,11 @@ export const authOptions: NextAuthOptions = {
     }),
   ],
   callbacks: {
+    /** Where next-auth sends a browser after signing in or out: a path on this site only (lib/auth/redirect.ts). */
+    redirect({ url, baseUrl }) {
+      const path = url.startsWith(`${baseUrl}/`) ? url.slice(baseUrl.length) : url;
+      return `${baseUrl}${safeReturnPath(path, "/")}`;
+    },
     /** An emailed link signs in only an active customer (staff use their password); a used link is audited. */
     async signIn({ user, account, email }) {
       if (account?.provider !== "email") return true;
@@ -73,17 +99,39 @@ export const authOptions: NextAuthOptions = {
       );
       return ok;
     },
-    jwt({ token, user }) {
+    async jwt({ token, user, account }) {
+      const now = new Date();
       if (user) {
-        token.uid = user.id;
-        token.role = user.role;
-        token.authTime = Math.floor(Date.now() / 1000);
+        const method: SignInMethod = account?.provider === "email" ? "email link" : "password";
+        // Only the session's id goes into the cookie: who it belongs to is read from the row.
+        const sid = await startSession(user.id, method, await requestInfo(), now);
+        return { sid, live: { uid: user.id, email: user.email ?? "", role: user.role, organizationId: null, signedInAt: now.toISOString(), mustChangePassword: false } };
       }
-      return token;
+      const live = token.sid ? await checkSession(token.sid, now) : null;
+      if (!live) throw new SessionEndedError();
+      return { sid: live.sessionId, live: { uid: live.userId, email: live.email, role: live.role, organizationId: live.organizationId, signedInAt: live.signedInAt.toISOString(), mustChangePassword: live.mustChangePassword } };
     },
     session({ session, token }) {
-      session.user = { id: token.uid ?? "", email: token.email ?? "", role: token.role ?? "customer", authTime: token.authTime ?? 0 };
+      const live = token.live!;
+      session.user = { id: live.uid, email: live.email, role: live.role, organizationId: live.organizationId, signedInAt: live.signedInAt, sessionId: token.sid!, mustChangePassword: live.mustChangePassword };
       return session;
     },
+  },
+  events: {
+    async signOut({ token }) {
+      await signOutSession(token?.sid, new Date());
+    },
+  },
+  logger: {
+    // An ended session is an answer ("signed out"), not an error to log.
+    error(code, metadata) {
+      const error = metadata instanceof Error ? metadata : (metadata as { error?: unknown })?.error;
+      if (code === "JWT_SESSION_ERROR" && error instanceof SessionEndedError) return;
+      log.error({ code, err: error instanceof Error ? error.message : metadata }, "next-auth error");
+    },
+    warn(code) {
+      log.warn({ code }, "next-auth warning");
+    },
+    debug() {},
   },
 };

@@ -24,6 +24,8 @@ export const PERMISSIONS = {
   "portal:use": ["customer"],
   /** See the email outbox, deliver it now, retry a failed email. */
   "outbox:manage": ["admin"],
+  /** One's own account: see and end one's sessions, change one's password (staff). */
+  "account:manage": ["admin", "operator", "auditor", "customer"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -6,7 +6,11 @@ export const signInSchema = z.object({
 });
 
 export const PASSWORD_MIN = 12;
-export const passwordSchema = z.string().min(PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`).max(1000);
+export const passwordSchema = z.string().min(PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`).max(1000, "must be at most 1000 characters");
+/** A user changes their own password: the current one proves it is them (a session alone is not enough). */
+export const changePasswordSchema = z.object({ currentPassword: z.string().min(1, "is required").max(1000), newPassword: passwordSchema });
+export const sessionIdSchema = z.object({ sessionId: z.string().min(1, "is required").max(100) });
+export const userIdSchema = z.object({ userId: z.string().min(1, "is required").max(100) });
 
 export const ROLES = ["admin", "operator", "auditor", "customer"] as const;
 

@@ -1,7 +1,6 @@
 import "server-only";
 import { cache } from "react";
 import { getServerSession } from "next-auth";
-import { getPrisma } from "../db";
 import { authOptions } from "./options";
 import type { Role } from "./permissions";
 
@@ -13,19 +12,21 @@ export interface Viewer {
   orgId: string | null;
   /** When this session's sign-in happened (not when the cookie was last refreshed). */
   signedInAt: Date;
+  /** The session's row (lib/auth/sessions.ts). */
+  sessionId: string;
+  /** Holds a one-time password an admin handed over: nothing but choosing their own is allowed. */
+  mustChangePassword?: boolean;
 }
 
 /**
- * The signed-in user, once per request. The role and organization are read
- * from the database, not trusted from the cookie, so a disabled user or a
- * changed role takes effect at the next request.
+ * The signed-in user, once per request. next-auth's jwt callback reads the
+ * session's row and its user from the database at every request
+ * (lib/auth/sessions.ts): an ended session, a disabled user or a changed
+ * role takes effect at the next request, whatever the cookie says.
  */
 export const getViewer = cache(async (): Promise<Viewer | null> => {
   const session = await getServerSession(authOptions);
-  const id = session?.user?.id;
-  if (!id) return null;
-  const prisma = await getPrisma();
-  const user = await prisma.user.findUnique({ where: { id }, select: { id: true, email: true, role: true, organizationId: true, disabledAt: true } });
-  if (!user || user.disabledAt) return null;
-  return { userId: user.id, email: user.email, role: user.role, orgId: user.organizationId, signedInAt: new Date((session.user.authTime ?? 0) * 1000) };
+  const user = session?.user;
+  if (!user?.id || !user.sessionId) return null;
+  return { userId: user.id, email: user.email, role: user.role, orgId: user.organizationId, signedInAt: new Date(user.signedInAt), sessionId: user.sessionId, mustChangePassword: user.mustChangePassword };
 });

@@ -17,6 +17,8 @@ export const RETENTION_DAYS = {
   usage: 400,
   /** Records of cron calls. */
   cronRuns: 30,
+  /** Sessions after they ended or lapsed (the audit trail keeps their events for good). */
+  sessions: 90,
 } as const;
 
 /** Rows deleted per statement, so a purge never holds long locks. */
@@ -28,6 +30,7 @@ export interface PurgeResult {
   usage: number;
   cronRuns: number;
   signInTokens: number;
+  sessions: number;
   /** Rows of the verifiers' change stream older than a day. */
   keyChanges: number;
 }
@@ -52,6 +55,7 @@ export async function purgeExpired(now: Date): Promise<PurgeResult> {
       DELETE FROM verification_counts WHERE ctid IN (SELECT ctid FROM verification_counts WHERE hour < ${before(RETENTION_DAYS.usage)} LIMIT ${BATCH})`));
   const cronRuns = await prisma.cronRun.deleteMany({ where: { startedAt: { lt: before(RETENTION_DAYS.cronRuns) } } });
   const tokens = await prisma.verificationToken.deleteMany({ where: { expires: { lt: now } } });
+  const sessions = await prisma.userSession.deleteMany({ where: { OR: [{ endedAt: { lt: before(RETENTION_DAYS.sessions) } }, { expiresAt: { lt: before(RETENTION_DAYS.sessions) } }] } });
   const keyChanges = await purgeKeyChanges(now);
-  return { notifications, alerts, usage, cronRuns: cronRuns.count, signInTokens: tokens.count, keyChanges };
+  return { notifications, alerts, usage, cronRuns: cronRuns.count, signInTokens: tokens.count, sessions: sessions.count, keyChanges };
 }

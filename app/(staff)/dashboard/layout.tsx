@@ -1,5 +1,5 @@
 import { headers } from "next/headers";
-import { requirePagePermission } from "@/lib/auth/authorize";
+import { ACCOUNT_PAGE, requirePagePermission } from "@/lib/auth/authorize";
 
 /**
  * Checks the viewer before the page streams, so the status code is right
@@ -8,6 +8,6 @@ import { requirePagePermission } from "@/lib/auth/authorize";
  */
 export default async function StaffLayout({ children }: { children: React.ReactNode }) {
   const path = (await headers()).get("x-rekey-path");
-  await requirePagePermission("staff:read", path?.startsWith("/dashboard") ? path : "/dashboard");
+  await requirePagePermission("staff:read", path?.startsWith("/dashboard") ? path : "/dashboard", { passwordChangePage: path?.startsWith(ACCOUNT_PAGE) });
   return children;
 }

@@ -29,7 +29,7 @@ export function EmailLinkForm({ returnTo, sent }: { returnTo: string; sent: bool
     );
   }
   return (
-    <form className="form" onSubmit={submit} aria-label="Email me a sign-in link">
+    <form className="form" method="post" onSubmit={submit} aria-label="Email me a sign-in link">
       <label>
         Email
         <input name="email" type="email" autoComplete="email" required />

@@ -22,7 +22,7 @@ export function SignInForm({ returnTo }: { returnTo: string }) {
   }
 
   return (
-    <form className="form" onSubmit={submit} aria-label="Sign in with a password">
+    <form className="form" method="post" onSubmit={submit} aria-label="Sign in with a password">
       <label>
         Email
         <input name="email" type="email" autoComplete="username" required autoFocus />

@@ -3,6 +3,7 @@ import { connection } from "next/server";
 import { formatDistanceStrict } from "date-fns";
 import { requirePagePermission } from "@/lib/auth/authorize";
 import { listUsers } from "@/lib/auth/users";
+import { countOpenSessions } from "@/lib/auth/sessions";
 import { listOrganizationNames } from "@/lib/keys/queries";
 import { InviteUserForm, UserRowActions } from "./_components/users-admin";
 
@@ -11,12 +12,12 @@ export const metadata: Metadata = { title: "Users" };
 export default async function UsersPage() {
   await connection();
   const viewer = await requirePagePermission("users:manage", "/dashboard/users");
-  const [users, organizations] = await Promise.all([listUsers(), listOrganizationNames()]);
   const now = new Date();
+  const [users, organizations, sessions] = await Promise.all([listUsers(), listOrganizationNames(), countOpenSessions(now)]);
   return (
     <>
       <h1>Users</h1>
-      <p className="lede">Who may sign in, and as what. A disabled user is signed out at their next request.</p>
+      <p className="lede">Who may sign in, and as what. Disabling a user, changing their role or "Sign out everywhere" ends their sessions at once.</p>
       <section className="card">
         <h2 style={{ marginTop: 0 }}>Invite</h2>
         <InviteUserForm organizations={organizations} />
@@ -29,6 +30,7 @@ export default async function UsersPage() {
               <th scope="col">Role</th>
               <th scope="col">Organization</th>
               <th scope="col">Last sign-in</th>
+              <th scope="col">Sessions</th>
               <th scope="col">Actions</th>
             </tr>
           </thead>
@@ -42,8 +44,9 @@ export default async function UsersPage() {
                 <td>{u.role}</td>
                 <td className="sub">{u.organization?.name ?? "—"}</td>
                 <td className="sub">{u.lastSignInAt ? `${formatDistanceStrict(u.lastSignInAt, now)} ago` : "never"}</td>
+                <td className="sub">{sessions.get(u.id) ?? 0} open</td>
                 <td>
-                  <UserRowActions userId={u.id} role={u.role} disabled={!!u.disabledAt} isSelf={u.id === viewer.userId} />
+                  <UserRowActions userId={u.id} email={u.email} role={u.role} disabled={!!u.disabledAt} isSelf={u.id === viewer.userId} openSessions={sessions.get(u.id) ?? 0} />
                 </td>
               </tr>
             ))}

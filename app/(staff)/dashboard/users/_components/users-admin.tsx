@@ -3,6 +3,7 @@
 import { useState } from "react";
 import { ActionError, ActionToast, useServerAction } from "@/components/action-status";
 import { changeUserRoleAction, inviteUserAction, setUserDisabledAction } from "../actions";
+import { signOutUserEverywhereAction } from "@/app/_account/actions";
 
 export function InviteUserForm({ organizations }: { organizations: { id: string; name: string }[] }) {
   const { pending, result, run } = useServerAction<{ password: string | null }>();
@@ -62,7 +63,7 @@ export function InviteUserForm({ organizations }: { organizations: { id: string;
   );
 }
 
-export function UserRowActions({ userId, role, disabled, isSelf }: { userId: string; role: string; disabled: boolean; isSelf: boolean }) {
+export function UserRowActions({ userId, email, role, disabled, isSelf, openSessions }: { userId: string; email: string; role: string; disabled: boolean; isSelf: boolean; openSessions: number }) {
   const { pending, result, run } = useServerAction();
   return (
     <span className="row-actions">
@@ -81,6 +82,11 @@ export function UserRowActions({ userId, role, disabled, isSelf }: { userId: str
       {!isSelf && (
         <button className="button secondary small" disabled={pending} onClick={() => run(() => setUserDisabledAction({ userId, disabled: !disabled }))}>
           {disabled ? "Enable" : "Disable"}
+        </button>
+      )}
+      {!isSelf && openSessions > 0 && (
+        <button className="button secondary small" disabled={pending} aria-label={`Sign ${email} out everywhere`} onClick={() => run(() => signOutUserEverywhereAction({ userId }))}>
+          Sign out everywhere
         </button>
       )}
       <ActionError result={result} />
