@@ -7,7 +7,7 @@ for (const [role, account] of Object.entries({ admin: ADMIN, operator: OPERATOR,
     await page.getByRole("form", { name: "Sign in with a password" }).getByLabel("Email").fill(account.email);
     await page.getByRole("form", { name: "Sign in with a password" }).getByLabel("Password").fill(account.password);
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect(page).toHaveURL(/\/dashboard\/keys$/);
+    await expect(page).toHaveURL(/\/dashboard\/keys$/, { timeout: 15_000 }); // the first sign-in after start renders cold
     await expect(page.getByText(`${account.email} · ${role}`)).toBeVisible();
     await page.context().storageState({ path: authFile(role) });
   });

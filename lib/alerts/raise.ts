@@ -11,7 +11,9 @@ export type AlertKind =
   | "old_key_in_use"
   | "deadline_extended"
   | "verification_spike"
-  | "notification_failed";
+  | "notification_failed"
+  /** A key asked for a successor already issued (self-rotation during grace): two holders of one key? */
+  | "possible_compromise";
 
 export interface AlertInput {
   kind: AlertKind;

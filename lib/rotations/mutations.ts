@@ -49,7 +49,13 @@ export async function openRotation(tx: Tx, data: z.output<typeof rotationRequest
   });
   if (outOfScope(scope, key.organizationId)) throw new NotFoundError("No such key.");
   const open = await tx.rotation.findUnique({ where: { openKeyId: key.id }, select: { id: true, state: true } });
-  if (open) throw new ConflictError(`Key ${key.prefix} already has an open rotation (${open.state}). Cancel or finish it first.`);
+  if (open && data.kind !== "emergency") throw new ConflictError(`Key ${key.prefix} already has an open rotation (${open.state}). Cancel or finish it first.`);
+  // An emergency always wins: whatever is under way for the key (a schedule,
+  // or a rotation in grace whose successor someone may already hold) gives way.
+  if (data.kind === "emergency") {
+    await supersedeFamily(tx, key.id, actor, now, `superseded by an emergency rotation${data.reason ? `: ${data.reason}` : ""}`);
+    key.status = (await tx.apiKey.findUniqueOrThrow({ where: { id: key.id }, select: { status: true } })).status;
+  }
   if (key.status !== "active") throw new ConflictError(`Key ${key.prefix} is ${key.status}; only an active key can be rotated.`);
 
   const policy = await getEffectivePolicy(tx, key.organizationId);
@@ -174,6 +180,41 @@ export async function closeRotationInTx(tx: Tx, data: { rotationId: string; reas
   }
   await appendAuditEvents(tx, events, now);
   return loadRotation(tx, rotation.id);
+}
+
+/**
+ * Makes way for an emergency rotation of `keyId`: the key's open rotation
+ * is closed (a schedule cancelled, a rotation in grace rolled back), and every
+ * key minted from it since — its successor, that successor's successors —
+ * is revoked with their own open rotations, since whoever holds the leaked
+ * key may have obtained them (self-rotation). The one place a rotation is
+ * superseded. Returns the keys revoked.
+ */
+export async function supersedeFamily(tx: Tx, keyId: string, actor: Actor, now: Date, reason: string): Promise<string[]> {
+  const open = await tx.rotation.findUnique({ where: { openKeyId: keyId }, select: { id: true, state: true } });
+  if (open) await closeRotationInTx(tx, { rotationId: open.id, reason }, actor, now, open.state === "scheduled" ? "cancelled" : "rolled_back");
+  // Every descendant: closing the rotation above revoked its own successor, but
+  // that successor's rotations and later generations remain.
+  const family = await tx.$queryRaw<{ id: string; prefix: string; organizationId: string; status: string }[]>`
+    WITH RECURSIVE family AS (
+      SELECT id FROM api_keys WHERE "predecessorId" = ${keyId}
+      UNION
+      SELECT k.id FROM api_keys k JOIN family f ON k."predecessorId" = f.id
+    )
+    SELECT k.id, k.prefix, k."organizationId", k.status::text AS status FROM api_keys k JOIN family f ON f.id = k.id
+    ORDER BY k."createdAt"`;
+  const revoked: string[] = [];
+  for (const k of family) {
+    await lockKey(tx, k.id);
+    const theirs = await tx.rotation.findUnique({ where: { openKeyId: k.id }, select: { id: true, state: true } });
+    if (theirs) await closeRotationInTx(tx, { rotationId: theirs.id, reason }, actor, now, theirs.state === "scheduled" ? "cancelled" : "rolled_back");
+    const { count } = await tx.apiKey.updateMany({ where: { id: k.id, status: { in: ["active", "expiring"] } }, data: { status: "revoked", revokedAt: now } });
+    if (count) {
+      revoked.push(k.id);
+      await appendAuditEvents(tx, [{ actor, action: "key.revoked", organizationId: k.organizationId, keyId: k.id, keyFingerprint: k.prefix, reason, before: { status: k.status }, after: { status: "revoked" } }], now);
+    }
+  }
+  return revoked;
 }
 
 /** Cancels a rotation that has not started yet; a successor already minted for it is revoked. */

@@ -7,6 +7,7 @@ import { hashSecret } from "../keys/hash";
 import { lockRotation } from "../locks";
 import { ConflictError, ForbiddenError, UnauthorizedError } from "../errors";
 import { closeRotationInTx, openRotation } from "./mutations";
+import { raiseAlerts, type AlertInput } from "../alerts/raise";
 
 
 /**
@@ -20,7 +21,47 @@ import { closeRotationInTx, openRotation } from "./mutations";
  */
 export async function selfRotate(presented: string, now: Date) {
   if (parseSecret(presented)?.kind !== "rk") throw new UnauthorizedError("Send the API key to rotate as Authorization: Bearer rk_….");
-  const hash = hashSecret(presented);
+  try {
+    return await rotateItself(hashSecret(presented), now);
+  } catch (error) {
+    if (!(error instanceof ReuseDetected)) throw error;
+    // The refused attempt changed nothing; the alert is its own transaction.
+    await inTransaction((tx) => raiseAlerts(tx, [possibleCompromise(error, now)], now, `key:${error.key.prefix}`));
+    throw new ConflictError(`A rotation of this key is already under way (the old key works until ${formatUtcMinute(error.graceEndsAt)}); its successor is issued once, and not again here. Find it in the portal.`);
+  }
+}
+
+/**
+ * A key asked for a successor while its rotation is in grace: the successor
+ * was already issued, to this client earlier or to someone else holding the
+ * same key. Refresh-token reuse detection, applied to API keys: a person
+ * should look (GitLab revokes the whole family; here, an emergency rotation
+ * does that in one click).
+ */
+class ReuseDetected extends Error {
+  constructor(
+    readonly key: { id: string; prefix: string; organizationId: string },
+    readonly rotationId: string,
+    readonly graceEndsAt: Date,
+  ) {
+    super("self-rotation during grace");
+  }
+}
+
+function possibleCompromise(e: ReuseDetected, now: Date): AlertInput {
+  return {
+    kind: "possible_compromise",
+    severity: "critical",
+    organizationId: e.key.organizationId,
+    keyId: e.key.id,
+    rotationId: e.rotationId,
+    keyFingerprint: e.key.prefix,
+    message: `Key ${e.key.prefix}… asked for a successor at ${formatUtcMinute(now)}, but its successor was already issued: two clients may hold this key. If that is not expected, emergency-rotate it (that also revokes the successor).`,
+    dedupeKey: `possible_compromise:${e.rotationId}`,
+  };
+}
+
+function rotateItself(hash: string, now: Date) {
   return inTransaction(async (tx) => {
     const found = await tx.apiKey.findUnique({ where: { hash }, select: { id: true, prefix: true, status: true, expiresAt: true, organizationId: true } });
     if (!found) throw new UnauthorizedError("This key is not known.");
@@ -36,9 +77,7 @@ export async function selfRotate(presented: string, now: Date) {
         if (rotation.kind === "emergency") {
           throw new ForbiddenError("This key is under emergency rotation: it may be leaked, so it cannot obtain its successor. Your organization's contacts reveal the new key in the portal.");
         }
-        if (rotation.state === "grace") {
-          throw new ConflictError(`A rotation of this key is already under way (the old key works until ${formatUtcMinute(rotation.graceEndsAt!)}); its successor is issued once, and not again here. Find it in the portal.`);
-        }
+        if (rotation.state === "grace") throw new ReuseDetected(found, rotation.id, rotation.graceEndsAt!);
         // Scheduled, not started: this rotation replaces it (a successor minted for it is revoked).
         await closeRotationInTx(tx, { rotationId: rotation.id, reason: "superseded: the key rotated itself" }, actor, now, "cancelled");
       }
