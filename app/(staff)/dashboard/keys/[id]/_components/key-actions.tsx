@@ -21,6 +21,8 @@ export function KeyActions(props: KeyActionsProps) {
   const scheduleDialog = useRef<HTMLDialogElement>(null);
 
   const canStart = props.keyStatus === "active" && !props.openRotation;
+  // An emergency always wins: it replaces a rotation under way (lib/rotations/mutations.ts, supersedeFamily).
+  const canEmergency = props.keyStatus === "active" || props.keyStatus === "expiring";
 
   return (
     <section className="card actions-card" aria-label="Actions">
@@ -34,10 +36,12 @@ export function KeyActions(props: KeyActionsProps) {
             <button className="button secondary" disabled={pending} onClick={() => scheduleDialog.current?.showModal()}>
               Schedule rotation…
             </button>
-            <button className="button danger" disabled={pending} onClick={() => emergencyDialog.current?.showModal()}>
-              Emergency rotate…
-            </button>
           </>
+        )}
+        {canEmergency && (
+          <button className="button danger" disabled={pending} onClick={() => emergencyDialog.current?.showModal()}>
+            Emergency rotate…
+          </button>
         )}
         {props.openRotation?.state === "scheduled" && (
           <button className="button secondary" disabled={pending} onClick={() => run(() => cancelRotationAction({ rotationId: props.openRotation!.id }))}>
@@ -57,7 +61,7 @@ export function KeyActions(props: KeyActionsProps) {
             Roll back rotation
           </button>
         )}
-        {!canStart && !props.openRotation && <p className="sub">This key is {props.keyStatus}: nothing to do.</p>}
+        {!canStart && !canEmergency && !props.openRotation && <p className="sub">This key is {props.keyStatus}: nothing to do.</p>}
       </div>
       <ActionToast result={result} />
 
@@ -121,6 +125,11 @@ export function KeyActions(props: KeyActionsProps) {
             Emergency-rotate {props.keyPrefix} of {props.organizationName}?
           </h2>
           <p className="sub">Use this when the key may have leaked. The customer is told at once and mints the new key in the portal.</p>
+          {props.openRotation && (
+            <p className="sub">
+              It replaces the rotation under way ({props.openRotation.state}): a new key already issued for that one is revoked too, since whoever holds the leaked key may have obtained it.
+            </p>
+          )}
           <label>
             Reason (required)
             <input name="reason" type="text" required maxLength={1000} placeholder="e.g. found in a public repository" />
