@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { verifierHandler, readJsonObject } from "@/lib/http/api-handler";
+import { bodyLimit, verifierHandler } from "@/lib/http/api-handler";
 import { parseInput } from "@/lib/validation";
 import { mergeUsageReport } from "@/lib/keys/usage";
 
@@ -25,11 +25,18 @@ const usageReportSchema = z.object({
 });
 
 /**
+ * The largest report the schema allows: 50000 key entries of about 300 bytes
+ * (a 100-character keyId, four times, counts) and 10000 results of about 90
+ * come to some 15 MB; past that a body cannot be a valid report.
+ */
+const USAGE_REPORT_BODY = bodyLimit(16 * 1024 * 1024);
+
+/**
  * An in-process verifier's usage counts (per key and hour, first and last
  * use, results), merged into rekey's own and written with its next batch:
  * they feed last-used times, the charts, the alerts, and the extension rule.
  */
-export const POST = verifierHandler(async ({ request }) => {
-  mergeUsageReport(parseInput(usageReportSchema, await readJsonObject(request)));
+export const POST = verifierHandler(async ({ readJson }) => {
+  mergeUsageReport(parseInput(usageReportSchema, await readJson()));
   return new Response(null, { status: 204 });
-});
+}, USAGE_REPORT_BODY);
