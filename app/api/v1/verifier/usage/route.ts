@@ -1,9 +1,11 @@
 import { z } from "zod";
 import { bodyLimit, verifierHandler } from "@/lib/http/api-handler";
-import { parseInput } from "@/lib/validation";
+import { DATE_RANGE_MESSAGE, isWithinDateRange, parseInput } from "@/lib/validation";
 import { mergeUsageReport } from "@/lib/keys/usage";
 
-const hourSchema = z.iso.datetime({ message: "must be an ISO 8601 time" }).refine((h) => Date.parse(h) % 3_600_000 === 0, "must be the start of an hour");
+// Times stay strings here (merged as they come), so the range parseInput holds Dates to is checked on them.
+const timeSchema = z.iso.datetime({ message: "must be an ISO 8601 time" }).refine((t) => isWithinDateRange(Date.parse(t)), DATE_RANGE_MESSAGE);
+const hourSchema = timeSchema.refine((h) => Date.parse(h) % 3_600_000 === 0, "must be the start of an hour");
 const countSchema = z.number().int("must be a whole number").min(0, "must not be negative").max(1e9, "is too large");
 
 const usageReportSchema = z.object({
@@ -14,8 +16,8 @@ const usageReportSchema = z.object({
         hour: hourSchema,
         verifications: countSchema,
         rejected: countSchema,
-        firstUsedAt: z.iso.datetime().optional(),
-        lastUsedAt: z.iso.datetime().optional(),
+        firstUsedAt: timeSchema.optional(),
+        lastUsedAt: timeSchema.optional(),
       }),
     )
     .max(50_000, "at most 50000 entries per report"),
