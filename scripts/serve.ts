@@ -11,6 +11,7 @@ import "./load-env";
 import http from "node:http";
 import next from "next";
 import { FAST_VERIFY_PATH, handleFastVerify } from "../lib/http/fast-verify";
+import { answerUndecodablePath, isUndecodableApiPath } from "../lib/http/path-encoding";
 import { closeDatabase } from "../lib/db";
 
 const port = Number(process.env.PORT ?? 3000);
@@ -24,6 +25,7 @@ const server = http.createServer((req, res) => {
     handleFastVerify(req, res);
     return;
   }
+  if (isUndecodableApiPath(req.url)) return answerUndecodablePath(req, res);
   void handle(req, res);
 });
 server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeouts

@@ -1,5 +1,5 @@
 import "server-only";
-import { DomainError, TooManyRequestsError, ValidationError } from "../errors";
+import { DomainError, PayloadTooLargeError, TooManyRequestsError, ValidationError } from "../errors";
 import { authenticateManagementRequest, authenticateVerifierRequest } from "../auth/management-tokens";
 import type { Actor } from "../auth/actor";
 import { log } from "../log";
@@ -12,7 +12,29 @@ export interface ApiContext {
   params: Params;
   /** The time of the request: domain code takes it as a parameter. */
   now: Date;
+  /** The body as text, within the route's limit (413 past it). */
+  readText: () => Promise<string>;
+  /** The body as a JSON object, within the route's limit (413 past it, 400 if not an object). */
+  readJson: () => Promise<Record<string, unknown>>;
 }
+
+/** How much of a request body a route reads, and what the 413 says past that. */
+export interface BodyLimit {
+  bytes: number;
+  message: string;
+}
+
+/** A body limit of `bytes`, with a message that says it. */
+export function bodyLimit(bytes: number, message = `The request body is at most ${bytes >= 1 << 20 ? `${bytes / (1 << 20)} MB` : `${bytes / 1024} KB`}.`): BodyLimit {
+  return { bytes, message };
+}
+
+/**
+ * The default for every route: the largest management request (an
+ * organization with 50 contacts of 320 characters, a key with 100 scopes) is
+ * under 20 KB, so 64 KB leaves room and refuses a body that is no request.
+ */
+export const MANAGEMENT_BODY = bodyLimit(64 * 1024);
 
 /** `{ error: { code, message } }` with the error's status. */
 export function errorResponse(status: number, code: string, message: string, field?: string, headers: Record<string, string> = {}): Response {
@@ -41,11 +63,18 @@ function toResponse(error: unknown, request: Request): Response {
   return Response.json(body, { status, headers });
 }
 
-/** A route handler that needs no caller identity (verification, OpenAPI). */
-export function publicHandler(fn: (ctx: ApiContext) => Promise<Response>) {
+/**
+ * A route handler that needs no caller identity (verification, OpenAPI).
+ * Every route has a body limit (`limit`, 64 KB unless the route says more or
+ * less): a body declared larger is refused before anything else, even where
+ * the route never reads it, and `readText`/`readJson` stop counting at it.
+ */
+export function publicHandler(fn: (ctx: ApiContext) => Promise<Response>, limit: BodyLimit = MANAGEMENT_BODY) {
   return async (request: Request, route: RouteContext): Promise<Response> => {
     try {
-      return await fn({ request, params: (await route?.params) ?? {}, now: new Date() });
+      if (declaredLength(request) > limit.bytes) throw new PayloadTooLargeError(limit.message);
+      const params = await routeParams(route);
+      return await fn({ request, params, now: new Date(), readText: () => readBodyWithin(request, limit), readJson: () => readJsonObject(request, limit) });
     } catch (error) {
       return toResponse(error, request);
     }
@@ -53,20 +82,73 @@ export function publicHandler(fn: (ctx: ApiContext) => Promise<Response>) {
 }
 
 /** A management API route handler: authenticates the bearer token first. */
-export function managementHandler(fn: (ctx: ApiContext & { actor: Actor }) => Promise<Response>) {
-  return publicHandler(async (ctx) => fn({ ...ctx, actor: await authenticateManagementRequest(ctx.request, ctx.now) }));
+export function managementHandler(fn: (ctx: ApiContext & { actor: Actor }) => Promise<Response>, limit?: BodyLimit) {
+  return publicHandler(async (ctx) => fn({ ...ctx, actor: await authenticateManagementRequest(ctx.request, ctx.now) }), limit);
 }
 
 /** A route for in-process verifiers: REKEY_VERIFY_TOKEN or a management token. */
-export function verifierHandler(fn: (ctx: ApiContext & { actor: Actor }) => Promise<Response>) {
-  return publicHandler(async (ctx) => fn({ ...ctx, actor: await authenticateVerifierRequest(ctx.request, ctx.now) }));
+export function verifierHandler(fn: (ctx: ApiContext & { actor: Actor }) => Promise<Response>, limit?: BodyLimit) {
+  return publicHandler(async (ctx) => fn({ ...ctx, actor: await authenticateVerifierRequest(ctx.request, ctx.now) }), limit);
 }
 
-/** The request body as a JSON object, or a ValidationError saying it is not one. */
-export async function readJsonObject(request: Request): Promise<Record<string, unknown>> {
+/**
+ * The route's path parameters. Next decodes them (decodeURIComponent) when
+ * they are read; a path that is not valid percent-encoding (`%E0%A4%A`) is
+ * the caller's mistake, and so is a NUL byte, which PostgreSQL cannot store
+ * or compare (error 22021): both are a 400 here, before any query.
+ */
+async function routeParams(route: RouteContext | undefined): Promise<Params> {
+  let params: Params;
+  try {
+    params = (await route?.params) ?? {};
+  } catch (error) {
+    if (error instanceof URIError || (error instanceof Error && error.name === "DecodeError")) throw new ValidationError(BAD_PATH_MESSAGE);
+    throw error;
+  }
+  for (const [name, value] of Object.entries(params)) {
+    if (typeof value === "string" && value.includes("\0")) throw new ValidationError(`${name}: must not contain a NUL character`, name);
+  }
+  return params;
+}
+
+/** What a path that does not decode gets: the same words on every path that checks it. */
+export const BAD_PATH_MESSAGE = "The path is not valid percent-encoding (a % must be followed by two hex digits of UTF-8).";
+
+/** Content-Length as a number; 0 when absent or not a number (the streamed count still applies). */
+function declaredLength(request: Request): number {
+  const length = Number(request.headers.get("content-length") ?? 0);
+  return Number.isFinite(length) ? length : 0;
+}
+
+/**
+ * A web Request's body as text, refused (413) past `limit` bytes without
+ * reading the rest: the declared length first, then the bytes as they stream
+ * (a chunked body declares none). The one way routes read a body.
+ */
+export async function readBodyWithin(request: Request, limit: BodyLimit): Promise<string> {
+  if (declaredLength(request) > limit.bytes) throw new PayloadTooLargeError(limit.message);
+  if (!request.body) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit.bytes) {
+      await reader.cancel();
+      throw new PayloadTooLargeError(limit.message);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The request body as a JSON object within `limit`, or a ValidationError saying it is not one. */
+export async function readJsonObject(request: Request, limit: BodyLimit = MANAGEMENT_BODY): Promise<Record<string, unknown>> {
+  const text = await readBodyWithin(request, limit);
   let body: unknown;
   try {
-    const text = await request.text();
     body = text ? JSON.parse(text) : {};
   } catch {
     throw new ValidationError("The request body must be JSON.");

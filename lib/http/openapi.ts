@@ -17,7 +17,7 @@ const errorSchema = {
       type: "object",
       required: ["code", "message"],
       properties: {
-        code: { type: "string", enum: ["invalid_request", "unauthorized", "forbidden", "not_found", "conflict", "internal"] },
+        code: { type: "string", enum: ["invalid_request", "unauthorized", "forbidden", "not_found", "conflict", "payload_too_large", "internal"] },
         message: { type: "string", description: "Says what is wrong, for a person." },
         field: { type: "string", description: "The request field at fault, for invalid_request." },
       },
@@ -30,6 +30,7 @@ const errors = {
   "401": err("No or unknown management token."),
   "404": err("No such object."),
   "409": err("Conflict with the current state (e.g. the key already has an open rotation)."),
+  "413": err("A body over 64 KB."),
 };
 
 const keySchema = {
@@ -242,7 +243,7 @@ export const openApiDocument = {
             },
           },
         },
-        responses: { "204": { description: "Counted; written with the next batch." }, "400": err("A malformed report."), "401": err("No valid token.") },
+        responses: { "204": { description: "Counted; written with the next batch." }, "400": err("A malformed report."), "401": err("No valid token."), "413": err("A body over 16 MB.") },
       },
     },
     "/api/v1/organizations": {

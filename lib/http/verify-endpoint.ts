@@ -1,7 +1,8 @@
 import "server-only";
-import { PayloadTooLargeError, UnauthorizedError, ValidationError } from "../errors";
+import { UnauthorizedError, ValidationError } from "../errors";
 import { sameSecret } from "./bearer";
 import type { VerifyResult } from "../keys/verify";
+import type { BodyLimit } from "./api-handler";
 
 /** The largest verify request body read: a key is ~60 bytes; anything near this is not a verification. */
 export const VERIFY_BODY_LIMIT = 8 * 1024;
@@ -62,22 +63,5 @@ export function verifyHeaders(result: VerifyResult): Record<string, string> {
 
 export const TOO_LARGE_MESSAGE = `A verify request body is at most ${VERIFY_BODY_LIMIT} bytes: send { "key": "rk_…" }.`;
 
-/** A web Request's body as text, refused (413) past `limit` bytes without reading the rest. */
-export async function readBodyWithin(request: Request, limit: number): Promise<string> {
-  if (Number(request.headers.get("content-length") ?? 0) > limit) throw new PayloadTooLargeError(TOO_LARGE_MESSAGE);
-  if (!request.body) return "";
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = request.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel();
-      throw new PayloadTooLargeError(TOO_LARGE_MESSAGE);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
+/** The verify route's body limit, the same as the fast path's (lib/http/fast-verify.ts). */
+export const VERIFY_BODY: BodyLimit = { bytes: VERIFY_BODY_LIMIT, message: TOO_LARGE_MESSAGE };

@@ -15,7 +15,8 @@ export async function openTestDatabase(): Promise<Database> {
   if (testDatabaseKind === "postgres") {
     const url = process.env.TEST_DATABASE_URL!;
     assertLocalDatabaseUrl(url);
-    const name = `rekey_t_${randomBytes(6).toString("hex")}`;
+    // Named after this run's template, so the run's teardown drops its own databases and no other run's.
+    const name = `${inject("templateDatabase")}_t_${randomBytes(6).toString("hex")}`;
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
     for (let attempt = 0; ; attempt++) {

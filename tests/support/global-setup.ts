@@ -36,7 +36,8 @@ export default async function setup(project: TestProject) {
     project.provide("templateDatabase", template);
     project.provide("pgliteDump", "");
     return async () => {
-      const { rows } = await admin.query(`SELECT datname FROM pg_database WHERE datname LIKE 'rekey_t\\_%' OR datname = $1`, [template]);
+      // Only this run's: other runs (other checkouts on the same server) may be using theirs right now.
+      const { rows } = await admin.query(`SELECT datname FROM pg_database WHERE datname LIKE $1 OR datname = $2`, [`${template}\\_t\\_%`, template]);
       for (const { datname } of rows) await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
       await admin.end();
     };

@@ -1,5 +1,5 @@
 import { publicHandler } from "@/lib/http/api-handler";
-import { keyInHeader, presentedKey, readBodyWithin, verifyHeaders, VERIFY_BODY_LIMIT } from "@/lib/http/verify-endpoint";
+import { keyInHeader, presentedKey, verifyHeaders, VERIFY_BODY } from "@/lib/http/verify-endpoint";
 import { verifyKey } from "@/lib/keys/verify";
 
 /**
@@ -11,9 +11,9 @@ import { verifyKey } from "@/lib/keys/verify";
  * code (lib/http/fast-verify.ts); this handler serves it where there is no
  * custom server (`next start`, Vercel). docs/verifier-protocol.md
  */
-export const POST = publicHandler(async ({ request, now }) => {
+export const POST = publicHandler(async ({ request, now, readText }) => {
   const authorization = request.headers.get("authorization");
-  const body = keyInHeader(authorization) ? "" : await readBodyWithin(request, VERIFY_BODY_LIMIT);
+  const body = keyInHeader(authorization) ? "" : await readText();
   const result = await verifyKey(presentedKey(authorization, () => body), now);
   return new Response(JSON.stringify(result), { status: 200, headers: verifyHeaders(result) });
-});
+}, VERIFY_BODY);
