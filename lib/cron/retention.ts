@@ -1,6 +1,7 @@
 import "server-only";
 import { getPrisma } from "../db";
 import { purgeKeyChanges } from "../keys/changes";
+import { purgeRateLimitCounters } from "../http/rate-limit";
 
 const DAY_MS = 86_400_000;
 
@@ -30,6 +31,8 @@ export interface PurgeResult {
   signInTokens: number;
   /** Rows of the verifiers' change stream older than a day. */
   keyChanges: number;
+  /** Rate-limit counters whose window has ended. */
+  rateLimitCounters: number;
 }
 
 /** Deletes what the retention periods let go, in bounded batches. */
@@ -53,5 +56,6 @@ export async function purgeExpired(now: Date): Promise<PurgeResult> {
   const cronRuns = await prisma.cronRun.deleteMany({ where: { startedAt: { lt: before(RETENTION_DAYS.cronRuns) } } });
   const tokens = await prisma.verificationToken.deleteMany({ where: { expires: { lt: now } } });
   const keyChanges = await purgeKeyChanges(now);
-  return { notifications, alerts, usage, cronRuns: cronRuns.count, signInTokens: tokens.count, keyChanges };
+  const rateLimitCounters = await purgeRateLimitCounters(now, BATCH);
+  return { notifications, alerts, usage, cronRuns: cronRuns.count, signInTokens: tokens.count, keyChanges, rateLimitCounters };
 }
