@@ -26,6 +26,13 @@ const server = http.createServer((req, res) => {
     return;
   }
   if (isUndecodableApiPath(req.url)) return answerUndecodablePath(req, res);
+  // As a proxy would: the connection's address goes last in X-Forwarded-For,
+  // where lib/http/client-address.ts counts REKEY_TRUST_PROXY hops back from.
+  const peer = req.socket.remoteAddress;
+  if (peer) {
+    const chain = req.headers["x-forwarded-for"];
+    req.headers["x-forwarded-for"] = chain ? `${chain}, ${peer}` : peer;
+  }
   void handle(req, res);
 });
 server.keepAliveTimeout = 65_000; // longer than common load balancers' idle timeouts

@@ -26,7 +26,7 @@ async function requestInfo(): Promise<{ userAgent: string | null; ipAddress: str
   try {
     const { headers } = await import("next/headers");
     const h = await headers();
-    return { userAgent: h.get("user-agent"), ipAddress: clientAddress({ headers: h } as Request) };
+    return { userAgent: h.get("user-agent"), ipAddress: clientAddress({ headers: h }) };
   } catch {
     return { userAgent: null, ipAddress: null };
   }

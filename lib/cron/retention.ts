@@ -1,6 +1,7 @@
 import "server-only";
 import { getPrisma } from "../db";
 import { purgeKeyChanges } from "../keys/changes";
+import { purgeRateLimitCounters } from "../http/rate-limit";
 
 const DAY_MS = 86_400_000;
 
@@ -33,6 +34,8 @@ export interface PurgeResult {
   sessions: number;
   /** Rows of the verifiers' change stream older than a day. */
   keyChanges: number;
+  /** Rate-limit counters whose window has ended. */
+  rateLimitCounters: number;
 }
 
 /** Deletes what the retention periods let go, in bounded batches. */
@@ -57,5 +60,6 @@ export async function purgeExpired(now: Date): Promise<PurgeResult> {
   const tokens = await prisma.verificationToken.deleteMany({ where: { expires: { lt: now } } });
   const sessions = await prisma.userSession.deleteMany({ where: { OR: [{ endedAt: { lt: before(RETENTION_DAYS.sessions) } }, { expiresAt: { lt: before(RETENTION_DAYS.sessions) } }] } });
   const keyChanges = await purgeKeyChanges(now);
-  return { notifications, alerts, usage, cronRuns: cronRuns.count, signInTokens: tokens.count, sessions: sessions.count, keyChanges };
+  const rateLimitCounters = await purgeRateLimitCounters(now, BATCH);
+  return { notifications, alerts, usage, cronRuns: cronRuns.count, signInTokens: tokens.count, sessions: sessions.count, keyChanges, rateLimitCounters };
 }
