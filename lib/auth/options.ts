@@ -69,9 +69,10 @@ export const authOptions: NextAuthOptions = {
     CredentialsProvider({
       name: "Email and password",
       credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
-      async authorize(credentials) {
+      async authorize(credentials, req) {
         // A thrown error's message reaches the sign-in form (the lock-out); null means "wrong email or password".
-        return authenticateStaff({ email: credentials?.email ?? "", password: credentials?.password ?? "" }, new Date());
+        const address = clientAddress({ headers: new Headers(Object.entries(req?.headers ?? {}).filter((e): e is [string, string] => typeof e[1] === "string")) });
+        return authenticateStaff({ email: credentials?.email ?? "", password: credentials?.password ?? "" }, new Date(), address);
       },
     }),
     EmailProvider({

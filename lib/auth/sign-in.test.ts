@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { useTestDatabase, testPrisma, resetTestData } from "../../tests/support/database";
 import { T0 } from "../../tests/support/fixtures";
-import { authenticateStaff, MAX_FAILED_SIGN_INS, SignInLockedError } from "./sign-in";
+import { authenticateStaff, MAX_FAILED_SIGN_INS, MAX_SIGN_INS_PER_ADDRESS, SignInLockedError } from "./sign-in";
 import { createUsers, ensureFirstAdmin } from "./users";
 
 useTestDatabase();
@@ -61,5 +61,30 @@ describe("staff sign-in", () => {
     expect(first!.password.length).toBeGreaterThanOrEqual(20);
     expect(await ensureFirstAdmin(T0)).toBeNull();
     expect(await authenticateStaff({ email: "admin@rekey.local", password: first!.password }, at(1))).toMatchObject({ role: "admin" });
+  });
+
+  it("counts attempts before checking the password: of 12 sent at once, 5 reach the check, and the lockout holds", async () => {
+    await createUsers([{ email: "race@example.com", role: "operator", password: PASSWORD }], "bootstrap", T0);
+    const outcomes = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => authenticateStaff({ email: "race@example.com", password: `guess ${i}` }, at(1), "198.51.100.7")));
+    expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(MAX_FAILED_SIGN_INS); // wrong password: null
+    expect(outcomes.filter((o) => o.status === "rejected" && o.reason instanceof SignInLockedError)).toHaveLength(12 - MAX_FAILED_SIGN_INS);
+    const prisma = await testPrisma();
+    expect(await prisma.auditEvent.count({ where: { action: "auth.sign_in_failed", outcome: "failure" } })).toBe(MAX_FAILED_SIGN_INS);
+    await expect(authenticateStaff({ email: "race@example.com", password: PASSWORD }, at(2))).rejects.toThrow(/Too many sign-in attempts for this email/);
+  });
+
+  it("a success clears the email's count, so typos now and then never lock anyone out", async () => {
+    await createUsers([{ email: "typo@example.com", role: "operator", password: PASSWORD }], "bootstrap", T0);
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < MAX_FAILED_SIGN_INS - 1; i++) expect(await authenticateStaff({ email: "typo@example.com", password: "typo" }, at(round))).toBeNull();
+      expect(await authenticateStaff({ email: "typo@example.com", password: PASSWORD }, at(round))).toMatchObject({ role: "operator" });
+    }
+  });
+
+  it(`limits one address to ${MAX_SIGN_INS_PER_ADDRESS} attempts across accounts (password spraying), and not another address`, async () => {
+    await createUsers([{ email: "spray@example.com", role: "operator", password: PASSWORD }], "bootstrap", T0);
+    for (let i = 0; i < MAX_SIGN_INS_PER_ADDRESS; i++) expect(await authenticateStaff({ email: `user${i}@example.com`, password: PASSWORD }, at(1), "203.0.113.5")).toBeNull();
+    await expect(authenticateStaff({ email: "spray@example.com", password: PASSWORD }, at(1), "203.0.113.5")).rejects.toThrow(/from this address/);
+    expect(await authenticateStaff({ email: "spray@example.com", password: PASSWORD }, at(1), "203.0.113.6")).toMatchObject({ role: "operator" });
   });
 });

@@ -18,6 +18,8 @@ export interface RateLimit {
   record(subject: string, now: Date): Promise<void>;
   /** Refuses, counting nothing, when `subject` has already used the limit in this window. */
   check(subject: string, what: string, now: Date): Promise<void>;
+  /** Forgets `subject`'s count (a sign-in that succeeded clears its failures). */
+  reset(subject: string): Promise<void>;
 }
 
 /**
@@ -64,6 +66,10 @@ export function createRateLimit(options: RateLimitOptions): RateLimit {
     },
     async record(subject, now) {
       await increment(subject, now);
+    },
+    async reset(subject) {
+      const prisma = await getPrisma();
+      await prisma.$executeRaw`DELETE FROM rate_limit_counters WHERE key = ${`${options.name}:${subject}`}`;
     },
     async check(subject, what, now) {
       const prisma = await getPrisma();
