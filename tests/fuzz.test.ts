@@ -106,7 +106,9 @@ function withLeaf(base: Record<string, unknown>, path: string[], value: unknown)
  * What a refused request must not change: rows, states, alerts and the audit
  * log. Usage counted so far is written first (its timer would otherwise write
  * it, and the alerts it raises, in the middle of a case), so what a request
- * counted shows up in the digest after it.
+ * counted shows up in the digest after it. One refusal records something by
+ * design: a self-rotation during grace raises a possible-compromise alert
+ * (tests/emergency.test.ts), so that alert and its audit event are left out.
  */
 async function digest(): Promise<string> {
   await flushUsage();
@@ -115,7 +117,8 @@ async function digest(): Promise<string> {
     (select count(*) from organizations), (select count(*) from users), (select count(*) from management_tokens), (select count(*) from rotation_policies),
     (select md5(coalesce(string_agg(id || status::text || name || coalesce("expiresAt"::text, '') || coalesce("revokedAt"::text, ''), ',' order by id), '')) from api_keys),
     (select md5(coalesce(string_agg(id || state::text || coalesce("graceEndsAt"::text, ''), ',' order by id), '')) from rotations),
-    (select count(*) from audit_events), (select count(*) from notifications), (select count(*) from alerts))::text as d`);
+    (select count(*) from audit_events where not (action = 'alert.raised' and after->>'kind' = 'possible_compromise')),
+    (select count(*) from notifications), (select count(*) from alerts where kind <> 'possible_compromise'))::text as d`);
   return row.d;
 }
 
