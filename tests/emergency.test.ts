@@ -69,4 +69,18 @@ describe("an emergency always wins", () => {
     expect(alerts[0].message).not.toContain(secret);
     expect(await prisma.auditEvent.count({ where: { action: "alert.raised", actor: `key:${key.prefix}` } })).toBe(1);
   });
+
+  it("with the policy's emergencyOnReuse, that second self-rotation emergency-rotates the key and revokes the successor already issued", async () => {
+    const prisma = await testPrisma();
+    const policy = await prisma.rotationPolicy.create({ data: { name: "Reuse revokes", emergencyOnReuse: true, emergencyGraceHours: 0 } });
+    const org = await prisma.organization.create({ data: { name: "Careful Co", policyId: policy.id, contactEmails: ["sec@careful.example"] } });
+    const { key, secret } = await makeKey(org.id);
+    const first = await selfRotate(secret, at(hours(1)));
+    await expect(selfRotate(secret, at(hours(2)))).rejects.toThrow(/emergency-rotated/);
+    expect(await verifyKey(secret, at(hours(2)))).toEqual({ valid: false, code: "revoked" });
+    expect(await verifyKey(first.successorSecret, at(hours(2)))).toEqual({ valid: false, code: "revoked" });
+    const emergency = await prisma.rotation.findFirstOrThrow({ where: { keyId: key.id, kind: "emergency" } });
+    expect(emergency).toMatchObject({ createdBy: "system:policy", deliver: "portal", state: "completed" });
+    expect(await prisma.alert.count({ where: { kind: "possible_compromise", keyId: key.id } })).toBe(1);
+  });
 });

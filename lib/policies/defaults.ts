@@ -9,6 +9,7 @@ export const DEFAULT_POLICY = {
   postponeDays: 30,
   waitForSuccessorUse: false,
   customersManageKeys: false,
+  emergencyOnReuse: false,
 } as const;
 
 export type EffectivePolicy = {
@@ -23,4 +24,6 @@ export type EffectivePolicy = {
   waitForSuccessorUse: boolean;
   /** Customers may issue and revoke their organization's keys in the portal. */
   customersManageKeys: boolean;
+  /** A second self-rotation during grace (possible compromise) emergency-rotates the key and its family, not only alerts. */
+  emergencyOnReuse: boolean;
 };

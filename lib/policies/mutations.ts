@@ -6,7 +6,7 @@ import { parseInput } from "../validation";
 import { NotFoundError } from "../errors";
 import { assignPolicySchema, updatePolicySchema, type UpdatePolicyInput } from "./schemas";
 
-const SETTINGS = ["maxAgeDays", "gracePeriodHours", "emergencyGraceHours", "noticeDays", "maxPostponements", "postponeDays", "waitForSuccessorUse", "customersManageKeys"] as const;
+const SETTINGS = ["maxAgeDays", "gracePeriodHours", "emergencyGraceHours", "noticeDays", "maxPostponements", "postponeDays", "waitForSuccessorUse", "customersManageKeys", "emergencyOnReuse"] as const;
 
 /** Changes a policy's settings; the audit event holds the settings before and after. */
 export async function updatePolicy(input: UpdatePolicyInput, actor: Actor, now: Date) {

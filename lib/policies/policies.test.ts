@@ -7,7 +7,7 @@ import { DEFAULT_POLICY } from "./defaults";
 
 useTestDatabase();
 
-const settings = { maxAgeDays: 60, gracePeriodHours: 48, emergencyGraceHours: 2, noticeDays: 5, maxPostponements: 1, postponeDays: 14, waitForSuccessorUse: true, customersManageKeys: true };
+const settings = { maxAgeDays: 60, gracePeriodHours: 48, emergencyGraceHours: 2, noticeDays: 5, maxPostponements: 1, postponeDays: 14, waitForSuccessorUse: true, customersManageKeys: true, emergencyOnReuse: true };
 
 describe("rotation policies (DOMAIN.md: Rotation policy)", () => {
   it("an organization without a policy follows the default policy, else DOMAIN.md's defaults", async () => {

@@ -14,6 +14,7 @@ export const policySettingsSchema = z
     postponeDays: int(1, 365, "days"),
     waitForSuccessorUse: z.preprocess((v) => v === true || v === "on" || v === "true", z.boolean()),
     customersManageKeys: z.preprocess((v) => v === true || v === "on" || v === "true", z.boolean()),
+    emergencyOnReuse: z.preprocess((v) => v === true || v === "on" || v === "true", z.boolean()),
   })
   .superRefine((p, ctx) => {
     if (p.emergencyGraceHours > p.gracePeriodHours) {

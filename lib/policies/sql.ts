@@ -15,7 +15,8 @@ export const EFFECTIVE_POLICY_SQL = `(
          COALESCE(p."maxPostponements", dp."maxPostponements", ${d.maxPostponements}) AS "maxPostponements",
          COALESCE(p."postponeDays", dp."postponeDays", ${d.postponeDays}) AS "postponeDays",
          COALESCE(p."waitForSuccessorUse", dp."waitForSuccessorUse", ${d.waitForSuccessorUse}) AS "waitForSuccessorUse",
-         COALESCE(p."customersManageKeys", dp."customersManageKeys", ${d.customersManageKeys}) AS "customersManageKeys"
+         COALESCE(p."customersManageKeys", dp."customersManageKeys", ${d.customersManageKeys}) AS "customersManageKeys",
+         COALESCE(p."emergencyOnReuse", dp."emergencyOnReuse", ${d.emergencyOnReuse}) AS "emergencyOnReuse"
   FROM organizations o
   LEFT JOIN rotation_policies p ON p.id = o."policyId"
   LEFT JOIN (SELECT * FROM rotation_policies WHERE "isDefault" ORDER BY "createdAt" LIMIT 1) dp ON true

@@ -99,7 +99,7 @@ export async function describeActors(actors: string[], organizationId: string): 
     actors.map((a) => [
       a,
       colleagues.get(a) ??
-        (a === "system:cron" ? "rekey, by policy" : a === "system:seed" ? "rekey" : a.startsWith("key:") ? `the key ${a.slice(4)}… itself (API)` : "the API company"),
+        (a === "system:cron" || a === "system:policy" ? "rekey, by policy" : a === "system:seed" ? "rekey" : a.startsWith("key:") ? `the key ${a.slice(4)}… itself (API)` : "the API company"),
     ]),
   );
 }

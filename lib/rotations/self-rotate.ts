@@ -8,6 +8,8 @@ import { lockRotation } from "../locks";
 import { ConflictError, ForbiddenError, UnauthorizedError } from "../errors";
 import { closeRotationInTx, openRotation } from "./mutations";
 import { raiseAlerts, type AlertInput } from "../alerts/raise";
+import { getEffectivePolicy } from "../policies/queries";
+import { SYSTEM_POLICY } from "../auth/actor";
 
 
 /**
@@ -25,8 +27,17 @@ export async function selfRotate(presented: string, now: Date) {
     return await rotateItself(hashSecret(presented), now);
   } catch (error) {
     if (!(error instanceof ReuseDetected)) throw error;
-    // The refused attempt changed nothing; the alert is its own transaction.
-    await inTransaction((tx) => raiseAlerts(tx, [possibleCompromise(error, now)], now, `key:${error.key.prefix}`));
+    // The refused attempt changed nothing; what it sets off is its own transaction.
+    const emergency = await inTransaction(async (tx) => {
+      await raiseAlerts(tx, [possibleCompromise(error, now)], now, `key:${error.key.prefix}`);
+      const policy = await getEffectivePolicy(tx, error.key.organizationId);
+      if (!policy.emergencyOnReuse) return false;
+      // The policy's answer to two holders of one key: revoke the family (the successor already issued included)
+      // and let the customer reveal a replacement in the portal, after the policy's emergency grace.
+      await openRotation(tx, { keyId: error.key.id, kind: "emergency", deliver: "portal", reason: `automatic: ${error.key.prefix}… asked for a successor already issued (possible compromise)` }, SYSTEM_POLICY, now);
+      return true;
+    });
+    if (emergency) throw new ForbiddenError("This key asked for a successor already issued, so its policy emergency-rotated it: it may be leaked. Your organization's contacts reveal the new key in the portal.");
     throw new ConflictError(`A rotation of this key is already under way (the old key works until ${formatUtcMinute(error.graceEndsAt)}); its successor is issued once, and not again here. Find it in the portal.`);
   }
 }

@@ -55,6 +55,8 @@ export default async function PoliciesPage() {
               <dd>{p.waitForSuccessorUse ? "yes" : "no"}</dd>
               <dt>Customers manage keys</dt>
               <dd>{p.customersManageKeys ? "yes: issue and revoke in the portal" : "no"}</dd>
+              <dt>Possible compromise</dt>
+              <dd>{p.emergencyOnReuse ? "emergency-rotate at once" : "alert"}</dd>
             </dl>
           )}
         </section>

@@ -8,7 +8,7 @@ export interface PolicyFormProps {
   policy: EffectivePolicy & { id: string };
 }
 
-const FIELDS: { name: keyof Omit<PolicyFormProps["policy"], "id" | "name" | "waitForSuccessorUse" | "customersManageKeys">; label: string }[] = [
+const FIELDS: { name: keyof Omit<PolicyFormProps["policy"], "id" | "name" | "waitForSuccessorUse" | "customersManageKeys" | "emergencyOnReuse">; label: string }[] = [
   { name: "maxAgeDays", label: "Max key age (days)" },
   { name: "gracePeriodHours", label: "Grace period (hours)" },
   { name: "emergencyGraceHours", label: "Emergency grace (hours)" },
@@ -27,7 +27,7 @@ export function PolicyForm({ policy }: PolicyFormProps) {
       onSubmit={(event) => {
         event.preventDefault();
         const data = Object.fromEntries(new FormData(event.currentTarget));
-        run(() => updatePolicyAction({ ...data, policyId: policy.id, waitForSuccessorUse: data.waitForSuccessorUse === "on", customersManageKeys: data.customersManageKeys === "on" }));
+        run(() => updatePolicyAction({ ...data, policyId: policy.id, waitForSuccessorUse: data.waitForSuccessorUse === "on", customersManageKeys: data.customersManageKeys === "on", emergencyOnReuse: data.emergencyOnReuse === "on" }));
       }}
     >
       <div className="policy-fields">
@@ -43,6 +43,9 @@ export function PolicyForm({ policy }: PolicyFormProps) {
       </label>
       <label className="check">
         <input type="checkbox" name="customersManageKeys" defaultChecked={policy.customersManageKeys} /> Customers may issue and revoke their own keys in the portal
+      </label>
+      <label className="check">
+        <input type="checkbox" name="emergencyOnReuse" defaultChecked={policy.emergencyOnReuse} /> When a key asks for a successor already issued (two holders of one key?), emergency-rotate it and its new keys at once, not only alert
       </label>
       <div className="actions" style={{ marginTop: 0 }}>
         <button className="button" type="submit" disabled={pending}>
