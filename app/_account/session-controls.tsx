@@ -34,6 +34,7 @@ export function ChangePasswordForm() {
   return (
     <form
       className="form"
+      style={{ maxWidth: "28rem" }}
       method="post"
       aria-label="Change your password"
       onSubmit={(event) => {
@@ -54,15 +55,15 @@ export function ChangePasswordForm() {
       <label>
         New password
         <input name="newPassword" type="password" autoComplete="new-password" minLength={12} required aria-describedby="new-password-help" />
+        <span id="new-password-help" className="sub" style={{ fontWeight: 400 }}>
+          At least 12 characters, not a common password: a few unrelated words work well.
+        </span>
       </label>
-      <p id="new-password-help" className="sub">
-        At least 12 characters, not a common password: a few unrelated words work well.
-      </p>
       <label>
         New password, again
         <input name="confirmPassword" type="password" autoComplete="new-password" minLength={12} required />
       </label>
-      <button className="button" type="submit" disabled={pending}>
+      <button className="button" type="submit" disabled={pending} style={{ justifySelf: "start" }}>
         {pending ? "Saving…" : "Change password"}
       </button>
       <ActionToast result={result} />
