@@ -6,6 +6,8 @@ import { enqueueNotifications, rotationPayload } from "../notifications/outbox";
 import { keyFilterSql } from "../keys/queries";
 import { parseInput } from "../validation";
 import { ValidationError } from "../errors";
+import { EFFECTIVE_POLICY_SQL } from "../policies/sql";
+import { latestAllowedStartSql } from "./limits";
 import { bulkScheduleSchema, type BulkScheduleRequest } from "./schemas";
 
 /** At most this many keys in one bulk action: beyond it, narrow the filter. */
@@ -16,7 +18,9 @@ export const BULK_LIMIT = 20_000;
  * matches that has no open rotation, each with its own policy's grace period.
  * One transaction and a few set-based statements, with an audit event and a
  * notice per rotation. A key that gained an open rotation meanwhile is
- * skipped by the one-open-rotation constraint, not an error.
+ * skipped by the one-open-rotation constraint, not an error. A key whose
+ * policy makes it start rotating before `scheduledAt` is left out and
+ * counted (`tooLate`, with the earliest such deadline, `tooLateMustStartBy`).
  */
 export async function scheduleRotationsForFilter(input: BulkScheduleRequest, actor: Actor, now: Date) {
   const data = parseInput(bulkScheduleSchema, input);
@@ -25,17 +29,27 @@ export async function scheduleRotationsForFilter(input: BulkScheduleRequest, act
   const n = params.length;
   params.push(data.scheduledAt, data.reason, actor, now);
   const [at, reason, by, stamp] = [n + 1, n + 2, n + 3, n + 4].map((i) => `$${i}`);
-  return inTransaction(async (tx) => {
-    const created = await tx.$queryRawUnsafe<{ id: string; keyId: string; graceEndsAt: Date; gracePeriodHours: number }[]>(
-      `INSERT INTO rotations (id, "keyId", "openKeyId", kind, state, deliver, reason, "gracePeriodHours", "scheduledAt", "graceEndsAt", "createdBy", "createdAt", "updatedAt")
-       SELECT gen_random_uuid()::text, k.id, k.id, 'scheduled', 'scheduled', 'portal', ${reason}, g.hours,
-              ${at}::timestamptz, ${at}::timestamptz + make_interval(hours => g.hours), ${by}, ${stamp}::timestamptz, ${stamp}::timestamptz
-       FROM api_keys k
+  // o and p: the keys table's filter reads them (keyFilterSql); ep: the effective policy, for grace and the latest start.
+  const matching = `FROM api_keys k
        JOIN organizations o ON o.id = k."organizationId"
        LEFT JOIN rotation_policies p ON p.id = o."policyId"
-       CROSS JOIN LATERAL (SELECT COALESCE(p."gracePeriodHours", (SELECT "gracePeriodHours" FROM rotation_policies WHERE "isDefault" ORDER BY "createdAt" LIMIT 1), 72) AS hours) g
+       JOIN ${EFFECTIVE_POLICY_SQL} ep ON ep."organizationId" = k."organizationId"
        WHERE k.status = 'active' AND NOT EXISTS (SELECT 1 FROM rotations r WHERE r."openKeyId" = k.id)
-       ${where.length ? `AND ${where.join(" AND ")}` : ""}
+       ${where.length ? `AND ${where.join(" AND ")}` : ""}`;
+  const latest = latestAllowedStartSql(`ep."gracePeriodHours"`);
+  return inTransaction(async (tx) => {
+    // Keys that must start rotating before the chosen time are left out, and said so (the one-by-one rule: lib/rotations/limits.ts).
+    const [late] = await tx.$queryRawUnsafe<{ n: number; earliest: Date | null }[]>(
+      `SELECT count(*)::int AS n, min(${latest}) AS earliest ${matching} AND ${at}::timestamptz > ${latest}`,
+      ...params.slice(0, n + 1), // the filter's and scheduledAt: PostgreSQL refuses parameters a statement does not use
+    );
+    const tooLate = late.n ? { tooLate: late.n, tooLateMustStartBy: late.earliest! } : {};
+    const created = await tx.$queryRawUnsafe<{ id: string; keyId: string; graceEndsAt: Date; gracePeriodHours: number }[]>(
+      `INSERT INTO rotations (id, "keyId", "openKeyId", kind, state, deliver, reason, "gracePeriodHours", "scheduledAt", "graceEndsAt", "createdBy", "createdAt", "updatedAt")
+       SELECT gen_random_uuid()::text, k.id, k.id, 'scheduled', 'scheduled', 'portal', ${reason}, ep."gracePeriodHours",
+              ${at}::timestamptz, ${at}::timestamptz + make_interval(hours => ep."gracePeriodHours"), ${by}, ${stamp}::timestamptz, ${stamp}::timestamptz
+       ${matching}
+         AND ${at}::timestamptz <= ${latest}
        ORDER BY k."createdAt"
        LIMIT ${BULK_LIMIT + 1}
        ON CONFLICT ("openKeyId") DO NOTHING
@@ -45,7 +59,7 @@ export async function scheduleRotationsForFilter(input: BulkScheduleRequest, act
     if (created.length > BULK_LIMIT) {
       throw new ValidationError(`That filter matches more than ${BULK_LIMIT.toLocaleString("en")} keys: narrow it (by organization or environment) and repeat.`);
     }
-    if (created.length === 0) return { scheduled: 0 };
+    if (created.length === 0) return { scheduled: 0, ...tooLate };
     const keys = await tx.apiKey.findMany({
       where: { id: { in: created.map((c) => c.keyId) } },
       select: { id: true, prefix: true, environment: true, organizationId: true, organization: { select: { name: true, contactEmails: true, timeZone: true } } },
@@ -75,6 +89,6 @@ export async function scheduleRotationsForFilter(input: BulkScheduleRequest, act
       }),
       now,
     );
-    return { scheduled: created.length };
+    return { scheduled: created.length, ...tooLate };
   });
 }

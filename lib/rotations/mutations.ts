@@ -13,6 +13,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { closeRotationSchema, postponeRotationSchema, rotationRequestSchema, type CloseRotationRequest, type PostponeRotationRequest, type RotationRequest } from "./schemas";
 import { rotationViewSelect } from "./views";
 import { lockKey, lockRotation } from "../locks";
+import { latestAllowedStart, latestDeadline } from "./limits";
 
 const HOUR_MS = 3_600_000;
 
@@ -62,6 +63,18 @@ export async function openRotation(tx: Tx, data: z.output<typeof rotationRequest
   const grace = data.gracePeriodHours ?? (data.kind === "emergency" ? policy.emergencyGraceHours : policy.gracePeriodHours);
   const startsNow = data.kind !== "scheduled";
   const startAt = startsNow ? now : data.scheduledAt!;
+  if (!startsNow) {
+    // A far-off schedule would keep the key alive past its policy while counting as "rotation scheduled".
+    const latest = latestAllowedStart(key.createdAt, policy, grace);
+    if (startAt > latest) {
+      throw new ValidationError(
+        latest <= now
+          ? `scheduledAt: key ${key.prefix} had to start rotating by ${latest.toISOString()} (max age plus the policy's postponements, less ${grace} h of grace): rotate it now instead`
+          : `scheduledAt: must be no later than ${latest.toISOString()} for key ${key.prefix} (created ${key.createdAt.toISOString()}, max age ${policy.maxAgeDays} days plus ${policy.maxPostponements} × ${policy.postponeDays} days of postponement, less ${grace} h of grace)`,
+        "scheduledAt",
+      );
+    }
+  }
   const graceEndsAt = new Date(startAt.getTime() + grace * HOUR_MS);
   const state = !startsNow ? "scheduled" : grace === 0 ? "completed" : "grace";
 
@@ -253,11 +266,10 @@ export async function postponeRotation(input: PostponeRotationRequest, actor: Ac
       throw new ConflictError(`This rotation was already postponed ${rotation.postponements} time(s), the most the ${policy.name} policy allows.`);
     }
     const graceMs = rotation.gracePeriodHours * HOUR_MS;
-    const latestDeadline = new Date(rotation.key.createdAt.getTime() + (policy.maxAgeDays + policy.maxPostponements * policy.postponeDays) * DAY_MS);
     const wanted = new Date(rotation.scheduledAt.getTime() + policy.postponeDays * DAY_MS);
-    const scheduledAt = new Date(Math.min(wanted.getTime(), latestDeadline.getTime() - graceMs));
+    const scheduledAt = new Date(Math.min(wanted.getTime(), latestAllowedStart(rotation.key.createdAt, policy, rotation.gracePeriodHours).getTime()));
     if (scheduledAt.getTime() <= rotation.scheduledAt.getTime()) {
-      throw new ConflictError(`This key may not be postponed further: its old key must stop working by ${latestDeadline.toISOString()} (max age plus the policy's postponement allowance).`);
+      throw new ConflictError(`This key may not be postponed further: its old key must stop working by ${latestDeadline(rotation.key.createdAt, policy).toISOString()} (max age plus the policy's postponement allowance).`);
     }
     const graceEndsAt = new Date(scheduledAt.getTime() + graceMs);
     await tx.rotation.update({ where: { id: rotation.id }, data: { scheduledAt, graceEndsAt, postponements: { increment: 1 }, updatedAt: now } });

@@ -7,6 +7,8 @@ import { requirePagePermission } from "@/lib/auth/authorize";
 import { roleMay } from "@/lib/auth/permissions";
 import { getKeyDetail, getKeyTimeline, getMigrationSeries } from "@/lib/keys/queries";
 import { MigrationChart } from "@/components/migration-chart";
+import { latestAllowedStart } from "@/lib/rotations/limits";
+import { formatUtcMinute } from "@/lib/time";
 import { getEffectivePolicy } from "@/lib/policies/queries";
 import { getPrisma } from "@/lib/db";
 import { StatusBadge } from "@/components/status-badge";
@@ -26,6 +28,7 @@ export default async function KeyPage({ params }: KeyPageProps) {
   const key = await getKeyDetail(id);
   if (!key) notFound();
   const policy = await getEffectivePolicy(await getPrisma(), key.organizationId);
+  const latestStart = latestAllowedStart(key.createdAt, policy, policy.gracePeriodHours);
   const timeline = await getKeyTimeline(key.id, key.rotations.map((r) => r.id));
   const open = key.rotations.find((r) => r.state === "scheduled" || r.state === "grace") ?? null;
   const lastChange = [...timeline].reverse().find((e) => e.actor !== "system:seed") ?? timeline.at(-1);
@@ -136,6 +139,7 @@ export default async function KeyPage({ params }: KeyPageProps) {
           openRotation={open ? { id: open.id, state: open.state } : null}
           gracePeriodHours={policy.gracePeriodHours}
           emergencyGraceHours={policy.emergencyGraceHours}
+          latestStart={latestStart > now ? formatUtcMinute(latestStart) : null}
         />
       )}
 

@@ -1,7 +1,7 @@
 "use client";
 
 import { useRef } from "react";
-import { ActionToast, useServerAction } from "@/components/action-status";
+import { ActionError, ActionToast, useServerAction } from "@/components/action-status";
 import { cancelRotationAction, rollbackRotationAction, rotateKeyAction } from "../actions";
 
 export interface KeyActionsProps {
@@ -12,6 +12,8 @@ export interface KeyActionsProps {
   openRotation: { id: string; state: string } | null;
   gracePeriodHours: number;
   emergencyGraceHours: number;
+  /** The latest a rotation with the policy's grace may start (lib/rotations/limits.ts), in UTC to the minute; null when that has passed. */
+  latestStart: string | null;
 }
 
 /** The rotation buttons of a key. The server checks the role again on every call. */
@@ -88,7 +90,12 @@ export function KeyActions(props: KeyActionsProps) {
           <h2 id="schedule-title">Schedule a rotation of {props.keyPrefix}</h2>
           <label>
             Starts at (your time)
-            <input name="scheduledAt" type="datetime-local" required />
+            <input name="scheduledAt" type="datetime-local" required aria-describedby="latest-start" />
+            <span id="latest-start" className="sub" style={{ fontWeight: 400 }}>
+              {props.latestStart
+                ? `No later than ${props.latestStart} with the policy's grace: a key may not outlive its max age plus the postponements its policy allows.`
+                : "Too late to schedule: under its policy this key had to start rotating already. Rotate it now."}
+            </span>
           </label>
           <label>
             Grace period (hours)
@@ -106,6 +113,7 @@ export function KeyActions(props: KeyActionsProps) {
               Close
             </button>
           </div>
+          <ActionError result={result} />
         </form>
       </dialog>
 
