@@ -259,6 +259,23 @@ describe("portal server actions", () => {
     expect(await actions.revealSuccessorAction({ rotationId: rotation.id })).toMatchObject({ ok: false, code: "conflict" });
   });
 
+  it("every action that can break a client or hand out a key needs the same recent sign-in: rotate now, revoke, create, re-roll", async () => {
+    const org = await makeOrg();
+    const prisma = await testPrisma();
+    const policy = await prisma.rotationPolicy.create({ data: { name: `Self-serve ${org.id}`, customersManageKeys: true } });
+    await prisma.organization.update({ where: { id: org.id }, data: { policyId: policy.id } });
+    const { key } = await issueKey({ organizationId: org.id, environment: "live", name: "old sign-in", scopes: [] }, ADMIN, new Date());
+    viewer = customerOf(org.id, 11);
+    const stale = { ok: false, code: "reauthentication_required" };
+    expect(await actions.rotateOwnKeyAction({ keyId: key.id })).toMatchObject({ ...stale, error: expect.stringMatching(/sign in again to rotate a key/) });
+    expect(await actions.revokeOwnKeyAction({ keyId: key.id, reason: "retired" })).toMatchObject({ ...stale, error: expect.stringMatching(/sign in again to revoke a key/) });
+    expect(await actions.issueOwnKeyAction({ environment: "live", name: "another", scopes: [] })).toMatchObject(stale);
+    expect(await prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).toMatchObject({ status: "active" });
+    expect(await prisma.rotation.count({ where: { keyId: key.id } })).toBe(0);
+    viewer = customerOf(org.id, 2);
+    expect(await actions.revokeOwnKeyAction({ keyId: key.id, reason: "retired" })).toMatchObject({ ok: true });
+  });
+
   it("let a customer postpone their own scheduled rotation within policy, and no further", async () => {
     const org = await makeOrg();
     const { key } = await issueKey({ organizationId: org.id, environment: "live", name: "fresh", scopes: [] }, ADMIN, new Date()); // young: room to postpone

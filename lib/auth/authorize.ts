@@ -42,8 +42,8 @@ export const RECENT_SIGN_IN_MINUTES = 10;
  * minutes, not just a live session: a laptop left open for an hour does not
  * hand out keys.
  */
-export function requireRecentSignIn(viewer: Viewer, now: Date): void {
+export function requireRecentSignIn(viewer: Viewer, now: Date, what = "reveal a key"): void {
   if (now.getTime() - viewer.signedInAt.getTime() > RECENT_SIGN_IN_MINUTES * 60_000) {
-    throw new ReauthenticationRequiredError(`For your safety, sign in again to reveal a key: your sign-in is more than ${RECENT_SIGN_IN_MINUTES} minutes old.`);
+    throw new ReauthenticationRequiredError(`For your safety, sign in again to ${what}: your sign-in is more than ${RECENT_SIGN_IN_MINUTES} minutes old.`);
   }
 }

@@ -33,7 +33,7 @@ const reveal = serverAction("portal:use", revealSuccessorSchema, async (input, v
 });
 
 const reroll = serverAction("portal:use", rerollSuccessorSchema, async (input, viewer, now) => {
-  requireRecentSignIn(viewer, now);
+  requireRecentSignIn(viewer, now, "replace a lost key");
   const r = await rerollSuccessor(input, `user:${viewer.userId}`, now, scopeOf(viewer));
   revalidatePath("/portal", "layout");
   return {
@@ -49,6 +49,7 @@ const postpone = serverAction("rotations:postpone", postponeRotationSchema, asyn
 });
 
 const rotateOwn = serverAction("portal:use", z.object({ keyId: z.string().min(1, "is required") }), async (input, viewer, now) => {
+  requireRecentSignIn(viewer, now, "rotate a key");
   const { rotation } = await rotateNow({ keyId: input.keyId, deliver: "portal", reason: "rotated by the customer in the portal" }, `user:${viewer.userId}`, now, scopeOf(viewer));
   revalidatePath("/portal", "layout");
   return { message: `Rotation started: reveal your new key below. The old key works until ${formatUtcMinute(rotation.graceEndsAt!)}.` };
@@ -57,7 +58,7 @@ const rotateOwn = serverAction("portal:use", z.object({ keyId: z.string().min(1,
 const customerIssueSchema = issueKeySchema.pick({ environment: true, name: true, scopes: true });
 
 const issue = serverAction("portal:use", customerIssueSchema, async (input, viewer, now) => {
-  requireRecentSignIn(viewer, now);
+  requireRecentSignIn(viewer, now, "create a key");
   const scope = scopeOf(viewer);
   const { key, secret } = await issueKey({ ...input, organizationId: scope.organizationId! }, `user:${viewer.userId}`, now, scope);
   revalidatePath("/portal", "layout");
@@ -65,6 +66,7 @@ const issue = serverAction("portal:use", customerIssueSchema, async (input, view
 });
 
 const revoke = serverAction("portal:use", revokeKeySchema, async (input, viewer, now) => {
+  requireRecentSignIn(viewer, now, "revoke a key");
   const key = await revokeKey(input, `user:${viewer.userId}`, now, scopeOf(viewer));
   revalidatePath("/portal", "layout");
   return { message: `Key ${key.prefix}… is revoked: it stops working now.` };

@@ -141,6 +141,7 @@ export default async function PortalKeyPage({ params }: PortalKeyPageProps) {
             gracePeriodHours={key.policy.gracePeriodHours}
             postpone={{ days: key.policy.postponeDays, max: key.policy.maxPostponements }}
             mayRevoke={key.policy.customersManageKeys}
+            email={viewer.email}
           />
         </section>
       </div>

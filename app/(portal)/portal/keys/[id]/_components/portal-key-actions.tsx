@@ -3,6 +3,7 @@
 import { useRef } from "react";
 import { ActionToast, useServerAction } from "@/components/action-status";
 import { postponeOwnRotationAction, revokeOwnKeyAction, rotateOwnKeyAction } from "../../../actions";
+import { ReauthPrompt } from "../../../_components/reauth-prompt";
 
 export interface PortalKeyActionsProps {
   keyId: string;
@@ -12,6 +13,8 @@ export interface PortalKeyActionsProps {
   gracePeriodHours: number;
   postpone: { days: number; max: number };
   mayRevoke: boolean;
+  /** The customer's address, for a fresh sign-in link when an action needs a recent sign-in. */
+  email: string;
 }
 
 /** What a customer may do to their own key; the server checks the role, the organization and the policy again. */
@@ -59,7 +62,7 @@ export function PortalKeyActions(props: PortalKeyActionsProps) {
           </button>
         )}
       </div>
-      <ActionToast result={result} />
+      {result && !result.ok && result.code === "reauthentication_required" ? <ReauthPrompt email={props.email} message={result.error} /> : <ActionToast result={result} />}
 
       <dialog ref={revokeDialog} aria-labelledby="revoke-title">
         <form
@@ -67,7 +70,9 @@ export function PortalKeyActions(props: PortalKeyActionsProps) {
           onSubmit={(event) => {
             event.preventDefault();
             const reason = String(new FormData(event.currentTarget).get("reason") ?? "");
-            run(() => revokeOwnKeyAction({ keyId: props.keyId, reason }), () => revokeDialog.current?.close());
+            // Closed first: a refusal (a sign-in to renew, say) is shown on the page, not behind the dialog.
+            revokeDialog.current?.close();
+            run(() => revokeOwnKeyAction({ keyId: props.keyId, reason }));
           }}
         >
           <h2 id="revoke-title">Revoke {props.keyPrefix}…?</h2>
