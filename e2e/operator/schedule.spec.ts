@@ -5,6 +5,11 @@ test("an operator schedules a rotation and can cancel it", async ({ page }) => {
   await page.getByRole("table").getByRole("row").nth(3).getByRole("link").click();
   await page.getByRole("button", { name: "Schedule rotation…" }).click();
   const dialog = page.getByRole("dialog");
+  // No schedule may keep the key working past its max age plus its policy's postponements: the dialog says until when.
+  await expect(dialog.getByText(/^No later than \d{4}-\d\d-\d\d \d\d:\d\d UTC/)).toBeVisible();
+  await dialog.getByLabel("Starts at (your time)").fill("2099-01-01T09:00");
+  await dialog.getByRole("button", { name: "Schedule" }).click();
+  await expect(dialog.getByRole("status")).toContainText(/scheduledAt: must be no later than \d{4}-/);
   const inTwoDays = new Date(Date.now() + 2 * 86_400_000);
   const local = new Date(inTwoDays.getTime() - inTwoDays.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
   await dialog.getByLabel("Starts at (your time)").fill(local);
