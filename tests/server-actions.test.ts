@@ -126,7 +126,7 @@ describe("user and token actions", () => {
 describe("bulk action", () => {
   it("is refused for auditors and customers, validated, and done for operators", async () => {
     const org = await makeOrg();
-    await makeKey(org.id);
+    await makeKey(org.id, { at: new Date() });
     const input = { organizationId: org.id, scheduledAt: new Date(Date.now() + 86_400_000).toISOString(), reason: "bulk" };
     for (const role of ["auditor", "customer"] as const) {
       viewer = as(role);

@@ -78,7 +78,7 @@ async function world() {
   const { successorSecret } = await rotateNow({ keyId: rotated.key.id, deliver: "response", gracePeriodHours: 24 }, ADMIN, now);
   const leaked = await makeKey(org.id);
   await emergencyRotate({ keyId: leaked.key.id, gracePeriodHours: 0, reason: "leaked" }, ADMIN, now);
-  const scheduled = await makeKey(org.id);
+  const scheduled = await makeKey(org.id, { at: now });
   await scheduleRotation({ keyId: scheduled.key.id, scheduledAt: new Date(now.getTime() + HOUR) }, ADMIN, now);
   return { org, active, rotated, successorSecret: successorSecret!, leaked, scheduled, secrets: [active.secret, rotated.secret, successorSecret!, leaked.secret, scheduled.secret] };
 }

@@ -12,10 +12,11 @@ export async function makeOrg(name = `Org ${randomBytes(3).toString("hex")}`) {
   return createOrganization({ name, contactEmails: ["ops@example.com", "security@example.com"], timeZone: "Europe/Berlin" }, ADMIN, T0);
 }
 
-export async function makeKey(organizationId: string, overrides: { scopes?: string[]; rateLimit?: number; environment?: "live" | "test" } = {}) {
+/** A key issued at T0, or at `at` (a test that schedules on the real clock needs a key young enough to be scheduled). */
+export async function makeKey(organizationId: string, overrides: { scopes?: string[]; rateLimit?: number; environment?: "live" | "test"; at?: Date } = {}) {
   return issueKey(
     { organizationId, environment: overrides.environment ?? "live", name: "backend", scopes: overrides.scopes ?? ["read:orders", "write:orders"], rateLimit: overrides.rateLimit ?? 600 },
     ADMIN,
-    T0,
+    overrides.at ?? T0,
   );
 }
