@@ -25,6 +25,10 @@ let timer: NodeJS.Timeout | undefined;
 let flushing: Promise<void> | undefined;
 
 const FLUSH_MS = 1_000;
+/** The timer's flush: skipped while one is under way (a slow database must not queue a write a second). */
+const tick = () => {
+  if (!flushing) void flushUsage().catch(() => {});
+};
 
 // Every verification names its hour: format it once an hour, not once a call.
 let lastHour = { start: NaN, iso: "" };
@@ -66,7 +70,7 @@ export function recordVerification(keyId: string | null, result: string, accepte
   if (!current || t < current.start || t >= current.start + 3_600_000) {
     const hour = hourOf(now);
     current = { start: lastHour.start, hour, keys: bucket(keyHours, hour), results: bucket(results, hour) };
-    timer ??= setInterval(() => void flushUsage().catch(() => {}), FLUSH_MS).unref();
+    timer ??= setInterval(tick, FLUSH_MS).unref();
   }
   const r = current.results.get(result);
   if (r) r.count++;
@@ -102,12 +106,18 @@ export function mergeUsageReport(report: UsageReport): void {
     if (k.firstUsedAt && k.lastUsedAt) noteUse(k.keyId, Date.parse(k.firstUsedAt), Date.parse(k.lastUsedAt));
   }
   for (const r of report.results) addResult(new Date(r.hour).toISOString(), r.result, r.count);
-  timer ??= setInterval(() => void flushUsage().catch(() => {}), FLUSH_MS).unref();
+  timer ??= setInterval(tick, FLUSH_MS).unref();
 }
 
-/** Writes what has been counted so far; counts survive a failed write for the next one. */
-export function flushUsage(): Promise<void> {
-  flushing ??= doFlush().finally(() => (flushing = undefined));
+/**
+ * Writes what has been counted so far; counts survive a failed write for the
+ * next one. A write already under way may have taken its batch before the
+ * caller's last counts: wait for it, then write what is left, so the caller's
+ * counts are written when this resolves (a test, a shutdown).
+ */
+export async function flushUsage(): Promise<void> {
+  while (flushing) await flushing.catch(() => {});
+  flushing = doFlush().finally(() => (flushing = undefined));
   return flushing;
 }
 
