@@ -15,6 +15,7 @@ async function signIn(browser: Browser, email: string, password: string) {
 }
 
 test("an invited operator must choose their own password; sessions are listed and end for every copy of the cookie", async ({ page, browser }) => {
+  test.slow(); // three browsers, a dozen page loads and two axe scans: more than the default minute on a busy machine
   // The admin invites an operator and hands over the one-time password.
   await page.goto("/dashboard/users");
   const invite = page.getByRole("form", { name: "Invite a user" });

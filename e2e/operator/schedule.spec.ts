@@ -15,7 +15,8 @@ test("an operator schedules a rotation and can cancel it", async ({ page }) => {
   await dialog.getByLabel("Starts at (your time)").fill(local);
   await dialog.getByLabel("Reason").fill("quarterly rotation");
   await dialog.getByRole("button", { name: "Schedule" }).click();
-  await expect(page.getByRole("status")).toContainText("Rotation scheduled for");
+  // The refusal's message stays up (in the dialog and on the page) until this answer replaces it.
+  await expect(page.getByRole("status").filter({ hasText: "Rotation scheduled for" })).toBeVisible({ timeout: 15_000 });
   await expect(page.getByRole("region", { name: "Rotation" })).toContainText("scheduled");
   await page.getByRole("button", { name: "Cancel rotation" }).click();
   await expect(page.getByRole("status")).toHaveText("Rotation cancelled.");
