@@ -55,10 +55,11 @@ export function ChangePasswordForm() {
       <label>
         New password
         <input name="newPassword" type="password" autoComplete="new-password" minLength={12} required aria-describedby="new-password-help" />
-        <span id="new-password-help" className="sub" style={{ fontWeight: 400 }}>
-          At least 12 characters, not a common password: a few unrelated words work well.
-        </span>
       </label>
+      {/* Outside the label, so the field's name stays "New password"; tucked under it. */}
+      <p id="new-password-help" className="sub" style={{ margin: "-0.6rem 0 0" }}>
+        At least 12 characters, not a common password: a few unrelated words work well.
+      </p>
       <label>
         New password, again
         <input name="confirmPassword" type="password" autoComplete="new-password" minLength={12} required />

@@ -91,12 +91,12 @@ export function KeyActions(props: KeyActionsProps) {
           <label>
             Starts at (your time)
             <input name="scheduledAt" type="datetime-local" required aria-describedby="latest-start" />
-            <span id="latest-start" className="sub" style={{ fontWeight: 400 }}>
-              {props.latestStart
-                ? `No later than ${props.latestStart} with the policy's grace: a key may not outlive its max age plus the postponements its policy allows.`
-                : "Too late to schedule: under its policy this key had to start rotating already. Rotate it now."}
-            </span>
           </label>
+          <p id="latest-start" className="sub" style={{ margin: "-0.6rem 0 0" }}>
+            {props.latestStart
+              ? `No later than ${props.latestStart} with the policy's grace: a key may not outlive its max age plus the postponements its policy allows.`
+              : "Too late to schedule: under its policy this key had to start rotating already. Rotate it now."}
+          </p>
           <label>
             Grace period (hours)
             <input name="gracePeriodHours" type="number" min={1} max={720} defaultValue={props.gracePeriodHours} required />
