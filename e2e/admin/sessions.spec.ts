@@ -67,7 +67,7 @@ test("an invited operator must choose their own password; sessions are listed an
   await expect(second.page).toHaveURL(/\/signin\?callbackUrl=/);
 
   // Signing out ends the session itself: the copied cookie stops working too.
-  await first.page.getByRole("button", { name: "Sign out" }).click();
+  await first.page.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(first.page).toHaveURL(/\/$/);
   await thief.goto("/dashboard/keys");
   await expect(thief).toHaveURL(/\/signin\?callbackUrl=/);
