@@ -1,40 +1,14 @@
 import { expect, test } from "@playwright/test";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import pg from "pg";
-import { assertLocalDatabaseUrl, withDatabase } from "../../tests/support/local-url";
+import { spawn, type ChildProcess } from "node:child_process";
+import { INSTANCE_TOKEN, freshDatabase, serverUrl, waitForHealth } from "../support/instance";
 import { Replica } from "../../packages/verifier/src/replica";
 
-const serverUrl = process.env.TEST_DATABASE_URL;
-const TOKEN = "multi-instance-token-0123456789abcdef";
-
-async function waitForHealth(port: number) {
-  for (let i = 0; i < 150; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/api/health`)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`instance on ${port} did not start`);
-}
+const TOKEN = INSTANCE_TOKEN;
 
 async function verifyOn(port: number, key: string, verifyToken?: string) {
   const headers: Record<string, string> = { "content-type": "application/json", ...(verifyToken ? { authorization: `Bearer ${verifyToken}` } : {}) };
   const res = await fetch(`http://127.0.0.1:${port}/api/v1/keys/verify`, { method: "POST", headers, body: JSON.stringify({ key }) });
   return res.json();
-}
-
-/** A fresh migrated database on the local server, and the environment that points an instance at it. */
-async function freshDatabase<E extends Record<string, string>>(extra: E) {
-  assertLocalDatabaseUrl(serverUrl!);
-  const database = `rekey_e2e_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  const env = { ...process.env, DATABASE_URL: withDatabase(serverUrl!, database), REKEY_BOOTSTRAP_TOKEN: TOKEN, NEXT_TELEMETRY_DISABLED: "1", ...extra };
-  const migrate = spawnSync("npm", ["run", "db:migrate"], { env, encoding: "utf8" });
-  expect(migrate.status, migrate.stderr).toBe(0);
-  return { database, admin, env };
 }
 
 test.describe("two app instances on one PostgreSQL server", () => {

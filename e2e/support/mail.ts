@@ -6,11 +6,11 @@ import { simpleParser, type ParsedMail } from "mailparser";
 const MAIL = ".e2e-data/mail";
 
 /** The newest email to `to` written since `after` (ms) whose subject matches, parsed; null if none yet. */
-export async function latestMail(to: string, after: number, subject: RegExp): Promise<ParsedMail | null> {
-  if (!existsSync(MAIL)) return null;
-  const files = readdirSync(MAIL)
+export async function latestMail(to: string, after: number, subject: RegExp, folder = MAIL): Promise<ParsedMail | null> {
+  if (!existsSync(folder)) return null;
+  const files = readdirSync(folder)
     .filter((f) => f.endsWith(".eml"))
-    .map((f) => path.join(MAIL, f))
+    .map((f) => path.join(folder, f))
     .filter((f) => statSync(f).mtimeMs >= after)
     .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
   for (const file of files) {
@@ -21,8 +21,8 @@ export async function latestMail(to: string, after: number, subject: RegExp): Pr
   return null;
 }
 
-/** The link of the newest "Sign in to rekey" email to `to` since `after`. */
-export async function latestSignInLink(to: string, after: number): Promise<string | null> {
-  const mail = await latestMail(to, after, /^Sign in to rekey$/);
+/** The link of the newest "Sign in to rekey" email to `to` since `after` (in another instance's mail `folder` if given). */
+export async function latestSignInLink(to: string, after: number, folder = MAIL): Promise<string | null> {
+  const mail = await latestMail(to, after, /^Sign in to rekey$/, folder);
   return mail ? (/https?:\/\/\S+\/api\/auth\/callback\/email\S+/.exec(mail.text ?? "")?.[0] ?? null) : null;
 }
