@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { useTestDatabase, testPrisma, resetTestData } from "./support/database";
 import { ADMIN, T0, makeKey, makeOrg } from "./support/fixtures";
 import { createRotation, postponeRotation } from "../lib/rotations/mutations";
@@ -6,6 +6,29 @@ import { scheduleRotationsForFilter } from "../lib/rotations/bulk";
 import { latestAllowedStart } from "../lib/rotations/limits";
 import { DEFAULT_POLICY } from "../lib/policies/defaults";
 import { ValidationError } from "../lib/errors";
+import { call } from "./support/http";
+import { POST as createRotationRoute } from "../app/api/v1/keys/[id]/rotations/route";
+import { getOverview } from "../lib/reports/overview";
+import { listKeys } from "../lib/keys/queries";
+import { getComplianceSummary, streamKeyRows } from "../lib/reports/compliance";
+import { complianceCsvChunks, loadReportContext } from "../lib/reports/files";
+import { renderMetrics } from "../lib/metrics";
+import { runCron } from "../lib/cron/run";
+import { fileMailer } from "../lib/notifications/mailer";
+import { updatePolicy } from "../lib/policies/mutations";
+import type { Viewer } from "../lib/auth/viewer";
+import type { ReportScope } from "../lib/reports/period";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+// Server actions read the viewer from next-auth's cookie; here it is set directly, as getViewer would return it.
+let viewer: Viewer | null = null;
+vi.mock("../lib/auth/viewer", () => ({ getViewer: async () => viewer }));
+vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
+const { rotateKeyAction } = await import("../app/(staff)/dashboard/keys/[id]/actions");
+const { updatePolicyAction } = await import("../app/(staff)/dashboard/policies/actions");
+const admin: Viewer = { userId: "admin-1", email: "admin@example.com", role: "admin", orgId: null, signedInAt: new Date(), sessionId: "00000000-0000-4000-8000-000000000000" };
 
 useTestDatabase();
 beforeEach(resetTestData);
@@ -69,5 +92,109 @@ describe("the latest allowed start of a scheduled rotation", () => {
     expect(result).toEqual({ scheduled: 1, tooLate: 1, tooLateMustStartBy: LATEST });
     expect(await prisma.rotation.findMany({ select: { keyId: true } })).toEqual([{ keyId: young.id }]);
     expect(old.id).not.toBe(young.id);
+  });
+});
+
+// The same bound through the two doors a person or a script uses: the management API and the dashboard's server action.
+describe("the latest allowed start, through the API and the dashboard", () => {
+  it("refuses a schedule past it with the instant in the answer, and accepts one at it", async () => {
+    const org = await makeOrg();
+    const issued = new Date(Date.now() - 60_000);
+    const { key: a } = await makeKey(org.id, { at: issued });
+    const { key: b } = await makeKey(org.id, { at: issued });
+    const latest = latestAllowedStart(issued, DEFAULT_POLICY, 72);
+    const late = new Date(latest.getTime() + 60_000).toISOString();
+    const refused = await call(createRotationRoute, { params: { id: a.id }, body: { kind: "scheduled", scheduledAt: late } });
+    expect(refused.status).toBe(400);
+    expect(refused.json.error.message).toContain(`no later than ${latest.toISOString()}`);
+    viewer = admin;
+    const action = await rotateKeyAction({ keyId: b.id, kind: "scheduled", scheduledAt: late });
+    expect(action).toMatchObject({ ok: false, field: "scheduledAt", error: expect.stringContaining(latest.toISOString()) });
+    expect(await (await testPrisma()).rotation.count()).toBe(0);
+    const accepted = await call(createRotationRoute, { params: { id: a.id }, body: { kind: "scheduled", scheduledAt: latest.toISOString() } });
+    expect(accepted.status).toBe(201);
+  });
+});
+
+// Issue 18, item 2: an open rotation, however far off, does not make an overdue key compliant.
+describe("a key past its max age with a rotation scheduled after it", () => {
+  it("is overdue in the overview, the keys filter, the compliance report, the metrics and the cron's alerts", async () => {
+    const org = await makeOrg();
+    const { key: old } = await makeKey(org.id);
+    const { key: young } = await makeKey(org.id, { at: new Date(T0.getTime() + 80 * DAY) });
+    // Scheduled at day 85 for day 120: within the latest allowed start (the postponements' allowance), after its max age.
+    await createRotation({ keyId: old.id, kind: "scheduled", scheduledAt: new Date(T0.getTime() + 120 * DAY) }, ADMIN, new Date(T0.getTime() + 85 * DAY));
+    const now = new Date(T0.getTime() + 100 * DAY);
+
+    const overview = await getOverview(now);
+    expect(overview.compliance).toMatchObject({ inUse: 2, compliant: 1 });
+    expect((await listKeys({ overdue: true }, now)).keys.map((k) => k.id)).toEqual([old.id]);
+
+    const scope: ReportScope = { from: new Date(T0.getTime() + 90 * DAY), to: now, organizationId: org.id, environment: null, label: "test", preset: "custom" };
+    expect((await getComplianceSummary(scope)).exceptions.keys).toBe(1);
+    const rows = [];
+    for await (const batch of streamKeyRows(scope, now, { onlyExceptions: true })) rows.push(...batch);
+    expect(rows.map((r) => [r.keyId, r.compliant, r.exception])).toEqual([[old.id, false, "rotation scheduled after max age"]]);
+    let csv = "";
+    for await (const chunk of complianceCsvChunks(await loadReportContext(scope), now)) csv += chunk;
+    expect(csv).toContain(`non-compliant key,${org.name},${old.prefix},,rotation scheduled after max age`);
+
+    expect((await renderMetrics(now)).body).toMatch(/^rekey_compliance_ratio 0\.5$/m);
+
+    const mailer = fileMailer(mkdtempSync(path.join(tmpdir(), "rekey-mail-")));
+    await runCron(now, { delivery: { mailer } });
+    const prisma = await testPrisma();
+    const alerts = await prisma.alert.findMany({ where: { kind: "key_past_max_age" }, select: { keyId: true } });
+    expect(alerts).toEqual([{ keyId: old.id }]);
+    // The cron left the far rotation alone: it is still scheduled for day 120, the key still counted overdue.
+    expect(await prisma.rotation.findMany({ where: { keyId: old.id }, select: { state: true, scheduledAt: true } })).toEqual([{ state: "scheduled", scheduledAt: new Date(T0.getTime() + 120 * DAY) }]);
+    expect(young.id).not.toBe(old.id);
+  });
+});
+
+// Issue 18, item 3: a policy outside the usual bounds needs a reason, which is audited and printed.
+describe("policy bounds", () => {
+  const settings = { maxAgeDays: 90, gracePeriodHours: 72, emergencyGraceHours: 4, noticeDays: 7, maxPostponements: 2, postponeDays: 30, waitForSuccessorUse: false, customersManageKeys: false, emergencyOnReuse: false };
+  const makePolicy = async () => (await testPrisma()).rotationPolicy.create({ data: { name: `P ${Math.random()}` } });
+
+  it("refuses a max age above 365 days, or shorter than notice plus grace, without a reason, and changes nothing", async () => {
+    const policy = await makePolicy();
+    const now = new Date();
+    await expect(updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 3650 }, ADMIN, now)).rejects.toThrow(/^exceptionReason: is required.*3650 days is above 365/);
+    await expect(updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 366, exceptionReason: "  too short " }, ADMIN, now)).rejects.toThrow(/exceptionReason: is required, at least 10/);
+    await expect(updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 7, noticeDays: 5, gracePeriodHours: 72 }, ADMIN, now)).rejects.toThrow(/shorter than the notice \(5 days\) plus the grace period \(72 hours\)/);
+    viewer = admin;
+    expect(await updatePolicyAction({ policyId: policy.id, ...settings, maxAgeDays: 400 })).toMatchObject({ ok: false, field: "exceptionReason" });
+    const prisma = await testPrisma();
+    expect(await prisma.rotationPolicy.findUniqueOrThrow({ where: { id: policy.id } })).toMatchObject({ maxAgeDays: 90, exceptionReason: null });
+    expect(await prisma.auditEvent.count({ where: { action: "policy.updated" } })).toBe(0);
+    // At the bounds themselves, no reason is needed.
+    await updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 365 }, ADMIN, now);
+    await updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 10, noticeDays: 7, gracePeriodHours: 72 }, ADMIN, now);
+  });
+
+  it("with a reason, saves and audits it, prints it in the compliance report, and drops it back within bounds", async () => {
+    const policy = await makePolicy();
+    const org = await makeOrg();
+    const prisma = await testPrisma();
+    await prisma.organization.update({ where: { id: org.id }, data: { policyId: policy.id } });
+    await makeKey(org.id);
+    const reason = "Embedded devices in the field cannot be re-flashed more than once a year (CISO approval 2026-11).";
+    await updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 400, exceptionReason: reason }, ADMIN, T0);
+    expect(await prisma.rotationPolicy.findUniqueOrThrow({ where: { id: policy.id } })).toMatchObject({ maxAgeDays: 400, exceptionReason: reason });
+    const event = await prisma.auditEvent.findFirstOrThrow({ where: { action: "policy.updated" } });
+    expect(event.reason).toContain(reason);
+    expect(event.after).toMatchObject({ maxAgeDays: 400, exceptionReason: reason });
+
+    const scope: ReportScope = { from: T0, to: new Date(T0.getTime() + 30 * DAY), organizationId: null, environment: null, label: "test", preset: "custom" };
+    expect((await getComplianceSummary(scope)).policyExceptions).toEqual([{ policy: policy.name, outside: "a max age of 400 days is above 365", reason }]);
+    let csv = "";
+    for await (const chunk of complianceCsvChunks(await loadReportContext(scope), new Date(T0.getTime() + 30 * DAY))) csv += chunk;
+    expect(csv).toContain("Policies outside the usual bounds");
+    expect(csv).toContain(`${policy.name},a max age of 400 days is above 365,${reason}`);
+
+    await updatePolicy({ policyId: policy.id, ...settings, exceptionReason: reason }, ADMIN, T0);
+    expect((await prisma.rotationPolicy.findUniqueOrThrow({ where: { id: policy.id } })).exceptionReason).toBeNull();
+    expect((await getComplianceSummary(scope)).policyExceptions).toEqual([]);
   });
 });

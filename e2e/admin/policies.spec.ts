@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { expectAccessible } from "../support/axe";
 
 test("the admin edits a policy: a contradiction is refused with its reason, a valid change is saved", async ({ page }) => {
   await page.goto("/dashboard/policies");
@@ -30,4 +31,35 @@ test("the admin sees organizations with their overdue keys and opens one", async
   await expect(policy.getByRole("heading")).toHaveText("Policy: Default");
   await policy.getByLabel("Change policy").selectOption({ label: "Strict (payments and health)" });
   await expect(policy.getByRole("heading")).toHaveText("Policy: Strict (payments and health)");
+});
+
+test("a max age above a year needs an exception reason, which is shown wherever the policy is", async ({ page }) => {
+  await page.goto("/dashboard/policies");
+  const form = page.getByRole("form", { name: /Edit Strict/ });
+  await form.getByLabel("Max key age (days)").fill("400");
+  await form.getByRole("button", { name: "Save" }).click();
+  await expect(form.getByRole("status")).toContainText("exceptionReason: is required, at least 10 characters: a max age of 400 days is above 365");
+  await expect(form.getByLabel("Exception reason")).toHaveAttribute("aria-invalid", "true");
+  const reason = "Card terminals in the field are re-keyed at their yearly service visit.";
+  await form.getByLabel("Exception reason").fill(reason);
+  await form.getByRole("button", { name: "Save" }).click();
+  await expect(form.getByRole("status")).toHaveText(/Policy "Strict.*" saved\./);
+  await page.reload();
+  const card = page.getByRole("region", { name: /^Strict/ });
+  await expect(card.getByText("outside the usual bounds", { exact: true })).toBeVisible();
+  await expect(card).toContainText(reason);
+  await expectAccessible(page);
+  await page.screenshot({ path: "e2e/screenshots/policy-exception.png", fullPage: true });
+  await page.goto("/dashboard/organizations");
+  await page.getByRole("link", { name: "Globex Payments" }).click();
+  await expect(page.getByRole("region", { name: "Policy" })).toContainText(reason);
+
+  // Back within bounds, the reason goes with the exception.
+  await page.goto("/dashboard/policies");
+  await page.getByRole("form", { name: /Edit Strict/ }).getByLabel("Max key age (days)").fill("30");
+  await page.getByRole("form", { name: /Edit Strict/ }).getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("form", { name: /Edit Strict/ }).getByRole("status")).toHaveText(/saved/);
+  await page.reload();
+  await expect(page.getByRole("region", { name: /^Strict/ }).getByText("outside the usual bounds", { exact: true })).toHaveCount(0);
+  await expect(page.getByRole("form", { name: /Edit Strict/ }).getByLabel("Exception reason")).toHaveValue("");
 });

@@ -10,6 +10,7 @@ export const DEFAULT_POLICY = {
   waitForSuccessorUse: false,
   customersManageKeys: false,
   emergencyOnReuse: false,
+  exceptionReason: null,
 } as const;
 
 export type EffectivePolicy = {
@@ -26,4 +27,6 @@ export type EffectivePolicy = {
   customersManageKeys: boolean;
   /** A second self-rotation during grace (possible compromise) emergency-rotates the key and its family, not only alerts. */
   emergencyOnReuse: boolean;
+  /** Why the policy is outside the usual bounds (lib/policies/schemas.ts policyBoundsExceeded), or null. */
+  exceptionReason: string | null;
 };

@@ -4,19 +4,26 @@ import type { Actor } from "../auth/actor";
 import { appendAuditEvent } from "../audit/write";
 import { parseInput } from "../validation";
 import { NotFoundError } from "../errors";
-import { assignPolicySchema, updatePolicySchema, type UpdatePolicyInput } from "./schemas";
+import { assignPolicySchema, policyBoundsExceeded, updatePolicySchema, type UpdatePolicyInput } from "./schemas";
 
-const SETTINGS = ["maxAgeDays", "gracePeriodHours", "emergencyGraceHours", "noticeDays", "maxPostponements", "postponeDays", "waitForSuccessorUse", "customersManageKeys", "emergencyOnReuse"] as const;
+const SETTINGS = ["maxAgeDays", "gracePeriodHours", "emergencyGraceHours", "noticeDays", "maxPostponements", "postponeDays", "waitForSuccessorUse", "customersManageKeys", "emergencyOnReuse", "exceptionReason"] as const;
 
-/** Changes a policy's settings; the audit event holds the settings before and after. */
+/**
+ * Changes a policy's settings; the audit event holds the settings before and
+ * after. Settings outside the usual bounds (policyBoundsExceeded) need an
+ * exception reason, which the event also carries as its reason; within them
+ * the reason is dropped, so a policy never shows a stale one.
+ */
 export async function updatePolicy(input: UpdatePolicyInput, actor: Actor, now: Date) {
   const { policyId, ...settings } = parseInput(updatePolicySchema, input);
   return inTransaction(async (tx) => {
     const before = await tx.rotationPolicy.findUnique({ where: { id: policyId } });
     if (!before) throw new NotFoundError("No such policy.");
-    const after = await tx.rotationPolicy.update({ where: { id: policyId }, data: { ...settings, updatedAt: now } });
+    const exceptionReason = policyBoundsExceeded(settings) ? settings.exceptionReason : null;
+    const after = await tx.rotationPolicy.update({ where: { id: policyId }, data: { ...settings, exceptionReason, updatedAt: now } });
     const pick = (p: typeof before) => Object.fromEntries(SETTINGS.map((k) => [k, p[k]]));
-    await appendAuditEvent(tx, { actor, action: "policy.updated", reason: `policy ${after.name}`, before: pick(before), after: pick(after) }, now);
+    const reason = exceptionReason ? `policy ${after.name}, outside the usual bounds: ${exceptionReason}` : `policy ${after.name}`;
+    await appendAuditEvent(tx, { actor, action: "policy.updated", reason, before: pick(before), after: pick(after) }, now);
     return after;
   });
 }

@@ -3,6 +3,23 @@ import { z } from "zod";
 const int = (min: number, max: number, unit: string) =>
   z.coerce.number(`must be a number of ${unit}`).int(`must be a whole number of ${unit}`).min(min, `must be at least ${min} ${unit}`).max(max, `must be at most ${max} ${unit}`);
 
+/** A max age above this many days is an exception to the usual bounds and needs a recorded reason. */
+export const MAX_AGE_WITHOUT_REASON_DAYS = 365;
+
+/**
+ * Why these settings are outside the usual bounds (then a policy needs an
+ * exception reason), or null: a max age above a year, or one so short that a
+ * key's notice and grace do not fit in it (it would be overdue before its
+ * rotation could end).
+ */
+export function policyBoundsExceeded(p: { maxAgeDays: number; gracePeriodHours: number; noticeDays: number }): string | null {
+  if (p.maxAgeDays > MAX_AGE_WITHOUT_REASON_DAYS) return `a max age of ${p.maxAgeDays} days is above ${MAX_AGE_WITHOUT_REASON_DAYS}`;
+  if (p.maxAgeDays * 24 < p.gracePeriodHours + p.noticeDays * 24) {
+    return `a max age of ${p.maxAgeDays} days is shorter than the notice (${p.noticeDays} days) plus the grace period (${p.gracePeriodHours} hours)`;
+  }
+  return null;
+}
+
 /** A rotation policy's settings (DOMAIN.md: Rotation policy), with the rules that tie them together. */
 export const policySettingsSchema = z
   .object({
@@ -15,6 +32,14 @@ export const policySettingsSchema = z
     waitForSuccessorUse: z.preprocess((v) => v === true || v === "on" || v === "true", z.boolean()),
     customersManageKeys: z.preprocess((v) => v === true || v === "on" || v === "true", z.boolean()),
     emergencyOnReuse: z.preprocess((v) => v === true || v === "on" || v === "true", z.boolean()),
+    /** Required when the settings are outside the usual bounds (policyBoundsExceeded); kept only then. */
+    exceptionReason: z
+      .string("must be text")
+      .trim()
+      .max(500, "must be at most 500 characters")
+      .optional()
+      .nullable()
+      .transform((v) => v || null),
   })
   .superRefine((p, ctx) => {
     if (p.emergencyGraceHours > p.gracePeriodHours) {
@@ -22,6 +47,11 @@ export const policySettingsSchema = z
     }
     if (p.noticeDays >= p.maxAgeDays) {
       ctx.addIssue({ code: "custom", path: ["noticeDays"], message: "must be shorter than the max age, or the notice would come before the key exists" });
+    }
+    // Last: a contradiction above is the first thing to mend, not a reason for it.
+    const outside = policyBoundsExceeded(p);
+    if (outside && (!p.exceptionReason || p.exceptionReason.length < 10)) {
+      ctx.addIssue({ code: "custom", path: ["exceptionReason"], message: `is required, at least 10 characters: ${outside}, so an admin must record why` });
     }
   });
 

@@ -16,7 +16,9 @@ export const EFFECTIVE_POLICY_SQL = `(
          COALESCE(p."postponeDays", dp."postponeDays", ${d.postponeDays}) AS "postponeDays",
          COALESCE(p."waitForSuccessorUse", dp."waitForSuccessorUse", ${d.waitForSuccessorUse}) AS "waitForSuccessorUse",
          COALESCE(p."customersManageKeys", dp."customersManageKeys", ${d.customersManageKeys}) AS "customersManageKeys",
-         COALESCE(p."emergencyOnReuse", dp."emergencyOnReuse", ${d.emergencyOnReuse}) AS "emergencyOnReuse"
+         COALESCE(p."emergencyOnReuse", dp."emergencyOnReuse", ${d.emergencyOnReuse}) AS "emergencyOnReuse",
+         COALESCE(p.name, dp.name, '${d.name}') AS "policyName",
+         CASE WHEN p.id IS NOT NULL THEN p."exceptionReason" ELSE dp."exceptionReason" END AS "exceptionReason"
   FROM organizations o
   LEFT JOIN rotation_policies p ON p.id = o."policyId"
   LEFT JOIN (SELECT * FROM rotation_policies WHERE "isDefault" ORDER BY "createdAt" LIMIT 1) dp ON true

@@ -1,6 +1,7 @@
 import "server-only";
 import { getPrisma } from "../db";
 import { EFFECTIVE_POLICY_SQL } from "../policies/sql";
+import { policyBoundsExceeded } from "../policies/schemas";
 import type { ReportScope } from "./period";
 
 /*
@@ -37,6 +38,8 @@ const ROTATION_OVERDUE = `CASE
     ELSE NULL END`;
 /** Why a non-compliant key is one, from its latest rotation. */
 const KEY_EXCEPTION = `CASE
+    WHEN lr.state = 'scheduled' AND lr."scheduledAt" > k."createdAt" + make_interval(days => ep."maxAgeDays")
+      THEN 'rotation scheduled after max age' || CASE WHEN lr.postponements > 0 THEN ' (postponed ' || lr.postponements || ' time(s))' ELSE '' END
     WHEN lr.state = 'failed' THEN 'rotation failed: ' || COALESCE(lr."failureReason", 'no reason recorded')
     WHEN lr.postponements > 0 THEN 'postponed ' || lr.postponements || ' time(s)'
     WHEN lr."deadlineExtended" THEN 'deadline extended once: the new key had not been used'
@@ -45,7 +48,7 @@ const KEY_EXCEPTION = `CASE
     WHEN lr.state = 'completed' THEN 'rotated after its max age'
     ELSE 'never rotated' END`;
 const LATEST_ROTATION = `LEFT JOIN LATERAL (
-    SELECT r.state, r.postponements, r."deadlineExtended", r."failureReason", r.reason FROM rotations r
+    SELECT r.state, r."scheduledAt", r.postponements, r."deadlineExtended", r."failureReason", r.reason FROM rotations r
     WHERE r."keyId" = k.id AND r."createdAt" < $2::timestamptz ORDER BY r."createdAt" DESC LIMIT 1) lr ON true`;
 
 type Params = [Date, Date, string | null, string | null];
@@ -66,6 +69,8 @@ export interface ComplianceSummary {
   medianHoursToLastUse: number | null;
   postponements: number;
   exceptions: { keys: number; rotations: number; total: number };
+  /** The policies governing keys in scope that are outside the usual bounds (policyBoundsExceeded), with the reason recorded (null: none). */
+  policyExceptions: { policy: string; outside: string; reason: string | null }[];
   /** Keys by age at the period's end, in 30-day buckets, for the chart. */
   ageBuckets: { label: string; compliant: number; overdue: number }[];
 }
@@ -77,7 +82,7 @@ const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 export async function getComplianceSummary(scope: ReportScope): Promise<ComplianceSummary> {
   const prisma = await getPrisma();
   const p = params(scope);
-  const [keys, kinds, lastUse, postponed, overdue, buckets] = await Promise.all([
+  const [keys, kinds, lastUse, postponed, overdue, buckets, policies] = await Promise.all([
     prisma.$queryRawUnsafe<Record<string, unknown>[]>(
       `SELECT count(*)::int AS in_scope,
               count(*) FILTER (WHERE ${RETIRED} >= $2::timestamptz)::int AS in_use_end,
@@ -124,6 +129,12 @@ export async function getComplianceSummary(scope: ReportScope): Promise<Complian
        WHERE ${KEY_SCOPE} AND ${RETIRED} >= $2::timestamptz GROUP BY 1 ORDER BY 1`,
       ...p,
     ),
+    prisma.$queryRawUnsafe<{ policyName: string; maxAgeDays: number; gracePeriodHours: number; noticeDays: number; exceptionReason: string | null }[]>(
+      `SELECT DISTINCT ep."policyName", ep."maxAgeDays", ep."gracePeriodHours", ep."noticeDays", ep."exceptionReason"
+       FROM api_keys k JOIN ${EFFECTIVE_POLICY_SQL} ep ON ep."organizationId" = k."organizationId"
+       WHERE ${KEY_SCOPE} ORDER BY 1`,
+      ...p,
+    ),
   ]);
   const k = keys[0];
   const inUse = Number(k.in_use_end);
@@ -143,6 +154,10 @@ export async function getComplianceSummary(scope: ReportScope): Promise<Complian
     medianHoursToLastUse: round(num(lastUse[0]?.median_s) === null ? null : num(lastUse[0].median_s)! / 3_600),
     postponements: postponed[0]?.n ?? 0,
     exceptions: { keys: noncompliant, rotations: rotationsOverdue, total: noncompliant + rotationsOverdue },
+    policyExceptions: policies.flatMap((q) => {
+      const outside = policyBoundsExceeded(q);
+      return outside ? [{ policy: q.policyName, outside, reason: q.exceptionReason }] : [];
+    }),
     ageBuckets: Array.from({ length: 7 }, (_, i) => {
       const b = buckets.find((x) => x.bucket === i);
       return { label: i < 6 ? `${i * 30}–${i * 30 + 29} d` : "180+ d", compliant: b?.compliant ?? 0, overdue: b?.overdue ?? 0 };

@@ -64,6 +64,7 @@ export function summaryFigures(s: ComplianceSummary): [string, string][] {
     ["Postponements", String(s.postponements)],
     ["Exceptions: non-compliant keys", String(s.exceptions.keys)],
     ["Exceptions: overdue rotations", String(s.exceptions.rotations)],
+    ["Policies outside the usual bounds", String(s.policyExceptions.length)],
   ];
 }
 
@@ -119,6 +120,12 @@ export async function* complianceCsvChunks(ctx: ReportContext, now: Date): Async
     const lines = batch.flatMap(exceptionLines);
     if (lines.length) yield csv(lines);
   }
+  yield csv([[], ["Policies outside the usual bounds"], ["policy", "outside the usual bounds", "reason recorded"], ...policyExceptionLines(ctx.summary)]);
+}
+
+/** The policies in scope outside the usual bounds, with the admin's recorded reason. */
+export function policyExceptionLines(s: ComplianceSummary): string[][] {
+  return s.policyExceptions.map((e) => [e.policy, e.outside, e.reason ?? "no reason recorded"]);
 }
 
 /** The audit log of the period as CSV (before/after as JSON; an empty string is quoted, null is empty). */

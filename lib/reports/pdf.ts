@@ -1,7 +1,7 @@
 import "server-only";
 import PDFDocument from "pdfkit";
 import { formatUtcMinute } from "../time";
-import { chainVerdict, exceptionLines, summaryFigures, type ReportContext } from "./files";
+import { chainVerdict, exceptionLines, policyExceptionLines, summaryFigures, type ReportContext } from "./files";
 import { streamKeyRows, type KeyReportRow } from "./compliance";
 
 /** At most this many rows of each table go into the PDF; the CSV has them all. */
@@ -116,6 +116,12 @@ export async function compliancePdf(ctx: ReportContext, meta: PdfMeta, now: Date
   } else {
     smallTable(doc, ["Type", "Organization", "Key", "What", "Reason recorded"], [70, 90, 95, "*", 110], exceptions.map((e) => [e[0], e[1], e[2], e[4], e[5] || "-"]));
     if (moreExceptions) doc.moveDown(0.5).font("Helvetica").fontSize(9).fillColor(MUTED).text(`... and ${moreExceptions} more in the CSV.`);
+  }
+  const policyLines = policyExceptionLines(ctx.summary);
+  if (policyLines.length) {
+    doc.moveDown(1).font("Helvetica-Bold").fontSize(11).fillColor(INK).text("Policies outside the usual bounds", 50, doc.y, { width });
+    doc.moveDown(0.3);
+    smallTable(doc, ["Policy", "Outside the usual bounds", "Reason recorded"], [110, 190, "*"], policyLines);
   }
 
   doc.addPage();

@@ -4,6 +4,7 @@ import { connection } from "next/server";
 import { requirePagePermission } from "@/lib/auth/authorize";
 import { roleMay } from "@/lib/auth/permissions";
 import { listPolicies } from "@/lib/policies/queries";
+import { PolicyException } from "@/components/policy-exception";
 import { PolicyForm } from "./_components/policy-form";
 
 export const metadata: Metadata = { title: "Policies" };
@@ -35,6 +36,7 @@ export default async function PoliciesPage() {
               : "no organization"}
             .
           </p>
+          <PolicyException reason={p.exceptionReason} />
           {canEdit ? (
             <PolicyForm policy={p} />
           ) : (

@@ -1,3 +1,4 @@
+import { PolicyException } from "@/components/policy-exception";
 import Link from "next/link";
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
@@ -59,6 +60,7 @@ export default async function KeyPage({ params }: KeyPageProps) {
             <dt>Policy</dt>
             <dd>
               {policy.name}: max {policy.maxAgeDays} days, grace {policy.gracePeriodHours} h
+              <PolicyException reason={policy.exceptionReason} />
             </dd>
             <dt>Created</dt>
             <dd>{when(key.createdAt)}</dd>

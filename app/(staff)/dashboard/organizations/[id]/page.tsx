@@ -6,6 +6,7 @@ import { requirePagePermission } from "@/lib/auth/authorize";
 import { getOrganization } from "@/lib/organizations/queries";
 import { getEffectivePolicy, listPolicies } from "@/lib/policies/queries";
 import { roleMay } from "@/lib/auth/permissions";
+import { PolicyException } from "@/components/policy-exception";
 import { PolicySelect } from "./_components/policy-select";
 import { getPrisma } from "@/lib/db";
 import { StatusBadge } from "@/components/status-badge";
@@ -43,6 +44,7 @@ export default async function OrganizationPage({ params }: { params: Promise<{ i
         </section>
         <section className="card" aria-label="Policy">
           <h2 style={{ marginTop: 0 }}>Policy: {policy.name}</h2>
+          <PolicyException reason={policy.exceptionReason} />
           <dl className="facts">
             <dt>Max key age</dt>
             <dd>{policy.maxAgeDays} days</dd>

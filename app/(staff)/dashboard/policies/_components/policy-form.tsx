@@ -2,13 +2,14 @@
 
 import { ActionToast, useServerAction } from "@/components/action-status";
 import type { EffectivePolicy } from "@/lib/policies/defaults";
+import { MAX_AGE_WITHOUT_REASON_DAYS } from "@/lib/policies/schemas";
 import { updatePolicyAction } from "../actions";
 
 export interface PolicyFormProps {
   policy: EffectivePolicy & { id: string };
 }
 
-const FIELDS: { name: keyof Omit<PolicyFormProps["policy"], "id" | "name" | "waitForSuccessorUse" | "customersManageKeys" | "emergencyOnReuse">; label: string }[] = [
+const FIELDS: { name: keyof Omit<PolicyFormProps["policy"], "id" | "name" | "waitForSuccessorUse" | "customersManageKeys" | "emergencyOnReuse" | "exceptionReason">; label: string }[] = [
   { name: "maxAgeDays", label: "Max key age (days)" },
   { name: "gracePeriodHours", label: "Grace period (hours)" },
   { name: "emergencyGraceHours", label: "Emergency grace (hours)" },
@@ -38,6 +39,21 @@ export function PolicyForm({ policy }: PolicyFormProps) {
           </label>
         ))}
       </div>
+      <label>
+        Exception reason
+        <textarea
+          name="exceptionReason"
+          rows={2}
+          maxLength={500}
+          defaultValue={policy.exceptionReason ?? ""}
+          aria-describedby={`exception-help-${policy.id}`}
+          aria-invalid={result && !result.ok && result.field === "exceptionReason" ? true : undefined}
+        />
+      </label>
+      {/* Outside the label, so the field's name stays "Exception reason". */}
+      <p id={`exception-help-${policy.id}`} className="sub" style={{ margin: "-0.6rem 0 0" }}>
+        Needed only for a max age above {MAX_AGE_WITHOUT_REASON_DAYS} days, or one shorter than the notice plus the grace period: why this policy may go outside the usual bounds. It is audited and printed in compliance reports.
+      </p>
       <label className="check">
         <input type="checkbox" name="waitForSuccessorUse" defaultChecked={policy.waitForSuccessorUse} /> Wait for the new key&apos;s first use before revoking the old one (extend the deadline once)
       </label>

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "rotation_policies" ADD COLUMN     "exceptionReason" TEXT;
