@@ -1,6 +1,6 @@
 import "server-only";
 import type { Db } from "../db";
-import type { ExportedAuditEvent } from "./offline";
+import type { ExportedAuditEvent } from "./format";
 import { readAuditBatch } from "./read";
 import { hashedFields } from "./chain";
 
@@ -34,6 +34,3 @@ export async function* streamAuditEvents(prisma: Db, range: { firstSeq: bigint; 
     cursor = events[events.length - 1].seq;
   }
 }
-
-/** The columns of the audit log's CSV, in order (before/after as JSON text). */
-export const AUDIT_CSV_COLUMNS = ["seq", "at", "actor", "action", "organizationId", "keyId", "keyFingerprint", "rotationId", "reason", "outcome", "before", "after", "prevHash", "hash"] as const;

@@ -5,7 +5,8 @@ import { getPrisma, inTransaction } from "../db";
 import type { Actor } from "../auth/actor";
 import { appendAuditEvent } from "../audit/write";
 import { verifyAuditChain, type AuditChainResult } from "../audit/verify";
-import { AUDIT_CSV_COLUMNS, auditRange, streamAuditEvents } from "../audit/export";
+import { auditRange, streamAuditEvents } from "../audit/export";
+import { auditCsvHeader, auditCsvLines, auditJsonLine } from "../audit/format";
 import { getComplianceSummary, streamKeyRows, type ComplianceSummary, type KeyReportRow } from "./compliance";
 import type { ReportScope } from "./period";
 
@@ -128,27 +129,21 @@ export function policyExceptionLines(s: ComplianceSummary): string[][] {
   return s.policyExceptions.map((e) => [e.policy, e.outside, e.reason ?? "no reason recorded"]);
 }
 
-/** The audit log of the period as CSV (before/after as JSON; an empty string is quoted, null is empty). */
+/** The audit log of the period as CSV (lib/audit/format.ts: before/after as JSON; an empty string is quoted, null is empty). */
 export async function* auditCsvChunks(scope: ReportScope): AsyncGenerator<string> {
   const prisma = await getPrisma();
-  yield stringify([[...AUDIT_CSV_COLUMNS]]);
+  yield auditCsvHeader();
   const range = await auditRange(prisma, scope.from, scope.to);
   if (!range) return;
-  for await (const batch of streamAuditEvents(prisma, range)) {
-    yield stringify(
-      batch.map((e) => AUDIT_CSV_COLUMNS.map((c) => (c === "before" || c === "after" ? (e[c] === null ? null : JSON.stringify(e[c])) : e[c]))),
-      // An empty string is written quoted (""), null as nothing: lib/audit/offline.ts reads them back apart.
-      { cast: { string: (v) => (v === "" ? { value: "", quote: true } : v) } },
-    );
-  }
+  for await (const batch of streamAuditEvents(prisma, range)) yield auditCsvLines(batch);
 }
 
-/** The audit log of the period as JSON Lines: one event per line, exactly as hashed. */
+/** The audit log of the period as JSON Lines: one event per line, exactly as hashed (lib/audit/format.ts). */
 export async function* auditJsonlChunks(scope: ReportScope): AsyncGenerator<string> {
   const prisma = await getPrisma();
   const range = await auditRange(prisma, scope.from, scope.to);
   if (!range) return;
-  for await (const batch of streamAuditEvents(prisma, range)) yield batch.map((e) => JSON.stringify(e)).join("\n") + "\n";
+  for await (const batch of streamAuditEvents(prisma, range)) yield batch.map((e) => auditJsonLine(e) + "\n").join("");
 }
 
 /** SHA-256 (hex) of what a generator produces, without keeping it. */
