@@ -95,7 +95,7 @@ for (const kind of benchDatabases()) {
     console.log(`summary and chain check over ${ctx.chain.checked.toLocaleString("en")} events: ${contextSeconds.toFixed(1)} s (${ctx.chain.ok ? "intact" : "BROKEN"})`);
     const record = (file: string) => ({ actor: "system:seed" as const, file, scope });
     const rows = [
-      await measure("compliance.csv", lines, () => recordedDownload(complianceCsvChunks(ctx, now), record("compliance.csv"), now)),
+      await measure("compliance.csv", lines, () => recordedDownload(complianceCsvChunks(ctx), record("compliance.csv"), now)),
       await measure("audit-log.csv", lines, () => recordedDownload(auditCsvChunks(scope), record("audit-log.csv"), now)),
       await measure("audit-log.jsonl", lines, () => recordedDownload(auditJsonlChunks(scope), record("audit-log.jsonl"), now)),
     ].map((r) => ({ database: kind, keys, events, ...r }));

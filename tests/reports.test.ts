@@ -73,7 +73,7 @@ const scope = (over: Partial<ReportScope> = {}): ReportScope => ({ ...Q3, organi
 
 async function allRows(s: ReportScope): Promise<KeyReportRow[]> {
   const rows: KeyReportRow[] = [];
-  for await (const batch of streamKeyRows(s, NOW)) rows.push(...batch);
+  for await (const batch of streamKeyRows(s)) rows.push(...batch);
   return rows;
 }
 
@@ -122,7 +122,7 @@ describe("the compliance report of a small world, figures worked out by hand", (
   it("the CSV carries the same figures, rows and exceptions, and the audit chain's verdict", async () => {
     const ctx = await loadReportContext(scope());
     let text = "";
-    for await (const chunk of complianceCsvChunks(ctx, NOW)) text += chunk;
+    for await (const chunk of complianceCsvChunks(ctx)) text += chunk;
     const sections = text.split("\n\n");
     expect(sections[0]).toMatch(/^rekey compliance report\nperiod,Q3 2026,2026-07-01T00:00:00.000Z,2026-10-01T00:00:00.000Z\norganization,Audited Ltd\nenvironment,all\naudit chain,intact: events/);
     expect(sections[1]).toContain("Compliance at the period's end (%),75.0");
@@ -183,7 +183,7 @@ describe("the audit log export", () => {
     const ctx = await loadReportContext(scope());
     expect(ctx.chain).toMatchObject({ ok: false, broken: { seq: String(target.seq), reason: "this event was edited after it was written" } });
     let text = "";
-    for await (const chunk of complianceCsvChunks(ctx, NOW)) text += chunk;
+    for await (const chunk of complianceCsvChunks(ctx)) text += chunk;
     expect(text).toContain(`audit chain,BROKEN at event ${target.seq}: this event was edited after it was written`);
   });
 });
@@ -275,5 +275,78 @@ describe("periods", () => {
     expect(q({ period: "custom", from: "2026-07-01", to: "2026-07-31" })).toMatchObject({ from: d("2026-07-01"), to: d("2026-08-01") });
     expect(reportQuerySchema.safeParse({ period: "custom", from: "2026-02-30", to: "2026-03-01" }).success).toBe(false);
     expect(q({ period: "last-quarter", from: "", to: "", org: "", env: "" })).toMatchObject({ from: d("2026-07-01") }); // the form's empty fields
+  });
+});
+
+// Issue 13, item 3: a period that has not ended is reported as of an instant named in the link, so the same link gives
+// the same bytes later, whatever happened after the instant; the PDF names that link and quotes the CSV's digest.
+describe("a report over a period that has not ended", () => {
+  const auditor: Viewer = { userId: "auditor-2", email: "auditor2@example.com", role: "auditor", orgId: null, signedInAt: new Date(), sessionId: "00000000-0000-4000-8000-000000000000" };
+  const fetchReport = (pathAndQuery: string) => {
+    const file = pathAndQuery.split("?")[0].split("/").pop()!;
+    return download(new Request(`http://localhost${pathAndQuery}`), { params: Promise.resolve({ file }) });
+  };
+
+  it("is cut at a stated instant: the same link gives the same bytes after later changes, and the PDF quotes its digest and path", async () => {
+    viewer = auditor;
+    const { createHash } = await import("node:crypto");
+    // Without an instant, the download sends the reader to the link that names one (now, to the minute).
+    const bare = await fetchReport(`/dashboard/reports/download/compliance.csv?period=this-quarter&org=${orgId}`);
+    expect(bare.status).toBe(303);
+    const link = bare.headers.get("location")!;
+    const asOf = new URL(link, "http://localhost").searchParams.get("asOf")!;
+    expect(asOf).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00Z$/);
+    expect(link).toBe(`/dashboard/reports/download/compliance.csv?period=this-quarter&org=${orgId}&asOf=${encodeURIComponent(asOf)}`);
+
+    const first = await fetchReport(link);
+    expect(first.status).toBe(200);
+    expect(first.headers.get("content-disposition")).toContain(`-as-of-${asOf.slice(0, 16).replace(":", "")}Z.csv`);
+    const a = Buffer.from(await first.arrayBuffer());
+    expect(a.toString()).toContain(`\nas of,${new Date(asOf).toISOString()},the period had not ended: every figure is as of this instant\n`);
+
+    // After the instant: a new key, a revocation, a rotation started. None of it is in the report of the instant.
+    const later = new Date();
+    const k8 = await issueKey({ organizationId: orgId, environment: "live", name: "K8", scopes: [] }, ADMIN, later);
+    const rows = await allRows(scope({ from: d("2026-10-01"), to: new Date(asOf) }));
+    const k6 = rows.find((r) => r.prefix === prefixes.K6)!;
+    await createRotation({ keyId: k6.keyId, kind: "manual", deliver: "portal", reason: "after the instant" }, ADMIN, later);
+    const k1 = rows.find((r) => r.prefix === prefixes.K1)!;
+    await revokeKey({ keyId: k1.keyId, reason: "after the instant" }, ADMIN, later);
+    expect(k8.key.id).toBeTruthy();
+
+    const b = Buffer.from(await (await fetchReport(link)).arrayBuffer());
+    expect(createHash("sha256").update(b).digest("hex")).toBe(createHash("sha256").update(a).digest("hex"));
+
+    // The PDF of the same link prints the CSV's digest and the path to fetch it from, and speaks in the present.
+    const pdf = Buffer.from(await (await fetchReport(link.replace("compliance.csv", "compliance.pdf"))).arrayBuffer());
+    const dir = mkdtempSync(path.join(tmpdir(), "rekey-open-period-"));
+    writeFileSync(path.join(dir, "report.pdf"), pdf);
+    if (process.env.REKEY_REPORT_PDF_OUT) writeFileSync(process.env.REKEY_REPORT_PDF_OUT.replace(/\.pdf$/, "-open.pdf"), pdf);
+    const text = spawnSync("pdftotext", ["-layout", path.join(dir, "report.pdf"), "-"], { encoding: "utf8" }).stdout.replace(/\s+/g, " ");
+    expect(text).toContain(createHash("sha256").update(a).digest("hex"));
+    expect(text.replace(/ /g, "")).toContain(link.replace(/ /g, ""));
+    expect(text).toMatch(/of keys in use are within policy as of/);
+    expect(text).not.toMatch(/were within policy at the end of the period/);
+  });
+
+  it("refuses an instant in the future or before the period, naming the field", async () => {
+    viewer = auditor;
+    const future = await fetchReport(`/dashboard/reports/download/compliance.csv?period=this-quarter&asOf=2099-01-01T00:00:00Z`);
+    expect(future.status).toBe(400);
+    expect((await future.json()).error).toMatchObject({ field: "asOf", message: expect.stringMatching(/must not be in the future/) });
+    const before = await fetchReport(`/dashboard/reports/download/compliance.csv?period=custom&from=2026-10-01&to=2026-12-31&asOf=2026-09-01T00:00:00Z`);
+    expect(before.status).toBe(400);
+    expect((await before.json()).error).toMatchObject({ field: "asOf", message: expect.stringMatching(/after the period's start/) });
+    const garbage = await fetchReport(`/dashboard/reports/download/compliance.csv?period=this-quarter&asOf=yesterday`);
+    expect((await garbage.json()).error).toMatchObject({ field: "asOf" });
+  });
+
+  it("leaves a period that has ended whole, whatever instant a link names", async () => {
+    viewer = auditor;
+    const res = await fetchReport(`/dashboard/reports/download/compliance.csv?period=custom&from=2026-07-01&to=2026-09-30&org=${orgId}&asOf=2026-11-20T00:00:00Z`);
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    expect(body).toMatch(/^rekey compliance report\nperiod,[^,\n]+,2026-07-01T00:00:00.000Z,2026-10-01T00:00:00.000Z\norganization,Audited Ltd\n/);
+    expect(body).not.toContain("\nas of,");
   });
 });

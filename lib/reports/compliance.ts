@@ -24,15 +24,23 @@ const KEY_SCOPE = `k."createdAt" < $2::timestamptz AND ${RETIRED} >= $1::timesta
 /** A rotation that was scheduled or running at some moment of the period. */
 const ROTATION_IN_PERIOD = `COALESCE(r."startedAt", r."scheduledAt") < $2::timestamptz
   AND COALESCE(r."completedAt", r."cancelledAt", r."rolledBackAt", r."failedAt", 'infinity'::timestamptz) >= $1::timestamptz`;
+/**
+ * A rotation's state at the end of the period ($2), from its timestamps, not
+ * its state now: a report is about the period, and over a period that has not
+ * ended (cut at its asOf instant) the same link must give the same file later.
+ */
+const stateAtEnd = (r: string) => `(CASE WHEN ${r}."completedAt" < $2::timestamptz THEN 'completed'
+    WHEN ${r}."cancelledAt" < $2::timestamptz THEN 'cancelled' WHEN ${r}."rolledBackAt" < $2::timestamptz THEN 'rolled_back'
+    WHEN ${r}."failedAt" < $2::timestamptz THEN 'failed' WHEN ${r}."startedAt" < $2::timestamptz THEN 'grace' ELSE 'scheduled' END)`;
 /** Why a rotation in the period counts as overdue, or null. */
 const ROTATION_OVERDUE = `CASE
-    WHEN r.state = 'failed' AND r."failedAt" >= $1::timestamptz AND r."failedAt" < $2::timestamptz
+    WHEN ${stateAtEnd("r")} = 'failed' AND r."failedAt" >= $1::timestamptz AND r."failedAt" < $2::timestamptz
       THEN 'rotation failed: ' || COALESCE(r."failureReason", 'no reason recorded')
     WHEN r."deadlineExtended" AND COALESCE(r."completedAt", r."graceEndsAt") >= $1::timestamptz AND COALESCE(r."completedAt", r."graceEndsAt") < $2::timestamptz
       THEN 'deadline extended once: the new key had not been used'
-    WHEN r.state = 'grace' AND r."graceEndsAt" >= $1::timestamptz AND r."graceEndsAt" < $2::timestamptz
+    WHEN ${stateAtEnd("r")} = 'grace' AND r."graceEndsAt" >= $1::timestamptz AND r."graceEndsAt" < $2::timestamptz
       THEN 'deadline passed, not completed by the end of the period'
-    WHEN r.state = 'completed' AND r."completedAt" >= $1::timestamptz AND r."completedAt" < $2::timestamptz
+    WHEN r."completedAt" >= $1::timestamptz AND r."completedAt" < $2::timestamptz
          AND r."completedAt" > k."createdAt" + make_interval(days => ep."maxAgeDays")
       THEN 'completed after the key passed its max age' || CASE WHEN r.postponements > 0 THEN ' (postponed ' || r.postponements || ' time(s))' ELSE '' END
     ELSE NULL END`;
@@ -48,7 +56,7 @@ const KEY_EXCEPTION = `CASE
     WHEN lr.state = 'completed' THEN 'rotated after its max age'
     ELSE 'never rotated' END`;
 const LATEST_ROTATION = `LEFT JOIN LATERAL (
-    SELECT r.state, r."scheduledAt", r.postponements, r."deadlineExtended", r."failureReason", r.reason FROM rotations r
+    SELECT ${stateAtEnd("r")} AS state, r."scheduledAt", r.postponements, r."deadlineExtended", r."failureReason", r.reason FROM rotations r
     WHERE r."keyId" = k.id AND r."createdAt" < $2::timestamptz ORDER BY r."createdAt" DESC LIMIT 1) lr ON true`;
 
 type Params = [Date, Date, string | null, string | null];
@@ -206,7 +214,7 @@ const BATCH = 2_000;
  * (index on organization and creation time), so 100,000 keys never sit in
  * memory at once.
  */
-export async function* streamKeyRows(scope: ReportScope, now: Date, options: { onlyExceptions?: boolean } = {}): AsyncGenerator<KeyReportRow[]> {
+export async function* streamKeyRows(scope: ReportScope, options: { onlyExceptions?: boolean } = {}): AsyncGenerator<KeyReportRow[]> {
   // Only keys that are an exception or have an overdue rotation in the period (the Exceptions section's second pass).
   const exceptionsOnly = options.onlyExceptions
     ? `AND (NOT ${COMPLIANT} OR EXISTS (SELECT 1 FROM rotations r WHERE r."keyId" = k.id AND ${ROTATION_IN_PERIOD} AND (${ROTATION_OVERDUE}) IS NOT NULL))`
@@ -222,7 +230,7 @@ export async function* streamKeyRows(scope: ReportScope, now: Date, options: { o
     for (;;) {
       const keys: Record<string, unknown>[] = await prisma.$queryRawUnsafe<Record<string, unknown>[]>(
         `SELECT k.id, k.prefix, k.environment::text AS environment, k."createdAt",
-                NULLIF(${RETIRED}, 'infinity'::timestamptz) AS retired,
+                CASE WHEN ${RETIRED} < $2::timestamptz THEN ${RETIRED} END AS retired,
                 (SELECT max(r."startedAt") FROM rotations r WHERE r."keyId" = k.id AND r."startedAt" < $2::timestamptz) AS last_rotated,
                 extract(epoch FROM ${AGE_AT_END})::float8 / 86400 AS age_days, ep."maxAgeDays" AS max_age, ${COMPLIANT} AS compliant,
                 CASE WHEN ${COMPLIANT} THEN NULL ELSE ${KEY_EXCEPTION} END AS exception, lr.reason AS recorded_reason
@@ -240,20 +248,22 @@ export async function* streamKeyRows(scope: ReportScope, now: Date, options: { o
       );
       if (keys.length === 0) break;
       const rotations = await prisma.$queryRawUnsafe<Record<string, unknown>[]>(
-        `SELECT r.id, r."keyId", r.kind::text AS kind, r.state::text AS state, r.reason, r.postponements,
-                COALESCE(u.email, r."createdBy") AS by, r."startedAt", r."graceEndsAt", r."completedAt",
-                CASE WHEN r."graceEndsAt" IS NULL OR r."graceEndsAt" > $3::timestamptz OR r."startedAt" IS NULL THEN NULL
-                     ELSE (k."lastUsedAt" > r."graceEndsAt" OR EXISTS (
+        // Whether the old key was used after the deadline, from what was known at the end of the period: its last use
+        // before then, or a whole hour of the hourly counts before then.
+        `SELECT r.id, r."keyId", r.kind::text AS kind, ${stateAtEnd("r")} AS state, r.reason, r.postponements,
+                COALESCE(u.email, r."createdBy") AS by, r."startedAt", r."graceEndsAt",
+                CASE WHEN r."completedAt" < $2::timestamptz THEN r."completedAt" END AS "completedAt",
+                CASE WHEN r."graceEndsAt" IS NULL OR r."graceEndsAt" > $2::timestamptz OR r."startedAt" IS NULL THEN NULL
+                     ELSE ((k."lastUsedAt" > r."graceEndsAt" AND k."lastUsedAt" < $2::timestamptz) OR EXISTS (
                        SELECT 1 FROM key_usage_hourly h WHERE h."keyId" = r."keyId" AND h.hour >= date_trunc('hour', r."graceEndsAt") + interval '1 hour'
-                         AND h.verifications + h.rejected > 0)) END AS used_after,
+                         AND h.hour + interval '1 hour' <= $2::timestamptz AND h.verifications + h.rejected > 0)) END AS used_after,
                 ${ROTATION_OVERDUE} AS overdue
          FROM rotations r JOIN api_keys k ON k.id = r."keyId" JOIN ${EFFECTIVE_POLICY_SQL} ep ON ep."organizationId" = k."organizationId"
          LEFT JOIN users u ON r."createdBy" = 'user:' || u.id
-         WHERE r."keyId" = ANY($4::text[]) AND ${ROTATION_IN_PERIOD}
+         WHERE r."keyId" = ANY($3::text[]) AND ${ROTATION_IN_PERIOD}
          ORDER BY COALESCE(r."startedAt", r."scheduledAt"), r.id`,
         scope.from,
         scope.to,
-        now,
         keys.map((k) => k.id as string),
       );
       const byKey = new Map<string, RotationReportRow[]>();

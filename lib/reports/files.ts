@@ -99,11 +99,13 @@ const csv = (rows: string[][]) => stringify(rows, { quoted_empty: false });
  * The same period and scope give the same bytes (no generation time in it),
  * which is what lets the PDF quote this file's SHA-256.
  */
-export async function* complianceCsvChunks(ctx: ReportContext, now: Date): AsyncGenerator<string> {
+export async function* complianceCsvChunks(ctx: ReportContext): AsyncGenerator<string> {
   const s = ctx.scope;
   yield csv([
     ["rekey compliance report"],
-    ["period", s.label, s.from.toISOString(), s.to.toISOString()],
+    ["period", s.label, s.from.toISOString(), (s.periodTo ?? s.to).toISOString()],
+    // A period that has not ended is reported as of an instant (in the download link too): the same link, the same file.
+    ...(s.asOf ? [["as of", s.asOf.toISOString(), "the period had not ended: every figure is as of this instant"]] : []),
     ["organization", ctx.organizationName ?? "all"],
     ["environment", s.environment ?? "all"],
     ["audit chain", chainVerdict(ctx.chain), "head", ctx.chain.headHash],
@@ -115,9 +117,9 @@ export async function* complianceCsvChunks(ctx: ReportContext, now: Date): Async
     ["Keys"],
     KEY_COLUMNS,
   ]);
-  for await (const batch of streamKeyRows(s, now)) yield csv(batch.flatMap(keyLines));
+  for await (const batch of streamKeyRows(s)) yield csv(batch.flatMap(keyLines));
   yield csv([[], ["Exceptions"], ["type", "organization", "key", "rotation", "what", "reason recorded"]]);
-  for await (const batch of streamKeyRows(s, now, { onlyExceptions: true })) {
+  for await (const batch of streamKeyRows(s, { onlyExceptions: true })) {
     const lines = batch.flatMap(exceptionLines);
     if (lines.length) yield csv(lines);
   }

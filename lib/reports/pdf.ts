@@ -20,6 +20,8 @@ const pct = (r: number | null) => (r === null ? "n/a" : `${(r * 100).toFixed(1)}
 export interface PdfMeta {
   /** SHA-256 of the CSV of the same report: the evidence the PDF's figures come from. */
   evidenceSha256: string;
+  /** The download path of that CSV (with the instant, for a period that has not ended): what to fetch to compare. */
+  evidencePath: string;
   generatedAt: Date;
   generatedBy: string;
 }
@@ -29,7 +31,7 @@ export interface PdfMeta {
  * a title page with the evidence digests, the summary with charts, the
  * exceptions and the keys. Tables stop at PDF_TABLE_ROWS rows and say so.
  */
-export async function compliancePdf(ctx: ReportContext, meta: PdfMeta, now: Date): Promise<Buffer> {
+export async function compliancePdf(ctx: ReportContext, meta: PdfMeta): Promise<Buffer> {
   const doc = new PDFDocument({ size: "A4", margin: 50, bufferPages: true, info: { Title: `rekey compliance report, ${ctx.scope.label}`, Author: "rekey", Subject: "API key rotation compliance" } });
   const chunks: Buffer[] = [];
   doc.on("data", (c: Buffer) => chunks.push(c));
@@ -49,25 +51,37 @@ export async function compliancePdf(ctx: ReportContext, meta: PdfMeta, now: Date
   const facts: [string, string][] = [
     ["Organization", ctx.organizationName ?? "All organizations"],
     ["Environment", ctx.scope.environment ?? "live and test"],
-    ["Period (UTC)", `${utc(ctx.scope.from)} to ${utc(ctx.scope.to)} (end excluded)`],
+    ["Period (UTC)", `${utc(ctx.scope.from)} to ${utc(ctx.scope.periodTo ?? ctx.scope.to)} (end excluded)`],
+    ...(ctx.scope.asOf ? [["As of", `${utc(ctx.scope.asOf)} UTC: the period had not ended; every figure is as of this instant`] as [string, string]] : []),
     ["Generated", `${utc(meta.generatedAt)} UTC by ${meta.generatedBy}`],
   ];
   for (const [k, v] of facts) doc.font("Helvetica-Bold").text(`${k}: `, { continued: true }).font("Helvetica").text(v);
-  const headline = s.complianceAtEnd === null ? "No keys in use at the end of the period." : `${pct(s.complianceAtEnd)} of keys in use were within policy at the end of the period (${s.compliantAtEnd} of ${s.keysInUseAtEnd}).`;
+  // An open period speaks in the present, as of its instant; an ended one in the past.
+  const open = ctx.scope.asOf ? `as of ${utc(ctx.scope.asOf)} UTC` : null;
+  const headline =
+    s.complianceAtEnd === null
+      ? open
+        ? `No keys in use ${open}.`
+        : "No keys in use at the end of the period."
+      : open
+        ? `${pct(s.complianceAtEnd)} of keys in use are within policy ${open} (${s.compliantAtEnd} of ${s.keysInUseAtEnd}).`
+        : `${pct(s.complianceAtEnd)} of keys in use were within policy at the end of the period (${s.compliantAtEnd} of ${s.keysInUseAtEnd}).`;
   doc.moveDown(2).font("Helvetica-Bold").fontSize(14).fillColor(s.exceptions.total ? BAD : OK).text(headline, { width });
   doc.moveDown(0.4).font("Helvetica").fontSize(11).fillColor(INK).text(`${s.exceptions.total} exception(s): ${s.exceptions.keys} non-compliant key(s), ${s.exceptions.rotations} overdue rotation(s).`);
 
   // Evidence box.
   const boxY = doc.y + 30;
-  doc.roundedRect(50, boxY, width, 150, 6).lineWidth(1).strokeColor(LINE).stroke();
+  doc.roundedRect(50, boxY, width, 170, 6).lineWidth(1).strokeColor(LINE).stroke();
   doc.fillColor(INK).font("Helvetica-Bold").fontSize(11).text("Evidence", 64, boxY + 14);
-  doc.font("Helvetica").fontSize(9).fillColor(MUTED).text("SHA-256 of this report's CSV (same period and scope; download it and compare):", 64, boxY + 34, { width: width - 28 });
+  doc.font("Helvetica").fontSize(9).fillColor(MUTED).text("This report's figures come from its CSV, which rekey gives at this path, the same bytes at every download:", 64, boxY + 34, { width: width - 28 });
+  doc.font("Courier").fontSize(8).fillColor(INK).text(meta.evidencePath, { width: width - 28 });
+  doc.font("Helvetica").fontSize(9).fillColor(MUTED).moveDown(0.4).text("Its SHA-256 (download it and compare):", { width: width - 28 });
   doc.font("Courier").fontSize(9).fillColor(INK).text(meta.evidenceSha256, { width: width - 28 });
   doc.font("Helvetica").fontSize(9).fillColor(MUTED).moveDown(0.6).text("Audit trail over the period (verifyAuditChain):", { width: width - 28 });
   doc.font("Helvetica-Bold").fontSize(9).fillColor(ctx.chain.ok ? OK : BAD).text(chainVerdict(ctx.chain), { width: width - 28 });
   doc.font("Helvetica").fontSize(9).fillColor(MUTED).moveDown(0.4).text("Chain head (hash of the last event in the period):", { width: width - 28 });
   doc.font("Courier").fontSize(9).fillColor(INK).text(ctx.chain.headHash || "-", { width: width - 28 });
-  doc.font("Helvetica").fontSize(8).fillColor(MUTED).text("Each download of this report is itself an audit event holding the file's SHA-256: match it later against the system's record.", 50, boxY + 165, { width });
+  doc.font("Helvetica").fontSize(8).fillColor(MUTED).text("Each download of this report is itself an audit event holding the file's SHA-256: match it later against the system's record.", 50, boxY + 185, { width });
 
   // Summary and charts.
   doc.addPage();
@@ -101,7 +115,7 @@ export async function compliancePdf(ctx: ReportContext, meta: PdfMeta, now: Date
   let moreExceptions = 0;
   const keys: KeyReportRow[] = [];
   let moreKeys = 0;
-  for await (const batch of streamKeyRows(ctx.scope, now)) {
+  for await (const batch of streamKeyRows(ctx.scope)) {
     for (const k of batch) {
       for (const line of exceptionLines(k)) {
         if (exceptions.length < PDF_TABLE_ROWS) exceptions.push(line);

@@ -12,6 +12,13 @@ export interface ReportScope {
   /** How a person names the period: "Q3 2026 (1 Jul – 30 Sep 2026)". */
   label: string;
   preset: ReportPreset;
+  /**
+   * For a period that had not ended: the instant it is reported as of. Then `to`
+   * is that instant and `periodTo` the period's own end, and the same link gives
+   * the same file whenever it is downloaded.
+   */
+  asOf?: Date | null;
+  periodTo?: Date;
 }
 
 export const REPORT_PRESETS = ["this-month", "last-month", "this-quarter", "last-quarter", "custom"] as const;
@@ -42,6 +49,22 @@ export const reportQuerySchema = z
       .enum(["live", "test", ""], "must be live or test")
       .optional()
       .transform((v) => (v ? v : null)),
+    /** The instant a period that has not ended is reported as of (UTC, whole seconds). */
+    asOf: z.preprocess(
+      (v) => (v === "" ? undefined : v),
+      z
+        .string()
+        .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(\.000)?Z$/, "must be an instant in UTC like 2026-11-25T14:30:00Z")
+        .transform((s, ctx) => {
+          const d = new Date(s);
+          if (Number.isNaN(d.getTime())) {
+            ctx.addIssue({ code: "custom", message: "is not a valid instant" });
+            return z.NEVER;
+          }
+          return d;
+        })
+        .optional(),
+    ),
   })
   .superRefine((q, ctx) => {
     if (q.period !== "custom") return;
@@ -90,14 +113,34 @@ export function resolvePeriod(q: z.output<typeof reportQuerySchema>, now: Date):
   }
 }
 
-/** The query string that names a scope, for links (downloads, the monthly email). */
-export function scopeQuery(scope: Pick<ReportScope, "from" | "to" | "organizationId" | "environment" | "preset">): string {
+/** The query string that names a scope, for links (downloads, the monthly email): with its instant, for a period not yet ended. */
+export function scopeQuery(scope: Pick<ReportScope, "from" | "to" | "organizationId" | "environment" | "preset" | "asOf" | "periodTo">): string {
   const p = new URLSearchParams({ period: scope.preset });
   if (scope.preset === "custom") {
     p.set("from", scope.from.toISOString().slice(0, 10));
-    p.set("to", new Date(scope.to.getTime() - DAY_MS).toISOString().slice(0, 10));
+    p.set("to", new Date((scope.periodTo ?? scope.to).getTime() - DAY_MS).toISOString().slice(0, 10));
   }
   if (scope.organizationId) p.set("org", scope.organizationId);
   if (scope.environment) p.set("env", scope.environment);
+  if (scope.asOf) p.set("asOf", asOfParam(scope.asOf));
   return p.toString();
+}
+
+/** An instant as the asOf parameter writes it: UTC, whole seconds. */
+export function asOfParam(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+const asOfLabel = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+
+/**
+ * Cuts a period that has not ended at the instant it is reported as of:
+ * `asOf` as asked, else now to the whole minute (`implied`: the caller should
+ * send the reader to the link that names it). A period already over is left
+ * whole, whatever instant was asked.
+ */
+export function cutAtInstant<T extends Pick<ReportScope, "from" | "to" | "label">>(period: T, asked: Date | undefined, now: Date): T & { asOf: Date | null; periodTo: Date; implied: boolean } {
+  const instant = asked ?? new Date(Math.floor(now.getTime() / 60_000) * 60_000);
+  if (instant >= period.to) return { ...period, asOf: null, periodTo: period.to, implied: false };
+  return { ...period, to: instant, asOf: instant, periodTo: period.to, label: `${period.label}, as of ${asOfLabel.format(instant)} UTC`, implied: !asked };
 }

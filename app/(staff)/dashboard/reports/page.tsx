@@ -105,7 +105,9 @@ export default async function ReportsPage({ searchParams }: ReportsPageProps) {
       <section className="cards" aria-label="Report summary">
         <div className="card">
           <div className={`figure${summary.complianceAtEnd !== null && summary.complianceAtEnd < 1 ? " bad" : ""}`}>{pct(summary.complianceAtEnd)}</div>
-          <div className="label">compliant at the period&apos;s end ({summary.compliantAtEnd} of {summary.keysInUseAtEnd} keys)</div>
+          <div className="label">
+            compliant {scope.asOf ? "as of the instant above" : <>at the period&apos;s end</>} ({summary.compliantAtEnd} of {summary.keysInUseAtEnd} keys)
+          </div>
         </div>
         <div className="card">
           <div className="figure">{pct(summary.complianceOverPeriod)}</div>
@@ -150,6 +152,11 @@ export default async function ReportsPage({ searchParams }: ReportsPageProps) {
             ))}
           </ul>
           <p className="sub">The audit log is always the whole log of the period (every organization): only an unbroken run of the chain can be checked.</p>
+          {scope.asOf && (
+            <p className="sub">
+              This period has not ended: these links report it as of {scope.asOf.toISOString().slice(0, 16).replace("T", " ")} UTC, so each gives the same file every time it is downloaded. Reload the page for a later instant.
+            </p>
+          )}
         </section>
       </div>
 

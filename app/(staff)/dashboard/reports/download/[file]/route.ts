@@ -1,6 +1,7 @@
 import { publicHandler, errorResponse } from "@/lib/http/api-handler";
 import { requirePermission } from "@/lib/auth/authorize";
 import { reportScopeFromSearch } from "@/lib/reports/scope";
+import { scopeQuery } from "@/lib/reports/period";
 import { auditCsvChunks, auditJsonlChunks, complianceCsvChunks, digestOf, loadReportContext, recordedDownload } from "@/lib/reports/files";
 import { compliancePdf } from "@/lib/reports/pdf";
 
@@ -20,8 +21,14 @@ export const GET = publicHandler(async ({ request, params, now }) => {
   const viewer = await requirePermission("reports:download");
   const file = params.file;
   if (!TYPES[file]) return errorResponse(404, "not_found", "No such report: choose compliance.csv, compliance.pdf, audit-log.csv or audit-log.jsonl.");
-  const scope = reportScopeFromSearch(new URL(request.url).searchParams, now);
-  const name = `rekey-${file.split(".")[0]}-${scope.from.toISOString().slice(0, 10)}-to-${new Date(scope.to.getTime() - 86_400_000).toISOString().slice(0, 10)}.${file.split(".")[1]}`;
+  const url = new URL(request.url);
+  const scope = reportScopeFromSearch(url.searchParams, now);
+  if (scope.implied) {
+    // A period that has not ended, without its instant: send the reader to the link that names one, which gives the same file every time.
+    return new Response(null, { status: 303, headers: { location: `${url.pathname}?${scopeQuery(scope)}`, "cache-control": "no-store" } });
+  }
+  const stem = `rekey-${file.split(".")[0]}-${scope.from.toISOString().slice(0, 10)}-to-${new Date((scope.periodTo ?? scope.to).getTime() - 86_400_000).toISOString().slice(0, 10)}`;
+  const name = `${stem}${scope.asOf ? `-as-of-${scope.asOf.toISOString().slice(0, 16).replace(":", "")}Z` : ""}.${file.split(".")[1]}`;
   const actor = `user:${viewer.userId}` as const;
   let body: ReadableStream<Uint8Array>;
   if (file.startsWith("audit-log")) {
@@ -30,10 +37,11 @@ export const GET = publicHandler(async ({ request, params, now }) => {
   } else {
     const ctx = await loadReportContext(scope);
     if (file === "compliance.csv") {
-      body = recordedDownload(complianceCsvChunks(ctx, now), { actor, file, scope, chainHead: ctx.chain.headHash }, now);
+      body = recordedDownload(complianceCsvChunks(ctx), { actor, file, scope, chainHead: ctx.chain.headHash }, now);
     } else {
-      const evidence = await digestOf(complianceCsvChunks(ctx, now));
-      const pdf = await compliancePdf(ctx, { evidenceSha256: evidence.sha256, generatedAt: now, generatedBy: viewer.email }, now);
+      const evidence = await digestOf(complianceCsvChunks(ctx));
+      const evidencePath = `/dashboard/reports/download/compliance.csv?${scopeQuery(scope)}`;
+      const pdf = await compliancePdf(ctx, { evidenceSha256: evidence.sha256, evidencePath, generatedAt: now, generatedBy: viewer.email });
       body = recordedDownload((async function* () { yield new Uint8Array(pdf); })(), { actor, file, scope, chainHead: ctx.chain.headHash, evidenceSha256: evidence.sha256 }, now);
     }
   }
