@@ -15,6 +15,10 @@ const nextConfig: NextConfig = {
   // their nonce CSP (and HSTS behind TLS) from proxy.ts. Under npm start,
   // POST /api/v1/keys/verify is answered before Next: lib/http/fast-verify.ts
   // sends the same API set itself.
+  // The checkpoint signing keys at a well-known path, so an auditor finds them without the docs.
+  async rewrites() {
+    return [{ source: "/.well-known/rekey-checkpoint-keys.json", destination: "/api/v1/audit/checkpoint-keys" }];
+  },
   async headers() {
     return [
       { source: "/:path*", headers: toList(STATIC_SECURITY_HEADERS) },

@@ -25,6 +25,8 @@ export default defineConfig({
           REKEY_TEST_DB: db,
           REKEY_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
           REKEY_BOOTSTRAP_TOKEN: "test-bootstrap-token-0123456789abcdef",
+          // A fixed test key for signed audit checkpoints (lib/audit/checkpoints.ts), so no test writes ./data.
+          REKEY_CHECKPOINT_KEY: "-----BEGIN PRIVATE KEY-----\\nMC4CAQAwBQYDK2VwBCIEIGKLIFG5SQ8mmKMY8nG8SXI7XUD+xt6Fv01g8E//pwfG\\n-----END PRIVATE KEY-----\\n",
         },
       },
     })),

@@ -57,8 +57,14 @@ function formProblem(record: Record<string, unknown>): string | null {
   return null;
 }
 
-/** Checks events in file order. */
-export async function verifyExportedEvents(lines: AsyncIterable<ExportLine>): Promise<OfflineChainResult> {
+/** A signed head the file must reach (./checkpoint.ts): the check that a chain alone cannot make, that nothing was cut off the end. */
+export interface CheckpointHead {
+  seq: string;
+  hash: string;
+}
+
+/** Checks events in file order; with a checkpoint, also that the file reaches its head unchanged. */
+export async function verifyExportedEvents(lines: AsyncIterable<ExportLine>, checkpoint?: CheckpointHead): Promise<OfflineChainResult> {
   let prev: string | null = null;
   let prevSeq: bigint | null = null;
   const result: OfflineChainResult = { ok: true, checked: 0, firstSeq: null, lastSeq: null, seqGaps: 0, startsFrom: null, headHash: null };
@@ -75,11 +81,18 @@ export async function verifyExportedEvents(lines: AsyncIterable<ExportLine>): Pr
       result.seqGaps += Number(BigInt(e.seq) - prevSeq! - 1n);
     }
     if (hashAuditEvent({ ...e, at: new Date(e.at) }) !== e.hash) return fail("this event was edited after it was written");
+    if (checkpoint && e.seq === checkpoint.seq && e.hash !== checkpoint.hash) return fail("this is not the event the checkpoint signed: the chain up to it was rewritten");
     prev = e.hash;
     prevSeq = BigInt(e.seq);
     result.checked++;
     result.lastSeq = e.seq;
     result.headHash = e.hash;
+  }
+  if (checkpoint && result.ok) {
+    const fail = (reason: string) => ({ ...result, ok: false, broken: { seq: checkpoint.seq, line: 0, reason } });
+    if (result.lastSeq === null) return fail("the file holds no events, the checkpoint signs event " + checkpoint.seq);
+    if (BigInt(result.firstSeq!) > BigInt(checkpoint.seq)) return fail(`the checkpoint signs event ${checkpoint.seq}, before this file's first event ${result.firstSeq}: use the checkpoint of this file's period`);
+    if (BigInt(result.lastSeq) < BigInt(checkpoint.seq)) return fail(`the file ends at event ${result.lastSeq}, but the checkpoint signs event ${checkpoint.seq}: events were cut off the end`);
   }
   return result;
 }
@@ -147,7 +160,7 @@ async function* csvRows(path: string): AsyncGenerator<ExportLine> {
   }
 }
 
-/** Checks an exported file: `.csv` as CSV, anything else as JSON Lines. */
-export function verifyExportFile(path: string): Promise<OfflineChainResult> {
-  return verifyExportedEvents(path.toLowerCase().endsWith(".csv") ? csvRows(path) : jsonLines(path));
+/** Checks an exported file: `.csv` as CSV, anything else as JSON Lines; with a checkpoint, that it reaches the signed head. */
+export function verifyExportFile(path: string, checkpoint?: CheckpointHead): Promise<OfflineChainResult> {
+  return verifyExportedEvents(path.toLowerCase().endsWith(".csv") ? csvRows(path) : jsonLines(path), checkpoint);
 }

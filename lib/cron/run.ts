@@ -8,6 +8,7 @@ import { scheduleDueRotations } from "./schedule";
 import { sendDueReminders } from "./reminders";
 import { purgeExpired, type PurgeResult } from "./retention";
 import { sendMonthlyReport } from "../reports/monthly";
+import { signCheckpointIfDue } from "../audit/checkpoints";
 
 export interface CronSummary {
   at: string;
@@ -17,6 +18,8 @@ export interface CronSummary {
   alerts: { raised: number; resolved: number; digested: number };
   /** Monthly report emails enqueued (the first call of a month, once per admin and auditor). */
   monthlyReport: number;
+  /** The seq of the chain head signed by this call (a checkpoint), or null when none was due. */
+  checkpoint: string | null;
   emails: DeliveryResult;
   purged: PurgeResult | null;
   durationMs: number;
@@ -40,7 +43,8 @@ const MIN_DELIVERY_MS = 2_000;
 /**
  * One cron call at `now`: schedules rotations that policy makes due (with
  * notice), starts and ends rotations, sends reminders, raises and resolves
- * alerts, emails the admins a digest, delivers the outbox, and purges what
+ * alerts, emails the admins a digest, signs the audit chain's head (a
+ * checkpoint, hourly when it moved), delivers the outbox, and purges what
  * retention lets go. Every step is idempotent and safe beside a concurrent
  * call (SKIP LOCKED and unique keys), so two instances may call at once. A
  * step that fails is reported and the others still run. Each call is
@@ -74,12 +78,13 @@ export async function runCron(now: Date, options: CronOptions = {}): Promise<Cro
   const resolved = await step("alerts.resolve", 0, () => resolveClearedAlerts(now));
   const digested = await step("alerts.digest", 0, () => sendAlertDigest(now));
   const monthlyReport = await step("reports.monthly", 0, () => sendMonthlyReport(now));
+  const checkpoint = await step("audit.checkpoint", null, async () => (await signCheckpointIfDue(now))?.statement.seq ?? null);
   const emails = await step("deliver", { sent: 0, retrying: 0, failed: 0 }, () =>
     deliverOutbox(now, { budgetMs: Math.max(MIN_DELIVERY_MS, CRON_CALL_BUDGET_MS - (performance.now() - started)), ...options.delivery }),
   );
   const purged = await step<PurgeResult | null>("purge", null, () => purgeExpired(now));
   const durationMs = Math.round(performance.now() - started);
-  const summary: CronSummary = { at: now.toISOString(), scheduled, rotations, reminders, alerts: { raised, resolved, digested }, monthlyReport, emails, purged, durationMs, stepMs, errors };
+  const summary: CronSummary = { at: now.toISOString(), scheduled, rotations, reminders, alerts: { raised, resolved, digested }, monthlyReport, checkpoint, emails, purged, durationMs, stepMs, errors };
   await prisma.cronRun.update({
     where: { id: run.id },
     data: { finishedAt: new Date(now.getTime() + durationMs), durationMs, summary: summary as object, error: errors.length ? errors.map((e) => `${e.step}: ${e.message}`).join("; ") : null },

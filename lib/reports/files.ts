@@ -6,6 +6,8 @@ import type { Actor } from "../auth/actor";
 import { appendAuditEvent } from "../audit/write";
 import { verifyAuditChain, type AuditChainResult } from "../audit/verify";
 import { auditRange, streamAuditEvents } from "../audit/export";
+import { signCheckpoint } from "../audit/checkpoints";
+import type { SignedCheckpoint } from "../audit/checkpoint";
 import { auditCsvHeader, auditCsvLines, auditJsonLine } from "../audit/format";
 import { getComplianceSummary, streamKeyRows, type ComplianceSummary, type KeyReportRow } from "./compliance";
 import type { ReportScope } from "./period";
@@ -26,10 +28,12 @@ export interface ReportContext {
   organizationName: string | null;
   summary: ComplianceSummary;
   chain: AuditChainResult & { firstSeq: string | null; lastSeq: string | null };
+  /** The chain head the report covers, signed (lib/audit/checkpoints.ts); null when the period has no events or the chain is broken. */
+  checkpoint: SignedCheckpoint | null;
 }
 
-/** The summary and the audit chain's check over the period. */
-export async function loadReportContext(scope: ReportScope): Promise<ReportContext> {
+/** The summary, the audit chain's check over the period, and a signed checkpoint of the head it covers (kept, so it is published). */
+export async function loadReportContext(scope: ReportScope, now: Date = new Date()): Promise<ReportContext> {
   const prisma = await getPrisma();
   const [summary, range, org] = await Promise.all([
     getComplianceSummary(scope),
@@ -39,7 +43,17 @@ export async function loadReportContext(scope: ReportScope): Promise<ReportConte
   const chain = range
     ? { ...(await verifyAuditChain(prisma, { fromSeq: range.firstSeq, toSeq: range.lastSeq })), firstSeq: String(range.firstSeq), lastSeq: String(range.lastSeq) }
     : { ok: true, checked: 0, headHash: "", firstSeq: null, lastSeq: null };
-  return { scope, organizationName: org?.name ?? null, summary, chain };
+  let checkpoint: SignedCheckpoint | null = null;
+  if (range && chain.ok) {
+    const head = await prisma.auditEvent.findUniqueOrThrow({ where: { seq: range.lastSeq }, select: { seq: true, hash: true, at: true } });
+    checkpoint = await signCheckpoint(prisma, head, "report", now);
+  }
+  return { scope, organizationName: org?.name ?? null, summary, chain, checkpoint };
+}
+
+/** A signed checkpoint as the CSV's header block writes it (docs/audit-chain.md). */
+export function checkpointLine(c: SignedCheckpoint): string[] {
+  return ["checkpoint", c.statement.seq, c.statement.hash, c.statement.at, "Ed25519", c.keyId, c.publicKey, c.signature];
 }
 
 /** The audit chain's verdict in one line, as the CSV and the PDF print it. */
@@ -109,6 +123,7 @@ export async function* complianceCsvChunks(ctx: ReportContext): AsyncGenerator<s
     ["organization", ctx.organizationName ?? "all"],
     ["environment", s.environment ?? "all"],
     ["audit chain", chainVerdict(ctx.chain), "head", ctx.chain.headHash],
+    ...(ctx.checkpoint ? [checkpointLine(ctx.checkpoint)] : []),
     [],
     ["Summary"],
     ["figure", "value"],

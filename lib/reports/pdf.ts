@@ -71,7 +71,7 @@ export async function compliancePdf(ctx: ReportContext, meta: PdfMeta): Promise<
 
   // Evidence box.
   const boxY = doc.y + 30;
-  doc.roundedRect(50, boxY, width, 170, 6).lineWidth(1).strokeColor(LINE).stroke();
+  doc.roundedRect(50, boxY, width, 215, 6).lineWidth(1).strokeColor(LINE).stroke();
   doc.fillColor(INK).font("Helvetica-Bold").fontSize(11).text("Evidence", 64, boxY + 14);
   doc.font("Helvetica").fontSize(9).fillColor(MUTED).text("This report's figures come from its CSV, which rekey gives at this path, the same bytes at every download:", 64, boxY + 34, { width: width - 28 });
   doc.font("Courier").fontSize(8).fillColor(INK).text(meta.evidencePath, { width: width - 28 });
@@ -81,7 +81,11 @@ export async function compliancePdf(ctx: ReportContext, meta: PdfMeta): Promise<
   doc.font("Helvetica-Bold").fontSize(9).fillColor(ctx.chain.ok ? OK : BAD).text(chainVerdict(ctx.chain), { width: width - 28 });
   doc.font("Helvetica").fontSize(9).fillColor(MUTED).moveDown(0.4).text("Chain head (hash of the last event in the period):", { width: width - 28 });
   doc.font("Courier").fontSize(9).fillColor(INK).text(ctx.chain.headHash || "-", { width: width - 28 });
-  doc.font("Helvetica").fontSize(8).fillColor(MUTED).text("Each download of this report is itself an audit event holding the file's SHA-256: match it later against the system's record.", 50, boxY + 185, { width });
+  if (ctx.checkpoint) {
+    doc.font("Helvetica").fontSize(9).fillColor(MUTED).moveDown(0.4).text(`Signed checkpoint of that head (event ${ctx.checkpoint.statement.seq}, ${ctx.checkpoint.statement.at}; Ed25519, key ${ctx.checkpoint.keyId}):`, { width: width - 28 });
+    doc.font("Courier").fontSize(8).fillColor(INK).text(ctx.checkpoint.signature, { width: width - 28 });
+  }
+  doc.font("Helvetica").fontSize(8).fillColor(MUTED).text("Each download of this report is itself an audit event holding the file's SHA-256: match it later against the system's record. The checkpoint's public key is published at /.well-known/rekey-checkpoint-keys.json; check it with npm run audit:verify -- FILE --checkpoint CHECKPOINT.", 50, boxY + 230, { width });
 
   // Summary and charts.
   doc.addPage();

@@ -35,7 +35,7 @@ export const GET = publicHandler(async ({ request, params, now }) => {
     // The audit log is exported whole for the period, whatever the organization filter: a chain can only be checked unbroken.
     body = recordedDownload(file.endsWith(".csv") ? auditCsvChunks(scope) : auditJsonlChunks(scope), { actor, file, scope }, now);
   } else {
-    const ctx = await loadReportContext(scope);
+    const ctx = await loadReportContext(scope, now);
     if (file === "compliance.csv") {
       body = recordedDownload(complianceCsvChunks(ctx), { actor, file, scope, chainHead: ctx.chain.headHash }, now);
     } else {

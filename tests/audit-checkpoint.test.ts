@@ -1,0 +1,128 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { useTestDatabase, testPrisma, resetTestData } from "./support/database";
+import { ADMIN, at, hours, makeKey, makeOrg } from "./support/fixtures";
+import { call } from "./support/http";
+import { inTransaction } from "../lib/db";
+import { appendAuditEvent } from "../lib/audit/write";
+import { hashAuditEvent } from "../lib/audit/chain";
+import { checkpointProblem, type SignedCheckpoint } from "../lib/audit/checkpoint";
+import { signCheckpointIfDue, CHECKPOINT_EVERY_MINUTES } from "../lib/audit/checkpoints";
+import { auditJsonlChunks, complianceCsvChunks, loadReportContext } from "../lib/reports/files";
+import { verifyExportFile } from "../lib/audit/offline";
+import type { ReportScope } from "../lib/reports/period";
+import { GET as checkpointsRoute } from "../app/api/v1/audit/checkpoints/route";
+import { GET as keysRoute } from "../app/api/v1/audit/checkpoint-keys/route";
+
+// Issue 13, item 4: signed checkpoints prove what a hash chain alone cannot: that nothing was cut off its end, and that
+// a chain rewritten and re-hashed from an edit onwards is not the one that was signed.
+useTestDatabase();
+beforeEach(resetTestData);
+
+const whole: ReportScope = { from: new Date("2020-01-01T00:00:00Z"), to: new Date("2030-01-01T00:00:00Z"), organizationId: null, environment: null, label: "all", preset: "custom" };
+const cli = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "scripts/audit-verify.ts", ...args], { encoding: "utf8" });
+
+async function history(n = 6) {
+  const org = await makeOrg();
+  await makeKey(org.id);
+  for (let i = 1; i <= n; i++) await inTransaction((tx) => appendAuditEvent(tx, { actor: ADMIN, action: "policy.updated", reason: `change ${i}` }, at(hours(i))));
+}
+
+async function exportLines(): Promise<string[]> {
+  let text = "";
+  for await (const chunk of auditJsonlChunks(whole)) text += chunk;
+  return text.trimEnd().split("\n");
+}
+
+describe("signed checkpoints", () => {
+  it("the cron signs the head when it moved and the last checkpoint is old enough, and each checks out", async () => {
+    await history(2);
+    const first = await signCheckpointIfDue(at(hours(3)));
+    const prisma = await testPrisma();
+    const head = await prisma.auditEvent.findFirstOrThrow({ orderBy: { seq: "desc" } });
+    expect(first!.statement).toEqual({ type: "rekey.audit.checkpoint", version: 1, seq: String(head.seq), hash: head.hash, at: head.at.toISOString() });
+    expect(checkpointProblem(first!)).toBeNull();
+    expect(await signCheckpointIfDue(at(hours(3) + 60_000))).toBeNull(); // the head has not moved
+    await inTransaction((tx) => appendAuditEvent(tx, { actor: ADMIN, action: "policy.updated" }, at(hours(4))));
+    expect(await signCheckpointIfDue(at(hours(3) + 60_000))).toBeNull(); // moved, but the last checkpoint is a minute old
+    const second = await signCheckpointIfDue(at(hours(3) + CHECKPOINT_EVERY_MINUTES * 60_000));
+    expect(BigInt(second!.statement.seq)).toBe(head.seq + 1n);
+    const listed = await call(checkpointsRoute, { method: "GET", token: null });
+    expect(listed.status).toBe(200);
+    expect(listed.json.checkpoints.map((c: SignedCheckpoint) => c.statement.seq)).toEqual([second!.statement.seq, first!.statement.seq]);
+    const keys = await call(keysRoute, { method: "GET", token: null });
+    expect(keys.json.keys).toEqual([{ keyId: first!.keyId, publicKey: first!.publicKey, algorithm: "Ed25519", current: true }]);
+  });
+
+  it("a changed statement, signature or key is refused", async () => {
+    await history(1);
+    const c = (await signCheckpointIfDue(at(hours(2))))!;
+    expect(checkpointProblem({ ...c, statement: { ...c.statement, seq: String(BigInt(c.statement.seq) + 1n) } })).toMatch(/signature does not verify/);
+    expect(checkpointProblem({ ...c, statement: { ...c.statement, at: "2026-01-05T09:00:00.001Z" } })).toMatch(/signature does not verify/);
+    const sig = Buffer.from(c.signature, "base64");
+    sig[0] ^= 1;
+    expect(checkpointProblem({ ...c, signature: sig.toString("base64") })).toMatch(/signature does not verify/);
+    expect(checkpointProblem({ ...c, keyId: "0".repeat(16) })).toMatch(/key id does not match/);
+    const { generateKeyPairSync } = await import("node:crypto");
+    const other = generateKeyPairSync("ed25519").publicKey.export({ format: "der", type: "spki" }).subarray(-32);
+    const { keyIdOf } = await import("../lib/audit/checkpoint");
+    expect(checkpointProblem({ ...c, publicKey: other.toString("base64"), keyId: keyIdOf(other) })).toMatch(/signature does not verify/);
+  });
+
+  it("a report signs the head it covers, the same bytes every time, in its CSV", async () => {
+    await history(3);
+    const scope: ReportScope = { ...whole, to: at(hours(10)) };
+    const one = await loadReportContext(scope, at(hours(11)));
+    const two = await loadReportContext(scope, at(hours(12)));
+    expect(one.checkpoint).toEqual(two.checkpoint);
+    expect(one.checkpoint!.statement.hash).toBe(one.chain.headHash);
+    let csv = "";
+    for await (const chunk of complianceCsvChunks(one)) csv += chunk;
+    expect(csv).toContain(`\ncheckpoint,${one.checkpoint!.statement.seq},${one.chain.headHash},${one.checkpoint!.statement.at},Ed25519,${one.checkpoint!.keyId},${one.checkpoint!.publicKey},${one.checkpoint!.signature}\n`);
+    expect(await (await testPrisma()).auditCheckpoint.count({ where: { reason: "report" } })).toBe(1);
+  });
+
+  it("audit:verify --checkpoint catches events cut off the end and a chain rewritten and re-hashed after an edit", async () => {
+    await history(6);
+    const lines = await exportLines();
+    const checkpoint = (await signCheckpointIfDue(at(hours(7))))!;
+    const dir = mkdtempSync(path.join(tmpdir(), "rekey-checkpoint-"));
+    const file = (name: string, content: string) => {
+      writeFileSync(path.join(dir, name), content);
+      return path.join(dir, name);
+    };
+    const cp = file("checkpoint.json", JSON.stringify(checkpoint));
+    const intact = cli(file("intact.jsonl", lines.join("\n") + "\n"), "--checkpoint", cp, "--key", checkpoint.keyId);
+    expect(intact.status, intact.stdout + intact.stderr).toBe(0);
+    expect(intact.stdout).toContain(`The checkpoint of event ${checkpoint.statement.seq}`);
+    // The endpoint's whole answer works as the checkpoint file too (its newest checkpoint is used).
+    expect(cli(path.join(dir, "intact.jsonl"), "--checkpoint", file("all.json", JSON.stringify({ checkpoints: [checkpoint] }))).status).toBe(0);
+
+    // The last two events cut off: a valid chain, but short of the signed head.
+    const cut = file("cut.jsonl", lines.slice(0, -2).join("\n") + "\n");
+    expect((await verifyExportFile(cut)).ok).toBe(true);
+    const cutResult = cli(cut, "--checkpoint", cp);
+    expect(cutResult.status).toBe(1);
+    expect(cutResult.stdout).toMatch(/but the checkpoint signs event \d+: events were cut off the end/);
+
+    // An edit, with every hash after it recomputed: the chain links, only the checkpoint knows.
+    const events = lines.map((l) => JSON.parse(l));
+    events[3].reason = "nothing happened";
+    for (let i = 3; i < events.length; i++) {
+      if (i > 3) events[i].prevHash = events[i - 1].hash;
+      events[i].hash = hashAuditEvent({ ...events[i], at: new Date(events[i].at) });
+    }
+    const rewritten = file("rewritten.jsonl", events.map((e) => JSON.stringify(e)).join("\n") + "\n");
+    expect((await verifyExportFile(rewritten)).ok).toBe(true);
+    const caught = cli(rewritten, "--checkpoint", cp);
+    expect(caught.status).toBe(1);
+    expect(caught.stdout).toContain("not the event the checkpoint signed");
+
+    // A forged checkpoint, or one from another key than the pinned one, is refused before the file is read.
+    expect(cli(path.join(dir, "intact.jsonl"), "--checkpoint", file("forged.json", JSON.stringify({ ...checkpoint, statement: { ...checkpoint.statement, hash: events.at(-1).hash } }))).stdout).toMatch(/signature does not verify/);
+    expect(cli(path.join(dir, "intact.jsonl"), "--checkpoint", cp, "--key", "0123456789abcdef").status).toBe(1);
+  });
+});
