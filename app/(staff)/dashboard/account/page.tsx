@@ -8,7 +8,7 @@ export const metadata: Metadata = { title: "Your account" };
 
 export default async function AccountPage() {
   await connection();
-  const viewer = await requirePagePermission("staff:read", ACCOUNT_PAGE, { passwordChangePage: true });
+  const viewer = await requirePagePermission("staff:read", ACCOUNT_PAGE, { accountPage: true });
   const now = new Date();
   return (
     <>
