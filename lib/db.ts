@@ -58,7 +58,7 @@ export interface OpenDatabaseOptions {
 const transactionOptions = { maxWait: 15_000, timeout: 30_000 };
 
 // Secret columns stay out of every result unless a query asks for them.
-const omit = { apiKey: { hash: true }, managementToken: { hash: true }, user: { passwordHash: true } } as const;
+const omit = { apiKey: { hash: true }, managementToken: { hash: true }, user: { passwordHash: true, totpSecret: true } } as const;
 
 function makeClient(adapter: SqlMigrationAwareDriverAdapterFactory) {
   return new PrismaClient({ adapter, transactionOptions, omit });

@@ -1,5 +1,5 @@
 import "server-only";
-import { randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { dataRoot } from "./db";
@@ -32,4 +32,38 @@ export function getServerSecret(): Buffer {
     }
   }
   return (cached = Buffer.from(readFileSync(file, "utf8").trim(), "utf8"));
+}
+
+/** A 32-byte key for one purpose, derived from the server secret (HKDF-SHA-256): no two uses share a key. */
+function derivedKey(purpose: string): Buffer {
+  return Buffer.from(hkdfSync("sha256", getServerSecret(), Buffer.alloc(0), `rekey ${purpose}`, 32));
+}
+
+/**
+ * Encrypts a small secret that must be read back (a TOTP seed) with
+ * AES-256-GCM under a key derived from the server secret for `purpose`.
+ * `context` (the owning row's id) is authenticated with it, so a sealed value
+ * copied to another row does not open there. Returns `v1.<iv>.<ciphertext>.<tag>` (base64url).
+ */
+export function sealSecret(plaintext: string, purpose: string, context: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", derivedKey(purpose), iv);
+  cipher.setAAD(Buffer.from(context, "utf8"));
+  const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
+  return ["v1", iv, body, cipher.getAuthTag()].map((p) => (typeof p === "string" ? p : p.toString("base64url"))).join(".");
+}
+
+/** Opens what sealSecret sealed for the same purpose and context; throws if it was altered, moved or sealed under another secret. */
+export function openSecret(sealed: string, purpose: string, context: string): string {
+  const [version, iv, body, tag] = sealed.split(".");
+  if (version !== "v1" || !iv || !body || !tag) throw new Error("not a sealed secret");
+  const decipher = createDecipheriv("aes-256-gcm", derivedKey(purpose), Buffer.from(iv, "base64url"));
+  decipher.setAAD(Buffer.from(context, "utf8"));
+  decipher.setAuthTag(Buffer.from(tag, "base64url"));
+  return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString("utf8");
+}
+
+/** A keyed hash (HMAC-SHA-256 under a key derived for `purpose`): for secrets compared, never read back. */
+export function keyedHash(value: string, purpose: string): string {
+  return createHmac("sha256", derivedKey(purpose)).update(value).digest("hex");
 }

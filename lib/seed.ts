@@ -50,7 +50,7 @@ export interface SeedSummary {
 export async function deleteAllData(): Promise<void> {
   const prisma = await getPrisma();
   await prisma.$executeRawUnsafe(
-    `TRUNCATE audit_events, audit_checkpoints, notifications, alerts, key_usage_hourly, verification_counts, cron_runs, verification_tokens, user_sessions, rate_limit_counters, rotations, api_keys, management_tokens, users, organizations, rotation_policies`,
+    `TRUNCATE audit_events, audit_checkpoints, settings, recovery_codes, notifications, alerts, key_usage_hourly, verification_counts, cron_runs, verification_tokens, user_sessions, rate_limit_counters, rotations, api_keys, management_tokens, users, organizations, rotation_policies`,
   );
 }
 

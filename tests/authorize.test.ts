@@ -52,8 +52,16 @@ describe("authorization (DOMAIN.md: People)", () => {
   it("lets a user who holds a one-time password do nothing but change it", async () => {
     viewer = { ...as("admin"), mustChangePassword: true };
     await expect(requirePagePermission("staff:read", "/dashboard/keys")).rejects.toThrow("redirect:/dashboard/account?first=1");
-    await expect(requirePagePermission("staff:read", "/dashboard/account", { passwordChangePage: true })).resolves.toMatchObject({ role: "admin" });
+    await expect(requirePagePermission("staff:read", "/dashboard/account", { accountPage: true })).resolves.toMatchObject({ role: "admin" });
     await expect(requirePermission("keys:rotate")).rejects.toThrow(/Choose your own password first/);
     await expect(requirePermission("account:manage")).resolves.toMatchObject({ role: "admin" });
+  });
+
+  it("lets staff who must set up multi-factor sign-in do nothing but that", async () => {
+    viewer = { ...as("operator"), mustEnrollMfa: true };
+    await expect(requirePagePermission("staff:read", "/dashboard/keys")).rejects.toThrow("redirect:/dashboard/account?mfa=1");
+    await expect(requirePagePermission("staff:read", "/dashboard/account", { accountPage: true })).resolves.toMatchObject({ role: "operator" });
+    await expect(requirePermission("keys:rotate")).rejects.toThrow(/Set up multi-factor sign-in first/);
+    await expect(requirePermission("account:manage")).resolves.toMatchObject({ role: "operator" });
   });
 });

@@ -16,6 +16,8 @@ const { createManagementTokenAction, revokeManagementTokenAction } = await impor
 const { bulkScheduleRotationsAction } = await import("../app/(staff)/dashboard/keys/actions");
 const { assignPolicyAction } = await import("../app/(staff)/dashboard/organizations/[id]/actions");
 const { deliverOutboxAction, retryNotificationAction } = await import("../app/(staff)/dashboard/outbox/actions");
+const { setStaffMfaRequiredAction } = await import("../app/(staff)/dashboard/users/actions");
+const { resetUserMfaAction, startMfaEnrolmentAction } = await import("../app/_account/actions");
 
 useTestDatabase();
 
@@ -160,5 +162,29 @@ describe("outbox actions", () => {
     expect(await prisma.notification.findUniqueOrThrow({ where: { id: failed.id } })).toMatchObject({ status: "pending", attempts: 0 });
     expect(await retryNotificationAction({ notificationId: failed.id })).toMatchObject({ ok: false, code: "conflict", error: expect.stringContaining("only a failed email") });
     expect(await prisma.auditEvent.count({ where: { action: "notification.retried" } })).toBe(1);
+  });
+});
+
+describe("multi-factor actions", () => {
+  it("only admins require it or reset someone's; bad input is refused; nothing changes when refused", async () => {
+    const prisma = await testPrisma();
+    const target = await prisma.user.create({ data: { email: `mfa-target-${Date.now()}@example.com`, role: "operator", totpSecret: "v1.a.b.c", totpEnabledAt: new Date() } });
+    for (const role of ["operator", "auditor", "customer"] as const) {
+      viewer = as(role);
+      expect(await setStaffMfaRequiredAction({ required: true })).toMatchObject({ ok: false, code: "forbidden" });
+      expect(await resetUserMfaAction({ userId: target.id })).toMatchObject({ ok: false, code: "forbidden" });
+    }
+    expect(await prisma.settings.count()).toBe(0);
+    expect((await prisma.user.findUniqueOrThrow({ where: { id: target.id } })).totpEnabledAt).not.toBeNull();
+    viewer = as("admin");
+    expect(await setStaffMfaRequiredAction({ required: "on" })).toMatchObject({ ok: false, field: "required" });
+    expect(await setStaffMfaRequiredAction({ required: true })).toMatchObject({ ok: true });
+    expect(await resetUserMfaAction({ userId: target.id })).toMatchObject({ ok: true, message: expect.stringContaining(target.email) });
+    expect((await prisma.user.findUniqueOrThrow({ where: { id: target.id } })).totpEnabledAt).toBeNull();
+    // With the requirement on, staff without MFA may do nothing but set it up.
+    viewer = { ...as("operator"), mustEnrollMfa: true };
+    expect(await rotateKeyAction({ keyId: "x", kind: "manual" })).toMatchObject({ ok: false, code: "forbidden", error: expect.stringContaining("Set up multi-factor sign-in first") });
+    expect(await startMfaEnrolmentAction({ currentPassword: "" })).toMatchObject({ ok: false, field: "currentPassword" });
+    expect(await setStaffMfaRequiredAction({ required: false })).toMatchObject({ ok: false, code: "forbidden" });
   });
 });

@@ -3,7 +3,8 @@
 import { z } from "zod";
 import { revalidatePath } from "next/cache";
 import { serverAction } from "@/lib/http/server-action";
-import { changePasswordSchema, sessionIdSchema, userIdSchema } from "@/lib/auth/schemas";
+import { changePasswordSchema, confirmMfaSchema, mfaReauthSchema, sessionIdSchema, startMfaSchema, userIdSchema } from "@/lib/auth/schemas";
+import { confirmMfaEnrolment, disableOwnMfa, regenerateRecoveryCodes, resetUserMfa, startMfaEnrolment, type Enrolment } from "@/lib/auth/mfa";
 import { endAllSessions, endOwnSession } from "@/lib/auth/sessions";
 import { changeOwnPassword } from "@/lib/auth/users";
 
@@ -30,6 +31,60 @@ const endUsers = serverAction("users:manage", userIdSchema, async ({ userId }, v
   revalidatePath("/dashboard/users");
   return { message: `${n} session${n === 1 ? "" : "s"} ended.` };
 });
+
+const startMfa = serverAction("account:manage", startMfaSchema, async (input, viewer, now) => {
+  const data: Enrolment = await startMfaEnrolment(viewer.userId, input, now);
+  return { message: "Scan the QR code with your authenticator app, then enter the code it shows.", data };
+});
+
+const confirmMfa = serverAction("account:manage", confirmMfaSchema, async (input, viewer, now) => {
+  const data = await confirmMfaEnrolment(viewer.userId, input, viewer.sessionId, now);
+  revalidatePath("/", "layout");
+  return { message: "Multi-factor sign-in is on. Your other sessions have ended.", data };
+});
+
+const regenerateCodes = serverAction("account:manage", mfaReauthSchema, async (input, viewer, now) => {
+  const data = await regenerateRecoveryCodes(viewer.userId, input, now);
+  revalidatePath("/", "layout");
+  return { message: "New recovery codes: the old ones no longer work.", data };
+});
+
+const disableMfa = serverAction("account:manage", mfaReauthSchema, async (input, viewer, now) => {
+  await disableOwnMfa(viewer.userId, input, now);
+  revalidatePath("/", "layout");
+  return { message: "Multi-factor sign-in is off: your password alone signs you in." };
+});
+
+const resetMfa = serverAction("users:manage", userIdSchema, async (input, viewer, now) => {
+  const { email } = await resetUserMfa(input, `user:${viewer.userId}`, now);
+  revalidatePath("/dashboard/users");
+  return { message: `Multi-factor sign-in of ${email} is reset and their sessions have ended.` };
+});
+
+/** Staff start setting up multi-factor sign-in (after their password): the seed, once, as a QR code and as text. */
+export async function startMfaEnrolmentAction(input: unknown) {
+  return startMfa(input);
+}
+
+/** Staff confirm enrolment with a code from their app; answers the recovery codes, once. */
+export async function confirmMfaEnrolmentAction(input: unknown) {
+  return confirmMfa(input);
+}
+
+/** Staff replace their recovery codes (password and a current code); answers the new ones, once. */
+export async function regenerateRecoveryCodesAction(input: unknown) {
+  return regenerateCodes(input);
+}
+
+/** Staff turn their multi-factor sign-in off (password and a current code), where allowed. */
+export async function disableMfaAction(input: unknown) {
+  return disableMfa(input);
+}
+
+/** An admin resets another staff member's multi-factor sign-in (a lost device); their sessions end. */
+export async function resetUserMfaAction(input: unknown) {
+  return resetMfa(input);
+}
 
 /** Ends one of the viewer's own sessions (this one included: that is signing out). */
 export async function endSessionAction(input: unknown) {

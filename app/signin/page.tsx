@@ -14,6 +14,7 @@ const ERRORS: Record<string, string> = {
   Verification: "That sign-in link has expired or was already used. Ask for a new one below.",
   AccessDenied: "That link cannot sign you in. Staff sign in with their password.",
   EmailSignin: "The sign-in email could not be sent. Try again in a minute.",
+  SecondFactorRequired: "Your account uses multi-factor sign-in: enter your email, password and code with scripts enabled.",
 };
 
 export default async function SignInPage({ searchParams }: SignInPageProps) {

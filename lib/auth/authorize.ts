@@ -14,24 +14,27 @@ export async function requirePermission(permission: Permission): Promise<Viewer>
   if (!viewer) throw new UnauthorizedError("Sign in first.");
   if (!roleMay(viewer.role, permission)) throw new ForbiddenError("Your role does not allow this.");
   if (viewer.mustChangePassword && permission !== "account:manage") throw new ForbiddenError(`Choose your own password first: ${ACCOUNT_PAGE}.`);
+  if (viewer.mustEnrollMfa && permission !== "account:manage") throw new ForbiddenError(`Set up multi-factor sign-in first: ${ACCOUNT_PAGE}.`);
   return viewer;
 }
 
 /**
  * The same check for pages: a visitor goes to sign-in; a signed-in user
  * without the permission gets a 403 page; one who must replace a one-time
- * password goes to the account page (`passwordChangePage`: this is it).
+ * password, or set up multi-factor sign-in an admin requires, goes to the
+ * account page (`accountPage`: this is it), where both are done.
  */
-export async function requirePagePermission(permission: Permission, returnTo: string, options: { passwordChangePage?: boolean } = {}): Promise<Viewer> {
+export async function requirePagePermission(permission: Permission, returnTo: string, options: { accountPage?: boolean } = {}): Promise<Viewer> {
   const viewer = await getViewer();
   if (!viewer) redirect(`/signin?callbackUrl=${encodeURIComponent(returnTo)}`);
   if (!roleMay(viewer.role, permission)) forbidden();
   // A one-time password from an admin is replaced before anything else is shown.
-  if (viewer.mustChangePassword && !options.passwordChangePage) redirect(`${ACCOUNT_PAGE}?first=1`);
+  if (viewer.mustChangePassword && !options.accountPage) redirect(`${ACCOUNT_PAGE}?first=1`);
+  if (viewer.mustEnrollMfa && !options.accountPage) redirect(`${ACCOUNT_PAGE}?mfa=1`);
   return viewer;
 }
 
-/** Where a staff member sees their sessions and changes their password. */
+/** Where a staff member sees their sessions, changes their password and sets up multi-factor sign-in. */
 export const ACCOUNT_PAGE = "/dashboard/account";
 
 /** How recent a sign-in must be to reveal a key. */

@@ -35,10 +35,12 @@ async function requestInfo(): Promise<{ userAgent: string | null; ipAddress: str
 declare module "next-auth" {
   interface User {
     role: Role;
+    /** Set by the password sign-in (authenticateStaff): how the user proved who they are. */
+    method?: SignInMethod;
   }
   interface Session {
     /** Read from the database with the session at every request (lib/auth/sessions.ts), not from the cookie. signedInAt: ISO time of the sign-in. */
-    user: { id: string; email: string; role: Role; organizationId: string | null; signedInAt: string; sessionId: string; mustChangePassword: boolean };
+    user: { id: string; email: string; role: Role; organizationId: string | null; signedInAt: string; sessionId: string; mustChangePassword: boolean; mustEnrollMfa: boolean };
   }
 }
 declare module "next-auth/jwt" {
@@ -46,7 +48,7 @@ declare module "next-auth/jwt" {
     /** The session's row: all the cookie is trusted for. */
     sid?: string;
     /** Filled from the session's row at each request, never trusted from the cookie. */
-    live?: { uid: string; email: string; role: Role; organizationId: string | null; signedInAt: string; mustChangePassword: boolean };
+    live?: { uid: string; email: string; role: Role; organizationId: string | null; signedInAt: string; mustChangePassword: boolean; mustEnrollMfa: boolean };
   }
 }
 
@@ -68,11 +70,11 @@ export const authOptions: NextAuthOptions = {
   providers: [
     CredentialsProvider({
       name: "Email and password",
-      credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
+      credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" }, code: { label: "Code", type: "text" } },
       async authorize(credentials, req) {
-        // A thrown error's message reaches the sign-in form (the lock-out); null means "wrong email or password".
+        // A thrown error's message reaches the sign-in form (the lock-out, a code required or wrong); null means "wrong email or password".
         const address = clientAddress({ headers: new Headers(Object.entries(req?.headers ?? {}).filter((e): e is [string, string] => typeof e[1] === "string")) });
-        return authenticateStaff({ email: credentials?.email ?? "", password: credentials?.password ?? "" }, new Date(), address);
+        return authenticateStaff({ email: credentials?.email ?? "", password: credentials?.password ?? "", code: credentials?.code || undefined }, new Date(), address);
       },
     }),
     EmailProvider({
@@ -103,18 +105,18 @@ export const authOptions: NextAuthOptions = {
     async jwt({ token, user, account }) {
       const now = new Date();
       if (user) {
-        const method: SignInMethod = account?.provider === "email" ? "email link" : "password";
+        const method: SignInMethod = account?.provider === "email" ? "email link" : (user.method ?? "password");
         // Only the session's id goes into the cookie: who it belongs to is read from the row.
         const sid = await startSession(user.id, method, await requestInfo(), now);
-        return { sid, live: { uid: user.id, email: user.email ?? "", role: user.role, organizationId: null, signedInAt: now.toISOString(), mustChangePassword: false } };
+        return { sid, live: { uid: user.id, email: user.email ?? "", role: user.role, organizationId: null, signedInAt: now.toISOString(), mustChangePassword: false, mustEnrollMfa: false } };
       }
       const live = token.sid ? await checkSession(token.sid, now) : null;
       if (!live) throw new SessionEndedError();
-      return { sid: live.sessionId, live: { uid: live.userId, email: live.email, role: live.role, organizationId: live.organizationId, signedInAt: live.signedInAt.toISOString(), mustChangePassword: live.mustChangePassword } };
+      return { sid: live.sessionId, live: { uid: live.userId, email: live.email, role: live.role, organizationId: live.organizationId, signedInAt: live.signedInAt.toISOString(), mustChangePassword: live.mustChangePassword, mustEnrollMfa: live.mustEnrollMfa } };
     },
     session({ session, token }) {
       const live = token.live!;
-      session.user = { id: live.uid, email: live.email, role: live.role, organizationId: live.organizationId, signedInAt: live.signedInAt, sessionId: token.sid!, mustChangePassword: live.mustChangePassword };
+      session.user = { id: live.uid, email: live.email, role: live.role, organizationId: live.organizationId, signedInAt: live.signedInAt, sessionId: token.sid!, mustChangePassword: live.mustChangePassword, mustEnrollMfa: live.mustEnrollMfa };
       return session;
     },
   },

@@ -3,6 +3,8 @@ import { z } from "zod";
 export const signInSchema = z.object({
   email: z.email("must be an email address").transform((e) => e.toLowerCase()),
   password: z.string().min(1, "is required").max(1000),
+  /** The second factor, for a user with multi-factor sign-in: a 6-digit code or a recovery code. */
+  code: z.string().trim().max(50, "must be at most 50 characters").optional().transform((v) => v || undefined),
 });
 
 export const PASSWORD_MIN = 12;
@@ -30,3 +32,11 @@ export const changeRoleSchema = z.object({ userId: z.string().min(1, "is require
 export const setDisabledSchema = z.object({ userId: z.string().min(1, "is required"), disabled: z.boolean() });
 export const tokenNameSchema = z.object({ name: z.string().trim().min(1, "is required").max(200, "must be at most 200 characters") });
 export const revokeTokenSchema = z.object({ tokenId: z.string().min(1, "is required") });
+
+/** A second factor as typed: a 6-digit code from the app or a recovery code (spaces and dashes allowed). */
+const secondFactorSchema = z.string().trim().min(1, "is required").max(50, "must be at most 50 characters");
+export const startMfaSchema = z.object({ currentPassword: z.string().min(1, "is required").max(1000) });
+export const confirmMfaSchema = z.object({ code: z.string().transform((v) => v.replace(/\s/g, "")).pipe(z.string().regex(/^\d{6}$/, "must be the 6 digits your app shows")) });
+/** A change to one's multi-factor sign-in: the password and a current code. */
+export const mfaReauthSchema = z.object({ currentPassword: z.string().min(1, "is required").max(1000), code: secondFactorSchema });
+export const requireStaffMfaSchema = z.object({ required: z.boolean() });

@@ -16,6 +16,8 @@ export interface Viewer {
   sessionId: string;
   /** Holds a one-time password an admin handed over: nothing but choosing their own is allowed. */
   mustChangePassword?: boolean;
+  /** Staff without multi-factor sign-in while an admin requires it: nothing but enrolling is allowed. */
+  mustEnrollMfa?: boolean;
 }
 
 /**
@@ -28,5 +30,5 @@ export const getViewer = cache(async (): Promise<Viewer | null> => {
   const session = await getServerSession(authOptions);
   const user = session?.user;
   if (!user?.id || !user.sessionId) return null;
-  return { userId: user.id, email: user.email, role: user.role, orgId: user.organizationId, signedInAt: new Date(user.signedInAt), sessionId: user.sessionId, mustChangePassword: user.mustChangePassword };
+  return { userId: user.id, email: user.email, role: user.role, orgId: user.organizationId, signedInAt: new Date(user.signedInAt), sessionId: user.sessionId, mustChangePassword: user.mustChangePassword, mustEnrollMfa: user.mustEnrollMfa };
 });

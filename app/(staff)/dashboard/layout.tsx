@@ -8,6 +8,6 @@ import { ACCOUNT_PAGE, requirePagePermission } from "@/lib/auth/authorize";
  */
 export default async function StaffLayout({ children }: { children: React.ReactNode }) {
   const path = (await headers()).get("x-rekey-path");
-  await requirePagePermission("staff:read", path?.startsWith("/dashboard") ? path : "/dashboard", { passwordChangePage: path?.startsWith(ACCOUNT_PAGE) });
+  await requirePagePermission("staff:read", path?.startsWith("/dashboard") ? path : "/dashboard", { accountPage: path?.startsWith(ACCOUNT_PAGE) });
   return children;
 }

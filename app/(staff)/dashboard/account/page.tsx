@@ -1,15 +1,20 @@
 import type { Metadata } from "next";
 import { connection } from "next/server";
 import { ACCOUNT_PAGE, requirePagePermission } from "@/lib/auth/authorize";
+import { getMfaStatus } from "@/lib/auth/mfa";
 import { SessionsCard } from "@/app/_account/sessions-card";
 import { ChangePasswordForm } from "@/app/_account/session-controls";
+import { MfaCard } from "./_components/mfa-card";
 
 export const metadata: Metadata = { title: "Your account" };
 
+const utc = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+
 export default async function AccountPage() {
   await connection();
-  const viewer = await requirePagePermission("staff:read", ACCOUNT_PAGE, { passwordChangePage: true });
+  const viewer = await requirePagePermission("staff:read", ACCOUNT_PAGE, { accountPage: true });
   const now = new Date();
+  const mfa = await getMfaStatus(viewer.userId);
   return (
     <>
       <h1>Your account</h1>
@@ -21,12 +26,31 @@ export default async function AccountPage() {
           You signed in with a one-time password that an admin gave you. Choose your own password to go on.
         </p>
       )}
+      {!viewer.mustChangePassword && viewer.mustEnrollMfa && (
+        <p className="notice" role="alert">
+          An admin requires multi-factor sign-in for all staff. Set it up below to go on.
+        </p>
+      )}
       <section className="card" aria-labelledby="password-heading" style={{ marginBottom: "1rem" }}>
         <h2 id="password-heading" style={{ marginTop: 0 }}>
           Password
         </h2>
         <ChangePasswordForm />
       </section>
+      {!viewer.mustChangePassword && (
+        <section className="card" aria-labelledby="mfa-heading" style={{ marginBottom: "1rem" }}>
+          <h2 id="mfa-heading" style={{ marginTop: 0 }}>
+            Multi-factor sign-in
+          </h2>
+          <MfaCard
+            enabledAt={mfa.enabledAt?.toISOString() ?? null}
+            enabledLabel={mfa.enabledAt ? `${utc.format(mfa.enabledAt)} UTC` : null}
+            recoveryCodesLeft={mfa.recoveryCodesLeft}
+            required={mfa.required}
+            mayDisable={mfa.mayDisable}
+          />
+        </section>
+      )}
       {!viewer.mustChangePassword && <SessionsCard viewer={viewer} now={now} />}
     </>
   );

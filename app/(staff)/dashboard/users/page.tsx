@@ -5,7 +5,8 @@ import { requirePagePermission } from "@/lib/auth/authorize";
 import { listUsers } from "@/lib/auth/users";
 import { countOpenSessions } from "@/lib/auth/sessions";
 import { listOrganizationNames } from "@/lib/keys/queries";
-import { InviteUserForm, UserRowActions } from "./_components/users-admin";
+import { isStaffMfaRequired } from "@/lib/auth/mfa";
+import { InviteUserForm, StaffMfaSetting, UserRowActions } from "./_components/users-admin";
 
 export const metadata: Metadata = { title: "Users" };
 
@@ -13,7 +14,7 @@ export default async function UsersPage() {
   await connection();
   const viewer = await requirePagePermission("users:manage", "/dashboard/users");
   const now = new Date();
-  const [users, organizations, sessions] = await Promise.all([listUsers(), listOrganizationNames(), countOpenSessions(now)]);
+  const [users, organizations, sessions, mfaRequired] = await Promise.all([listUsers(), listOrganizationNames(), countOpenSessions(now), isStaffMfaRequired()]);
   return (
     <>
       <h1>Users</h1>
@@ -21,6 +22,10 @@ export default async function UsersPage() {
       <section className="card">
         <h2 style={{ marginTop: 0 }}>Invite</h2>
         <InviteUserForm organizations={organizations} />
+      </section>
+      <section className="card" style={{ marginTop: "1rem" }}>
+        <h2 style={{ marginTop: 0 }}>Multi-factor sign-in</h2>
+        <StaffMfaSetting required={mfaRequired} />
       </section>
       <div className="table-wrap" style={{ marginTop: "1rem" }}>
         <table>
@@ -31,6 +36,7 @@ export default async function UsersPage() {
               <th scope="col">Organization</th>
               <th scope="col">Last sign-in</th>
               <th scope="col">Sessions</th>
+              <th scope="col">Multi-factor</th>
               <th scope="col">Actions</th>
             </tr>
           </thead>
@@ -45,8 +51,9 @@ export default async function UsersPage() {
                 <td className="sub">{u.organization?.name ?? "—"}</td>
                 <td className="sub">{u.lastSignInAt ? `${formatDistanceStrict(u.lastSignInAt, now)} ago` : "never"}</td>
                 <td className="sub">{sessions.get(u.id) ?? 0} open</td>
+                <td>{u.role === "customer" ? <span className="sub">email link</span> : u.totpEnabledAt ? <span className="badge active">on</span> : <span className="badge neutral">off</span>}</td>
                 <td>
-                  <UserRowActions userId={u.id} email={u.email} role={u.role} disabled={!!u.disabledAt} isSelf={u.id === viewer.userId} openSessions={sessions.get(u.id) ?? 0} />
+                  <UserRowActions userId={u.id} email={u.email} role={u.role} disabled={!!u.disabledAt} isSelf={u.id === viewer.userId} openSessions={sessions.get(u.id) ?? 0} mfa={!!u.totpEnabledAt} />
                 </td>
               </tr>
             ))}

@@ -2,8 +2,8 @@
 
 import { useState } from "react";
 import { ActionError, ActionToast, useServerAction } from "@/components/action-status";
-import { changeUserRoleAction, inviteUserAction, setUserDisabledAction } from "../actions";
-import { signOutUserEverywhereAction } from "@/app/_account/actions";
+import { changeUserRoleAction, inviteUserAction, setStaffMfaRequiredAction, setUserDisabledAction } from "../actions";
+import { resetUserMfaAction, signOutUserEverywhereAction } from "@/app/_account/actions";
 
 export function InviteUserForm({ organizations }: { organizations: { id: string; name: string }[] }) {
   const { pending, result, run } = useServerAction<{ password: string | null }>();
@@ -63,7 +63,35 @@ export function InviteUserForm({ organizations }: { organizations: { id: string;
   );
 }
 
-export function UserRowActions({ userId, email, role, disabled, isSelf, openSessions }: { userId: string; email: string; role: string; disabled: boolean; isSelf: boolean; openSessions: number }) {
+/** The admin's setting: multi-factor sign-in required for all staff. */
+export function StaffMfaSetting({ required }: { required: boolean }) {
+  const { pending, result, run } = useServerAction();
+  return (
+    <form
+      className="form"
+      aria-label="Multi-factor sign-in for staff"
+      onSubmit={(event) => {
+        event.preventDefault();
+        const data = new FormData(event.currentTarget);
+        run(() => setStaffMfaRequiredAction({ required: data.get("required") === "on" }));
+      }}
+    >
+      <label className="check">
+        <input name="required" type="checkbox" defaultChecked={required} key={String(required)} />
+        Require multi-factor sign-in for all staff
+      </label>
+      <p className="sub" style={{ margin: "-0.6rem 0 0" }}>
+        Staff without it are sent to set it up before anything else. Admins who set it up keep it on either way.
+      </p>
+      <button className="button secondary" type="submit" disabled={pending} style={{ justifySelf: "start" }}>
+        Save
+      </button>
+      <ActionToast result={result} />
+    </form>
+  );
+}
+
+export function UserRowActions({ userId, email, role, disabled, isSelf, openSessions, mfa }: { userId: string; email: string; role: string; disabled: boolean; isSelf: boolean; openSessions: number; mfa: boolean }) {
   const { pending, result, run } = useServerAction();
   return (
     <span className="row-actions">
@@ -87,6 +115,11 @@ export function UserRowActions({ userId, email, role, disabled, isSelf, openSess
       {!isSelf && openSessions > 0 && (
         <button className="button secondary small" disabled={pending} aria-label={`Sign ${email} out everywhere`} onClick={() => run(() => signOutUserEverywhereAction({ userId }))}>
           Sign out everywhere
+        </button>
+      )}
+      {!isSelf && mfa && (
+        <button className="button secondary small" disabled={pending} aria-label={`Reset multi-factor sign-in of ${email}`} onClick={() => run(() => resetUserMfaAction({ userId }))}>
+          Reset MFA
         </button>
       )}
       <ActionError result={result} />
