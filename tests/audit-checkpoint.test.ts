@@ -10,7 +10,7 @@ import { inTransaction } from "../lib/db";
 import { appendAuditEvent } from "../lib/audit/write";
 import { hashAuditEvent } from "../lib/audit/chain";
 import { checkpointProblem, type SignedCheckpoint } from "../lib/audit/checkpoint";
-import { signCheckpointIfDue, CHECKPOINT_EVERY_MINUTES } from "../lib/audit/checkpoints";
+import { signCheckpointIfDue, verifyChainInFullIfDue, CHECKPOINT_EVERY_MINUTES, FULL_CHECK_EVERY_HOURS } from "../lib/audit/checkpoints";
 import { auditJsonlChunks, complianceCsvChunks, loadReportContext } from "../lib/reports/files";
 import { verifyExportFile } from "../lib/audit/offline";
 import type { ReportScope } from "../lib/reports/period";
@@ -124,5 +124,55 @@ describe("signed checkpoints", () => {
     // A forged checkpoint, or one from another key than the pinned one, is refused before the file is read.
     expect(cli(path.join(dir, "intact.jsonl"), "--checkpoint", file("forged.json", JSON.stringify({ ...checkpoint, statement: { ...checkpoint.statement, hash: events.at(-1).hash } }))).stdout).toMatch(/signature does not verify/);
     expect(cli(path.join(dir, "intact.jsonl"), "--checkpoint", cp, "--key", "0123456789abcdef").status).toBe(1);
+  });
+});
+
+/** An attacker with database access: the append-only trigger is the first thing they turn off. */
+async function tamper(sql: string) {
+  const prisma = await testPrisma();
+  await prisma.$transaction([
+    prisma.$executeRawUnsafe(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`),
+    prisma.$executeRawUnsafe(sql),
+    prisma.$executeRawUnsafe(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only`),
+  ]);
+}
+
+// Issue 13, item 5: the nightly full check marks a checkpoint verified in full; reports resume from it.
+describe("incremental verification", () => {
+  it("the nightly full check marks the head's checkpoint, and a report resumes from it and still sees later edits", async () => {
+    await history(4);
+    const night = at(hours(6));
+    const full = await verifyChainInFullIfDue(night);
+    expect(full).toMatchObject({ ok: true });
+    expect(await verifyChainInFullIfDue(at(hours(7)))).toBeNull(); // once a night
+    const prisma = await testPrisma();
+    const anchor = await prisma.auditCheckpoint.findFirstOrThrow({ where: { verifiedAt: { not: null } } });
+    for (let i = 5; i <= 7; i++) await inTransaction((tx) => appendAuditEvent(tx, { actor: ADMIN, action: "policy.updated", reason: `later ${i}` }, at(hours(i + 3))));
+    const total = await prisma.auditEvent.count();
+
+    const scope: ReportScope = { ...whole, to: at(hours(20)) };
+    const ctx = await loadReportContext(scope, at(hours(21)));
+    expect(ctx.chain).toMatchObject({ ok: true, checked: total, resumedFrom: { seq: String(anchor.seq), verifiedAt: night } });
+    expect(ctx.chain.headHash).toBe((await prisma.auditEvent.findFirstOrThrow({ orderBy: { seq: "desc" } })).hash);
+
+    // An edit after the anchor is found at once; a rewrite of the anchor's own event too.
+    const later = await prisma.auditEvent.findFirstOrThrow({ where: { reason: "later 6" } });
+    await tamper(`UPDATE audit_events SET reason = 'quiet' WHERE seq = ${later.seq}`);
+    expect((await loadReportContext(scope, at(hours(21)))).chain).toMatchObject({ ok: false, broken: { seq: String(later.seq), reason: "this event was edited after it was written" } });
+    await tamper(`UPDATE audit_events SET hash = '${"a".repeat(64)}' WHERE seq = ${anchor.seq}`);
+    expect((await loadReportContext(scope, at(hours(21)))).chain).toMatchObject({ ok: false, broken: { seq: String(anchor.seq), reason: expect.stringMatching(/not the event the checkpoint signed/) } });
+  });
+
+  it("an edit before the anchor is caught by the next night's full check, as a critical alert", async () => {
+    await history(3);
+    await verifyChainInFullIfDue(at(hours(5)));
+    const prisma = await testPrisma();
+    const early = await prisma.auditEvent.findFirstOrThrow({ where: { reason: "change 1" } });
+    await tamper(`UPDATE audit_events SET reason = 'change one' WHERE seq = ${early.seq}`);
+    const next = await verifyChainInFullIfDue(at(hours(5) + FULL_CHECK_EVERY_HOURS * 3_600_000));
+    expect(next).toMatchObject({ ok: false, broken: { seq: String(early.seq) } });
+    const alert = await prisma.alert.findFirstOrThrow({ where: { kind: "audit_chain_broken" } });
+    expect(alert).toMatchObject({ severity: "critical", status: "open" });
+    expect(alert.message).toContain(`broken at event ${early.seq}`);
   });
 });

@@ -13,7 +13,9 @@ export type AlertKind =
   | "verification_spike"
   | "notification_failed"
   /** A key asked for a successor already issued (self-rotation during grace): two holders of one key? */
-  | "possible_compromise";
+  | "possible_compromise"
+  /** The nightly full re-check of the audit chain found an edited, removed or reordered event. */
+  | "audit_chain_broken";
 
 export interface AlertInput {
   kind: AlertKind;

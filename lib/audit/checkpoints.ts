@@ -2,8 +2,10 @@ import "server-only";
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { dataRoot, getPrisma, type Db } from "../db";
-import { checkpointStatement, keyIdOf, statementBytes, type SignedCheckpoint } from "./checkpoint";
+import { dataRoot, getPrisma, inTransaction, type Db } from "../db";
+import { raiseAlerts } from "../alerts/raise";
+import { checkpointProblem, checkpointStatement, keyIdOf, statementBytes, type SignedCheckpoint } from "./checkpoint";
+import { verifyAuditChain, type AuditChainResult } from "./verify";
 
 /** The cron signs the head when it has moved and the last checkpoint is at least this old. */
 export const CHECKPOINT_EVERY_MINUTES = Number(process.env.REKEY_CHECKPOINT_MINUTES ?? 60);
@@ -96,4 +98,59 @@ export async function listCheckpointKeys(): Promise<{ keyId: string; publicKey: 
   const all = new Map(used.map((k) => [k.keyId, k.publicKey]));
   all.set(current.keyId, current.publicKeyRaw.toString("base64"));
   return [...all].map(([keyId, publicKey]) => ({ keyId, publicKey, algorithm: "Ed25519" as const, current: keyId === current.keyId }));
+}
+
+/** The full re-check runs when no checkpoint was verified in full within this many hours: nightly, with a cron every minute. */
+export const FULL_CHECK_EVERY_HOURS = 24;
+
+/**
+ * The nightly full re-check: every event from the first up to the head is
+ * recomputed and linked. Intact, the head's checkpoint is marked verified in
+ * full, and later checks of a period resume from it (verifyRange). Broken, a
+ * critical alert names the first event that does not fit.
+ */
+export async function verifyChainInFullIfDue(now: Date): Promise<AuditChainResult | null> {
+  const prisma = await getPrisma();
+  const recent = await prisma.auditCheckpoint.findFirst({ where: { verifiedAt: { gt: new Date(now.getTime() - FULL_CHECK_EVERY_HOURS * 3_600_000) } }, select: { id: true } });
+  if (recent) return null;
+  const head = await prisma.auditEvent.findFirst({ orderBy: { seq: "desc" }, select: { seq: true, hash: true, at: true } });
+  if (!head) return null;
+  const result = await verifyAuditChain(prisma, { toSeq: head.seq });
+  if (result.ok) {
+    const checkpoint = await signCheckpoint(prisma, head, "cron", now);
+    await prisma.auditCheckpoint.updateMany({ where: { seq: head.seq, keyId: checkpoint.keyId }, data: { verifiedAt: now } });
+    return result;
+  }
+  const broken = result.broken!;
+  await inTransaction((tx) =>
+    raiseAlerts(
+      tx,
+      [{ kind: "audit_chain_broken", severity: "critical", message: `The audit trail is broken at event ${broken.seq}: ${broken.reason}. Events from there on cannot be trusted; compare with the signed checkpoints held outside rekey.`, dedupeKey: `audit_chain_broken:${broken.seq}` }],
+      now,
+    ),
+  );
+  return result;
+}
+
+/**
+ * Checks the run of the chain from `firstSeq` to `lastSeq`. It resumes from
+ * the newest checkpoint in that run that was verified in full (its signature
+ * checked, the stored event still bearing the signed hash), so a report over a
+ * million events starts at once; without one, every event of the run is
+ * recomputed. `resumedFrom` says which.
+ */
+export async function verifyRange(db: Db, firstSeq: bigint, lastSeq: bigint): Promise<AuditChainResult & { resumedFrom: { seq: string; verifiedAt: Date } | null }> {
+  const anchors = await db.auditCheckpoint.findMany({ where: { verifiedAt: { not: null }, seq: { gte: firstSeq, lte: lastSeq } }, orderBy: { seq: "desc" }, take: 3 });
+  for (const anchor of anchors) {
+    if (checkpointProblem({ statement: checkpointStatement(anchor), keyId: anchor.keyId, publicKey: anchor.publicKey, signature: anchor.signature })) continue;
+    const event = await db.auditEvent.findUnique({ where: { seq: anchor.seq }, select: { hash: true } });
+    if (event?.hash !== anchor.hash) {
+      return { ok: false, checked: 0, headHash: "", broken: { seq: String(anchor.seq), reason: "this is not the event the checkpoint signed: the chain up to it was rewritten" }, resumedFrom: null };
+    }
+    const rest = await verifyAuditChain(db, { fromSeq: anchor.seq + 1n, toSeq: lastSeq });
+    // The events up to the anchor were recomputed in full when it was verified: counted as checked.
+    const covered = await db.auditEvent.count({ where: { seq: { gte: firstSeq, lte: anchor.seq } } });
+    return { ...rest, checked: rest.checked + covered, headHash: rest.checked ? rest.headHash : anchor.hash, resumedFrom: { seq: String(anchor.seq), verifiedAt: anchor.verifiedAt! } };
+  }
+  return { ...(await verifyAuditChain(db, { fromSeq: firstSeq, toSeq: lastSeq })), resumedFrom: null };
 }

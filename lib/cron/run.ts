@@ -8,7 +8,7 @@ import { scheduleDueRotations } from "./schedule";
 import { sendDueReminders } from "./reminders";
 import { purgeExpired, type PurgeResult } from "./retention";
 import { sendMonthlyReport } from "../reports/monthly";
-import { signCheckpointIfDue } from "../audit/checkpoints";
+import { signCheckpointIfDue, verifyChainInFullIfDue } from "../audit/checkpoints";
 
 export interface CronSummary {
   at: string;
@@ -20,6 +20,8 @@ export interface CronSummary {
   monthlyReport: number;
   /** The seq of the chain head signed by this call (a checkpoint), or null when none was due. */
   checkpoint: string | null;
+  /** The nightly full check of the audit chain, when this call ran it. */
+  fullCheck: { ok: boolean; checked: number } | null;
   emails: DeliveryResult;
   purged: PurgeResult | null;
   durationMs: number;
@@ -79,12 +81,17 @@ export async function runCron(now: Date, options: CronOptions = {}): Promise<Cro
   const digested = await step("alerts.digest", 0, () => sendAlertDigest(now));
   const monthlyReport = await step("reports.monthly", 0, () => sendMonthlyReport(now));
   const checkpoint = await step("audit.checkpoint", null, async () => (await signCheckpointIfDue(now))?.statement.seq ?? null);
+  // Nightly: the whole chain recomputed (a critical alert when broken); reports then check from that checkpoint on.
+  const fullCheck = await step("audit.fullCheck", null, async () => {
+    const result = await verifyChainInFullIfDue(now);
+    return result ? { ok: result.ok, checked: result.checked } : null;
+  });
   const emails = await step("deliver", { sent: 0, retrying: 0, failed: 0 }, () =>
     deliverOutbox(now, { budgetMs: Math.max(MIN_DELIVERY_MS, CRON_CALL_BUDGET_MS - (performance.now() - started)), ...options.delivery }),
   );
   const purged = await step<PurgeResult | null>("purge", null, () => purgeExpired(now));
   const durationMs = Math.round(performance.now() - started);
-  const summary: CronSummary = { at: now.toISOString(), scheduled, rotations, reminders, alerts: { raised, resolved, digested }, monthlyReport, checkpoint, emails, purged, durationMs, stepMs, errors };
+  const summary: CronSummary = { at: now.toISOString(), scheduled, rotations, reminders, alerts: { raised, resolved, digested }, monthlyReport, checkpoint, fullCheck, emails, purged, durationMs, stepMs, errors };
   await prisma.cronRun.update({
     where: { id: run.id },
     data: { finishedAt: new Date(now.getTime() + durationMs), durationMs, summary: summary as object, error: errors.length ? errors.map((e) => `${e.step}: ${e.message}`).join("; ") : null },

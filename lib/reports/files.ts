@@ -4,9 +4,9 @@ import { stringify } from "csv-stringify/sync";
 import { getPrisma, inTransaction } from "../db";
 import type { Actor } from "../auth/actor";
 import { appendAuditEvent } from "../audit/write";
-import { verifyAuditChain, type AuditChainResult } from "../audit/verify";
+import type { AuditChainResult } from "../audit/verify";
 import { auditRange, streamAuditEvents } from "../audit/export";
-import { signCheckpoint } from "../audit/checkpoints";
+import { signCheckpoint, verifyRange } from "../audit/checkpoints";
 import type { SignedCheckpoint } from "../audit/checkpoint";
 import { auditCsvHeader, auditCsvLines, auditJsonLine } from "../audit/format";
 import { getComplianceSummary, streamKeyRows, type ComplianceSummary, type KeyReportRow } from "./compliance";
@@ -27,7 +27,8 @@ export interface ReportContext {
   scope: ReportScope;
   organizationName: string | null;
   summary: ComplianceSummary;
-  chain: AuditChainResult & { firstSeq: string | null; lastSeq: string | null };
+  /** resumedFrom: the checkpoint verified in full that the check started from, if any (lib/audit/checkpoints.ts verifyRange). */
+  chain: AuditChainResult & { firstSeq: string | null; lastSeq: string | null; resumedFrom: { seq: string; verifiedAt: Date } | null };
   /** The chain head the report covers, signed (lib/audit/checkpoints.ts); null when the period has no events or the chain is broken. */
   checkpoint: SignedCheckpoint | null;
 }
@@ -41,8 +42,8 @@ export async function loadReportContext(scope: ReportScope, now: Date = new Date
     scope.organizationId ? prisma.organization.findUnique({ where: { id: scope.organizationId }, select: { name: true } }) : null,
   ]);
   const chain = range
-    ? { ...(await verifyAuditChain(prisma, { fromSeq: range.firstSeq, toSeq: range.lastSeq })), firstSeq: String(range.firstSeq), lastSeq: String(range.lastSeq) }
-    : { ok: true, checked: 0, headHash: "", firstSeq: null, lastSeq: null };
+    ? { ...(await verifyRange(prisma, range.firstSeq, range.lastSeq)), firstSeq: String(range.firstSeq), lastSeq: String(range.lastSeq) }
+    : { ok: true, checked: 0, headHash: "", firstSeq: null, lastSeq: null, resumedFrom: null };
   let checkpoint: SignedCheckpoint | null = null;
   if (range && chain.ok) {
     const head = await prisma.auditEvent.findUniqueOrThrow({ where: { seq: range.lastSeq }, select: { seq: true, hash: true, at: true } });

@@ -79,6 +79,9 @@ export async function compliancePdf(ctx: ReportContext, meta: PdfMeta): Promise<
   doc.font("Courier").fontSize(9).fillColor(INK).text(meta.evidenceSha256, { width: width - 28 });
   doc.font("Helvetica").fontSize(9).fillColor(MUTED).moveDown(0.6).text("Audit trail over the period (verifyAuditChain):", { width: width - 28 });
   doc.font("Helvetica-Bold").fontSize(9).fillColor(ctx.chain.ok ? OK : BAD).text(chainVerdict(ctx.chain), { width: width - 28 });
+  if (ctx.chain.resumedFrom) {
+    doc.font("Helvetica").fontSize(8).fillColor(MUTED).text(`Events up to ${ctx.chain.resumedFrom.seq} were recomputed from the first event of the chain on ${utc(ctx.chain.resumedFrom.verifiedAt)} UTC (a signed checkpoint verified in full); the rest now.`, { width: width - 28 });
+  }
   doc.font("Helvetica").fontSize(9).fillColor(MUTED).moveDown(0.4).text("Chain head (hash of the last event in the period):", { width: width - 28 });
   doc.font("Courier").fontSize(9).fillColor(INK).text(ctx.chain.headHash || "-", { width: width - 28 });
   if (ctx.checkpoint) {

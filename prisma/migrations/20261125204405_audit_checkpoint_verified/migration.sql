@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "audit_checkpoints" ADD COLUMN     "verifiedAt" TIMESTAMPTZ(3);
