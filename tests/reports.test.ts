@@ -260,6 +260,13 @@ describe("the monthly report email", () => {
     const parsed = await Promise.all(readdirSync(folder).map((f) => simpleParser(readFileSync(path.join(folder, f)))));
     const mail = parsed.find((m) => JSON.stringify(m.to).includes("audit@firm.example"))!;
     expect(mail.text).toMatch(/Open it: http\S+\/dashboard\/reports\?period=custom&from=2026-11-01&to=2026-11-30/);
+    // A signed checkpoint of the chain at the month's end travels in the email, a copy outside rekey that checks out.
+    const json = /^\{"statement".*\}$/m.exec(mail.text ?? "")?.[0];
+    const { checkpointProblem } = await import("../lib/audit/checkpoint");
+    const checkpoint = JSON.parse(json!);
+    expect(checkpointProblem(checkpoint)).toBeNull();
+    const monthEnd = await prisma.auditEvent.findFirstOrThrow({ where: { at: { lt: d("2026-12-01") } }, orderBy: { seq: "desc" } });
+    expect(checkpoint.statement).toMatchObject({ seq: String(monthEnd.seq), hash: monthEnd.hash });
     expect(await sendMonthlyReport(d("2027-01-01T00:01:00Z"))).toBe(2); // next month
   });
 });

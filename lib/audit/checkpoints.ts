@@ -2,7 +2,7 @@ import "server-only";
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { dataRoot, getPrisma, inTransaction, type Db } from "../db";
+import { dataRoot, getPrisma, inTransaction, type Db, type Tx } from "../db";
 import { raiseAlerts } from "../alerts/raise";
 import { checkpointProblem, checkpointStatement, keyIdOf, statementBytes, type SignedCheckpoint } from "./checkpoint";
 import { verifyAuditChain, type AuditChainResult } from "./verify";
@@ -53,7 +53,7 @@ export function checkpointSigningKey(): SigningKey {
 }
 
 /** Signs a head of the chain and keeps the checkpoint (once per head and key): the same head gives the same checkpoint. */
-export async function signCheckpoint(db: Db, head: { seq: bigint; hash: string; at: Date }, reason: "cron" | "report", now: Date): Promise<SignedCheckpoint> {
+export async function signCheckpoint(db: Db | Tx, head: { seq: bigint; hash: string; at: Date }, reason: "cron" | "report", now: Date): Promise<SignedCheckpoint> {
   const key = checkpointSigningKey();
   const statement = checkpointStatement(head);
   const checkpoint: SignedCheckpoint = { statement, keyId: key.keyId, publicKey: key.publicKeyRaw.toString("base64"), signature: sign(null, statementBytes(statement), key.privateKey).toString("base64") };

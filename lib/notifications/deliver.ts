@@ -79,6 +79,8 @@ export function emailContext(n: Pick<Claimed, "kind" | "keyId" | "payload">, now
     alertsUrl: `${base}/dashboard/alerts`,
     periodLabel: str("periodLabel"),
     reportUrl: str("reportQuery") !== undefined ? `${base}/dashboard/reports?${str("reportQuery")}` : undefined,
+    checkpointJson: str("checkpoint"),
+    checkpointSeq: str("checkpointSeq"),
   };
 }
 

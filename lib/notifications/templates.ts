@@ -44,6 +44,9 @@ export interface EmailContext {
   /** The monthly report: which month, and the Reports page for it. */
   periodLabel?: string;
   reportUrl?: string;
+  /** The monthly report's signed checkpoint of the audit chain at the month's end, as JSON (lib/audit/checkpoint.ts). */
+  checkpointJson?: string;
+  checkpointSeq?: string;
 }
 
 interface Template {
@@ -168,12 +171,21 @@ All alerts: {{alertsUrl}}`,
     preview: "Last month's compliance report is ready to download.",
     body: `<mj-text font-size="20px" font-weight="700">The compliance report for {{periodLabel}} is ready</mj-text>
 <mj-text>Was every key rotated within policy last month, and when not, why: the report (PDF and CSV) and the audit log of the month, with the audit chain's check. It is produced when you download it, and the download is recorded.</mj-text>
-<mj-button href="{{reportUrl}}" background-color="#4338ca" border-radius="6px" font-weight="600" align="left">Open the report</mj-button>`,
+<mj-button href="{{reportUrl}}" background-color="#4338ca" border-radius="6px" font-weight="600" align="left">Open the report</mj-button>
+{{#if checkpointJson}}<mj-text font-size="16px" font-weight="700">Keep this email: a signed checkpoint of the audit trail</mj-text>
+<mj-text>rekey signed the audit trail's last event of the month, event {{checkpointSeq}}. Held here, outside rekey, it proves later that no event up to it was changed, removed or cut off: save the line below as checkpoint.json and run <code>npm run audit:verify -- audit-log.jsonl --checkpoint checkpoint.json</code>.</mj-text>
+<mj-text font-family="Menlo, Consolas, monospace" font-size="11px" line-height="1.4"><div style="word-break:break-all">{{checkpointJson}}</div></mj-text>{{/if}}`,
     text: `The compliance report for {{periodLabel}} is ready.
 
 Was every key rotated within policy last month, and when not, why: the report (PDF and CSV) and the audit log of the month, with the audit chain's check.
 
-Open it: {{reportUrl}}`,
+Open it: {{reportUrl}}
+{{#if checkpointJson}}
+
+Keep this email: a signed checkpoint of the audit trail. rekey signed the audit trail's last event of the month, event {{checkpointSeq}}. Held here, outside rekey, it proves later that no event up to it was changed, removed or cut off: save the line below as checkpoint.json and run npm run audit:verify -- audit-log.jsonl --checkpoint checkpoint.json
+
+{{checkpointJson}}
+{{/if}}`,
   },
   sign_in: {
     subject: "Sign in to rekey",
