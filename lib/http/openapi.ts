@@ -246,6 +246,74 @@ export const openApiDocument = {
         responses: { "204": { description: "Counted; written with the next batch." }, "400": err("A malformed report."), "401": err("No valid token."), "413": err("A body over 16 MB.") },
       },
     },
+    "/api/v1/audit/checkpoints": {
+      get: {
+        summary: "Signed checkpoints of the audit chain",
+        description:
+          "The newest 100 checkpoints, newest first: an Ed25519 signature by this installation's key over the RFC 8785 canonical JSON of `statement` (the chain head's seq, hash and time). Public: no secret in them; keep copies outside rekey and check an export against one with `npm run audit:verify -- FILE --checkpoint FILE`. docs/audit-chain.md",
+        security: [],
+        responses: {
+          "200": {
+            description: "The checkpoints.",
+            content: {
+              "application/json": {
+                schema: {
+                  type: "object",
+                  required: ["checkpoints"],
+                  properties: {
+                    checkpoints: {
+                      type: "array",
+                      items: {
+                        type: "object",
+                        required: ["statement", "keyId", "publicKey", "signature"],
+                        properties: {
+                          statement: {
+                            type: "object",
+                            required: ["type", "version", "seq", "hash", "at"],
+                            properties: { type: { const: "rekey.audit.checkpoint" }, version: { const: 1 }, seq: { type: "string" }, hash: { type: "string" }, at: { type: "string", format: "date-time" } },
+                          },
+                          keyId: { type: "string" },
+                          publicKey: { type: "string", description: "The raw 32-byte Ed25519 public key, base64." },
+                          signature: { type: "string", description: "base64" },
+                          reason: { type: "string", enum: ["cron", "report"] },
+                          signedAt: { type: "string", format: "date-time" },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    "/api/v1/audit/checkpoint-keys": {
+      get: {
+        summary: "The keys that sign audit checkpoints",
+        description: "Also at /.well-known/rekey-checkpoint-keys.json. Pin the key id you trust.",
+        security: [],
+        responses: {
+          "200": {
+            description: "The keys, the current one marked.",
+            content: {
+              "application/json": {
+                schema: {
+                  type: "object",
+                  required: ["keys"],
+                  properties: {
+                    keys: {
+                      type: "array",
+                      items: { type: "object", properties: { keyId: { type: "string" }, publicKey: { type: "string" }, algorithm: { const: "Ed25519" }, current: { type: "boolean" } } },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
     "/api/v1/organizations": {
       get: {
         summary: "List organizations",
