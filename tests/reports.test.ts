@@ -333,6 +333,10 @@ describe("a report over a period that has not ended", () => {
     expect(text).toContain(createHash("sha256").update(a).digest("hex"));
     expect(text.replace(/ /g, "")).toContain(link.replace(/ /g, ""));
     expect(text).toMatch(/of keys in use are within policy as of/);
+    // The controls auditors test, each mapped to this report's evidence, in the PDF and the CSV.
+    for (const control of ["8.6.3", "CC6.1", "CC6.2", "CC6.3", "CC7.2", "A.5.17", "A.8.15"]) expect(text).toContain(control);
+    expect(a.toString()).toMatch(/\nControls\nframework,control,what it asks,evidence in this report\nPCI DSS v4.0,8.6.3,.*rotations completed: \d+ scheduled and \d+ manual \(periodic\), \d+ emergency \(on compromise\)/);
+    expect(a.toString()).toMatch(/\nISO\/IEC 27001:2022,A.8.15,.*audit chain intact: events/);
     expect(text).not.toMatch(/were within policy at the end of the period/);
   });
 

@@ -1,7 +1,7 @@
 import "server-only";
 import PDFDocument from "pdfkit";
 import { formatUtcMinute } from "../time";
-import { chainVerdict, exceptionLines, policyExceptionLines, summaryFigures, type ReportContext } from "./files";
+import { chainVerdict, controlLines, exceptionLines, policyExceptionLines, summaryFigures, type ReportContext } from "./files";
 import { streamKeyRows, type KeyReportRow } from "./compliance";
 
 /** At most this many rows of each table go into the PDF; the CSV has them all. */
@@ -112,6 +112,13 @@ export async function compliancePdf(ctx: ReportContext, meta: PdfMeta): Promise<
     "Keys in use at the period's end, by age (within policy / past max age)",
     s.ageBuckets.map((b) => ({ label: b.label, parts: [{ value: b.compliant, color: OK }, { value: b.overdue, color: BAD }] })),
   );
+
+  // The controls auditors test, mapped to this report's evidence.
+  doc.addPage();
+  heading(doc, "Controls");
+  doc.font("Helvetica").fontSize(9).fillColor(MUTED).text("What each control asks (paraphrased) and where this report shows it is met.", { width });
+  doc.moveDown(0.5);
+  smallTable(doc, ["Framework", "Control", "What it asks", "Evidence in this report"], [70, 40, 150, "*"], controlLines(ctx));
 
   // Exceptions, then keys: read again from the database, stopping at the table limit.
   doc.addPage();
