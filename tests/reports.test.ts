@@ -329,6 +329,14 @@ describe("a report over a period that has not ended", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "rekey-open-period-"));
     writeFileSync(path.join(dir, "report.pdf"), pdf);
     if (process.env.REKEY_REPORT_PDF_OUT) writeFileSync(process.env.REKEY_REPORT_PDF_OUT.replace(/\.pdf$/, "-open.pdf"), pdf);
+    // An archival document: every font embedded, PDF/A-2b declared, and a structurally clean file (qpdf; CI installs it).
+    const fonts = spawnSync("pdffonts", [path.join(dir, "report.pdf")], { encoding: "utf8" }).stdout.trim().split("\n").slice(2);
+    expect(fonts.length).toBeGreaterThan(0);
+    for (const font of fonts) expect(font, font).toMatch(/\byes\s+yes\s+yes\b/);
+    expect(pdf.toString("latin1")).toContain("<pdfaid:part>2</pdfaid:part>");
+    const qpdf = spawnSync("qpdf", ["--check", path.join(dir, "report.pdf")], { encoding: "utf8" });
+    if (qpdf.error && !process.env.CI) console.warn("qpdf is not installed: the PDF's structure check is left to CI");
+    else expect(qpdf.status, qpdf.stdout + qpdf.stderr).toBe(0);
     const text = spawnSync("pdftotext", ["-layout", path.join(dir, "report.pdf"), "-"], { encoding: "utf8" }).stdout.replace(/\s+/g, " ");
     expect(text).toContain(createHash("sha256").update(a).digest("hex"));
     expect(text.replace(/ /g, "")).toContain(link.replace(/ /g, ""));

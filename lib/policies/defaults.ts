@@ -1,3 +1,11 @@
+/**
+ * A max age above this many days is an exception to the usual bounds and needs
+ * a recorded reason (lib/policies/schemas.ts). Here, not beside the schemas,
+ * so the policy form can show it without bundling zod into the page (zod
+ * probes eval, which the pages' CSP forbids).
+ */
+export const MAX_AGE_WITHOUT_REASON_DAYS = 365;
+
 /** The defaults of DOMAIN.md, used where an organization has no policy and no default policy exists. */
 export const DEFAULT_POLICY = {
   name: "Default",

@@ -1,10 +1,11 @@
 import { z } from "zod";
+import { MAX_AGE_WITHOUT_REASON_DAYS } from "./defaults";
+
+export { MAX_AGE_WITHOUT_REASON_DAYS };
 
 const int = (min: number, max: number, unit: string) =>
   z.coerce.number(`must be a number of ${unit}`).int(`must be a whole number of ${unit}`).min(min, `must be at least ${min} ${unit}`).max(max, `must be at most ${max} ${unit}`);
 
-/** A max age above this many days is an exception to the usual bounds and needs a recorded reason. */
-export const MAX_AGE_WITHOUT_REASON_DAYS = 365;
 
 /**
  * Why these settings are outside the usual bounds (then a policy needs an

@@ -2,7 +2,7 @@
 
 import { ActionToast, useServerAction } from "@/components/action-status";
 import type { EffectivePolicy } from "@/lib/policies/defaults";
-import { MAX_AGE_WITHOUT_REASON_DAYS } from "@/lib/policies/schemas";
+import { MAX_AGE_WITHOUT_REASON_DAYS } from "@/lib/policies/defaults";
 import { updatePolicyAction } from "../actions";
 
 export interface PolicyFormProps {
