@@ -10,7 +10,7 @@ import { openDatabase, useDatabase, closeDatabase } from "../lib/db";
 import { applyMigrations } from "../lib/migrations";
 import { isDatabaseEmpty, seedDemoWorld } from "../lib/seed";
 import { resolveBootstrapToken } from "../lib/bootstrap-token";
-import { getServerSecret } from "../lib/secret";
+import { checkSecretsConfiguration } from "../lib/secret";
 import { ensureFirstAdmin } from "../lib/auth/users";
 import { createDemoCustomers, createDemoStaff } from "../lib/seed";
 import { writeFileSync } from "node:fs";
@@ -23,7 +23,12 @@ const port = process.env.PORT ?? "3000";
 const embedded = !process.env.DATABASE_URL;
 const next = "node_modules/.bin/next";
 
-getServerSecret(); // fail fast on a missing REKEY_SECRET, before any work
+try {
+  checkSecretsConfiguration(); // bad or missing secrets stop here, with the reason, before any work
+} catch (error) {
+  console.error(`rekey: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
 const db = await openDatabase({ url: process.env.DATABASE_URL || undefined });
 useDatabase(db);
 const applied = await applyMigrations(db.adapterFactory);

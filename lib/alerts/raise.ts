@@ -13,7 +13,9 @@ export type AlertKind =
   | "verification_spike"
   | "notification_failed"
   /** A key asked for a successor already issued (self-rotation during grace): two holders of one key? */
-  | "possible_compromise";
+  | "possible_compromise"
+  /** Keys or tokens still stored under an old hashing secret version long after its successor became current. */
+  | "old_hash_version";
 
 export interface AlertInput {
   kind: AlertKind;
