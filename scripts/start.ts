@@ -12,6 +12,7 @@ import { isDatabaseEmpty, seedDemoWorld } from "../lib/seed";
 import { resolveBootstrapToken } from "../lib/bootstrap-token";
 import { checkSecretsConfiguration } from "../lib/secret";
 import { ensureFirstAdmin } from "../lib/auth/users";
+import { recordCurrentHashVersion } from "../lib/keys/hash-versions";
 import { createDemoCustomers, createDemoStaff } from "../lib/seed";
 import { writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
@@ -44,6 +45,7 @@ if (embedded && process.env.REKEY_DEMO !== "off" && (await isDatabaseEmpty())) {
   const customers = await createDemoCustomers(new Date());
   firstStart.push(...customers.map((u) => `  customer ${u.email}  (${u.organization}): "Email me a sign-in link"; the email lands in ${path.relative(process.cwd(), path.join(dataRoot(), "mail"))}`));
 }
+await recordCurrentHashVersion(new Date()); // the Secrets page and the lingering-version alert count from it
 const admin = await ensureFirstAdmin(new Date());
 if (admin) firstStart.unshift(`  admin    ${admin.email}  password: ${admin.generated ? admin.password : "(REKEY_ADMIN_PASSWORD)"}`);
 await closeDatabase();
