@@ -24,6 +24,8 @@ export default defineConfig({
         env: {
           REKEY_TEST_DB: db,
           REKEY_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
+          // Its own secret, as in production: sessions are not signed with the hashing secret.
+          NEXTAUTH_SECRET: "test-session-secret-0123456789abcdef0123456789",
           REKEY_BOOTSTRAP_TOKEN: "test-bootstrap-token-0123456789abcdef",
         },
       },

@@ -44,8 +44,8 @@ function readSecretFile(file: string, name: string): string {
 }
 
 /** A random secret written once into the data folder (the embedded database's generated secrets). */
-function generatedFile(name: string, content: () => string): string {
-  const file = path.join(dataRoot(), name);
+function generatedFile(root: string, name: string, content: () => string): string {
+  const file = path.join(root, name);
   if (!existsSync(file)) {
     mkdirSync(path.dirname(file), { recursive: true });
     try {
@@ -66,7 +66,11 @@ const newSecret = () => randomBytes(32).toString("base64url");
  * generates in the data folder (`secrets`, `session-secret`; an older
  * install's `secret` file is version 1).
  */
-export function environmentSecretProvider(env: NodeJS.ProcessEnv = process.env): SecretProvider {
+/** The environment as configuration: names to values (process.env by default). */
+export type Environment = Record<string, string | undefined>;
+
+export function environmentSecretProvider(env: Environment = process.env): SecretProvider {
+  const root = () => dataRoot(env);
   const legacyHashingSecret = () => {
     const lone = env.REKEY_SECRET;
     return lone && !env.REKEY_SECRETS && !env.REKEY_SECRETS_FILE ? lone : undefined;
@@ -84,13 +88,13 @@ export function environmentSecretProvider(env: NodeJS.ProcessEnv = process.env):
       if (env.DATABASE_URL) {
         throw new Error("REKEY_SECRETS (or REKEY_SECRETS_FILE, or REKEY_SECRET) is required with DATABASE_URL: every instance must hash keys with the same secrets.");
       }
-      const versioned = path.join(dataRoot(), "secrets");
-      const legacy = path.join(dataRoot(), "secret");
+      const versioned = path.join(root(), "secrets");
+      const legacy = path.join(root(), "secret");
       if (!existsSync(versioned) && existsSync(legacy)) {
         // An install from before versioned secrets: its one secret is version 1 (add `secrets` to rotate it).
         return hashingSecrets([{ version: 1, secret: readSecretFile(legacy, "the embedded database's secret").trim() }], 1, legacy);
       }
-      const file = generatedFile("secrets", () => `# rekey's hashing secrets, <version>:<secret>, the current one marked with *.\n# README: "Rotating rekey's own secrets".\n*1:${newSecret()}\n`);
+      const file = generatedFile(root(), "secrets", () => `# rekey's hashing secrets, <version>:<secret>, the current one marked with *.\n# README: "Rotating rekey's own secrets".\n*1:${newSecret()}\n`);
       return parseHashingSecrets(readSecretFile(file, "the embedded database's secrets"), file);
     },
     sessionSecrets() {
@@ -98,7 +102,7 @@ export function environmentSecretProvider(env: NodeJS.ProcessEnv = process.env):
       // No minimum length here: next-auth sets none, and an install's existing NEXTAUTH_SECRET must keep working.
       if (env.NEXTAUTH_SECRET) return [env.NEXTAUTH_SECRET, ...previous];
       if (previous.length) throw new Error("NEXTAUTH_SECRET_PREVIOUS is set without NEXTAUTH_SECRET: set the new secret as NEXTAUTH_SECRET.");
-      if (!env.DATABASE_URL) return [readSecretFile(generatedFile("session-secret", newSecret), "the embedded database's session secret").trim()];
+      if (!env.DATABASE_URL) return [readSecretFile(generatedFile(root(), "session-secret", newSecret), "the embedded database's session secret").trim()];
       const lone = legacyHashingSecret();
       if (lone) {
         warnOnce("NEXTAUTH_SECRET is not set: session cookies are signed with a secret derived from REKEY_SECRET, as before. Set NEXTAUTH_SECRET so a hashing-secret leak is not a session leak (users sign in again once).");
@@ -159,7 +163,7 @@ export function checkSecretsConfiguration(): void {
  * (REKEY_SECRET_LINGER_DAYS, default 30): keys move at their next successful
  * verification, so what is left after that is keys nobody uses, for rotation.
  */
-export function hashVersionLingerDays(env: NodeJS.ProcessEnv = process.env): number {
+export function hashVersionLingerDays(env: Environment = process.env): number {
   const raw = env.REKEY_SECRET_LINGER_DAYS;
   if (raw === undefined || raw === "") return 30;
   const days = Number(raw);
