@@ -123,6 +123,27 @@ describe("rotating the hashing secret", () => {
     expect(await verifyKey(left.secret, T0)).toMatchObject({ valid: true, keyId: left.key.id });
   });
 
+  it("a key cached under its old hash is refused here within a second when another instance re-hashes and then revokes it (NOTIFY names both hashes)", async () => {
+    configure(null);
+    const org = await makeOrg();
+    const key = await makeKey(org.id);
+    configure(`1:${V1},*2:${V2}`);
+    expect(await verifyKey(key.secret, T0)).toMatchObject({ valid: true });
+    expect(verifyKeyFromCache(key.secret, T0)).toMatchObject({ valid: true }); // cached under its version 1 hash
+    // Another instance: not through this process's transactions, so only the triggers' NOTIFY can tell this one.
+    const prisma = await testPrisma();
+    await prisma.$executeRaw`UPDATE api_keys SET hash = ${keyedHash(V2, key.secret)}, "hashVersion" = 2 WHERE id = ${key.key.id}`;
+    await prisma.$executeRaw`UPDATE api_keys SET status = 'revoked', "revokedAt" = ${T0} WHERE id = ${key.key.id}`;
+    const start = Date.now();
+    let answer = await verifyKey(key.secret, T0);
+    while (answer.valid && Date.now() - start < 3_000) {
+      await new Promise((r) => setTimeout(r, 10));
+      answer = await verifyKey(key.secret, T0);
+    }
+    expect(answer).toEqual({ valid: false, code: "revoked" });
+    expect(Date.now() - start).toBeLessThan(1_000);
+  });
+
   it("a row is found only under its own version: a v1 hash stored as version 2 is not a match", async () => {
     configure(`1:${V1},*2:${V2}`);
     const org = await makeOrg();
