@@ -24,7 +24,11 @@ export default defineConfig({
         env: {
           REKEY_TEST_DB: db,
           REKEY_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
+          // Its own secret, as in production: sessions are not signed with the hashing secret.
+          NEXTAUTH_SECRET: "test-session-secret-0123456789abcdef0123456789",
           REKEY_BOOTSTRAP_TOKEN: "test-bootstrap-token-0123456789abcdef",
+          // Seals TOTP seeds (lib/secret.ts): its own secret, as in production.
+          REKEY_DATA_SECRET: "test-data-secret-0123456789abcdef0123456789",
           // A fixed test key for signed audit checkpoints (lib/audit/checkpoints.ts), so no test writes ./data.
           REKEY_CHECKPOINT_KEY: "-----BEGIN PRIVATE KEY-----\\nMC4CAQAwBQYDK2VwBCIEIGKLIFG5SQ8mmKMY8nG8SXI7XUD+xt6Fv01g8E//pwfG\\n-----END PRIVATE KEY-----\\n",
         },

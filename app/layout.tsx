@@ -29,6 +29,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
                 <Link href="/dashboard/organizations">Organizations</Link>
                 <Link href="/dashboard/policies">Policies</Link>
                 <Link href="/dashboard/alerts">Alerts</Link>
+                <Link href="/dashboard/secrets">Secrets</Link>
               </>
             )}
             {viewer && roleMay(viewer.role, "reports:download") && <Link href="/dashboard/reports">Reports</Link>}

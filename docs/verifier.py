@@ -85,20 +85,24 @@ def decide(record, now):
 
 
 class Verifier:
-    def __init__(self, hashing_secret, records):
-        self.secret = hashing_secret.encode()
+    def __init__(self, hashing_secrets, records):
+        # Every configured hashing secret version, newest first; a record matches only under its own version.
+        self.secrets = sorted(((s["version"], s["secret"].encode()) for s in hashing_secrets), reverse=True)
         self.records = {r["hash"]: r for r in records}
 
     def verify(self, key, now_ms):
         if not well_formed(key):
             return {"valid": False, "code": "malformed"}
-        digest = hmac.new(self.secret, key.encode(), hashlib.sha256).hexdigest()
-        return decide(self.records.get(digest), now_ms)
+        for version, secret in self.secrets:
+            record = self.records.get(hmac.new(secret, key.encode(), hashlib.sha256).hexdigest())
+            if record is not None and record.get("hashVersion", 1) == version:
+                return decide(record, now_ms)
+        return decide(None, now_ms)
 
 
 def main(path):
     vectors = json.load(open(path))
-    verifier = Verifier(vectors["hashing"]["secret"], vectors["records"])
+    verifier = Verifier(vectors["hashing"]["secrets"], vectors["records"])
     failed = 0
     for case in vectors["cases"]:
         got = verifier.verify(case["key"], ms(case["now"]))

@@ -253,9 +253,9 @@ async function openEmbedded(options: OpenDatabaseOptions, counter: Counter): Pro
   };
 }
 
-/** Where the embedded database and its generated secret live. */
-export function dataRoot(): string {
-  return path.resolve(/*turbopackIgnore: true*/ process.env.REKEY_DATA_DIR ?? "data");
+/** Where the embedded database and its generated secrets live. */
+export function dataRoot(env: Record<string, string | undefined> = process.env): string {
+  return path.resolve(/*turbopackIgnore: true*/ env.REKEY_DATA_DIR ?? "data");
 }
 
 function defaultDataDir(): string {

@@ -3,6 +3,8 @@ import { Counter, Gauge, Registry } from "prom-client";
 import { verifyListenerState } from "./keys/verify";
 import { getPrisma } from "./db";
 import { complianceNow } from "./reports/overview";
+import { countByHashVersion } from "./keys/hash-versions";
+import { getHashingSecrets } from "./secret";
 
 /**
  * The Prometheus exposition for /api/metrics, read from the database at
@@ -11,7 +13,7 @@ import { complianceNow } from "./reports/overview";
  */
 export async function renderMetrics(now: Date): Promise<{ body: string; contentType: string }> {
   const prisma = await getPrisma();
-  const [keys, [compliance], rotations, outbox, verifications, [lastRun], alerts] = await Promise.all([
+  const [keys, [compliance], rotations, outbox, verifications, [lastRun], alerts, hashVersions] = await Promise.all([
     prisma.apiKey.groupBy({ by: ["status"], _count: { _all: true } }),
     complianceNow(now),
     prisma.rotation.groupBy({ by: ["state"], _count: { _all: true } }),
@@ -20,6 +22,7 @@ export async function renderMetrics(now: Date): Promise<{ body: string; contentT
     prisma.verificationCount.groupBy({ by: ["result"], _sum: { count: true } }),
     prisma.cronRun.findMany({ where: { durationMs: { not: null } }, orderBy: { startedAt: "desc" }, take: 1, select: { durationMs: true, startedAt: true, error: true } }),
     prisma.alert.groupBy({ by: ["kind"], where: { status: { not: "resolved" } }, _count: { _all: true } }),
+    countByHashVersion(prisma),
   ]);
   const registry = new Registry();
   const gauge = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: [registry] });
@@ -38,6 +41,17 @@ export async function renderMetrics(now: Date): Promise<{ body: string; contentT
   gauge("rekey_outbox_oldest_pending_seconds", "Age of the oldest pending notification.").set(pending?.oldest ? Math.max(0, (now.getTime() - pending.oldest.getTime()) / 1000) : 0);
   const verified = gauge("rekey_verifications", "Verifications counted since retention began, by result (a counter kept in the database).", ["result"]);
   for (const r of ["valid", "deprecated", "revoked", "expired", "unknown", "malformed"]) verified.set({ result: r }, verifications.find((v) => v.result === r)?._sum.count ?? 0);
+  // Every configured version is reported (0 when nothing is on it), and any other version something is still stored under.
+  const { current, secrets } = getHashingSecrets();
+  const versions = [...new Set([...secrets.map((s) => s.version), ...hashVersions.map((h) => h.version)])];
+  const keysByVersion = gauge("rekey_keys_by_hash_version", "Keys in use (active and expiring) by the version of the hashing secret their hash was made with.", ["version"]);
+  const tokensByVersion = gauge("rekey_management_tokens_by_hash_version", "Management tokens not revoked, by the version of the hashing secret their hash was made with.", ["version"]);
+  for (const v of versions) {
+    const h = hashVersions.find((x) => x.version === v);
+    keysByVersion.set({ version: String(v) }, h?.keysInUse ?? 0);
+    tokensByVersion.set({ version: String(v) }, h?.tokensInUse ?? 0);
+  }
+  gauge("rekey_hash_version_current", "The version of the hashing secret new keys and tokens are hashed with.").set(current);
   const open = gauge("rekey_alerts_open", "Open or acknowledged alerts, by kind.", ["kind"]);
   for (const a of alerts) open.set({ kind: a.kind }, a._count._all);
   gauge("rekey_cron_last_run_duration_seconds", "Duration of the last finished cron call.").set(lastRun ? (lastRun.durationMs ?? 0) / 1000 : 0);

@@ -3,26 +3,194 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } f
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { dataRoot } from "./db";
+import { log } from "./log";
+import { hashingSecrets, MIN_SECRET_LENGTH, parseHashingSecrets, type HashingSecrets } from "../packages/verifier/src/secrets";
 
-let cached: Buffer | undefined;
+export type { HashingSecrets, HashingSecret } from "../packages/verifier/src/secrets";
 
 /**
- * The server secret that keys the HMAC of every API key and token. From
- * REKEY_SECRET; on the embedded database, generated once and kept in
- * ./data/secret. A PostgreSQL server is shared by several instances, which
- * must agree on the secret, so there it must be set.
+ * rekey's own secrets, each rotatable on its own (README, "Rotating rekey's
+ * own secrets"). The one module that reads them; everything else asks here.
+ *
+ * - **Hashing secrets**: the HMAC keys under which API keys and management
+ *   tokens are stored, versioned (packages/verifier/src/secrets.ts for the
+ *   written form). New hashes use the current version; a key stored under an
+ *   older configured version still verifies and is re-hashed on its next
+ *   successful verification. A version removed from configuration refuses
+ *   exactly the keys still stored under it.
+ * - **Session secrets**: sign next-auth's session cookie. Never derived from
+ *   a hashing secret, except for an install that has only the lone
+ *   REKEY_SECRET of before and no NEXTAUTH_SECRET, which keeps its users
+ *   signed in as before (a warning says to set NEXTAUTH_SECRET).
+ *
+ * A provider (the environment and the data folder, below) supplies them; a
+ * KMS would be another provider with the same two methods.
  */
-export function getServerSecret(): Buffer {
-  if (cached) return cached;
-  const fromEnv = process.env.REKEY_SECRET;
+export interface SecretProvider {
+  /** The hashing secrets; throws, saying what is wrong, when they are misconfigured. */
+  hashingSecrets(): HashingSecrets;
+  /** The session secrets: the one that signs first, then previous ones still accepted for reading a cookie. */
+  sessionSecrets(): string[];
+}
+
+const SESSION_LEGACY_LABEL = "rekey session cookies";
+
+function readSecretFile(file: string, name: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    throw new Error(`${name}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? "error"}).`);
+  }
+}
+
+/** A random secret written once into the data folder (the embedded database's generated secrets). */
+function generatedFile(root: string, name: string, content: () => string): string {
+  const file = path.join(root, name);
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    try {
+      writeFileSync(file, content(), { mode: 0o600, flag: "wx" });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  }
+  return file;
+}
+
+const newSecret = () => randomBytes(32).toString("base64url");
+
+/**
+ * Secrets from the environment (REKEY_SECRETS, REKEY_SECRETS_FILE, or the
+ * lone REKEY_SECRET, which is version 1; NEXTAUTH_SECRET and
+ * NEXTAUTH_SECRET_PREVIOUS), and on the embedded database from files it
+ * generates in the data folder (`secrets`, `session-secret`; an older
+ * install's `secret` file is version 1).
+ */
+/** The environment as configuration: names to values (process.env by default). */
+export type Environment = Record<string, string | undefined>;
+
+export function environmentSecretProvider(env: Environment = process.env): SecretProvider {
+  const root = () => dataRoot(env);
+  const legacyHashingSecret = () => {
+    const lone = env.REKEY_SECRET;
+    return lone && !env.REKEY_SECRETS && !env.REKEY_SECRETS_FILE ? lone : undefined;
+  };
+  return {
+    hashingSecrets() {
+      const given = (["REKEY_SECRETS", "REKEY_SECRETS_FILE", "REKEY_SECRET"] as const).filter((name) => env[name]);
+      if (given.length > 1) throw new Error(`Set only one of ${given.join(" and ")}: REKEY_SECRETS (or REKEY_SECRETS_FILE) lists every hashing secret version, REKEY_SECRET is the single secret of an older configuration (version 1).`);
+      if (env.REKEY_SECRETS) return parseHashingSecrets(env.REKEY_SECRETS, "REKEY_SECRETS");
+      if (env.REKEY_SECRETS_FILE) return parseHashingSecrets(readSecretFile(env.REKEY_SECRETS_FILE, "REKEY_SECRETS_FILE"), `REKEY_SECRETS_FILE (${env.REKEY_SECRETS_FILE})`);
+      if (env.REKEY_SECRET) {
+        if (env.REKEY_SECRET.length < MIN_SECRET_LENGTH) throw new Error(`REKEY_SECRET must be at least ${MIN_SECRET_LENGTH} characters.`);
+        return hashingSecrets([{ version: 1, secret: env.REKEY_SECRET }], 1, "REKEY_SECRET");
+      }
+      if (env.DATABASE_URL) {
+        throw new Error("REKEY_SECRETS (or REKEY_SECRETS_FILE, or REKEY_SECRET) is required with DATABASE_URL: every instance must hash keys with the same secrets.");
+      }
+      const versioned = path.join(root(), "secrets");
+      const legacy = path.join(root(), "secret");
+      if (!existsSync(versioned) && existsSync(legacy)) {
+        // An install from before versioned secrets: its one secret is version 1 (add `secrets` to rotate it).
+        return hashingSecrets([{ version: 1, secret: readSecretFile(legacy, "the embedded database's secret").trim() }], 1, legacy);
+      }
+      const file = generatedFile(root(), "secrets", () => `# rekey's hashing secrets, <version>:<secret>, the current one marked with *.\n# README: "Rotating rekey's own secrets".\n*1:${newSecret()}\n`);
+      return parseHashingSecrets(readSecretFile(file, "the embedded database's secrets"), file);
+    },
+    sessionSecrets() {
+      const previous = (env.NEXTAUTH_SECRET_PREVIOUS ?? "").split(/[\s,]+/).filter(Boolean);
+      // No minimum length here: next-auth sets none, and an install's existing NEXTAUTH_SECRET must keep working.
+      if (env.NEXTAUTH_SECRET) return [env.NEXTAUTH_SECRET, ...previous];
+      if (previous.length) throw new Error("NEXTAUTH_SECRET_PREVIOUS is set without NEXTAUTH_SECRET: set the new secret as NEXTAUTH_SECRET.");
+      if (!env.DATABASE_URL) return [readSecretFile(generatedFile(root(), "session-secret", newSecret), "the embedded database's session secret").trim()];
+      const lone = legacyHashingSecret();
+      if (lone) {
+        warnOnce("NEXTAUTH_SECRET is not set: session cookies are signed with a secret derived from REKEY_SECRET, as before. Set NEXTAUTH_SECRET so a hashing-secret leak is not a session leak (users sign in again once).");
+        return [createHmac("sha256", lone).update(SESSION_LEGACY_LABEL).digest("hex")];
+      }
+      throw new Error("NEXTAUTH_SECRET is required with DATABASE_URL and REKEY_SECRETS: session cookies are signed with their own secret, the same on every instance.");
+    },
+  };
+}
+
+let warned = false;
+function warnOnce(message: string) {
+  if (warned) return;
+  warned = true;
+  log.warn(message);
+}
+
+type State = { provider: SecretProvider; hashing?: HashingSecrets & { buffers: Map<number, Buffer> }; session?: string[] };
+// One state per module copy is fine: every copy reads the same configuration.
+const state: State = { provider: environmentSecretProvider() };
+
+/** Replaces where secrets come from (a KMS, or a test's own configuration); forgets what was loaded. */
+export function useSecretProvider(provider: SecretProvider): void {
+  state.provider = provider;
+  state.hashing = undefined;
+  state.session = undefined;
+}
+
+/** Forgets the loaded secrets, so the next use reads the configuration again (tests that change the environment). */
+export function reloadSecrets(): void {
+  useSecretProvider(environmentSecretProvider());
+}
+
+/** The hashing secrets (current first), with each secret as bytes for HMAC. Loaded once. */
+export function getHashingSecrets(): HashingSecrets & { buffers: Map<number, Buffer> } {
+  if (!state.hashing) {
+    const loaded = state.provider.hashingSecrets();
+    state.hashing = { ...loaded, buffers: new Map(loaded.secrets.map((s) => [s.version, Buffer.from(s.secret, "utf8")])) };
+  }
+  return state.hashing;
+}
+
+/** The session secrets: the first signs, every one is accepted when reading a cookie. Loaded once. */
+export function getSessionSecrets(): string[] {
+  return (state.session ??= state.provider.sessionSecrets());
+}
+
+/** Loads every secret now, so bad configuration stops `npm start` with its reason before any work. */
+export function checkSecretsConfiguration(): void {
+  getHashingSecrets();
+  getSessionSecrets();
+  hashVersionLingerDays();
+}
+
+/**
+ * How many days keys and tokens in use may stay on an old hashing secret
+ * version after a newer one became current before the cron raises an alert
+ * (REKEY_SECRET_LINGER_DAYS, default 30): keys move at their next successful
+ * verification, so what is left after that is keys nobody uses, for rotation.
+ */
+export function hashVersionLingerDays(env: Environment = process.env): number {
+  const raw = env.REKEY_SECRET_LINGER_DAYS;
+  if (raw === undefined || raw === "") return 30;
+  const days = Number(raw);
+  if (!Number.isInteger(days) || days < 1 || days > 3650) throw new Error("REKEY_SECRET_LINGER_DAYS must be a whole number of days from 1 to 3650.");
+  return days;
+}
+
+let dataSecret: Buffer | undefined;
+
+/**
+ * The data secret: it seals what rekey must read back (TOTP seeds) and keys
+ * the hashes of MFA recovery codes. Its own secret, not the hashing secret
+ * (which rotates by versions, lib/keys/hash.ts) nor the session secret:
+ * REKEY_DATA_SECRET, else generated once into ./data/data-secret on the
+ * embedded database. With DATABASE_URL every instance must share it, so it
+ * must be set. Changing it makes sealed MFA secrets unreadable: staff then
+ * enrol again (an admin resets them).
+ */
+function getDataSecret(): Buffer {
+  if (dataSecret) return dataSecret;
+  const fromEnv = process.env.REKEY_DATA_SECRET;
   if (fromEnv) {
-    if (fromEnv.length < 32) throw new Error("REKEY_SECRET must be at least 32 characters.");
-    return (cached = Buffer.from(fromEnv, "utf8"));
+    if (fromEnv.length < MIN_SECRET_LENGTH) throw new Error(`REKEY_DATA_SECRET must be at least ${MIN_SECRET_LENGTH} characters.`);
+    return (dataSecret = Buffer.from(fromEnv, "utf8"));
   }
-  if (process.env.DATABASE_URL) {
-    throw new Error("REKEY_SECRET is required with DATABASE_URL: every instance must hash keys with the same secret.");
-  }
-  const file = path.join(dataRoot(), "secret");
+  if (process.env.DATABASE_URL) throw new Error("REKEY_DATA_SECRET is required with DATABASE_URL: it seals multi-factor secrets, and every instance must read them.");
+  const file = path.join(dataRoot(), "data-secret");
   if (!existsSync(file)) {
     mkdirSync(path.dirname(file), { recursive: true });
     try {
@@ -31,17 +199,17 @@ export function getServerSecret(): Buffer {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
   }
-  return (cached = Buffer.from(readFileSync(file, "utf8").trim(), "utf8"));
+  return (dataSecret = Buffer.from(readFileSync(file, "utf8").trim(), "utf8"));
 }
 
-/** A 32-byte key for one purpose, derived from the server secret (HKDF-SHA-256): no two uses share a key. */
+/** A 32-byte key for one purpose, derived from the data secret (HKDF-SHA-256): no two uses share a key. */
 function derivedKey(purpose: string): Buffer {
-  return Buffer.from(hkdfSync("sha256", getServerSecret(), Buffer.alloc(0), `rekey ${purpose}`, 32));
+  return Buffer.from(hkdfSync("sha256", getDataSecret(), Buffer.alloc(0), `rekey ${purpose}`, 32));
 }
 
 /**
  * Encrypts a small secret that must be read back (a TOTP seed) with
- * AES-256-GCM under a key derived from the server secret for `purpose`.
+ * AES-256-GCM under a key derived from the data secret for `purpose`.
  * `context` (the owning row's id) is authenticated with it, so a sealed value
  * copied to another row does not open there. Returns `v1.<iv>.<ciphertext>.<tag>` (base64url).
  */

@@ -50,7 +50,7 @@ export interface SeedSummary {
 export async function deleteAllData(): Promise<void> {
   const prisma = await getPrisma();
   await prisma.$executeRawUnsafe(
-    `TRUNCATE audit_events, audit_checkpoints, settings, recovery_codes, notifications, alerts, key_usage_hourly, verification_counts, cron_runs, verification_tokens, user_sessions, rate_limit_counters, rotations, api_keys, management_tokens, users, organizations, rotation_policies`,
+    `TRUNCATE audit_events, audit_checkpoints, settings, recovery_codes, notifications, alerts, key_usage_hourly, verification_counts, cron_runs, verification_tokens, user_sessions, rate_limit_counters, rotations, api_keys, management_tokens, users, organizations, rotation_policies, hash_versions`,
   );
 }
 
@@ -94,11 +94,11 @@ export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSumm
   });
 
   // Keys: ages spread over 0-150 days, so about a third are past 90.
-  type KeyRow = { id: string; organizationId: string; name: string; environment: "live" | "test"; prefix: string; hash: string; scopes: string[]; rateLimit: number; status: "active" | "expiring" | "revoked"; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null; predecessorId: string | null };
+  type KeyRow = { id: string; organizationId: string; name: string; environment: "live" | "test"; prefix: string; hash: string; hashVersion: number; scopes: string[]; rateLimit: number; status: "active" | "expiring" | "revoked"; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null; predecessorId: string | null };
   const keys: KeyRow[] = [];
-  const mint = (base: Omit<KeyRow, "id" | "prefix" | "hash">): KeyRow => {
+  const mint = (base: Omit<KeyRow, "id" | "prefix" | "hash" | "hashVersion">): KeyRow => {
     const { secret, prefix } = generateApiKey(base.environment);
-    return { ...base, id: crypto.randomUUID(), prefix, hash: hashSecret(secret) };
+    return { ...base, id: crypto.randomUUID(), prefix, ...hashSecret(secret) };
   };
   for (let i = 0; i < total; i++) {
     const createdAt = new Date(now.getTime() - Math.floor(random() * 150 * DAY));
@@ -199,7 +199,7 @@ export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSumm
     await bulkInsert(
       tx,
       "api_keys",
-      { id: "text", organizationId: "text", name: "text", environment: "enum:Environment", prefix: "text", hash: "text", scopes: "text[]", rateLimit: "int", status: "enum:KeyStatus", createdAt: "timestamptz", firstUsedAt: "timestamptz", lastUsedAt: "timestamptz", revokedAt: "timestamptz", predecessorId: "text" },
+      { id: "text", organizationId: "text", name: "text", environment: "enum:Environment", prefix: "text", hash: "text", hashVersion: "int", scopes: "text[]", rateLimit: "int", status: "enum:KeyStatus", createdAt: "timestamptz", firstUsedAt: "timestamptz", lastUsedAt: "timestamptz", revokedAt: "timestamptz", predecessorId: "text" },
       // A used key was first used within an hour of its creation (or at its last use, if sooner).
       chunk.map((k) => ({ ...k, firstUsedAt: k.lastUsedAt && new Date(Math.min(k.createdAt.getTime() + HOUR, k.lastUsedAt.getTime())) })),
     );

@@ -10,8 +10,9 @@ import { openDatabase, useDatabase, closeDatabase } from "../lib/db";
 import { applyMigrations } from "../lib/migrations";
 import { isDatabaseEmpty, seedDemoWorld } from "../lib/seed";
 import { resolveBootstrapToken } from "../lib/bootstrap-token";
-import { getServerSecret } from "../lib/secret";
+import { checkSecretsConfiguration } from "../lib/secret";
 import { ensureFirstAdmin } from "../lib/auth/users";
+import { recordCurrentHashVersion } from "../lib/keys/hash-versions";
 import { createDemoCustomers, createDemoStaff } from "../lib/seed";
 import { writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
@@ -23,7 +24,12 @@ const port = process.env.PORT ?? "3000";
 const embedded = !process.env.DATABASE_URL;
 const next = "node_modules/.bin/next";
 
-getServerSecret(); // fail fast on a missing REKEY_SECRET, before any work
+try {
+  checkSecretsConfiguration(); // bad or missing secrets stop here, with the reason, before any work
+} catch (error) {
+  console.error(`rekey: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
 const db = await openDatabase({ url: process.env.DATABASE_URL || undefined });
 useDatabase(db);
 const applied = await applyMigrations(db.adapterFactory);
@@ -39,6 +45,7 @@ if (embedded && process.env.REKEY_DEMO !== "off" && (await isDatabaseEmpty())) {
   const customers = await createDemoCustomers(new Date());
   firstStart.push(...customers.map((u) => `  customer ${u.email}  (${u.organization}): "Email me a sign-in link"; the email lands in ${path.relative(process.cwd(), path.join(dataRoot(), "mail"))}`));
 }
+await recordCurrentHashVersion(new Date()); // the Secrets page and the lingering-version alert count from it
 const admin = await ensureFirstAdmin(new Date());
 if (admin) firstStart.unshift(`  admin    ${admin.email}  password: ${admin.generated ? admin.password : "(REKEY_ADMIN_PASSWORD)"}`);
 await closeDatabase();

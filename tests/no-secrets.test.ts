@@ -7,6 +7,8 @@ import { revokeKey } from "../lib/keys/mutations";
 import { verifyKey } from "../lib/keys/verify";
 import { flushUsage } from "../lib/keys/usage";
 import { createManagementToken } from "../lib/auth/management-tokens";
+import { recordCurrentHashVersion } from "../lib/keys/hash-versions";
+import { getHashingSecrets } from "../lib/secret";
 
 useTestDatabase();
 
@@ -40,6 +42,9 @@ describe("secrets at rest", () => {
     secrets.push((await createManagementToken("automation", ADMIN, T0)).secret);
     await advanceRotations(at(hours(200)));
     await flushUsage();
+    await recordCurrentHashVersion(T0);
+    // The hashing secrets are never written to the database either (hash_versions and its audit event hold numbers only).
+    const serverSecrets = getHashingSecrets().secrets.map((s) => s.secret);
 
     const prisma = await testPrisma();
     const tables = await prisma.$queryRaw<{ table_name: string }[]>`
@@ -55,6 +60,7 @@ describe("secrets at rest", () => {
           // Not even the random part without its checksum.
           expect(row.includes(secret.slice(8, 40)), `${table_name} holds part of a key`).toBe(false);
         }
+        for (const secret of serverSecrets) expect(row.includes(secret), `${table_name} holds a server secret`).toBe(false);
       }
     }
     expect(rowsScanned).toBeGreaterThan(50);

@@ -19,7 +19,7 @@ describe("the shared verification test vectors", () => {
       return Response.json({ cursor: url.searchParams.get("cursor"), changes: [], reset: false, more: false });
     }) as typeof globalThis.fetch;
     // The window is as long as the vectors span: they test the rule, not staleness.
-    const replica = new Replica({ url: "http://rekey.test", token: "t", hashingSecret: vectors.hashing.secret, fetch, now: () => clock, maxStalenessMs: 365 * 86_400_000, usageReportMs: 3_600_000 });
+    const replica = new Replica({ url: "http://rekey.test", token: "t", hashingSecrets: vectors.hashing.secrets, fetch, now: () => clock, maxStalenessMs: 365 * 86_400_000, usageReportMs: 3_600_000 });
     await replica.start();
     const mismatches: string[] = [];
     for (const c of vectors.cases) {

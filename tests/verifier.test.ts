@@ -8,6 +8,7 @@ import { Replica, type ReplicaOptions } from "../packages/verifier/src/replica";
 import { requireKey, type VerifiedRequest } from "../packages/verifier/src/middleware";
 import { verifyKey, clearVerifyCache } from "../lib/keys/verify";
 import { flushUsage } from "../lib/keys/usage";
+import { reloadSecrets } from "../lib/secret";
 import { emergencyRotate, rotateNow, scheduleRotation } from "../lib/rotations/mutations";
 import { revokeKey } from "../lib/keys/mutations";
 import { purgeExpired } from "../lib/cron/retention";
@@ -256,5 +257,61 @@ describe("the in-process verifier (docs/verifier-protocol.md)", () => {
     expect(purged.keyChanges).toBe(2);
     expect(await prisma.keyChange.count()).toBe(before - 2);
     expect(await prisma.keyChange.count({ where: { hash: "recent" } })).toBe(1);
+  });
+});
+
+describe("hashing secret versions (issue 20)", () => {
+  const V1 = "test-secret-0123456789abcdef0123456789abcdef"; // vitest.config.ts's REKEY_SECRET: the install's version 1
+  const V2 = "second-hashing-secret-abcdefghijklmnopqrstuvwxyz012345";
+  afterEach(() => {
+    delete process.env.REKEY_SECRETS;
+    process.env.REKEY_SECRET = V1;
+    reloadSecrets();
+    clearVerifyCache();
+  });
+
+  it("a replica given both versions verifies keys on either; one without the old version learns a key when rekey re-hashes it; one without the current version refuses to start", async () => {
+    const org = await makeOrg();
+    const old = await makeKey(org.id, { at: new Date() });
+    delete process.env.REKEY_SECRET;
+    process.env.REKEY_SECRETS = `1:${V1},*2:${V2}`;
+    reloadSecrets();
+    clearVerifyCache();
+    const fresh = await makeKey(org.id, { at: new Date() });
+    const { fetch } = inProcessRekey();
+
+    const both = replicaOf(fetch, { hashingSecret: undefined, hashingSecrets: `1:${V1},*2:${V2}` });
+    await both.start();
+    expect(both.verify(old.secret)).toMatchObject({ valid: true, keyId: old.key.id });
+    expect(both.verify(fresh.secret)).toMatchObject({ valid: true, keyId: fresh.key.id });
+
+    const newOnly = replicaOf(fetch, { hashingSecret: undefined, hashingSecrets: [{ version: 2, secret: V2 }] });
+    await newOnly.start();
+    expect(newOnly.verify(fresh.secret)).toMatchObject({ valid: true });
+    expect(newOnly.verify(old.secret)).toEqual({ valid: false, code: "unknown" });
+    expect(newOnly.status().missingHashVersions).toEqual([1]);
+    // rekey sees the old key once (its own verify), re-hashes it under version 2, and the change stream carries that.
+    expect(await verifyKey(old.secret, new Date())).toMatchObject({ valid: true });
+    await flushUsage();
+    await eventually(() => newOnly.verify(old.secret).valid);
+    expect(newOnly.status().missingHashVersions).toEqual([]);
+    await eventually(() => both.verify(old.secret).valid && both.status().missingHashVersions.length === 0);
+
+    const errors: unknown[] = [];
+    const oldOnly = replicaOf(fetch, { hashingSecret: V1, onError: (e) => errors.push(e) }); // REKEY_SECRET of before: version 1 only
+    await expect(oldOnly.start()).rejects.toThrow(/hashing secret version 2, which this replica has no secret for/);
+    expect(String(errors[0])).not.toContain(V2);
+  });
+
+  it("refuses a misconfigured list at construction, naming the problem and not the secret", () => {
+    const { fetch } = inProcessRekey();
+    expect(() => replicaOf(fetch, { hashingSecret: undefined, hashingSecrets: `1:${V1},2:${V2}` })).toThrow(/mark the current version/);
+    expect(() => replicaOf(fetch, { hashingSecret: undefined, hashingSecrets: `*1:short` })).toThrow(/version 1 must be at least 32 characters/);
+    try {
+      replicaOf(fetch, { hashingSecret: undefined, hashingSecrets: `*1:${V1},*2:${V2}` });
+    } catch (error) {
+      expect(String(error)).toMatch(/more than one version is marked current/);
+      expect(String(error)).not.toContain(V1);
+    }
   });
 });

@@ -97,7 +97,7 @@ test("no page breaks its own CSP, for a visitor and for an admin", async ({ page
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).toHaveURL(/\/dashboard\/keys$/);
 
-  const pages = ["/", "/dashboard", "/dashboard/keys", "/dashboard/organizations", "/dashboard/policies", "/dashboard/alerts", "/dashboard/reports", "/dashboard/users", "/dashboard/tokens", "/dashboard/outbox"];
+  const pages = ["/", "/dashboard", "/dashboard/keys", "/dashboard/organizations", "/dashboard/policies", "/dashboard/alerts", "/dashboard/reports", "/dashboard/users", "/dashboard/tokens", "/dashboard/outbox", "/dashboard/secrets"];
   for (const path of pages) {
     await page.goto(path);
     await hydrated(page);

@@ -4,6 +4,8 @@ import { EFFECTIVE_POLICY_SQL } from "../policies/sql";
 import { enqueueNotifications } from "../notifications/outbox";
 import { appUrl } from "../notifications/deliver";
 import { raiseAlerts, resolveAlertsByIds, type AlertInput } from "./raise";
+import { countByHashVersion, recordCurrentHashVersion } from "../keys/hash-versions";
+import { getHashingSecrets, hashVersionLingerDays } from "../secret";
 
 const HOUR_MS = 3_600_000;
 /** A spike needs at least this many failed verifications in the hour, so a quiet hour's noise is no alarm. */
@@ -36,6 +38,33 @@ export async function raisePastMaxAgeAlerts(now: Date): Promise<number> {
         keyFingerprint: k.prefix,
         message: `Key ${k.prefix}… of ${k.organization} is older than its policy's max age of ${k.maxAgeDays} days.`,
         dedupeKey: `key_past_max_age:${k.id}`,
+      })),
+      now,
+    );
+  });
+}
+
+/**
+ * An old hashing secret version that still holds keys in use (or tokens)
+ * REKEY_SECRET_LINGER_DAYS after the current version became current: one
+ * alert per version, resolved when nothing in use is left on it. Records
+ * the current version first (when it became current is what this counts from).
+ */
+export async function raiseLingeringHashVersionAlerts(now: Date): Promise<number> {
+  await recordCurrentHashVersion(now);
+  const { current } = getHashingSecrets();
+  const days = hashVersionLingerDays();
+  return inTransaction(async (tx) => {
+    const since = (await tx.hashVersion.findUnique({ where: { version: current } }))?.currentSince;
+    if (!since || now.getTime() - since.getTime() < days * 86_400_000) return 0;
+    const lingering = (await countByHashVersion(tx)).filter((c) => c.version !== current && (c.keysInUse > 0 || c.tokensInUse > 0));
+    return raiseAlerts(
+      tx,
+      lingering.map((c) => ({
+        kind: "old_hash_version" as const,
+        severity: "warning" as const,
+        message: `Hashing secret version ${c.version} still holds ${c.keysInUse} key(s) in use and ${c.tokensInUse} management token(s), more than ${days} days after version ${current} became current. Keys move to version ${current} at their next successful verification, so these are not being used: rotate them (or accept that removing version ${c.version} refuses them), then remove version ${c.version} from the configuration.`,
+        dedupeKey: `old_hash_version:${c.version}`,
       })),
       now,
     );
@@ -111,6 +140,9 @@ export async function resolveClearedAlerts(now: Date): Promise<number> {
       WHERE a.status <> 'resolved' AND (
         (a.kind = 'key_past_max_age' AND k.status IN ('revoked', 'expired'))
         OR (a.kind IN ('old_key_in_use', 'deadline_extended') AND r.state <> 'grace')
+        OR (a.kind = 'old_hash_version'
+            AND NOT EXISTS (SELECT 1 FROM api_keys o WHERE o."hashVersion"::text = split_part(a."dedupeKey", ':', 2) AND o.status IN ('active', 'expiring'))
+            AND NOT EXISTS (SELECT 1 FROM management_tokens t WHERE t."hashVersion"::text = split_part(a."dedupeKey", ':', 2) AND t."revokedAt" IS NULL))
       )
       LIMIT ${LIMIT}`;
     return resolveAlertsByIds(tx, rows.map((r) => r.id), now, "condition cleared");

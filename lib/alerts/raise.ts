@@ -15,7 +15,9 @@ export type AlertKind =
   /** A key asked for a successor already issued (self-rotation during grace): two holders of one key? */
   | "possible_compromise"
   /** The nightly full re-check of the audit chain found an edited, removed or reordered event. */
-  | "audit_chain_broken";
+  | "audit_chain_broken"
+  /** Keys or tokens still stored under an old hashing secret version long after its successor became current. */
+  | "old_hash_version";
 
 export interface AlertInput {
   kind: AlertKind;

@@ -1,7 +1,7 @@
 import "server-only";
 import { getPrisma, inTransaction } from "../db";
 import { generateManagementToken, parseSecret } from "../keys/format";
-import { hashSecret } from "../keys/hash";
+import { candidateHashes, hashSecret } from "../keys/hash";
 import { appendAuditEvent } from "../audit/write";
 import { ConflictError, NotFoundError, UnauthorizedError, ValidationError } from "../errors";
 import type { Actor } from "./actor";
@@ -19,10 +19,15 @@ export async function authenticateManagementRequest(request: Request, now: Date)
   if (bootstrap && sameSecret(token, bootstrap)) return "bootstrap";
   if (parseSecret(token)?.kind !== "rkm") throw new UnauthorizedError("That is not a valid management token.");
   const prisma = await getPrisma();
-  const found = await prisma.managementToken.findUnique({ where: { hash: hashSecret(token) }, select: { id: true, revokedAt: true, lastUsedAt: true } });
+  // Under any configured hashing secret version, each row only under its own (lib/keys/hash.ts).
+  const found = await prisma.managementToken.findFirst({ where: { OR: candidateHashes(token) }, select: { id: true, revokedAt: true, lastUsedAt: true, hashVersion: true } });
   if (!found || found.revokedAt) throw new UnauthorizedError("That is not a valid management token.");
-  // Last use to the minute is enough, and saves a write per request.
-  if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() > 60_000) {
+  const current = hashSecret(token);
+  if (found.hashVersion !== current.hashVersion) {
+    // Used under an older secret: stored again under the current one, so that secret can be retired.
+    await prisma.managementToken.update({ where: { id: found.id }, data: { ...current, lastUsedAt: now } });
+  } else if (!found.lastUsedAt || now.getTime() - found.lastUsedAt.getTime() > 60_000) {
+    // Last use to the minute is enough, and saves a write per request.
     await prisma.managementToken.update({ where: { id: found.id }, data: { lastUsedAt: now } });
   }
   return `token:${found.id}`;
@@ -47,7 +52,7 @@ export async function createManagementToken(name: string, actor: Actor, now: Dat
   const { secret, prefix } = generateManagementToken();
   return inTransaction(async (tx) => {
     const token = await tx.managementToken.create({
-      data: { name: trimmed, prefix, hash: hashSecret(secret), createdById: actor.startsWith("user:") ? actor.slice(5) : null, createdAt: now },
+      data: { name: trimmed, prefix, ...hashSecret(secret), createdById: actor.startsWith("user:") ? actor.slice(5) : null, createdAt: now },
       select: { id: true, name: true, prefix: true, createdAt: true },
     });
     await appendAuditEvent(tx, { actor, action: "management_token.created", keyFingerprint: prefix, after: { name: trimmed } }, now);

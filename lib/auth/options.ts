@@ -1,7 +1,7 @@
 import "server-only";
-import { createHmac } from "node:crypto";
 import type { NextAuthOptions } from "next-auth";
-import { getServerSecret } from "../secret";
+import { decode as decodeJwt } from "next-auth/jwt";
+import { getSessionSecrets } from "../secret";
 import CredentialsProvider from "next-auth/providers/credentials";
 import EmailProvider from "next-auth/providers/email";
 import { rekeyAdapter, sendSignInLink, SIGN_IN_LINK_MINUTES } from "./email-sign-in";
@@ -58,11 +58,28 @@ declare module "next-auth/jwt" {
  * names a session row; the row decides whether it still works.
  */
 export const authOptions: NextAuthOptions = {
-  // NEXTAUTH_SECRET, else derived from the server secret. A getter, so it is
-  // read at request time: `next build` imports this module and must not
-  // create ./data/secret.
+  // The session secret (lib/secret.ts: NEXTAUTH_SECRET, or the embedded
+  // database's own; never a hashing secret). A getter, so it is read at
+  // request time: `next build` imports this module and must not create
+  // files in ./data.
   get secret() {
-    return process.env.NEXTAUTH_SECRET ?? createHmac("sha256", getServerSecret()).update("rekey session cookies").digest("hex");
+    return getSessionSecrets()[0];
+  },
+  // A cookie signed with a previous session secret (NEXTAUTH_SECRET_PREVIOUS)
+  // still reads during a rotation's overlap, and next-auth writes it back
+  // under the current one at that request. Any other cookie reads as signed out.
+  jwt: {
+    async decode(params) {
+      for (const secret of getSessionSecrets()) {
+        try {
+          const token = await decodeJwt({ ...params, secret });
+          if (token) return token;
+        } catch {
+          // Not this secret's: try the next.
+        }
+      }
+      return null;
+    },
   },
   session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
   pages: { signIn: "/signin", verifyRequest: "/signin?sent=1", error: "/signin" },

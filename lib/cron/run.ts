@@ -3,7 +3,7 @@ import { getPrisma } from "../db";
 import { log } from "../log";
 import { advanceRotations, type AdvanceResult } from "../rotations/advance";
 import { deliverOutbox, type DeliveryOptions, type DeliveryResult } from "../notifications/deliver";
-import { raisePastMaxAgeAlerts, raiseVerificationAlerts, resolveClearedAlerts, sendAlertDigest } from "../alerts/conditions";
+import { raiseLingeringHashVersionAlerts, raisePastMaxAgeAlerts, raiseVerificationAlerts, resolveClearedAlerts, sendAlertDigest } from "../alerts/conditions";
 import { scheduleDueRotations } from "./schedule";
 import { sendDueReminders } from "./reminders";
 import { purgeExpired, type PurgeResult } from "./retention";
@@ -76,7 +76,8 @@ export async function runCron(now: Date, options: CronOptions = {}): Promise<Cro
   const reminders = await step("reminders", 0, () => sendDueReminders(now));
   const raised =
     (await step("alerts.maxAge", 0, () => raisePastMaxAgeAlerts(now))) +
-    (await step("alerts.verification", 0, () => raiseVerificationAlerts(now)));
+    (await step("alerts.verification", 0, () => raiseVerificationAlerts(now))) +
+    (await step("alerts.hashVersions", 0, () => raiseLingeringHashVersionAlerts(now)));
   const resolved = await step("alerts.resolve", 0, () => resolveClearedAlerts(now));
   const digested = await step("alerts.digest", 0, () => sendAlertDigest(now));
   const monthlyReport = await step("reports.monthly", 0, () => sendMonthlyReport(now));

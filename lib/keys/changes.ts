@@ -1,6 +1,7 @@
 import "server-only";
 import { getDatabase, getPrisma } from "../db";
 import { GoneError, ValidationError } from "../errors";
+import { getHashingSecrets } from "../secret";
 import { getVerificationRecordPage, getVerificationRecords, type VerificationRecord } from "./records";
 
 /**
@@ -50,6 +51,12 @@ export interface SnapshotHeader {
   version: 1;
   cursor: string;
   generatedAt: string;
+  /**
+   * The hashing secret versions: the one new hashes are made with, and every
+   * one a key may be stored under (numbers only). A replica needs a secret
+   * for each version its records use; it refuses to start without the current one.
+   */
+  hashVersions: { current: number; accepted: number[] };
 }
 
 /**
@@ -62,7 +69,14 @@ export interface SnapshotHeader {
  */
 export async function* snapshotLines(now: Date): AsyncGenerator<string> {
   const start = await horizon();
-  const header: SnapshotHeader = { type: "snapshot", version: 1, cursor: formatCursor(start, now), generatedAt: now.toISOString() };
+  const { current, secrets } = getHashingSecrets();
+  const header: SnapshotHeader = {
+    type: "snapshot",
+    version: 1,
+    cursor: formatCursor(start, now),
+    generatedAt: now.toISOString(),
+    hashVersions: { current, accepted: secrets.map((s) => s.version) },
+  };
   yield JSON.stringify(header) + "\n";
   let after = "";
   let count = 0;

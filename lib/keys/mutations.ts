@@ -53,7 +53,7 @@ interface NewKey {
 export async function insertKey(tx: Tx, data: NewKey, now: Date) {
   const { secret, prefix } = generateApiKey(data.environment);
   const key = await tx.apiKey.create({
-    data: { ...data, expiresAt: data.expiresAt ?? null, prefix, hash: hashSecret(secret), createdAt: now },
+    data: { ...data, expiresAt: data.expiresAt ?? null, prefix, ...hashSecret(secret), createdAt: now },
     select: keyViewSelect,
   });
   return { key, secret };

@@ -2,6 +2,8 @@ import "server-only";
 import { getPrisma, Prisma } from "../db";
 import { EFFECTIVE_POLICY_SQL } from "../policies/sql";
 import type { VerificationRecord } from "../../packages/verifier/src/rule";
+import type { StoredHash } from "./hash";
+import { candidateHashes } from "./hash";
 
 export type { VerificationRecord };
 
@@ -25,6 +27,7 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 function toRecord(row: RecordRow): VerificationRecord {
   return {
     hash: row.hash,
+    hashVersion: row.hashVersion,
     keyId: row.keyId,
     organizationId: row.organizationId,
     environment: row.environment,
@@ -58,7 +61,7 @@ function toRecord(row: RecordRow): VerificationRecord {
 async function selectRecords(where: Prisma.Sql, tail: Prisma.Sql = Prisma.empty): Promise<VerificationRecord[]> {
   const prisma = await getPrisma();
   const rows = await prisma.$queryRaw<RecordRow[]>`
-    SELECT k.hash, k.id AS "keyId", k."organizationId", k.environment::text AS environment, k.scopes, k."rateLimit",
+    SELECT k.hash, k."hashVersion", k.id AS "keyId", k."organizationId", k.environment::text AS environment, k.scopes, k."rateLimit",
            k.status::text AS status, k."expiresAt",
            r.state::text AS "rotationState", r.kind::text AS "rotationKind", r."scheduledAt", r."startedAt", r."graceEndsAt",
            r."gracePeriodHours", r."deadlineExtended",
@@ -73,9 +76,19 @@ async function selectRecords(where: Prisma.Sql, tail: Prisma.Sql = Prisma.empty)
   return rows.map(toRecord);
 }
 
-/** The record of the key with this keyed hash, or null when there is none. */
-export async function getVerificationRecord(hash: string): Promise<VerificationRecord | null> {
-  return (await selectRecords(Prisma.sql`k.hash = ${hash}`))[0] ?? null;
+/**
+ * The record of the key stored under one of these hashes, each only under
+ * its own hashing secret version, or null when there is none.
+ */
+export async function getVerificationRecord(hashes: StoredHash[]): Promise<VerificationRecord | null> {
+  if (hashes.length === 1) return (await selectRecords(Prisma.sql`k.hash = ${hashes[0].hash} AND k."hashVersion" = ${hashes[0].hashVersion}`))[0] ?? null;
+  const pairs = hashes.map((h) => `${h.hash}:${h.hashVersion}`);
+  return (await selectRecords(Prisma.sql`k.hash = ANY(${hashes.map((h) => h.hash)}::text[]) AND (k.hash || ':' || k."hashVersion") = ANY(${pairs}::text[])`))[0] ?? null;
+}
+
+/** The record of a presented key, under whichever configured hashing secret version it is stored with. */
+export function findVerificationRecord(presented: string): Promise<VerificationRecord | null> {
+  return getVerificationRecord(candidateHashes(presented));
 }
 
 /** The records of these keyed hashes (those that exist). */

@@ -1,5 +1,5 @@
 import "server-only";
-import { getPrisma } from "../db";
+import { inTransaction } from "../db";
 import { log } from "../log";
 import { raiseVerificationAlerts } from "../alerts/conditions";
 
@@ -19,6 +19,8 @@ let keyHours = new Map<string, Map<string, KeyHour>>();
 let results = new Map<string, Map<string, ResultHour>>();
 /** Per key, from verifiers' reports and failed writes: the earliest and latest accepted verification. */
 let used = new Map<string, { first: number; last: number }>();
+/** Keys accepted under an older hashing secret version, to store under the current one (by key id: once each). */
+let rehash = new Map<string, { from: string; to: string; version: number }>();
 /** The current hour's buckets, so the hot path skips the lookup by hour (reset when the maps are swapped). */
 let current: { start: number; hour: string; keys: Map<string, KeyHour>; results: Map<string, ResultHour> } | undefined;
 let timer: NodeJS.Timeout | undefined;
@@ -84,6 +86,17 @@ export function recordVerification(keyId: string | null, result: string, accepte
   }
 }
 
+/**
+ * A key was accepted under an older hashing secret version: written with the
+ * next batch as its hash under the current version (`to`), if it is still
+ * stored under `from` (a key re-hashed meanwhile, or changed, is left alone).
+ */
+export function queueRehash(keyId: string, from: string, to: string, version: number): void {
+  if (rehash.has(keyId)) return;
+  rehash.set(keyId, { from, to, version });
+  timer ??= setInterval(tick, FLUSH_MS).unref();
+}
+
 function noteUse(keyId: string, first: number, last: number) {
   const u = used.get(keyId);
   if (u) {
@@ -122,18 +135,20 @@ export async function flushUsage(): Promise<void> {
 }
 
 async function doFlush(): Promise<void> {
-  if (keyHours.size === 0 && results.size === 0 && used.size === 0) return;
+  if (keyHours.size === 0 && results.size === 0 && used.size === 0 && rehash.size === 0) return;
   const kh = [...keyHours.values()].flatMap((b) => [...b.values()]);
   const rs = [...results.values()].flatMap((b) => [...b.values()]);
   for (const x of kh) if (x.verifications > 0 && x.last > 0) noteUse(x.keyId, x.first, x.last);
   const lu = [...used.entries()];
+  const rh = [...rehash.entries()];
   keyHours = new Map();
   results = new Map();
   used = new Map();
+  rehash = new Map();
   current = undefined;
   try {
-    const prisma = await getPrisma();
-    await prisma.$transaction(async (tx) => {
+    // inTransaction: this process's caches forget the re-hashed keys' old and new hashes at commit.
+    await inTransaction(async (tx) => {
       if (kh.length) {
         await tx.$executeRaw`
           INSERT INTO key_usage_hourly ("keyId", hour, verifications, rejected)
@@ -158,11 +173,19 @@ async function doFlush(): Promise<void> {
           FROM unnest(${lu.map(([id]) => id)}::text[], ${lu.map(([, u]) => new Date(u.first).toISOString())}::text[], ${lu.map(([, u]) => new Date(u.last).toISOString())}::text[]) AS v(id, f, t)
           WHERE k.id = v.id`;
       }
+      if (rh.length) {
+        // The trigger announces the old hash as gone and the new one as changed (key_changes, NOTIFY).
+        await tx.$executeRaw`
+          UPDATE api_keys k SET hash = v.n, "hashVersion" = v.ver
+          FROM unnest(${rh.map(([id]) => id)}::text[], ${rh.map(([, r]) => r.from)}::text[], ${rh.map(([, r]) => r.to)}::text[], ${rh.map(([, r]) => r.version)}::int[]) AS v(id, o, n, ver)
+          WHERE k.id = v.id AND k.hash = v.o`;
+      }
     });
   } catch (error) {
     for (const x of kh) addKeyHour(x.keyId, x.hour, x.verifications, x.rejected);
     for (const x of rs) addResult(x.hour, x.result, x.count);
     for (const [id, u] of lu) noteUse(id, u.first, u.last);
+    for (const [id, r] of rh) if (!rehash.has(id)) rehash.set(id, r);
     throw error;
   }
   await alertOnRefusals(kh, rs);

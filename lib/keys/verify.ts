@@ -2,9 +2,10 @@ import "server-only";
 import { getDatabase, onCommit, type Database, type Listener } from "../db";
 import { decide, type VerificationRecord, type VerifyResult } from "../../packages/verifier/src/rule";
 import { isWellFormedApiKey } from "../../packages/verifier/src/format";
-import { hashSecret } from "./hash";
+import { hashUnder } from "./hash";
+import { getHashingSecrets } from "../secret";
 import { getVerificationRecord } from "./records";
-import { recordVerification } from "./usage";
+import { queueRehash, recordVerification } from "./usage";
 
 export type { VerifyResult, InvalidCode } from "../../packages/verifier/src/rule";
 
@@ -17,6 +18,15 @@ export type { VerifyResult, InvalidCode } from "../../packages/verifier/src/rule
  * connection is down, notifications are lost, so entries are trusted for a
  * second only: that is the bound on how long a revocation made elsewhere can
  * go unseen (README, "Verification").
+ *
+ * Entries are keyed by the hash a key is stored under, since that is what an
+ * invalidation names. A key still stored under an older hashing secret
+ * version is found by its hash under that version (computed only when the
+ * current version's misses), and is re-hashed under the current version on
+ * its next successful verification, written with the usage counts: its old
+ * hash is then announced as gone and its new one as changed, so every cache
+ * and replica moves with it. "Unknown" is cached under the current version's
+ * hash only, after a lookup under every configured version found nothing.
  */
 const TTL_MS = 60_000;
 const TTL_WHILE_DEAF_MS = 1_000;
@@ -50,16 +60,37 @@ function forget(hash: string) {
   cache.delete(hash);
 }
 
-async function getRecord(hash: string, now: number): Promise<VerificationRecord | null> {
+type Entry = { record: VerificationRecord | null; at: number };
+
+/**
+ * The cached entry for a presented key whose current-version hash is
+ * `currentHash`: under that hash, else (older versions configured) under
+ * its hash by each older version, whose record must have been made by that
+ * version. Undefined when nothing fresh is cached.
+ */
+function cached(presented: string, currentHash: string, now: number, ttl: number): Entry | undefined {
+  const hit = cache.get(currentHash);
+  if (hit) return now - hit.at < ttl ? hit : undefined;
+  const { secrets } = getHashingSecrets();
+  for (let i = 1; i < secrets.length; i++) {
+    const version = secrets[i].version;
+    const old = cache.get(hashUnder(version, presented));
+    if (old && old.record && (old.record.hashVersion ?? 1) === version) return now - old.at < ttl ? old : undefined;
+  }
+  return undefined;
+}
+
+async function getRecord(presented: string, currentHash: string, now: number): Promise<VerificationRecord | null> {
   const l = await subscribe();
-  const hit = cache.get(hash);
-  if (hit && now - hit.at < (l.isUp() ? TTL_MS : TTL_WHILE_DEAF_MS)) return hit.record;
+  const hit = cached(presented, currentHash, now, l.isUp() ? TTL_MS : TTL_WHILE_DEAF_MS);
+  if (hit) return hit.record;
   const before = state.generation;
-  const record = await getVerificationRecord(hash);
+  const { secrets } = getHashingSecrets();
+  const record = await getVerificationRecord(secrets.map((s, i) => ({ hash: i === 0 ? currentHash : hashUnder(s.version, presented), hashVersion: s.version })));
   // A change announced while we read may not be in what we read: do not keep it.
   if (state.generation === before) {
     if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!);
-    cache.set(hash, { record, at: now });
+    cache.set(record?.hash ?? currentHash, { record, at: now });
   }
   return record;
 }
@@ -74,8 +105,9 @@ async function getRecord(hash: string, now: number): Promise<VerificationRecord 
 export async function verifyKey(presented: string, now: Date): Promise<VerifyResult> {
   const quick = verifyKeyFromCache(presented, now);
   if (quick) return quick;
-  const record = await getRecord(hashSecret(presented), now.getTime());
-  return answer(record, now);
+  const currentHash = hashUnder(getHashingSecrets().current, presented);
+  const record = await getRecord(presented, currentHash, now.getTime());
+  return answer(record, currentHash, now);
 }
 
 /**
@@ -90,15 +122,19 @@ export function verifyKeyFromCache(presented: string, now: Date): VerifyResult |
   }
   const listener = state.listener;
   if (!listener) return null;
-  const hit = cache.get(hashSecret(presented));
-  if (!hit || now.getTime() - hit.at >= (listener.isUp() ? TTL_MS : TTL_WHILE_DEAF_MS)) return null;
-  return answer(hit.record, now);
+  const { current } = getHashingSecrets();
+  const currentHash = hashUnder(current, presented);
+  const hit = cached(presented, currentHash, now.getTime(), listener.isUp() ? TTL_MS : TTL_WHILE_DEAF_MS);
+  if (!hit) return null;
+  return answer(hit.record, currentHash, now);
 }
 
-function answer(record: VerificationRecord | null, now: Date): VerifyResult {
+function answer(record: VerificationRecord | null, currentHash: string, now: Date): VerifyResult {
   const result = decide(record, now.getTime());
   const outcome = result.valid ? (result.deprecated ? "deprecated" : "valid") : result.code;
   recordVerification(record?.keyId ?? null, outcome, result.valid, now);
+  // Accepted under an older hashing secret: stored again under the current one with the next usage write.
+  if (result.valid && record!.hashVersion !== getHashingSecrets().current) queueRehash(record!.keyId, record!.hash, currentHash, getHashingSecrets().current);
   return result;
 }
 

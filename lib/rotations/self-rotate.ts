@@ -3,7 +3,7 @@ import { formatUtcMinute } from "../time";
 import { inTransaction } from "../db";
 import type { Actor } from "../auth/actor";
 import { parseSecret } from "../keys/format";
-import { hashSecret } from "../keys/hash";
+import { candidateHashes, type StoredHash } from "../keys/hash";
 import { lockRotation } from "../locks";
 import { ConflictError, ForbiddenError, UnauthorizedError } from "../errors";
 import { closeRotationInTx, openRotation } from "./mutations";
@@ -24,7 +24,7 @@ import { SYSTEM_POLICY } from "../auth/actor";
 export async function selfRotate(presented: string, now: Date) {
   if (parseSecret(presented)?.kind !== "rk") throw new UnauthorizedError("Send the API key to rotate as Authorization: Bearer rk_….");
   try {
-    return await rotateItself(hashSecret(presented), now);
+    return await rotateItself(candidateHashes(presented), now);
   } catch (error) {
     if (!(error instanceof ReuseDetected)) throw error;
     // The refused attempt changed nothing; what it sets off is its own transaction.
@@ -72,9 +72,10 @@ function possibleCompromise(e: ReuseDetected, now: Date): AlertInput {
   };
 }
 
-function rotateItself(hash: string, now: Date) {
+function rotateItself(hashes: StoredHash[], now: Date) {
   return inTransaction(async (tx) => {
-    const found = await tx.apiKey.findUnique({ where: { hash }, select: { id: true, prefix: true, status: true, expiresAt: true, organizationId: true } });
+    // The old key is on its way out: it is found under whichever secret version it is stored with, and not re-hashed.
+    const found = await tx.apiKey.findFirst({ where: { OR: hashes }, select: { id: true, prefix: true, status: true, expiresAt: true, organizationId: true } });
     if (!found) throw new UnauthorizedError("This key is not known.");
     if (found.status === "revoked" || found.status === "expired" || (found.expiresAt && found.expiresAt <= now)) {
       throw new UnauthorizedError(`This key is ${found.status === "revoked" ? "revoked" : "expired"} and cannot obtain a successor.`);

@@ -11,21 +11,25 @@ import { writeFileSync } from "node:fs";
 import { checksum, toBase62 } from "../src/format";
 
 const SECRET = "rekey-test-vectors-hashing-secret-do-not-use-0001";
+/** A second hashing secret version, current: a verifier holds both during a rotation (docs/verifier-protocol.md). */
+const SECRET_V2 = "rekey-test-vectors-hashing-secret-do-not-use-0002";
 const ORG = "9b2f4a0e-0000-4000-8000-000000000001";
 
 function makeKey(env: "live" | "test" = "test") {
   const body = `rk_${env}_` + toBase62(BigInt("0x" + randomBytes(32).toString("hex")), 43);
   return body + checksum(body);
 }
-const hash = (key: string) => createHmac("sha256", SECRET).update(key).digest("hex");
+const hash = (key: string, secret = SECRET) => createHmac("sha256", secret).update(key).digest("hex");
 
 let n = 0;
 const records: object[] = [];
-function record(status: string, extra: { expiresAt?: string; rotation?: object } = {}) {
+function record(status: string, extra: { expiresAt?: string; rotation?: object; hashVersion?: number; hashedWith?: string } = {}) {
   const key = makeKey();
   n++;
+  const hashVersion = extra.hashVersion ?? 1;
   records.push({
-    hash: hash(key),
+    hash: hash(key, extra.hashedWith ?? (hashVersion === 2 ? SECRET_V2 : SECRET)),
+    hashVersion,
     keyId: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`,
     organizationId: ORG,
     environment: "test",
@@ -88,8 +92,13 @@ c("a zero grace period extends by at least an hour", zero.key, "2026-03-01T00:30
 const inactiveScheduled = record("revoked", { rotation: rotation({ state: "scheduled", startedAt: null, graceEndsAt: null }) });
 c("a revoked key with a rotation still scheduled", inactiveScheduled.key, "2026-03-01T06:00:00.000Z", { valid: false, code: "revoked" });
 
+const onV2 = record("active", { hashVersion: 2 });
+c("a key stored under hashing secret version 2 (the current one)", onV2.key, "2026-03-01T12:00:00.000Z", { ...ok(onV2.keyId), deprecated: false });
+const mislabelled = record("active", { hashVersion: 2, hashedWith: SECRET });
+c("a hash made by version 1's secret but recorded as version 2 matches under neither", mislabelled.key, "2026-03-01T12:00:00.000Z", { valid: false, code: "unknown" });
+
 writeFileSync(
   new URL("../test-vectors.json", import.meta.url),
-  JSON.stringify({ description: "rekey verification test vectors: docs/verifier-protocol.md. Made-up keys of no installation.", version: 1, hashing: { algorithm: "HMAC-SHA-256, hex", secret: SECRET }, records, cases }, null, 2) + "\n",
+  JSON.stringify({ description: "rekey verification test vectors: docs/verifier-protocol.md. Made-up keys of no installation.", version: 1, hashing: { algorithm: "HMAC-SHA-256, hex", current: 2, secrets: [{ version: 2, secret: SECRET_V2 }, { version: 1, secret: SECRET }] }, records, cases }, null, 2) + "\n",
 );
 console.log(`${cases.length} cases, ${records.length} records`);

@@ -2,3 +2,4 @@ export { Replica, type ReplicaOptions, type ReplicaResult, type ReplicaStatus } 
 export { requireKey, presentedKey, type RequireKeyOptions, type VerifiedRequest } from "./middleware.js";
 export { decide, effectiveDeadline, type VerificationRecord, type RotationRecord, type VerifyResult, type InvalidCode } from "./rule.js";
 export { isWellFormedApiKey } from "./format.js";
+export { parseHashingSecrets, type HashingSecret, type HashingSecrets } from "./secrets.js";

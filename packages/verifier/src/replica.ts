@@ -9,6 +9,7 @@
  * The protocol it speaks is docs/verifier-protocol.md in the rekey repository.
  */
 import { createHmac } from "node:crypto";
+import { hashingSecrets as checkSecrets, parseHashingSecrets, type HashingSecret } from "./secrets.js";
 import { decide, type VerificationRecord, type VerifyResult } from "./rule.js";
 import { isWellFormedApiKey } from "./format.js";
 import { RecordStore } from "./store.js";
@@ -20,8 +21,15 @@ export interface ReplicaOptions {
   url: string;
   /** REKEY_VERIFY_TOKEN, or a management token. */
   token: string;
-  /** The secret rekey hashes keys with (REKEY_SECRET): the replica holds hashes, so it must hash what it is shown. */
-  hashingSecret: string;
+  /**
+   * rekey's hashing secrets, as rekey is configured with them: REKEY_SECRETS's
+   * written form (`*2:…,1:…`) or a list. The replica holds hashes, so it must
+   * hash what it is shown, under the version each record was made with.
+   * Give it a new version before rekey makes that version current.
+   */
+  hashingSecrets?: string | HashingSecret[];
+  /** The single secret of an older configuration (REKEY_SECRET): version 1. Use `hashingSecrets` instead. */
+  hashingSecret?: string;
   /**
    * The window: how long verification goes on without hearing from rekey.
    * It is the longest a key revoked during an outage can still pass here.
@@ -50,6 +58,8 @@ export interface ReplicaStatus {
   lastSyncAt: number | null;
   snapshots: number;
   failures: number;
+  /** Hashing secret versions that records here were made with but that this replica has no secret for: those keys answer `unknown` here. */
+  missingHashVersions: number[];
 }
 
 type KeyCount = { keyId: string; hour: string; verifications: number; rejected: number; first: number; last: number };
@@ -69,10 +79,21 @@ export class Replica {
   private usageTimer: ReturnType<typeof setInterval> | undefined;
   private keyCounts = new Map<string, KeyCount>();
   private resultCounts = new Map<string, { hour: string; result: string; count: number }>();
-  private readonly opts: Required<Omit<ReplicaOptions, "onError">> & Pick<ReplicaOptions, "onError">;
+  private readonly opts: Required<Omit<ReplicaOptions, "onError" | "hashingSecrets" | "hashingSecret">> & Pick<ReplicaOptions, "onError">;
+  /** Newest first: after a rotation most records are on the newest version. */
+  private readonly secrets: HashingSecret[];
+  private fatal: Error | undefined;
+  private warnedVersions = new Set<number>();
 
   constructor(options: ReplicaOptions) {
-    if (!options.hashingSecret || options.hashingSecret.length < 32) throw new Error("hashingSecret: rekey's REKEY_SECRET (at least 32 characters)");
+    if (options.hashingSecrets !== undefined && options.hashingSecret !== undefined) throw new Error("Give hashingSecrets or hashingSecret, not both.");
+    if (options.hashingSecrets !== undefined) {
+      const parsed = typeof options.hashingSecrets === "string" ? parseHashingSecrets(options.hashingSecrets, "hashingSecrets") : checkSecrets(options.hashingSecrets, Math.max(...options.hashingSecrets.map((s) => s.version)), "hashingSecrets");
+      this.secrets = [...parsed.secrets].sort((a, b) => b.version - a.version);
+    } else {
+      if (!options.hashingSecret || options.hashingSecret.length < 32) throw new Error("hashingSecrets: rekey's REKEY_SECRETS (or hashingSecret: its older single REKEY_SECRET, at least 32 characters)");
+      this.secrets = [{ version: 1, secret: options.hashingSecret }];
+    }
     this.opts = {
       maxStalenessMs: 5 * 60_000,
       usageReportMs: 5_000,
@@ -89,7 +110,8 @@ export class Replica {
     this.running ??= this.follow();
     this.usageTimer ??= setInterval(() => void this.reportUsage(), this.opts.usageReportMs);
     this.usageTimer.unref?.();
-    while (!this.closed && this.snapshots === 0) await sleep(20);
+    while (!this.closed && this.snapshots === 0 && !this.fatal) await sleep(20);
+    if (this.fatal) throw this.fatal;
   }
 
   /** Stops following, sends the last usage counts. */
@@ -113,7 +135,11 @@ export class Replica {
       this.count(null, "malformed", false, now);
       return { valid: false, code: "malformed" };
     }
-    const record = this.records.get(createHmac("sha256", this.opts.hashingSecret).update(presented).digest("binary"));
+    let record: VerificationRecord | null = null;
+    for (const s of this.secrets) {
+      record = this.records.get(createHmac("sha256", s.secret).update(presented).digest("binary"), s.version);
+      if (record) break;
+    }
     const result = decide(record, now);
     this.count(record?.keyId ?? null, result.valid ? (result.deprecated ? "deprecated" : "valid") : result.code, result.valid, now);
     return result;
@@ -128,6 +154,7 @@ export class Replica {
       lastSyncAt: this.lastSyncAt,
       snapshots: this.snapshots,
       failures: this.failures,
+      missingHashVersions: [...this.records.versions().keys()].filter((v) => !this.secrets.some((s) => s.version === v)).sort((a, b) => a - b),
     };
   }
 
@@ -168,6 +195,13 @@ export class Replica {
       const item = JSON.parse(line);
       if (item.type === "snapshot") {
         if (item.version !== 1) throw new Error(`snapshot: unknown version ${item.version}`);
+        const current: number | undefined = item.hashVersions?.current;
+        if (current !== undefined && !this.secrets.some((s) => s.version === current)) {
+          // Every key rekey issues or re-hashes now is on that version: this replica would refuse them all.
+          this.fatal = new Error(`rekey hashes keys with hashing secret version ${current}, which this replica has no secret for (it has ${this.secrets.map((s) => s.version).join(", ")}): add it to hashingSecrets.`);
+          this.closed = true;
+          throw this.fatal;
+        }
         cursor = item.cursor;
       } else if (item.type === "end") {
         if (item.count !== next.size) throw new Error(`snapshot: ${next.size} records, its end line says ${item.count}`);
@@ -199,7 +233,14 @@ export class Replica {
     if (!res.ok) throw new Error(`changes: HTTP ${res.status}`);
     const body = (await res.json()) as { cursor: string; changes: { hash: string; record: VerificationRecord | null }[]; reset: boolean };
     for (const change of body.changes) {
-      if (change.record) this.records.set(change.record);
+      if (change.record) {
+        const version = change.record.hashVersion ?? 1;
+        if (!this.secrets.some((s) => s.version === version) && !this.warnedVersions.has(version)) {
+          this.warnedVersions.add(version);
+          this.opts.onError?.(new Error(`rekey now stores keys under hashing secret version ${version}, which this replica has no secret for: those keys answer "unknown" here until it is added to hashingSecrets.`));
+        }
+        this.records.set(change.record);
+      }
       else this.records.delete(change.hash);
     }
     this.cursor = body.cursor;

@@ -14,6 +14,8 @@ export type RotationKind = "scheduled" | "manual" | "emergency";
 export interface VerificationRecord {
   /** HMAC-SHA-256 of the full key under the hashing secret, lower-case hex. */
   hash: string;
+  /** The version of rekey's hashing secret `hash` was made with (secrets.ts); absent from older servers: 1. */
+  hashVersion?: number;
   keyId: string;
   organizationId: string;
   environment: "live" | "test";

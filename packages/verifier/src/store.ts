@@ -39,6 +39,8 @@ export class RecordStore {
   private org = new Uint32Array(0);
   private scopes = new Uint32Array(0);
   private rateLimit = new Int32Array(0);
+  /** The hashing secret version each slot's hash was made with. */
+  private hashVersion = new Uint16Array(0);
   /** status index × 2 + environment index. */
   private kind = new Uint8Array(0);
   private expiresAt = new Map<number, string>();
@@ -63,6 +65,7 @@ export class RecordStore {
     this.org[slot] = this.orgs.id(record.organizationId, record.organizationId);
     this.scopes[slot] = this.scopeLists.id(record.scopes.join("\n"), record.scopes);
     this.rateLimit[slot] = record.rateLimit;
+    this.hashVersion[slot] = record.hashVersion ?? 1;
     this.kind[slot] = STATUSES.indexOf(record.status) * 2 + (record.environment === "test" ? 1 : 0);
     if (record.expiresAt) this.expiresAt.set(slot, record.expiresAt);
     else this.expiresAt.delete(slot);
@@ -81,13 +84,14 @@ export class RecordStore {
     this.free.push(slot);
   }
 
-  /** The record whose hash is these 32 bytes (latin1), or null. */
-  get(key: string): VerificationRecord | null {
+  /** The record whose hash is these 32 bytes (latin1), made with this hashing secret version, or null. */
+  get(key: string, version = 1): VerificationRecord | null {
     const slot = this.slots.get(key);
-    if (slot === undefined) return null;
+    if (slot === undefined || this.hashVersion[slot] !== version) return null;
     const kind = this.kind[slot];
     return {
       hash: "",
+      hashVersion: version,
       keyId: this.keyIds[slot],
       organizationId: this.orgs.values[this.org[slot]],
       environment: ENVIRONMENTS[kind & 1],
@@ -99,9 +103,16 @@ export class RecordStore {
     };
   }
 
+  /** The hashing secret versions the records use, with how many records each. */
+  versions(): Map<number, number> {
+    const counts = new Map<number, number>();
+    for (const slot of this.slots.values()) counts.set(this.hashVersion[slot], (counts.get(this.hashVersion[slot]) ?? 0) + 1);
+    return counts;
+  }
+
   private grow(): void {
     const capacity = Math.max(1024, this.capacity * 2);
-    const widen = <T extends Uint32Array | Int32Array | Uint8Array>(old: T, make: (n: number) => T): T => {
+    const widen = <T extends Uint32Array | Int32Array | Uint8Array | Uint16Array>(old: T, make: (n: number) => T): T => {
       const next = make(capacity);
       next.set(old);
       return next;
@@ -110,6 +121,7 @@ export class RecordStore {
     this.scopes = widen(this.scopes, (n) => new Uint32Array(n));
     this.rateLimit = widen(this.rateLimit, (n) => new Int32Array(n));
     this.kind = widen(this.kind, (n) => new Uint8Array(n));
+    this.hashVersion = widen(this.hashVersion, (n) => new Uint16Array(n));
     this.capacity = capacity;
   }
 }

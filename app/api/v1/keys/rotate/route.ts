@@ -2,8 +2,7 @@ import { publicHandler, jsonNoStore } from "@/lib/http/api-handler";
 import { clientAddress, createRateLimit } from "@/lib/http/rate-limit";
 import { selfRotate } from "@/lib/rotations/self-rotate";
 import { parseSecret } from "@/lib/keys/format";
-import { hashSecret } from "@/lib/keys/hash";
-import { getVerificationRecord } from "@/lib/keys/records";
+import { findVerificationRecord } from "@/lib/keys/records";
 import { UnauthorizedError } from "@/lib/errors";
 
 const perAddress = createRateLimit({ name: "rotate:address", points: 20, durationSeconds: 60 });
@@ -33,7 +32,7 @@ export const POST = publicHandler(async ({ request, now }) => {
   try {
     const parsed = parseSecret(presented);
     if (!parsed || parsed.kind !== "rk") throw new UnauthorizedError("Send the API key to rotate as Authorization: Bearer rk_….");
-    const record = await getVerificationRecord(hashSecret(presented));
+    const record = await findVerificationRecord(presented);
     if (!record) throw new UnauthorizedError("This key is not known.");
     await perKey.take(record.keyId, "self-rotation requests for this key", now);
     const { rotation, successorSecret } = await selfRotate(presented, now);
