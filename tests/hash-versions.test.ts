@@ -48,6 +48,21 @@ async function row(keyId: string) {
 
 const bearer = (token: string) => new Request("http://rekey.test/api/v1/keys", { headers: { authorization: `Bearer ${token}` } });
 
+/**
+ * verifyKey, then the cache's own answer. On a PostgreSQL server the NOTIFY of
+ * a write just made (the key's insert, its move to the new version) arrives a
+ * moment later and evicts what verifyKey cached; so verify again until the
+ * cache holds it (within 2 s), as the next request would find it.
+ */
+async function cachedAnswer(secret: string) {
+  for (const start = Date.now(); Date.now() - start < 2_000; await new Promise((r) => setTimeout(r, 20))) {
+    await verifyKey(secret, T0);
+    const hit = verifyKeyFromCache(secret, T0);
+    if (hit) return hit;
+  }
+  return null;
+}
+
 describe("rotating the hashing secret", () => {
   it("keys hashed under v1 verify after the switch to v2, move to v2 at their first use, and are counted per version", async () => {
     configure(null);
@@ -63,13 +78,13 @@ describe("rotating the hashing secret", () => {
     expect(await row(fresh.key.id)).toEqual({ hash: keyedHash(V2, fresh.secret), hashVersion: 2 });
     expect(await verifyKey(used.secret, T0)).toMatchObject({ valid: true, keyId: used.key.id });
     // Answered from the cache too (under its old hash) before the write lands.
-    expect(verifyKeyFromCache(used.secret, T0)).toMatchObject({ valid: true, keyId: used.key.id });
+    expect(await cachedAnswer(used.secret)).toMatchObject({ valid: true, keyId: used.key.id });
     await flushUsage();
     expect(await row(used.key.id)).toEqual({ hash: keyedHash(V2, used.secret), hashVersion: 2 });
     // After the move, found under its new hash, from the database and from the cache.
     clearVerifyCache();
     expect(await verifyKey(used.secret, T0)).toMatchObject({ valid: true, keyId: used.key.id });
-    expect(verifyKeyFromCache(used.secret, T0)).toMatchObject({ valid: true, keyId: used.key.id });
+    expect(await cachedAnswer(used.secret)).toMatchObject({ valid: true, keyId: used.key.id });
     // A revoked key is refused, and stays where it is.
     expect(await verifyKey(revoked.secret, T0)).toEqual({ valid: false, code: "revoked" });
     await flushUsage();
@@ -129,7 +144,7 @@ describe("rotating the hashing secret", () => {
     const key = await makeKey(org.id);
     configure(`1:${V1},*2:${V2}`);
     expect(await verifyKey(key.secret, T0)).toMatchObject({ valid: true });
-    expect(verifyKeyFromCache(key.secret, T0)).toMatchObject({ valid: true }); // cached under its version 1 hash
+    expect(await cachedAnswer(key.secret)).toMatchObject({ valid: true }); // cached under its version 1 hash
     // Another instance: not through this process's transactions, so only the triggers' NOTIFY can tell this one.
     const prisma = await testPrisma();
     await prisma.$executeRaw`UPDATE api_keys SET hash = ${keyedHash(V2, key.secret)}, "hashVersion" = 2 WHERE id = ${key.key.id}`;
