@@ -17,6 +17,8 @@ import { GET as getKey } from "../app/api/v1/keys/[id]/route";
 import { POST as createRotation } from "../app/api/v1/keys/[id]/rotations/route";
 import { POST as cancel } from "../app/api/v1/rotations/[id]/cancel/route";
 import { POST as rollback } from "../app/api/v1/rotations/[id]/rollback/route";
+import { GET as checkpoints } from "../app/api/v1/audit/checkpoints/route";
+import { GET as checkpointKeys } from "../app/api/v1/audit/checkpoint-keys/route";
 
 /**
  * Hostile input to every operation of the OpenAPI document (issue 12, item 6):
@@ -41,6 +43,8 @@ const handlers: Record<string, Handler> = {
   "POST /api/v1/keys/{id}/rotations": createRotation,
   "POST /api/v1/rotations/{id}/cancel": cancel,
   "POST /api/v1/rotations/{id}/rollback": rollback,
+  "GET /api/v1/audit/checkpoints": checkpoints,
+  "GET /api/v1/audit/checkpoint-keys": checkpointKeys,
 };
 
 type Operation = { method: string; path: string; requestBody?: { content: { "application/json": { schema: JsonSchema } } } };
