@@ -55,6 +55,8 @@ test("an operator sets up multi-factor sign-in with a QR code and signs in with 
   expect(await qr.getAttribute("src")).toMatch(/^data:image\/svg\+xml;base64,/);
   const secret = (await mfa.getByLabel("Your setup key").innerText()).replace(/\s/g, "");
   expect(secret).toMatch(/^[A-Z2-7]{32}$/);
+  // The page's <title> is rendered back after the action's re-render: wait for it, as axe reads it.
+  await expect(op).toHaveTitle(/Your account/);
   await expectAccessible(op);
   await op.screenshot({ path: "e2e/screenshots/mfa-enrolment.png", fullPage: true });
 
