@@ -43,8 +43,8 @@ function readSecretFile(file: string, name: string): string {
   }
 }
 
-/** A random secret written once into the data folder (the embedded database's generated secrets). */
-function generatedFile(root: string, name: string, content: () => string): string {
+/** A file written once into the data folder, mode 0600, whoever gets there first (the embedded database's generated secrets and keys). */
+export function generatedFile(root: string, name: string, content: () => string): string {
   const file = path.join(root, name);
   if (!existsSync(file)) {
     mkdirSync(path.dirname(file), { recursive: true });
@@ -190,15 +190,7 @@ function getDataSecret(): Buffer {
     return (dataSecret = Buffer.from(fromEnv, "utf8"));
   }
   if (process.env.DATABASE_URL) throw new Error("REKEY_DATA_SECRET is required with DATABASE_URL: it seals multi-factor secrets, and every instance must read them.");
-  const file = path.join(dataRoot(), "data-secret");
-  if (!existsSync(file)) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    try {
-      writeFileSync(file, randomBytes(32).toString("base64url"), { mode: 0o600, flag: "wx" });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-  }
+  const file = generatedFile(dataRoot(), "data-secret", newSecret);
   return (dataSecret = Buffer.from(readFileSync(file, "utf8").trim(), "utf8"));
 }
 

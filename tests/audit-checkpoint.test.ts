@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { useTestDatabase, testPrisma, resetTestData } from "./support/database";
+import { useTestDatabase, testPrisma, resetTestData, tamperAuditEvents as tamper } from "./support/database";
 import { ADMIN, at, hours, makeKey, makeOrg } from "./support/fixtures";
 import { call } from "./support/http";
 import { inTransaction } from "../lib/db";
@@ -126,16 +126,6 @@ describe("signed checkpoints", () => {
     expect(cli(path.join(dir, "intact.jsonl"), "--checkpoint", cp, "--key", "0123456789abcdef").status).toBe(1);
   });
 });
-
-/** An attacker with database access: the append-only trigger is the first thing they turn off. */
-async function tamper(sql: string) {
-  const prisma = await testPrisma();
-  await prisma.$transaction([
-    prisma.$executeRawUnsafe(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`),
-    prisma.$executeRawUnsafe(sql),
-    prisma.$executeRawUnsafe(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only`),
-  ]);
-}
 
 // Issue 13, item 5: the nightly full check marks a checkpoint verified in full; reports resume from it.
 describe("incremental verification", () => {

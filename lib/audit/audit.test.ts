@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { useTestDatabase, testPrisma, resetTestData } from "../../tests/support/database";
+import { useTestDatabase, testPrisma, resetTestData, tamperAuditEvents as tamper } from "../../tests/support/database";
 import { ADMIN, T0, at, makeKey, makeOrg } from "../../tests/support/fixtures";
 import { rotateNow, rollbackRotation } from "../rotations/mutations";
 import { verifyAuditChain } from "./verify";
@@ -15,16 +15,6 @@ async function worldWithHistory() {
   const { rotation } = await rotateNow({ keyId: key.id, deliver: "response", reason: "routine" }, ADMIN, at(1000));
   await rollbackRotation({ rotationId: rotation.id, reason: "client stuck" }, ADMIN, at(2000));
   return { org, key, rotation };
-}
-
-/** An attacker with database access: the append-only trigger is the first thing they turn off. */
-async function tamper(sql: string) {
-  const prisma = await testPrisma();
-  await prisma.$transaction([
-    prisma.$executeRawUnsafe(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`),
-    prisma.$executeRawUnsafe(sql),
-    prisma.$executeRawUnsafe(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only`),
-  ]);
 }
 
 describe("audit trail (DOMAIN.md: Audit event)", () => {

@@ -1,9 +1,9 @@
 import "server-only";
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import path from "node:path";
+import { readFileSync } from "node:fs";
 import { dataRoot, getPrisma, inTransaction, type Db, type Tx } from "../db";
 import { raiseAlerts } from "../alerts/raise";
+import { generatedFile } from "../secret";
 import { checkpointProblem, checkpointStatement, keyIdOf, statementBytes, type SignedCheckpoint } from "./checkpoint";
 import { verifyAuditChain, type AuditChainResult } from "./verify";
 
@@ -29,16 +29,7 @@ export function checkpointSigningKey(): SigningKey {
   if (cached) return cached;
   let pem = process.env.REKEY_CHECKPOINT_KEY?.replace(/\\n/g, "\n");
   if (!pem) {
-    const file = path.join(dataRoot(), "checkpoint-key.pem");
-    if (!existsSync(file)) {
-      mkdirSync(path.dirname(file), { recursive: true });
-      const { privateKey } = generateKeyPairSync("ed25519");
-      try {
-        writeFileSync(file, privateKey.export({ format: "pem", type: "pkcs8" }), { mode: 0o600, flag: "wx" });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      }
-    }
+    const file = generatedFile(dataRoot(), "checkpoint-key.pem", () => generateKeyPairSync("ed25519").privateKey.export({ format: "pem", type: "pkcs8" }) as string);
     pem = readFileSync(file, "utf8");
   }
   let privateKey: KeyObject;

@@ -56,3 +56,13 @@ export async function resetTestData(): Promise<void> {
   await deleteAllData();
   clearVerifyCache();
 }
+
+/** Runs SQL against audit_events as an attacker with database access would: with the append-only trigger turned off. */
+export async function tamperAuditEvents(sql: string): Promise<void> {
+  const prisma = await testPrisma();
+  await prisma.$transaction([
+    prisma.$executeRawUnsafe(`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`),
+    prisma.$executeRawUnsafe(sql),
+    prisma.$executeRawUnsafe(`ALTER TABLE audit_events ENABLE TRIGGER audit_events_append_only`),
+  ]);
+}
