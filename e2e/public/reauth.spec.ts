@@ -74,6 +74,8 @@ test.describe("a customer whose sign-in is old", () => {
       await page.getByRole("button", { name: "Revoke…" }).click();
       await dialog.getByLabel("Why (kept in the audit trail)").fill("the service using it was retired");
       await dialog.getByRole("button", { name: "Revoke now" }).click();
+      // The refreshed key leaves nothing to do, and the confirmation stays on screen (it once vanished with the buttons).
+      await expect(page.getByText("Nothing to do for this key right now.")).toBeVisible();
       await expect(page.getByRole("status")).toContainText(/revoked/i);
       expect((await (await fetch(`${BASE}/api/v1/keys/${key.id}`, { headers })).json()).status).toBe("revoked");
     } finally {

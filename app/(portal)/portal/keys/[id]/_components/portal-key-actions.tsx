@@ -25,7 +25,15 @@ export function PortalKeyActions(props: PortalKeyActionsProps) {
   const left = scheduled ? props.postpone.max - scheduled.postponements : 0;
   const canRotate = props.keyStatus === "active" && !props.openRotation;
   const canRevoke = props.mayRevoke && (props.keyStatus === "active" || props.keyStatus === "expiring");
-  if (!scheduled && !canRotate && !canRevoke) return <p className="sub">Nothing to do for this key right now.</p>;
+  // The refreshed key may leave nothing to do (a revocation does): the action's message stays until read.
+  if (!scheduled && !canRotate && !canRevoke) {
+    return (
+      <div>
+        <p className="sub">Nothing to do for this key right now.</p>
+        {result && <ActionToast result={result} />}
+      </div>
+    );
+  }
 
   return (
     <div>
