@@ -31,6 +31,10 @@ export interface Database {
   close(): Promise<void>;
   /** Statements sent so far, when opened with `countQueries` (else 0). */
   queryCount(): number;
+  /** The embedded database itself (its own dump, for backups); undefined on a server. */
+  pglite?: PGlite;
+  /** The server's connection string (pg_dump, for backups); undefined when embedded. */
+  url?: string;
 }
 
 /** A NOTIFY subscription. */
@@ -109,6 +113,7 @@ async function openServer(url: string, counter: Counter): Promise<Omit<Database,
   return {
     prisma,
     kind: "postgres",
+    url,
     adapterFactory: wholeScriptFactory(adapterFactory),
     async listen(channel, onMessage, onReset) {
       let up = false;
@@ -239,6 +244,7 @@ async function openEmbedded(options: OpenDatabaseOptions, counter: Counter): Pro
   return {
     prisma,
     kind: "pglite",
+    pglite: db,
     adapterFactory,
     async listen(channel, onMessage) {
       // In process: nothing between the database and the listener can fail.

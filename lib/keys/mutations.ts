@@ -78,29 +78,35 @@ export function keyIssuedEvent(actor: Actor, key: { id: string; organizationId: 
  */
 export async function revokeKey(input: { keyId: string; reason: string }, actor: Actor, now: Date, scope: OrganizationScope = {}) {
   const data = parseInput(revokeKeySchema, input);
-  return inTransaction(async (tx) => {
-    const pending = await tx.rotation.findUnique({ where: { openKeyId: data.keyId }, select: { id: true } });
-    if (pending) await lockRotation(tx, pending.id);
-    if (!(await lockKey(tx, data.keyId))) throw new NotFoundError("No such key.");
-    const key = await tx.apiKey.findUniqueOrThrow({ where: { id: data.keyId }, select: keyViewSelect });
-    if (outOfScope(scope, key.organizationId)) throw new NotFoundError("No such key.");
-    await requireCustomerKeyManagement(tx, scope, key.organizationId, "revoke");
-    if (key.status === "revoked") throw new ConflictError(`Key ${key.prefix} is already revoked.`);
-    const events: AuditInput[] = [];
-    const open = await tx.rotation.findUnique({ where: { openKeyId: key.id } });
-    if (open) {
-      const closedState = open.state === "grace" ? "completed" : "cancelled";
-      await tx.rotation.update({
-        where: { id: open.id },
-        data: { state: closedState, openKeyId: null, ...(closedState === "completed" ? { completedAt: now } : { cancelledAt: now }), updatedAt: now },
-      });
-      events.push({ actor, action: `rotation.${closedState}`, organizationId: key.organizationId, keyId: key.id, keyFingerprint: key.prefix, rotationId: open.id, reason: `key revoked: ${data.reason}`, before: { state: open.state }, after: { state: closedState } });
-    }
-    const revoked = await tx.apiKey.update({ where: { id: key.id }, data: { status: "revoked", revokedAt: now }, select: keyViewSelect });
-    events.push({ actor, action: "key.revoked", organizationId: key.organizationId, keyId: key.id, keyFingerprint: key.prefix, rotationId: open?.id ?? null, reason: data.reason, before: { status: key.status }, after: { status: "revoked" } });
-    await appendAuditEvents(tx, events, now);
-    return revoked;
-  });
+  return inTransaction((tx) => revokeKeyIn(tx, data, actor, now, scope));
+}
+
+/**
+ * revokeKey inside the caller's transaction (a restore re-applies many in
+ * one); appends its audit events. The one place a key is revoked by hand.
+ */
+export async function revokeKeyIn(tx: Tx, data: { keyId: string; reason: string }, actor: Actor, now: Date, scope: OrganizationScope = {}) {
+  const pending = await tx.rotation.findUnique({ where: { openKeyId: data.keyId }, select: { id: true } });
+  if (pending) await lockRotation(tx, pending.id);
+  if (!(await lockKey(tx, data.keyId))) throw new NotFoundError("No such key.");
+  const key = await tx.apiKey.findUniqueOrThrow({ where: { id: data.keyId }, select: keyViewSelect });
+  if (outOfScope(scope, key.organizationId)) throw new NotFoundError("No such key.");
+  await requireCustomerKeyManagement(tx, scope, key.organizationId, "revoke");
+  if (key.status === "revoked") throw new ConflictError(`Key ${key.prefix} is already revoked.`);
+  const events: AuditInput[] = [];
+  const open = await tx.rotation.findUnique({ where: { openKeyId: key.id } });
+  if (open) {
+    const closedState = open.state === "grace" ? "completed" : "cancelled";
+    await tx.rotation.update({
+      where: { id: open.id },
+      data: { state: closedState, openKeyId: null, ...(closedState === "completed" ? { completedAt: now } : { cancelledAt: now }), updatedAt: now },
+    });
+    events.push({ actor, action: `rotation.${closedState}`, organizationId: key.organizationId, keyId: key.id, keyFingerprint: key.prefix, rotationId: open.id, reason: `key revoked: ${data.reason}`, before: { state: open.state }, after: { state: closedState } });
+  }
+  const revoked = await tx.apiKey.update({ where: { id: key.id }, data: { status: "revoked", revokedAt: now }, select: keyViewSelect });
+  events.push({ actor, action: "key.revoked", organizationId: key.organizationId, keyId: key.id, keyFingerprint: key.prefix, rotationId: open?.id ?? null, reason: data.reason, before: { status: key.status }, after: { status: "revoked" } });
+  await appendAuditEvents(tx, events, now);
+  return revoked;
 }
 
 /** A customer issues or revokes keys only where their organization's policy allows it; staff always may. */
