@@ -317,7 +317,12 @@ const holder: Holder = ((globalThis as { __rekeyDatabase?: Holder }).__rekeyData
  * build` does not touch it) and kept on globalThis so dev reloads reuse it.
  */
 export function getDatabase(): Promise<Database> {
-  holder.promise ??= openDatabase({ url: process.env.DATABASE_URL || undefined });
+  if (!holder.promise) {
+    holder.promise = openDatabase({ url: process.env.DATABASE_URL || undefined });
+    // The server's own database (tests and scripts open theirs and hand it over with useDatabase): from now on, every
+    // revocation it commits reaches the revocation journal outside it within moments (lib/backup/journal.ts).
+    void holder.promise.then(() => import("./backup/journal")).then((journal) => journal.watchRevocationJournal(), () => {});
+  }
   return holder.promise;
 }
 

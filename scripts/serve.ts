@@ -13,15 +13,12 @@ import next from "next";
 import { FAST_VERIFY_PATH, handleFastVerify } from "../lib/http/fast-verify";
 import { answerUndecodablePath, isUndecodableApiPath } from "../lib/http/path-encoding";
 import { closeDatabase } from "../lib/db";
-import { watchRevocationJournal } from "../lib/backup/journal";
 
 const port = Number(process.env.PORT ?? 3000);
 const hostname = process.env.HOSTNAME ?? "0.0.0.0";
 const app = next({ dev: false, hostname, port, dir: process.cwd() });
 const handle = app.getRequestHandler();
 await app.prepare();
-// Every revocation into the journal outside the database, within moments of its commit (lib/backup/journal.ts).
-watchRevocationJournal();
 
 const server = http.createServer((req, res) => {
   if (req.method === "POST" && (req.url === FAST_VERIFY_PATH || req.url?.startsWith(`${FAST_VERIFY_PATH}?`))) {
