@@ -35,6 +35,8 @@ export async function createPolicy(input: CreatePolicyInput, actor: Actor, now: 
 export async function updatePolicy(input: UpdatePolicyInput, actor: Actor, now: Date) {
   const { policyId, ...settings } = parseInput(updatePolicySchema, input);
   return inTransaction(async (tx) => {
+    // Locked first: two changes of one policy at once take their versions in turn.
+    await tx.$queryRaw`SELECT id FROM rotation_policies WHERE id = ${policyId} FOR UPDATE`;
     const before = await tx.rotationPolicy.findUnique({ where: { id: policyId } });
     if (!before) throw new NotFoundError("No such policy.");
     await ensurePolicyHistory(tx, policyId);
@@ -70,6 +72,8 @@ export async function assignPolicy(input: { organizationId: string; policyId?: s
  */
 export async function setDefaultPolicy(input: { policyId: string }, actor: Actor, now: Date) {
   return inTransaction(async (tx) => {
+    // Two changes of the default at once would each clear the one they saw and leave two defaults: one at a time.
+    await tx.$executeRawUnsafe(`LOCK TABLE rotation_policies IN SHARE ROW EXCLUSIVE MODE`);
     const target = await tx.rotationPolicy.findUnique({ where: { id: input.policyId }, select: { id: true, name: true, isDefault: true } });
     if (!target) throw new NotFoundError("No such policy.");
     const previous = await tx.rotationPolicy.findMany({ where: { isDefault: true, id: { not: target.id } }, select: { id: true, name: true } });
