@@ -219,7 +219,7 @@ export async function compliancePdf(ctx: ReportContext, meta: PdfMeta): Promise<
     doc,
     keysSect,
     ["Organization", "Key", "Created", "Age (d)", "Policy, max age (d)", "Compliant", "Rotations in the period"],
-    [68, 76, 56, 32, 66, 54, "*"],
+    [68, 86, 56, 32, 66, 54, "*"],
     keys.map((k) => [
       k.organization,
       k.prefix,
