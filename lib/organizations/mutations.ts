@@ -5,6 +5,7 @@ import { appendAuditEvent } from "../audit/write";
 import { parseInput } from "../validation";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { outOfScope, type OrganizationScope } from "../auth/scope";
+import { recordPolicyAssignment } from "../policies/history";
 import { createOrganizationSchema, MAX_CONTACTS, updateContactsSchema, type CreateOrganizationInput, type UpdateContactsInput } from "./schemas";
 
 /** Creates a customer organization. */
@@ -15,6 +16,7 @@ export async function createOrganization(input: CreateOrganizationInput, actor: 
       throw new NotFoundError("policyId: no such policy");
     }
     const org = await tx.organization.create({ data: { ...data, createdAt: now } });
+    await recordPolicyAssignment(tx, org.id, org.policyId, now);
     await appendAuditEvent(
       tx,
       { actor, action: "organization.created", organizationId: org.id, after: { name: org.name, contactEmails: org.contactEmails, timeZone: org.timeZone, policyId: org.policyId } },
