@@ -3,6 +3,8 @@ import Link from "next/link";
 import { getViewer } from "@/lib/auth/viewer";
 import { roleMay } from "@/lib/auth/permissions";
 import { SignOutButton } from "@/components/sign-out-button";
+import { SearchShortcut } from "@/components/search-shortcut";
+import { findKeyAction } from "./(staff)/dashboard/keys/actions";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -21,6 +23,16 @@ export default async function RootLayout({ children }: { children: React.ReactNo
           <Link href="/" className="brand" aria-label="rekey home">
             <span className="brand-mark" aria-hidden="true">⟳</span> rekey
           </Link>
+          {viewer && roleMay(viewer.role, "staff:read") && (
+            <form className="global-search" role="search" aria-label="Find a key" action={findKeyAction}>
+              <label className="sr-only" htmlFor="global-search">
+                Find a key by full key, prefix, name or organization
+              </label>
+              {/* autoComplete off: the browser must not keep a pasted key in its form history. */}
+              <input id="global-search" name="q" type="search" placeholder="Find a key  ⌘K" autoComplete="off" spellCheck={false} aria-keyshortcuts="Meta+K Control+K" />
+              <SearchShortcut inputId="global-search" />
+            </form>
+          )}
           <nav aria-label="Main">
             {viewer && roleMay(viewer.role, "staff:read") && (
               <>

@@ -2,7 +2,8 @@ import { expect, test } from "@playwright/test";
 import { authFile } from "../support/accounts";
 
 test("an auditor who replays the POST of a rotate action is refused and the key stays as it was", async ({ browser, page }) => {
-  await page.goto("/dashboard/keys?status=active");
+  // Newest first: a new key has no rotation yet, so "Rotate now" is offered (the default order puts overdue, rotating keys first).
+  await page.goto("/dashboard/keys?status=active&sort=created");
   const keyLink = page.getByRole("table").getByRole("row").nth(1).getByRole("link");
   const keyPath = await keyLink.getAttribute("href");
   expect(keyPath).toMatch(/^\/dashboard\/keys\//);

@@ -1,7 +1,8 @@
 import { expect, test } from "@playwright/test";
 
 test("an operator schedules a rotation and can cancel it", async ({ page }) => {
-  await page.goto("/dashboard/keys?status=active&page=2");
+  // Newest first (not the default "needs attention"), so the row is a key without a rotation yet.
+  await page.goto("/dashboard/keys?status=active&sort=created&page=2");
   await page.getByRole("table").getByRole("row").nth(3).getByRole("link").click();
   await page.getByRole("button", { name: "Schedule rotation…" }).click();
   const dialog = page.getByRole("dialog");

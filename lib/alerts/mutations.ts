@@ -1,30 +1,89 @@
 import "server-only";
-import { inTransaction } from "../db";
+import { Prisma } from "../generated/prisma/client";
+import { inTransaction, type Tx } from "../db";
 import type { Actor } from "../auth/actor";
-import { appendAuditEvent } from "../audit/write";
+import { appendAuditEvents } from "../audit/write";
 import { parseInput } from "../validation";
-import { ConflictError, NotFoundError } from "../errors";
-import { alertActionSchema, type AlertActionInput } from "./schemas";
+import { ConflictError, NotFoundError, ValidationError } from "../errors";
+import { alertActionSchema, bulkAlertActionSchema, undoAcknowledgeSchema, type AlertActionInput, type AlertFilter, type BulkAlertActionInput, type UndoAcknowledgeInput } from "./schemas";
+
+type AlertState = "open" | "acknowledged" | "resolved";
+
+/** The states each change moves an alert from: the one rule per change, for one alert or many. */
+const MOVES_FROM: Record<"acknowledged" | "resolved" | "open", AlertState[]> = {
+  acknowledged: ["open"],
+  resolved: ["open", "acknowledged"],
+  // Only the undo of an acknowledgement reopens an alert.
+  open: ["acknowledged"],
+};
+
+interface LockedAlert {
+  id: string;
+  status: AlertState;
+  kind: string;
+  organizationId: string | null;
+  keyId: string | null;
+  rotationId: string | null;
+}
+
+/** The WHERE of an alert filter (the inbox's), for a bulk change of "all matching". */
+export function alertFilterSql(filter: AlertFilter): Prisma.Sql {
+  const parts: Prisma.Sql[] = [Prisma.sql`status = ${filter.state}::"AlertStatus"`];
+  if (filter.kind) parts.push(Prisma.sql`kind = ${filter.kind}`);
+  if (filter.severity) parts.push(Prisma.sql`severity = ${filter.severity}`);
+  if (filter.organizationId) parts.push(Prisma.sql`"organizationId" = ${filter.organizationId}`);
+  return Prisma.join(parts, " AND ");
+}
+
+/**
+ * Moves the alerts `where` selects, among those in a state the change moves
+ * from, to `to`: row locks, one UPDATE, and one audit event per alert
+ * (`alert.<to>`, or `alert.reopened`) in the caller's transaction.
+ * Returns the alerts it moved; the others are left as they were.
+ */
+async function moveAlerts(tx: Tx, where: Prisma.Sql, to: "acknowledged" | "resolved" | "open", actor: Actor, now: Date, note: string | null): Promise<LockedAlert[]> {
+  const from = MOVES_FROM[to];
+  const locked = await tx.$queryRaw<LockedAlert[]>`
+    SELECT id, status::text AS status, kind, "organizationId", "keyId", "rotationId" FROM alerts
+    WHERE (${where}) AND status::text = ANY(${from}::text[])
+    ORDER BY id FOR UPDATE`;
+  if (locked.length === 0) return [];
+  const ids = locked.map((a) => a.id);
+  if (to === "acknowledged") {
+    await tx.$executeRaw`UPDATE alerts SET status = 'acknowledged', "acknowledgedAt" = ${now}, "acknowledgedBy" = ${actor} WHERE id = ANY(${ids}::text[])`;
+  } else if (to === "resolved") {
+    // A resolved alert frees its dedupe key, so the same condition can raise a new one.
+    await tx.$executeRaw`UPDATE alerts SET status = 'resolved', "resolvedAt" = ${now}, "dedupeKey" = NULL WHERE id = ANY(${ids}::text[])`;
+  } else {
+    await tx.$executeRaw`UPDATE alerts SET status = 'open', "acknowledgedAt" = NULL, "acknowledgedBy" = NULL WHERE id = ANY(${ids}::text[])`;
+  }
+  await appendAuditEvents(
+    tx,
+    locked.map((a) => ({
+      actor,
+      action: to === "open" ? "alert.reopened" : `alert.${to}`,
+      organizationId: a.organizationId,
+      keyId: a.keyId,
+      rotationId: a.rotationId,
+      reason: note,
+      before: { status: a.status, kind: a.kind },
+      after: { status: to },
+    })),
+    now,
+  );
+  return locked;
+}
 
 async function moveAlert(input: AlertActionInput, actor: Actor, now: Date, to: "acknowledged" | "resolved") {
   const { alertId, note } = parseInput(alertActionSchema, input);
   return inTransaction(async (tx) => {
-    const [locked] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM alerts WHERE id = ${alertId} FOR UPDATE`;
-    if (!locked) throw new NotFoundError("No such alert.");
-    const alert = await tx.alert.findUniqueOrThrow({ where: { id: alertId } });
-    if (alert.status === "resolved") throw new ConflictError("This alert is already resolved.");
-    if (to === "acknowledged" && alert.status === "acknowledged") throw new ConflictError("This alert is already acknowledged.");
-    const updated = await tx.alert.update({
-      where: { id: alertId },
-      // A resolved alert frees its dedupe key, so the same condition can raise a new one.
-      data: to === "acknowledged" ? { status: to, acknowledgedAt: now, acknowledgedBy: actor } : { status: to, resolvedAt: now, dedupeKey: null },
-    });
-    await appendAuditEvent(
-      tx,
-      { actor, action: `alert.${to}`, organizationId: alert.organizationId, keyId: alert.keyId, rotationId: alert.rotationId, reason: note ?? null, before: { status: alert.status, kind: alert.kind }, after: { status: to } },
-      now,
-    );
-    return updated;
+    const moved = await moveAlerts(tx, Prisma.sql`id = ${alertId}`, to, actor, now, note ?? null);
+    if (moved.length === 0) {
+      const alert = await tx.alert.findUnique({ where: { id: alertId }, select: { status: true } });
+      if (!alert) throw new NotFoundError("No such alert.");
+      throw new ConflictError(alert.status === "resolved" ? "This alert is already resolved." : "This alert is already acknowledged.");
+    }
+    return tx.alert.findUniqueOrThrow({ where: { id: alertId } });
   });
 }
 
@@ -36,4 +95,41 @@ export function acknowledgeAlert(input: AlertActionInput, actor: Actor, now: Dat
 /** Closes an alert. */
 export function resolveAlert(input: AlertActionInput, actor: Actor, now: Date) {
   return moveAlert(input, actor, now, "resolved");
+}
+
+function bulkWhere(input: BulkAlertActionInput): Prisma.Sql {
+  if ("alertIds" in input) return Prisma.sql`id = ANY(${input.alertIds}::text[])`;
+  return alertFilterSql(input.filter);
+}
+
+/**
+ * Acknowledges the selected alerts, or every alert matching a filter, in one
+ * transaction, each audited. Alerts no longer open are left alone. Returns
+ * the ids it acknowledged and the instant, which its undo names.
+ */
+export async function acknowledgeAlerts(input: BulkAlertActionInput, actor: Actor, now: Date): Promise<{ alertIds: string[]; at: Date }> {
+  const data = parseInput(bulkAlertActionSchema, input);
+  const moved = await inTransaction((tx) => moveAlerts(tx, bulkWhere(data), "acknowledged", actor, now, data.note ?? null));
+  return { alertIds: moved.map((a) => a.id), at: now };
+}
+
+/** Resolves the selected alerts, or every alert matching a filter, in one transaction, each audited. */
+export async function resolveAlerts(input: BulkAlertActionInput, actor: Actor, now: Date): Promise<{ alertIds: string[] }> {
+  const data = parseInput(bulkAlertActionSchema, input);
+  const moved = await inTransaction((tx) => moveAlerts(tx, bulkWhere(data), "resolved", actor, now, data.note ?? null));
+  return { alertIds: moved.map((a) => a.id) };
+}
+
+/**
+ * Undoes a bulk acknowledgement: reopens those of its alerts that are still
+ * acknowledged by the same person at the same instant (nobody has moved
+ * them since), each audited as `alert.reopened`. Returns how many.
+ */
+export async function undoAcknowledgeAlerts(input: UndoAcknowledgeInput, actor: Actor, now: Date): Promise<{ reopened: number }> {
+  const { alertIds, at } = parseInput(undoAcknowledgeSchema, input);
+  if (now.getTime() < at.getTime()) throw new ValidationError("at: must not be in the future", "at");
+  const moved = await inTransaction((tx) =>
+    moveAlerts(tx, Prisma.sql`id = ANY(${alertIds}::text[]) AND "acknowledgedBy" = ${actor} AND "acknowledgedAt" = ${at}`, "open", actor, now, "undo of a bulk acknowledgement"),
+  );
+  return { reopened: moved.length };
 }

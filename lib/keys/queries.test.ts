@@ -4,7 +4,7 @@ import { ADMIN } from "../../tests/support/fixtures";
 import { createOrganization } from "../organizations/mutations";
 import { issueKey } from "./mutations";
 import { scheduleRotation, rotateNow } from "../rotations/mutations";
-import { listKeys } from "./queries";
+import { findKeyIdByFullKey, listKeys } from "./queries";
 
 useTestDatabase();
 
@@ -12,12 +12,13 @@ const DAY = 86_400_000;
 const NOW = new Date("2026-06-30T12:00:00Z");
 let plainId = "";
 let tightId = "";
+let plain10 = { id: "", secret: "", prefix: "" };
 
 async function keyAged(organizationId: string, age: number, environment: "live" | "test" = "live") {
-  const { key } = await issueKey({ organizationId, environment, name: `aged ${age}` }, ADMIN, NOW);
+  const { key, secret } = await issueKey({ organizationId, environment, name: `aged ${age}` }, ADMIN, NOW);
   const prisma = await testPrisma();
   await prisma.apiKey.update({ where: { id: key.id }, data: { createdAt: new Date(NOW.getTime() - age * DAY) } });
-  return key;
+  return { ...key, secret };
 }
 
 beforeAll(async () => {
@@ -25,7 +26,8 @@ beforeAll(async () => {
   const strict = await prisma.rotationPolicy.create({ data: { name: "Strict 30", maxAgeDays: 30 } });
   plainId = (await createOrganization({ name: "Plain Co" }, ADMIN, NOW)).id;
   tightId = (await createOrganization({ name: "Tight Co", policyId: strict.id }, ADMIN, NOW)).id;
-  await keyAged(plainId, 10);
+  const k10 = await keyAged(plainId, 10);
+  plain10 = { id: k10.id, secret: k10.secret, prefix: k10.prefix };
   await keyAged(plainId, 100);
   await keyAged(tightId, 20, "test");
   const old = await keyAged(tightId, 40);
@@ -64,6 +66,54 @@ describe("keys table query", () => {
     expect(pageSize).toBe(50);
     expect(page).toBe(2);
     expect(keys).toEqual([]);
+  });
+});
+
+describe("needs attention, the default order", () => {
+  it("puts keys past max age first, then the soonest deadline, then the nearest to max age, then keys not in use", async () => {
+    const prisma = await testPrisma();
+    const revoked = await keyAged(plainId, 5);
+    await prisma.apiKey.update({ where: { id: revoked.id }, data: { status: "revoked", revokedAt: NOW } });
+    const { keys, sort } = await listKeys({}, NOW);
+    expect(sort).toBe("attention");
+    // 100 days against 90, and 40 against Tight Co's 30: both 10 days overdue.
+    expect(new Set(keys.slice(0, 2).map((k) => k.name))).toEqual(new Set(["aged 100", "aged 40"]));
+    // The key in grace (deadline tomorrow), not past its max age.
+    expect([keys[2].name, keys[2].rotationState]).toEqual(["aged 50", "grace"]);
+    // 20 of Tight Co's 30 days (10 left), then 10 of 90 (80 left).
+    expect(keys.slice(3, 5).map((k) => [k.name, k.status])).toEqual([
+      ["aged 20", "active"],
+      ["aged 10", "active"],
+    ]);
+    expect(keys.slice(5).map((k) => [k.name, k.status])).toEqual([["aged 5", "revoked"]]);
+    // Filters apply to every tier.
+    expect((await listKeys({ organizationId: tightId }, NOW)).keys.map((k) => k.name)).toEqual(["aged 40", "aged 20"]);
+    expect((await listKeys({ overdue: true }, NOW)).total).toBe(2);
+    await prisma.apiKey.delete({ where: { id: revoked.id } });
+  });
+});
+
+describe("key search", () => {
+  it("finds a key by prefix, by part of its name and by its organization's name, any case", async () => {
+    const byPrefix = await listKeys({ q: plain10.prefix.slice(0, 12) }, NOW);
+    expect(byPrefix.keys.map((k) => k.id)).toContain(plain10.id);
+    expect(byPrefix.keys.every((k) => k.prefix.startsWith(plain10.prefix.slice(0, 12)))).toBe(true);
+    // A longer text that starts like a key is read as its prefix only.
+    expect((await listKeys({ q: plain10.secret }, NOW)).keys.map((k) => k.id)).toEqual([plain10.id]);
+    expect((await listKeys({ q: "AGED 1" }, NOW)).keys.map((k) => k.name).sort()).toEqual(["aged 10", "aged 100"]);
+    expect((await listKeys({ q: "tight" }, NOW)).keys.map((k) => k.organization)).toEqual(["Tight Co", "Tight Co"]);
+    expect((await listKeys({ q: "tight", environment: "test" }, NOW)).total).toBe(1);
+  });
+
+  it("matches LIKE's wildcards only as themselves", async () => {
+    expect((await listKeys({ q: "%" }, NOW)).total).toBe(0);
+    expect((await listKeys({ q: "aged_1" }, NOW)).total).toBe(0);
+  });
+
+  it("finds a pasted full key by its keyed hash, and nothing for a near miss", async () => {
+    expect(await findKeyIdByFullKey(plain10.secret)).toBe(plain10.id);
+    const last = plain10.secret.at(-1)!;
+    expect(await findKeyIdByFullKey(plain10.secret.slice(0, -1) + (last === "a" ? "b" : "a"))).toBeNull();
   });
 });
 

@@ -23,7 +23,16 @@ export const keyListQuerySchema = z.object({
   environment: z.enum(["live", "test"]).optional().catch(undefined),
   org: z.string().max(100).optional().catch(undefined),
   overdue: z.literal("1").optional().catch(undefined),
-  sort: z.enum(["created", "age", "lastUsed", "organization", "deadline", "status"]).optional().catch(undefined),
+  /** A search: a prefix, or part of a key's or organization's name (lib/keys/search.ts); never a full key. */
+  q: z.string().max(200).optional().catch(undefined),
+  /** Set after a pasted full key matched no key: the page says so (the key itself is not in the URL). */
+  nokey: z.literal("1").optional().catch(undefined),
+  sort: z.enum(["attention", "created", "age", "lastUsed", "organization", "deadline", "status"]).optional().catch(undefined),
   dir: z.enum(["asc", "desc"]).optional().catch(undefined),
   page: z.coerce.number().int().min(1).max(100_000).optional().catch(undefined),
+});
+
+/** The search form's POST: the search text (which may be a pasted full key) and the list's filters to keep. */
+export const keySearchFormSchema = keyListQuerySchema.pick({ status: true, environment: true, org: true, overdue: true, sort: true, dir: true }).extend({
+  q: z.string().max(1000).optional().catch(undefined),
 });

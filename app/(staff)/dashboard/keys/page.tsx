@@ -1,12 +1,15 @@
 import Link from "next/link";
 import type { Metadata } from "next";
 import { connection } from "next/server";
+import { redirect } from "next/navigation";
 import { differenceInCalendarDays, formatDistanceStrict } from "date-fns";
 import { listKeys, listOrganizationNames } from "@/lib/keys/queries";
 import { keyListQuerySchema } from "@/lib/keys/schemas";
 import { requirePagePermission } from "@/lib/auth/authorize";
 import { roleMay } from "@/lib/auth/permissions";
+import { readKeySearch, searchForUrl } from "@/lib/keys/search";
 import { BulkSchedule } from "./_components/bulk-schedule";
+import { findKeyAction } from "./actions";
 import { KeysTable, type KeyRow } from "./_components/keys-table";
 
 export const metadata: Metadata = { title: "Keys" };
@@ -26,13 +29,23 @@ export default async function KeysPage({ searchParams }: KeysPageProps) {
   const viewer = await requirePagePermission("staff:read", "/dashboard/keys");
   const raw = await searchParams;
   const query = keyListQuerySchema.parse(Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])));
+  // Only a prefix of a key may stand in a URL: one typed in by hand is cut to it.
+  const search = searchForUrl(readKeySearch(query.q));
+  if (query.q !== undefined && search !== query.q) {
+    const kept = new URLSearchParams(Object.entries({ ...query, q: search, page: undefined }).filter((e): e is [string, string] => typeof e[1] === "string"));
+    redirect(`/dashboard/keys${kept.size ? `?${kept}` : ""}`);
+  }
   const now = new Date();
   const [{ keys, total, page, pageSize, sort, dir }, organizations] = await Promise.all([
-    listKeys({ status: query.status, environment: query.environment, organizationId: query.org, overdue: query.overdue === "1", sort: query.sort, dir: query.dir, page: query.page }, now),
+    listKeys({ status: query.status, environment: query.environment, organizationId: query.org, overdue: query.overdue === "1", q: search, sort: query.sort, dir: query.dir, page: query.page }, now),
     listOrganizationNames(),
   ]);
   const pages = Math.max(1, Math.ceil(total / pageSize));
-  const current = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+  const current = new URLSearchParams(
+    Object.entries(query)
+      .filter(([k, v]) => v !== undefined && k !== "nokey")
+      .map(([k, v]) => [k, String(v)]),
+  );
   const withParams = (changes: Record<string, string | undefined>) => {
     const next = new URLSearchParams(current);
     for (const [k, v] of Object.entries(changes)) {
@@ -69,6 +82,32 @@ export default async function KeysPage({ searchParams }: KeysPageProps) {
     <>
       <h1>Keys</h1>
       <p className="lede">Every API key: its age against its policy, status, and any rotation under way.</p>
+      <form className="search-form" role="search" action={findKeyAction} aria-label="Search keys">
+        <label htmlFor="key-search">Find a key: paste it whole, or type a prefix, a key name or an organization</label>
+        <span className="search-row">
+          {/* autoComplete off: the browser must not keep a pasted key in its form history. */}
+          <input id="key-search" name="q" type="search" defaultValue={search ?? ""} autoComplete="off" spellCheck={false} placeholder="rk_live_9Vq…, CI pipeline, Initech" />
+          {query.status && <input type="hidden" name="status" value={query.status} />}
+          {query.environment && <input type="hidden" name="environment" value={query.environment} />}
+          {query.org && <input type="hidden" name="org" value={query.org} />}
+          {query.overdue && <input type="hidden" name="overdue" value={query.overdue} />}
+          {query.sort && <input type="hidden" name="sort" value={query.sort} />}
+          {query.dir && <input type="hidden" name="dir" value={query.dir} />}
+          <button className="button" type="submit">
+            Search
+          </button>
+          {search && (
+            <Link className="chip" href={withParams({ q: undefined, page: undefined })}>
+              Clear search
+            </Link>
+          )}
+        </span>
+      </form>
+      {query.nokey && (
+        <p className="notice" role="status">
+          No key matches the full key you pasted. {search ? <>Keys whose prefix starts like it are listed below.</> : null}
+        </p>
+      )}
       <nav className="filters" aria-label="Quick filters">
         {QUICK.map((f) => (
           <Link key={f.label} className="chip" href={quickHref(f.params)} aria-current={isQuick(f.params) ? "page" : undefined}>
@@ -109,6 +148,7 @@ export default async function KeysPage({ searchParams }: KeysPageProps) {
         <label className="check">
           <input type="checkbox" name="overdue" value="1" defaultChecked={query.overdue === "1"} /> past max age only
         </label>
+        {search && <input type="hidden" name="q" value={search} />}
         {query.sort && <input type="hidden" name="sort" value={query.sort} />}
         {query.dir && <input type="hidden" name="dir" value={query.dir} />}
         <button className="button secondary" type="submit">
@@ -117,7 +157,17 @@ export default async function KeysPage({ searchParams }: KeysPageProps) {
       </form>
       <div className="toolbar">
         <span className="sub">{total.toLocaleString("en")} keys</span>
-        {roleMay(viewer.role, "keys:rotate") && total > 0 && (query.overdue || query.org || query.status || query.environment) && (
+        {sort === "attention" ? (
+          <span className="sub" id="order-note">
+            Needs attention first: past max age, then the soonest deadline, then the nearest to max age.
+          </span>
+        ) : (
+          <Link className="chip" href={withParams({ sort: undefined, dir: undefined, page: undefined })}>
+            Order by needs attention
+          </Link>
+        )}
+        {/* The bulk action works on filters, not on a search: with a search its count would not be what it schedules. */}
+        {roleMay(viewer.role, "keys:rotate") && total > 0 && !search && (query.overdue || query.org || query.status || query.environment) && (
           <span className="bulk">
             <BulkSchedule
               total={total}
@@ -127,7 +177,7 @@ export default async function KeysPage({ searchParams }: KeysPageProps) {
         )}
       </div>
       <div className="table-wrap">
-        {rows.length === 0 ? <p className="empty">No keys match these filters.</p> : <KeysTable rows={rows} sort={sort} dir={dir} />}
+        {rows.length === 0 ? <p className="empty">{search ? `No keys match “${search}”.` : "No keys match these filters."}</p> : <KeysTable rows={rows} sort={sort} dir={dir} />}
       </div>
       <div className="pager">
         <span>
