@@ -5,6 +5,7 @@ import { roleMay } from "@/lib/auth/permissions";
 import { SignOutButton } from "@/components/sign-out-button";
 import { SearchShortcut } from "@/components/search-shortcut";
 import { findKeyAction } from "./(staff)/dashboard/keys/actions";
+import { countOpenAlerts } from "@/lib/alerts/queries";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -16,6 +17,7 @@ export const viewport: Viewport = { width: "device-width", initialScale: 1 };
 
 export default async function RootLayout({ children }: { children: React.ReactNode }) {
   const viewer = await getViewer();
+  const openAlerts = viewer && roleMay(viewer.role, "staff:read") ? await countOpenAlerts() : 0;
   return (
     <html lang="en">
       <body>
@@ -40,7 +42,16 @@ export default async function RootLayout({ children }: { children: React.ReactNo
                 <Link href="/dashboard/keys">Keys</Link>
                 <Link href="/dashboard/organizations">Organizations</Link>
                 <Link href="/dashboard/policies">Policies</Link>
-                <Link href="/dashboard/alerts">Alerts</Link>
+                <Link href="/dashboard/alerts">
+                  Alerts
+                  {openAlerts > 0 && (
+                    <span className="nav-count" title={`${openAlerts} open`}>
+                      <span className="sr-only"> (</span>
+                      {openAlerts.toLocaleString("en")}
+                      <span className="sr-only"> open)</span>
+                    </span>
+                  )}
+                </Link>
                 <Link href="/dashboard/secrets">Secrets</Link>
               </>
             )}
