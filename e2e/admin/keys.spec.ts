@@ -47,6 +47,12 @@ test("the admin emergency-rotates a key with revoke now and sees it revoked", as
   await expect(page.getByRole("status")).toHaveText("Emergency rotation done: the old key is revoked.");
   await expect(page.getByRole("heading", { level: 1 })).toContainText("revoked");
   await expect(page.getByRole("region", { name: "Timeline" })).toContainText("found in a public repository");
+  // People by their email (their id on hover), never a bare user:<uuid>.
+  const timeline = page.getByRole("region", { name: "Timeline" });
+  await expect(timeline).toContainText("admin@rekey.local");
+  await expect(timeline).not.toContainText("user:");
+  await expect(timeline.getByTitle(/^user:/).first()).toBeVisible();
+  await page.screenshot({ path: "e2e/screenshots/key-detail-people.png", fullPage: true });
 });
 
 test("the overview shows the compliance rate, charts and this week's deadlines", async ({ page }) => {

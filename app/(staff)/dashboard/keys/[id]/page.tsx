@@ -1,4 +1,5 @@
 import { PolicyException } from "@/components/policy-exception";
+import { describeActorsForStaff } from "@/lib/audit/actors";
 import Link from "next/link";
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
@@ -33,6 +34,8 @@ export default async function KeyPage({ params }: KeyPageProps) {
   const timeline = await getKeyTimeline(key.id, key.rotations.map((r) => r.id));
   const open = key.rotations.find((r) => r.state === "scheduled" || r.state === "grace") ?? null;
   const lastChange = [...timeline].reverse().find((e) => e.actor !== "system:seed") ?? timeline.at(-1);
+  const who = await describeActorsForStaff(timeline.map((e) => e.actor));
+  const actor = (a: string) => <span title={a}>{who.get(a)?.label ?? a}</span>;
   const now = new Date();
   const age = differenceInCalendarDays(now, key.createdAt);
   // During grace, the lead watches traffic move from the old key to the new one.
@@ -119,7 +122,7 @@ export default async function KeyPage({ params }: KeyPageProps) {
           )}
           {lastChange && (
             <p className="sub">
-              Last touched by {lastChange.actor} ({lastChange.action.replace(".", " ")}
+              Last touched by {actor(lastChange.actor)} ({lastChange.action.replace(".", " ")}
               {lastChange.reason ? `: ${lastChange.reason}` : ""}), {formatDistanceStrict(lastChange.at, now)} ago.
             </p>
           )}
@@ -153,7 +156,7 @@ export default async function KeyPage({ params }: KeyPageProps) {
           <ol className="timeline">
             {timeline.map((e) => (
               <li key={String(e.seq)}>
-                <strong>{e.action.replace(".", " ").replace("_", " ")}</strong> <span className="sub">by {e.actor}, {when(e.at)}</span>
+                <strong>{e.action.replace(".", " ").replace("_", " ")}</strong> <span className="sub">by {actor(e.actor)}, {when(e.at)}</span>
                 {e.keyFingerprint && e.keyFingerprint !== key.prefix ? <span className="sub"> · {e.keyFingerprint}</span> : null}
                 {e.reason ? <div className="sub">{e.reason}</div> : null}
               </li>
