@@ -13,6 +13,7 @@ import { POST as verify } from "../app/api/v1/keys/verify/route";
 import { handleFastVerify } from "../lib/http/fast-verify";
 import { createManagementToken } from "../lib/auth/management-tokens";
 import { getVerificationRecords } from "../lib/keys/records";
+import { purgeExpired } from "../lib/cron/retention";
 import { ADMIN } from "./support/fixtures";
 
 useTestDatabase();
@@ -332,5 +333,17 @@ describe("Idempotency-Key on POST", () => {
     expect(theirs.status).toBe(201);
     expect(theirs.headers.get("idempotent-replayed")).toBeNull();
     expect((await call(createKey, { body: {}, headers: { "idempotency-key": "has space" } })).json.error.field).toBe("Idempotency-Key");
+  });
+
+  it("a key whose first request is still open answers another body with a 409 at once, and the cron forgets keys after a day", async () => {
+    const prisma = await testPrisma();
+    const now = new Date();
+    await prisma.idempotencyKey.create({ data: { actor: "bootstrap", key: "open-claim", requestHash: "0".repeat(64), createdAt: now } });
+    const res = await call(createOrg, { body: { name: "never" }, headers: { "idempotency-key": "open-claim" } });
+    expect([res.status, res.json.error.message]).toEqual([409, expect.stringContaining("different request")]);
+    await prisma.idempotencyKey.create({ data: { actor: "bootstrap", key: "old", requestHash: "0".repeat(64), status: 201, response: {}, createdAt: new Date(now.getTime() - 25 * 3_600_000) } });
+    const purged = await purgeExpired(now);
+    expect(purged.idempotencyKeys).toBe(1);
+    expect(await prisma.idempotencyKey.findMany({ where: { key: { in: ["open-claim", "old"] } }, select: { key: true } })).toEqual([{ key: "open-claim" }]);
   });
 });
