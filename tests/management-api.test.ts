@@ -280,6 +280,17 @@ describe("organizations", () => {
     expect(await prisma.auditEvent.count({ where: { action: "organization.deleted", organizationId: org.id } })).toBe(1);
   });
 
+  it("a key issued while the organization is being deleted is either revoked with it or refused: none stays in use", async () => {
+    const org = await newOrg();
+    await newKey(org.id);
+    const issue = () => call(createKey, { body: { organizationId: org.id, environment: "live", name: "racing" } });
+    const results = await Promise.all([issue(), issue(), call(deleteOrg, { method: "DELETE", path: "/?revokeKeys=true", params: { id: org.id } }), issue(), issue()]);
+    expect(results[2].status).toBe(200);
+    for (const r of results) expect([200, 201, 404]).toContain(r.status);
+    const prisma = await testPrisma();
+    expect(await prisma.apiKey.count({ where: { organizationId: org.id, status: { in: ["active", "expiring"] } } })).toBe(0);
+  });
+
   it("an organization without keys in use is deleted without the flag", async () => {
     const org = await newOrg();
     expect((await call(deleteOrg, { method: "DELETE", params: { id: org.id } })).json).toMatchObject({ deleted: true, keysRevoked: [] });
