@@ -6,6 +6,8 @@ import { hashVersionOverview } from "@/lib/keys/hash-versions";
 import { hashVersionLingerDays } from "@/lib/secret";
 import { mfaSecretsByDataSecret } from "@/lib/auth/mfa";
 import { listCheckpointKeys } from "@/lib/audit/checkpoints";
+import { journalStatus } from "@/lib/backup/journal";
+import { backupStatus } from "@/lib/backup/schedule";
 
 export const metadata: Metadata = { title: "Secrets" };
 
@@ -22,6 +24,8 @@ export default async function SecretsPage() {
   const currentSince = rows.find((r) => r.current)?.currentSince ?? null;
   const lingering = rows.filter((r) => !r.current && !r.retirable);
   const [mfa, checkpointKeys] = await Promise.all([mfaSecretsByDataSecret(), listCheckpointKeys()]);
+  const journal = journalStatus();
+  const backups = backupStatus();
   return (
     <>
       <h1>Secrets</h1>
@@ -115,6 +119,22 @@ export default async function SecretsPage() {
             </div>
           ))
         )}
+      </dl>
+      <h2>Backups and the revocation journal</h2>
+      <p className="sub">
+        A restored backup re-applies every revocation in the journal, which lives outside the database, so no revoked key comes back (README,
+        &ldquo;Backups and restore&rdquo;).
+      </p>
+      <dl className="facts">
+        <dt>Revocation journal</dt>
+        <dd>
+          <code>{journal.file}</code>: {journal.entries.toLocaleString("en")} revoked key(s)
+          {journal.writtenAt ? `, last written ${formatDistanceStrict(journal.writtenAt, now)} ago` : ", not written yet"}
+        </dd>
+        <dt>Scheduled backups</dt>
+        <dd>{backups.everyHours > 0 ? `every ${backups.everyHours} hours into ${backups.dir} (${backups.kept} kept)` : "off (REKEY_BACKUP_EVERY_HOURS): npm run backup, or the platform's own"}</dd>
+        <dt>Newest backup</dt>
+        <dd>{backups.newest ? `${backups.newest.name}, ${(backups.newest.bytes / 1e6).toFixed(1)} MB, ${formatDistanceStrict(backups.newest.at, now)} ago` : "none yet"}</dd>
       </dl>
       <h2>Sessions</h2>
       <p className="sub">
