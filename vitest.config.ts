@@ -1,5 +1,6 @@
 import { defineConfig } from "vitest/config";
 import path from "node:path";
+import { tmpdir } from "node:os";
 
 // Domain rules are tested on both databases (STYLE.md): always on the embedded
 // PGlite, and on a PostgreSQL server when TEST_DATABASE_URL names a local one.
@@ -23,6 +24,10 @@ export default defineConfig({
         globalSetup: ["tests/support/global-setup.ts"],
         env: {
           REKEY_TEST_DB: db,
+          // The revocation journal of this run, outside the checkout (tests of the journal name their own files);
+          // no scheduled backups from the cron calls of other tests.
+          REKEY_REVOCATION_JOURNAL: path.join(tmpdir(), `rekey-vitest-${process.pid}-journal.jsonl`),
+          REKEY_BACKUP_EVERY_HOURS: "0",
           REKEY_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
           // Its own secret, as in production: sessions are not signed with the hashing secret.
           NEXTAUTH_SECRET: "test-session-secret-0123456789abcdef0123456789",

@@ -31,6 +31,10 @@ export interface Database {
   close(): Promise<void>;
   /** Statements sent so far, when opened with `countQueries` (else 0). */
   queryCount(): number;
+  /** The embedded database itself (its own dump, for backups); undefined on a server. */
+  pglite?: PGlite;
+  /** The server's connection string (pg_dump, for backups); undefined when embedded. */
+  url?: string;
 }
 
 /** A NOTIFY subscription. */
@@ -109,6 +113,7 @@ async function openServer(url: string, counter: Counter): Promise<Omit<Database,
   return {
     prisma,
     kind: "postgres",
+    url,
     adapterFactory: wholeScriptFactory(adapterFactory),
     async listen(channel, onMessage, onReset) {
       let up = false;
@@ -239,6 +244,7 @@ async function openEmbedded(options: OpenDatabaseOptions, counter: Counter): Pro
   return {
     prisma,
     kind: "pglite",
+    pglite: db,
     adapterFactory,
     async listen(channel, onMessage) {
       // In process: nothing between the database and the listener can fail.
@@ -311,7 +317,12 @@ const holder: Holder = ((globalThis as { __rekeyDatabase?: Holder }).__rekeyData
  * build` does not touch it) and kept on globalThis so dev reloads reuse it.
  */
 export function getDatabase(): Promise<Database> {
-  holder.promise ??= openDatabase({ url: process.env.DATABASE_URL || undefined });
+  if (!holder.promise) {
+    holder.promise = openDatabase({ url: process.env.DATABASE_URL || undefined });
+    // The server's own database (tests and scripts open theirs and hand it over with useDatabase): from now on, every
+    // revocation it commits reaches the revocation journal outside it within moments (lib/backup/journal.ts).
+    void holder.promise.then(() => import("./backup/journal")).then((journal) => journal.watchRevocationJournal(), () => {});
+  }
   return holder.promise;
 }
 

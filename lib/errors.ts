@@ -68,3 +68,9 @@ export class PayloadTooLargeError extends DomainError {
   override readonly code = "payload_too_large";
   override readonly status = 413;
 }
+
+/** rekey cannot answer this now (a restore is re-applying revocations): try again shortly. */
+export class ServiceUnavailableError extends DomainError {
+  override readonly code = "unavailable";
+  override readonly status = 503;
+}

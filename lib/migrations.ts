@@ -69,15 +69,22 @@ function withEngine<T>(factory: SqlMigrationAwareDriverAdapterFactory, run: (eng
 async function runEngine<T>(factory: SqlMigrationAwareDriverAdapterFactory, run: (engine: Engine) => Promise<T>): Promise<T> {
   const mod = await loadEngineModule();
   const schema = readFileSync(SCHEMA_PATH, "utf8");
-  const engine = await mod.SchemaEngine.new(
-    { datamodels: [[SCHEMA_PATH, schema]] },
-    () => {},
-    bindMigrationAwareSqlAdapterFactory(factory),
-  );
+  // The connections the engine opens are ended with it (on a server, a pool each), so a database
+  // migrated by this process is not left with an idle connection (a restore refuses while one is there).
+  const opened: { dispose(): Promise<void> }[] = [];
+  const track = <A extends { dispose(): Promise<void> }>(adapter: A) => (opened.push(adapter), adapter);
+  const tracked: SqlMigrationAwareDriverAdapterFactory = {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => track(await factory.connect()),
+    connectToShadowDb: async () => track(await factory.connectToShadowDb()),
+  };
+  const engine = await mod.SchemaEngine.new({ datamodels: [[SCHEMA_PATH, schema]] }, () => {}, bindMigrationAwareSqlAdapterFactory(tracked));
   try {
     return await run(engine);
   } finally {
     engine.free();
+    await Promise.all(opened.map((adapter) => adapter.dispose().catch(() => {})));
   }
 }
 

@@ -5,6 +5,7 @@ import { hashSecret } from "./keys/hash";
 import { appendAuditEvents, type AuditInput } from "./audit/write";
 import { bulkInsert } from "./bulk";
 import { DEFAULT_POLICY } from "./policies/defaults";
+import { recordPolicyAssignment, recordPolicyVersion } from "./policies/history";
 import type { Actor } from "./auth/actor";
 import { createUsers } from "./auth/users";
 import { randomBytes } from "node:crypto";
@@ -50,7 +51,7 @@ export interface SeedSummary {
 export async function deleteAllData(): Promise<void> {
   const prisma = await getPrisma();
   await prisma.$executeRawUnsafe(
-    `TRUNCATE audit_events, audit_checkpoints, settings, recovery_codes, notifications, alerts, key_usage_hourly, verification_counts, cron_runs, verification_tokens, user_sessions, rate_limit_counters, rotations, api_keys, management_tokens, users, organizations, rotation_policies, hash_versions`,
+    `TRUNCATE policy_versions, policy_assignments, audit_events, audit_checkpoints, settings, recovery_codes, notifications, alerts, key_usage_hourly, verification_counts, cron_runs, verification_tokens, user_sessions, rate_limit_counters, rotations, api_keys, management_tokens, users, organizations, rotation_policies, hash_versions`,
   );
 }
 
@@ -74,13 +75,18 @@ export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSumm
   const prisma = await getPrisma();
 
   const { orgs, orgRows } = await inTransaction(async (tx) => {
-    const standard = await tx.rotationPolicy.create({ data: { ...DEFAULT_POLICY, customersManageKeys: true, isDefault: true, createdAt: now } });
+    // The demo world began 400 days ago, policies included: reports over its past periods find the policies of then.
+    const began = new Date(now.getTime() - 400 * DAY);
+    const standard = await tx.rotationPolicy.create({ data: { ...DEFAULT_POLICY, customersManageKeys: true, isDefault: true, createdAt: began } });
     const strict = await tx.rotationPolicy.create({
-      data: { name: "Strict (payments and health)", maxAgeDays: 30, gracePeriodHours: 24, emergencyGraceHours: 1, noticeDays: 5, maxPostponements: 1, postponeDays: 7, waitForSuccessorUse: true, createdAt: now },
+      data: { name: "Strict (payments and health)", maxAgeDays: 30, gracePeriodHours: 24, emergencyGraceHours: 1, noticeDays: 5, maxPostponements: 1, postponeDays: 7, waitForSuccessorUse: true, createdAt: began },
     });
+    for (const p of [standard, strict]) await recordPolicyVersion(tx, p.id, began);
     const orgRows = [];
     for (const org of ORGS) {
-      orgRows.push(await tx.organization.create({ data: { name: org.name, contactEmails: org.contactEmails, timeZone: org.timeZone, policyId: org.strict ? strict.id : null, createdAt: new Date(now.getTime() - 400 * DAY) } }));
+      const row = await tx.organization.create({ data: { name: org.name, contactEmails: org.contactEmails, timeZone: org.timeZone, policyId: org.strict ? strict.id : null, createdAt: began } });
+      await recordPolicyAssignment(tx, row.id, row.policyId, began);
+      orgRows.push(row);
     }
     await appendAuditEvents(
       tx,

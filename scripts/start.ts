@@ -18,6 +18,8 @@ import { writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { dataRoot } from "../lib/db";
+import { finishPendingRestore } from "../lib/backup/restore";
+import { journalPath } from "../lib/backup/journal";
 
 const dev = process.argv.includes("--dev");
 const port = process.env.PORT ?? "3000";
@@ -45,6 +47,9 @@ if (embedded && process.env.REKEY_DEMO !== "off" && (await isDatabaseEmpty())) {
   const customers = await createDemoCustomers(new Date());
   firstStart.push(...customers.map((u) => `  customer ${u.email}  (${u.organization}): "Email me a sign-in link"; the email lands in ${path.relative(process.cwd(), path.join(dataRoot(), "mail"))}`));
 }
+// A restore that did not finish (the process died re-applying revocations) is finished before anything serves.
+const resumed = await finishPendingRestore([journalPath()]);
+if (resumed) console.log(`rekey: finished an interrupted restore: ${resumed.reapplied} revocation(s) re-applied from ${journalPath()}`);
 await recordCurrentHashVersion(new Date()); // the Secrets page and the lingering-version alert count from it
 const admin = await ensureFirstAdmin(new Date());
 if (admin) firstStart.unshift(`  admin    ${admin.email}  password: ${admin.generated ? admin.password : "(REKEY_ADMIN_PASSWORD)"}`);

@@ -15,7 +15,7 @@ import { complianceCsvChunks, loadReportContext } from "../lib/reports/files";
 import { renderMetrics } from "../lib/metrics";
 import { runCron } from "../lib/cron/run";
 import { fileMailer } from "../lib/notifications/mailer";
-import { updatePolicy } from "../lib/policies/mutations";
+import { assignPolicy, updatePolicy } from "../lib/policies/mutations";
 import type { Viewer } from "../lib/auth/viewer";
 import type { ReportScope } from "../lib/reports/period";
 import { mkdtempSync } from "node:fs";
@@ -177,7 +177,8 @@ describe("policy bounds", () => {
     const policy = await makePolicy();
     const org = await makeOrg();
     const prisma = await testPrisma();
-    await prisma.organization.update({ where: { id: org.id }, data: { policyId: policy.id } });
+    // Through the policies' own mutation: a raw update would leave no policy history, and the report reads that.
+    await assignPolicy({ organizationId: org.id, policyId: policy.id }, ADMIN, T0);
     await makeKey(org.id);
     const reason = "Embedded devices in the field cannot be re-flashed more than once a year (CISO approval 2026-11).";
     await updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 400, exceptionReason: reason }, ADMIN, T0);

@@ -21,6 +21,8 @@ import { sendMonthlyReport } from "../lib/reports/monthly";
 import { deliverOutbox } from "../lib/notifications/deliver";
 import { fileMailer } from "../lib/notifications/mailer";
 import { createUsers } from "../lib/auth/users";
+import { assignPolicy, createPolicy } from "../lib/policies/mutations";
+import { compliancePdf } from "../lib/reports/pdf";
 
 let viewer: Viewer | null = null;
 vi.mock("../lib/auth/viewer", () => ({ getViewer: async () => viewer }));
@@ -367,5 +369,49 @@ describe("a report over a period that has not ended", () => {
     const body = await res.text();
     expect(body).toMatch(/^rekey compliance report\nperiod,[^,\n]+,2026-07-01T00:00:00.000Z,2026-10-01T00:00:00.000Z\norganization,Audited Ltd\n/);
     expect(body).not.toContain("\nas of,");
+  });
+});
+
+// Issue 13, item 7: the PDF is an archival document a screen reader can read: tagged (a structure tree of headings,
+// paragraphs, tables and figures, MarkInfo /Marked true), and no table cell cut, however long a name.
+describe("the PDF as an accessible archival document", () => {
+  it("is tagged, with headings, paragraphs, tables with header cells and figures; long names wrap and no cell is cut", async () => {
+    const longName = `Internationale Gesellschaft für besonders langlebige Schlüsselverwaltung und Rotationsüberwachung mbH ${"Niederlassung".repeat(4)}`;
+    const policyName = "Devices in the field that are re-flashed rarely";
+    const org = await createOrganization({ name: longName, contactEmails: ["sec@long.example"] }, ADMIN, d("2025-12-01"));
+    const policy = await createPolicy({ name: policyName, maxAgeDays: 60, gracePeriodHours: 72, emergencyGraceHours: 4, noticeDays: 7, maxPostponements: 2, postponeDays: 30, waitForSuccessorUse: false, customersManageKeys: false, emergencyOnReuse: false }, ADMIN, d("2025-12-01"));
+    await assignPolicy({ organizationId: org.id, policyId: policy.id }, ADMIN, d("2025-12-01"));
+    const { key: k } = await issueKey({ organizationId: org.id, environment: "live", name: "old", scopes: [] }, ADMIN, d("2026-01-01"));
+
+    const ctx = await loadReportContext(scope({ organizationId: org.id }));
+    // pdfkit warns when it clamps a table row taller than a page (and drops the rest of its text).
+    const warn = vi.spyOn(console, "warn");
+    const pdf = await compliancePdf(ctx, { evidenceSha256: "0".repeat(64), evidencePath: `/dashboard/reports/download/compliance.csv?period=custom&org=${org.id}`, generatedAt: NOW, generatedBy: "auditor@example.com" });
+    expect(warn).not.toHaveBeenCalled();
+    warn.mockRestore();
+    const file = path.join(mkdtempSync(path.join(tmpdir(), "rekey-tagged-")), "report.pdf");
+    writeFileSync(file, pdf);
+    if (process.env.REKEY_REPORT_PDF_OUT) writeFileSync(process.env.REKEY_REPORT_PDF_OUT.replace(/\.pdf$/, "-long-names.pdf"), pdf);
+
+    const qpdf = spawnSync("qpdf", ["--check", file], { encoding: "utf8" });
+    if (qpdf.error && !process.env.CI) return console.warn("qpdf is not installed: the tagged PDF's checks are left to CI");
+    expect(qpdf.status, qpdf.stdout + qpdf.stderr).toBe(0);
+    // The catalog has a structure tree and says the content is marked; count the structure elements by type.
+    const objects = JSON.parse(spawnSync("qpdf", ["--json", "--json-key=qpdf", file], { encoding: "utf8", maxBuffer: 64 << 20 }).stdout).qpdf[1] as Record<string, { value?: Record<string, unknown> }>;
+    const values = Object.values(objects).map((o) => o.value).filter((v): v is Record<string, unknown> => typeof v === "object" && v !== null);
+    const catalog = values.find((v) => v["/Type"] === "/Catalog")!;
+    expect(catalog["/StructTreeRoot"]).toBeTruthy();
+    expect(catalog["/Lang"]).toBe("u:en-GB");
+    expect(objects[`obj:${catalog["/MarkInfo"]}`].value).toMatchObject({ "/Marked": true });
+    const types = new Set(values.filter((v) => "/S" in v && "/P" in v).map((v) => v["/S"]));
+    for (const t of ["/Document", "/Sect", "/H1", "/H2", "/P", "/Table", "/TR", "/TH", "/TD", "/Figure"]) expect(types, t).toContain(t);
+    expect(spawnSync("pdfinfo", [file], { encoding: "utf8" }).stdout).toMatch(/^Tagged:\s+yes$/m);
+
+    // Every cell's text is all there, wrapped inside its cell: the long names in full, in the keys' and exceptions' tables.
+    const raw = spawnSync("pdftotext", ["-raw", file, "-"], { encoding: "utf8" }).stdout.replace(/\s+/g, "");
+    const squeeze = (t: string) => t.replace(/\s+/g, "");
+    expect(raw.split(squeeze(longName)).length - 1).toBeGreaterThanOrEqual(3); // the title page, the exception, the key
+    expect(raw).toContain(squeeze(`${policyName} v1, 60`));
+    expect(raw).toContain(k.prefix);
   });
 });

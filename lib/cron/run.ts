@@ -9,6 +9,9 @@ import { sendDueReminders } from "./reminders";
 import { purgeExpired, type PurgeResult } from "./retention";
 import { sendMonthlyReport } from "../reports/monthly";
 import { signCheckpointIfDue, verifyChainInFullIfDue } from "../audit/checkpoints";
+import { syncRevocationJournal } from "../backup/journal";
+import { takeScheduledBackupIfDue } from "../backup/schedule";
+import path from "node:path";
 
 export interface CronSummary {
   at: string;
@@ -22,6 +25,10 @@ export interface CronSummary {
   checkpoint: string | null;
   /** The nightly full check of the audit chain, when this call ran it. */
   fullCheck: { ok: boolean; checked: number } | null;
+  /** Revoked keys this call wrote to the revocation journal (lib/backup/journal.ts). */
+  journaled: number;
+  /** The scheduled backup this call took (lib/backup/schedule.ts), or null when none was due. */
+  backup: { file: string; bytes: number; durationMs: number } | null;
   emails: DeliveryResult;
   purged: PurgeResult | null;
   durationMs: number;
@@ -73,6 +80,8 @@ export async function runCron(now: Date, options: CronOptions = {}): Promise<Cro
   };
   const scheduled = await step("schedule", 0, () => scheduleDueRotations(now));
   const rotations = await step("advance", { started: 0, extended: 0, completed: 0, failed: 0 }, () => advanceRotations(now));
+  // The keys this call (or anyone since the last sync) revoked, into the journal outside the database.
+  const journaled = await step("journal", 0, () => syncRevocationJournal({ now }));
   const reminders = await step("reminders", 0, () => sendDueReminders(now));
   const raised =
     (await step("alerts.maxAge", 0, () => raisePastMaxAgeAlerts(now))) +
@@ -91,8 +100,12 @@ export async function runCron(now: Date, options: CronOptions = {}): Promise<Cro
     deliverOutbox(now, { budgetMs: Math.max(MIN_DELIVERY_MS, CRON_CALL_BUDGET_MS - (performance.now() - started)), ...options.delivery }),
   );
   const purged = await step<PurgeResult | null>("purge", null, () => purgeExpired(now));
+  const backup = await step("backup", null, async () => {
+    const taken = await takeScheduledBackupIfDue(now);
+    return taken ? { file: path.basename(taken.file), bytes: taken.bytes, durationMs: taken.durationMs } : null;
+  });
   const durationMs = Math.round(performance.now() - started);
-  const summary: CronSummary = { at: now.toISOString(), scheduled, rotations, reminders, alerts: { raised, resolved, digested }, monthlyReport, checkpoint, fullCheck, emails, purged, durationMs, stepMs, errors };
+  const summary: CronSummary = { at: now.toISOString(), scheduled, rotations, reminders, alerts: { raised, resolved, digested }, monthlyReport, checkpoint, fullCheck, journaled, backup, emails, purged, durationMs, stepMs, errors };
   await prisma.cronRun.update({
     where: { id: run.id },
     data: { finishedAt: new Date(now.getTime() + durationMs), durationMs, summary: summary as object, error: errors.length ? errors.map((e) => `${e.step}: ${e.message}`).join("; ") : null },

@@ -18,7 +18,7 @@ const errorSchema = {
       type: "object",
       required: ["code", "message"],
       properties: {
-        code: { type: "string", enum: ["invalid_request", "unauthorized", "forbidden", "not_found", "conflict", "payload_too_large", "internal"] },
+        code: { type: "string", enum: ["invalid_request", "unauthorized", "forbidden", "not_found", "conflict", "payload_too_large", "unavailable", "internal"] },
         message: { type: "string", description: "Says what is wrong, for a person." },
         field: { type: "string", description: "The request field at fault, for invalid_request." },
       },
@@ -214,6 +214,7 @@ export const openApiDocument = {
           "400": err("No key sent."),
           "401": err("REKEY_VERIFY_TOKEN is set on the server and the caller did not send it."),
           "413": err("A body over 8 KB."),
+          "503": err("rekey is re-applying revocations after a restore from backup (`unavailable`): no key is confirmed until it is done."),
         },
       },
     },
@@ -223,7 +224,7 @@ export const openApiDocument = {
         description:
           "NDJSON: a header line with the cursor to follow `/api/v1/verifier/changes` from, one record per key (keyed hash and metadata, never a key), and an end line with the count. docs/verifier-protocol.md",
         security: [{ verifierToken: [] }, { managementToken: [] }],
-        responses: { "200": { description: "The snapshot, streamed.", content: { "application/x-ndjson": { schema: { type: "string" } } } }, "401": err("No valid token.") },
+        responses: { "200": { description: "The snapshot, streamed.", content: { "application/x-ndjson": { schema: { type: "string" } } } }, "401": err("No valid token."), "503": err("A restore from backup is re-applying revocations: try again shortly.") },
       },
     },
     "/api/v1/verifier/changes": {
@@ -254,7 +255,8 @@ export const openApiDocument = {
           },
           "400": err("Not a cursor."),
           "401": err("No valid token."),
-          "410": err("The cursor is older than the stream keeps: load a new snapshot."),
+          "410": err("The cursor is older than the stream keeps, or was handed out before a restore from backup: load a new snapshot."),
+          "503": err("A restore from backup is re-applying revocations: try again shortly."),
         },
       },
     },

@@ -1,6 +1,7 @@
 import "server-only";
 import { getDatabase, getPrisma } from "../db";
 import { GoneError, ValidationError } from "../errors";
+import { assertServing } from "../backup/gate";
 import { getHashingSecrets } from "../secret";
 import { getVerificationRecordPage, getVerificationRecords, type VerificationRecord } from "./records";
 
@@ -118,7 +119,9 @@ async function readChanges(from: Position, limit: number) {
  * older transaction has finished).
  */
 export async function changesAfter(cursor: string, waitMs: number, now: Date, limit = PAGE): Promise<ChangesResponse> {
+  await assertServing();
   const from = parseCursor(cursor, now);
+  await refuseCursorFromBeforeRestore(cursor);
   const deadline = Date.now() + waitMs;
   let rows = await readChanges(from, limit);
   while (rows.length === 0 && Date.now() < deadline) {
@@ -136,6 +139,22 @@ export async function changesAfter(cursor: string, waitMs: number, now: Date, li
     reset: resetAt >= 0,
     more: resetAt < 0 && rows.length === limit,
   };
+}
+
+/**
+ * A cursor handed out before the last restore points into a history the
+ * restore replaced: on an embedded database even the transaction ids start
+ * again from the backup's, so changes made since (the re-applied revocations
+ * among them) could sort behind it and never be delivered. The replica must
+ * load a new snapshot.
+ */
+async function refuseCursorFromBeforeRestore(cursor: string): Promise<void> {
+  const issuedAt = Number(cursor.split(".")[2]);
+  const prisma = await getPrisma();
+  const [last] = await prisma.$queryRaw<{ startedAt: Date | null }[]>`SELECT max("startedAt") AS "startedAt" FROM restores`;
+  if (last?.startedAt && issuedAt <= last.startedAt.getTime()) {
+    throw new GoneError("This cursor was handed out before rekey was restored from a backup: load a new snapshot.");
+  }
 }
 
 // One LISTEN per process for every waiting long poll.

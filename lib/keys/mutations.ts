@@ -140,7 +140,7 @@ export async function revokeKey(input: { keyId: string; reason: string }, actor:
   return inTransaction((tx) => revokeKeyInTx(tx, data, actor, now, scope, options));
 }
 
-/** revokeKey's work inside the caller's transaction (deleting an organization revokes its keys in its own), on validated input. */
+/** revokeKey's work inside the caller's transaction (deleting an organization revokes its keys in its own; a restore re-applies journaled revocations in batches), on validated input. The one place a key is revoked by hand. */
 export async function revokeKeyInTx(tx: Tx, data: { keyId: string; reason: string }, actor: Actor, now: Date, scope: OrganizationScope = {}, options: { family?: boolean } = {}) {
   const pending = await tx.rotation.findUnique({ where: { openKeyId: data.keyId }, select: { id: true } });
   if (pending) await lockRotation(tx, pending.id);

@@ -1,4 +1,5 @@
 import "server-only";
+import { assertServing, restoreGateOpen } from "../backup/gate";
 import { getDatabase, onCommit, type Database, type Listener } from "../db";
 import { decide, type VerificationRecord, type VerifyResult } from "../../packages/verifier/src/rule";
 import { isWellFormedApiKey } from "../../packages/verifier/src/format";
@@ -103,6 +104,7 @@ async function getRecord(presented: string, currentHash: string, now: number): P
  * (packages/verifier/src/rule.ts).
  */
 export async function verifyKey(presented: string, now: Date): Promise<VerifyResult> {
+  await assertServing(); // no answer while a restore re-applies revocations (lib/backup/gate.ts)
   const quick = verifyKeyFromCache(presented, now);
   if (quick) return quick;
   const currentHash = hashUnder(getHashingSecrets().current, presented);
@@ -116,6 +118,7 @@ export async function verifyKey(presented: string, now: Date): Promise<VerifyRes
  * each one costs (Next's AsyncLocalStorage tracks them all).
  */
 export function verifyKeyFromCache(presented: string, now: Date): VerifyResult | null {
+  if (restoreGateOpen() !== true) return null; // verifyKey reads the gate and refuses while it is shut
   if (!isWellFormedApiKey(presented)) {
     recordVerification(null, "malformed", false, now);
     return { valid: false, code: "malformed" };

@@ -8,6 +8,7 @@ import { outOfScope, type OrganizationScope } from "../auth/scope";
 import { createOrganizationSchema, MAX_CONTACTS, updateContactsSchema, updateOrganizationSchema, type CreateOrganizationInput, type UpdateContactsInput, type UpdateOrganizationInput } from "./schemas";
 import { organizationViewSelect } from "./views";
 import { revokeKeyInTx } from "../keys/mutations";
+import { ensureAssignmentHistory, recordPolicyAssignment } from "../policies/history";
 
 /** Creates a customer organization. */
 export async function createOrganization(input: CreateOrganizationInput, actor: Actor, now: Date) {
@@ -18,6 +19,7 @@ export async function createOrganization(input: CreateOrganizationInput, actor: 
     }
     if (data.externalId) await requireFreeExternalId(tx, data.externalId, null);
     const org = await tx.organization.create({ data: { ...data, metadata: data.metadata as Prisma.InputJsonValue, createdAt: now }, select: organizationViewSelect });
+    await recordPolicyAssignment(tx, org.id, org.policyId, now);
     await appendAuditEvent(
       tx,
       { actor, action: "organization.created", organizationId: org.id, after: { name: org.name, contactEmails: org.contactEmails, timeZone: org.timeZone, policyId: org.policyId, externalId: org.externalId, metadata: org.metadata } },
@@ -56,7 +58,11 @@ export async function updateOrganization(id: string, input: UpdateOrganizationIn
     if (data.externalId) await requireFreeExternalId(tx, data.externalId, org.id);
     const fields = ORGANIZATION_FIELDS.filter((f) => data[f] !== undefined);
     const changes = Object.fromEntries(fields.map((f) => [f, data[f]]));
+    // A change of policy is history too: a past period's report judges by the policy of its time (lib/policies/history.ts).
+    const policyChanged = data.policyId !== undefined && data.policyId !== org.policyId;
+    if (policyChanged) await ensureAssignmentHistory(tx, id);
     const updated = await tx.organization.update({ where: { id }, data: { ...changes, ...(data.metadata !== undefined ? { metadata: data.metadata as Prisma.InputJsonValue } : {}), updatedAt: now }, select: organizationViewSelect });
+    if (policyChanged) await recordPolicyAssignment(tx, id, updated.policyId, now);
     await appendAuditEvent(
       tx,
       { actor, action: "organization.updated", organizationId: id, reason: `changed ${fields.join(", ")}`, before: Object.fromEntries(fields.map((f) => [f, org[f]])), after: Object.fromEntries(fields.map((f) => [f, updated[f]])) },

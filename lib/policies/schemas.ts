@@ -59,6 +59,9 @@ export const policySettingsSchema = z
 export const updatePolicySchema = z.object({ policyId: z.string().min(1, "is required") }).and(policySettingsSchema);
 export type UpdatePolicyInput = z.input<typeof updatePolicySchema>;
 
+export const createPolicySchema = z.object({ name: z.string("must be text").trim().min(1, "is required").max(100, "must be at most 100 characters") }).and(policySettingsSchema);
+export type CreatePolicyInput = z.input<typeof createPolicySchema>;
+
 export const assignPolicySchema = z.object({
   organizationId: z.string().min(1, "is required"),
   /** Empty: the organization follows the default policy. */

@@ -1,6 +1,6 @@
 import "server-only";
 import { getPrisma } from "../db";
-import { EFFECTIVE_POLICY_SQL } from "../policies/sql";
+import { effectivePolicyAtSql } from "../policies/sql";
 import { policyBoundsExceeded } from "../policies/schemas";
 import type { ReportScope } from "./period";
 
@@ -58,6 +58,13 @@ const KEY_EXCEPTION = `CASE
 const LATEST_ROTATION = `LEFT JOIN LATERAL (
     SELECT ${stateAtEnd("r")} AS state, r."scheduledAt", r.postponements, r."deadlineExtended", r."failureReason", r.reason FROM rotations r
     WHERE r."keyId" = k.id AND r."createdAt" < $2::timestamptz ORDER BY r."createdAt" DESC LIMIT 1) lr ON true`;
+
+/**
+ * Every organization's policy as it was in force at the end of the period ($2: its end, or its asOf instant), from
+ * the policy history: a past period is judged by the policy of its time, and a change after the instant leaves the
+ * report's bytes as they were.
+ */
+const EFFECTIVE_POLICY_SQL = effectivePolicyAtSql("$2::timestamptz");
 
 type Params = [Date, Date, string | null, string | null];
 const params = (s: ReportScope): Params => [s.from, s.to, s.organizationId, s.environment];
@@ -183,6 +190,9 @@ export interface KeyReportRow {
   lastRotatedAt: Date | null;
   ageDaysAtEnd: number;
   policyMaxAgeDays: number;
+  /** The policy it was judged by (in force at the period's end), and that policy's version (null: DOMAIN.md's defaults, or a policy without history). */
+  policyName: string;
+  policyVersion: number | null;
   compliant: boolean;
   /** Why it is not compliant (null when it is). */
   exception: string | null;
@@ -232,7 +242,7 @@ export async function* streamKeyRows(scope: ReportScope, options: { onlyExceptio
         `SELECT k.id, k.prefix, k.environment::text AS environment, k."createdAt",
                 CASE WHEN ${RETIRED} < $2::timestamptz THEN ${RETIRED} END AS retired,
                 (SELECT max(r."startedAt") FROM rotations r WHERE r."keyId" = k.id AND r."startedAt" < $2::timestamptz) AS last_rotated,
-                extract(epoch FROM ${AGE_AT_END})::float8 / 86400 AS age_days, ep."maxAgeDays" AS max_age, ${COMPLIANT} AS compliant,
+                extract(epoch FROM ${AGE_AT_END})::float8 / 86400 AS age_days, ep."maxAgeDays" AS max_age, ep."policyName" AS policy_name, ep."policyVersion" AS policy_version, ${COMPLIANT} AS compliant,
                 CASE WHEN ${COMPLIANT} THEN NULL ELSE ${KEY_EXCEPTION} END AS exception, lr.reason AS recorded_reason
          FROM api_keys k JOIN ${EFFECTIVE_POLICY_SQL} ep ON ep."organizationId" = k."organizationId"
          ${LATEST_ROTATION}
@@ -294,6 +304,8 @@ export async function* streamKeyRows(scope: ReportScope, options: { onlyExceptio
         lastRotatedAt: (k.last_rotated as Date | null) ?? null,
         ageDaysAtEnd: Math.round(Number(k.age_days) * 10) / 10,
         policyMaxAgeDays: Number(k.max_age),
+        policyName: k.policy_name as string,
+        policyVersion: k.policy_version === null ? null : Number(k.policy_version),
         compliant: Boolean(k.compliant),
         exception: (k.exception as string | null) ?? null,
         recordedReason: (k.recorded_reason as string | null) ?? null,

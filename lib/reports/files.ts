@@ -85,12 +85,12 @@ export function summaryFigures(s: ComplianceSummary): [string, string][] {
 }
 
 const KEY_COLUMNS = [
-  "organization", "key", "environment", "created", "retired", "last rotated", "age at period end (days)", "policy max age (days)", "compliant",
+  "organization", "key", "environment", "created", "retired", "last rotated", "age at period end (days)", "policy", "policy version", "policy max age (days)", "compliant",
   "rotation", "kind", "state", "reason", "by", "started", "deadline", "completed", "postponements", "old key used after deadline",
 ];
 
 function keyLines(k: KeyReportRow): string[][] {
-  const base = [k.organization, k.prefix, k.environment, iso(k.createdAt), iso(k.retiredAt), iso(k.lastRotatedAt), String(k.ageDaysAtEnd), String(k.policyMaxAgeDays), k.compliant ? "yes" : "no"];
+  const base = [k.organization, k.prefix, k.environment, iso(k.createdAt), iso(k.retiredAt), iso(k.lastRotatedAt), String(k.ageDaysAtEnd), k.policyName, k.policyVersion === null ? "" : String(k.policyVersion), String(k.policyMaxAgeDays), k.compliant ? "yes" : "no"];
   if (k.rotations.length === 0) return [[...base, "", "", "", "", "", "", "", "", "", ""]];
   return k.rotations.map((r) => [
     ...base, r.id, r.kind, r.state, r.reason ?? "", r.by, iso(r.startedAt), iso(r.deadline), iso(r.completedAt), String(r.postponements),

@@ -1,5 +1,6 @@
 import { verifierHandler } from "@/lib/http/api-handler";
 import { snapshotLines } from "@/lib/keys/changes";
+import { assertServing } from "@/lib/backup/gate";
 
 /**
  * Every key's verification record (keyed hash and metadata, never a key), as
@@ -8,6 +9,7 @@ import { snapshotLines } from "@/lib/keys/changes";
  * docs/verifier-protocol.md
  */
 export const GET = verifierHandler(async ({ now }) => {
+  await assertServing(); // not while a restore re-applies revocations: before the 200 and the first line
   const lines = snapshotLines(now);
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
