@@ -71,7 +71,10 @@ def decide(record, now):
     if record["status"] == "expired" or (record["expiresAt"] and ms(record["expiresAt"]) <= now):
         return {"valid": False, "code": "expired"}
     answer = {"valid": True, "keyId": record["keyId"], "organizationId": record["organizationId"],
-              "environment": record["environment"], "scopes": record["scopes"], "rateLimit": record["rateLimit"]}
+              "environment": record["environment"], "scopes": record["scopes"], "rateLimit": record["rateLimit"],
+              "externalId": record.get("externalId"), "metadata": record.get("metadata") or {},
+              "organizationExternalId": record.get("organizationExternalId"),
+              "organizationMetadata": record.get("organizationMetadata") or {}}
     rotation = record["rotation"]
     started = None
     if rotation and (rotation["state"] == "grace" or record["status"] == "active"):

@@ -120,7 +120,7 @@ function warnOnce(message: string) {
   log.warn(message);
 }
 
-type State = { provider: SecretProvider; hashing?: HashingSecrets & { buffers: Map<number, Buffer> }; session?: string[] };
+type State = { provider: SecretProvider; hashing?: HashingSecrets & { buffers: Map<number, Buffer> }; session?: string[]; data?: Buffer[] };
 // One state per module copy is fine: every copy reads the same configuration.
 const state: State = { provider: environmentSecretProvider() };
 
@@ -129,6 +129,7 @@ export function useSecretProvider(provider: SecretProvider): void {
   state.provider = provider;
   state.hashing = undefined;
   state.session = undefined;
+  state.data = undefined;
 }
 
 /** Forgets the loaded secrets, so the next use reads the configuration again (tests that change the environment). */
@@ -171,59 +172,94 @@ export function hashVersionLingerDays(env: Environment = process.env): number {
   return days;
 }
 
-let dataSecret: Buffer | undefined;
-
 /**
- * The data secret: it seals what rekey must read back (TOTP seeds) and keys
- * the hashes of MFA recovery codes. Its own secret, not the hashing secret
+ * The data secrets: they seal what rekey must read back (TOTP seeds) and key
+ * the hashes of MFA recovery codes. Their own secrets, not the hashing secret
  * (which rotates by versions, lib/keys/hash.ts) nor the session secret:
  * REKEY_DATA_SECRET, else generated once into ./data/data-secret on the
- * embedded database. With DATABASE_URL every instance must share it, so it
- * must be set. Changing it makes sealed MFA secrets unreadable: staff then
- * enrol again (an admin resets them).
+ * embedded database (with DATABASE_URL every instance must share it, so it
+ * must be set), then the previous ones in REKEY_DATA_SECRET_PREVIOUS
+ * (comma-separated) during a rotation: what was sealed under a previous one
+ * still opens, and is sealed again under the current one at its next use (a
+ * TOTP seed at its owner's next sign-in). Each sealed value names its
+ * secret by a short id, so the Secrets page counts what is left on old ones.
  */
-function getDataSecret(): Buffer {
-  if (dataSecret) return dataSecret;
+function getDataSecrets(): Buffer[] {
+  if (state.data) return state.data;
   const fromEnv = process.env.REKEY_DATA_SECRET;
-  if (fromEnv) {
-    if (fromEnv.length < MIN_SECRET_LENGTH) throw new Error(`REKEY_DATA_SECRET must be at least ${MIN_SECRET_LENGTH} characters.`);
-    return (dataSecret = Buffer.from(fromEnv, "utf8"));
-  }
-  if (process.env.DATABASE_URL) throw new Error("REKEY_DATA_SECRET is required with DATABASE_URL: it seals multi-factor secrets, and every instance must read them.");
-  const file = generatedFile(dataRoot(), "data-secret", newSecret);
-  return (dataSecret = Buffer.from(readFileSync(file, "utf8").trim(), "utf8"));
+  const check = (value: string, name: string) => {
+    if (value.length < MIN_SECRET_LENGTH) throw new Error(`${name} must be at least ${MIN_SECRET_LENGTH} characters.`);
+    return Buffer.from(value, "utf8");
+  };
+  let current: Buffer;
+  if (fromEnv) current = check(fromEnv, "REKEY_DATA_SECRET");
+  else if (process.env.DATABASE_URL) throw new Error("REKEY_DATA_SECRET is required with DATABASE_URL: it seals multi-factor secrets, and every instance must read them.");
+  else current = Buffer.from(readFileSync(generatedFile(dataRoot(), "data-secret", newSecret), "utf8").trim(), "utf8");
+  const previous = (process.env.REKEY_DATA_SECRET_PREVIOUS ?? "").split(/[\s,]+/).filter(Boolean).map((v) => check(v, "Each of REKEY_DATA_SECRET_PREVIOUS"));
+  return (state.data = [current, ...previous.filter((p) => !p.equals(current))]);
 }
 
-/** A 32-byte key for one purpose, derived from the data secret (HKDF-SHA-256): no two uses share a key. */
-function derivedKey(purpose: string): Buffer {
-  return Buffer.from(hkdfSync("sha256", getDataSecret(), Buffer.alloc(0), `rekey ${purpose}`, 32));
+/** A data secret's public name: 8 hex digits of an HMAC of it, never the secret. */
+function dataSecretId(secret: Buffer): string {
+  return createHmac("sha256", secret).update("rekey data secret id").digest("hex").slice(0, 8);
+}
+
+/** The current data secret's id, and the previous ones' (what a sealed value names; the Secrets page counts by it). */
+export function dataSecretIds(): { current: string; previous: string[] } {
+  const [current, ...previous] = getDataSecrets().map(dataSecretId);
+  return { current, previous };
+}
+
+/** A 32-byte key for one purpose, derived from a data secret (HKDF-SHA-256): no two uses share a key. */
+function derivedKey(secret: Buffer, purpose: string): Buffer {
+  return Buffer.from(hkdfSync("sha256", secret, Buffer.alloc(0), `rekey ${purpose}`, 32));
 }
 
 /**
  * Encrypts a small secret that must be read back (a TOTP seed) with
- * AES-256-GCM under a key derived from the data secret for `purpose`.
- * `context` (the owning row's id) is authenticated with it, so a sealed value
- * copied to another row does not open there. Returns `v1.<iv>.<ciphertext>.<tag>` (base64url).
+ * AES-256-GCM under a key derived from the current data secret for
+ * `purpose`. `context` (the owning row's id) is authenticated with it, so a
+ * sealed value copied to another row does not open there. Returns
+ * `v2.<secret id>.<iv>.<ciphertext>.<tag>` (base64url).
  */
 export function sealSecret(plaintext: string, purpose: string, context: string): string {
+  const secret = getDataSecrets()[0];
   const iv = randomBytes(12);
-  const cipher = createCipheriv("aes-256-gcm", derivedKey(purpose), iv);
+  const cipher = createCipheriv("aes-256-gcm", derivedKey(secret, purpose), iv);
   cipher.setAAD(Buffer.from(context, "utf8"));
   const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
-  return ["v1", iv, body, cipher.getAuthTag()].map((p) => (typeof p === "string" ? p : p.toString("base64url"))).join(".");
+  return ["v2", dataSecretId(secret), ...[iv, body, cipher.getAuthTag()].map((p) => p.toString("base64url"))].join(".");
 }
 
-/** Opens what sealSecret sealed for the same purpose and context; throws if it was altered, moved or sealed under another secret. */
+/**
+ * Opens what sealSecret sealed for the same purpose and context, under the
+ * current or a previous data secret (`v1` values, from before secrets had
+ * ids, under whichever opens them); throws if it was altered, moved, or
+ * sealed under a secret no longer configured.
+ */
 export function openSecret(sealed: string, purpose: string, context: string): string {
-  const [version, iv, body, tag] = sealed.split(".");
-  if (version !== "v1" || !iv || !body || !tag) throw new Error("not a sealed secret");
-  const decipher = createDecipheriv("aes-256-gcm", derivedKey(purpose), Buffer.from(iv, "base64url"));
-  decipher.setAAD(Buffer.from(context, "utf8"));
-  decipher.setAuthTag(Buffer.from(tag, "base64url"));
-  return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString("utf8");
+  const parts = sealed.split(".");
+  const [id, iv, body, tag] = parts[0] === "v2" && parts.length === 5 ? parts.slice(1) : parts[0] === "v1" && parts.length === 4 ? [null, ...parts.slice(1)] : [];
+  if (!iv || !body || !tag) throw new Error("not a sealed secret");
+  const candidates = getDataSecrets().filter((s) => id === null || dataSecretId(s) === id);
+  if (!candidates.length) throw new Error("sealed under a data secret that is no longer configured (REKEY_DATA_SECRET_PREVIOUS)");
+  for (const secret of candidates) {
+    try {
+      const decipher = createDecipheriv("aes-256-gcm", derivedKey(secret, purpose), Buffer.from(iv, "base64url"));
+      decipher.setAAD(Buffer.from(context, "utf8"));
+      decipher.setAuthTag(Buffer.from(tag, "base64url"));
+      return Buffer.concat([decipher.update(Buffer.from(body, "base64url")), decipher.final()]).toString("utf8");
+    } catch {}
+  }
+  throw new Error("a sealed secret did not open: altered, moved to another row, or sealed under another data secret");
 }
 
-/** A keyed hash (HMAC-SHA-256 under a key derived for `purpose`): for secrets compared, never read back. */
-export function keyedHash(value: string, purpose: string): string {
-  return createHmac("sha256", derivedKey(purpose)).update(value).digest("hex");
+/** Whether a sealed value is under the current data secret (else it should be sealed again at its next use). */
+export function sealedUnderCurrent(sealed: string): boolean {
+  return sealed.startsWith(`v2.${dataSecretIds().current}.`);
+}
+
+/** Keyed hashes (HMAC-SHA-256 under a key derived for `purpose`) of a value under each data secret, current first: for secrets compared, never read back. */
+export function keyedHashes(value: string, purpose: string): string[] {
+  return getDataSecrets().map((secret) => createHmac("sha256", derivedKey(secret, purpose)).update(value).digest("hex"));
 }

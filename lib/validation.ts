@@ -27,6 +27,11 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   const result = schema.safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0];
+    // A strict schema's unknown field: name it, as every other bad field is named.
+    if (issue.code === "unrecognized_keys") {
+      const field = [...issue.path, issue.keys[0]].join(".");
+      throw new ValidationError(`${field}: is not a field that can be set here`, field);
+    }
     const field = issue.path.join(".");
     throw new ValidationError(field ? `${field}: ${issue.message}` : issue.message, field || undefined);
   }
@@ -60,3 +65,28 @@ function unstorable(value: unknown, path: (string | number)[]): { path: (string 
   }
   return null;
 }
+
+/** How large a `metadata` object may be, as UTF-8 JSON: small enough to travel in every verify answer. */
+export const METADATA_MAX_BYTES = 4096;
+
+/**
+ * The API company's own id for an organization or a key (DOMAIN.md is silent
+ * on its shape, so anything printable without spaces: `cus_123`, a UUID, an
+ * email). Unique per table across the installation; null clears it.
+ */
+export const externalIdSchema = z
+  .string("must be a string")
+  .min(1, "must not be empty (send null to clear it)")
+  .max(255, "must be at most 255 characters")
+  .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces, such as cus_8f2a");
+
+/**
+ * A small JSON object the API company attaches to an organization or a key,
+ * returned by verify. An object (not an array, string or null), at most
+ * METADATA_MAX_BYTES serialized; no NUL character anywhere, names included
+ * (PostgreSQL's jsonb refuses it).
+ */
+export const metadataSchema = z
+  .record(z.string(), z.unknown(), "must be a JSON object")
+  .refine((m) => Buffer.byteLength(JSON.stringify(m), "utf8") <= METADATA_MAX_BYTES, `must be at most ${METADATA_MAX_BYTES} bytes as JSON`)
+  .refine((m) => !JSON.stringify(m).includes("\\u0000"), "must not contain a NUL character");

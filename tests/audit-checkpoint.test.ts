@@ -10,7 +10,8 @@ import { inTransaction } from "../lib/db";
 import { appendAuditEvent } from "../lib/audit/write";
 import { hashAuditEvent } from "../lib/audit/chain";
 import { checkpointProblem, type SignedCheckpoint } from "../lib/audit/checkpoint";
-import { signCheckpointIfDue, verifyChainInFullIfDue, CHECKPOINT_EVERY_MINUTES, FULL_CHECK_EVERY_HOURS } from "../lib/audit/checkpoints";
+import { forgetCheckpointSigningKey, signCheckpointIfDue, verifyChainInFullIfDue, CHECKPOINT_EVERY_MINUTES, FULL_CHECK_EVERY_HOURS } from "../lib/audit/checkpoints";
+import { generateKeyPairSync } from "node:crypto";
 import { auditJsonlChunks, complianceCsvChunks, loadReportContext } from "../lib/reports/files";
 import { verifyExportFile } from "../lib/audit/offline";
 import type { ReportScope } from "../lib/reports/period";
@@ -55,6 +56,30 @@ describe("signed checkpoints", () => {
     expect(listed.json.checkpoints.map((c: SignedCheckpoint) => c.statement.seq)).toEqual([second!.statement.seq, first!.statement.seq]);
     const keys = await call(keysRoute, { method: "GET", token: null });
     expect(keys.json.keys).toEqual([{ keyId: first!.keyId, publicKey: first!.publicKey, algorithm: "Ed25519", current: true }]);
+  });
+
+  it("a new signing key (REKEY_CHECKPOINT_KEY rotated) signs from the next checkpoint on, and the old key stays published so its checkpoints still check out", async () => {
+    const before = process.env.REKEY_CHECKPOINT_KEY;
+    try {
+      await history(2);
+      const old = await signCheckpointIfDue(at(hours(3)));
+      process.env.REKEY_CHECKPOINT_KEY = (generateKeyPairSync("ed25519").privateKey.export({ format: "pem", type: "pkcs8" }) as string).replace(/\n/g, "\\n");
+      forgetCheckpointSigningKey();
+      const fresh = await signCheckpointIfDue(at(hours(3) + 60_000)); // a new key's first checkpoint is due at once
+      expect(fresh!.keyId).not.toBe(old!.keyId);
+      expect(fresh!.statement).toEqual(old!.statement); // the same head, signed by both
+      const keys = await call(keysRoute, { method: "GET", token: null });
+      expect(keys.json.keys).toEqual(
+        expect.arrayContaining([
+          { keyId: old!.keyId, publicKey: old!.publicKey, algorithm: "Ed25519", current: false },
+          { keyId: fresh!.keyId, publicKey: fresh!.publicKey, algorithm: "Ed25519", current: true },
+        ]),
+      );
+      for (const c of [old!, fresh!]) expect(checkpointProblem(c)).toBeNull();
+    } finally {
+      process.env.REKEY_CHECKPOINT_KEY = before;
+      forgetCheckpointSigningKey();
+    }
   });
 
   it("a changed statement, signature or key is refused", async () => {

@@ -12,9 +12,11 @@ import { GET as snapshot } from "../app/api/v1/verifier/snapshot/route";
 import { GET as changes } from "../app/api/v1/verifier/changes/route";
 import { POST as usage } from "../app/api/v1/verifier/usage/route";
 import { GET as listOrgs, POST as createOrg } from "../app/api/v1/organizations/route";
-import { POST as issueKey } from "../app/api/v1/keys/route";
-import { GET as getKey } from "../app/api/v1/keys/[id]/route";
-import { POST as createRotation } from "../app/api/v1/keys/[id]/rotations/route";
+import { GET as listKeys, POST as issueKey } from "../app/api/v1/keys/route";
+import { GET as getKey, PATCH as updateKey } from "../app/api/v1/keys/[id]/route";
+import { POST as revokeKey } from "../app/api/v1/keys/[id]/revoke/route";
+import { GET as listRotations, POST as createRotation } from "../app/api/v1/keys/[id]/rotations/route";
+import { DELETE as deleteOrg, GET as getOrg, PATCH as updateOrg } from "../app/api/v1/organizations/[id]/route";
 import { POST as cancel } from "../app/api/v1/rotations/[id]/cancel/route";
 import { POST as rollback } from "../app/api/v1/rotations/[id]/rollback/route";
 import { GET as checkpoints } from "../app/api/v1/audit/checkpoints/route";
@@ -38,8 +40,15 @@ const handlers: Record<string, Handler> = {
   "POST /api/v1/verifier/usage": usage,
   "GET /api/v1/organizations": listOrgs,
   "POST /api/v1/organizations": createOrg,
+  "GET /api/v1/organizations/{id}": getOrg,
+  "PATCH /api/v1/organizations/{id}": updateOrg,
+  "DELETE /api/v1/organizations/{id}": deleteOrg,
+  "GET /api/v1/keys": listKeys,
   "POST /api/v1/keys": issueKey,
   "GET /api/v1/keys/{id}": getKey,
+  "PATCH /api/v1/keys/{id}": updateKey,
+  "POST /api/v1/keys/{id}/revoke": revokeKey,
+  "GET /api/v1/keys/{id}/rotations": listRotations,
   "POST /api/v1/keys/{id}/rotations": createRotation,
   "POST /api/v1/rotations/{id}/cancel": cancel,
   "POST /api/v1/rotations/{id}/rollback": rollback,
@@ -90,6 +99,9 @@ const validBodies: Record<string, () => Record<string, unknown>> = {
   }),
   "POST /api/v1/organizations": () => ({ name: `Fuzz ${++unique} ${Math.random()}`, contactEmails: ["ops@example.com"], timeZone: "UTC" }),
   "POST /api/v1/keys": () => ({ organizationId: world.orgId, environment: "live", name: "fuzz", scopes: ["read:orders"], rateLimit: 10, expiresAt: new Date(Date.now() + 86_400_000).toISOString() }),
+  "PATCH /api/v1/organizations/{id}": () => ({ name: `Fuzz ${++unique} ${Math.random()}`, contactEmails: ["ops@example.com"], timeZone: "UTC", externalId: `cus_${++unique}`, metadata: { plan: "gold", seats: 3 } }),
+  "PATCH /api/v1/keys/{id}": () => ({ name: "fuzz", scopes: ["read:orders"], rateLimit: 10, expiresAt: new Date(Date.now() + 86_400_000).toISOString(), externalId: `key_${++unique}`, metadata: { tier: "a" } }),
+  "POST /api/v1/keys/{id}/revoke": () => ({ reason: "fuzz" }),
   "POST /api/v1/keys/{id}/rotations": () => ({ kind: "scheduled", scheduledAt: new Date(Date.now() + 86_400_000).toISOString(), reason: "fuzz", deliver: "portal", gracePeriodHours: 24 }),
   "POST /api/v1/rotations/{id}/cancel": () => ({ reason: "fuzz" }),
   "POST /api/v1/rotations/{id}/rollback": () => ({ reason: "fuzz" }),
@@ -166,7 +178,7 @@ function objectFor(schema: JsonSchema): fc.Arbitrary<unknown> {
 
 /** A path segment as it would arrive: a real id, hostile text percent-encoded, or raw bytes that do not decode. */
 const segment = fc.oneof(
-  { arbitrary: fc.constantFrom(() => world.keyId, () => world.rotationId, () => world.freeKeyIds[unique++ % world.freeKeyIds.length]).map((f) => encodeURIComponent(f())), weight: 3 },
+  { arbitrary: fc.constantFrom(() => world.keyId, () => world.rotationId, () => world.orgId, () => world.freeKeyIds[unique++ % world.freeKeyIds.length]).map((f) => encodeURIComponent(f())), weight: 3 },
   hostileString.map((s) => { try { return encodeURIComponent(s); } catch { return "%ED%A0%80"; } }),
   fc.constantFrom("%E0%A4%A", "%ZZ", "%", "%C0%AF", "%ED%A0%80", "%FF", "%00", "abc%2", "%%41"),
 );
@@ -249,7 +261,11 @@ describe("fuzzing every operation of the OpenAPI document", () => {
       await seedWorld();
       const query = op.path.endsWith("/changes")
         ? fc.record({ cursor: fc.oneof(hostileString, fc.constant(undefined)), wait: fc.oneof(fc.constant(0), hostile.filter((v) => typeof v !== "number" || !(v >= 0 && v <= 25))) })
-        : fc.constant({});
+        : op.method === "GET" && op.path === "/api/v1/keys"
+          ? fc.record(Object.fromEntries(["organizationId", "externalId", "status", "prefix", "name", "cursor", "limit"].map((name) => [name, fc.oneof(fc.constant(undefined), valueFor(name, { type: name === "limit" ? "integer" : "string" }), hostileString)])))
+          : op.path === "/api/v1/organizations/{id}" && op.method === "DELETE"
+            ? fc.record({ revokeKeys: fc.oneof(fc.constant(undefined), fc.constantFrom("false", "yes", ""), hostileString) })
+            : fc.constant({});
       await fc.assert(
         fc.asyncProperty(fc.record({ segment, body: bodyFor(op), token, query }), async (input) => {
           const before = await digest();

@@ -73,7 +73,7 @@ describe("enrolment", () => {
 
     // At rest: the seed sealed (not in base32, not in the clear), the recovery codes only as hashes.
     const stored = await prisma.user.findUniqueOrThrow({ where: { id: u.id }, omit: { totpSecret: false } });
-    expect(stored.totpSecret).toMatch(/^v1\.[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(stored.totpSecret).toMatch(/^v2\.[0-9a-f]{8}\.[\w-]+\.[\w-]+\.[\w-]+$/); // the data secret's id, iv, ciphertext, tag
     const rows = (await everyRow()).join("\n");
     expect(rows).not.toContain(secret);
     expect(rows.toLowerCase()).not.toContain(secret.toLowerCase());

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { useTestDatabase, testPrisma, resetTestData } from "./support/database";
 import { ADMIN } from "./support/fixtures";
-import { createOrganization } from "../lib/organizations/mutations";
+import { createOrganization, updateOrganization } from "../lib/organizations/mutations";
 import { issueKey } from "../lib/keys/mutations";
 import { assignPolicy, createPolicy, setDefaultPolicy, updatePolicy } from "../lib/policies/mutations";
 import { getComplianceSummary, streamKeyRows, type KeyReportRow } from "../lib/reports/compliance";
@@ -90,6 +90,16 @@ describe("policy history in the compliance report", () => {
     expect((await csvOf(march)).sha256).toBe(marchCsv.sha256);
     // April ends after the move back: judged by the default of then.
     expect((await rows(month("2026-04-01", "2026-05-01", moved)))[0]).toMatchObject({ policyName: "House", policyMaxAgeDays: 90, compliant: false });
+  });
+
+  it("a policy changed through the management API's PATCH of an organization is history too", async () => {
+    const patched = (await createOrganization({ name: "Patched to strict", contactEmails: ["p@example.com"] }, ADMIN, d("2026-01-02"))).id;
+    await issueKey({ organizationId: patched, environment: "live", name: "backend", scopes: [] }, ADMIN, d("2026-01-05"));
+    const february = month("2026-02-01", "2026-03-01", patched);
+    const before = await csvOf(february);
+    await updateOrganization(patched, { policyId: strictId }, ADMIN, d("2026-03-10"));
+    expect((await csvOf(february)).sha256).toBe(before.sha256);
+    expect((await rows(month("2026-03-01", "2026-04-01", patched)))[0]).toMatchObject({ policyName: "Strict", policyMaxAgeDays: 30, compliant: false });
   });
 
   it("a change of the default policy applies from then on, and an outside-bounds policy is listed only where it was in force", async () => {

@@ -17,6 +17,12 @@ test("the Secrets page shows how many keys each hashing secret version holds, an
   // npm start records when the current version became current.
   await expect(row.getByRole("cell").nth(5)).toHaveText(/ago$/);
   await expect(page.getByText(/Session cookies are signed with their own secret/)).toBeVisible();
+  // The data secret and the checkpoint key: counts and key ids only.
+  await expect(page.getByRole("heading", { name: "Multi-factor secrets" })).toBeVisible();
+  await expect(page.getByText("Under a previous one (moves at next sign-in)")).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Audit checkpoints" })).toBeVisible();
+  // The running app journals the demo world's revoked keys outside the database.
+  await expect(page.getByText(/revocation-journal\.jsonl: [1-9][\d,]* revoked key\(s\), last written/)).toBeVisible();
   await page.screenshot({ path: "e2e/screenshots/secrets.png", fullPage: true });
   await expectAccessible(page);
   await context.close();

@@ -43,6 +43,11 @@ export function checkpointSigningKey(): SigningKey {
   return (cached = { privateKey, publicKeyRaw, keyId: keyIdOf(publicKeyRaw) });
 }
 
+/** Forgets the loaded signing key, so the next use reads the configuration again (a rotated REKEY_CHECKPOINT_KEY; tests). */
+export function forgetCheckpointSigningKey(): void {
+  cached = undefined;
+}
+
 /** Signs a head of the chain and keeps the checkpoint (once per head and key): the same head gives the same checkpoint. */
 export async function signCheckpoint(db: Db | Tx, head: { seq: bigint; hash: string; at: Date }, reason: "cron" | "report", now: Date): Promise<SignedCheckpoint> {
   const key = checkpointSigningKey();

@@ -5,7 +5,7 @@ import QRCode from "qrcode";
 import { getPrisma, inTransaction, type Tx } from "../db";
 import { appendAuditEvent } from "../audit/write";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
-import { keyedHash, openSecret, sealSecret } from "../secret";
+import { dataSecretIds, keyedHashes, openSecret, sealSecret, sealedUnderCurrent } from "../secret";
 import { parseInput } from "../validation";
 import type { Actor } from "./actor";
 import { clearSignInAttempts, takeSignInAttempt } from "./attempts";
@@ -48,8 +48,13 @@ function normalizeCode(code: string): string {
   return code.toLowerCase().replace(/[\s-]/g, "");
 }
 
+/** A recovery code's hash under the current data secret first, then under each previous one (codes made before a rotation still work). */
+function recoveryCodeHashes(userId: string, code: string): string[] {
+  return keyedHashes(`${userId}:${normalizeCode(code)}`, HASH_PURPOSE);
+}
+
 function recoveryCodeHash(userId: string, code: string): string {
-  return keyedHash(`${userId}:${normalizeCode(code)}`, HASH_PURPOSE);
+  return recoveryCodeHashes(userId, code)[0];
 }
 
 /** Replaces a user's recovery codes with RECOVERY_CODE_COUNT new ones, in the caller's transaction; returns them, to be shown once. */
@@ -75,14 +80,22 @@ export async function useSecondFactor(tx: Tx, userId: string, code: string, now:
   if (!user?.totpSecret || !user.totpEnabledAt) return { ok: false, reason: "multi-factor sign-in is not enabled" };
   const typed = code.replace(/\s/g, "");
   if (/^\d+$/.test(typed)) {
-    const secret = Secret.fromBase32(openSecret(user.totpSecret, SEAL_PURPOSE, userId));
+    let secret: Secret;
+    try {
+      secret = Secret.fromBase32(openSecret(user.totpSecret, SEAL_PURPOSE, userId));
+    } catch {
+      // Sealed under a data secret no longer configured: the person's app cannot help; a recovery code or an admin's reset can.
+      return { ok: false, reason: "authenticator seed sealed under a data secret that is no longer configured (an admin can reset multi-factor sign-in)" };
+    }
     const delta = totp(secret, user.email).validate({ token: typed, timestamp: now.getTime(), window: TOTP_WINDOW });
     if (delta === null) return { ok: false, reason: "wrong authenticator code" };
     const step = Math.floor(now.getTime() / 1000 / TOTP_PERIOD_SECONDS) + delta;
-    const used = await tx.user.updateMany({ where: { id: userId, OR: [{ totpLastStep: null }, { totpLastStep: { lt: step } }] }, data: { totpLastStep: step } });
+    // A seed sealed under a previous data secret is sealed again under the current one as it is used (a rotation drains by itself).
+    const resealed = sealedUnderCurrent(user.totpSecret) ? {} : { totpSecret: sealSecret(secret.base32, SEAL_PURPOSE, userId) };
+    const used = await tx.user.updateMany({ where: { id: userId, OR: [{ totpLastStep: null }, { totpLastStep: { lt: step } }] }, data: { totpLastStep: step, ...resealed } });
     return used.count === 1 ? { ok: true, kind: "authenticator code" } : { ok: false, reason: "authenticator code already used" };
   }
-  const used = await tx.recoveryCode.updateMany({ where: { userId, codeHash: recoveryCodeHash(userId, typed), usedAt: null }, data: { usedAt: now } });
+  const used = await tx.recoveryCode.updateMany({ where: { userId, codeHash: { in: recoveryCodeHashes(userId, typed) }, usedAt: null }, data: { usedAt: now } });
   if (used.count !== 1) return { ok: false, reason: "wrong or used recovery code" };
   const recoveryCodesLeft = await tx.recoveryCode.count({ where: { userId, usedAt: null } });
   return { ok: true, kind: "recovery code", recoveryCodesLeft };
@@ -279,4 +292,26 @@ export async function resetUserMfa(input: { userId: string }, actor: Actor, now:
     await endSessions(tx, { userId }, "multi-factor sign-in reset by an admin", actor, now);
     return { email: user.email };
   });
+}
+
+/**
+ * How many staff multi-factor seeds are sealed under each data secret: the
+ * current one, previous ones still configured (they move at their owner's
+ * next sign-in), and ones no longer configured (those people cannot sign in
+ * with their app: an admin resets them). Ids only, never a seed.
+ */
+export async function mfaSecretsByDataSecret(): Promise<{ current: number; previous: number; unreadable: number }> {
+  const prisma = await getPrisma();
+  const rows = await prisma.$queryRaw<{ id: string; n: number }[]>`
+    SELECT CASE WHEN "totpSecret" LIKE 'v2.%' THEN split_part("totpSecret", '.', 2) ELSE 'v1' END AS id, count(*)::int AS n
+    FROM users WHERE "totpSecret" IS NOT NULL AND "totpEnabledAt" IS NOT NULL GROUP BY 1`;
+  const ids = dataSecretIds();
+  const counts = { current: 0, previous: 0, unreadable: 0 };
+  for (const r of rows) {
+    if (r.id === ids.current) counts.current += r.n;
+    // v1 seeds (from before seals named their secret) open under whichever configured secret made them.
+    else if (ids.previous.includes(r.id) || r.id === "v1") counts.previous += r.n;
+    else counts.unreadable += r.n;
+  }
+  return counts;
 }

@@ -1,5 +1,5 @@
 import "server-only";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import path from "node:path";
 import { dataRoot, getPrisma, onCommit, type Db } from "../db";
 import { log } from "../log";
@@ -163,4 +163,10 @@ export function watchRevocationJournal(): void {
   onCommit(run);
   setInterval(run, JOURNAL_SYNC_MS).unref();
   run();
+}
+
+/** The journal file's path, how many revocations it holds and when it was last written (the Secrets page). */
+export function journalStatus(file: string = journalPath()): { file: string; entries: number; writtenAt: Date | null } {
+  if (!existsSync(file)) return { file, entries: 0, writtenAt: null };
+  return { file, entries: readJournal(file).entries.length, writtenAt: statSync(file).mtime };
 }

@@ -8,7 +8,7 @@ import { closeDatabase, dataRoot, getPrisma, inTransaction, openDatabase, useDat
 import { applyMigrations } from "../migrations";
 import { appendAuditEvents } from "../audit/write";
 import { SYSTEM_RESTORE } from "../auth/actor";
-import { revokeKeyIn } from "../keys/mutations";
+import { revokeKeyInTx } from "../keys/mutations";
 import { clearVerifyCache } from "../keys/verify";
 import { createBackup, readBackup, run, withoutPassword, type BackupManifest } from "./backup";
 import { forgetJournalState, readJournal, type JournalEntry } from "./journal";
@@ -124,7 +124,7 @@ async function reapplyRevocations(restoreId: string, entries: Map<string, Journa
     await inTransaction(async (tx) => {
       for (const keyId of batch) {
         const entry = entries.get(keyId)!;
-        await revokeKeyIn(tx, { keyId, reason: `re-applied after a restore from backup: revoked at ${entry.revokedAt}, after the backup was taken` }, SYSTEM_RESTORE, at);
+        await revokeKeyInTx(tx, { keyId, reason: `re-applied after a restore from backup: revoked at ${entry.revokedAt}, after the backup was taken` }, SYSTEM_RESTORE, at);
       }
     });
   }

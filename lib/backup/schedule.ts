@@ -73,3 +73,15 @@ export async function takeScheduledBackupIfDue(now: Date, schedule: BackupSchedu
   for (const old of all.slice(0, Math.max(0, all.length - schedule.keep))) rmSync(old.file, { force: true });
   return result;
 }
+
+/** What the Secrets page shows of backups and the journal: the schedule, the newest backup, the journal's size and age. */
+export function backupStatus(schedule: BackupSchedule = backupSchedule()) {
+  const backups = scheduledBackups(schedule.dir);
+  const newest = backups[backups.length - 1];
+  return {
+    everyHours: schedule.everyHours,
+    dir: schedule.dir,
+    kept: backups.length,
+    newest: newest ? { name: path.basename(newest.file), bytes: statSync(newest.file).size, at: new Date(newest.mtime) } : null,
+  };
+}

@@ -20,6 +20,8 @@ export const RETENTION_DAYS = {
   cronRuns: 30,
   /** Sessions after they ended or lapsed (the audit trail keeps their events for good). */
   sessions: 90,
+  /** Idempotency keys of management POSTs: a retry comes within a day, or not at all. */
+  idempotencyKeys: 1,
 } as const;
 
 /** Rows deleted per statement, so a purge never holds long locks. */
@@ -36,6 +38,7 @@ export interface PurgeResult {
   keyChanges: number;
   /** Rate-limit counters whose window has ended. */
   rateLimitCounters: number;
+  idempotencyKeys: number;
 }
 
 /** Deletes what the retention periods let go, in bounded batches. */
@@ -61,5 +64,7 @@ export async function purgeExpired(now: Date): Promise<PurgeResult> {
   const sessions = await prisma.userSession.deleteMany({ where: { OR: [{ endedAt: { lt: before(RETENTION_DAYS.sessions) } }, { expiresAt: { lt: before(RETENTION_DAYS.sessions) } }] } });
   const keyChanges = await purgeKeyChanges(now);
   const rateLimitCounters = await purgeRateLimitCounters(now, BATCH);
-  return { notifications, alerts, usage, cronRuns: cronRuns.count, signInTokens: tokens.count, sessions: sessions.count, keyChanges, rateLimitCounters };
+  const idempotencyKeys = await drain(() => prisma.$executeRaw`
+    DELETE FROM idempotency_keys WHERE (actor, key) IN (SELECT actor, key FROM idempotency_keys WHERE "createdAt" < ${before(RETENTION_DAYS.idempotencyKeys)} LIMIT ${BATCH})`);
+  return { notifications, alerts, usage, cronRuns: cronRuns.count, signInTokens: tokens.count, sessions: sessions.count, keyChanges, rateLimitCounters, idempotencyKeys };
 }

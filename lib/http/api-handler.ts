@@ -3,6 +3,7 @@ import { DomainError, PayloadTooLargeError, TooManyRequestsError, ValidationErro
 import { authenticateManagementRequest, authenticateVerifierRequest } from "../auth/management-tokens";
 import type { Actor } from "../auth/actor";
 import { log } from "../log";
+import { withIdempotency } from "./idempotency";
 
 type Params = Record<string, string>;
 type RouteContext = { params: Promise<Params> };
@@ -81,9 +82,21 @@ export function publicHandler(fn: (ctx: ApiContext) => Promise<Response>, limit:
   };
 }
 
-/** A management API route handler: authenticates the bearer token first. */
+/**
+ * A management API route handler: authenticates the bearer token first. A
+ * POST with an `Idempotency-Key` header is carried out once per caller and
+ * key (lib/http/idempotency.ts): the body is read here, once, to compare a
+ * retry with the first request.
+ */
 export function managementHandler(fn: (ctx: ApiContext & { actor: Actor }) => Promise<Response>, limit?: BodyLimit) {
-  return publicHandler(async (ctx) => fn({ ...ctx, actor: await authenticateManagementRequest(ctx.request, ctx.now) }), limit);
+  return publicHandler(async (ctx) => {
+    const actor = await authenticateManagementRequest(ctx.request, ctx.now);
+    const idempotencyKey = ctx.request.method === "POST" ? ctx.request.headers.get("idempotency-key") : null;
+    if (idempotencyKey === null) return fn({ ...ctx, actor });
+    const text = await ctx.readText();
+    const read = { readText: async () => text, readJson: async () => parseJsonObject(text) };
+    return withIdempotency(actor, idempotencyKey, ctx.request, text, ctx.now, () => fn({ ...ctx, ...read, actor }));
+  }, limit);
 }
 
 /** A route for in-process verifiers: REKEY_VERIFY_TOKEN or a management token. */
@@ -146,7 +159,11 @@ export async function readBodyWithin(request: Request, limit: BodyLimit): Promis
 
 /** The request body as a JSON object within `limit`, or a ValidationError saying it is not one. */
 export async function readJsonObject(request: Request, limit: BodyLimit = MANAGEMENT_BODY): Promise<Record<string, unknown>> {
-  const text = await readBodyWithin(request, limit);
+  return parseJsonObject(await readBodyWithin(request, limit));
+}
+
+/** A request body's text as a JSON object, or a ValidationError saying it is not one. */
+export function parseJsonObject(text: string): Record<string, unknown> {
   let body: unknown;
   try {
     body = text ? JSON.parse(text) : {};

@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { createOrganizationSchema } from "../organizations/schemas";
-import { issueKeySchema } from "../keys/schemas";
+import { createOrganizationSchema, updateOrganizationSchema } from "../organizations/schemas";
+import { issueKeySchema, KEY_LIST_MAX_LIMIT, updateKeySchema } from "../keys/schemas";
+import { METADATA_MAX_BYTES } from "../validation";
 
 /**
  * The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json.
@@ -49,8 +50,36 @@ const keySchema = {
     revokedAt: { type: ["string", "null"], format: "date-time" },
     expiresAt: { type: ["string", "null"], format: "date-time" },
     predecessorId: { type: ["string", "null"], format: "uuid" },
+    externalId: { type: ["string", "null"], description: "The API company's own id for the key, unique per installation." },
+    metadata: { type: "object", description: `The API company's JSON object, at most ${METADATA_MAX_BYTES} bytes serialized; returned by verify.` },
   },
 };
+
+const organizationSchema = {
+  type: "object",
+  properties: {
+    id: { type: "string", format: "uuid" },
+    name: { type: "string" },
+    contactEmails: { type: "array", items: { type: "string" } },
+    timeZone: { type: "string" },
+    policyId: { type: ["string", "null"], description: "null: the default policy." },
+    externalId: { type: ["string", "null"], description: "The API company's own id for the customer, unique per installation." },
+    metadata: { type: "object", description: `The API company's JSON object, at most ${METADATA_MAX_BYTES} bytes serialized; returned by verify.` },
+    createdAt: { type: "string", format: "date-time" },
+  },
+};
+
+/** Every management POST takes it (lib/http/idempotency.ts). */
+const idempotencyKey = {
+  name: "Idempotency-Key",
+  in: "header",
+  required: false,
+  schema: { type: "string", minLength: 1, maxLength: 255, pattern: "^[\\x21-\\x7e]+$" },
+  description:
+    "Makes a retry safe: the first request with this key (per token) is carried out and its answer kept for 24 hours; a retry with the same key and the same request gets that answer again, with `Idempotent-Replayed: true` (a full key shown in the first answer is not in a replay: it is never stored); the same key with another request is a 409, and so is a retry while the first is still under way after 10 s.",
+};
+const idParam = { name: "id", in: "path", required: true, schema: { type: "string" } };
+const json = (schema: unknown) => ({ "application/json": { schema } });
 
 const rotationSchema = {
   type: "object",
@@ -94,7 +123,7 @@ export const openApiDocument = {
       apiKey: { type: "http", scheme: "bearer", description: "The customer's own API key (rk_live_… or rk_test_…): for self-rotation." },
       verifierToken: { type: "http", scheme: "bearer", description: "REKEY_VERIFY_TOKEN: reads verification records, nothing else." },
     },
-    schemas: { Error: errorSchema, Key: keySchema, Rotation: rotationSchema },
+    schemas: { Error: errorSchema, Key: keySchema, Rotation: rotationSchema, Organization: organizationSchema },
   },
   paths: {
     "/api/v1/keys/rotate": {
@@ -154,7 +183,7 @@ export const openApiDocument = {
                   oneOf: [
                     {
                       type: "object",
-                      required: ["valid", "keyId", "organizationId", "environment", "scopes", "rateLimit", "deprecated"],
+                      required: ["valid", "keyId", "organizationId", "environment", "scopes", "rateLimit", "externalId", "metadata", "organizationExternalId", "organizationMetadata", "deprecated"],
                       properties: {
                         valid: { const: true },
                         keyId: { type: "string" },
@@ -162,6 +191,10 @@ export const openApiDocument = {
                         environment: { type: "string", enum: ["live", "test"] },
                         scopes: { type: "array", items: { type: "string" } },
                         rateLimit: { type: "integer" },
+                        externalId: { type: ["string", "null"], description: "The API company's id for the key." },
+                        metadata: { type: "object", description: "The API company's metadata of the key." },
+                        organizationExternalId: { type: ["string", "null"], description: "The API company's id for the key's organization: its customer." },
+                        organizationMetadata: { type: "object", description: "The API company's metadata of the organization." },
                         deprecated: { type: "boolean" },
                         deprecatedAt: { type: "string", format: "date-time" },
                         graceEndsAt: { type: "string", format: "date-time" },
@@ -331,7 +364,7 @@ export const openApiDocument = {
                   properties: {
                     organizations: {
                       type: "array",
-                      items: { type: "object", properties: { id: { type: "string" }, name: { type: "string" }, contactEmails: { type: "array", items: { type: "string" } }, timeZone: { type: "string" }, policyId: { type: ["string", "null"] } } },
+                      items: { $ref: "#/components/schemas/Organization" },
                     },
                   },
                 },
@@ -344,15 +377,64 @@ export const openApiDocument = {
       post: {
         summary: "Create an organization",
         security: [{ managementToken: [] }],
+        parameters: [idempotencyKey],
         requestBody: { required: true, content: { "application/json": { schema: body(createOrganizationSchema) } } },
-        responses: { "201": { description: "Created.", content: { "application/json": { schema: { type: "object", properties: { id: { type: "string" }, name: { type: "string" } } } } } }, ...errors },
+        responses: { "201": { description: "Created.", content: json({ $ref: "#/components/schemas/Organization" }) }, ...errors },
+      },
+    },
+    "/api/v1/organizations/{id}": {
+      get: {
+        summary: "An organization, with its keys counted by status",
+        security: [{ managementToken: [] }],
+        parameters: [idParam],
+        responses: {
+          "200": { description: "The organization.", content: json({ allOf: [{ $ref: "#/components/schemas/Organization" }, { type: "object", properties: { keysByStatus: { type: "object", additionalProperties: { type: "integer" } } } }] }) },
+          ...errors,
+        },
+      },
+      patch: {
+        summary: "Change an organization",
+        description: "Any of name, contactEmails (replaced as a whole; at least one), timeZone, policyId (null: the default policy), externalId (null clears it), metadata. Audited as `organization.updated`; verify answers carry the new external id and metadata at once.",
+        security: [{ managementToken: [] }],
+        parameters: [idParam],
+        requestBody: { required: true, content: json(body(updateOrganizationSchema)) },
+        responses: { "200": { description: "Changed.", content: json({ $ref: "#/components/schemas/Organization" }) }, ...errors },
+      },
+      delete: {
+        summary: "Delete an organization",
+        description: "Refused (409) while it has keys in use, unless `revokeKeys=true`, which revokes each of them and its family in the same transaction. The organization leaves every list; its history stays in the audit trail and the reports, and its external id is released.",
+        security: [{ managementToken: [] }],
+        parameters: [idParam, { name: "revokeKeys", in: "query", required: false, schema: { type: "string", enum: ["true", "false"], default: "false" } }],
+        responses: {
+          "200": { description: "Deleted.", content: json({ type: "object", required: ["id", "deleted", "keysRevoked"], properties: { id: { type: "string" }, deleted: { const: true }, keysRevoked: { type: "array", items: { type: "string" } } } }) },
+          ...errors,
+        },
       },
     },
     "/api/v1/keys": {
+      get: {
+        summary: "List and search keys",
+        description: `Filters combine; pages in a stable order (by id). Pass \`nextCursor\` as \`cursor\` for the next page; it is null after the last. Never a key or its hash.`,
+        security: [{ managementToken: [] }],
+        parameters: [
+          { name: "organizationId", in: "query", required: false, schema: { type: "string", maxLength: 100 } },
+          { name: "externalId", in: "query", required: false, schema: { type: "string", maxLength: 255 }, description: "The key's external id, exactly." },
+          { name: "status", in: "query", required: false, schema: { type: "string", enum: ["active", "expiring", "revoked", "expired"] } },
+          { name: "prefix", in: "query", required: false, schema: { type: "string", minLength: 1, maxLength: 100 }, description: "The start of the display prefix, e.g. rk_live_4fQ9." },
+          { name: "name", in: "query", required: false, schema: { type: "string", minLength: 1, maxLength: 200 }, description: "Part of the name, any case." },
+          { name: "cursor", in: "query", required: false, schema: { type: "string", maxLength: 200 }, description: "Opaque: the previous page's nextCursor." },
+          { name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: KEY_LIST_MAX_LIMIT, default: 50 } },
+        ],
+        responses: {
+          "200": { description: "A page of keys.", content: json({ type: "object", required: ["keys", "nextCursor"], properties: { keys: { type: "array", items: { $ref: "#/components/schemas/Key" } }, nextCursor: { type: ["string", "null"] } } }) },
+          ...errors,
+        },
+      },
       post: {
         summary: "Issue a key",
         description: "The response holds the full key in `key`: the only time it is ever shown.",
         security: [{ managementToken: [] }],
+        parameters: [idempotencyKey],
         requestBody: { required: true, content: { "application/json": { schema: body(issueKeySchema) } } },
         responses: {
           "201": { description: "Issued.", content: { "application/json": { schema: { allOf: [{ $ref: "#/components/schemas/Key" }, { type: "object", properties: { key: { type: "string" } } }] } } } },
@@ -373,14 +455,28 @@ export const openApiDocument = {
           ...errors,
         },
       },
+      patch: {
+        summary: "Change a key",
+        description: "Any of name, scopes, rateLimit, expiresAt (null: no expiry), externalId (null clears it), metadata. A revoked or expired key is not changed (409). Audited as `key.updated`; verification follows at once.",
+        security: [{ managementToken: [] }],
+        parameters: [idParam],
+        requestBody: { required: true, content: json(body(updateKeySchema)) },
+        responses: { "200": { description: "Changed.", content: json({ $ref: "#/components/schemas/Key" }) }, ...errors },
+      },
     },
     "/api/v1/keys/{id}/rotations": {
+      get: {
+        summary: "A key's rotations, newest first",
+        security: [{ managementToken: [] }],
+        parameters: [idParam],
+        responses: { "200": { description: "The rotations.", content: json({ type: "object", required: ["rotations"], properties: { rotations: { type: "array", items: { $ref: "#/components/schemas/Rotation" } } } }) }, ...errors },
+      },
       post: {
         summary: "Schedule or start a rotation",
         description:
           "`scheduled` needs `scheduledAt` in the future; `manual` starts now with the policy's grace; `emergency` starts now with the policy's emergency grace, needs a `reason`, and `gracePeriodHours: 0` revokes the old key at once. `deliver: portal` (default) lets the customer mint the successor by revealing it in the portal; `deliver: response` mints it now and returns it once in `successorKey`. A key has at most one open rotation: a second request gets 409.",
         security: [{ managementToken: [] }],
-        parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+        parameters: [idParam, idempotencyKey],
         requestBody: {
           required: true,
           content: {
@@ -409,7 +505,7 @@ export const openApiDocument = {
       post: {
         summary: "Cancel a scheduled rotation",
         security: [{ managementToken: [] }],
-        parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+        parameters: [idParam, idempotencyKey],
         requestBody: closeBody,
         responses: { "200": { description: "Cancelled.", content: { "application/json": { schema: { $ref: "#/components/schemas/Rotation" } } } }, ...errors },
       },
@@ -418,9 +514,19 @@ export const openApiDocument = {
       post: {
         summary: "Roll back a rotation in grace: the old key is active again, the successor revoked",
         security: [{ managementToken: [] }],
-        parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+        parameters: [idParam, idempotencyKey],
         requestBody: closeBody,
         responses: { "200": { description: "Rolled back.", content: { "application/json": { schema: { $ref: "#/components/schemas/Rotation" } } } }, ...errors },
+      },
+    },
+    "/api/v1/keys/{id}/revoke": {
+      post: {
+        summary: "Revoke a key now, with its family",
+        description: "Immediate. As an emergency rotation supersedes a key: its open rotation is cancelled or rolled back and every key minted from it since (successors, their successors) is revoked too, since whoever holds a leaked key may have obtained them. `familyRevoked` lists those. 409 if the key is already revoked.",
+        security: [{ managementToken: [] }],
+        parameters: [idParam, idempotencyKey],
+        requestBody: { required: true, content: json({ type: "object", required: ["reason"], properties: { reason: { type: "string", minLength: 1, maxLength: 1000 } } }) },
+        responses: { "200": { description: "Revoked.", content: json({ allOf: [{ $ref: "#/components/schemas/Key" }, { type: "object", properties: { familyRevoked: { type: "array", items: { type: "string" } } } }] }) }, ...errors },
       },
     },
   },

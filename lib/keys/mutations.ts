@@ -1,5 +1,5 @@
 import "server-only";
-import { inTransaction, type Tx } from "../db";
+import { inTransaction, Prisma, type Tx } from "../db";
 import type { Actor } from "../auth/actor";
 import { appendAuditEvents, type AuditInput } from "../audit/write";
 import { parseInput } from "../validation";
@@ -8,9 +8,10 @@ import { outOfScope, type OrganizationScope } from "../auth/scope";
 import { getEffectivePolicy } from "../policies/queries";
 import { generateApiKey, type KeyEnvironment } from "./format";
 import { hashSecret } from "./hash";
-import { issueKeySchema, revokeKeySchema, type IssueKeyInput } from "./schemas";
+import { issueKeySchema, revokeKeySchema, updateKeySchema, type IssueKeyInput, type UpdateKeyInput } from "./schemas";
 import { keyViewSelect } from "./views";
 import { lockKey, lockRotation } from "../locks";
+import { supersedeFamily } from "../rotations/mutations";
 
 /**
  * Issues a key for an organization. The full key is in the result only: it is
@@ -22,7 +23,8 @@ export async function issueKey(input: IssueKeyInput, actor: Actor, now: Date, sc
   const data = parseInput(issueKeySchema, input);
   if (data.expiresAt && data.expiresAt <= now) throw new ValidationError("expiresAt: must be in the future", "expiresAt");
   return inTransaction(async (tx) => {
-    const org = await tx.organization.findUnique({ where: { id: data.organizationId }, select: { id: true } });
+    // FOR KEY SHARE waits for a deletion under way (deleteOrganization locks the row) and then sees it.
+    const [org] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM organizations WHERE id = ${data.organizationId} AND "deletedAt" IS NULL FOR KEY SHARE`;
     if (!org || outOfScope(scope, org.id)) throw new NotFoundError("organizationId: no such organization");
     await requireCustomerKeyManagement(tx, scope, org.id, "issue");
     if (scope.organizationId) {
@@ -33,10 +35,59 @@ export async function issueKey(input: IssueKeyInput, actor: Actor, now: Date, sc
       if (extra) throw new ValidationError(`scopes: ${extra} is not a scope your organization holds; the API company grants new scopes`, "scopes");
       data.rateLimit = Math.max(0, ...held.map((k) => k.rateLimit)) || data.rateLimit;
     }
+    if (data.externalId) await requireFreeKeyExternalId(tx, data.externalId, null);
     const { key, secret } = await insertKey(tx, { ...data, predecessorId: null }, now);
     await appendAuditEvents(tx, [keyIssuedEvent(actor, key, null)], now);
     return { key, secret };
-  });
+  }, externalIdTaken(data.externalId));
+}
+
+const externalIdTaken = (externalId: string | null | undefined) =>
+  externalId ? `externalId ${externalId} is already another key's; external ids are unique per installation.` : undefined;
+
+/** A clear 409 for an external id another key holds (the unique index decides a race, with the same words). */
+async function requireFreeKeyExternalId(tx: Tx, externalId: string, keyId: string | null) {
+  const holder = await tx.apiKey.findUnique({ where: { externalId }, select: { id: true } });
+  if (holder && holder.id !== keyId) throw new ConflictError(externalIdTaken(externalId)!);
+}
+
+/** The fields of a key an update may change, as the audit trail records them before and after. */
+const UPDATABLE = ["name", "scopes", "rateLimit", "expiresAt", "externalId", "metadata"] as const;
+
+/**
+ * Changes a key's name, scopes, rate limit, expiry, external id or metadata
+ * (staff and management tokens; the portal does not offer it). A revoked or
+ * expired key is not edited: nothing it says matters any more. Audited as
+ * `key.updated` with the changed fields before and after; the record's
+ * trigger tells every verifier.
+ */
+export async function updateKey(keyId: string, input: UpdateKeyInput, actor: Actor, now: Date) {
+  const data = parseInput(updateKeySchema, input);
+  if (data.expiresAt && data.expiresAt <= now) throw new ValidationError("expiresAt: must be in the future (revoke the key to end it now)", "expiresAt");
+  return inTransaction(async (tx) => {
+    if (!(await lockKey(tx, keyId))) throw new NotFoundError("No such key.");
+    const key = await tx.apiKey.findUniqueOrThrow({ where: { id: keyId }, select: keyViewSelect });
+    if (key.status === "revoked" || key.status === "expired") throw new ConflictError(`Key ${key.prefix} is ${key.status}: it can no longer be changed.`);
+    if (data.externalId) await requireFreeKeyExternalId(tx, data.externalId, key.id);
+    const changes = Object.fromEntries(UPDATABLE.filter((f) => data[f] !== undefined).map((f) => [f, data[f]]));
+    const updated = await tx.apiKey.update({
+      where: { id: key.id },
+      data: { ...changes, ...(data.metadata !== undefined ? { metadata: data.metadata as Prisma.InputJsonValue } : {}) },
+      select: keyViewSelect,
+    });
+    const fields = Object.keys(changes) as (typeof UPDATABLE)[number][];
+    await appendAuditEvents(tx, [{
+      actor,
+      action: "key.updated",
+      organizationId: key.organizationId,
+      keyId: key.id,
+      keyFingerprint: key.prefix,
+      reason: `changed ${fields.join(", ")}`,
+      before: Object.fromEntries(fields.map((f) => [f, key[f]])),
+      after: Object.fromEntries(fields.map((f) => [f, updated[f]])),
+    }], now);
+    return updated;
+  }, externalIdTaken(data.externalId));
 }
 
 interface NewKey {
@@ -46,6 +97,10 @@ interface NewKey {
   scopes: string[];
   rateLimit: number;
   expiresAt?: Date | null;
+  /** The company's id for the key: a successor does not inherit it (it is unique, and names the key it was given to). */
+  externalId?: string | null;
+  /** The company's metadata: a successor carries its predecessor's, so verify answers the same for both. */
+  metadata?: unknown;
   predecessorId: string | null;
 }
 
@@ -53,7 +108,7 @@ interface NewKey {
 export async function insertKey(tx: Tx, data: NewKey, now: Date) {
   const { secret, prefix } = generateApiKey(data.environment);
   const key = await tx.apiKey.create({
-    data: { ...data, expiresAt: data.expiresAt ?? null, prefix, ...hashSecret(secret), createdAt: now },
+    data: { ...data, expiresAt: data.expiresAt ?? null, externalId: data.externalId ?? null, metadata: (data.metadata ?? {}) as Prisma.InputJsonValue, prefix, ...hashSecret(secret), createdAt: now },
     select: keyViewSelect,
   });
   return { key, secret };
@@ -75,17 +130,18 @@ export function keyIssuedEvent(actor: Actor, key: { id: string; organizationId: 
 /**
  * Revokes a key at once. An open rotation of the key is cancelled (or, in
  * grace, completed) with it, so no rotation is left pointing at a dead key.
+ * With `family` (the management API's revoke, a possible leak), it is
+ * superseded as an emergency supersedes it (supersedeFamily): its open
+ * rotation is cancelled or rolled back and every key minted from it since is
+ * revoked with it, in this one transaction.
  */
-export async function revokeKey(input: { keyId: string; reason: string }, actor: Actor, now: Date, scope: OrganizationScope = {}) {
+export async function revokeKey(input: { keyId: string; reason: string }, actor: Actor, now: Date, scope: OrganizationScope = {}, options: { family?: boolean } = {}) {
   const data = parseInput(revokeKeySchema, input);
-  return inTransaction((tx) => revokeKeyIn(tx, data, actor, now, scope));
+  return inTransaction((tx) => revokeKeyInTx(tx, data, actor, now, scope, options));
 }
 
-/**
- * revokeKey inside the caller's transaction (a restore re-applies many in
- * one); appends its audit events. The one place a key is revoked by hand.
- */
-export async function revokeKeyIn(tx: Tx, data: { keyId: string; reason: string }, actor: Actor, now: Date, scope: OrganizationScope = {}) {
+/** revokeKey's work inside the caller's transaction (deleting an organization revokes its keys in its own; a restore re-applies journaled revocations in batches), on validated input. The one place a key is revoked by hand. */
+export async function revokeKeyInTx(tx: Tx, data: { keyId: string; reason: string }, actor: Actor, now: Date, scope: OrganizationScope = {}, options: { family?: boolean } = {}) {
   const pending = await tx.rotation.findUnique({ where: { openKeyId: data.keyId }, select: { id: true } });
   if (pending) await lockRotation(tx, pending.id);
   if (!(await lockKey(tx, data.keyId))) throw new NotFoundError("No such key.");
@@ -94,6 +150,8 @@ export async function revokeKeyIn(tx: Tx, data: { keyId: string; reason: string 
   await requireCustomerKeyManagement(tx, scope, key.organizationId, "revoke");
   if (key.status === "revoked") throw new ConflictError(`Key ${key.prefix} is already revoked.`);
   const events: AuditInput[] = [];
+  const superseded = options.family ? await supersedeFamily(tx, key.id, actor, now, `key revoked: ${data.reason}`) : [];
+  if (options.family) key.status = (await tx.apiKey.findUniqueOrThrow({ where: { id: key.id }, select: { status: true } })).status;
   const open = await tx.rotation.findUnique({ where: { openKeyId: key.id } });
   if (open) {
     const closedState = open.state === "grace" ? "completed" : "cancelled";
@@ -106,7 +164,7 @@ export async function revokeKeyIn(tx: Tx, data: { keyId: string; reason: string 
   const revoked = await tx.apiKey.update({ where: { id: key.id }, data: { status: "revoked", revokedAt: now }, select: keyViewSelect });
   events.push({ actor, action: "key.revoked", organizationId: key.organizationId, keyId: key.id, keyFingerprint: key.prefix, rotationId: open?.id ?? null, reason: data.reason, before: { status: key.status }, after: { status: "revoked" } });
   await appendAuditEvents(tx, events, now);
-  return revoked;
+  return { ...revoked, familyRevoked: superseded };
 }
 
 /** A customer issues or revokes keys only where their organization's policy allows it; staff always may. */

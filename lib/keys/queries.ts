@@ -1,6 +1,8 @@
 import "server-only";
 import { getPrisma } from "../db";
-import { NotFoundError } from "../errors";
+import { NotFoundError, ValidationError } from "../errors";
+import { parseInput } from "../validation";
+import { keySearchSchema, type KeySearchInput } from "./schemas";
 import { rotationViewSelect } from "../rotations/views";
 import { keyViewSelect } from "./views";
 import { findVerificationRecord } from "./records";
@@ -230,7 +232,7 @@ const MAX_AGE = `COALESCE(p."maxAgeDays", (SELECT "maxAgeDays" FROM rotation_pol
 /** Organizations for the keys table's filter. */
 export async function listOrganizationNames() {
   const prisma = await getPrisma();
-  return prisma.organization.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true } });
+  return prisma.organization.findMany({ where: { deletedAt: null }, orderBy: { name: "asc" }, select: { id: true, name: true } });
 }
 
 /** A key with its organization, policy, rotations, predecessor and successors, for its detail page. */
@@ -278,4 +280,61 @@ export async function getMigrationSeries(oldKeyId: string, successorId: string |
     const hour = start.getTime() + i * HOUR;
     return { hour: new Date(hour).toISOString(), oldKey: at.get(`${oldKeyId}|${hour}`) ?? 0, newKey: successorId ? (at.get(`${successorId}|${hour}`) ?? 0) : 0 };
   });
+}
+
+/** A key list cursor: the last id of a page, opaque to the caller (base64url of a small JSON). */
+function encodeCursor(id: string): string {
+  return Buffer.from(JSON.stringify({ after: id })).toString("base64url");
+}
+
+function decodeCursor(cursor: string): string {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { after?: unknown };
+    if (typeof value.after === "string" && value.after.length > 0 && value.after.length <= 100 && !value.after.includes("\0")) return value.after;
+  } catch {
+    // Not ours: said below.
+  }
+  throw new ValidationError("cursor: must be the nextCursor of a previous page", "cursor");
+}
+
+/** `%`, `_` and `\` taken literally in a LIKE pattern. */
+const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/**
+ * One page of the management API's key search, in id order (stable under
+ * inserts: a key issued meanwhile lands before or after the cursor, never
+ * twice), with the cursor of the next page or null after the last.
+ * Keyset paging: a page costs the same at the millionth key as at the first.
+ */
+export async function searchKeys(input: KeySearchInput) {
+  const q = parseInput(keySearchSchema, input);
+  const after = q.cursor ? decodeCursor(q.cursor) : null;
+  const prisma = await getPrisma();
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const param = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  if (q.organizationId) where.push(`k."organizationId" = ${param(q.organizationId)}`);
+  if (q.externalId) where.push(`k."externalId" = ${param(q.externalId)}`);
+  if (q.status) where.push(`k.status = ${param(q.status)}::"KeyStatus"`);
+  if (q.prefix) where.push(`k.prefix LIKE ${param(likeLiteral(q.prefix) + "%")}`);
+  if (q.name) where.push(`k.name ILIKE ${param("%" + likeLiteral(q.name) + "%")}`);
+  if (after) where.push(`k.id > ${param(after)}`);
+  const rows = await prisma.$queryRawUnsafe<{ id: string }[]>(
+    `SELECT k.id FROM api_keys k ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY k.id LIMIT ${param(q.limit + 1)}`,
+    ...params,
+  );
+  const ids = rows.slice(0, q.limit).map((r) => r.id);
+  const keys = ids.length ? await prisma.apiKey.findMany({ where: { id: { in: ids } }, select: keyViewSelect, orderBy: { id: "asc" } }) : [];
+  return { keys, nextCursor: rows.length > q.limit ? encodeCursor(ids[ids.length - 1]) : null };
+}
+
+/** Every rotation of a key, newest first (a key has a handful). */
+export async function listKeyRotations(keyId: string) {
+  const prisma = await getPrisma();
+  const key = await prisma.apiKey.findUnique({ where: { id: keyId }, select: { id: true } });
+  if (!key) throw new NotFoundError("No such key.");
+  return prisma.rotation.findMany({ where: { keyId }, select: rotationViewSelect, orderBy: [{ createdAt: "desc" }, { id: "desc" }] });
 }

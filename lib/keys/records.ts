@@ -35,6 +35,10 @@ function toRecord(row: RecordRow): VerificationRecord {
     rateLimit: row.rateLimit,
     status: row.status,
     expiresAt: iso(row.expiresAt),
+    externalId: row.externalId ?? null,
+    metadata: row.metadata ?? {},
+    organizationExternalId: row.organizationExternalId ?? null,
+    organizationMetadata: row.organizationMetadata ?? {},
     rotation: row.rotationState
       ? {
           state: row.rotationState,
@@ -62,7 +66,7 @@ async function selectRecords(where: Prisma.Sql, tail: Prisma.Sql = Prisma.empty)
   const prisma = await getPrisma();
   const rows = await prisma.$queryRaw<RecordRow[]>`
     SELECT k.hash, k."hashVersion", k.id AS "keyId", k."organizationId", k.environment::text AS environment, k.scopes, k."rateLimit",
-           k.status::text AS status, k."expiresAt",
+           k.status::text AS status, k."expiresAt", k."externalId", k.metadata, o."externalId" AS "organizationExternalId", o.metadata AS "organizationMetadata",
            r.state::text AS "rotationState", r.kind::text AS "rotationKind", r."scheduledAt", r."startedAt", r."graceEndsAt",
            r."gracePeriodHours", r."deadlineExtended",
            CASE WHEN r.id IS NULL THEN NULL ELSE (
@@ -70,6 +74,7 @@ async function selectRecords(where: Prisma.Sql, tail: Prisma.Sql = Prisma.empty)
            ) END AS "waitForSuccessorUse",
            s.prefix AS "successorPrefix", s."firstUsedAt" AS "successorFirstUsedAt"
     FROM api_keys k
+    JOIN organizations o ON o.id = k."organizationId"
     LEFT JOIN rotations r ON r."openKeyId" = k.id
     LEFT JOIN api_keys s ON s.id = r."successorId"
     WHERE ${where} ${tail}`;

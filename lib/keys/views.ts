@@ -7,6 +7,8 @@ export const keyViewSelect = {
   prefix: true,
   scopes: true,
   rateLimit: true,
+  externalId: true,
+  metadata: true,
   status: true,
   createdAt: true,
   lastUsedAt: true,

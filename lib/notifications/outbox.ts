@@ -53,6 +53,11 @@ export function rotationPayload(r: {
  * cron delivers them. A repeat for the same event and recipient is skipped
  * by the unique idempotency key.
  */
+/** What makes a notification one of a kind: its kind, the event it is about, and its recipient (lower-cased). */
+export function notificationKey(kind: NotificationKind, eventRef: string, recipient: string): string {
+  return `${kind}:${eventRef}:${recipient.toLowerCase()}`;
+}
+
 export async function enqueueNotifications(tx: Tx, items: NotificationInput[], now: Date): Promise<number> {
   const data = items.flatMap((item) =>
     [...new Set(item.recipients.map((r) => r.toLowerCase()))].map((recipient) => ({
@@ -62,7 +67,7 @@ export async function enqueueNotifications(tx: Tx, items: NotificationInput[], n
       keyId: item.keyId ?? null,
       rotationId: item.rotationId ?? null,
       recipient,
-      idempotencyKey: `${item.kind}:${item.eventRef}:${recipient}`,
+      idempotencyKey: notificationKey(item.kind, item.eventRef, recipient),
       payload: item.payload,
       nextAttemptAt: now,
       createdAt: now,

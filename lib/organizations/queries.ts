@@ -1,11 +1,13 @@
 import "server-only";
 import { getPrisma } from "../db";
+import { NotFoundError } from "../errors";
+import { organizationViewSelect } from "./views";
 
 /** Organizations with their policy and counts of keys in use and past max age (one grouped query). */
 export async function listOrganizations(now: Date) {
   const prisma = await getPrisma();
   const [orgs, counts] = await Promise.all([
-    prisma.organization.findMany({ orderBy: { name: "asc" }, include: { policy: { select: { id: true, name: true } } } }),
+    prisma.organization.findMany({ where: { deletedAt: null }, orderBy: { name: "asc" }, include: { policy: { select: { id: true, name: true } } } }),
     prisma.$queryRawUnsafe<{ organizationId: string; in_use: number; overdue: number }[]>(
       `SELECT k."organizationId",
               count(*)::int AS in_use,
@@ -32,5 +34,14 @@ export async function getOrganization(id: string) {
 /** Every organization for the management API (there are hundreds, not millions). */
 export async function listOrganizationsForApi() {
   const prisma = await getPrisma();
-  return prisma.organization.findMany({ orderBy: { name: "asc" }, select: { id: true, name: true, contactEmails: true, timeZone: true, policyId: true } });
+  return prisma.organization.findMany({ where: { deletedAt: null }, orderBy: { name: "asc" }, select: organizationViewSelect });
+}
+
+/** One organization for the management API, with its keys by status; a deleted one is not found. */
+export async function getOrganizationForApi(id: string) {
+  const prisma = await getPrisma();
+  const org = await prisma.organization.findFirst({ where: { id, deletedAt: null }, select: organizationViewSelect });
+  if (!org) throw new NotFoundError("No such organization.");
+  const byStatus = await prisma.apiKey.groupBy({ by: ["status"], where: { organizationId: id }, _count: { _all: true } });
+  return { ...org, keysByStatus: Object.fromEntries(byStatus.map((s) => [s.status, s._count._all])) as Record<string, number> };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { externalIdSchema, metadataSchema } from "../validation";
 
 const timeZone = z.string().refine((tz) => {
   try {
@@ -14,8 +15,28 @@ export const createOrganizationSchema = z.object({
   contactEmails: z.array(z.email("must be an email address")).max(50).default([]),
   timeZone: timeZone.default("UTC"),
   policyId: z.uuid("must be a policy id").optional(),
+  externalId: externalIdSchema.optional(),
+  metadata: metadataSchema.default({}),
 });
 export type CreateOrganizationInput = z.input<typeof createOrganizationSchema>;
+
+/**
+ * A change to an organization (PATCH): any of these, at least one. `null`
+ * clears the policy (back to the default) or the external id; contacts are
+ * replaced as a whole and at least one must remain.
+ */
+export const updateOrganizationSchema = z
+  .object({
+    name: createOrganizationSchema.shape.name.optional(),
+    contactEmails: z.array(z.email("must be an email address").max(320)).min(1, "must keep at least one contact, or nobody is told when a key rotates").max(50).optional(),
+    timeZone: timeZone.optional(),
+    policyId: z.uuid("must be a policy id").nullable().optional(),
+    externalId: externalIdSchema.nullable().optional(),
+    metadata: metadataSchema.optional(),
+  })
+  .strict()
+  .refine((v) => Object.values(v).some((x) => x !== undefined), { message: "says nothing to change: send name, contactEmails, timeZone, policyId, externalId or metadata", path: ["name"] });
+export type UpdateOrganizationInput = z.input<typeof updateOrganizationSchema>;
 
 /** One change to who gets an organization's rotation emails, and in which time zone they read the dates. */
 export const contactChangeSchema = z

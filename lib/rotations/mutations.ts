@@ -108,7 +108,7 @@ export async function openRotation(tx: Tx, data: z.output<typeof rotationRequest
 
   let successorSecret: string | undefined;
   if (data.deliver === "response") {
-    const minted = await insertKey(tx, { organizationId: key.organizationId, environment: key.environment, name: key.name, scopes: key.scopes, rateLimit: key.rateLimit, expiresAt: null, predecessorId: key.id }, now);
+    const minted = await insertKey(tx, { organizationId: key.organizationId, environment: key.environment, name: key.name, scopes: key.scopes, rateLimit: key.rateLimit, metadata: key.metadata, expiresAt: null, predecessorId: key.id }, now);
     await tx.rotation.update({ where: { id: created.id }, data: { successorId: minted.key.id } });
     successorSecret = minted.secret;
     events.push(keyIssuedEvent(actor, minted.key, created.id, `successor of ${key.prefix}`));
@@ -204,8 +204,14 @@ export async function closeRotationInTx(tx: Tx, data: { rotationId: string; reas
  * superseded. Returns the keys revoked.
  */
 export async function supersedeFamily(tx: Tx, keyId: string, actor: Actor, now: Date, reason: string): Promise<string[]> {
-  const open = await tx.rotation.findUnique({ where: { openKeyId: keyId }, select: { id: true, state: true } });
-  if (open) await closeRotationInTx(tx, { rotationId: open.id, reason }, actor, now, open.state === "scheduled" ? "cancelled" : "rolled_back");
+  // Closing a rotation revokes its successor: those count among the keys revoked.
+  const revoked = new Set<string>();
+  const close = async (rotation: { id: string; state: string } | null) => {
+    if (!rotation) return;
+    const closed = await closeRotationInTx(tx, { rotationId: rotation.id, reason }, actor, now, rotation.state === "scheduled" ? "cancelled" : "rolled_back");
+    if (closed.successorId) revoked.add(closed.successorId);
+  };
+  await close(await tx.rotation.findUnique({ where: { openKeyId: keyId }, select: { id: true, state: true } }));
   // Every descendant: closing the rotation above revoked its own successor, but
   // that successor's rotations and later generations remain.
   const family = await tx.$queryRaw<{ id: string; prefix: string; organizationId: string; status: string }[]>`
@@ -216,18 +222,16 @@ export async function supersedeFamily(tx: Tx, keyId: string, actor: Actor, now: 
     )
     SELECT k.id, k.prefix, k."organizationId", k.status::text AS status FROM api_keys k JOIN family f ON f.id = k.id
     ORDER BY k."createdAt"`;
-  const revoked: string[] = [];
   for (const k of family) {
     await lockKey(tx, k.id);
-    const theirs = await tx.rotation.findUnique({ where: { openKeyId: k.id }, select: { id: true, state: true } });
-    if (theirs) await closeRotationInTx(tx, { rotationId: theirs.id, reason }, actor, now, theirs.state === "scheduled" ? "cancelled" : "rolled_back");
+    await close(await tx.rotation.findUnique({ where: { openKeyId: k.id }, select: { id: true, state: true } }));
     const { count } = await tx.apiKey.updateMany({ where: { id: k.id, status: { in: ["active", "expiring"] } }, data: { status: "revoked", revokedAt: now } });
     if (count) {
-      revoked.push(k.id);
+      revoked.add(k.id);
       await appendAuditEvents(tx, [{ actor, action: "key.revoked", organizationId: k.organizationId, keyId: k.id, keyFingerprint: k.prefix, reason, before: { status: k.status }, after: { status: "revoked" } }], now);
     }
   }
-  return revoked;
+  return [...revoked];
 }
 
 /** Cancels a rotation that has not started yet; a successor already minted for it is revoked. */

@@ -34,7 +34,7 @@ async function lockRotationInGrace(tx: Tx, rotationId: string, now: Date, scope:
     select: {
       ...rotationViewSelect,
       successor: { select: { id: true, prefix: true, status: true } },
-      key: { select: { id: true, prefix: true, organizationId: true, environment: true, name: true, scopes: true, rateLimit: true } },
+      key: { select: { id: true, prefix: true, organizationId: true, environment: true, name: true, scopes: true, rateLimit: true, metadata: true } },
     },
   });
   if (outOfScope(scope, rotation.key.organizationId)) throw new NotFoundError("No such rotation.");
@@ -58,7 +58,7 @@ async function lockRotationInGrace(tx: Tx, rotationId: string, now: Date, scope:
 
 async function mintSuccessor(tx: Tx, rotation: Awaited<ReturnType<typeof lockRotationInGrace>>, actor: Actor, now: Date, reason: string) {
   const k = rotation.key;
-  const minted = await insertKey(tx, { organizationId: k.organizationId, environment: k.environment, name: k.name, scopes: k.scopes, rateLimit: k.rateLimit, expiresAt: null, predecessorId: k.id }, now);
+  const minted = await insertKey(tx, { organizationId: k.organizationId, environment: k.environment, name: k.name, scopes: k.scopes, rateLimit: k.rateLimit, metadata: k.metadata, expiresAt: null, predecessorId: k.id }, now);
   await tx.rotation.update({ where: { id: rotation.id }, data: { successorId: minted.key.id, updatedAt: now } });
   return { minted, event: keyIssuedEvent(actor, minted.key, rotation.id, reason) };
 }

@@ -23,7 +23,10 @@ const hash = (key: string, secret = SECRET) => createHmac("sha256", secret).upda
 
 let n = 0;
 const records: object[] = [];
-function record(status: string, extra: { expiresAt?: string; rotation?: object; hashVersion?: number; hashedWith?: string } = {}) {
+type Identity = { externalId: string | null; metadata: object; organizationExternalId: string | null; organizationMetadata: object };
+const NO_IDENTITY: Identity = { externalId: null, metadata: {}, organizationExternalId: null, organizationMetadata: {} };
+const identities = new Map<string, Identity>();
+function record(status: string, extra: { expiresAt?: string; rotation?: object; hashVersion?: number; hashedWith?: string; identity?: Identity | "absent"; organizationId?: string } = {}) {
   const key = makeKey();
   n++;
   const hashVersion = extra.hashVersion ?? 1;
@@ -31,17 +34,22 @@ function record(status: string, extra: { expiresAt?: string; rotation?: object; 
     hash: hash(key, extra.hashedWith ?? (hashVersion === 2 ? SECRET_V2 : SECRET)),
     hashVersion,
     keyId: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`,
-    organizationId: ORG,
+    organizationId: extra.organizationId ?? ORG,
     environment: "test",
     scopes: ["read:orders"],
     rateLimit: 600,
     status,
     expiresAt: extra.expiresAt ?? null,
     rotation: extra.rotation ?? null,
+    // A record from a server before external ids carries none of the four fields: the answer says null and {}.
+    ...(extra.identity === "absent" ? {} : (extra.identity ?? NO_IDENTITY)),
   });
+  if (extra.organizationId) organizations.set(`00000000-0000-4000-8000-${String(n).padStart(12, "0")}`, extra.organizationId);
+  identities.set(`00000000-0000-4000-8000-${String(n).padStart(12, "0")}`, extra.identity === "absent" || !extra.identity ? NO_IDENTITY : extra.identity);
   return { key, keyId: `00000000-0000-4000-8000-${String(n).padStart(12, "0")}` };
 }
-const ok = (keyId: string) => ({ valid: true, keyId, organizationId: ORG, environment: "test", scopes: ["read:orders"], rateLimit: 600 });
+const organizations = new Map<string, string>();
+const ok = (keyId: string) => ({ valid: true, keyId, organizationId: organizations.get(keyId) ?? ORG, environment: "test", scopes: ["read:orders"], rateLimit: 600, ...identities.get(keyId)! });
 const rotation = (r: object) => ({
   state: "grace", kind: "manual", scheduledAt: "2026-03-01T00:00:00.000Z", startedAt: "2026-03-01T00:00:00.000Z", graceEndsAt: "2026-03-02T00:00:00.000Z",
   gracePeriodHours: 24, deadlineExtended: false, waitForSuccessorUse: false, successorPrefix: "rk_test_AbCdEfGh", successorFirstUsedAt: null, ...r,
@@ -96,6 +104,15 @@ const onV2 = record("active", { hashVersion: 2 });
 c("a key stored under hashing secret version 2 (the current one)", onV2.key, "2026-03-01T12:00:00.000Z", { ...ok(onV2.keyId), deprecated: false });
 const mislabelled = record("active", { hashVersion: 2, hashedWith: SECRET });
 c("a hash made by version 1's secret but recorded as version 2 matches under neither", mislabelled.key, "2026-03-01T12:00:00.000Z", { valid: false, code: "unknown" });
+
+// Every record of an organization carries the same organization fields (a change to them is announced for each of its keys).
+const known = record("active", {
+  organizationId: "9b2f4a0e-0000-4000-8000-000000000002",
+  identity: { externalId: "key_legacy_42", metadata: { plan: "enterprise", seats: 250, tags: ["eu", "sso"] }, organizationExternalId: "cus_8f2a", organizationMetadata: { tier: "gold" } },
+});
+c("a key with the company's external ids and metadata: the answer carries them", known.key, "2026-03-01T12:00:00.000Z", { ...ok(known.keyId), deprecated: false });
+const older = record("active", { identity: "absent" });
+c("a record from a server before external ids: null ids, empty metadata", older.key, "2026-03-01T12:00:00.000Z", { ...ok(older.keyId), deprecated: false });
 
 writeFileSync(
   new URL("../test-vectors.json", import.meta.url),

@@ -26,6 +26,12 @@ export interface VerificationRecord {
   expiresAt: string | null;
   /** The key's open rotation (scheduled or in grace), if any. */
   rotation: RotationRecord | null;
+  /** The API company's own id for the key, and its metadata object; absent from older servers: null and {}. */
+  externalId?: string | null;
+  metadata?: Record<string, unknown>;
+  /** The same of the key's organization, so the company's API knows its customer from the answer alone. */
+  organizationExternalId?: string | null;
+  organizationMetadata?: Record<string, unknown>;
 }
 
 export interface RotationRecord {
@@ -55,6 +61,10 @@ export type VerifyResult =
       environment: "live" | "test";
       scopes: string[];
       rateLimit: number;
+      externalId: string | null;
+      metadata: Record<string, unknown>;
+      organizationExternalId: string | null;
+      organizationMetadata: Record<string, unknown>;
       deprecated: boolean;
       /** Only for an old key in grace: when its rotation started, when it stops working, and its successor's prefix (null until minted). */
       deprecatedAt?: string;
@@ -102,6 +112,10 @@ export function decide(record: VerificationRecord | null, now: number): VerifyRe
     environment: record.environment,
     scopes: record.scopes,
     rateLimit: record.rateLimit,
+    externalId: record.externalId ?? null,
+    metadata: record.metadata ?? {},
+    organizationExternalId: record.organizationExternalId ?? null,
+    organizationMetadata: record.organizationMetadata ?? {},
   };
   const rotation = record.rotation;
   // A scheduled rotation of a key that is no longer active fails in the cron; it never starts.

@@ -4,7 +4,10 @@
  * object per key: the keyed hash (as 32 raw bytes in a one-byte string) maps
  * to a slot; ids, environment, status, scopes and rate limit are columns,
  * repeated values (organizations, scope lists) are stored once; the rare
- * parts (an expiry, an open rotation) live in side maps. `get` rebuilds the
+ * parts (an expiry, an open rotation, a key's external id and metadata) live
+ * in side maps; an organization's external id and metadata are kept once per
+ * organization (every record of it carries the same: a change to them is
+ * announced for each of its keys). `get` rebuilds the
  * record that the rule reads.
  */
 import type { KeyStatus, RotationRecord, VerificationRecord } from "./rule.js";
@@ -16,6 +19,14 @@ const ENVIRONMENTS = ["live", "test"] as const;
 export function hashKey(hex: string): string {
   return Buffer.from(hex, "hex").toString("latin1");
 }
+
+interface Identity {
+  externalId: string | null;
+  metadata: Record<string, unknown>;
+}
+const NO_IDENTITY: Identity = Object.freeze({ externalId: null, metadata: Object.freeze({}) as Record<string, unknown> });
+const identityOf = (externalId: string | null | undefined, metadata: Record<string, unknown> | undefined): Identity | null =>
+  externalId || (metadata && Object.keys(metadata).length > 0) ? { externalId: externalId ?? null, metadata: metadata ?? {} } : null;
 
 class Interned<T> {
   private readonly index = new Map<string, number>();
@@ -45,6 +56,8 @@ export class RecordStore {
   private kind = new Uint8Array(0);
   private expiresAt = new Map<number, string>();
   private rotations = new Map<number, RotationRecord>();
+  private identities = new Map<number, Identity>();
+  private orgIdentities = new Map<number, Identity>();
   private readonly orgs = new Interned<string>();
   private readonly scopeLists = new Interned<string[]>();
 
@@ -71,6 +84,12 @@ export class RecordStore {
     else this.expiresAt.delete(slot);
     if (record.rotation) this.rotations.set(slot, record.rotation);
     else this.rotations.delete(slot);
+    const own = identityOf(record.externalId, record.metadata);
+    if (own) this.identities.set(slot, own);
+    else this.identities.delete(slot);
+    const org = identityOf(record.organizationExternalId, record.organizationMetadata);
+    if (org) this.orgIdentities.set(this.org[slot], org);
+    else this.orgIdentities.delete(this.org[slot]);
   }
 
   delete(hashHex: string): void {
@@ -80,6 +99,7 @@ export class RecordStore {
     this.slots.delete(key);
     this.expiresAt.delete(slot);
     this.rotations.delete(slot);
+    this.identities.delete(slot);
     this.keyIds[slot] = "";
     this.free.push(slot);
   }
@@ -89,6 +109,8 @@ export class RecordStore {
     const slot = this.slots.get(key);
     if (slot === undefined || this.hashVersion[slot] !== version) return null;
     const kind = this.kind[slot];
+    const own = this.identities.get(slot) ?? NO_IDENTITY;
+    const org = this.orgIdentities.get(this.org[slot]) ?? NO_IDENTITY;
     return {
       hash: "",
       hashVersion: version,
@@ -100,6 +122,10 @@ export class RecordStore {
       status: STATUSES[kind >> 1],
       expiresAt: this.expiresAt.get(slot) ?? null,
       rotation: this.rotations.get(slot) ?? null,
+      externalId: own.externalId,
+      metadata: own.metadata,
+      organizationExternalId: org.externalId,
+      organizationMetadata: org.metadata,
     };
   }
 

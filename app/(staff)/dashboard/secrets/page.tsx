@@ -4,6 +4,10 @@ import { formatDistanceStrict } from "date-fns";
 import { requirePagePermission } from "@/lib/auth/authorize";
 import { hashVersionOverview } from "@/lib/keys/hash-versions";
 import { hashVersionLingerDays } from "@/lib/secret";
+import { mfaSecretsByDataSecret } from "@/lib/auth/mfa";
+import { listCheckpointKeys } from "@/lib/audit/checkpoints";
+import { journalStatus } from "@/lib/backup/journal";
+import { backupStatus } from "@/lib/backup/schedule";
 
 export const metadata: Metadata = { title: "Secrets" };
 
@@ -19,6 +23,9 @@ export default async function SecretsPage() {
   const now = new Date();
   const currentSince = rows.find((r) => r.current)?.currentSince ?? null;
   const lingering = rows.filter((r) => !r.current && !r.retirable);
+  const [mfa, checkpointKeys] = await Promise.all([mfaSecretsByDataSecret(), listCheckpointKeys()]);
+  const journal = journalStatus();
+  const backups = backupStatus();
   return (
     <>
       <h1>Secrets</h1>
@@ -73,6 +80,62 @@ export default async function SecretsPage() {
           </tbody>
         </table>
       </div>
+      <h2>Multi-factor secrets</h2>
+      <p className="sub">
+        Staff authenticator seeds are sealed under the data secret (REKEY_DATA_SECRET), recovery codes hashed under it. During a rotation the previous
+        secret goes in REKEY_DATA_SECRET_PREVIOUS: seeds under it still open and are sealed again under the current one at their owner&apos;s next
+        sign-in; recovery codes made under it keep working. Remove the previous secret once nothing is left on it.
+      </p>
+      <dl className="facts">
+        <dt>Under the current data secret</dt>
+        <dd>{mfa.current}</dd>
+        <dt>Under a previous one (moves at next sign-in)</dt>
+        <dd>{mfa.previous}</dd>
+        {mfa.unreadable > 0 && (
+          <>
+            <dt>Under a secret no longer configured</dt>
+            <dd className="bad-text">{mfa.unreadable}: these people cannot use their app; reset their multi-factor sign-in on Users</dd>
+          </>
+        )}
+      </dl>
+      <h2>Audit checkpoints</h2>
+      <p className="sub">
+        The audit chain&apos;s head is signed with an Ed25519 key (REKEY_CHECKPOINT_KEY). A new key signs from the next checkpoint on; every key that
+        ever signed stays published at /.well-known/rekey-checkpoint-keys.json, so older checkpoints still verify.
+      </p>
+      <dl className="facts">
+        {checkpointKeys.length === 0 ? (
+          <>
+            <dt>Keys</dt>
+            <dd>none has signed yet</dd>
+          </>
+        ) : (
+          checkpointKeys.map((k) => (
+            <div key={k.keyId} style={{ display: "contents" }}>
+              <dt>
+                <code>{k.keyId}</code>
+              </dt>
+              <dd>{k.current ? "current" : "previous: still published"}</dd>
+            </div>
+          ))
+        )}
+      </dl>
+      <h2>Backups and the revocation journal</h2>
+      <p className="sub">
+        A restored backup re-applies every revocation in the journal, which lives outside the database, so no revoked key comes back (README,
+        &ldquo;Backups and restore&rdquo;).
+      </p>
+      <dl className="facts">
+        <dt>Revocation journal</dt>
+        <dd>
+          <code>{journal.file}</code>: {journal.entries.toLocaleString("en")} revoked key(s)
+          {journal.writtenAt ? `, last written ${formatDistanceStrict(journal.writtenAt, now)} ago` : ", not written yet"}
+        </dd>
+        <dt>Scheduled backups</dt>
+        <dd>{backups.everyHours > 0 ? `every ${backups.everyHours} hours into ${backups.dir} (${backups.kept} kept)` : "off (REKEY_BACKUP_EVERY_HOURS): npm run backup, or the platform's own"}</dd>
+        <dt>Newest backup</dt>
+        <dd>{backups.newest ? `${backups.newest.name}, ${(backups.newest.bytes / 1e6).toFixed(1)} MB, ${formatDistanceStrict(backups.newest.at, now)} ago` : "none yet"}</dd>
+      </dl>
       <h2>Sessions</h2>
       <p className="sub">
         Session cookies are signed with their own secret (NEXTAUTH_SECRET, or the embedded database&apos;s generated one), not with a hashing secret.
