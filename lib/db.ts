@@ -273,7 +273,7 @@ function defaultDataDir(): string {
  * folder, so one process owns it, recorded by its PID in a lock file.
  */
 function takeFolderLock(dataDir: string): () => void {
-  const lockPath = path.join(dataDir, "..", `${path.basename(dataDir)}.lock`);
+  const lockPath = folderLockPath(dataDir);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(lockPath, "wx");
@@ -288,8 +288,8 @@ function takeFolderLock(dataDir: string): () => void {
       return release;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const owner = Number(readFileSync(lockPath, "utf8"));
-      if (owner && owner !== process.pid && isAlive(owner)) {
+      const owner = folderOwner(dataDir);
+      if (owner) {
         throw new Error(
           `The embedded database ${dataDir} is in use by process ${owner}. Stop it first (or set DATABASE_URL to use a PostgreSQL server).`,
         );
@@ -298,6 +298,21 @@ function takeFolderLock(dataDir: string): () => void {
     }
   }
   throw new Error(`Could not lock ${dataDir}`);
+}
+
+function folderLockPath(dataDir: string): string {
+  return path.join(dataDir, "..", `${path.basename(dataDir)}.lock`);
+}
+
+/** The live process (other than this one) that holds an embedded database folder, or null (a stale lock names a dead one). */
+export function folderOwner(dataDir: string): number | null {
+  let owner: number;
+  try {
+    owner = Number(readFileSync(folderLockPath(dataDir), "utf8"));
+  } catch {
+    return null;
+  }
+  return owner && owner !== process.pid && isAlive(owner) ? owner : null;
 }
 
 function isAlive(pid: number): boolean {

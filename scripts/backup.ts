@@ -8,7 +8,7 @@
 import "./load-env";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { dataRoot } from "../lib/db";
+import { dataRoot, folderOwner } from "../lib/db";
 import { createBackup } from "../lib/backup/backup";
 import { backupFileName } from "../lib/backup/schedule";
 
@@ -17,7 +17,8 @@ const url = process.env.DATABASE_URL || undefined;
 const out = values.out ?? path.join(dataRoot(), "backups", backupFileName(new Date()));
 try {
   const source = url ? { url } : { dataDir: path.join(dataRoot(), "pglite") };
-  if (!url) await assertFolderFree(source.dataDir!);
+  const owner = url ? null : folderOwner(source.dataDir!);
+  if (owner) throw new Error(`The embedded database is in use by process ${owner}. Stop rekey first, or let it take its own backups (REKEY_BACKUP_EVERY_HOURS).`);
   const result = await createBackup(source as { url: string } | { dataDir: string }, out);
   console.log(`rekey: backup of the ${url ? "PostgreSQL server" : "embedded database"} taken ${result.manifest.takenAt}`);
   console.log(`  ${path.relative(process.cwd(), result.file)}  ${(result.bytes / 1e6).toFixed(1)} MB  sha256 ${result.sha256}  (${(result.durationMs / 1000).toFixed(1)} s)`);
@@ -27,11 +28,3 @@ try {
   process.exit(1);
 }
 
-async function assertFolderFree(dataDir: string) {
-  const { openDatabase } = await import("../lib/db");
-  // Opening takes the folder's lock: a running rekey holds it, and says so.
-  const db = await openDatabase({ dataDir }).catch((error: Error) => {
-    throw new Error(`${error.message.replace(/ Stop it first.*$/, "")} Stop rekey first, or let it take its own backups (REKEY_BACKUP_EVERY_HOURS).`);
-  });
-  await db.close();
-}

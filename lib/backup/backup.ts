@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
@@ -124,20 +124,6 @@ export function readBackup(file: string): { manifest: BackupManifest; payload: B
     throw new Error(`${file} is damaged: its dump is ${payload.length} bytes with another SHA-256 than the ${manifest.payloadBytes} bytes its manifest names.`);
   }
   return { manifest, payload, sha256: sha256(whole) };
-}
-
-/** The first bytes of a file, to tell a backup from anything else cheaply. */
-export function looksLikeBackup(file: string): boolean {
-  try {
-    if (!statSync(file).isFile()) return false;
-    const fd = openSync(file, "r");
-    const head = Buffer.alloc(BACKUP_MAGIC.length);
-    readSync(fd, head, 0, head.length, 0);
-    closeSync(fd);
-    return head.toString() === BACKUP_MAGIC;
-  } catch {
-    return false;
-  }
 }
 
 export function sha256(data: Buffer): string {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { PGlite } from "@electric-sql/pglite";
-import { closeDatabase, dataRoot, getPrisma, inTransaction, openDatabase, useDatabase } from "../db";
+import { closeDatabase, dataRoot, folderOwner, getPrisma, inTransaction, openDatabase, useDatabase } from "../db";
 import { applyMigrations } from "../migrations";
 import { appendAuditEvents } from "../audit/write";
 import { SYSTEM_RESTORE } from "../auth/actor";
@@ -188,17 +188,11 @@ async function loadIntoServer(url: string, payload: Buffer, now: Date, keepDir: 
   return keep;
 }
 
-/** Renames the folder aside (its lock says whether a process holds it) and unpacks the backup in its place. */
+/** Renames the folder aside (refused while a process holds it) and unpacks the backup in its place. */
 async function loadIntoFolder(dataDir: string, payload: Buffer, now: Date): Promise<string> {
   const folder = path.resolve(dataDir);
-  const lock = path.join(folder, "..", `${path.basename(folder)}.lock`);
-  if (existsSync(lock)) {
-    // openDatabase's lock: a live owner refuses, a stale lock is cleared when the folder is opened below.
-    const probe = await openDatabase({ dataDir: folder }).catch((error: Error) => {
-      throw new Error(`${error.message.replace(/Stop it first.*$/, "")}Stop rekey before restoring.`);
-    });
-    await probe.close();
-  }
+  const owner = folderOwner(folder);
+  if (owner) throw new Error(`The embedded database ${folder} is in use by process ${owner}. Stop rekey before restoring.`);
   const kept = `${folder}.before-restore-${stamp(now)}`;
   if (existsSync(folder)) renameSync(folder, kept);
   const pglite = await PGlite.create({ dataDir: folder, loadDataDir: new Blob([new Uint8Array(payload)]) });
