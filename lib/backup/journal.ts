@@ -74,10 +74,10 @@ export function readJournal(file: string): JournalContents {
   return { entries, tornTail };
 }
 
-type FileState = { known: Set<string>; newest: number; tornTail: boolean };
-type Sync = { files: Map<string, FileState>; running?: Promise<number>; again: boolean; watching: boolean };
+type FileState = { known: Set<string>; newest: number; tornTail: boolean; running?: Promise<number>; again: boolean };
+type Sync = { files: Map<string, FileState>; watching: boolean };
 // On globalThis, like the database: under `npm start` two copies of this module share one process.
-const sync: Sync = ((globalThis as { __rekeyJournal?: Sync }).__rekeyJournal ??= { files: new Map(), again: false, watching: false });
+const sync: Sync = ((globalThis as { __rekeyJournal?: Sync }).__rekeyJournal ??= { files: new Map(), watching: false });
 
 function load(file: string): FileState {
   let state = sync.files.get(file);
@@ -86,7 +86,7 @@ function load(file: string): FileState {
     const newest = entries.reduce((max, e) => Math.max(max, Date.parse(e.revokedAt)), 0);
     // Only the recent ids are needed to skip what is already written: older revocations are not read back.
     const known = new Set(entries.filter((e) => Date.parse(e.revokedAt) >= newest - LOOKBACK_MS).map((e) => e.keyId));
-    state = { known, newest, tornTail };
+    state = { known, newest, tornTail, again: false };
     sync.files.set(file, state);
   }
   return state;
@@ -94,28 +94,34 @@ function load(file: string): FileState {
 
 /**
  * Appends every revoked key the journal does not hold yet, in one write,
- * fsynced. Returns how many lines it wrote. Calls in one process run one at
- * a time; a call made while one runs runs once more after it.
+ * fsynced. Returns how many lines it wrote. Calls for one file in one process
+ * run one at a time; a call made while one runs runs once more after it.
  */
 export function syncRevocationJournal(options: { file?: string; prisma?: Db; now?: Date } = {}): Promise<number> {
-  if (sync.running) {
-    sync.again = true;
-    return sync.running;
+  const file = options.file ?? journalPath();
+  let state: FileState;
+  try {
+    state = load(file);
+  } catch (error) {
+    return Promise.reject(error); // a damaged journal fails the sync, never the commit that asked for it
+  }
+  if (state.running) {
+    state.again = true;
+    return state.running;
   }
   const run = async (): Promise<number> => {
     let written = 0;
     do {
-      sync.again = false;
-      written += await syncOnce(options.file ?? journalPath(), options.prisma ?? (await getPrisma()), options.now ?? new Date());
-    } while (sync.again);
+      state.again = false;
+      written += await syncOnce(file, state, options.prisma ?? (await getPrisma()), options.now ?? new Date());
+    } while (state.again);
     return written;
   };
-  sync.running = run().finally(() => (sync.running = undefined));
-  return sync.running;
+  state.running = run().finally(() => (state.running = undefined));
+  return state.running;
 }
 
-async function syncOnce(file: string, prisma: Db, now: Date): Promise<number> {
-  const state = load(file);
+async function syncOnce(file: string, state: FileState, prisma: Db, now: Date): Promise<number> {
   const since = new Date(Math.max(0, state.newest - LOOKBACK_MS));
   const rows = await prisma.$queryRaw<{ id: string; prefix: string; organizationId: string; revokedAt: Date }[]>`
     SELECT id, prefix, "organizationId", "revokedAt" FROM api_keys
