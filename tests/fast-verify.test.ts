@@ -1,25 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { useTestDatabase } from "./support/database";
+import { useFastVerifyServer } from "./support/http";
 import { ADMIN, makeKey, makeOrg } from "./support/fixtures";
-import { handleFastVerify } from "../lib/http/fast-verify";
 import { rotateNow } from "../lib/rotations/mutations";
 import { POST as verifyRoute } from "../app/api/v1/keys/verify/route";
 
 useTestDatabase();
 
-let server: http.Server;
-let base: string;
-beforeAll(async () => {
-  server = http.createServer((req, res) => handleFastVerify(req, res));
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+const fastPath = useFastVerifyServer();
 
 async function both(init: RequestInit) {
-  const fast = await fetch(`${base}/api/v1/keys/verify`, { method: "POST", ...init });
+  const fast = await fetch(`${fastPath()}/api/v1/keys/verify`, { method: "POST", ...init });
   const route = await verifyRoute(new Request("http://localhost/api/v1/keys/verify", { method: "POST", ...init }), { params: Promise.resolve({}) });
   const pick = (r: Response) => ({ status: r.status, deprecation: r.headers.get("deprecation"), sunset: r.headers.get("sunset"), cache: r.headers.get("cache-control") });
   return { fast: { ...pick(fast), body: await fast.json() }, route: { ...pick(route), body: await route.json() } };
@@ -56,7 +48,7 @@ describe("the verify fast path (npm start) and the route handler (next start)", 
   it("refuses a 100 MB body at once, without reading it", async () => {
     const started = Date.now();
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const req = http.request(`${base}/api/v1/keys/verify`, { method: "POST", headers: { "content-type": "application/json", "content-length": String(100 * 1024 * 1024) } }, resolve);
+      const req = http.request(`${fastPath()}/api/v1/keys/verify`, { method: "POST", headers: { "content-type": "application/json", "content-length": String(100 * 1024 * 1024) } }, resolve);
       req.on("error", reject);
       req.write("{\"key\":\"");
     });

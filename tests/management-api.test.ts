@@ -1,8 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
+import { describe, expect, it } from "vitest";
 import { useTestDatabase, testPrisma } from "./support/database";
-import { call } from "./support/http";
+import { call, useFastVerifyServer } from "./support/http";
 import { POST as createOrg, GET as listOrgs } from "../app/api/v1/organizations/route";
 import { DELETE as deleteOrg, GET as getOrg, PATCH as updateOrg } from "../app/api/v1/organizations/[id]/route";
 import { GET as listKeys, POST as createKey } from "../app/api/v1/keys/route";
@@ -10,7 +8,6 @@ import { GET as getKey, PATCH as updateKey } from "../app/api/v1/keys/[id]/route
 import { POST as revokeKey } from "../app/api/v1/keys/[id]/revoke/route";
 import { GET as listRotations, POST as createRotation } from "../app/api/v1/keys/[id]/rotations/route";
 import { POST as verify } from "../app/api/v1/keys/verify/route";
-import { handleFastVerify } from "../lib/http/fast-verify";
 import { createManagementToken } from "../lib/auth/management-tokens";
 import { getVerificationRecords } from "../lib/keys/records";
 import { purgeExpired } from "../lib/cron/retention";
@@ -18,19 +15,12 @@ import { ADMIN } from "./support/fixtures";
 
 useTestDatabase();
 
-let server: http.Server;
-let base: string;
-beforeAll(async () => {
-  server = http.createServer((req, res) => handleFastVerify(req, res));
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+const fastPath = useFastVerifyServer();
 
 /** The route handler's and the fast path's answer for a key: they must be the same. */
 async function verifyBoth(key: string) {
   const route = await call(verify, { body: { key }, token: null });
-  const fast = await fetch(`${base}/api/v1/keys/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key }) });
+  const fast = await fetch(`${fastPath()}/api/v1/keys/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key }) });
   const fastBody = await fast.json();
   expect(fastBody).toEqual(route.json);
   return route.json;

@@ -1,3 +1,7 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll } from "vitest";
+import { handleFastVerify } from "../../lib/http/fast-verify";
 /** Calls a Next.js route handler as the framework would. */
 export async function call(
   handler: (request: Request, ctx: { params: Promise<Record<string, string>> }) => Response | Promise<Response>,
@@ -14,4 +18,21 @@ export async function call(
   const response = await handler(request, { params: Promise.resolve(options.params ?? {}) });
   const text = await response.text();
   return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : null };
+}
+
+/**
+ * Serves the verify fast path (lib/http/fast-verify.ts) on a free local port
+ * for this test file, as `npm start` does before Next; returns a getter for
+ * its base URL (set once the server listens).
+ */
+export function useFastVerifyServer(): () => string {
+  let server: http.Server;
+  let base = "";
+  beforeAll(async () => {
+    server = http.createServer((req, res) => handleFastVerify(req, res));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  return () => base;
 }
