@@ -50,9 +50,24 @@ export interface SeedSummary {
 /** Deletes every row of every table (seed --reset, tests). The audit trail's append-only trigger does not fire on TRUNCATE. */
 export async function deleteAllData(): Promise<void> {
   const prisma = await getPrisma();
-  await prisma.$executeRawUnsafe(
-    `TRUNCATE policy_versions, policy_assignments, audit_events, audit_checkpoints, settings, recovery_codes, notifications, alerts, key_usage_hourly, verification_counts, cron_runs, verification_tokens, user_sessions, rate_limit_counters, rotations, api_keys, management_tokens, users, organizations, rotation_policies, hash_versions`,
-  );
+  // TRUNCATE locks its tables one by one in the order listed; a write in flight that holds a later one and then wants
+  // an earlier one (the usage batch: key_usage_hourly, then api_keys' trigger) is a deadlock PostgreSQL breaks by
+  // failing one side. The batch retries on its own; the TRUNCATE is simply tried again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await prisma.$executeRawUnsafe(
+        `TRUNCATE policy_versions, policy_assignments, audit_events, audit_checkpoints, settings, recovery_codes, notifications, alerts, key_usage_hourly, verification_counts, cron_runs, verification_tokens, user_sessions, rate_limit_counters, rotations, api_keys, management_tokens, users, organizations, rotation_policies, hash_versions`,
+      );
+      return;
+    } catch (error) {
+      if (attempt >= 5 || !isDeadlock(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
+  }
+}
+
+function isDeadlock(error: unknown): boolean {
+  return /\b40P01\b|deadlock detected/.test(error instanceof Error ? error.message : String(error));
 }
 
 /** True when the database holds no organization yet (a fresh install). */

@@ -7,6 +7,7 @@ import { openDatabase, useDatabase, closeDatabase, getDatabase, type Database } 
 import { clearVerifyCache } from "../../lib/keys/verify";
 import { resetRestoreGate } from "../../lib/backup/gate";
 import { deleteAllData } from "../../lib/seed";
+import { flushUsage } from "../../lib/keys/usage";
 import { assertLocalDatabaseUrl, withDatabase } from "./local-url";
 
 export const testDatabaseKind = process.env.REKEY_TEST_DB as "pglite" | "postgres";
@@ -64,6 +65,9 @@ export async function testPrisma() {
 
 /** Empties every table, for tests whose assertions count rows across the whole database. */
 export async function resetTestData(): Promise<void> {
+  // The previous test's verifications may still be on their way to the database (the usage batch's 1 s timer): let
+  // them land first rather than race the TRUNCATE (they count keys that are about to go, and are dropped with them).
+  await flushUsage().catch(() => {});
   await deleteAllData();
   clearVerifyCache();
 }
