@@ -12,7 +12,7 @@ import { hashAuditEvent } from "../lib/audit/chain";
 import { checkpointProblem, type SignedCheckpoint } from "../lib/audit/checkpoint";
 import { forgetCheckpointSigningKey, signCheckpointIfDue, verifyChainInFullIfDue, CHECKPOINT_EVERY_MINUTES, FULL_CHECK_EVERY_HOURS } from "../lib/audit/checkpoints";
 import { generateKeyPairSync } from "node:crypto";
-import { auditJsonlChunks, complianceCsvChunks, loadReportContext } from "../lib/reports/files";
+import { auditCsvChunks, auditJsonlChunks, complianceCsvChunks, loadReportContext } from "../lib/reports/files";
 import { verifyExportFile } from "../lib/audit/offline";
 import type { ReportScope } from "../lib/reports/period";
 import { GET as checkpointsRoute } from "../app/api/v1/audit/checkpoints/route";
@@ -145,6 +145,15 @@ describe("signed checkpoints", () => {
     const caught = cli(rewritten, "--checkpoint", cp);
     expect(caught.status).toBe(1);
     expect(caught.stdout).toContain("not the event the checkpoint signed");
+
+    // The same for the CSV export: the checkpoint catches its last events cut off.
+    let csvText = "";
+    for await (const chunk of auditCsvChunks(whole)) csvText += chunk;
+    const csvLines = csvText.trimEnd().split("\n");
+    expect(cli(file("intact.csv", csvLines.join("\n") + "\n"), "--checkpoint", cp).status).toBe(0);
+    const cutCsv = cli(file("cut.csv", csvLines.slice(0, -2).join("\n") + "\n"), "--checkpoint", cp);
+    expect(cutCsv.status).toBe(1);
+    expect(cutCsv.stdout).toMatch(/events were cut off the end/);
 
     // A forged checkpoint, or one from another key than the pinned one, is refused before the file is read.
     expect(cli(path.join(dir, "intact.jsonl"), "--checkpoint", file("forged.json", JSON.stringify({ ...checkpoint, statement: { ...checkpoint.statement, hash: events.at(-1).hash } }))).stdout).toMatch(/signature does not verify/);

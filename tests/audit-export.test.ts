@@ -127,14 +127,26 @@ describe("a tampered export", () => {
     ["a changed value", () => csv.map((l) => l.replace("after the gap", "before the gap")), /edited after it was written/],
     ["a deleted event", () => [...csv.slice(0, 2), ...csv.slice(3)], /deleted, reordered or changed/],
     ["another header", () => replaced(csv, 0, csv[0].replace("reason", "why")), /header is not rekey's/],
+    ["reordered lines", () => [...csv.slice(0, gapLine), csv[gapLine + 1], csv[gapLine], ...csv.slice(gapLine + 2)], /reordered|deleted/],
   ];
   for (const [what, make, reason] of csvCases) {
     it(`is refused in CSV: ${what}`, async () => {
-      const result = await verifyExportFile(write(`tampered-${what.replace(/\W+/g, "-")}.csv`, make()));
+      const file = write(`tampered-${what.replace(/\W+/g, "-")}.csv`, make());
+      const result = await verifyExportFile(file);
       expect(result.ok).toBe(false);
       expect(result.broken!.reason).toMatch(reason);
+      expect(cli(file).status).toBe(1);
     });
   }
+
+  it("is refused in CSV when the last events are cut off and the head from the report is given", async () => {
+    const intact = await verifyExportFile(write("head.csv", csv));
+    expect(csv[gapLine + 1]).toContain("last one"); // one record per line at the end: cutting lines cuts events
+    const file = write("truncated.csv", csv.slice(0, -2));
+    expect(await verifyExportFile(file)).toMatchObject({ ok: true, checked: intact.checked - 2 });
+    expect(cli(file, "--head", intact.headHash!).status).toBe(1);
+    expect(cli(path.join(dir, "head.csv"), "--head", intact.headHash!).status).toBe(0);
+  });
 });
 
 
