@@ -18,7 +18,10 @@ import { fileMailer } from "../lib/notifications/mailer";
 import { assignPolicy, updatePolicy } from "../lib/policies/mutations";
 import type { Viewer } from "../lib/auth/viewer";
 import type { ReportScope } from "../lib/reports/period";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { compliancePdf } from "../lib/reports/pdf";
+import { listOrganizations } from "../lib/organizations/queries";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -193,6 +196,18 @@ describe("policy bounds", () => {
     for await (const chunk of complianceCsvChunks(await loadReportContext(scope))) csv += chunk;
     expect(csv).toContain("Policies outside the usual bounds");
     expect(csv).toContain(`${policy.name},a max age of 400 days is above 365,${reason}`);
+    const pdfFile = path.join(mkdtempSync(path.join(tmpdir(), "rekey-exception-")), "report.pdf");
+    writeFileSync(pdfFile, await compliancePdf(await loadReportContext(scope), { evidenceSha256: "0".repeat(64), evidencePath: "/dashboard/reports/download/compliance.csv", generatedAt: T0, generatedBy: "auditor@example.com" }));
+    const pdfText = spawnSync("pdftotext", ["-layout", pdfFile, "-"], { encoding: "utf8" }).stdout.replace(/\s+/g, " ");
+    if (pdfText || process.env.CI) {
+      expect(pdfText).toContain("Policies outside the usual bounds");
+      expect(pdfText).toContain("Embedded devices in the field cannot be re"); // pdfkit hyphenates "re-flashed" across lines
+    }
+    // Shown wherever the policy is: the organizations list carries it, for an organization on the policy and for one
+    // that follows the default policy once the default has an exception.
+    const onDefault = await makeOrg();
+    expect((await listOrganizations(T0)).find((o) => o.id === org.id)).toMatchObject({ exceptionReason: reason });
+    expect((await listOrganizations(T0)).find((o) => o.id === onDefault.id)).toMatchObject({ exceptionReason: null });
 
     await updatePolicy({ policyId: policy.id, ...settings, exceptionReason: reason }, ADMIN, T0);
     expect((await prisma.rotationPolicy.findUniqueOrThrow({ where: { id: policy.id } })).exceptionReason).toBeNull();

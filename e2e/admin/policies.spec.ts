@@ -1,5 +1,8 @@
 import { expect, test } from "@playwright/test";
 import { expectAccessible } from "../support/axe";
+import { latestSignInLink } from "../support/mail";
+
+const GLOBEX_CUSTOMER = "api-team@globex.example";
 
 test("the admin edits a policy: a contradiction is refused with its reason, a valid change is saved", async ({ page }) => {
   await page.goto("/dashboard/policies");
@@ -51,8 +54,28 @@ test("a max age above a year needs an exception reason, which is shown wherever 
   await expectAccessible(page);
   await page.screenshot({ path: "e2e/screenshots/policy-exception.png", fullPage: true });
   await page.goto("/dashboard/organizations");
+  await expect(page.getByRole("row").filter({ hasText: "Globex Payments" })).toContainText(reason);
+  await expect(page.getByRole("row").filter({ hasText: "Acme Logistics" })).not.toContainText("outside the usual bounds");
+  await page.screenshot({ path: "e2e/screenshots/organizations-exception.png", fullPage: true });
   await page.getByRole("link", { name: "Globex Payments" }).click();
   await expect(page.getByRole("region", { name: "Policy" })).toContainText(reason);
+
+  // The customer sees it where their portal states the policy.
+  const asked = Date.now() - 1000;
+  const customer = await (await page.context().browser()!.newContext()).newPage();
+  await customer.goto("/signin");
+  const linkForm = customer.getByRole("form", { name: "Email me a sign-in link" });
+  await linkForm.getByLabel("Email").fill(GLOBEX_CUSTOMER);
+  await linkForm.getByRole("button", { name: "Email me a sign-in link" }).click();
+  let link: string | null = null;
+  await expect.poll(async () => (link = await latestSignInLink(GLOBEX_CUSTOMER, asked)), { timeout: 10_000 }).not.toBeNull();
+  await customer.goto(link!);
+  await customer.goto("/portal");
+  await expect(customer.getByRole("heading", { name: "Your keys", level: 1 })).toBeVisible();
+  await expect(customer.getByText(reason)).toBeVisible();
+  await expectAccessible(customer);
+  await customer.screenshot({ path: "e2e/screenshots/portal-policy-exception.png", fullPage: true });
+  await customer.context().close();
 
   // Back within bounds, the reason goes with the exception.
   await page.goto("/dashboard/policies");

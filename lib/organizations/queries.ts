@@ -6,8 +6,10 @@ import { organizationViewSelect } from "./views";
 /** Organizations with their policy and counts of keys in use and past max age (one grouped query). */
 export async function listOrganizations(now: Date) {
   const prisma = await getPrisma();
-  const [orgs, counts] = await Promise.all([
-    prisma.organization.findMany({ where: { deletedAt: null }, orderBy: { name: "asc" }, include: { policy: { select: { id: true, name: true } } } }),
+  const policySelect = { id: true, name: true, exceptionReason: true } as const;
+  const [orgs, defaultPolicy, counts] = await Promise.all([
+    prisma.organization.findMany({ where: { deletedAt: null }, orderBy: { name: "asc" }, include: { policy: { select: policySelect } } }),
+    prisma.rotationPolicy.findFirst({ where: { isDefault: true }, select: policySelect }),
     prisma.$queryRawUnsafe<{ organizationId: string; in_use: number; overdue: number }[]>(
       `SELECT k."organizationId",
               count(*)::int AS in_use,
@@ -19,7 +21,13 @@ export async function listOrganizations(now: Date) {
     ),
   ]);
   const byOrg = new Map(counts.map((c) => [c.organizationId, c]));
-  return orgs.map((o) => ({ ...o, keysInUse: byOrg.get(o.id)?.in_use ?? 0, overdue: byOrg.get(o.id)?.overdue ?? 0 }));
+  // An organization without a policy follows the default one: its exception (if any) applies to it too.
+  return orgs.map((o) => ({
+    ...o,
+    exceptionReason: (o.policy ?? defaultPolicy)?.exceptionReason ?? null,
+    keysInUse: byOrg.get(o.id)?.in_use ?? 0,
+    overdue: byOrg.get(o.id)?.overdue ?? 0,
+  }));
 }
 
 /** One organization with its contacts, policy and keys by status. */

@@ -1,3 +1,4 @@
+import { PolicyException } from "@/components/policy-exception";
 import Link from "next/link";
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
@@ -35,6 +36,7 @@ export default async function PortalHome() {
             <strong>{org.name}</strong> · dates in {org.timeZone}. Policy {p.name}: every key is replaced before it is {p.maxAgeDays} days old, with {p.gracePeriodHours} hours in which
             both keys work. You hear {p.noticeDays} days ahead{p.maxPostponements > 0 ? ` and may postpone up to ${p.maxPostponements} time(s) by ${p.postponeDays} days` : ""}.
           </p>
+          <PolicyException reason={p.exceptionReason ?? null} />
         </div>
       </div>
 

@@ -3,6 +3,7 @@ import type { Metadata } from "next";
 import { connection } from "next/server";
 import { requirePagePermission } from "@/lib/auth/authorize";
 import { listOrganizations } from "@/lib/organizations/queries";
+import { PolicyException } from "@/components/policy-exception";
 
 export const metadata: Metadata = { title: "Organizations" };
 
@@ -35,7 +36,10 @@ export default async function OrganizationsPage() {
                     <Link href={`/dashboard/organizations/${o.id}`}>{o.name}</Link>
                     <div className="sub">{o.timeZone}</div>
                   </td>
-                  <td>{o.policy?.name ?? <span className="sub">default</span>}</td>
+                  <td>
+                    {o.policy?.name ?? <span className="sub">default</span>}
+                    <PolicyException reason={o.exceptionReason} />
+                  </td>
                   <td className="sub">{o.contactEmails.join(", ") || "none"}</td>
                   <td className="num">
                     <Link href={`/dashboard/keys?org=${o.id}`}>{o.keysInUse.toLocaleString("en")}</Link>

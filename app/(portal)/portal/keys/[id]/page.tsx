@@ -1,3 +1,4 @@
+import { PolicyException } from "@/components/policy-exception";
 import Link from "next/link";
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
@@ -101,6 +102,7 @@ export default async function PortalKeyPage({ params }: PortalKeyPageProps) {
             <dt>Age</dt>
             <dd>
               {age} days <span className="sub">(policy: at most {key.policy.maxAgeDays})</span>
+              <PolicyException reason={key.policy.exceptionReason ?? null} />
             </dd>
             <dt>Last used</dt>
             <dd>{key.lastUsedAt ? `${formatDistanceStrict(key.lastUsedAt, now)} ago` : "never"}</dd>
