@@ -9,6 +9,7 @@ import { recordPolicyAssignment, recordPolicyVersion } from "./policies/history"
 import type { Actor } from "./auth/actor";
 import { createUsers } from "./auth/users";
 import { randomBytes } from "node:crypto";
+import { analyze } from "./cron/maintenance";
 
 const SEED: Actor = "system:seed";
 const DAY = 86_400_000;
@@ -265,6 +266,8 @@ export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSumm
 
   const counts: Record<string, number> = {};
   for (const r of rotations) counts[r.state] = (counts[r.state] ?? 0) + 1;
+  // A bulk load: statistics now, so the first queries plan for the rows that are there (PGlite runs no autovacuum).
+  await analyze(prisma);
   return { organizations: orgs.length, keys: keys.length, rotations: counts };
 }
 

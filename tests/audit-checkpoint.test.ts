@@ -178,6 +178,13 @@ describe("incremental verification", () => {
     const ctx = await loadReportContext(scope, at(hours(21)));
     expect(ctx.chain).toMatchObject({ ok: true, checked: total, resumedFrom: { seq: String(anchor.seq), verifiedAt: night } });
     expect(ctx.chain.headHash).toBe((await prisma.auditEvent.findFirstOrThrow({ orderBy: { seq: "desc" } })).hash);
+    // The anchor knows how many events it covers, so resuming counts nothing up to it; a period that starts after the
+    // chain's first events still counts exactly its own.
+    expect(anchor.eventsThrough).toBe(await prisma.auditEvent.count({ where: { seq: { lte: anchor.seq } } }));
+    const laterPeriod: ReportScope = { ...whole, from: at(hours(2)), to: at(hours(20)) };
+    const inLater = await prisma.auditEvent.count({ where: { at: { gte: laterPeriod.from, lt: laterPeriod.to } } });
+    expect(inLater).toBeLessThan(total);
+    expect((await loadReportContext(laterPeriod, at(hours(21)))).chain).toMatchObject({ ok: true, checked: inLater, resumedFrom: { seq: String(anchor.seq) } });
 
     // An edit after the anchor is found at once; a rewrite of the anchor's own event too.
     const later = await prisma.auditEvent.findFirstOrThrow({ where: { reason: "later 6" } });

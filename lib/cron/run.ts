@@ -7,6 +7,7 @@ import { raiseLingeringHashVersionAlerts, raisePastMaxAgeAlerts, raiseVerificati
 import { scheduleDueRotations } from "./schedule";
 import { sendDueReminders } from "./reminders";
 import { purgeExpired, type PurgeResult } from "./retention";
+import { analyzeEmbeddedDatabaseIfDue } from "./maintenance";
 import { sendMonthlyReport } from "../reports/monthly";
 import { signCheckpointIfDue, verifyChainInFullIfDue } from "../audit/checkpoints";
 import { syncRevocationJournal } from "../backup/journal";
@@ -100,6 +101,7 @@ export async function runCron(now: Date, options: CronOptions = {}): Promise<Cro
     deliverOutbox(now, { budgetMs: Math.max(MIN_DELIVERY_MS, CRON_CALL_BUDGET_MS - (performance.now() - started)), ...options.delivery }),
   );
   const purged = await step<PurgeResult | null>("purge", null, () => purgeExpired(now));
+  await step("analyze", null, () => analyzeEmbeddedDatabaseIfDue(now));
   const backup = await step("backup", null, async () => {
     const taken = await takeScheduledBackupIfDue(now);
     return taken ? { file: path.basename(taken.file), bytes: taken.bytes, durationMs: taken.durationMs } : null;
