@@ -16,7 +16,7 @@ import { seedDemoWorld } from "../lib/seed";
 import { getPrisma, inTransaction } from "../lib/db";
 import { appendAuditEvents, type AuditInput } from "../lib/audit/write";
 import { auditCsvChunks, auditJsonlChunks, complianceCsvChunks, loadReportContext, recordedDownload } from "../lib/reports/files";
-import { verifyChainInFullIfDue, verifyRange } from "../lib/audit/checkpoints";
+import { signCheckpointIfDue, verifyChainInFullIfDue, verifyRange, CHECKPOINT_EVERY_MINUTES } from "../lib/audit/checkpoints";
 import { getComplianceSummary } from "../lib/reports/compliance";
 import { analyze } from "../lib/cron/maintenance";
 import type { ReportScope } from "../lib/reports/period";
@@ -26,6 +26,8 @@ const KEYS = Number(values.keys);
 const EVENTS = Number(values.events);
 /** Events written after the nightly checkpoint, before the measured report. */
 const AFTER_CHECKPOINT = 10_000;
+/** Events written after the cron's last hourly checkpoint. */
+const AFTER_HOURLY = 1_000;
 const MB = 1024 * 1024;
 
 /** Tops the audit trail up to `total` events: verification-like reads by the bench, chained like any other. */
@@ -106,9 +108,14 @@ for (const kind of benchDatabases()) {
     t = performance.now();
     await verifyChainInFullIfDue(now);
     const fullCheckSeconds = (performance.now() - t) / 1000;
-    // Not the best case of nothing newer: a busy day's events arrive after the night's checkpoint, and the report
-    // checks those before its first byte.
+    // Not the best case of nothing newer: a busy day's events arrive after the night's checkpoint, the cron's hourly
+    // checkpoint carries the verification forward over them, and an hour's events more arrive after that, which the
+    // report checks before its first byte.
     await fillAuditTrail(events + AFTER_CHECKPOINT, now);
+    t = performance.now();
+    await signCheckpointIfDue(new Date(now.getTime() + (CHECKPOINT_EVERY_MINUTES + 1) * 60_000));
+    const hourlySeconds = (performance.now() - t) / 1000;
+    await fillAuditTrail(events + AFTER_CHECKPOINT + AFTER_HOURLY, now);
     t = performance.now();
     const resumed = await loadReportContext(scope, now);
     await complianceCsvChunks(resumed)[Symbol.asyncIterator]().next();
@@ -120,8 +127,8 @@ for (const kind of benchDatabases()) {
     t = performance.now();
     await verifyRange(prisma, 1n, (await prisma.auditEvent.aggregate({ _max: { seq: true } }))._max.seq!);
     const resumeSeconds = (performance.now() - t) / 1000;
-    console.log(`nightly full check ${fullCheckSeconds.toFixed(1)} s; ${AFTER_CHECKPOINT.toLocaleString("en")} events later, a report's first byte after ${firstByteSeconds.toFixed(2)} s (resumed from event ${resumed.chain.resumedFrom?.seq}, ${resumed.chain.checked.toLocaleString("en")} checked, ${resumed.chain.ok ? "intact" : "BROKEN"}; target ≤ 1 s)`);
-    console.log(`of which: the summary over ${keys.toLocaleString("en")} keys ${summarySeconds.toFixed(2)} s, the chain check resumed from the checkpoint ${resumeSeconds.toFixed(2)} s (in parallel)`);
+    console.log(`nightly full check ${fullCheckSeconds.toFixed(1)} s; ${AFTER_CHECKPOINT.toLocaleString("en")} events later the hourly checkpoint ${hourlySeconds.toFixed(2)} s; ${AFTER_HOURLY.toLocaleString("en")} events after it, a report's first byte after ${firstByteSeconds.toFixed(2)} s (resumed from event ${resumed.chain.resumedFrom?.seq}, ${resumed.chain.checked.toLocaleString("en")} checked, ${resumed.chain.ok ? "intact" : "BROKEN"}; target ≤ 1 s)`);
+    console.log(`of which: the summary over ${keys.toLocaleString("en")} keys ${summarySeconds.toFixed(2)} s, the chain check resumed from the hourly checkpoint ${resumeSeconds.toFixed(2)} s (side by side on a server, one after the other on PGlite's one connection)`);
     const record = (file: string) => ({ actor: "system:seed" as const, file, scope });
     const rows = [
       await measure("compliance.csv", lines, () => recordedDownload(complianceCsvChunks(ctx), record("compliance.csv"), now)),

@@ -194,6 +194,29 @@ describe("incremental verification", () => {
     expect((await loadReportContext(scope, at(hours(21)))).chain).toMatchObject({ ok: false, broken: { seq: String(anchor.seq), reason: expect.stringMatching(/not the event the checkpoint signed/) } });
   });
 
+  it("the cron's periodic checkpoint carries the verification forward from the last verified one, and raises a break at once", async () => {
+    await history(3);
+    const prisma = await testPrisma();
+    await verifyChainInFullIfDue(at(hours(5)));
+    for (let i = 1; i <= 3; i++) await inTransaction((tx) => appendAuditEvent(tx, { actor: ADMIN, action: "policy.updated", reason: `after the night ${i}` }, at(hours(5 + i))));
+    const periodic = (await signCheckpointIfDue(at(hours(5) + CHECKPOINT_EVERY_MINUTES * 60_000 + 1)))!;
+    const row = await prisma.auditCheckpoint.findFirstOrThrow({ where: { seq: BigInt(periodic.statement.seq), keyId: periodic.keyId } });
+    expect(row).toMatchObject({ verifiedInFull: false, eventsThrough: await prisma.auditEvent.count() });
+    expect(row.verifiedAt).not.toBeNull();
+    // A report resumes from it; the nightly full check is still due a day after the last full one, not the periodic one.
+    expect((await loadReportContext(whole, at(hours(20)))).chain).toMatchObject({ ok: true, checked: await prisma.auditEvent.count(), resumedFrom: { seq: periodic.statement.seq } });
+    expect(await verifyChainInFullIfDue(at(hours(5) + FULL_CHECK_EVERY_HOURS * 3_600_000 - 1))).toBeNull();
+    expect(await verifyChainInFullIfDue(at(hours(5) + FULL_CHECK_EVERY_HOURS * 3_600_000 + 1))).toMatchObject({ ok: true });
+
+    // An edit after the last verified checkpoint: the next periodic checkpoint raises it, and is not marked verified.
+    await inTransaction((tx) => appendAuditEvent(tx, { actor: ADMIN, action: "policy.updated", reason: "to be edited" }, at(hours(40))));
+    const edited = await prisma.auditEvent.findFirstOrThrow({ where: { reason: "to be edited" } });
+    await tamper(`UPDATE audit_events SET reason = 'edited' WHERE seq = ${edited.seq}`);
+    const next = (await signCheckpointIfDue(at(hours(41) + CHECKPOINT_EVERY_MINUTES * 60_000)))!;
+    expect((await prisma.auditCheckpoint.findFirstOrThrow({ where: { seq: BigInt(next.statement.seq), keyId: next.keyId } })).verifiedAt).toBeNull();
+    expect((await prisma.alert.findFirstOrThrow({ where: { kind: "audit_chain_broken" } })).message).toContain(`broken at event ${edited.seq}`);
+  });
+
   it("an edit before the anchor is caught by the next night's full check, as a critical alert", async () => {
     await history(3);
     await verifyChainInFullIfDue(at(hours(5)));

@@ -69,7 +69,33 @@ export async function signCheckpointIfDue(now: Date): Promise<SignedCheckpoint |
     prisma.auditCheckpoint.findFirst({ where: { keyId: checkpointSigningKey().keyId }, orderBy: { seq: "desc" }, select: { seq: true, createdAt: true } }),
   ]);
   if (!head || (last && (last.seq >= head.seq || now.getTime() - last.createdAt.getTime() < CHECKPOINT_EVERY_MINUTES * 60_000))) return null;
-  return signCheckpoint(prisma, head, "cron", now);
+  const checkpoint = await signCheckpoint(prisma, head, "cron", now);
+  await extendVerification(prisma, head.seq, checkpoint.keyId, now);
+  return checkpoint;
+}
+
+/**
+ * Carries the last verified checkpoint forward to a new one: the events after
+ * it are recomputed and linked (minutes' worth, not the whole chain), so a
+ * report resumes from within the hour rather than from last night. A break is
+ * raised at once, as the nightly full check raises it. An edit before the
+ * verified checkpoint is what the nightly full check is for.
+ */
+async function extendVerification(prisma: Db, seq: bigint, keyId: string, now: Date): Promise<void> {
+  const result = await verifyRange(prisma, 1n, seq);
+  if (!result.ok) return raiseChainBroken(result.broken!, now);
+  if (!result.resumedFrom) return; // nothing verified yet: the nightly full check comes first
+  await prisma.auditCheckpoint.updateMany({ where: { seq, keyId }, data: { verifiedAt: now, eventsThrough: result.checked } });
+}
+
+async function raiseChainBroken(broken: { seq: string; reason: string }, now: Date): Promise<void> {
+  await inTransaction((tx) =>
+    raiseAlerts(
+      tx,
+      [{ kind: "audit_chain_broken", severity: "critical", message: `The audit trail is broken at event ${broken.seq}: ${broken.reason}. Events from there on cannot be trusted; compare with the signed checkpoints held outside rekey.`, dedupeKey: `audit_chain_broken:${broken.seq}` }],
+      now,
+    ),
+  );
 }
 
 /** Published checkpoints, newest first. */
@@ -107,24 +133,17 @@ export const FULL_CHECK_EVERY_HOURS = 24;
  */
 export async function verifyChainInFullIfDue(now: Date): Promise<AuditChainResult | null> {
   const prisma = await getPrisma();
-  const recent = await prisma.auditCheckpoint.findFirst({ where: { verifiedAt: { gt: new Date(now.getTime() - FULL_CHECK_EVERY_HOURS * 3_600_000) } }, select: { id: true } });
+  const recent = await prisma.auditCheckpoint.findFirst({ where: { verifiedInFull: true, verifiedAt: { gt: new Date(now.getTime() - FULL_CHECK_EVERY_HOURS * 3_600_000) } }, select: { id: true } });
   if (recent) return null;
   const head = await prisma.auditEvent.findFirst({ orderBy: { seq: "desc" }, select: { seq: true, hash: true, at: true } });
   if (!head) return null;
   const result = await verifyAuditChain(prisma, { toSeq: head.seq });
   if (result.ok) {
     const checkpoint = await signCheckpoint(prisma, head, "cron", now);
-    await prisma.auditCheckpoint.updateMany({ where: { seq: head.seq, keyId: checkpoint.keyId }, data: { verifiedAt: now, eventsThrough: result.checked } });
+    await prisma.auditCheckpoint.updateMany({ where: { seq: head.seq, keyId: checkpoint.keyId }, data: { verifiedAt: now, eventsThrough: result.checked, verifiedInFull: true } });
     return result;
   }
-  const broken = result.broken!;
-  await inTransaction((tx) =>
-    raiseAlerts(
-      tx,
-      [{ kind: "audit_chain_broken", severity: "critical", message: `The audit trail is broken at event ${broken.seq}: ${broken.reason}. Events from there on cannot be trusted; compare with the signed checkpoints held outside rekey.`, dedupeKey: `audit_chain_broken:${broken.seq}` }],
-      now,
-    ),
-  );
+  await raiseChainBroken(result.broken!, now);
   return result;
 }
 

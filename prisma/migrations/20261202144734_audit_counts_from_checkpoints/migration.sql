@@ -1,5 +1,0 @@
--- AlterTable
-ALTER TABLE "audit_checkpoints" ADD COLUMN     "eventsThrough" INTEGER;
-
--- CreateIndex
-CREATE INDEX "audit_events_action_at_idx" ON "audit_events"("action", "at");
