@@ -62,7 +62,8 @@ test("a max age above a year needs an exception reason, which is shown wherever 
 
   // The customer sees it where their portal states the policy.
   const asked = Date.now() - 1000;
-  const customer = await (await page.context().browser()!.newContext()).newPage();
+  // A context of its own, signed out: the project's admin session would otherwise come with it.
+  const customer = await (await page.context().browser()!.newContext({ storageState: { cookies: [], origins: [] } })).newPage();
   await customer.goto("/signin");
   const linkForm = customer.getByRole("form", { name: "Email me a sign-in link" });
   await linkForm.getByLabel("Email").fill(GLOBEX_CUSTOMER);
