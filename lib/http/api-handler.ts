@@ -1,4 +1,5 @@
 import "server-only";
+import { NextRequest } from "next/server";
 import { DomainError, PayloadTooLargeError, TooManyRequestsError, ValidationError } from "../errors";
 import { authenticateManagementRequest, authenticateVerifierRequest } from "../auth/management-tokens";
 import type { Actor } from "../auth/actor";
@@ -79,6 +80,26 @@ export function publicHandler(fn: (ctx: ApiContext) => Promise<Response>, limit:
     } catch (error) {
       return toResponse(error, request);
     }
+  };
+}
+
+/**
+ * A handler that reads its body itself (next-auth's sign-in endpoint) under
+ * the same limit as every other route: the body is read here, counted as it
+ * streams (413 in the API's error shape past `limit`), and `fn` gets a copy
+ * of the request that carries the text read.
+ */
+export function withBodyLimit<C>(fn: (request: NextRequest, ctx: C) => Promise<Response>, limit: BodyLimit) {
+  return async (request: NextRequest, ctx: C): Promise<Response> => {
+    let text: string;
+    try {
+      text = await readBodyWithin(request, limit);
+    } catch (error) {
+      return toResponse(error, request);
+    }
+    const headers = new Headers(request.headers);
+    headers.delete("content-length");
+    return fn(new NextRequest(request.url, { method: request.method, headers, body: text }), ctx);
   };
 }
 
