@@ -1,7 +1,9 @@
-import { describe, expect, it } from "vitest";
-import { useTestDatabase, testPrisma } from "../tests/support/database";
-import { seedDemoWorld } from "./seed";
+import { describe, expect, it, vi } from "vitest";
+import { useTestDatabase, testPrisma, resetTestData } from "../tests/support/database";
+import { createDemoStaff, seedDemoWorld } from "./seed";
 import { verifyAuditChain } from "./audit/verify";
+import { ensureFirstAdmin } from "./auth/users";
+import { verifyPassword } from "./auth/passwords";
 
 useTestDatabase();
 
@@ -24,5 +26,31 @@ describe("demo world", () => {
     const chain = await verifyAuditChain(prisma);
     expect(chain.ok).toBe(true);
     expect(chain.checked).toBe(await prisma.auditEvent.count());
+  });
+});
+
+describe("demo staff", () => {
+  it("the admin, the operator and the auditor each get a password of their own (the read-only auditor cannot sign in as the operator)", async () => {
+    vi.stubEnv("REKEY_DEMO_PASSWORD", undefined);
+    vi.stubEnv("REKEY_ADMIN_PASSWORD", undefined);
+    try {
+      await resetTestData();
+      const now = new Date("2026-06-01T12:00:00Z");
+      const staff = await createDemoStaff(now);
+      const admin = await ensureFirstAdmin(now);
+      expect(admin?.generated).toBe(true);
+      const accounts = [{ email: admin!.email, password: admin!.password }, ...staff];
+      expect(staff.map((u) => u.role)).toEqual(["operator", "auditor"]);
+      expect(new Set(accounts.map((a) => a.password)).size).toBe(3);
+
+      // Each stored hash takes its own password and none of the others'.
+      const prisma = await testPrisma();
+      for (const account of accounts) {
+        const { passwordHash } = await prisma.user.findUniqueOrThrow({ where: { email: account.email }, select: { passwordHash: true } });
+        for (const other of accounts) expect([account.email, other.email, await verifyPassword(passwordHash!, other.password)]).toEqual([account.email, other.email, other === account]);
+      }
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
