@@ -1,7 +1,6 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { HSTS, pageCsp, servedOverTls } from "@/lib/http/security-headers";
 import { trustedProxyHops } from "@/lib/http/client-address";
-import { isUndecodableApiPath, undecodablePathResponse } from "@/lib/http/path-encoding";
 
 /**
  * Every page request: a fresh CSP nonce, which Next reads from the
@@ -14,14 +13,8 @@ import { isUndecodableApiPath, undecodablePathResponse } from "@/lib/http/path-e
  * Also passes the requested path to the staff and portal layouts, which
  * check the viewer before any of the page streams and need the path to come
  * back after sign-in. No authorization happens here.
- *
- * API paths come here for one check only: a path that is not valid
- * percent-encoding is a 400 in the API's error shape (Next itself would
- * answer a bare 500 once the route reads its parameters); every other API
- * request passes untouched, without the page CSP.
  */
 export function proxy(request: NextRequest) {
-  if (request.nextUrl.pathname.startsWith("/api/")) return isUndecodableApiPath(request.nextUrl.pathname) ? undecodablePathResponse() : NextResponse.next();
   const nonce = crypto.randomUUID().replaceAll("-", "");
   const tls = servedOverTls(process.env.NEXTAUTH_URL, trustedProxyHops(), request.headers.get("x-forwarded-proto"));
   const csp = pageCsp(nonce, { dev: process.env.NODE_ENV === "development", tls });
@@ -34,7 +27,6 @@ export function proxy(request: NextRequest) {
   return response;
 }
 
-// Pages (prefetches too: the layouts need x-rekey-path on them) and API
-// routes (for the path check only; their CSP is static, next.config.ts), not
-// build assets.
-export const config = { matcher: ["/((?!api/|_next/static/|_next/image|favicon.ico).*)", "/api/:path*"] };
+// Everything but API routes (their CSP is static, next.config.ts) and build
+// assets. Prefetches match too: the layouts need x-rekey-path on them.
+export const config = { matcher: ["/((?!api/|_next/static/|_next/image|favicon.ico).*)"] };

@@ -25,7 +25,7 @@ const server = http.createServer((req, res) => {
     handleFastVerify(req, res);
     return;
   }
-  if (isUndecodableApiPath(req.url)) return answerUndecodablePath(res);
+  if (isUndecodableApiPath(req.url)) return answerUndecodablePath(req, res);
   // As a proxy would: the connection's address goes last in X-Forwarded-For,
   // where lib/http/client-address.ts counts REKEY_TRUST_PROXY hops back from.
   const peer = req.socket.remoteAddress;

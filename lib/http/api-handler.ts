@@ -5,7 +5,6 @@ import { authenticateManagementRequest, authenticateVerifierRequest } from "../a
 import type { Actor } from "../auth/actor";
 import { log } from "../log";
 import { withIdempotency } from "./idempotency";
-import { BAD_PATH_MESSAGE } from "./path-encoding";
 
 type Params = Record<string, string>;
 type RouteContext = { params: Promise<Params> };
@@ -145,6 +144,9 @@ async function routeParams(route: RouteContext | undefined): Promise<Params> {
   }
   return params;
 }
+
+/** What a path that does not decode gets: the same words on every path that checks it. */
+export const BAD_PATH_MESSAGE = "The path is not valid percent-encoding (a % must be followed by two hex digits of UTF-8).";
 
 /** Content-Length as a number; 0 when absent or not a number (the streamed count still applies). */
 function declaredLength(request: Request): number {
