@@ -11,6 +11,7 @@ import { applyMigrations } from "../lib/migrations";
 import { isDatabaseEmpty, seedDemoWorld } from "../lib/seed";
 import { resolveBootstrapToken } from "../lib/bootstrap-token";
 import { checkSecretsConfiguration } from "../lib/secret";
+import { configuredKeyFormat } from "../lib/keys/format";
 import { ensureFirstAdmin } from "../lib/auth/users";
 import { recordCurrentHashVersion } from "../lib/keys/hash-versions";
 import { createDemoCustomers, createDemoStaff } from "../lib/seed";
@@ -28,6 +29,7 @@ const next = "node_modules/.bin/next";
 
 try {
   checkSecretsConfiguration(); // bad or missing secrets stop here, with the reason, before any work
+  configuredKeyFormat(); // so does a bad key format (REKEY_KEY_*), naming the variable
 } catch (error) {
   console.error(`rekey: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

@@ -3,6 +3,7 @@
  * Pure, so the page, the server action and the tests share one reading.
  */
 import { PREFIX_RANDOM_CHARS } from "../../packages/verifier/src/format";
+import { configuredKeyFormat } from "./format";
 
 /** The longest search text kept; anything longer is cut. */
 export const SEARCH_MAX_LENGTH = 200;
@@ -16,7 +17,8 @@ export type KeySearch =
   | { kind: "text"; text: string };
 
 /**
- * Reads a search. Text that starts like a key or token (`rk_live_…`) is a
+ * Reads a search. Text that starts like a key or token (`rk_live_…`, or a
+ * configured key prefix) is a
  * prefix search, cut to the length of a stored prefix: whatever follows it
  * would be secret material, so it never reaches a URL, a log or the page.
  * Returns null for an empty search.
@@ -24,8 +26,8 @@ export type KeySearch =
 export function readKeySearch(raw: string | null | undefined): KeySearch | null {
   const q = (raw ?? "").trim().slice(0, SEARCH_MAX_LENGTH);
   if (!q) return null;
-  const head = SECRET_HEAD.exec(q);
-  if (head) return { kind: "prefix", prefix: q.slice(0, head[0].length + PREFIX_RANDOM_CHARS) };
+  const head = SECRET_HEAD.exec(q)?.[0] ?? Object.values(configuredKeyFormat().prefixes).find((p) => q.startsWith(p));
+  if (head) return { kind: "prefix", prefix: q.slice(0, head.length + PREFIX_RANDOM_CHARS) };
   return { kind: "text", text: q };
 }
 

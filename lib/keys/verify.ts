@@ -2,7 +2,7 @@ import "server-only";
 import { assertServing, restoreGateOpen } from "../backup/gate";
 import { getDatabase, onCommit, type Database, type Listener } from "../db";
 import { decide, type VerificationRecord, type VerifyResult } from "../../packages/verifier/src/rule";
-import { isWellFormedApiKey } from "../../packages/verifier/src/format";
+import { isWellFormedKey } from "./format";
 import { hashUnder } from "./hash";
 import { getHashingSecrets } from "../secret";
 import { getVerificationRecord } from "./records";
@@ -119,7 +119,7 @@ export async function verifyKey(presented: string, now: Date): Promise<VerifyRes
  */
 export function verifyKeyFromCache(presented: string, now: Date): VerifyResult | null {
   if (restoreGateOpen() !== true) return null; // verifyKey reads the gate and refuses while it is shut
-  if (!isWellFormedApiKey(presented)) {
+  if (!isWellFormedKey(presented)) {
     recordVerification(null, "malformed", false, now);
     return { valid: false, code: "malformed" };
   }

@@ -1,7 +1,10 @@
 /**
- * The key format of DOMAIN.md, `rk_<env>_<random><checksum>`: 43 base62
- * characters of randomness (32 bytes) and a 6-character base62 CRC32 of
- * everything before it, so a key can be told from noise without any lookup.
+ * The key format. rekey's own (DOMAIN.md) is `rk_<env>_<random><checksum>`:
+ * 43 base62 characters of randomness (32 bytes) and a 6-character base62
+ * CRC32 of everything before it, so a key can be told from noise without any
+ * lookup. A company adopting rekey may configure its own (README, "Your own
+ * key format"): a prefix per environment, the random length, and the
+ * checksum (rekey's CRC32 or none).
  */
 import { crc32 } from "node:zlib";
 
@@ -9,6 +12,28 @@ const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 export const RANDOM_CHARS = 43; // ceil(256 / log2(62))
 export const CHECKSUM_CHARS = 6; // ceil(32 / log2(62))
 export const PREFIX_RANDOM_CHARS = 8;
+
+export type KeyChecksum = "crc32" | "none";
+
+/** A key format: what a key of each environment starts with, how much randomness follows, and its checksum. */
+export interface KeyFormat {
+  prefixes: { live: string; test: string };
+  /** Random bytes in a key, written in base62 (randomChars). */
+  randomBytes: number;
+  checksum: KeyChecksum;
+}
+
+/** rekey's own format: `rk_live_`/`rk_test_`, 32 random bytes, CRC32. */
+export const DEFAULT_KEY_FORMAT: KeyFormat = Object.freeze({
+  prefixes: Object.freeze({ live: "rk_live_", test: "rk_test_" }),
+  randomBytes: 32,
+  checksum: "crc32",
+});
+
+/** Base62 characters that hold `bytes` random bytes: ceil(8·bytes / log2 62). */
+export function randomCharsFor(bytes: number): number {
+  return Math.ceil((8 * bytes) / Math.log2(62));
+}
 
 /** `value` in base62, left-padded with zeros to `width`. */
 export function toBase62(value: bigint, width: number): string {
@@ -31,12 +56,69 @@ export function checksum(body: string): string {
   return out;
 }
 
-const API_KEY_PATTERN = /^rk_(live|test)_([0-9A-Za-z]{49})$/;
+/** Base62 characters only, from `from` to the end. */
+function isBase62From(s: string, from: number): boolean {
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122))) return false;
+  }
+  return true;
+}
 
-/** True when `candidate` has the shape and checksum of an API key: checked before any lookup. */
+/** Reads a presented key: its environment and where its random part ends, or null when it is not of the format. */
+export type KeyShapeReader = (candidate: string) => { environment: "live" | "test"; randomEnd: number } | null;
+
+/**
+ * A reader for `format`, with its lengths worked out once: a key is
+ * recognised by its prefix, its exact length, the base62 alphabet and, when
+ * the format has one, its checksum. No regex or BigInt per call.
+ */
+export function keyShapeReader(format: KeyFormat): KeyShapeReader {
+  const randomChars = randomCharsFor(format.randomBytes);
+  const tail = randomChars + (format.checksum === "crc32" ? CHECKSUM_CHARS : 0);
+  const heads = (["live", "test"] as const).map((environment) => {
+    const prefix = format.prefixes[environment];
+    return { environment, prefix, length: prefix.length + tail, randomEnd: prefix.length + randomChars };
+  });
+  const withChecksum = format.checksum === "crc32";
+  return (candidate) => {
+    for (const head of heads) {
+      if (candidate.length !== head.length || !candidate.startsWith(head.prefix)) continue;
+      if (!isBase62From(candidate, head.prefix.length)) return null;
+      if (withChecksum && candidate.slice(head.randomEnd) !== checksum(candidate.slice(0, head.randomEnd))) return null;
+      return { environment: head.environment, randomEnd: head.randomEnd };
+    }
+    return null;
+  };
+}
+
+/** A check for `format`: true when a candidate has its shape and checksum (before any lookup). */
+export function wellFormedApiKeyCheck(format: KeyFormat): (candidate: string) => boolean {
+  const read = keyShapeReader(format);
+  return (candidate) => read(candidate) !== null;
+}
+
+const defaultCheck = wellFormedApiKeyCheck(DEFAULT_KEY_FORMAT);
+
+/** True when `candidate` has the shape and checksum of an API key in rekey's own format: checked before any lookup. */
 export function isWellFormedApiKey(candidate: string): boolean {
-  const match = API_KEY_PATTERN.exec(candidate);
-  if (!match) return false;
-  const rest = match[2];
-  return rest.slice(RANDOM_CHARS) === checksum(`rk_${match[1]}_${rest.slice(0, RANDOM_CHARS)}`);
+  return defaultCheck(candidate);
+}
+
+/**
+ * The regular expression to register with a secret scanner (GitHub's custom
+ * patterns) for keys of `format`, e.g. `rk_(live|test)_[0-9A-Za-z]{49}` for
+ * rekey's own. Prefixes hold only [A-Za-z0-9_-], which need no escaping.
+ */
+export function secretScanningPattern(format: KeyFormat): string {
+  const { live, test } = format.prefixes;
+  let start = 0;
+  while (start < live.length && start < test.length && live[start] === test[start]) start++;
+  let end = 0;
+  while (end < live.length - start && end < test.length - start && live[live.length - 1 - end] === test[test.length - 1 - end]) end++;
+  const middles = [live.slice(start, live.length - end), test.slice(start, test.length - end)];
+  const nonEmpty = middles.filter(Boolean);
+  const alternation = nonEmpty.length === 2 ? `(${nonEmpty.join("|")})` : `(${nonEmpty[0]})?`;
+  const tail = randomCharsFor(format.randomBytes) + (format.checksum === "crc32" ? CHECKSUM_CHARS : 0);
+  return `${live.slice(0, start)}${alternation}${live.slice(live.length - end)}[0-9A-Za-z]{${tail}}`;
 }

@@ -11,7 +11,7 @@
 import { createHmac } from "node:crypto";
 import { hashingSecrets as checkSecrets, parseHashingSecrets, type HashingSecret } from "./secrets.js";
 import { decide, type VerificationRecord, type VerifyResult } from "./rule.js";
-import { isWellFormedApiKey } from "./format.js";
+import { DEFAULT_KEY_FORMAT, wellFormedApiKeyCheck, type KeyFormat } from "./format.js";
 import { RecordStore } from "./store.js";
 
 export type ReplicaResult = VerifyResult | { valid: false; code: "unavailable" };
@@ -40,6 +40,13 @@ export interface ReplicaOptions {
   usageReportMs?: number;
   /** Long-poll wait asked of rekey, in seconds (≤ 25). Default 20. */
   waitSeconds?: number;
+  /**
+   * The key format, as rekey is configured with it (REKEY_KEY_PREFIX_LIVE,
+   * REKEY_KEY_PREFIX_TEST, REKEY_KEY_RANDOM_BYTES, REKEY_KEY_CHECKSUM).
+   * Default rekey's own: `rk_live_`/`rk_test_`, 32 random bytes, CRC32. A key
+   * not of this format is refused as `malformed` before any hashing.
+   */
+  keyFormat?: Partial<Omit<KeyFormat, "prefixes">> & { prefixes?: Partial<KeyFormat["prefixes"]> };
   /** For tests: a fetch and a clock of your own. */
   fetch?: typeof fetch;
   now?: () => number;
@@ -79,10 +86,12 @@ export class Replica {
   private usageTimer: ReturnType<typeof setInterval> | undefined;
   private keyCounts = new Map<string, KeyCount>();
   private resultCounts = new Map<string, { hour: string; result: string; count: number }>();
-  private readonly opts: Required<Omit<ReplicaOptions, "onError" | "hashingSecrets" | "hashingSecret">> & Pick<ReplicaOptions, "onError">;
+  private readonly opts: Required<Omit<ReplicaOptions, "onError" | "hashingSecrets" | "hashingSecret" | "keyFormat">> & Pick<ReplicaOptions, "onError">;
   /** Newest first: after a rotation most records are on the newest version. */
   private readonly secrets: HashingSecret[];
   private fatal: Error | undefined;
+  /** Compiled once from keyFormat: the shape and checksum check of every call. */
+  private readonly isWellFormed: (candidate: string) => boolean;
   private warnedVersions = new Set<number>();
 
   constructor(options: ReplicaOptions) {
@@ -94,13 +103,20 @@ export class Replica {
       if (!options.hashingSecret || options.hashingSecret.length < 32) throw new Error("hashingSecrets: rekey's REKEY_SECRETS (or hashingSecret: its older single REKEY_SECRET, at least 32 characters)");
       this.secrets = [{ version: 1, secret: options.hashingSecret }];
     }
+    const format = options.keyFormat ?? {};
+    this.isWellFormed = wellFormedApiKeyCheck({
+      prefixes: { ...DEFAULT_KEY_FORMAT.prefixes, ...format.prefixes },
+      randomBytes: format.randomBytes ?? DEFAULT_KEY_FORMAT.randomBytes,
+      checksum: format.checksum ?? DEFAULT_KEY_FORMAT.checksum,
+    });
+    const { keyFormat: _format, ...rest } = options;
     this.opts = {
       maxStalenessMs: 5 * 60_000,
       usageReportMs: 5_000,
       waitSeconds: 20,
       fetch: globalThis.fetch.bind(globalThis),
       now: Date.now,
-      ...options,
+      ...rest,
       url: options.url.replace(/\/+$/, ""),
     };
   }
@@ -131,7 +147,7 @@ export class Replica {
   verify(presented: string): ReplicaResult {
     const now = this.opts.now();
     if (!this.isServing(now)) return { valid: false, code: "unavailable" };
-    if (!isWellFormedApiKey(presented)) {
+    if (!this.isWellFormed(presented)) {
       this.count(null, "malformed", false, now);
       return { valid: false, code: "malformed" };
     }
