@@ -9,6 +9,8 @@ import { requireKey, type VerifiedRequest } from "../packages/verifier/src/middl
 import { verifyKey, clearVerifyCache } from "../lib/keys/verify";
 import { flushUsage } from "../lib/keys/usage";
 import { reloadSecrets } from "../lib/secret";
+import { setKeyFormatForTests } from "../lib/keys/format";
+import type { KeyFormat } from "../lib/keys/key-format";
 import { emergencyRotate, rotateNow, scheduleRotation } from "../lib/rotations/mutations";
 import { revokeKey } from "../lib/keys/mutations";
 import { purgeExpired } from "../lib/cron/retention";
@@ -313,5 +315,32 @@ describe("hashing secret versions (issue 20)", () => {
       expect(String(error)).toMatch(/more than one version is marked current/);
       expect(String(error)).not.toContain(V1);
     }
+  });
+});
+
+describe("the company's own key format in the in-process verifier (issue 19)", () => {
+  afterEach(() => setKeyFormatForTests());
+
+  it("verifies keys of the format it is given, refuses rekey's own and noise as malformed, and by default keeps rekey's own", async () => {
+    const format: KeyFormat = { prefixes: { live: "acme_live_", test: "acme_test_" }, randomBytes: 24, checksum: "crc32" };
+    setKeyFormatForTests(format);
+    const org = await makeOrg();
+    const { secret } = await makeKey(org.id, { at: new Date() });
+    const { fetch } = inProcessRekey();
+    const replica = replicaOf(fetch, { keyFormat: format });
+    await replica.start();
+    expect(replica.verify(secret)).toEqual(await verifyKey(secret, new Date()));
+    expect(replica.verify(secret)).toMatchObject({ valid: true });
+    const last = secret.at(-1)!;
+    for (const noise of [secret.slice(0, -1) + (last === "a" ? "b" : "a"), secret + "a", "rk_live_" + secret.slice("acme_live_".length)]) {
+      expect(replica.verify(noise)).toEqual({ valid: false, code: "malformed" });
+    }
+    // Only the prefixes given: the rest is rekey's default (32 bytes, CRC32), so a 24-byte key is not of it.
+    const partial = replicaOf(fetch, { keyFormat: { prefixes: format.prefixes } });
+    await partial.start();
+    expect(partial.verify(secret)).toEqual({ valid: false, code: "malformed" });
+    const defaults = replicaOf(fetch);
+    await defaults.start();
+    expect(defaults.verify(secret)).toEqual({ valid: false, code: "malformed" });
   });
 });

@@ -1,8 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { useTestDatabase, testPrisma } from "../../tests/support/database";
 import { T0, makeKey, makeOrg } from "../../tests/support/fixtures";
 import { verifyKey } from "./verify";
-import { generateApiKey } from "./format";
+import { generateApiKey, setKeyFormatForTests } from "./format";
+import type { KeyFormat } from "./key-format";
 
 useTestDatabase();
 
@@ -40,4 +41,33 @@ describe("verification cache", () => {
     expect(await verifyKey(secret, new Date(T0.getTime() + 500))).toMatchObject({ valid: true });
     expect(await verifyKey(secret, new Date(T0.getTime() + 2000))).toEqual({ valid: false, code: "expired" });
   });
+});
+
+describe("verification in the company's own key format", () => {
+  afterEach(() => setKeyFormatForTests());
+
+  for (const format of [
+    { prefixes: { live: "acme_live_", test: "acme_test_" }, randomBytes: 24, checksum: "crc32" },
+    { prefixes: { live: "sk-", test: "sk_test-" }, randomBytes: 16, checksum: "none" },
+  ] satisfies KeyFormat[]) {
+    it(`verifies an issued ${format.prefixes.live}… key (${format.checksum}) and refuses noise`, async () => {
+      setKeyFormatForTests(format);
+      const org = await makeOrg();
+      const { key, secret } = await makeKey(org.id);
+      expect(key.prefix).toBe(secret.slice(0, format.prefixes.live.length + 8));
+      expect(await verifyKey(secret, T0)).toMatchObject({ valid: true, environment: "live" });
+      const last = secret.at(-1)!;
+      const otherLast = secret.slice(0, -1) + (last === "a" ? "b" : "a");
+      // Without a checksum, a changed character is still of the format: only the lookup refuses it.
+      expect(await verifyKey(otherLast, T0)).toEqual({ valid: false, code: format.checksum === "crc32" ? "malformed" : "unknown" });
+      for (const noise of [secret + "a", secret.slice(0, -1), "rk_live_" + secret.slice(format.prefixes.live.length), "zz" + secret]) {
+        expect(await verifyKey(noise, T0)).toEqual({ valid: false, code: "malformed" });
+      }
+      // rekey's own format is not accepted once another is configured.
+      setKeyFormatForTests();
+      const ownFormat = generateApiKey("live").secret;
+      setKeyFormatForTests(format);
+      expect(await verifyKey(ownFormat, T0)).toEqual({ valid: false, code: "malformed" });
+    });
+  }
 });
