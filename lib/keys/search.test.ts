@@ -1,6 +1,6 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { escapeLike, readKeySearch, searchForUrl } from "./search";
-import { generateApiKey, generateManagementToken } from "./format";
+import { generateApiKey, generateManagementToken, setKeyFormatForTests } from "./format";
 
 describe("reading a key search", () => {
   it("reads text that starts like a key as a prefix, cut to a stored prefix's length", () => {
@@ -21,5 +21,15 @@ describe("reading a key search", () => {
 
   it("escapes LIKE's wildcards", () => {
     expect(escapeLike("50%_off\\")).toBe("50\\%\\_off\\\\");
+  });
+});
+
+describe("reading a key search in the company's own key format", () => {
+  afterEach(() => setKeyFormatForTests());
+
+  it("cuts a pasted key of the configured format to its display prefix, so it never reaches a URL", () => {
+    setKeyFormatForTests({ prefixes: { live: "sk-", test: "sk_test-" }, randomBytes: 16, checksum: "none" });
+    const { secret, prefix } = generateApiKey("test");
+    expect(searchForUrl(readKeySearch(secret))).toBe(prefix);
   });
 });
