@@ -1,5 +1,7 @@
 import "server-only";
-import { NextRequest } from "next/server";
+// A type only: this module is also loaded outside Next (scripts/serve.ts, through path-encoding.ts), where importing
+// next/server's values fails ("AsyncLocalStorage accessed in runtime where it is not available").
+import type { NextRequest } from "next/server";
 import { DomainError, PayloadTooLargeError, TooManyRequestsError, ValidationError } from "../errors";
 import { authenticateManagementRequest, authenticateVerifierRequest } from "../auth/management-tokens";
 import type { Actor } from "../auth/actor";
@@ -99,7 +101,8 @@ export function withBodyLimit<C>(fn: (request: NextRequest, ctx: C) => Promise<R
     }
     const headers = new Headers(request.headers);
     headers.delete("content-length");
-    return fn(new NextRequest(request.url, { method: request.method, headers, body: text }), ctx);
+    const { NextRequest: Request } = await import("next/server");
+    return fn(new Request(request.url, { method: request.method, headers, body: text }), ctx);
   };
 }
 
