@@ -147,12 +147,6 @@ export async function verifyChainInFullIfDue(now: Date): Promise<AuditChainResul
   return result;
 }
 
-/** How many events come before `seq`: by the primary key's index (Prisma's count, through the embedded database's adapter, scanned the table). */
-async function eventsBefore(db: Db, seq: bigint): Promise<number> {
-  const rows = await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM audit_events WHERE seq < ${seq}::bigint`;
-  return rows[0]?.n ?? 0;
-}
-
 /**
  * Checks the run of the chain from `firstSeq` to `lastSeq`. It resumes from
  * the newest checkpoint in that run that was verified in full (its signature
@@ -173,7 +167,7 @@ export async function verifyRange(db: Db, firstSeq: bigint, lastSeq: bigint): Pr
     const covered =
       anchor.eventsThrough === null
         ? await db.auditEvent.count({ where: { seq: { gte: firstSeq, lte: anchor.seq } } })
-        : anchor.eventsThrough - (await eventsBefore(db, firstSeq));
+        : anchor.eventsThrough - (await db.auditEvent.count({ where: { seq: { lt: firstSeq } } }));
     return { ...rest, checked: rest.checked + covered, headHash: rest.checked ? rest.headHash : anchor.hash, resumedFrom: { seq: String(anchor.seq), verifiedAt: anchor.verifiedAt! } };
   }
   return { ...(await verifyAuditChain(db, { fromSeq: firstSeq, toSeq: lastSeq })), resumedFrom: null };
