@@ -66,25 +66,22 @@ export function configuredSecretScanningPattern(): string {
   return secretScanningPattern(configuredKeyFormat());
 }
 
-function randomBase62(bytes: number, width: number): string {
-  return toBase62(BigInt("0x" + randomBytes(bytes).toString("hex")), width);
+/** `head`, `bytes` random bytes in base62 (`width` characters), and the CRC32 checksum when asked for. */
+function mint(head: string, bytes: number, width: number, withChecksum: boolean): GeneratedSecret {
+  const random = toBase62(BigInt("0x" + randomBytes(bytes).toString("hex")), width);
+  const body = head + random;
+  return { secret: withChecksum ? body + checksum(body) : body, prefix: head + random.slice(0, PREFIX_RANDOM_CHARS) };
 }
 
 /** A new API key for the environment, in the configured format. */
 export function generateApiKey(environment: KeyEnvironment): GeneratedSecret {
   const { format, randomChars } = current();
-  const head = format.prefixes[environment];
-  const random = randomBase62(format.randomBytes, randomChars);
-  const body = head + random;
-  return { secret: format.checksum === "crc32" ? body + checksum(body) : body, prefix: head + random.slice(0, PREFIX_RANDOM_CHARS) };
+  return mint(format.prefixes[environment], format.randomBytes, randomChars, format.checksum === "crc32");
 }
 
 /** A new management API token (always rekey's own `rkm_mgmt_` format). */
 export function generateManagementToken(): GeneratedSecret {
-  const head = "rkm_mgmt_";
-  const random = randomBase62(TOKEN_RANDOM_BYTES, RANDOM_CHARS);
-  const body = head + random;
-  return { secret: body + checksum(body), prefix: head + random.slice(0, PREFIX_RANDOM_CHARS) };
+  return mint("rkm_mgmt_", TOKEN_RANDOM_BYTES, RANDOM_CHARS, true);
 }
 
 /** True when `candidate` has the configured format's shape (and checksum, if it has one): the check before any lookup. */
