@@ -93,20 +93,16 @@ export default async function AlertsPage({ searchParams }: AlertsPageProps) {
         {inbox.total.toLocaleString("en")} {filter.state} alert{inbox.total === 1 ? "" : "s"}
         {filter.kind ? ` of type ${filter.kind.replaceAll("_", " ")}` : ""}, newest first. Times are in your browser&apos;s zone (hover for the exact time).
       </p>
-      {inbox.alerts.length === 0 ? (
-        <div className="table-wrap">
-          <p className="empty">{filter.state === "open" && !filter.kind && !filter.severity && !filter.organizationId ? "No open alerts. Nothing needs you right now." : `No ${filter.state} alerts match.`}</p>
-        </div>
-      ) : (
-        <AlertInbox
-          key={`${filter.state}|${filter.kind}|${filter.severity}|${filter.organizationId}|${page}`}
-          rows={inbox.alerts.map((a) => ({ ...a, createdAt: a.createdAt.toISOString() }))}
-          now={now.toISOString()}
-          canAct={canAct}
-          total={inbox.total}
-          filter={filter}
-        />
-      )}
+      {/* Rendered when empty too: resolving the last alerts must not take their confirmation (and undo) away with them. */}
+      <AlertInbox
+        key={`${filter.state}|${filter.kind}|${filter.severity}|${filter.organizationId}|${page}`}
+        rows={inbox.alerts.map((a) => ({ ...a, createdAt: a.createdAt.toISOString() }))}
+        now={now.toISOString()}
+        canAct={canAct}
+        total={inbox.total}
+        filter={filter}
+        empty={filter.state === "open" && !filter.kind && !filter.severity && !filter.organizationId ? "No open alerts. Nothing needs you right now." : `No ${filter.state} alerts match.`}
+      />
       {pages > 1 && (
         <div className="pager">
           <span>

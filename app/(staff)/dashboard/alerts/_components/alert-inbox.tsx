@@ -27,12 +27,14 @@ export interface AlertInboxProps {
   /** How many alerts match the filter (all pages). */
   total: number;
   filter: { state: "open" | "acknowledged" | "resolved"; kind?: string; severity?: string; organizationId?: string };
+  /** Shown instead of the table when no alert matches. */
+  empty: string;
 }
 
 type Undo = { alertIds: string[]; at: string };
 
 /** The inbox's table with selection and bulk acknowledge/resolve, and the undo of the last bulk acknowledgement. */
-export function AlertInbox({ rows, now, canAct, total, filter }: AlertInboxProps) {
+export function AlertInbox({ rows, now, canAct, total, filter, empty }: AlertInboxProps) {
   const { pending, result, run, setResult } = useServerAction<Undo | undefined>();
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [undo, setUndo] = useState<Undo | null>(null);
@@ -125,6 +127,11 @@ export function AlertInbox({ rows, now, canAct, total, filter }: AlertInboxProps
           </button>
         )}
       </ActionToast>
+      {rows.length === 0 ? (
+        <div className="table-wrap">
+          <p className="empty">{empty}</p>
+        </div>
+      ) : (
       <div className="table-wrap">
         <table>
           <caption className="sr-only">Alerts</caption>
@@ -181,6 +188,7 @@ export function AlertInbox({ rows, now, canAct, total, filter }: AlertInboxProps
           </tbody>
         </table>
       </div>
+      )}
     </>
   );
 }
