@@ -13,7 +13,7 @@ import { getHashingSecrets } from "./secret";
  */
 export async function renderMetrics(now: Date): Promise<{ body: string; contentType: string }> {
   const prisma = await getPrisma();
-  const [keys, [compliance], rotations, outbox, verifications, [lastRun], alerts, hashVersions] = await Promise.all([
+  const [keys, [compliance], rotations, outbox, verifications, [lastRun], alerts, hashVersions, legacy] = await Promise.all([
     prisma.apiKey.groupBy({ by: ["status"], _count: { _all: true } }),
     complianceNow(now),
     prisma.rotation.groupBy({ by: ["state"], _count: { _all: true } }),
@@ -23,6 +23,7 @@ export async function renderMetrics(now: Date): Promise<{ body: string; contentT
     prisma.cronRun.findMany({ where: { durationMs: { not: null } }, orderBy: { startedAt: "desc" }, take: 1, select: { durationMs: true, startedAt: true, error: true } }),
     prisma.alert.groupBy({ by: ["kind"], where: { status: { not: "resolved" } }, _count: { _all: true } }),
     countByHashVersion(prisma),
+    prisma.apiKey.groupBy({ by: ["legacyAlgorithm"], where: { legacyHash: { not: null }, status: { in: ["active", "expiring"] } }, _count: { _all: true } }),
   ]);
   const registry = new Registry();
   const gauge = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers: [registry] });
@@ -51,6 +52,8 @@ export async function renderMetrics(now: Date): Promise<{ body: string; contentT
     keysByVersion.set({ version: String(v) }, h?.keysInUse ?? 0);
     tokensByVersion.set({ version: String(v) }, h?.tokensInUse ?? 0);
   }
+  const onLegacy = gauge("rekey_keys_on_legacy_hash", "Imported keys in use that are still on the hash of the system they came from (moved to rekey's at their first successful verification), by algorithm.", ["algorithm"]);
+  for (const a of ["sha256", "bcrypt", "argon2", "scrypt"]) onLegacy.set({ algorithm: a }, legacy.find((l) => l.legacyAlgorithm === a)?._count._all ?? 0);
   gauge("rekey_hash_version_current", "The version of the hashing secret new keys and tokens are hashed with.").set(current);
   const open = gauge("rekey_alerts_open", "Open or acknowledged alerts, by kind.", ["kind"]);
   for (const a of alerts) open.set({ kind: a.kind }, a._count._all);

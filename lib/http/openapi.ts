@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { createOrganizationSchema, updateOrganizationSchema } from "../organizations/schemas";
 import { issueKeySchema, KEY_LIST_MAX_LIMIT, updateKeySchema } from "../keys/schemas";
+import { importLineSchema, MAX_IMPORT_BATCH } from "../keys/import-schemas";
 import { METADATA_MAX_BYTES } from "../validation";
 
 /**
@@ -52,6 +53,33 @@ const keySchema = {
     predecessorId: { type: ["string", "null"], format: "uuid" },
     externalId: { type: ["string", "null"], description: "The API company's own id for the key, unique per installation." },
     metadata: { type: "object", description: `The API company's JSON object, at most ${METADATA_MAX_BYTES} bytes serialized; returned by verify.` },
+  },
+};
+
+const importResultSchema = {
+  type: "object",
+  required: ["imported", "unchanged", "refused", "organizationsCreated", "dryRun", "lines"],
+  properties: {
+    imported: { type: "integer" },
+    unchanged: { type: "integer" },
+    refused: { type: "integer" },
+    organizationsCreated: { type: "integer" },
+    dryRun: { type: "boolean" },
+    lines: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["line", "status"],
+        properties: {
+          line: { type: "integer", description: "The file line (firstLine + the index in keys)." },
+          status: { type: "string", enum: ["imported", "unchanged", "refused"] },
+          keyId: { type: "string", format: "uuid" },
+          prefix: { type: "string" },
+          organizationId: { type: "string", format: "uuid" },
+          error: { type: "string", description: "Why the line was refused." },
+        },
+      },
+    },
   },
 };
 
@@ -123,7 +151,7 @@ export const openApiDocument = {
       apiKey: { type: "http", scheme: "bearer", description: "The customer's own API key (rk_live_… or rk_test_…): for self-rotation." },
       verifierToken: { type: "http", scheme: "bearer", description: "REKEY_VERIFY_TOKEN: reads verification records, nothing else." },
     },
-    schemas: { Error: errorSchema, Key: keySchema, Rotation: rotationSchema, Organization: organizationSchema },
+    schemas: { Error: errorSchema, Key: keySchema, Rotation: rotationSchema, Organization: organizationSchema, ImportResult: importResultSchema },
   },
   paths: {
     "/api/v1/keys/rotate": {
@@ -439,6 +467,32 @@ export const openApiDocument = {
         responses: {
           "201": { description: "Issued.", content: { "application/json": { schema: { allOf: [{ $ref: "#/components/schemas/Key" }, { type: "object", properties: { key: { type: "string" } } }] } } } },
           ...errors,
+        },
+      },
+    },
+    "/api/v1/keys/import": {
+      post: {
+        summary: "Import existing keys by their stored hashes",
+        description: `Up to ${MAX_IMPORT_BATCH} keys an earlier system issued, each by the hash it stored (sha256 hex or base64, a bcrypt or argon2 string, or scrypt with its parameters), never the key itself. The organization is found by its external id, or created. An imported key verifies at once and moves to rekey's keyed hash at its first successful verification. One transaction: the lines that pass are written together with their audit events; each line gets an outcome (imported, unchanged when its hash was imported before, refused with why). Idempotent: a re-run changes nothing. \`dryRun=1\` checks without writing. \`npm run keys:import\` sends a file in batches.`,
+        security: [{ managementToken: [] }],
+        parameters: [idempotencyKey, { name: "dryRun", in: "query", required: false, schema: { type: "string", enum: ["1"] }, description: "1: check every line, write nothing." }],
+        requestBody: {
+          required: true,
+          content: json({
+            type: "object",
+            required: ["keys"],
+            additionalProperties: false,
+            properties: {
+              keys: { type: "array", minItems: 1, maxItems: MAX_IMPORT_BATCH, items: body(importLineSchema) },
+              firstLine: { type: "integer", minimum: 1, default: 1, description: "The file line of keys[0], so outcomes name the file's lines." },
+            },
+          }),
+        },
+        responses: {
+          "200": { description: "Nothing new written (a dry run, or every line unchanged or refused).", content: json({ $ref: "#/components/schemas/ImportResult" }) },
+          "201": { description: "Some keys imported.", content: json({ $ref: "#/components/schemas/ImportResult" }) },
+          ...errors,
+          "413": err("A body over 8 MB."),
         },
       },
     },

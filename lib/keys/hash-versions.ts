@@ -18,13 +18,17 @@ export interface HashVersionCount {
   tokensInUse: number;
 }
 
-/** Per version that any key or token is stored under: how many, in use and in all. */
+/**
+ * Per version that any key or token is stored under: how many, in use and in
+ * all. Imported keys still on their legacy hash (version 0) are not on any
+ * hashing secret: no secret's retirement refuses them.
+ */
 export async function countByHashVersion(db?: Db | Tx): Promise<HashVersionCount[]> {
   const client = db ?? (await getPrisma());
   const rows = await client.$queryRaw<HashVersionCount[]>`
     WITH k AS (
       SELECT "hashVersion" AS version, count(*) FILTER (WHERE status IN ('active', 'expiring'))::int AS "keysInUse", count(*)::int AS keys
-      FROM api_keys GROUP BY "hashVersion"
+      FROM api_keys WHERE "hashVersion" > 0 GROUP BY "hashVersion"
     ), t AS (
       SELECT "hashVersion" AS version, count(*) FILTER (WHERE "revokedAt" IS NULL)::int AS "tokensInUse"
       FROM management_tokens GROUP BY "hashVersion"

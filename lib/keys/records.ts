@@ -106,3 +106,32 @@ export function getVerificationRecords(hashes: string[]): Promise<VerificationRe
 export function getVerificationRecordPage(afterHash: string, limit: number): Promise<VerificationRecord[]> {
   return selectRecords(Prisma.sql`k.hash > ${afterHash}`, Prisma.sql`ORDER BY k.hash LIMIT ${limit}`);
 }
+
+/** An imported key still on its legacy hash, as verification checks a presented key against it. */
+export interface LegacyCandidate {
+  hash: string;
+  algorithm: string;
+  value: string;
+  params: unknown;
+}
+
+/**
+ * The keys still on a legacy hash whose display prefix is one of
+ * `prefixes` (the presented key's heads: a salted hash cannot be looked up,
+ * its prefix can), at most `limit` of them.
+ */
+export async function getLegacyCandidates(prefixes: string[], limit: number): Promise<LegacyCandidate[]> {
+  if (prefixes.length === 0) return [];
+  const prisma = await getPrisma();
+  return prisma.$queryRaw<LegacyCandidate[]>`
+    SELECT hash, "legacyAlgorithm" AS algorithm, "legacyHash" AS value, "legacyParams" AS params
+    FROM api_keys WHERE "legacyHash" IS NOT NULL AND prefix = ANY(${prefixes}::text[])
+    ORDER BY "createdAt" DESC LIMIT ${limit}`;
+}
+
+/** The display prefixes of every key still on a legacy hash (verification's in-memory filter). */
+export async function getLegacyPrefixes(): Promise<string[]> {
+  const prisma = await getPrisma();
+  const rows = await prisma.$queryRaw<{ prefix: string }[]>`SELECT DISTINCT prefix FROM api_keys WHERE "legacyHash" IS NOT NULL`;
+  return rows.map((r) => r.prefix);
+}

@@ -2,6 +2,7 @@ import "server-only";
 import { inTransaction } from "../db";
 import { log } from "../log";
 import { raiseVerificationAlerts } from "../alerts/conditions";
+import { appendAuditEvents } from "../audit/write";
 
 /**
  * Verification counts, gathered in memory and written in one set-based batch
@@ -175,10 +176,27 @@ async function doFlush(): Promise<void> {
       }
       if (rh.length) {
         // The trigger announces the old hash as gone and the new one as changed (key_changes, NOTIFY).
-        await tx.$executeRaw`
-          UPDATE api_keys k SET hash = v.n, "hashVersion" = v.ver
-          FROM unnest(${rh.map(([id]) => id)}::text[], ${rh.map(([, r]) => r.from)}::text[], ${rh.map(([, r]) => r.to)}::text[], ${rh.map(([, r]) => r.version)}::int[]) AS v(id, o, n, ver)
-          WHERE k.id = v.id AND k.hash = v.o`;
+        // An imported key leaves its legacy hash for good (audited: the evidence says when each key stopped depending on it).
+        const upgraded = await tx.$queryRaw<{ id: string; organizationId: string; prefix: string; algorithm: string | null }[]>`
+          UPDATE api_keys k SET hash = v.n, "hashVersion" = v.ver, "legacyHash" = NULL, "legacyAlgorithm" = NULL, "legacyParams" = NULL
+          FROM unnest(${rh.map(([id]) => id)}::text[], ${rh.map(([, r]) => r.from)}::text[], ${rh.map(([, r]) => r.to)}::text[], ${rh.map(([, r]) => r.version)}::int[]) AS v(id, o, n, ver),
+               LATERAL (SELECT "legacyAlgorithm" FROM api_keys WHERE id = v.id) old
+          WHERE k.id = v.id AND k.hash = v.o
+          RETURNING k.id, k."organizationId", k.prefix, old."legacyAlgorithm" AS algorithm`;
+        await appendAuditEvents(
+          tx,
+          upgraded.filter((u) => u.algorithm).map((u) => ({
+            actor: "verifier" as const,
+            action: "key.hash_upgraded",
+            organizationId: u.organizationId,
+            keyId: u.id,
+            keyFingerprint: u.prefix,
+            reason: "first successful verification of an imported key: its legacy hash is deleted",
+            before: { hash: u.algorithm },
+            after: { hash: "hmac-sha256" },
+          })),
+          new Date(),
+        );
       }
     });
   } catch (error) {

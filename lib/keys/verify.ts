@@ -5,7 +5,8 @@ import { decide, type VerificationRecord, type VerifyResult } from "../../packag
 import { isWellFormedKey } from "./format";
 import { hashUnder } from "./hash";
 import { getHashingSecrets } from "../secret";
-import { getVerificationRecord } from "./records";
+import { getLegacyCandidates, getLegacyPrefixes, getVerificationRecord, getVerificationRecords } from "./records";
+import { matchesLegacyHash } from "./legacy-hash";
 import { queueRehash, recordVerification } from "./usage";
 
 export type { VerifyResult, InvalidCode } from "../../packages/verifier/src/rule";
@@ -40,8 +41,16 @@ type State = {
   db?: Database;
   subscribed?: Promise<Listener>;
   listener?: Listener;
+  /** The display prefixes of the imported keys still on a legacy hash, by length; undefined until loaded or after a "*". */
+  legacy?: Map<number, Set<string>>;
+  legacyLoading?: Promise<Map<number, Set<string>>>;
+  legacyAliases?: Map<string, string>;
+  /** Counts the "*"s (clearVerifyCache): a load that one overtook is not kept. */
+  legacyEpoch?: number;
 };
 const state: State = ((globalThis as { __rekeyVerify?: State }).__rekeyVerify ??= { cache: new Map(), generation: 0 });
+/** At most this many legacy hashes are tried for one presented key (keys sharing a display prefix). */
+const MAX_LEGACY_CANDIDATES = 5;
 const cache = state.cache;
 
 async function subscribe(): Promise<Listener> {
@@ -59,7 +68,20 @@ async function subscribe(): Promise<Listener> {
 function forget(hash: string) {
   state.generation++;
   cache.delete(hash);
+  const alias = legacyAliases.get(hash);
+  if (alias) {
+    cache.delete(alias);
+    legacyAliases.delete(hash);
+  }
 }
+
+/**
+ * An imported key matched on its legacy hash is cached under the presented
+ * key's keyed hash too (until it is upgraded, a second of requests must not
+ * each pay bcrypt or argon2); a change announced under its stored hash
+ * ("legacy:…") drops both entries.
+ */
+const legacyAliases: Map<string, string> = (state.legacyAliases ??= new Map());
 
 type Entry = { record: VerificationRecord | null; at: number };
 
@@ -81,17 +103,23 @@ function cached(presented: string, currentHash: string, now: number, ttl: number
   return undefined;
 }
 
-async function getRecord(presented: string, currentHash: string, now: number): Promise<VerificationRecord | null> {
+async function getRecord(presented: string, currentHash: string, now: number, legacyHeads: string[]): Promise<VerificationRecord | null> {
   const l = await subscribe();
   const hit = cached(presented, currentHash, now, l.isUp() ? TTL_MS : TTL_WHILE_DEAF_MS);
   if (hit) return hit.record;
   const before = state.generation;
   const { secrets } = getHashingSecrets();
-  const record = await getVerificationRecord(secrets.map((s, i) => ({ hash: i === 0 ? currentHash : hashUnder(s.version, presented), hashVersion: s.version })));
+  const record =
+    (await getVerificationRecord(secrets.map((s, i) => ({ hash: i === 0 ? currentHash : hashUnder(s.version, presented), hashVersion: s.version })))) ??
+    (await findLegacyRecord(presented, legacyHeads));
   // A change announced while we read may not be in what we read: do not keep it.
   if (state.generation === before) {
     if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!);
     cache.set(record?.hash ?? currentHash, { record, at: now });
+    if (record && record.hashVersion === 0) {
+      cache.set(currentHash, { record, at: now });
+      legacyAliases.set(record.hash, currentHash);
+    }
   }
   return record;
 }
@@ -107,9 +135,61 @@ export async function verifyKey(presented: string, now: Date): Promise<VerifyRes
   await assertServing(); // no answer while a restore re-applies revocations (lib/backup/gate.ts)
   const quick = verifyKeyFromCache(presented, now);
   if (quick) return quick;
+  const heads = matchingLegacyPrefixes(await loadLegacyPrefixes(), presented);
+  if (heads.length === 0 && !isWellFormedKey(presented)) return refuseMalformed(now);
   const currentHash = hashUnder(getHashingSecrets().current, presented);
-  const record = await getRecord(presented, currentHash, now.getTime());
+  const record = await getRecord(presented, currentHash, now.getTime(), heads);
   return answer(record, currentHash, now);
+}
+
+function refuseMalformed(now: Date): VerifyResult {
+  recordVerification(null, "malformed", false, now);
+  return { valid: false, code: "malformed" };
+}
+
+/**
+ * An imported key still on the hash the company's earlier system stored
+ * (lib/keys/legacy-hash.ts): found by its display prefix, then checked
+ * against that hash. Its record's hashVersion is 0, so `answer` queues it to
+ * be stored under rekey's keyed hash at once: the legacy hash is checked
+ * once per key, on its first successful verification (and on each refusal
+ * of a key that shares an imported prefix: their cost is bcrypt's or
+ * argon2's, so prefixes should be long enough to be unique).
+ */
+async function findLegacyRecord(presented: string, heads: string[]): Promise<VerificationRecord | null> {
+  if (heads.length === 0) return null;
+  for (const candidate of await getLegacyCandidates(heads, MAX_LEGACY_CANDIDATES)) {
+    if (await matchesLegacyHash(candidate, presented)) return (await getVerificationRecords([candidate.hash]))[0] ?? null;
+  }
+  return null;
+}
+
+/** The prefixes of imported keys still on a legacy hash, by length, loaded once and again after every "*" (an import sends one). */
+function loadLegacyPrefixes(): Promise<Map<number, Set<string>>> {
+  if (state.legacy) return Promise.resolve(state.legacy);
+  const epoch = state.legacyEpoch ?? 0;
+  state.legacyLoading ??= getLegacyPrefixes()
+    .then((prefixes) => {
+      const byLength = new Map<number, Set<string>>();
+      for (const p of prefixes) {
+        const set = byLength.get(p.length) ?? byLength.set(p.length, new Set()).get(p.length)!;
+        set.add(p);
+      }
+      // A "*" while loading may mean an import this read did not see: keep the answer for this call only.
+      if ((state.legacyEpoch ?? 0) === epoch) state.legacy = byLength;
+      return byLength;
+    })
+    .finally(() => (state.legacyLoading = undefined));
+  return state.legacyLoading;
+}
+
+/** The heads of `presented` that are an imported key's display prefix (none: it cannot be a legacy key). */
+function matchingLegacyPrefixes(byLength: Map<number, Set<string>>, presented: string): string[] {
+  const heads: string[] = [];
+  for (const [length, prefixes] of byLength) {
+    if (length < presented.length && prefixes.has(presented.slice(0, length))) heads.push(presented.slice(0, length));
+  }
+  return heads;
 }
 
 /**
@@ -120,8 +200,9 @@ export async function verifyKey(presented: string, now: Date): Promise<VerifyRes
 export function verifyKeyFromCache(presented: string, now: Date): VerifyResult | null {
   if (restoreGateOpen() !== true) return null; // verifyKey reads the gate and refuses while it is shut
   if (!isWellFormedKey(presented)) {
-    recordVerification(null, "malformed", false, now);
-    return { valid: false, code: "malformed" };
+    // Not in rekey's format: noise, unless it may be an imported key (its prefix known once the prefixes are loaded).
+    if (!state.legacy || matchingLegacyPrefixes(state.legacy, presented).length > 0) return null;
+    return refuseMalformed(now);
   }
   const listener = state.listener;
   if (!listener) return null;
@@ -159,6 +240,9 @@ export function verifyListenerState(): { up: boolean; reconnects: number; starti
 export function clearVerifyCache(): void {
   state.generation++;
   cache.clear();
+  legacyAliases.clear();
+  state.legacy = undefined;
+  state.legacyEpoch = (state.legacyEpoch ?? 0) + 1;
 }
 
 // This process's own writes are visible to its next verification at once,
