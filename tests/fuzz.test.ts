@@ -13,6 +13,7 @@ import { GET as changes } from "../app/api/v1/verifier/changes/route";
 import { POST as usage } from "../app/api/v1/verifier/usage/route";
 import { GET as listOrgs, POST as createOrg } from "../app/api/v1/organizations/route";
 import { GET as listKeys, POST as issueKey } from "../app/api/v1/keys/route";
+import { POST as importKeys } from "../app/api/v1/keys/import/route";
 import { GET as getKey, PATCH as updateKey } from "../app/api/v1/keys/[id]/route";
 import { POST as revokeKey } from "../app/api/v1/keys/[id]/revoke/route";
 import { GET as listRotations, POST as createRotation } from "../app/api/v1/keys/[id]/rotations/route";
@@ -45,6 +46,7 @@ const handlers: Record<string, Handler> = {
   "DELETE /api/v1/organizations/{id}": deleteOrg,
   "GET /api/v1/keys": listKeys,
   "POST /api/v1/keys": issueKey,
+  "POST /api/v1/keys/import": importKeys,
   "GET /api/v1/keys/{id}": getKey,
   "PATCH /api/v1/keys/{id}": updateKey,
   "POST /api/v1/keys/{id}/revoke": revokeKey,
