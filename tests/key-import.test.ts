@@ -12,6 +12,7 @@ import { flushUsage } from "../lib/keys/usage";
 import { revokeKey } from "../lib/keys/mutations";
 import { hashUnder } from "../lib/keys/hash";
 import { getHashingSecrets } from "../lib/secret";
+import { changesAfter, snapshotLines } from "../lib/keys/changes";
 import { ADMIN, T0, at, hours } from "./support/fixtures";
 
 useTestDatabase();
@@ -229,5 +230,37 @@ describe("import of existing keys by their stored hashes", () => {
     await importKeys([await line(legacyKey(), "sha256")], ADMIN, T0);
     expect(await verifyKey("zzzz_not_a_key_at_all_0123456789", at(1000))).toEqual({ valid: false, code: "malformed" });
     expect(await verifyKey("acme_live_", at(1000))).toEqual({ valid: false, code: "malformed" });
+  });
+
+  it("in-process replicas get an imported key once it is on rekey's hash, never its legacy hash or placeholder", async () => {
+    const key = legacyKey();
+    const input = await line(key, "argon2");
+    const lines: string[] = [];
+    const imported = await importKeys([input], ADMIN, T0);
+    const keyId = (imported.lines[0] as { keyId: string }).keyId;
+    for await (const chunk of snapshotLines(at(1000))) lines.push(...chunk.split("\n").filter(Boolean));
+    const header = JSON.parse(lines[0]) as { cursor: string };
+    expect(lines.some((l) => l.includes(keyId))).toBe(false);
+    expect(lines.join("\n")).not.toContain(input.hash.value);
+
+    expect(await verifyKey(key, at(2000))).toMatchObject({ valid: true });
+    await flushUsage();
+    const changes = await changesAfter(header.cursor, 0, at(3000));
+    expect(changes.changes.some((c) => c.hash.startsWith("legacy:"))).toBe(false);
+    const upgraded = changes.changes.find((c) => c.record?.keyId === keyId);
+    expect(upgraded).toMatchObject({ hash: hashUnder(getHashingSecrets().current, key), record: { hashVersion: getHashingSecrets().current, externalId: input.externalId } });
+    expect(JSON.stringify(changes)).not.toContain(input.hash.value);
+  });
+
+  it("a key tried before its import is found at once after it (the cached \"unknown\" is asked again)", async () => {
+    const key = `acme_live_${randomBytes(24).toString("base64url")}`;
+    expect(await verifyKey(key, at(1000))).toEqual({ valid: false, code: "malformed" });
+    // One of rekey's own format, cached as unknown, then imported under its sha256 hash.
+    const { generateApiKey } = await import("../lib/keys/format");
+    const { secret } = generateApiKey("live");
+    expect(await verifyKey(secret, at(1000))).toEqual({ valid: false, code: "unknown" });
+    await importKeys([await line(secret, "sha256", { prefix: secret.slice(0, 16) }), await line(key, "sha256")], ADMIN, T0);
+    expect(await verifyKey(secret, at(2000))).toMatchObject({ valid: true });
+    expect(await verifyKey(key, at(2000))).toMatchObject({ valid: true });
   });
 });

@@ -3,7 +3,7 @@ import { getDatabase, getPrisma } from "../db";
 import { GoneError, ValidationError } from "../errors";
 import { assertServing } from "../backup/gate";
 import { getHashingSecrets } from "../secret";
-import { getVerificationRecordPage, getVerificationRecords, type VerificationRecord } from "./records";
+import { getReplicaRecords, getVerificationRecordPage, type VerificationRecord } from "./records";
 
 /**
  * The replication side of verification (docs/verifier-protocol.md): a
@@ -131,8 +131,9 @@ export async function changesAfter(cursor: string, waitMs: number, now: Date, li
   const resetAt = rows.findIndex((r) => r.hash === null);
   const taken = resetAt >= 0 ? rows.slice(0, resetAt + 1) : rows;
   const last = taken[taken.length - 1];
-  const hashes = [...new Set(taken.filter((r) => r.hash !== null).map((r) => r.hash!))];
-  const records = new Map((await getVerificationRecords(hashes)).map((r) => [r.hash, r]));
+  // An imported key's placeholder ("legacy:…") names nothing a replica holds (getReplicaRecords).
+  const hashes = [...new Set(taken.filter((r) => r.hash !== null && !r.hash.startsWith("legacy:")).map((r) => r.hash!))];
+  const records = new Map((await getReplicaRecords(hashes)).map((r) => [r.hash, r]));
   return {
     cursor: formatCursor(last ? { xid: last.xid, seq: last.seq } : from, now),
     changes: hashes.map((hash) => ({ hash, record: records.get(hash) ?? null })),

@@ -7,6 +7,7 @@ import { ValidationError } from "../errors";
 import { parseInput } from "../validation";
 import { recordPolicyAssignment } from "../policies/history";
 import { importDigest, legacyPlaceholder } from "./legacy-hash";
+import { LEGACY_IMPORTED, noteLegacyImport } from "./verify";
 import { importLineSchema, MAX_IMPORT_BATCH, type ImportLine } from "./import-schemas";
 
 export { MAX_IMPORT_BATCH, type ImportLine };
@@ -191,8 +192,9 @@ export async function importKeys(lines: unknown[], actor: Actor, now: Date, opti
           after: { status: "active", environment: data.environment, scopes: data.scopes, hash: data.hash.algorithm, createdAt: data.createdAt.toISOString() },
         });
       }
-      // Every cache and replica reloads the imported prefixes (lib/keys/verify.ts).
-      await tx.$executeRaw`SELECT rekey_record_key_change(NULL)`;
+      // At commit, every instance reads the imported prefixes again (lib/keys/verify.ts); in-process replicas are not
+      // told: they learn a key once it is on rekey's hash (docs/verifier-protocol.md).
+      await tx.$executeRaw`SELECT pg_notify('rekey_key_changed', ${LEGACY_IMPORTED})`;
     }
     await appendAuditEvents(tx, events, now);
     const done = outcomes as ImportOutcome[];
@@ -207,11 +209,14 @@ export async function importKeys(lines: unknown[], actor: Actor, now: Date, opti
   };
 
   try {
-    return await inTransaction(async (tx) => {
+    const result = await inTransaction(async (tx) => {
       const result = await run(tx);
       if (options.dryRun) throw new DryRunRollback(result);
       return result;
     }, "Another import wrote some of these keys or organizations at the same time; run it again (it is idempotent).");
+    // This process's caches at once, as its own NOTIFY will a moment later.
+    if (result.imported > 0) noteLegacyImport();
+    return result;
   } catch (error) {
     if (error instanceof DryRunRollback) return error.result;
     throw error;

@@ -102,9 +102,18 @@ export function getVerificationRecords(hashes: string[]): Promise<VerificationRe
   return selectRecords(Prisma.sql`k.hash = ANY(${hashes}::text[])`);
 }
 
-/** One page of every key's record in hash order, after `afterHash` (keyset paging for the snapshot). */
+/** One page of every key's record in hash order, after `afterHash` (keyset paging for the snapshot), imported keys on a legacy hash left out. */
 export function getVerificationRecordPage(afterHash: string, limit: number): Promise<VerificationRecord[]> {
-  return selectRecords(Prisma.sql`k.hash > ${afterHash}`, Prisma.sql`ORDER BY k.hash LIMIT ${limit}`);
+  return selectRecords(Prisma.sql`k.hash > ${afterHash} AND k."legacyHash" IS NULL`, Prisma.sql`ORDER BY k.hash LIMIT ${limit}`);
+}
+
+/**
+ * The records of these keyed hashes for in-process replicas: an imported key
+ * still on its legacy hash is not one (no presented key hashes to its
+ * placeholder; the replica learns the key when it moves to rekey's hash).
+ */
+export async function getReplicaRecords(hashes: string[]): Promise<VerificationRecord[]> {
+  return (await getVerificationRecords(hashes)).filter((r) => r.hashVersion !== 0);
 }
 
 /** An imported key still on its legacy hash, as verification checks a presented key against it. */

@@ -36,7 +36,7 @@ const MAX_ENTRIES = 200_000;
 // One cache and one listener per process, on globalThis: under `npm start`
 // the fast path and Next's bundled routes each load this module.
 type State = {
-  cache: Map<string, { record: VerificationRecord | null; at: number }>;
+  cache: Map<string, Entry>;
   generation: number;
   db?: Database;
   subscribed?: Promise<Listener>;
@@ -60,7 +60,9 @@ async function subscribe(): Promise<Listener> {
     state.db = db;
     state.listener = undefined;
     clearVerifyCache();
-    state.subscribed = db.listen("rekey_key_changed", (hash) => (hash === "*" ? clearVerifyCache() : forget(hash)), clearVerifyCache).then((l) => (state.listener = l));
+    state.subscribed = db
+      .listen("rekey_key_changed", (hash) => (hash === "*" ? clearVerifyCache() : hash === LEGACY_IMPORTED ? noteLegacyImport() : forget(hash)), clearVerifyCache)
+      .then((l) => (state.listener = l));
   }
   return state.subscribed;
 }
@@ -83,7 +85,8 @@ function forget(hash: string) {
  */
 const legacyAliases: Map<string, string> = (state.legacyAliases ??= new Map());
 
-type Entry = { record: VerificationRecord | null; at: number };
+/** `epoch`: for "no such key", the import epoch it was read in (an import since may have brought the key in). */
+type Entry = { record: VerificationRecord | null; at: number; epoch?: number };
 
 /**
  * The cached entry for a presented key whose current-version hash is
@@ -93,7 +96,7 @@ type Entry = { record: VerificationRecord | null; at: number };
  */
 function cached(presented: string, currentHash: string, now: number, ttl: number): Entry | undefined {
   const hit = cache.get(currentHash);
-  if (hit) return now - hit.at < ttl ? hit : undefined;
+  if (hit) return now - hit.at < ttl && (hit.record !== null || hit.epoch === (state.legacyEpoch ?? 0)) ? hit : undefined;
   const { secrets } = getHashingSecrets();
   for (let i = 1; i < secrets.length; i++) {
     const version = secrets[i].version;
@@ -115,7 +118,7 @@ async function getRecord(presented: string, currentHash: string, now: number, le
   // A change announced while we read may not be in what we read: do not keep it.
   if (state.generation === before) {
     if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!);
-    cache.set(record?.hash ?? currentHash, { record, at: now });
+    cache.set(record?.hash ?? currentHash, { record, at: now, epoch: state.legacyEpoch ?? 0 });
     if (record && record.hashVersion === 0) {
       cache.set(currentHash, { record, at: now });
       legacyAliases.set(record.hash, currentHash);
@@ -234,6 +237,19 @@ export function verifyListenerState(): { up: boolean; reconnects: number; starti
     return { up: false, reconnects: 0, starting: true };
   }
   return { up: listener.isUp(), reconnects: listener.reconnects(), starting: false };
+}
+
+/** What an import announces on rekey_key_changed (lib/keys/import.ts): not a hash, so no record is named by it. */
+export const LEGACY_IMPORTED = "+legacy";
+
+/**
+ * Keys were imported (here, or on another instance: its NOTIFY): the imported
+ * prefixes are read again, and a "no such key" cached before is asked again,
+ * since the key may be one of them. Cached records stay.
+ */
+export function noteLegacyImport(): void {
+  state.legacy = undefined;
+  state.legacyEpoch = (state.legacyEpoch ?? 0) + 1;
 }
 
 /** Forgets every cached answer. */
