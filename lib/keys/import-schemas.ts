@@ -18,6 +18,9 @@ import { SCOPE_PATTERN } from "./schemas";
 export const LEGACY_ALGORITHMS = ["sha256", "bcrypt", "argon2", "scrypt"] as const;
 export type LegacyAlgorithm = (typeof LEGACY_ALGORITHMS)[number];
 
+/** How the key page and the API name an algorithm. */
+export const LEGACY_ALGORITHM_LABEL: Record<LegacyAlgorithm, string> = { sha256: "SHA-256", bcrypt: "bcrypt", argon2: "Argon2", scrypt: "scrypt" };
+
 const HEX_64 = /^[0-9a-f]{64}$/i;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 const BCRYPT = /^\$2[aby]\$(0[4-9]|[12]\d|3[01])\$[./A-Za-z0-9]{53}$/;

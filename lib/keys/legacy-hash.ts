@@ -54,6 +54,3 @@ export function importDigest(hash: { algorithm: string; value: string }): string
 export function legacyPlaceholder(digest: string): string {
   return `legacy:${digest}`;
 }
-
-/** How the key page and the API name an algorithm. */
-export const LEGACY_ALGORITHM_LABEL: Record<LegacyAlgorithm, string> = { sha256: "SHA-256", bcrypt: "bcrypt", argon2: "Argon2", scrypt: "scrypt" };

@@ -148,9 +148,10 @@ export function keyFilterSql(filters: Omit<KeyListFilters, "sort" | "dir" | "pag
     // starts-with (^@), which the SP-GiST index on prefix serves under any collation.
     where.push(`k.prefix ^@ ${param(search.prefix)}`);
   } else if (search?.kind === "text") {
-    // Organizations are few: their matches are found first and the keys by organization index.
+    // Organizations are few: their matches are found first and the keys by organization index. The start of a
+    // display prefix too: an imported key's prefix is the earlier system's (sk_live_…), not one readKeySearch knows.
     const pattern = param(`%${escapeLike(search.text)}%`);
-    where.push(`(k.name ILIKE ${pattern} OR k."organizationId" IN (SELECT id FROM organizations WHERE name ILIKE ${pattern}))`);
+    where.push(`(k.name ILIKE ${pattern} OR k.prefix ^@ ${param(search.text)} OR k."organizationId" IN (SELECT id FROM organizations WHERE name ILIKE ${pattern}))`);
   }
   return { where, params, needsPolicy: !!filters.overdue };
 }
@@ -242,6 +243,8 @@ export async function getKeyDetail(id: string) {
     where: { id },
     select: {
       ...keyViewSelect,
+      importedAt: true,
+      legacyAlgorithm: true,
       organization: { select: { id: true, name: true, timeZone: true, policy: { select: { name: true, maxAgeDays: true } } } },
       predecessor: { select: { id: true, prefix: true, status: true } },
       successors: { select: { id: true, prefix: true, status: true, createdAt: true }, orderBy: { createdAt: "desc" } },

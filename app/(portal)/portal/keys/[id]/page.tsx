@@ -22,6 +22,8 @@ type PortalKeyPageProps = { params: Promise<{ id: string }> };
 
 const ACTIONS: Record<string, string> = {
   "key.issued": "Key issued",
+  "key.imported": "Key brought over from the earlier key system",
+  "key.hash_upgraded": "Key now checked by rekey's own hash",
   "key.revoked": "Key revoked",
   "key.reactivated": "Key active again",
   "rotation.scheduled": "Rotation scheduled",

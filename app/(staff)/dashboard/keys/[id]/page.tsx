@@ -15,6 +15,7 @@ import { getEffectivePolicy } from "@/lib/policies/queries";
 import { getPrisma } from "@/lib/db";
 import { StatusBadge } from "@/components/status-badge";
 import { KeyActions } from "./_components/key-actions";
+import { LEGACY_ALGORITHM_LABEL, type LegacyAlgorithm } from "@/lib/keys/import-schemas";
 
 export const metadata: Metadata = { title: "Key" };
 
@@ -67,6 +68,19 @@ export default async function KeyPage({ params }: KeyPageProps) {
             </dd>
             <dt>Created</dt>
             <dd>{when(key.createdAt)}</dd>
+            {key.importedAt && (
+              <>
+                <dt>Imported</dt>
+                <dd>
+                  {when(key.importedAt)}
+                  <div className="sub">
+                    {key.legacyAlgorithm
+                      ? `Still on the ${LEGACY_ALGORITHM_LABEL[key.legacyAlgorithm as LegacyAlgorithm] ?? key.legacyAlgorithm} hash of the system it came from: it moves to rekey's keyed hash at its first successful verification.`
+                      : "On rekey's keyed hash since its first verification; the hash it was imported with is deleted."}
+                  </div>
+                </dd>
+              </>
+            )}
             <dt>Last used</dt>
             <dd>{key.lastUsedAt ? `${formatDistanceStrict(key.lastUsedAt, now)} ago` : "never"}</dd>
             <dt>Scopes</dt>
