@@ -263,4 +263,21 @@ describe("import of existing keys by their stored hashes", () => {
     expect(await verifyKey(secret, at(2000))).toMatchObject({ valid: true });
     expect(await verifyKey(key, at(2000))).toMatchObject({ valid: true });
   });
+
+  it("a pasted imported key in the staff search is found like a full key, and anything else under its prefix is cut to it", async () => {
+    const { findImportedKeyBySearch } = await import("../lib/keys/queries");
+    const [a, b] = [legacyKey(), legacyKey()];
+    const result = await importKeys([await line(a, "bcrypt"), await line(b, "sha256")], ADMIN, T0);
+    const [ida, idb] = result.lines.map((l) => (l.status === "imported" ? l.keyId : ""));
+    // a on its legacy hash; b verified, so on rekey's keyed hash.
+    expect(await verifyKey(b, at(1000))).toMatchObject({ valid: true });
+    await flushUsage();
+    expect(await findImportedKeyBySearch(a)).toEqual({ prefix: a.slice(0, 16), keyId: ida });
+    expect(await findImportedKeyBySearch(b)).toEqual({ prefix: b.slice(0, 16), keyId: idb });
+    // A wrong key under a's prefix: only the prefix goes on (into the URL), no key.
+    expect(await findImportedKeyBySearch(a.slice(0, 16) + "Z".repeat(16))).toEqual({ prefix: a.slice(0, 16), keyId: null });
+    // A name, or text under no imported prefix: not this search's.
+    expect(await findImportedKeyBySearch("Imported Org")).toBeNull();
+    expect(await findImportedKeyBySearch(legacyKey())).toBeNull();
+  });
 });

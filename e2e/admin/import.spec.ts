@@ -47,6 +47,15 @@ test("a key imported by its old SHA-256 hash shows with its real age and policy 
   await expectAccessible(page);
   await page.screenshot({ path: "e2e/screenshots/key-imported.png", fullPage: true });
 
+  // Pasted whole into the header's search, the earlier system's key opens its page, and goes into no URL.
+  const urls: string[] = [];
+  page.on("request", (r) => urls.push(r.url()));
+  await page.keyboard.press("ControlOrMeta+k");
+  await page.keyboard.type(key);
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(new RegExp(`/dashboard/keys/${lines[0].keyId}$`));
+  expect(urls.filter((u) => u.includes(key.slice(prefix.length)))).toEqual([]);
+
   // It verifies at once; the first success moves it to rekey's keyed hash (written with the next usage batch).
   const verified = await request.post("/api/v1/keys/verify", { data: { key } });
   expect(await verified.json()).toMatchObject({ valid: true, organizationExternalId: "cus_legacy_e2e" });

@@ -5,7 +5,7 @@ import { parseInput } from "../validation";
 import { keySearchSchema, type KeySearchInput } from "./schemas";
 import { rotationViewSelect } from "../rotations/views";
 import { keyViewSelect } from "./views";
-import { findVerificationRecord } from "./records";
+import { findLegacyRecord, findVerificationRecord, getImportedPrefixes } from "./records";
 import { escapeLike, readKeySearch } from "./search";
 
 /** A key as the management API shows it: state, open rotation and deadline, never the key. */
@@ -225,6 +225,24 @@ export async function listKeys(filters: KeyListFilters, now: Date) {
 export async function findKeyIdByFullKey(presented: string): Promise<string | null> {
   const record = await findVerificationRecord(presented);
   return record?.keyId ?? null;
+}
+
+/**
+ * A pasted text that starts with an imported key's display prefix (the
+ * earlier system's shape, which readKeySearch cannot know): that prefix, so
+ * the rest of the text (maybe the secret part of a key) goes no further, and
+ * the key's id when the text is that key (on its legacy hash or upgraded).
+ * Null when no imported prefix starts it.
+ */
+export async function findImportedKeyBySearch(text: string): Promise<{ prefix: string; keyId: string | null } | null> {
+  if (text.length < 7 || text.length > 512 || /\s/.test(text)) return null;
+  const heads: string[] = [];
+  for (let n = 6; n < Math.min(text.length, 65); n++) heads.push(text.slice(0, n));
+  const prefixes = await getImportedPrefixes(heads);
+  if (prefixes.length === 0) return null;
+  const prefix = prefixes.reduce((a, b) => (b.length > a.length ? b : a));
+  const record = (await findVerificationRecord(text)) ?? (await findLegacyRecord(text, prefixes, 10));
+  return { prefix, keyId: record?.keyId ?? null };
 }
 
 // A key's max age: its organization's policy, else the default policy, else DOMAIN.md's 90 days.

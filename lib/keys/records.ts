@@ -4,6 +4,7 @@ import { EFFECTIVE_POLICY_SQL } from "../policies/sql";
 import type { VerificationRecord } from "../../packages/verifier/src/rule";
 import type { StoredHash } from "./hash";
 import { candidateHashes } from "./hash";
+import { matchesLegacyHash } from "./legacy-hash";
 
 export type { VerificationRecord };
 
@@ -142,5 +143,32 @@ export async function getLegacyCandidates(prefixes: string[], limit: number): Pr
 export async function getLegacyPrefixes(): Promise<string[]> {
   const prisma = await getPrisma();
   const rows = await prisma.$queryRaw<{ prefix: string }[]>`SELECT DISTINCT prefix FROM api_keys WHERE "legacyHash" IS NOT NULL`;
+  return rows.map((r) => r.prefix);
+}
+
+/**
+ * The record of an imported key still on the hash the company's earlier
+ * system stored (lib/keys/legacy-hash.ts) that `presented` is: found by its
+ * display prefix (one of `heads`), then checked against that hash, at most
+ * `limit` candidates. Its record's hashVersion is 0, so verify queues it to
+ * be stored under rekey's keyed hash at once: the legacy hash is checked once
+ * per key, on its first successful verification (and on each refusal of a
+ * key that shares an imported prefix: their cost is bcrypt's or argon2's, so
+ * prefixes should be long enough to be unique).
+ */
+export async function findLegacyRecord(presented: string, heads: string[], limit: number): Promise<VerificationRecord | null> {
+  if (heads.length === 0) return null;
+  for (const candidate of await getLegacyCandidates(heads, limit)) {
+    if (await matchesLegacyHash(candidate, presented)) return (await getVerificationRecords([candidate.hash]))[0] ?? null;
+  }
+  return null;
+}
+
+/** The display prefixes of imported keys (on a legacy hash or upgraded) that are among `heads`. */
+export async function getImportedPrefixes(heads: string[]): Promise<string[]> {
+  if (heads.length === 0) return [];
+  const prisma = await getPrisma();
+  const rows = await prisma.$queryRaw<{ prefix: string }[]>`
+    SELECT DISTINCT prefix FROM api_keys WHERE "importedAt" IS NOT NULL AND prefix = ANY(${heads}::text[])`;
   return rows.map((r) => r.prefix);
 }

@@ -5,8 +5,7 @@ import { decide, type VerificationRecord, type VerifyResult } from "../../packag
 import { isWellFormedKey } from "./format";
 import { hashUnder } from "./hash";
 import { getHashingSecrets } from "../secret";
-import { getLegacyCandidates, getLegacyPrefixes, getVerificationRecord, getVerificationRecords } from "./records";
-import { matchesLegacyHash } from "./legacy-hash";
+import { findLegacyRecord, getLegacyPrefixes, getVerificationRecord, getVerificationRecords } from "./records";
 import { queueRehash, recordVerification } from "./usage";
 
 export type { VerifyResult, InvalidCode } from "../../packages/verifier/src/rule";
@@ -114,7 +113,7 @@ async function getRecord(presented: string, currentHash: string, now: number, le
   const { secrets } = getHashingSecrets();
   const record =
     (await getVerificationRecord(secrets.map((s, i) => ({ hash: i === 0 ? currentHash : hashUnder(s.version, presented), hashVersion: s.version })))) ??
-    (await findLegacyRecord(presented, legacyHeads));
+    (await findLegacyRecord(presented, legacyHeads, MAX_LEGACY_CANDIDATES));
   // A change announced while we read may not be in what we read: do not keep it.
   if (state.generation === before) {
     if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!);
@@ -148,23 +147,6 @@ export async function verifyKey(presented: string, now: Date): Promise<VerifyRes
 function refuseMalformed(now: Date): VerifyResult {
   recordVerification(null, "malformed", false, now);
   return { valid: false, code: "malformed" };
-}
-
-/**
- * An imported key still on the hash the company's earlier system stored
- * (lib/keys/legacy-hash.ts): found by its display prefix, then checked
- * against that hash. Its record's hashVersion is 0, so `answer` queues it to
- * be stored under rekey's keyed hash at once: the legacy hash is checked
- * once per key, on its first successful verification (and on each refusal
- * of a key that shares an imported prefix: their cost is bcrypt's or
- * argon2's, so prefixes should be long enough to be unique).
- */
-async function findLegacyRecord(presented: string, heads: string[]): Promise<VerificationRecord | null> {
-  if (heads.length === 0) return null;
-  for (const candidate of await getLegacyCandidates(heads, MAX_LEGACY_CANDIDATES)) {
-    if (await matchesLegacyHash(candidate, presented)) return (await getVerificationRecords([candidate.hash]))[0] ?? null;
-  }
-  return null;
 }
 
 /** The prefixes of imported keys still on a legacy hash, by length, loaded once and again after every "*" (an import sends one). */
