@@ -342,5 +342,9 @@ describe("the company's own key format in the in-process verifier (issue 19)", (
     const defaults = replicaOf(fetch);
     await defaults.start();
     expect(defaults.verify(secret)).toEqual({ valid: false, code: "malformed" });
+    // A format rekey's configuration would refuse is refused here too, by the same rules, before any key is read.
+    expect(() => replicaOf(fetch, { keyFormat: { randomBytes: 8 } })).toThrow("keyFormat: randomBytes must be at least 16 (128 bits)");
+    expect(() => replicaOf(fetch, { keyFormat: { prefixes: { live: "acme_", test: "acme_" } } })).toThrow("keyFormat: prefixes.test must differ from the live prefix");
+    expect(() => replicaOf(fetch, { keyFormat: { checksum: "md5" as never } })).toThrow('keyFormat: checksum must be "crc32" or "none"');
   });
 });

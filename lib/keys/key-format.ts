@@ -13,38 +13,25 @@
  *   or `none` (shape only: for a format that never had one).
  */
 import { z } from "zod";
-import { DEFAULT_KEY_FORMAT, type KeyFormat } from "../../packages/verifier/src/format";
+import { DEFAULT_KEY_FORMAT, keyFormatProblems, MANAGEMENT_TOKEN_HEAD, type KeyFormat, type KeyFormatProblem } from "../../packages/verifier/src/format";
 
 export type { KeyFormat } from "../../packages/verifier/src/format";
+export { MANAGEMENT_TOKEN_HEAD };
 
-/** What management tokens start with: no API key prefix may start so. */
-export const MANAGEMENT_TOKEN_HEAD = "rkm_";
+/** The variables as strings (an unset one takes rekey's default); the rules are the verifier package's keyFormatProblems. */
+const keyFormatEnvSchema = z.object({
+  REKEY_KEY_PREFIX_LIVE: z.string().default(DEFAULT_KEY_FORMAT.prefixes.live),
+  REKEY_KEY_PREFIX_TEST: z.string().default(DEFAULT_KEY_FORMAT.prefixes.test),
+  REKEY_KEY_RANDOM_BYTES: z.coerce.number("must be a whole number").default(DEFAULT_KEY_FORMAT.randomBytes),
+  REKEY_KEY_CHECKSUM: z.string().default(DEFAULT_KEY_FORMAT.checksum),
+});
 
-const prefixSchema = z
-  .string()
-  .min(1, "must not be empty")
-  .max(32, "must be at most 32 characters")
-  .regex(/^[A-Za-z0-9_-]+$/, "may hold only letters, digits, _ and -")
-  .refine((p) => !p.startsWith(MANAGEMENT_TOKEN_HEAD), `must not start with ${MANAGEMENT_TOKEN_HEAD}, which management tokens start with`);
-
-const keyFormatEnvSchema = z
-  .object({
-    REKEY_KEY_PREFIX_LIVE: prefixSchema.default(DEFAULT_KEY_FORMAT.prefixes.live),
-    REKEY_KEY_PREFIX_TEST: prefixSchema.default(DEFAULT_KEY_FORMAT.prefixes.test),
-    REKEY_KEY_RANDOM_BYTES: z.coerce
-      .number()
-      .int("must be a whole number")
-      .min(16, "must be at least 16 (128 bits)")
-      .max(64, "must be at most 64")
-      .default(DEFAULT_KEY_FORMAT.randomBytes),
-    REKEY_KEY_CHECKSUM: z.enum(["crc32", "none"], { error: 'must be "crc32" or "none"' }).default(DEFAULT_KEY_FORMAT.checksum),
-  })
-  .superRefine((env, ctx) => {
-    const { REKEY_KEY_PREFIX_LIVE: live, REKEY_KEY_PREFIX_TEST: test } = env;
-    if (live === test) ctx.addIssue({ code: "custom", path: ["REKEY_KEY_PREFIX_TEST"], message: "must differ from REKEY_KEY_PREFIX_LIVE" });
-    else if (live.startsWith(test) || test.startsWith(live))
-      ctx.addIssue({ code: "custom", path: ["REKEY_KEY_PREFIX_TEST"], message: "and REKEY_KEY_PREFIX_LIVE must not be the start of one another (a key's prefix tells its environment)" });
-  });
+const VARIABLE: Record<KeyFormatProblem["field"], string> = {
+  "prefixes.live": "REKEY_KEY_PREFIX_LIVE",
+  "prefixes.test": "REKEY_KEY_PREFIX_TEST",
+  randomBytes: "REKEY_KEY_RANDOM_BYTES",
+  checksum: "REKEY_KEY_CHECKSUM",
+};
 
 /**
  * The key format the environment sets (rekey's own where nothing is set);
@@ -55,18 +42,18 @@ export function keyFormatFromEnv(env: Record<string, string | undefined> = proce
   // An empty variable is an unset one, as elsewhere in rekey's configuration.
   const given = Object.fromEntries(names.map((name) => [name, env[name] === "" ? undefined : env[name]]));
   const parsed = keyFormatEnvSchema.safeParse(given);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0] ?? "key format");
-      const got = name in given && given[name] !== undefined ? ` (got "${given[name]}")` : "";
-      return `${name} ${issue.message}${got}`;
-    });
-    throw new Error(`Invalid key format configuration: ${problems.join("; ")}.`);
-  }
   const v = parsed.data;
-  return {
+  const format: KeyFormat | undefined = v && {
     prefixes: { live: v.REKEY_KEY_PREFIX_LIVE, test: v.REKEY_KEY_PREFIX_TEST },
     randomBytes: v.REKEY_KEY_RANDOM_BYTES,
-    checksum: v.REKEY_KEY_CHECKSUM,
+    checksum: v.REKEY_KEY_CHECKSUM as KeyFormat["checksum"],
   };
+  const problems = format
+    ? keyFormatProblems(format).map((p) => ({ name: VARIABLE[p.field], message: p.message.replace("the live prefix", "REKEY_KEY_PREFIX_LIVE") }))
+    : parsed.error!.issues.map((issue) => ({ name: String(issue.path[0] ?? "key format"), message: issue.message }));
+  if (problems.length > 0 || !format) {
+    const said = problems.map(({ name, message }) => `${name} ${message}${given[name] !== undefined ? ` (got "${given[name]}")` : ""}`);
+    throw new Error(`Invalid key format configuration: ${said.join("; ")}.`);
+  }
+  return format;
 }

@@ -30,6 +30,46 @@ export const DEFAULT_KEY_FORMAT: KeyFormat = Object.freeze({
   checksum: "crc32",
 });
 
+/** What management tokens start with (rkm_mgmt_…): no API key prefix may start so. */
+export const MANAGEMENT_TOKEN_HEAD = "rkm_";
+
+/** A field of a key format and what is wrong with it. */
+export interface KeyFormatProblem {
+  field: "prefixes.live" | "prefixes.test" | "randomBytes" | "checksum";
+  message: string;
+}
+
+/**
+ * What is wrong with a key format, in the words rekey's configuration and
+ * the in-process verifier both report (empty when it is usable): prefixes of
+ * 1–32 of [A-Za-z0-9_-], different, neither the start of the other (a key's
+ * prefix tells its environment), never `rkm_`; 16–64 random bytes (at least
+ * 128 bits); checksum `crc32` or `none`.
+ */
+export function keyFormatProblems(format: KeyFormat): KeyFormatProblem[] {
+  const problems: KeyFormatProblem[] = [];
+  for (const env of ["live", "test"] as const) {
+    const p: unknown = format.prefixes?.[env];
+    const field = `prefixes.${env}` as const;
+    if (typeof p !== "string" || p.length === 0) problems.push({ field, message: "must not be empty" });
+    else if (p.length > 32) problems.push({ field, message: "must be at most 32 characters" });
+    else if (!/^[A-Za-z0-9_-]+$/.test(p)) problems.push({ field, message: "may hold only letters, digits, _ and -" });
+    else if (p.startsWith(MANAGEMENT_TOKEN_HEAD)) problems.push({ field, message: `must not start with ${MANAGEMENT_TOKEN_HEAD}, which management tokens start with` });
+  }
+  const { live, test } = format.prefixes ?? {};
+  if (problems.length === 0) {
+    if (live === test) problems.push({ field: "prefixes.test", message: "must differ from the live prefix" });
+    else if (live.startsWith(test) || test.startsWith(live))
+      problems.push({ field: "prefixes.test", message: "and the live prefix must not be the start of one another (a key's prefix tells its environment)" });
+  }
+  const bytes: unknown = format.randomBytes;
+  if (typeof bytes !== "number" || !Number.isInteger(bytes)) problems.push({ field: "randomBytes", message: "must be a whole number" });
+  else if (bytes < 16) problems.push({ field: "randomBytes", message: "must be at least 16 (128 bits)" });
+  else if (bytes > 64) problems.push({ field: "randomBytes", message: "must be at most 64" });
+  if (format.checksum !== "crc32" && format.checksum !== "none") problems.push({ field: "checksum", message: 'must be "crc32" or "none"' });
+  return problems;
+}
+
 /** Base62 characters that hold `bytes` random bytes: ceil(8·bytes / log2 62). */
 export function randomCharsFor(bytes: number): number {
   return Math.ceil((8 * bytes) / Math.log2(62));

@@ -11,7 +11,7 @@
 import { createHmac } from "node:crypto";
 import { hashingSecrets as checkSecrets, parseHashingSecrets, type HashingSecret } from "./secrets.js";
 import { decide, type VerificationRecord, type VerifyResult } from "./rule.js";
-import { DEFAULT_KEY_FORMAT, wellFormedApiKeyCheck, type KeyFormat } from "./format.js";
+import { DEFAULT_KEY_FORMAT, keyFormatProblems, wellFormedApiKeyCheck, type KeyFormat } from "./format.js";
 import { RecordStore } from "./store.js";
 
 export type ReplicaResult = VerifyResult | { valid: false; code: "unavailable" };
@@ -103,12 +103,16 @@ export class Replica {
       if (!options.hashingSecret || options.hashingSecret.length < 32) throw new Error("hashingSecrets: rekey's REKEY_SECRETS (or hashingSecret: its older single REKEY_SECRET, at least 32 characters)");
       this.secrets = [{ version: 1, secret: options.hashingSecret }];
     }
-    const format = options.keyFormat ?? {};
-    this.isWellFormed = wellFormedApiKeyCheck({
-      prefixes: { ...DEFAULT_KEY_FORMAT.prefixes, ...format.prefixes },
-      randomBytes: format.randomBytes ?? DEFAULT_KEY_FORMAT.randomBytes,
-      checksum: format.checksum ?? DEFAULT_KEY_FORMAT.checksum,
-    });
+    const given = options.keyFormat ?? {};
+    const format: KeyFormat = {
+      prefixes: { ...DEFAULT_KEY_FORMAT.prefixes, ...given.prefixes },
+      randomBytes: given.randomBytes ?? DEFAULT_KEY_FORMAT.randomBytes,
+      checksum: given.checksum ?? DEFAULT_KEY_FORMAT.checksum,
+    };
+    // A format that cannot be rekey's (the same rules as its configuration) would refuse every key as malformed: say so now.
+    const problems = keyFormatProblems(format);
+    if (problems.length > 0) throw new Error(`keyFormat: ${problems.map((p) => `${p.field} ${p.message}`).join("; ")}`);
+    this.isWellFormed = wellFormedApiKeyCheck(format);
     const { keyFormat: _format, ...rest } = options;
     this.opts = {
       maxStalenessMs: 5 * 60_000,
