@@ -10,13 +10,16 @@ shared test vectors:
 import hashlib
 import hmac
 import json
+import math
 import re
 import sys
 import zlib
 from datetime import datetime, timezone
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-KEY = re.compile(r"^rk_(live|test)_([0-9A-Za-z]{49})$")
+# rekey's own key format; a company's own is given as in the README's "Your own key format".
+REKEY_FORMAT = {"prefixes": {"live": "rk_live_", "test": "rk_test_"}, "randomBytes": 32, "checksum": "crc32"}
+BASE62 = re.compile(r"^[0-9A-Za-z]*$")
 HOUR_MS = 3_600_000
 
 
@@ -28,13 +31,23 @@ def base62(value, width):
     return out.rjust(width, "0")
 
 
-def well_formed(key):
-    match = KEY.match(key)
-    if not match:
-        return False
-    rest = match.group(2)
-    body = "rk_%s_%s" % (match.group(1), rest[:43])
-    return rest[43:] == base62(zlib.crc32(body.encode()), 6)
+def random_chars(random_bytes):
+    """Base62 characters holding that many random bytes: ceil(8 * bytes / log2 62)."""
+    return math.ceil(8 * random_bytes / math.log2(62))
+
+
+def well_formed(key, key_format=REKEY_FORMAT):
+    """Its prefix, exact length, the base62 alphabet and, when the format has one, its CRC32 checksum."""
+    chars = random_chars(key_format["randomBytes"])
+    with_checksum = key_format["checksum"] == "crc32"
+    for prefix in key_format["prefixes"].values():
+        if not key.startswith(prefix) or len(key) != len(prefix) + chars + (6 if with_checksum else 0):
+            continue
+        if not BASE62.match(key[len(prefix):]):
+            return False
+        end = len(prefix) + chars
+        return not with_checksum or key[end:] == base62(zlib.crc32(key[:end].encode()), 6)
+    return False
 
 
 def ms(text):
@@ -93,8 +106,8 @@ class Verifier:
         self.secrets = sorted(((s["version"], s["secret"].encode()) for s in hashing_secrets), reverse=True)
         self.records = {r["hash"]: r for r in records}
 
-    def verify(self, key, now_ms):
-        if not well_formed(key):
+    def verify(self, key, now_ms, key_format=REKEY_FORMAT):
+        if not well_formed(key, key_format):
             return {"valid": False, "code": "malformed"}
         for version, secret in self.secrets:
             record = self.records.get(hmac.new(secret, key.encode(), hashlib.sha256).hexdigest())
@@ -108,7 +121,8 @@ def main(path):
     verifier = Verifier(vectors["hashing"]["secrets"], vectors["records"])
     failed = 0
     for case in vectors["cases"]:
-        got = verifier.verify(case["key"], ms(case["now"]))
+        key_format = vectors["formats"][case["format"]] if "format" in case else REKEY_FORMAT
+        got = verifier.verify(case["key"], ms(case["now"]), key_format)
         if got != case["expect"]:
             failed += 1
             print("FAIL %s\n  got      %s\n  expected %s" % (case["name"], got, case["expect"]))

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import vectors from "../packages/verifier/test-vectors.json";
 import { Replica } from "../packages/verifier/src/replica";
+import type { KeyFormat } from "../packages/verifier/src/format";
 
 /**
  * The shared test vectors (packages/verifier/test-vectors.json) through the
@@ -19,19 +20,25 @@ describe("the shared verification test vectors", () => {
       return Response.json({ cursor: url.searchParams.get("cursor"), changes: [], reset: false, more: false });
     }) as typeof globalThis.fetch;
     // The window is as long as the vectors span: they test the rule, not staleness.
-    const replica = new Replica({ url: "http://rekey.test", token: "t", hashingSecrets: vectors.hashing.secrets, fetch, now: () => clock, maxStalenessMs: 365 * 86_400_000, usageReportMs: 3_600_000 });
-    await replica.start();
+    // One replica with rekey's own key format, one per company format the vectors name.
+    const replicaFor = (keyFormat?: KeyFormat) =>
+      new Replica({ url: "http://rekey.test", token: "t", hashingSecrets: vectors.hashing.secrets, fetch, now: () => clock, maxStalenessMs: 365 * 86_400_000, usageReportMs: 3_600_000, keyFormat });
+    const formats = vectors.formats as Record<string, KeyFormat>;
+    const replicas = new Map<string | undefined, Replica>([[undefined, replicaFor()], ...Object.entries(formats).map(([name, f]) => [name, replicaFor(f)] as const)]);
+    for (const r of replicas.values()) await r.start();
     const mismatches: string[] = [];
-    for (const c of vectors.cases) {
+    const cases = vectors.cases as { name: string; key: string; now: string; expect: unknown; format?: string }[];
+    expect(cases.filter((c) => c.format).length).toBeGreaterThan(0);
+    for (const c of cases) {
       clock = Date.parse(c.now);
-      const got = replica.verify(c.key);
+      const got = replicas.get(c.format)!.verify(c.key);
       try {
         expect(got).toEqual(c.expect);
       } catch {
         mismatches.push(`${c.name}: got ${JSON.stringify(got)}, expected ${JSON.stringify(c.expect)}`);
       }
     }
-    await replica.close().catch(() => {});
+    for (const r of replicas.values()) await r.close().catch(() => {});
     expect(mismatches).toEqual([]);
   });
 });

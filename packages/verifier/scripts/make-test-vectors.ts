@@ -8,16 +8,23 @@
  */
 import { createHmac, randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { checksum, toBase62 } from "../src/format";
+import { checksum, randomCharsFor, toBase62, type KeyFormat } from "../src/format";
 
 const SECRET = "rekey-test-vectors-hashing-secret-do-not-use-0001";
 /** A second hashing secret version, current: a verifier holds both during a rotation (docs/verifier-protocol.md). */
 const SECRET_V2 = "rekey-test-vectors-hashing-secret-do-not-use-0002";
 const ORG = "9b2f4a0e-0000-4000-8000-000000000001";
 
-function makeKey(env: "live" | "test" = "test") {
-  const body = `rk_${env}_` + toBase62(BigInt("0x" + randomBytes(32).toString("hex")), 43);
-  return body + checksum(body);
+/** Company formats (README, "Your own key format"): a case naming one is verified by a verifier given that format. */
+const FORMATS: Record<string, KeyFormat> = {
+  acme: { prefixes: { live: "acme_live_", test: "acme_test_" }, randomBytes: 24, checksum: "crc32" },
+  plain: { prefixes: { live: "sk_live_", test: "sk_test_" }, randomBytes: 16, checksum: "none" },
+};
+const REKEY: KeyFormat = { prefixes: { live: "rk_live_", test: "rk_test_" }, randomBytes: 32, checksum: "crc32" };
+
+function makeKey(env: "live" | "test" = "test", format: KeyFormat = REKEY) {
+  const body = format.prefixes[env] + toBase62(BigInt("0x" + randomBytes(format.randomBytes).toString("hex")), randomCharsFor(format.randomBytes));
+  return format.checksum === "crc32" ? body + checksum(body) : body;
 }
 const hash = (key: string, secret = SECRET) => createHmac("sha256", secret).update(key).digest("hex");
 
@@ -26,8 +33,8 @@ const records: object[] = [];
 type Identity = { externalId: string | null; metadata: object; organizationExternalId: string | null; organizationMetadata: object };
 const NO_IDENTITY: Identity = { externalId: null, metadata: {}, organizationExternalId: null, organizationMetadata: {} };
 const identities = new Map<string, Identity>();
-function record(status: string, extra: { expiresAt?: string; rotation?: object; hashVersion?: number; hashedWith?: string; identity?: Identity | "absent"; organizationId?: string } = {}) {
-  const key = makeKey();
+function record(status: string, extra: { expiresAt?: string; rotation?: object; hashVersion?: number; hashedWith?: string; identity?: Identity | "absent"; organizationId?: string; format?: KeyFormat } = {}) {
+  const key = makeKey("test", extra.format);
   n++;
   const hashVersion = extra.hashVersion ?? 1;
   records.push({
@@ -55,8 +62,8 @@ const rotation = (r: object) => ({
   gracePeriodHours: 24, deadlineExtended: false, waitForSuccessorUse: false, successorPrefix: "rk_test_AbCdEfGh", successorFirstUsedAt: null, ...r,
 });
 
-const cases: { name: string; key: string; now: string; expect: object }[] = [];
-const c = (name: string, key: string, now: string, expect: object) => cases.push({ name, key, now, expect });
+const cases: { name: string; key: string; now: string; expect: object; format?: string }[] = [];
+const c = (name: string, key: string, now: string, expect: object, format?: string) => cases.push({ name, key, now, expect, ...(format ? { format } : {}) });
 
 const active = record("active");
 c("an active key", active.key, "2026-03-01T12:00:00.000Z", { ...ok(active.keyId), deprecated: false });
@@ -114,8 +121,22 @@ c("a key with the company's external ids and metadata: the answer carries them",
 const older = record("active", { identity: "absent" });
 c("a record from a server before external ids: null ids, empty metadata", older.key, "2026-03-01T12:00:00.000Z", { ...ok(older.keyId), deprecated: false });
 
+// The company's own formats: a key of the format verifies; rekey's own, a changed checksum, a wrong length are malformed.
+const NOON = "2026-03-01T12:00:00.000Z";
+const acme = record("active", { format: FORMATS.acme });
+c("acme format (24 bytes, CRC32): a key of it", acme.key, NOON, { ...ok(acme.keyId), deprecated: false }, "acme");
+c("acme format: a wrong checksum", acme.key.slice(0, -1) + (acme.key.endsWith("0") ? "1" : "0"), NOON, { valid: false, code: "malformed" }, "acme");
+c("acme format: a well-formed key nobody issued", makeKey("live", FORMATS.acme), NOON, { valid: false, code: "unknown" }, "acme");
+c("acme format: a key of rekey's own format", active.key, NOON, { valid: false, code: "malformed" }, "acme");
+c("rekey's own format: a key of the acme format", acme.key, NOON, { valid: false, code: "malformed" });
+const plain = record("active", { format: FORMATS.plain });
+c("plain format (16 bytes, no checksum): a key of it", plain.key, NOON, { ...ok(plain.keyId), deprecated: false }, "plain");
+c("plain format: one character more", plain.key + "a", NOON, { valid: false, code: "malformed" }, "plain");
+c("plain format: a character outside base62", plain.key.slice(0, -1) + "_", NOON, { valid: false, code: "malformed" }, "plain");
+c("plain format: any well-formed text is looked up (no checksum), and is unknown", makeKey("live", FORMATS.plain), NOON, { valid: false, code: "unknown" }, "plain");
+
 writeFileSync(
   new URL("../test-vectors.json", import.meta.url),
-  JSON.stringify({ description: "rekey verification test vectors: docs/verifier-protocol.md. Made-up keys of no installation.", version: 1, hashing: { algorithm: "HMAC-SHA-256, hex", current: 2, secrets: [{ version: 2, secret: SECRET_V2 }, { version: 1, secret: SECRET }] }, records, cases }, null, 2) + "\n",
+  JSON.stringify({ description: "rekey verification test vectors: docs/verifier-protocol.md. Made-up keys of no installation.", version: 1, hashing: { algorithm: "HMAC-SHA-256, hex", current: 2, secrets: [{ version: 2, secret: SECRET_V2 }, { version: 1, secret: SECRET }] }, formats: FORMATS, records, cases }, null, 2) + "\n",
 );
 console.log(`${cases.length} cases, ${records.length} records`);
