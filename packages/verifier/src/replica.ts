@@ -70,6 +70,9 @@ export interface ReplicaStatus {
 }
 
 type KeyCount = { keyId: string; hour: string; verifications: number; rejected: number; first: number; last: number };
+type ResultCount = { hour: string; result: string; count: number };
+/** One hour's counts, by key id and by result: no string is built per verification. */
+type HourCounts = { start: number; hour: string; keys: Map<string, KeyCount>; results: Map<string, ResultCount> };
 
 const HOUR_MS = 3_600_000;
 
@@ -84,8 +87,9 @@ export class Replica {
   private running: Promise<void> | undefined;
   private abort = new AbortController();
   private usageTimer: ReturnType<typeof setInterval> | undefined;
-  private keyCounts = new Map<string, KeyCount>();
-  private resultCounts = new Map<string, { hour: string; result: string; count: number }>();
+  private hours = new Map<number, HourCounts>();
+  /** The hour verifications are being counted in (the last one `hourAt` gave). */
+  private hour: HourCounts | undefined;
   private readonly opts: Required<Omit<ReplicaOptions, "onError" | "hashingSecrets" | "hashingSecret" | "keyFormat">> & Pick<ReplicaOptions, "onError">;
   /** Newest first: after a rotation most records are on the newest version. */
   private readonly secrets: HashingSecret[];
@@ -269,30 +273,37 @@ export class Replica {
     this.lastSyncAt = asked;
   }
 
+  private hourAt(now: number): HourCounts {
+    const start = now - (now % HOUR_MS);
+    if (this.hour?.start === start) return this.hour;
+    let h = this.hours.get(start);
+    if (!h) this.hours.set(start, (h = { start, hour: new Date(start).toISOString(), keys: new Map(), results: new Map() }));
+    return (this.hour = h);
+  }
+
   private count(keyId: string | null, result: string, accepted: boolean, now: number) {
-    const hour = new Date(Math.floor(now / HOUR_MS) * HOUR_MS).toISOString();
-    const rk = `${hour}|${result}`;
-    const r = this.resultCounts.get(rk);
+    const h = this.hourAt(now);
+    const r = h.results.get(result);
     if (r) r.count++;
-    else this.resultCounts.set(rk, { hour, result, count: 1 });
+    else h.results.set(result, { hour: h.hour, result, count: 1 });
     if (!keyId) return;
-    const kk = `${keyId}|${hour}`;
-    let k = this.keyCounts.get(kk);
-    if (!k) this.keyCounts.set(kk, (k = { keyId, hour, verifications: 0, rejected: 0, first: Infinity, last: 0 }));
+    let k = h.keys.get(keyId);
+    if (!k) h.keys.set(keyId, (k = { keyId, hour: h.hour, verifications: 0, rejected: 0, first: Infinity, last: 0 }));
     if (accepted) {
       k.verifications++;
-      k.first = Math.min(k.first, now);
-      k.last = Math.max(k.last, now);
+      if (now < k.first) k.first = now;
+      if (now > k.last) k.last = now;
     } else k.rejected++;
   }
 
   /** Sends the counts gathered since the last report; kept for the next one if rekey cannot take them. */
   private async reportUsage(): Promise<void> {
-    if (this.keyCounts.size === 0 && this.resultCounts.size === 0) return;
-    const keys = [...this.keyCounts.values()];
-    const results = [...this.resultCounts.values()];
-    this.keyCounts = new Map();
-    this.resultCounts = new Map();
+    if (this.hours.size === 0) return;
+    const hours = [...this.hours.values()];
+    this.hours = new Map();
+    this.hour = undefined;
+    const keys = hours.flatMap((h) => [...h.keys.values()]);
+    const results = hours.flatMap((h) => [...h.results.values()]);
     const body = {
       keys: keys.map((k) => ({
         keyId: k.keyId,
@@ -314,9 +325,9 @@ export class Replica {
     } catch (error) {
       this.opts.onError?.(error);
       for (const k of keys) {
-        const kk = `${k.keyId}|${k.hour}`;
-        const cur = this.keyCounts.get(kk);
-        if (!cur) this.keyCounts.set(kk, k);
+        const h = this.hourAt(Date.parse(k.hour));
+        const cur = h.keys.get(k.keyId);
+        if (!cur) h.keys.set(k.keyId, k);
         else {
           cur.verifications += k.verifications;
           cur.rejected += k.rejected;
@@ -325,10 +336,10 @@ export class Replica {
         }
       }
       for (const r of results) {
-        const rk = `${r.hour}|${r.result}`;
-        const cur = this.resultCounts.get(rk);
+        const h = this.hourAt(Date.parse(r.hour));
+        const cur = h.results.get(r.result);
         if (cur) cur.count += r.count;
-        else this.resultCounts.set(rk, r);
+        else h.results.set(r.result, r);
       }
     }
   }

@@ -105,8 +105,13 @@ export function decide(record: VerificationRecord | null, now: number): VerifyRe
   if (!record) return { valid: false, code: "unknown" };
   if (record.status === "revoked") return { valid: false, code: "revoked" };
   if (record.status === "expired" || (record.expiresAt && Date.parse(record.expiresAt) <= now)) return { valid: false, code: "expired" };
-  const base = {
-    valid: true as const,
+  // One object per answer (the in-process verifier answers in microseconds: no spread copies).
+  const rotation = record.rotation;
+  // A scheduled rotation of a key that is no longer active fails in the cron; it never starts.
+  const open = rotation && (rotation.state === "grace" || record.status === "active") ? effectiveDeadline(rotation, now) : null;
+  if (open && open.deadline <= now) return { valid: false, code: "revoked" };
+  const answer: VerifyResult = {
+    valid: true,
     keyId: record.keyId,
     organizationId: record.organizationId,
     environment: record.environment,
@@ -116,17 +121,12 @@ export function decide(record: VerificationRecord | null, now: number): VerifyRe
     metadata: record.metadata ?? {},
     organizationExternalId: record.organizationExternalId ?? null,
     organizationMetadata: record.organizationMetadata ?? {},
+    deprecated: open !== null,
   };
-  const rotation = record.rotation;
-  // A scheduled rotation of a key that is no longer active fails in the cron; it never starts.
-  const open = rotation && (rotation.state === "grace" || record.status === "active") ? effectiveDeadline(rotation, now) : null;
-  if (!open) return { ...base, deprecated: false };
-  if (open.deadline <= now) return { valid: false, code: "revoked" };
-  return {
-    ...base,
-    deprecated: true,
-    deprecatedAt: new Date(open.startedAt).toISOString(),
-    graceEndsAt: new Date(open.deadline).toISOString(),
-    successorPrefix: rotation!.successorPrefix,
-  };
+  if (open) {
+    answer.deprecatedAt = new Date(open.startedAt).toISOString();
+    answer.graceEndsAt = new Date(open.deadline).toISOString();
+    answer.successorPrefix = rotation!.successorPrefix;
+  }
+  return answer;
 }
