@@ -214,7 +214,7 @@ export class Replica {
     const next = new RecordStore();
     let cursor: string | null = null;
     let ended = false;
-    for await (const line of lines(res.body)) {
+    for await (const batch of lineBatches(res.body)) for (const line of batch) {
       if (ended) throw new Error("snapshot: data after its end line");
       const item = JSON.parse(line);
       if (item.type === "snapshot") {
@@ -347,20 +347,26 @@ export class Replica {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The lines of a byte stream (NDJSON), without holding more than one chunk and a partial line. */
-async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+/**
+ * The lines of a byte stream (NDJSON), a chunk's worth at a time (one await
+ * per chunk, not per line: a million-record snapshot is a million lines),
+ * without holding more than one chunk and a partial line.
+ */
+async function* lineBatches(body: ReadableStream<Uint8Array>): AsyncGenerator<string[]> {
   const decoder = new TextDecoder();
   let rest = "";
   for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
     rest += decoder.decode(chunk, { stream: true });
+    const batch: string[] = [];
     let at: number;
     let from = 0;
     while ((at = rest.indexOf("\n", from)) >= 0) {
-      if (at > from) yield rest.slice(from, at);
+      if (at > from) batch.push(rest.slice(from, at));
       from = at + 1;
     }
     rest = rest.slice(from);
+    if (batch.length > 0) yield batch;
   }
   rest += decoder.decode();
-  if (rest.trim()) yield rest;
+  if (rest.trim()) yield [rest];
 }

@@ -25,8 +25,12 @@ interface Identity {
   metadata: Record<string, unknown>;
 }
 const NO_IDENTITY: Identity = Object.freeze({ externalId: null, metadata: Object.freeze({}) as Record<string, unknown> });
+function isEmpty(object: Record<string, unknown>): boolean {
+  for (const _ in object) return false;
+  return true;
+}
 const identityOf = (externalId: string | null | undefined, metadata: Record<string, unknown> | undefined): Identity | null =>
-  externalId || (metadata && Object.keys(metadata).length > 0) ? { externalId: externalId ?? null, metadata: metadata ?? {} } : null;
+  externalId || (metadata && !isEmpty(metadata)) ? { externalId: externalId ?? null, metadata: metadata ?? {} } : null;
 
 class Interned<T> {
   private readonly index = new Map<string, number>();
