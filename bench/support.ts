@@ -17,6 +17,10 @@ export type BenchDb = { kind: "pglite" | "postgres"; env: Record<string, string>
 export function benchDatabases(): ("pglite" | "postgres")[] {
   const only = process.argv.find((a) => a.startsWith("--db="))?.slice(5);
   const all: ("pglite" | "postgres")[] = ["pglite", ...(serverUrl() ? (["postgres"] as const) : [])];
+  if (only && !all.includes(only as "pglite")) {
+    // Asked for a database this run cannot reach: say so rather than write an empty result.
+    throw new Error(only === "postgres" ? "--db=postgres needs BENCH_DATABASE_URL or TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)" : `--db: pglite or postgres, not ${only}`);
+  }
   return only ? all.filter((d) => d === only) : all;
 }
 
