@@ -8,8 +8,8 @@ import { ADMIN, T0, at, hours, makeKey, makeOrg } from "./support/fixtures";
 import { startSmtpServer, recipients } from "./support/smtp";
 import { withDatabase } from "./support/local-url";
 import { createRotation } from "../lib/rotations/mutations";
-import { CLAIM_LEASE_MS, MAX_ATTEMPTS, deliverOutbox, retryDelayMs } from "../lib/notifications/deliver";
-import { IDEMPOTENCY_HEADER, smtpMailer, fileMailer } from "../lib/notifications/mailer";
+import { CLAIM_LEASE_MS, MAX_ATTEMPTS, claimSize, deliverOutbox, retryDelayMs } from "../lib/notifications/deliver";
+import { IDEMPOTENCY_HEADER, smtpMailer, fileMailer, type Mailer } from "../lib/notifications/mailer";
 
 useTestDatabase();
 
@@ -24,9 +24,40 @@ beforeEach(async () => {
   await resetTestData();
   smtp.received.length = 0;
   smtp.failNext(0);
+  smtp.slow(0);
+  smtp.hang(false);
 });
 
 const header = (m: { headers: Map<string, unknown> }) => String(m.headers.get(IDEMPOTENCY_HEADER.toLowerCase()));
+
+/** n emails due now: one real rotation's notification, copied to n recipients (each its own idempotency key). */
+async function makeNotifications(n: number, now = T0) {
+  const org = await makeOrg();
+  const { key } = await makeKey(org.id);
+  await createRotation({ keyId: key.id, kind: "manual" }, ADMIN, now);
+  const prisma = await testPrisma();
+  const [first] = await prisma.notification.findMany({ take: 1 });
+  await prisma.notification.deleteMany();
+  await prisma.notification.createMany({
+    data: Array.from({ length: n }, (_, i) => ({
+      kind: first.kind,
+      organizationId: first.organizationId,
+      keyId: first.keyId,
+      rotationId: first.rotationId,
+      recipient: `ops+${i}@example.com`,
+      idempotencyKey: `fault-test-${i}-${first.idempotencyKey}`,
+      payload: first.payload as object,
+      nextAttemptAt: now,
+    })),
+  });
+}
+
+/** How often each Message-ID arrived. */
+const arrivals = (received: { messageId?: string }[]) => {
+  const counts = new Map<string, number>();
+  for (const m of received) counts.set(m.messageId!, (counts.get(m.messageId!) ?? 0) + 1);
+  return counts;
+};
 
 describe("the outbox over a real SMTP server", () => {
   it("delivers each email to its recipients with the deadline and prefix, never the key, and records the message id", async () => {
@@ -139,7 +170,8 @@ describe.skipIf(testDatabaseKind !== "postgres")("a sender killed between sendin
     ]);
     const mailer = smtpMailer(smtp.url);
     expect(await deliverOutbox(at(CLAIM_LEASE_MS - 1000), { mailer })).toEqual({ sent: 0, retrying: 0, failed: 0 });
-    expect(await deliverOutbox(at(CLAIM_LEASE_MS), { mailer })).toEqual({ sent: 2, retrying: 0, failed: 0 });
+    // The lease runs from the claim: a moment after it.
+    expect(await deliverOutbox(at(CLAIM_LEASE_MS + 1000), { mailer })).toEqual({ sent: 2, retrying: 0, failed: 0 });
     mailer.close();
     // The emails the crash left unmarked went again, identical in Message-ID and idempotency key, which is how a
     // receiving mailbox tells a re-send from a new email: per event and recipient there is one message.
@@ -151,6 +183,25 @@ describe.skipIf(testDatabaseKind !== "postgres")("a sender killed between sendin
     expect(rows.every((r) => r.status === "sent")).toBe(true);
   });
 
+  it("of 30 emails, a kill -9 mid-delivery leaves at most one small claim to re-send, each as the same message", async () => {
+    await makeNotifications(30);
+    await crashSender(smtp.url, T0);
+    const prisma = await testPrisma();
+    const held = await prisma.notification.count({ where: { attempts: 1, status: "pending" } });
+    const bound = claimSize(smtpMailer(smtp.url));
+    expect(bound).toBe(10);
+    expect(held).toBeLessThanOrEqual(bound);
+    const beforeCrash = smtp.received.length;
+    const mailer = smtpMailer(smtp.url);
+    expect((await deliverOutbox(at(CLAIM_LEASE_MS + 1000), { mailer })).sent).toBe(30);
+    mailer.close();
+    const counts = arrivals(smtp.received);
+    expect(counts.size).toBe(30);
+    // Only what left before the crash went twice, and never more than one claim's worth.
+    expect(smtp.received.length - 30).toBe(beforeCrash);
+    expect(beforeCrash).toBeLessThanOrEqual(bound);
+  });
+
   it("file outbox: the email written before the crash is not written again", async () => {
     const folder = mkdtempSync(path.join(tmpdir(), "rekey-crash-"));
     try {
@@ -159,12 +210,98 @@ describe.skipIf(testDatabaseKind !== "postgres")("a sender killed between sendin
       await createRotation({ keyId: key.id, kind: "manual" }, ADMIN, T0);
       await crashSender(folder, T0);
       expect(readdirSync(folder).filter((f) => f.endsWith(".eml"))).toHaveLength(1);
-      const result = await deliverOutbox(at(CLAIM_LEASE_MS), { mailer: fileMailer(folder) });
+      const result = await deliverOutbox(at(CLAIM_LEASE_MS + 1000), { mailer: fileMailer(folder) });
       expect(result.sent).toBe(2);
       expect(readdirSync(folder).filter((f) => f.endsWith(".eml"))).toHaveLength(2);
       expect(readdirSync(folder).filter((f) => f.endsWith(".tmp"))).toHaveLength(0);
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }
+  });
+});
+
+// Two senders at once need two connections: the PostgreSQL server.
+describe.skipIf(testDatabaseKind !== "postgres")("the outbox under a slow, a stuck and a late sender", () => {
+  it("a slow mail server and a second sender waiting for expired leases: no email goes twice", async () => {
+    await makeNotifications(10);
+    // 800 ms a message, 5 at a time: the one claim of 10 would need 1.6 s, longer than its 1.5 s lease; a send may
+    // take 1.1 s, so the claim's second half must not start (it could not finish in the lease): it is released.
+    smtp.slow(800);
+    const options = { leaseMs: 1500, sendTimeoutMs: 1100 };
+    const prisma = await testPrisma();
+    const sender = async (startAfterMs: number) => {
+      await new Promise((r) => setTimeout(r, startAfterMs));
+      const mailer = smtpMailer(smtp.url);
+      try {
+        // The second sender finds nothing due at first and asks again every 20 ms: it takes a row the moment its lease ends.
+        for (let i = 0; i < 1000 && (await prisma.notification.count({ where: { status: { not: "sent" } } })) > 0; i++) {
+          await deliverOutbox(new Date(), { mailer, ...options });
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      } finally {
+        mailer.close();
+      }
+    };
+    await Promise.all([sender(0), sender(100)]);
+    const counts = arrivals(smtp.received);
+    expect(counts.size).toBe(10);
+    expect([...counts.entries()].filter(([, c]) => c > 1)).toEqual([]);
+    // The released messages were not failed: each has the one attempt that sent it.
+    const rows = await prisma.notification.findMany();
+    expect(rows.filter((r) => r.status !== "sent" || r.attempts !== 1 || r.claimToken !== null).map((r) => [r.status, r.attempts, r.lastError])).toEqual([]);
+  }, 60_000);
+
+  it("a stuck mail server: each send gives up at its timeout, nothing is sent twice, and all go once it answers again", async () => {
+    await makeNotifications(12);
+    smtp.hang(true);
+    const mailer = smtpMailer(smtp.url);
+    const started = Date.now();
+    const first = await deliverOutbox(T0, { mailer, leaseMs: 5000, sendTimeoutMs: 300 });
+    // Two claims (10, then 2), each send given up at 300 ms, well inside the lease.
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(first).toEqual({ sent: 0, retrying: 12, failed: 0 });
+    const prisma = await testPrisma();
+    const rows = await prisma.notification.findMany();
+    expect(rows.filter((r) => r.status !== "pending" || r.attempts !== 1 || !/no answer from the mail server within 300 ms/.test(r.lastError ?? ""))).toEqual([]);
+    smtp.hang(false);
+    expect(await deliverOutbox(at(retryDelayMs(1)), { mailer })).toEqual({ sent: 12, retrying: 0, failed: 0 });
+    mailer.close();
+    const counts = arrivals(smtp.received);
+    expect(counts.size).toBe(12);
+    expect([...counts.values()].every((c) => c === 1)).toBe(true);
+  }, 30_000);
+
+  it("a late sender cannot mark rows another sender took over after its lease: the other's 'sent' stands", async () => {
+    await makeNotifications(2);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    // A sender that stalls (a pause, a partition), then fails: without fencing it would put the rows back to retry.
+    const stalled: Mailer = {
+      kind: "smtp",
+      describe: "stalled",
+      concurrency: 5,
+      send: async () => {
+        await gate;
+        throw new Error("connection reset");
+      },
+      close: () => {},
+    };
+    const late = deliverOutbox(T0, { mailer: stalled, leaseMs: 1000, sendTimeoutMs: 400 });
+    const prisma = await testPrisma();
+    const t = Date.now();
+    while ((await prisma.notification.count({ where: { claimToken: { not: null } } })) < 2 && Date.now() - t < 5000) await new Promise((r) => setTimeout(r, 20));
+    expect(await prisma.notification.count({ where: { claimToken: { not: null } } })).toBe(2);
+    // After its lease, another sender takes the rows and delivers them.
+    const mailer = smtpMailer(smtp.url);
+    expect(await deliverOutbox(at(2000), { mailer })).toEqual({ sent: 2, retrying: 0, failed: 0 });
+    mailer.close();
+    release();
+    expect(await late).toEqual({ sent: 0, retrying: 0, failed: 0 });
+    const rows = await prisma.notification.findMany();
+    expect(rows.map((r) => [r.status, r.lastError, r.attempts])).toEqual([
+      ["sent", null, 2],
+      ["sent", null, 2],
+    ]);
+    expect(smtp.received).toHaveLength(2);
   });
 });
