@@ -1,8 +1,11 @@
 /**
  * The replica's records in little memory: a million keys must fit in a few
  * hundred megabytes of someone else's API server. Columns instead of one
- * object per key: the keyed hash (as 32 raw bytes in a one-byte string) maps
- * to a slot; ids, environment, status, scopes and rate limit are columns,
+ * object per key: the keyed hashes are 32 raw bytes each in one buffer,
+ * found through an open-addressing table of slot numbers indexed by the
+ * hash's first four bytes (an HMAC is uniform: no further hashing needed),
+ * so loading a million records allocates no string or map entry per hash;
+ * ids, environment, status, scopes and rate limit are columns,
  * repeated values (organizations, scope lists) are stored once; the rare
  * parts (an expiry, an open rotation, a key's external id and metadata) live
  * in side maps; an organization's external id and metadata are kept once per
@@ -15,10 +18,10 @@ import type { KeyStatus, RotationRecord, VerificationRecord } from "./rule.js";
 const STATUSES: KeyStatus[] = ["active", "expiring", "revoked", "expired"];
 const ENVIRONMENTS = ["live", "test"] as const;
 
-/** The map key for a hex hash: its 32 bytes as a latin1 string (what `digest("binary")` gives). */
-export function hashKey(hex: string): string {
-  return Buffer.from(hex, "hex").toString("latin1");
-}
+const HASH_BYTES = 32;
+/** Table cells: a slot number, or one of these. */
+const EMPTY = -1;
+const DELETED = -2;
 
 interface Identity {
   externalId: string | null;
@@ -47,10 +50,18 @@ class Interned<T> {
 }
 
 export class RecordStore {
-  private slots = new Map<string, number>();
+  /** Open addressing, linear probing: slot numbers at the cell a hash's first 4 bytes pick; a power of two long. */
+  private table = new Int32Array(2048).fill(EMPTY);
+  private used = 0;
+  private tombstones = 0;
+  /** Each slot's hash, 32 bytes at slot × 32. */
+  private hashes = Buffer.alloc(0);
+  private readonly scratch = Buffer.alloc(HASH_BYTES);
   private free: number[] = [];
   private capacity = 0;
+  private slotCount = 0;
   private keyIds: string[] = [];
+  private live = new Uint8Array(0);
   private org = new Uint32Array(0);
   private scopes = new Uint32Array(0);
   private rateLimit = new Int32Array(0);
@@ -66,17 +77,68 @@ export class RecordStore {
   private readonly scopeLists = new Interned<string[]>();
 
   get size(): number {
-    return this.slots.size;
+    return this.used;
   }
 
-  /** Adds or replaces the record under its hash. */
-  set(record: VerificationRecord): void {
-    const key = hashKey(record.hash);
-    let slot = this.slots.get(key);
-    if (slot === undefined) {
-      slot = this.free.pop() ?? this.keyIds.length;
+  /** The table cell holding the 32 bytes of `hash` from `at`, or -1 - the first free cell to put them in. */
+  private find(hash: Uint8Array, at = 0): number {
+    const mask = this.table.length - 1;
+    let i = (hash[at] | (hash[at + 1] << 8) | (hash[at + 2] << 16) | (hash[at + 3] << 24)) & mask;
+    let firstDeleted = -1;
+    for (;;) {
+      const slot = this.table[i];
+      if (slot === EMPTY) return -1 - (firstDeleted >= 0 ? firstDeleted : i);
+      if (slot === DELETED) {
+        if (firstDeleted < 0) firstDeleted = i;
+      } else if (this.sameHash(slot, hash, at)) return i;
+      i = (i + 1) & mask;
+    }
+  }
+
+  private sameHash(slot: number, hash: Uint8Array, at: number): boolean {
+    const h = this.hashes;
+    const from = slot * HASH_BYTES;
+    for (let k = 0; k < HASH_BYTES; k++) if (h[from + k] !== hash[at + k]) return false;
+    return true;
+  }
+
+  /** The slot of the record under these 32 bytes, or -1. */
+  private slotOf(hash: Uint8Array): number {
+    const cell = this.find(hash);
+    return cell >= 0 ? this.table[cell] : -1;
+  }
+
+  /** Twice the table when it is half full (tombstones included), dropping the tombstones. */
+  private rehashIfFull(): void {
+    if ((this.used + this.tombstones + 1) * 2 <= this.table.length) return;
+    const size = this.used * 4 > this.table.length ? this.table.length * 2 : this.table.length;
+    const old = this.table;
+    this.table = new Int32Array(size).fill(EMPTY);
+    this.tombstones = 0;
+    for (let i = 0; i < old.length; i++) {
+      const slot = old[i];
+      if (slot < 0) continue;
+      const cell = this.find(this.hashes, slot * HASH_BYTES);
+      this.table[-1 - cell] = slot;
+    }
+  }
+
+  /** Adds or replaces the record under its hash; false (and nothing kept) when its hash is not 64 hex characters. */
+  set(record: VerificationRecord): boolean {
+    const hash = this.scratch;
+    if (typeof record.hash !== "string" || record.hash.length !== 2 * HASH_BYTES || hash.write(record.hash, 0, HASH_BYTES, "hex") !== HASH_BYTES) return false;
+    this.rehashIfFull();
+    const cell = this.find(hash);
+    let slot: number;
+    if (cell >= 0) slot = this.table[cell];
+    else {
+      slot = this.free.pop() ?? this.slotCount++;
       if (slot >= this.capacity) this.grow();
-      this.slots.set(key, slot);
+      hash.copy(this.hashes, slot * HASH_BYTES);
+      if (this.table[-1 - cell] === DELETED) this.tombstones--;
+      this.table[-1 - cell] = slot;
+      this.used++;
+      this.live[slot] = 1;
     }
     this.keyIds[slot] = record.keyId;
     this.org[slot] = this.orgs.id(record.organizationId, record.organizationId);
@@ -94,13 +156,18 @@ export class RecordStore {
     const org = identityOf(record.organizationExternalId, record.organizationMetadata);
     if (org) this.orgIdentities.set(this.org[slot], org);
     else this.orgIdentities.delete(this.org[slot]);
+    return true;
   }
 
   delete(hashHex: string): void {
-    const key = hashKey(hashHex);
-    const slot = this.slots.get(key);
-    if (slot === undefined) return;
-    this.slots.delete(key);
+    if (typeof hashHex !== "string" || hashHex.length !== 2 * HASH_BYTES || this.scratch.write(hashHex, 0, HASH_BYTES, "hex") !== HASH_BYTES) return;
+    const cell = this.find(this.scratch);
+    if (cell < 0) return;
+    const slot = this.table[cell];
+    this.table[cell] = DELETED;
+    this.tombstones++;
+    this.used--;
+    this.live[slot] = 0;
     this.expiresAt.delete(slot);
     this.rotations.delete(slot);
     this.identities.delete(slot);
@@ -108,10 +175,11 @@ export class RecordStore {
     this.free.push(slot);
   }
 
-  /** The record whose hash is these 32 bytes (latin1), made with this hashing secret version, or null. */
-  get(key: string, version = 1): VerificationRecord | null {
-    const slot = this.slots.get(key);
-    if (slot === undefined || this.hashVersion[slot] !== version) return null;
+  /** The record whose hash is these 32 bytes (an HMAC digest), made with this hashing secret version, or null. */
+  get(hash: Uint8Array, version = 1): VerificationRecord | null {
+    if (hash.length !== HASH_BYTES) return null;
+    const slot = this.slotOf(hash);
+    if (slot < 0 || this.hashVersion[slot] !== version) return null;
     const kind = this.kind[slot];
     const own = this.identities.get(slot) ?? NO_IDENTITY;
     const org = this.orgIdentities.get(this.org[slot]) ?? NO_IDENTITY;
@@ -136,7 +204,7 @@ export class RecordStore {
   /** The hashing secret versions the records use, with how many records each. */
   versions(): Map<number, number> {
     const counts = new Map<number, number>();
-    for (const slot of this.slots.values()) counts.set(this.hashVersion[slot], (counts.get(this.hashVersion[slot]) ?? 0) + 1);
+    for (let slot = 0; slot < this.slotCount; slot++) if (this.live[slot]) counts.set(this.hashVersion[slot], (counts.get(this.hashVersion[slot]) ?? 0) + 1);
     return counts;
   }
 
@@ -152,6 +220,10 @@ export class RecordStore {
     this.rateLimit = widen(this.rateLimit, (n) => new Int32Array(n));
     this.kind = widen(this.kind, (n) => new Uint8Array(n));
     this.hashVersion = widen(this.hashVersion, (n) => new Uint16Array(n));
+    this.live = widen(this.live, (n) => new Uint8Array(n));
+    const hashes = Buffer.alloc(capacity * HASH_BYTES);
+    this.hashes.copy(hashes);
+    this.hashes = hashes;
     this.capacity = capacity;
   }
 }
