@@ -224,10 +224,11 @@ describe.skipIf(testDatabaseKind !== "postgres")("a sender killed between sendin
 describe.skipIf(testDatabaseKind !== "postgres")("the outbox under a slow, a stuck and a late sender", () => {
   it("a slow mail server and a second sender waiting for expired leases: no email goes twice", async () => {
     await makeNotifications(10);
-    // 800 ms a message, 5 at a time: the one claim of 10 would need 1.6 s, longer than its 1.5 s lease; a send may
-    // take 1.1 s, so the claim's second half must not start (it could not finish in the lease): it is released.
-    smtp.slow(800);
-    const options = { leaseMs: 1500, sendTimeoutMs: 1100 };
+    // 1.6 s a message, 5 at a time: the one claim of 10 would need 3.2 s, longer than its 3 s lease; a send may take
+    // 2.4 s (room for a loaded machine), so the claim's second half must not start (it could not finish in the
+    // lease): it is released.
+    smtp.slow(1600);
+    const options = { leaseMs: 3000, sendTimeoutMs: 2400 };
     const prisma = await testPrisma();
     const sender = async (startAfterMs: number) => {
       await new Promise((r) => setTimeout(r, startAfterMs));
