@@ -21,7 +21,9 @@ export function isWithinDateRange(ms: number): boolean {
  * Parses input with a zod schema; a failure becomes a ValidationError naming
  * the first bad field. Every schema's output is also held to what the
  * database can store, so no schema can forget it: no NUL character in a
- * string (PostgreSQL refuses it, error 22021) and no date outside 1970–9999.
+ * string (PostgreSQL refuses it, error 22021), no lone surrogate (no UTF-8
+ * for it: PGlite refuses it, a server would store U+FFFD instead) and no
+ * date outside 1970–9999.
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input);
@@ -43,12 +45,25 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   return result.data;
 }
 
+/** Half of a UTF-16 surrogate pair without its other half: JSON can carry it (`"\ud800"`), UTF-8 cannot. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Why a text cannot be stored as it is (PostgreSQL refuses a NUL; a lone surrogate has no UTF-8), or null. */
+function badText(text: string): string | null {
+  if (text.includes("\0")) return "must not contain a NUL character";
+  if (LONE_SURROGATE.test(text)) return "must be valid Unicode text (it holds half of a surrogate pair, such as \\ud800)";
+  return null;
+}
+
 /**
  * The first value in a parsed input that the database cannot store. Walks
  * only what the schema let through, so its depth is the schema's.
  */
 function unstorable(value: unknown, path: (string | number)[]): { path: (string | number)[]; message: string } | null {
-  if (typeof value === "string") return value.includes("\0") ? { path, message: "must not contain a NUL character" } : null;
+  if (typeof value === "string") {
+    const message = badText(value);
+    return message ? { path, message } : null;
+  }
   if (value instanceof Date) return isWithinDateRange(value.getTime()) ? null : { path, message: DATE_RANGE_MESSAGE };
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
@@ -59,6 +74,8 @@ function unstorable(value: unknown, path: (string | number)[]): { path: (string 
   }
   if (value && typeof value === "object") {
     for (const [key, item] of Object.entries(value)) {
+      const badKey = badText(key);
+      if (badKey) return { path: [...path, key], message: `its name ${badKey}` };
       const bad = unstorable(item, [...path, key]);
       if (bad) return bad;
     }

@@ -231,6 +231,19 @@ describe("revoking a key", () => {
     expect([res.status, res.json.error.field]).toEqual([400, "reason"]);
     expect((await call(getKey, { method: "GET", params: { id: key.id } })).json.status).toBe("active");
   });
+
+  it("refuses text that is not valid Unicode (a lone surrogate, which JSON can carry and UTF-8 cannot) with a 400, changing nothing", async () => {
+    const org = await newOrg();
+    const key = await newKey(org.id);
+    const before = await state();
+    const revoke = await call(revokeKey, { params: { id: key.id }, body: { reason: "leaked \ud800" } });
+    expect([revoke.status, revoke.json.error.field, revoke.json.error.message]).toEqual([400, "reason", "reason: must be valid Unicode text (it holds half of a surrogate pair, such as \\ud800)"]);
+    const patch = await call(updateKey, { method: "PATCH", params: { id: key.id }, body: { metadata: { ["team\udc00"]: "billing" } } });
+    expect([patch.status, patch.json.error.field]).toEqual([400, "metadata.team\udc00"]);
+    // A pair whole is fine: an emoji in a reason.
+    expect(await state()).toBe(before);
+    expect((await call(revokeKey, { params: { id: key.id }, body: { reason: "leaked on a forum 🔑" } })).status).toBe(200);
+  });
 });
 
 describe("organizations", () => {
