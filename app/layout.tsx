@@ -1,5 +1,6 @@
 import type { Metadata, Viewport } from "next";
 import Link from "next/link";
+import { NavLink } from "@/components/nav-link";
 import { getViewer } from "@/lib/auth/viewer";
 import { roleMay } from "@/lib/auth/permissions";
 import { SignOutButton } from "@/components/sign-out-button";
@@ -38,11 +39,11 @@ export default async function RootLayout({ children }: { children: React.ReactNo
           <nav aria-label="Main">
             {viewer && roleMay(viewer.role, "staff:read") && (
               <>
-                <Link href="/dashboard">Overview</Link>
-                <Link href="/dashboard/keys">Keys</Link>
-                <Link href="/dashboard/organizations">Organizations</Link>
-                <Link href="/dashboard/policies">Policies</Link>
-                <Link href="/dashboard/alerts">
+                <NavLink href="/dashboard">Overview</NavLink>
+                <NavLink href="/dashboard/keys">Keys</NavLink>
+                <NavLink href="/dashboard/organizations">Organizations</NavLink>
+                <NavLink href="/dashboard/policies">Policies</NavLink>
+                <NavLink href="/dashboard/alerts">
                   Alerts
                   {openAlerts > 0 && (
                     <span className="nav-count" title={`${openAlerts} open`}>
@@ -51,34 +52,34 @@ export default async function RootLayout({ children }: { children: React.ReactNo
                       <span className="sr-only"> open)</span>
                     </span>
                   )}
-                </Link>
-                <Link href="/dashboard/secrets">Secrets</Link>
+                </NavLink>
+                <NavLink href="/dashboard/secrets">Secrets</NavLink>
               </>
             )}
-            {viewer && roleMay(viewer.role, "reports:download") && <Link href="/dashboard/reports">Reports</Link>}
+            {viewer && roleMay(viewer.role, "reports:download") && <NavLink href="/dashboard/reports">Reports</NavLink>}
             {viewer && roleMay(viewer.role, "users:manage") && (
               <>
-                <Link href="/dashboard/users">Users</Link>
-                <Link href="/dashboard/tokens">Tokens</Link>
-                <Link href="/dashboard/outbox">Outbox</Link>
+                <NavLink href="/dashboard/users">Users</NavLink>
+                <NavLink href="/dashboard/tokens">Tokens</NavLink>
+                <NavLink href="/dashboard/outbox">Outbox</NavLink>
               </>
             )}
             {viewer && roleMay(viewer.role, "portal:use") && (
               <>
-                <Link href="/portal">My keys</Link>
-                <Link href="/portal/contacts">Contacts</Link>
+                <NavLink href="/portal" also={["/portal/keys"]}>My keys</NavLink>
+                <NavLink href="/portal/contacts">Contacts</NavLink>
               </>
             )}
             <a href="/api/v1/openapi.json">API</a>
             {viewer ? (
               <span className="who">
-                <Link className="sub" href={roleMay(viewer.role, "portal:use") ? "/portal/account" : "/dashboard/account"} title="Your account: sessions and password">
+                <NavLink className="sub" href={roleMay(viewer.role, "portal:use") ? "/portal/account" : "/dashboard/account"} title="Your account: sessions and password">
                   {viewer.email} · {viewer.role}
-                </Link>
+                </NavLink>
                 <SignOutButton />
               </span>
             ) : (
-              <Link href="/signin">Sign in</Link>
+              <NavLink href="/signin">Sign in</NavLink>
             )}
           </nav>
         </header>

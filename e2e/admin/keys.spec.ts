@@ -108,3 +108,18 @@ test("the overview and the keys table read on a 390px phone", async ({ page }) =
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
   await page.screenshot({ path: "e2e/screenshots/keys-phone.png" });
 });
+
+test("the main navigation marks the section the admin is in, on a key's page too, and not the overview", async ({ page }) => {
+  const nav = page.getByRole("navigation", { name: "Main" });
+  await page.goto("/dashboard");
+  await expect(nav.getByRole("link", { name: "Overview" })).toHaveAttribute("aria-current", "page");
+  await page.goto("/dashboard/keys?status=expiring");
+  await expect(nav.getByRole("link", { name: "Keys" })).toHaveAttribute("aria-current", "page");
+  await expect(nav.getByRole("link", { name: "Overview" })).not.toHaveAttribute("aria-current", "page");
+  await page.getByRole("table").getByRole("row").nth(1).getByRole("link", { name: /…$/ }).click();
+  await expect(page).toHaveURL(/\/dashboard\/keys\/[0-9a-f-]{36}$/);
+  await expect(nav.locator('[aria-current="page"]')).toHaveText(["Keys"]);
+  await page.goto("/dashboard/policies");
+  await expect(nav.locator('[aria-current="page"]')).toHaveText(["Policies"]);
+  await page.screenshot({ path: "e2e/screenshots/nav-current.png", clip: { x: 0, y: 0, width: 1280, height: 80 } });
+});

@@ -24,3 +24,14 @@ test("a staff API route refuses a visitor", async ({ request }) => {
   const res = await request.get("/dashboard/keys", { maxRedirects: 0 });
   expect([302, 303, 307, 308]).toContain(res.status());
 });
+
+test("the favicon and app icons are served to anyone, and every page links them", async ({ page, request }) => {
+  for (const [path, type] of [["/favicon.ico", /image\/(x-icon|vnd\.microsoft\.icon)/], ["/icon.png", /image\/png/], ["/apple-icon.png", /image\/png/]] as const) {
+    const res = await request.get(path);
+    expect(res.status(), path).toBe(200);
+    expect(res.headers()["content-type"], path).toMatch(type);
+  }
+  await page.goto("/signin");
+  await expect(page.locator('link[rel="icon"][href*="icon.png"]')).toHaveCount(1);
+  await expect(page.locator('link[rel="apple-touch-icon"]')).toHaveCount(1);
+});
