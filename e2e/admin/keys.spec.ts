@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { expectAccessible } from "../support/axe";
 
 test("the admin sees the demo keys, filters to keys in grace, and pages through", async ({ page }) => {
   await page.goto("/");
@@ -122,4 +123,13 @@ test("the main navigation marks the section the admin is in, on a key's page too
   await page.goto("/dashboard/policies");
   await expect(nav.locator('[aria-current="page"]')).toHaveText(["Policies"]);
   await page.screenshot({ path: "e2e/screenshots/nav-current.png", clip: { x: 0, y: 0, width: 1280, height: 80 } });
+});
+
+test("an unknown key's or organization's page answers 404 with the not-found page, and so does a malformed id", async ({ page }) => {
+  for (const path of ["/dashboard/keys/00000000-0000-4000-8000-000000000000", "/dashboard/organizations/00000000-0000-4000-8000-000000000000", "/dashboard/keys/not-a-key-id"]) {
+    const res = await page.goto(path);
+    expect(res?.status(), path).toBe(404);
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText("Nothing here");
+  }
+  await expectAccessible(page);
 });

@@ -8,9 +8,9 @@ import { keyListQuerySchema } from "@/lib/keys/schemas";
 import { requirePagePermission } from "@/lib/auth/authorize";
 import { roleMay } from "@/lib/auth/permissions";
 import { readKeySearch, searchForUrl } from "@/lib/keys/search";
-import { BulkSchedule } from "./_components/bulk-schedule";
-import { findKeyAction } from "./actions";
-import { KeysTable, type KeyRow } from "./_components/keys-table";
+import { BulkSchedule } from "../_components/bulk-schedule";
+import { findKeyAction } from "../actions";
+import { KeysTable, type KeyRow } from "../_components/keys-table";
 
 export const metadata: Metadata = { title: "Keys" };
 
