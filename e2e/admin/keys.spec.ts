@@ -84,7 +84,10 @@ test("the keys table filters to overdue keys of one organization and sorts by ag
   }
   await page.getByRole("button", { name: "Age" }).click();
   await expect(page).toHaveURL(/sort=age&dir=asc/);
-  await expect(page.getByRole("columnheader", { name: /Age/ })).toHaveAttribute("aria-sort", "ascending");
+  // Oldest first: the ages read down the column get smaller, and the header says so (descending, ▼).
+  const ageHeader = page.getByRole("columnheader", { name: /Age/ });
+  await expect(ageHeader).toHaveAttribute("aria-sort", "descending");
+  await expect(ageHeader).toContainText("▼");
   const ages = await page.getByRole("table").getByRole("row").evaluateAll((trs) => trs.slice(1).map((tr) => parseInt(tr.children[3].textContent ?? "0", 10)));
   expect(ages).toEqual([...ages].sort((a, b) => b - a)); // oldest first
   // A shared link opens the same view.

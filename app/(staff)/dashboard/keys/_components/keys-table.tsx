@@ -46,7 +46,8 @@ const columns = [
   column.accessor("environment", { header: "Env" }),
   column.accessor("ageDays", {
     header: "Age",
-    meta: { sort: "age", numeric: true },
+    // Sorted by creation time: oldest first (dir=asc) is the largest age first, so the age column reads descending.
+    meta: { sort: "age", numeric: true, inverted: true },
     cell: (c) => `${c.getValue()} d`,
   }),
   column.display({
@@ -112,14 +113,16 @@ export function KeysTable({ rows, sort, dir }: KeysTableProps) {
         {table.getHeaderGroups().map((group) => (
           <tr key={group.id}>
             {group.headers.map((header) => {
-              const meta = header.column.columnDef.meta as { sort?: string; numeric?: boolean } | undefined;
+              const meta = header.column.columnDef.meta as { sort?: string; numeric?: boolean; inverted?: boolean } | undefined;
               const active = meta?.sort === sort;
+              // What the column's own values do: ascending or descending as read down the column.
+              const ascending = (dir === "asc") !== !!meta?.inverted;
               return (
-                <th key={header.id} scope="col" className={meta?.numeric ? "num" : undefined} aria-sort={active ? (dir === "asc" ? "ascending" : "descending") : undefined}>
+                <th key={header.id} scope="col" className={meta?.numeric ? "num" : undefined} aria-sort={active ? (ascending ? "ascending" : "descending") : undefined}>
                   {meta?.sort ? (
                     <button type="button" className="sort-button" onClick={() => sortBy(meta.sort!)}>
                       {flexRender(header.column.columnDef.header, header.getContext())}
-                      <span aria-hidden="true">{active ? (dir === "asc" ? " ▲" : " ▼") : ""}</span>
+                      <span aria-hidden="true">{active ? (ascending ? " ▲" : " ▼") : ""}</span>
                     </button>
                   ) : (
                     flexRender(header.column.columnDef.header, header.getContext())
