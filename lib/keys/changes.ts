@@ -4,6 +4,7 @@ import { GoneError, ValidationError } from "../errors";
 import { assertServing } from "../backup/gate";
 import { getHashingSecrets } from "../secret";
 import { getReplicaRecords, getVerificationRecordPage, type VerificationRecord } from "./records";
+import { isLegacyPlaceholder } from "./legacy-hash";
 
 /**
  * The replication side of verification (docs/verifier-protocol.md): a
@@ -132,7 +133,7 @@ export async function changesAfter(cursor: string, waitMs: number, now: Date, li
   const taken = resetAt >= 0 ? rows.slice(0, resetAt + 1) : rows;
   const last = taken[taken.length - 1];
   // An imported key's placeholder ("legacy:…") names nothing a replica holds (getReplicaRecords).
-  const hashes = [...new Set(taken.filter((r) => r.hash !== null && !r.hash.startsWith("legacy:")).map((r) => r.hash!))];
+  const hashes = [...new Set(taken.filter((r) => r.hash !== null && !isLegacyPlaceholder(r.hash)).map((r) => r.hash!))];
   const records = new Map((await getReplicaRecords(hashes)).map((r) => [r.hash, r]));
   return {
     cursor: formatCursor(last ? { xid: last.xid, seq: last.seq } : from, now),

@@ -49,7 +49,7 @@ export function keyFormatFromEnv(env: Record<string, string | undefined> = proce
     checksum: v.REKEY_KEY_CHECKSUM as KeyFormat["checksum"],
   };
   const problems = format
-    ? keyFormatProblems(format).map((p) => ({ name: VARIABLE[p.field], message: p.message.replace("the live prefix", "REKEY_KEY_PREFIX_LIVE") }))
+    ? keyFormatProblems(format, { liveNamed: VARIABLE["prefixes.live"] }).map((p) => ({ name: VARIABLE[p.field], message: p.message }))
     : parsed.error!.issues.map((issue) => ({ name: String(issue.path[0] ?? "key format"), message: issue.message }));
   if (problems.length > 0 || !format) {
     const said = problems.map(({ name, message }) => `${name} ${message}${given[name] !== undefined ? ` (got "${given[name]}")` : ""}`);

@@ -51,6 +51,13 @@ export function importDigest(hash: { algorithm: string; value: string }): string
 }
 
 /** The placeholder stored in `hash` while a key is on its legacy hash: no keyed hash (64 hex characters) looks like it. */
+const PLACEHOLDER_HEAD = "legacy:";
+
 export function legacyPlaceholder(digest: string): string {
-  return `legacy:${digest}`;
+  return PLACEHOLDER_HEAD + digest;
+}
+
+/** Whether a stored `hash` is such a placeholder (the key is still on its legacy hash). */
+export function isLegacyPlaceholder(hash: string): boolean {
+  return hash.startsWith(PLACEHOLDER_HEAD);
 }

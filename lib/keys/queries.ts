@@ -6,6 +6,7 @@ import { keySearchSchema, type KeySearchInput } from "./schemas";
 import { rotationViewSelect } from "../rotations/views";
 import { keyViewSelect } from "./views";
 import { findLegacyRecord, findVerificationRecord, getImportedPrefixes } from "./records";
+import { MAX_SHARED_LEGACY_PREFIX } from "./import";
 import { escapeLike, readKeySearch } from "./search";
 
 /** A key as the management API shows it: state, open rotation and deadline, never the key. */
@@ -241,7 +242,7 @@ export async function findImportedKeyBySearch(text: string): Promise<{ prefix: s
   const prefixes = await getImportedPrefixes(heads);
   if (prefixes.length === 0) return null;
   const prefix = prefixes.reduce((a, b) => (b.length > a.length ? b : a));
-  const record = (await findVerificationRecord(text)) ?? (await findLegacyRecord(text, prefixes, 10));
+  const record = (await findVerificationRecord(text)) ?? (await findLegacyRecord(text, prefixes, MAX_SHARED_LEGACY_PREFIX));
   return { prefix, keyId: record?.keyId ?? null };
 }
 

@@ -44,9 +44,11 @@ export interface KeyFormatProblem {
  * the in-process verifier both report (empty when it is usable): prefixes of
  * 1–32 of [A-Za-z0-9_-], different, neither the start of the other (a key's
  * prefix tells its environment), never `rkm_`; 16–64 random bytes (at least
- * 128 bits); checksum `crc32` or `none`.
+ * 128 bits); checksum `crc32` or `none`. `liveNamed`: what a message calls
+ * the live prefix when it names it (rekey's configuration: its variable).
  */
-export function keyFormatProblems(format: KeyFormat): KeyFormatProblem[] {
+export function keyFormatProblems(format: KeyFormat, names: { liveNamed?: string } = {}): KeyFormatProblem[] {
+  const liveName = names.liveNamed ?? "the live prefix";
   const problems: KeyFormatProblem[] = [];
   for (const env of ["live", "test"] as const) {
     const p: unknown = format.prefixes?.[env];
@@ -58,9 +60,9 @@ export function keyFormatProblems(format: KeyFormat): KeyFormatProblem[] {
   }
   const { live, test } = format.prefixes ?? {};
   if (problems.length === 0) {
-    if (live === test) problems.push({ field: "prefixes.test", message: "must differ from the live prefix" });
+    if (live === test) problems.push({ field: "prefixes.test", message: `must differ from ${liveName}` });
     else if (live.startsWith(test) || test.startsWith(live))
-      problems.push({ field: "prefixes.test", message: "and the live prefix must not be the start of one another (a key's prefix tells its environment)" });
+      problems.push({ field: "prefixes.test", message: `and ${liveName} must not be the start of one another (a key's prefix tells its environment)` });
   }
   const bytes: unknown = format.randomBytes;
   if (typeof bytes !== "number" || !Number.isInteger(bytes)) problems.push({ field: "randomBytes", message: "must be a whole number" });
