@@ -22,6 +22,10 @@ import { POST as cancel } from "../app/api/v1/rotations/[id]/cancel/route";
 import { POST as rollback } from "../app/api/v1/rotations/[id]/rollback/route";
 import { GET as checkpoints } from "../app/api/v1/audit/checkpoints/route";
 import { GET as checkpointKeys } from "../app/api/v1/audit/checkpoint-keys/route";
+import { GET as listWebhooks, POST as createWebhook } from "../app/api/v1/webhooks/route";
+import { DELETE as deleteWebhook, GET as getWebhook } from "../app/api/v1/webhooks/[id]/route";
+import { POST as rotateWebhookSecret } from "../app/api/v1/webhooks/[id]/rotate-secret/route";
+import { POST as testWebhook } from "../app/api/v1/webhooks/[id]/test/route";
 
 /**
  * Hostile input to every operation of the OpenAPI document (issue 12, item 6):
@@ -56,6 +60,12 @@ const handlers: Record<string, Handler> = {
   "POST /api/v1/rotations/{id}/rollback": rollback,
   "GET /api/v1/audit/checkpoints": checkpoints,
   "GET /api/v1/audit/checkpoint-keys": checkpointKeys,
+  "GET /api/v1/webhooks": listWebhooks,
+  "POST /api/v1/webhooks": createWebhook,
+  "GET /api/v1/webhooks/{id}": getWebhook,
+  "DELETE /api/v1/webhooks/{id}": deleteWebhook,
+  "POST /api/v1/webhooks/{id}/rotate-secret": rotateWebhookSecret,
+  "POST /api/v1/webhooks/{id}/test": testWebhook,
 };
 
 type Operation = { method: string; path: string; requestBody?: { content: { "application/json": { schema: JsonSchema } } } };

@@ -2,6 +2,7 @@ import "server-only";
 import type { Tx } from "../db";
 import { SYSTEM_CRON, type Actor } from "../auth/actor";
 import { appendAuditEvents } from "../audit/write";
+import { enqueueWebhooks } from "../webhooks/enqueue";
 
 /** The alerts of DOMAIN.md, plus the ones the machinery itself needs a human for. */
 export type AlertKind =
@@ -17,7 +18,9 @@ export type AlertKind =
   /** The nightly full re-check of the audit chain found an edited, removed or reordered event. */
   | "audit_chain_broken"
   /** Keys or tokens still stored under an old hashing secret version long after its successor became current. */
-  | "old_hash_version";
+  | "old_hash_version"
+  /** A webhook endpoint failed for days and was disabled (lib/webhooks/deliver.ts). */
+  | "webhook_disabled";
 
 export interface AlertInput {
   kind: AlertKind;
@@ -33,12 +36,12 @@ export interface AlertInput {
 
 /**
  * Raises alerts in the caller's transaction, each once per condition (the
- * unique dedupe key), with an audit event for each one actually raised.
- * Returns how many were new.
+ * unique dedupe key), with an audit event and an `alert.raised` webhook for
+ * each one actually raised. Returns how many were new.
  */
 export async function raiseAlerts(tx: Tx, alerts: AlertInput[], now: Date, actor: Actor = SYSTEM_CRON): Promise<number> {
   if (alerts.length === 0) return 0;
-  const raised = await tx.$queryRaw<{ id: string; kind: string; organizationId: string | null; keyId: string | null; rotationId: string | null; message: string; dedupeKey: string }[]>`
+  const raised = await tx.$queryRaw<{ id: string; kind: string; severity: string; organizationId: string | null; keyId: string | null; rotationId: string | null; message: string; dedupeKey: string }[]>`
     INSERT INTO alerts (id, kind, severity, status, "organizationId", "keyId", "rotationId", message, "dedupeKey", "createdAt")
     SELECT gen_random_uuid()::text, v.kind, v.severity, 'open', v.org, v.key, v.rot, v.message, v.dedupe, ${now}
     FROM unnest(
@@ -48,9 +51,19 @@ export async function raiseAlerts(tx: Tx, alerts: AlertInput[], now: Date, actor
     ) WITH ORDINALITY AS v(kind, severity, org, key, rot, message, dedupe, ord)
     ORDER BY v.ord
     ON CONFLICT ("dedupeKey") DO NOTHING
-    RETURNING id, kind, "organizationId", "keyId", "rotationId", message, "dedupeKey"`;
+    RETURNING id, kind, severity::text AS severity, "organizationId", "keyId", "rotationId", message, "dedupeKey"`;
   if (raised.length === 0) return 0;
   const fingerprints = new Map(alerts.map((a) => [a.dedupeKey, a.keyFingerprint ?? null]));
+  await enqueueWebhooks(
+    tx,
+    raised.map((a) => ({
+      type: "alert.raised",
+      organizationId: a.organizationId,
+      keyId: a.keyId,
+      data: { alertId: a.id, kind: a.kind, severity: a.severity, message: a.message, organizationId: a.organizationId, keyId: a.keyId, keyPrefix: fingerprints.get(a.dedupeKey) ?? null, rotationId: a.rotationId },
+    })),
+    now,
+  );
   await appendAuditEvents(
     tx,
     raised.map((a) => ({

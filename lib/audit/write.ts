@@ -24,6 +24,11 @@ export interface AuditInput {
 const AUDIT_CHAIN_LOCK = 7_215_001;
 const FULL_SECRET = /rkm?_(?:live|test|mgmt)_[0-9A-Za-z]{49}/;
 
+/** True for text that holds something shaped like a full key or token: what no record leaving a request may carry. */
+export function looksLikeFullKey(text: string): boolean {
+  return FULL_SECRET.test(text);
+}
+
 const AUDIT_COLUMNS = {
   at: "timestamptz",
   actor: "text",
@@ -71,7 +76,7 @@ export async function appendAuditEvents(tx: Tx, events: AuditInput[], now: Date)
       after: asStoredJson(event.after),
       prevHash,
     };
-    if (FULL_SECRET.test(JSON.stringify(content))) {
+    if (looksLikeFullKey(JSON.stringify(content))) {
       throw new Error("refusing to write a full key to the audit trail");
     }
     const hash = hashAuditEvent(content);

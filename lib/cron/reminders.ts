@@ -1,9 +1,7 @@
 import "server-only";
 import { inTransaction } from "../db";
 import { SYSTEM_CRON, type Actor } from "../auth/actor";
-import { appendAuditEvents } from "../audit/write";
-import { enqueueNotifications, rotationPayload } from "../notifications/outbox";
-import { raiseAlerts } from "../alerts/raise";
+import { recordEvents } from "../rotations/events";
 
 const BATCH = 5_000;
 const DAY_MS = 86_400_000;
@@ -48,35 +46,21 @@ export async function sendDueReminders(now: Date, actor: Actor = SYSTEM_CRON): P
         RETURNING r.id AS "rotationId", r."keyId", r.kind::text AS kind, k.prefix, k.environment::text AS environment, k."organizationId",
                   o.name AS "organizationName", o."timeZone", o."contactEmails", r."scheduledAt", r."graceEndsAt", k."lastUsedAt"`;
       if (rows.length === 0) return 0;
-      await appendAuditEvents(
-        tx,
-        rows.map((r) => ({ actor, action: "rotation.reminded", organizationId: r.organizationId, keyId: r.keyId, keyFingerprint: r.prefix, rotationId: r.rotationId, after: { graceEndsAt: r.graceEndsAt, oldKeyLastUsedAt: r.lastUsedAt, recipients: r.contactEmails.length } })),
-        now,
-      );
-      await enqueueNotifications(
+      await recordEvents(
         tx,
         rows.map((r) => ({
-          kind: "rotation_reminder" as const,
-          organizationId: r.organizationId,
-          recipients: r.contactEmails,
-          keyId: r.keyId,
+          actor,
+          type: "rotation.reminded" as const,
+          key: { id: r.keyId, prefix: r.prefix, organizationId: r.organizationId, environment: r.environment },
           rotationId: r.rotationId,
-          eventRef: `${r.rotationId}:${r.graceEndsAt.toISOString()}`,
-          payload: rotationPayload({ key: r, organization: { name: r.organizationName, timeZone: r.timeZone }, kind: r.kind, scheduledAt: r.scheduledAt, graceEndsAt: r.graceEndsAt, lastUsedAt: r.lastUsedAt }),
-        })),
-        now,
-      );
-      await raiseAlerts(
-        tx,
-        rows.map((r) => ({
-          kind: "old_key_in_use" as const,
-          severity: "warning" as const,
-          organizationId: r.organizationId,
-          keyId: r.keyId,
-          rotationId: r.rotationId,
-          keyFingerprint: r.prefix,
-          message: `Old key ${r.prefix}… of ${r.organizationName} was still used at ${r.lastUsedAt.toISOString()}; its deadline is ${r.graceEndsAt.toISOString()}.`,
-          dedupeKey: `old_key_in_use:${r.rotationId}`,
+          after: { graceEndsAt: r.graceEndsAt, oldKeyLastUsedAt: r.lastUsedAt, recipients: r.contactEmails.length },
+          email: { kind: "rotation_reminder" as const, eventRef: `${r.rotationId}:${r.graceEndsAt.toISOString()}`, rotationKind: r.kind, scheduledAt: r.scheduledAt, graceEndsAt: r.graceEndsAt, lastUsedAt: r.lastUsedAt },
+          alert: {
+            kind: "old_key_in_use" as const,
+            severity: "warning" as const,
+            message: `Old key ${r.prefix}… of ${r.organizationName} was still used at ${r.lastUsedAt.toISOString()}; its deadline is ${r.graceEndsAt.toISOString()}.`,
+            dedupeKey: `old_key_in_use:${r.rotationId}`,
+          },
         })),
         now,
       );

@@ -12,6 +12,8 @@ const DAY_MS = 86_400_000;
 export const RETENTION_DAYS = {
   /** Delivered emails (the outbox page shows recent ones; failed ones stay until resolved by hand). */
   sentNotifications: 90,
+  /** Webhook deliveries, sent or failed (the delivery log shows recent ones). */
+  webhookDeliveries: 30,
   /** Resolved alerts. */
   resolvedAlerts: 365,
   /** Hourly verification counts (the charts look back 90 days; a year and a month covers year-over-year). */
@@ -29,6 +31,7 @@ const BATCH = 10_000;
 
 export interface PurgeResult {
   notifications: number;
+  webhookDeliveries: number;
   alerts: number;
   usage: number;
   cronRuns: number;
@@ -52,6 +55,8 @@ export async function purgeExpired(now: Date): Promise<PurgeResult> {
   };
   const notifications = await drain(() => prisma.$executeRaw`
     DELETE FROM notifications WHERE id IN (SELECT id FROM notifications WHERE status = 'sent' AND "sentAt" < ${before(RETENTION_DAYS.sentNotifications)} LIMIT ${BATCH})`);
+  const webhookDeliveries = await drain(() => prisma.$executeRaw`
+    DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND "createdAt" < ${before(RETENTION_DAYS.webhookDeliveries)} LIMIT ${BATCH})`);
   const alerts = await drain(() => prisma.$executeRaw`
     DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE status = 'resolved' AND "resolvedAt" < ${before(RETENTION_DAYS.resolvedAlerts)} LIMIT ${BATCH})`);
   const usage =
@@ -66,5 +71,5 @@ export async function purgeExpired(now: Date): Promise<PurgeResult> {
   const rateLimitCounters = await purgeRateLimitCounters(now, BATCH);
   const idempotencyKeys = await drain(() => prisma.$executeRaw`
     DELETE FROM idempotency_keys WHERE (actor, key) IN (SELECT actor, key FROM idempotency_keys WHERE "createdAt" < ${before(RETENTION_DAYS.idempotencyKeys)} LIMIT ${BATCH})`);
-  return { notifications, alerts, usage, cronRuns: cronRuns.count, signInTokens: tokens.count, sessions: sessions.count, keyChanges, rateLimitCounters, idempotencyKeys };
+  return { notifications, webhookDeliveries, alerts, usage, cronRuns: cronRuns.count, signInTokens: tokens.count, sessions: sessions.count, keyChanges, rateLimitCounters, idempotencyKeys };
 }

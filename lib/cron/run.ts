@@ -3,6 +3,7 @@ import { getPrisma } from "../db";
 import { log } from "../log";
 import { advanceRotations, type AdvanceResult } from "../rotations/advance";
 import { deliverOutbox, type DeliveryOptions, type DeliveryResult } from "../notifications/deliver";
+import { deliverWebhooks, type WebhookDeliveryResult } from "../webhooks/deliver";
 import { raiseLingeringHashVersionAlerts, raisePastMaxAgeAlerts, raiseVerificationAlerts, resolveClearedAlerts, sendAlertDigest } from "../alerts/conditions";
 import { scheduleDueRotations } from "./schedule";
 import { sendDueReminders } from "./reminders";
@@ -31,6 +32,7 @@ export interface CronSummary {
   /** The scheduled backup this call took (lib/backup/schedule.ts), or null when none was due. */
   backup: { file: string; bytes: number; durationMs: number } | null;
   emails: DeliveryResult;
+  webhooks: WebhookDeliveryResult;
   purged: PurgeResult | null;
   durationMs: number;
   /** Milliseconds per step, to see where a slow call spent its time. */
@@ -54,7 +56,7 @@ const MIN_DELIVERY_MS = 2_000;
  * One cron call at `now`: schedules rotations that policy makes due (with
  * notice), starts and ends rotations, sends reminders, raises and resolves
  * alerts, emails the admins a digest, signs the audit chain's head (a
- * checkpoint, hourly when it moved), delivers the outbox, and purges what
+ * checkpoint, hourly when it moved), delivers the outbox and webhooks, and purges what
  * retention lets go. Every step is idempotent and safe beside a concurrent
  * call (SKIP LOCKED and unique keys), so two instances may call at once. A
  * step that fails is reported and the others still run. Each call is
@@ -100,6 +102,10 @@ export async function runCron(now: Date, options: CronOptions = {}): Promise<Cro
   const emails = await step("deliver", { sent: 0, retrying: 0, failed: 0 }, () =>
     deliverOutbox(now, { budgetMs: Math.max(MIN_DELIVERY_MS, CRON_CALL_BUDGET_MS - (performance.now() - started)), ...options.delivery }),
   );
+  // Webhooks after email, with what is left of the call (at least the minimum): the rest go in the next call.
+  const webhooks = await step("webhooks", { sent: 0, retrying: 0, failed: 0, disabled: 0 }, () =>
+    deliverWebhooks(now, { budgetMs: Math.max(MIN_DELIVERY_MS, CRON_CALL_BUDGET_MS - (performance.now() - started)) }),
+  );
   const purged = await step<PurgeResult | null>("purge", null, () => purgeExpired(now));
   await step("analyze", null, () => analyzeEmbeddedDatabaseIfDue(now));
   const backup = await step("backup", null, async () => {
@@ -107,7 +113,7 @@ export async function runCron(now: Date, options: CronOptions = {}): Promise<Cro
     return taken ? { file: path.basename(taken.file), bytes: taken.bytes, durationMs: taken.durationMs } : null;
   });
   const durationMs = Math.round(performance.now() - started);
-  const summary: CronSummary = { at: now.toISOString(), scheduled, rotations, reminders, alerts: { raised, resolved, digested }, monthlyReport, checkpoint, fullCheck, journaled, backup, emails, purged, durationMs, stepMs, errors };
+  const summary: CronSummary = { at: now.toISOString(), scheduled, rotations, reminders, alerts: { raised, resolved, digested }, monthlyReport, checkpoint, fullCheck, journaled, backup, emails, webhooks, purged, durationMs, stepMs, errors };
   await prisma.cronRun.update({
     where: { id: run.id },
     data: { finishedAt: new Date(now.getTime() + durationMs), durationMs, summary: summary as object, error: errors.length ? errors.map((e) => `${e.step}: ${e.message}`).join("; ") : null },

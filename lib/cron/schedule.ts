@@ -1,8 +1,7 @@
 import "server-only";
 import { inTransaction, Prisma, type Tx } from "../db";
 import { SYSTEM_CRON, type Actor } from "../auth/actor";
-import { appendAuditEvents } from "../audit/write";
-import { enqueueNotifications, rotationPayload } from "../notifications/outbox";
+import { recordEvents } from "../rotations/events";
 import { EFFECTIVE_POLICY_SQL } from "../policies/sql";
 
 const BATCH = 5_000;
@@ -73,39 +72,18 @@ async function scheduleBatch(tx: Tx, now: Date, actor: Actor): Promise<number> {
            i."scheduledAt", i."graceEndsAt", t."maxAgeDays", t."postponeDays", t."maxPostponements"
     FROM inserted i JOIN timed t ON t.id = i."keyId" JOIN api_keys k ON k.id = i."keyId"`;
   if (rows.length === 0) return 0;
-  await appendAuditEvents(
+  await recordEvents(
     tx,
     rows.map((r) => ({
       actor,
-      action: "rotation.scheduled",
-      organizationId: r.organizationId,
-      keyId: r.keyId,
-      keyFingerprint: r.prefix,
+      type: "rotation.scheduled" as const,
+      key: { id: r.keyId, prefix: r.prefix, organizationId: r.organizationId, environment: r.environment },
       rotationId: r.rotationId,
       reason: `policy: key reaches its max age of ${r.maxAgeDays} days`,
       after: { kind: "scheduled", state: "scheduled", scheduledAt: r.scheduledAt, graceEndsAt: r.graceEndsAt, byPolicy: true },
+      // The customer reads the dates, not the policy's wording.
+      email: { kind: "rotation_notice" as const, rotationKind: "scheduled", scheduledAt: r.scheduledAt, graceEndsAt: r.graceEndsAt, reason: null },
     })),
-    now,
-  );
-  const orgs = await tx.organization.findMany({
-    where: { id: { in: [...new Set(rows.map((r) => r.organizationId))] } },
-    select: { id: true, name: true, contactEmails: true, timeZone: true },
-  });
-  const byId = new Map(orgs.map((o) => [o.id, o]));
-  await enqueueNotifications(
-    tx,
-    rows.map((r) => {
-      const org = byId.get(r.organizationId)!;
-      return {
-        kind: "rotation_notice" as const,
-        organizationId: r.organizationId,
-        recipients: org.contactEmails,
-        keyId: r.keyId,
-        rotationId: r.rotationId,
-        eventRef: r.rotationId,
-        payload: rotationPayload({ key: r, organization: org, kind: "scheduled", scheduledAt: r.scheduledAt, graceEndsAt: r.graceEndsAt, reason: null, policy: r }),
-      };
-    }),
     now,
   );
   return rows.length;

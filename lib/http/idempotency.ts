@@ -20,13 +20,13 @@ import { ConflictError, ValidationError } from "../errors";
  * leaves the claim open: that key then answers 409 for good, never a second
  * effect (retry with a new key after checking the state).
  *
- * A response that shows a full key (`key`, `successorKey`) is stored without
+ * A response that shows a full key (`key`, `successorKey`) or a signing secret (`secret`) is stored without
  * it: a key is shown once and never stored (DOMAIN.md), so a replay says what
  * was done but cannot show the key again.
  */
 const WAIT_MS = 10_000;
 const POLL_MS = 50;
-const SECRET_FIELDS = ["key", "successorKey"];
+const SECRET_FIELDS = ["key", "successorKey", "secret"];
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 export async function withIdempotency(actor: string, idempotencyKey: string, request: Request, body: string, now: Date, run: () => Promise<Response>): Promise<Response> {

@@ -3,6 +3,7 @@ import { createOrganizationSchema, updateOrganizationSchema } from "../organizat
 import { issueKeySchema, KEY_LIST_MAX_LIMIT, updateKeySchema } from "../keys/schemas";
 import { importLineSchema, MAX_IMPORT_BATCH } from "../keys/import-schemas";
 import { METADATA_MAX_BYTES } from "../validation";
+import { createWebhookSchema, WEBHOOK_EVENT_TYPES } from "../webhooks/schemas";
 
 /**
  * The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json.
@@ -97,6 +98,43 @@ const organizationSchema = {
   },
 };
 
+const webhookSchema = {
+  type: "object",
+  properties: {
+    id: { type: "string", format: "uuid" },
+    organizationId: { type: ["string", "null"], description: "null: every organization's events (and alerts)." },
+    url: { type: "string" },
+    description: { type: "string" },
+    format: { type: "string", enum: ["standard", "slack"] },
+    events: { type: "array", items: { type: "string", enum: [...WEBHOOK_EVENT_TYPES] }, description: "Empty: every event type." },
+    createdAt: { type: "string", format: "date-time" },
+    createdBy: { type: "string" },
+    previousSecretUntil: { type: ["string", "null"], format: "date-time", description: "Until then deliveries are also signed with the secret before the last rotation." },
+    failingSince: { type: ["string", "null"], format: "date-time" },
+    disabledAt: { type: ["string", "null"], format: "date-time" },
+    disabledReason: { type: ["string", "null"] },
+  },
+};
+
+const webhookDeliverySchema = {
+  type: "object",
+  properties: {
+    id: { type: "string", description: "The webhook-id header of every attempt (msg_…)." },
+    endpointId: { type: "string" },
+    eventType: { type: "string" },
+    keyId: { type: ["string", "null"] },
+    status: { type: "string", enum: ["pending", "sent", "failed"] },
+    attempts: { type: "integer" },
+    nextAttemptAt: { type: "string", format: "date-time" },
+    lastAttemptAt: { type: ["string", "null"], format: "date-time" },
+    lastStatusCode: { type: ["integer", "null"] },
+    lastLatencyMs: { type: ["integer", "null"] },
+    lastError: { type: ["string", "null"] },
+    sentAt: { type: ["string", "null"], format: "date-time" },
+    createdAt: { type: "string", format: "date-time" },
+  },
+};
+
 /** Every management POST takes it (lib/http/idempotency.ts). */
 const idempotencyKey = {
   name: "Idempotency-Key",
@@ -151,7 +189,7 @@ export const openApiDocument = {
       apiKey: { type: "http", scheme: "bearer", description: "The customer's own API key (rk_live_… or rk_test_…): for self-rotation." },
       verifierToken: { type: "http", scheme: "bearer", description: "REKEY_VERIFY_TOKEN: reads verification records, nothing else." },
     },
-    schemas: { Error: errorSchema, Key: keySchema, Rotation: rotationSchema, Organization: organizationSchema, ImportResult: importResultSchema },
+    schemas: { Error: errorSchema, Key: keySchema, Rotation: rotationSchema, Organization: organizationSchema, ImportResult: importResultSchema, Webhook: webhookSchema, WebhookDelivery: webhookDeliverySchema },
   },
   paths: {
     "/api/v1/keys/rotate": {
@@ -437,6 +475,60 @@ export const openApiDocument = {
           "200": { description: "Deleted.", content: json({ type: "object", required: ["id", "deleted", "keysRevoked"], properties: { id: { type: "string" }, deleted: { const: true }, keysRevoked: { type: "array", items: { type: "string" } } } }) },
           ...errors,
         },
+      },
+    },
+    "/api/v1/webhooks": {
+      get: {
+        summary: "List webhook endpoints",
+        description: "Every endpoint (or one organization's), with its deliveries counted by status. Never a secret.",
+        security: [{ managementToken: [] }],
+        parameters: [{ name: "organizationId", in: "query", required: false, schema: { type: "string", maxLength: 100 } }],
+        responses: { "200": { description: "The endpoints.", content: json({ type: "object", properties: { webhooks: { type: "array", items: { $ref: "#/components/schemas/Webhook" } } } }) }, ...errors },
+      },
+      post: {
+        summary: "Register a webhook endpoint",
+        description:
+          "Deliveries follow the Standard Webhooks specification: headers `webhook-id` (the same on every attempt: dedupe on it), `webhook-timestamp` and `webhook-signature` (`v1,<base64 HMAC-SHA256>`), body `{ type, timestamp, data }`; verify with the `standardwebhooks` or `svix` libraries and the secret answered here, once. `organizationId` absent or null: every organization's events and alerts; else that organization's events. `events` empty or absent: every type. `format: slack` posts alerts to a Slack incoming webhook. The URL must be https and public (private and loopback addresses are refused, when registered and when sent). Audited.",
+        security: [{ managementToken: [] }],
+        parameters: [idempotencyKey],
+        requestBody: { required: true, content: json(body(createWebhookSchema)) },
+        responses: {
+          "201": { description: "Registered. `secret` is shown this once (null for Slack).", content: json({ type: "object", required: ["webhook", "secret"], properties: { webhook: { $ref: "#/components/schemas/Webhook" }, secret: { type: ["string", "null"], pattern: "^whsec_" } } }) },
+          ...errors,
+        },
+      },
+    },
+    "/api/v1/webhooks/{id}": {
+      get: {
+        summary: "A webhook endpoint and its delivery log",
+        security: [{ managementToken: [] }],
+        parameters: [idParam],
+        responses: { "200": { description: "The endpoint and its latest 50 deliveries, newest first.", content: json({ type: "object", properties: { webhook: { $ref: "#/components/schemas/Webhook" }, deliveries: { type: "array", items: { $ref: "#/components/schemas/WebhookDelivery" } } } }) }, ...errors },
+      },
+      delete: {
+        summary: "Delete a webhook endpoint",
+        description: "With its delivery log; deliveries not yet sent are dropped. Audited.",
+        security: [{ managementToken: [] }],
+        parameters: [idParam],
+        responses: { "200": { description: "Deleted.", content: json({ type: "object", properties: { id: { type: "string" }, deleted: { const: true } } }) }, ...errors },
+      },
+    },
+    "/api/v1/webhooks/{id}/rotate-secret": {
+      post: {
+        summary: "Rotate a webhook endpoint's signing secret",
+        description: "Answers the new secret once. For 24 hours every delivery carries two signatures (new and previous), so the receiver switches at leisure. Audited.",
+        security: [{ managementToken: [] }],
+        parameters: [idParam, idempotencyKey],
+        responses: { "200": { description: "The new secret.", content: json({ type: "object", properties: { webhook: { $ref: "#/components/schemas/Webhook" }, secret: { type: "string", pattern: "^whsec_" } } }) }, ...errors },
+      },
+    },
+    "/api/v1/webhooks/{id}/test": {
+      post: {
+        summary: "Send a test event",
+        description: "Sends a `webhook.test` event now (whatever the endpoint's event filter) and answers the delivery: its status, the response code and latency, or why it failed.",
+        security: [{ managementToken: [] }],
+        parameters: [idParam, idempotencyKey],
+        responses: { "200": { description: "How the delivery went.", content: json({ type: "object", properties: { delivery: { $ref: "#/components/schemas/WebhookDelivery" } } }) }, ...errors },
       },
     },
     "/api/v1/keys": {

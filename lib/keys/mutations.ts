@@ -1,7 +1,7 @@
 import "server-only";
 import { inTransaction, Prisma, type Tx } from "../db";
 import type { Actor } from "../auth/actor";
-import { appendAuditEvents, type AuditInput } from "../audit/write";
+import { appendAuditEvents } from "../audit/write";
 import { parseInput } from "../validation";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "../errors";
 import { outOfScope, type OrganizationScope } from "../auth/scope";
@@ -11,7 +11,8 @@ import { hashSecret } from "./hash";
 import { issueKeySchema, revokeKeySchema, updateKeySchema, type IssueKeyInput, type UpdateKeyInput } from "./schemas";
 import { keyViewSelect } from "./views";
 import { lockKey, lockRotation } from "../locks";
-import { supersedeFamily } from "../rotations/mutations";
+import { supersedeOpenRotation } from "../rotations/mutations";
+import { recordEvent, type LifecycleEvent } from "../rotations/events";
 
 /**
  * Issues a key for an organization. The full key is in the result only: it is
@@ -37,7 +38,7 @@ export async function issueKey(input: IssueKeyInput, actor: Actor, now: Date, sc
     }
     if (data.externalId) await requireFreeKeyExternalId(tx, data.externalId, null);
     const { key, secret } = await insertKey(tx, { ...data, predecessorId: null }, now);
-    await appendAuditEvents(tx, [keyIssuedEvent(actor, key, null)], now);
+    await recordEvent(tx, keyIssuedEvent(actor, key, null), now);
     return { key, secret };
   }, externalIdTaken(data.externalId));
 }
@@ -114,13 +115,11 @@ export async function insertKey(tx: Tx, data: NewKey, now: Date) {
   return { key, secret };
 }
 
-export function keyIssuedEvent(actor: Actor, key: { id: string; organizationId: string; prefix: string; environment: string; scopes: string[] }, rotationId: string | null, reason?: string): AuditInput {
+export function keyIssuedEvent(actor: Actor, key: { id: string; organizationId: string; prefix: string; environment: string; scopes: string[] }, rotationId: string | null, reason?: string): LifecycleEvent {
   return {
     actor,
-    action: "key.issued",
-    organizationId: key.organizationId,
-    keyId: key.id,
-    keyFingerprint: key.prefix,
+    type: "key.issued",
+    key,
     rotationId,
     reason: reason ?? null,
     after: { status: "active", environment: key.environment, scopes: key.scopes },
@@ -131,7 +130,7 @@ export function keyIssuedEvent(actor: Actor, key: { id: string; organizationId: 
  * Revokes a key at once. An open rotation of the key is cancelled (or, in
  * grace, completed) with it, so no rotation is left pointing at a dead key.
  * With `family` (the management API's revoke, a possible leak), it is
- * superseded as an emergency supersedes it (supersedeFamily): its open
+ * superseded as an emergency supersedes it (supersedeOpenRotation, family): its open
  * rotation is cancelled or rolled back and every key minted from it since is
  * revoked with it, in this one transaction.
  */
@@ -149,22 +148,11 @@ export async function revokeKeyInTx(tx: Tx, data: { keyId: string; reason: strin
   if (outOfScope(scope, key.organizationId)) throw new NotFoundError("No such key.");
   await requireCustomerKeyManagement(tx, scope, key.organizationId, "revoke");
   if (key.status === "revoked") throw new ConflictError(`Key ${key.prefix} is already revoked.`);
-  const events: AuditInput[] = [];
-  const superseded = options.family ? await supersedeFamily(tx, key.id, actor, now, `key revoked: ${data.reason}`) : [];
+  const superseded = await supersedeOpenRotation(tx, key.id, actor, now, `key revoked: ${data.reason}`, options.family ? "family" : "close");
   if (options.family) key.status = (await tx.apiKey.findUniqueOrThrow({ where: { id: key.id }, select: { status: true } })).status;
-  const open = await tx.rotation.findUnique({ where: { openKeyId: key.id } });
-  if (open) {
-    const closedState = open.state === "grace" ? "completed" : "cancelled";
-    await tx.rotation.update({
-      where: { id: open.id },
-      data: { state: closedState, openKeyId: null, ...(closedState === "completed" ? { completedAt: now } : { cancelledAt: now }), updatedAt: now },
-    });
-    events.push({ actor, action: `rotation.${closedState}`, organizationId: key.organizationId, keyId: key.id, keyFingerprint: key.prefix, rotationId: open.id, reason: `key revoked: ${data.reason}`, before: { state: open.state }, after: { state: closedState } });
-  }
   const revoked = await tx.apiKey.update({ where: { id: key.id }, data: { status: "revoked", revokedAt: now }, select: keyViewSelect });
-  events.push({ actor, action: "key.revoked", organizationId: key.organizationId, keyId: key.id, keyFingerprint: key.prefix, rotationId: open?.id ?? null, reason: data.reason, before: { status: key.status }, after: { status: "revoked" } });
-  await appendAuditEvents(tx, events, now);
-  return { ...revoked, familyRevoked: superseded };
+  await recordEvent(tx, { actor, type: "key.revoked", key, rotationId: options.family ? null : (superseded.closed?.id ?? null), reason: data.reason, before: { status: key.status }, after: { status: "revoked" } }, now);
+  return { ...revoked, familyRevoked: superseded.revoked };
 }
 
 /** A customer issues or revokes keys only where their organization's policy allows it; staff always may. */

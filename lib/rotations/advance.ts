@@ -1,9 +1,8 @@
 import "server-only";
 import { inTransaction, Prisma, type Tx } from "../db";
 import { SYSTEM_CRON, type Actor } from "../auth/actor";
-import { appendAuditEvents, type AuditInput } from "../audit/write";
-import { enqueueNotifications, rotationPayload, type NotificationInput } from "../notifications/outbox";
-import { raiseAlerts } from "../alerts/raise";
+import type { NotificationKind } from "../notifications/outbox";
+import { recordEvents, type LifecycleEvent } from "./events";
 import { EFFECTIVE_POLICY_SQL } from "../policies/sql";
 
 export interface AdvanceResult {
@@ -71,87 +70,56 @@ async function drain(now: Date, actor: Actor, step: Step): Promise<number> {
   }
 }
 
-async function organizationsOf(tx: Tx, rows: MovedRow[]) {
-  const orgs = await tx.organization.findMany({
-    where: { id: { in: [...new Set(rows.map((r) => r.organizationId))] } },
-    select: { id: true, name: true, contactEmails: true, timeZone: true },
-  });
-  return new Map(orgs.map((o) => [o.id, o]));
-}
-
 function base(row: MovedRow, actor: Actor) {
-  return { actor, organizationId: row.organizationId, keyId: row.keyId, keyFingerprint: row.prefix, rotationId: row.rotationId };
+  return { actor, key: { id: row.keyId, prefix: row.prefix, organizationId: row.organizationId, environment: row.environment }, rotationId: row.rotationId };
 }
 
-function recordMoved(action: "rotation.started" | "rotation.completed", notification: NotificationInput["kind"]): Step["record"] {
-  const started = action === "rotation.started";
-  return async (tx, rows, now, actor) => {
-    const events: AuditInput[] = rows.map((row) => ({
-      ...base(row, actor),
-      action,
-      before: started ? { state: "scheduled", keyStatus: "active" } : { state: "grace", keyStatus: "expiring" },
-      after: started ? { state: "grace", keyStatus: "expiring", graceEndsAt: row.graceEndsAt } : { state: "completed", keyStatus: "revoked" },
-    }));
-    await appendAuditEvents(tx, events, now);
-    const byId = await organizationsOf(tx, rows);
-    await enqueueNotifications(
+function recordMoved(type: "rotation.started" | "rotation.completed", email: NotificationKind): Step["record"] {
+  const started = type === "rotation.started";
+  return (tx, rows, now, actor) =>
+    recordEvents(
       tx,
-      rows.map((row) => {
-        const org = byId.get(row.organizationId)!;
-        return {
-          kind: notification,
-          organizationId: row.organizationId,
-          recipients: org.contactEmails,
-          keyId: row.keyId,
-          rotationId: row.rotationId,
-          eventRef: row.rotationId,
-          payload: rotationPayload({ key: row, organization: org, kind: row.kind, scheduledAt: row.scheduledAt, graceEndsAt: row.graceEndsAt, reason: row.reason }),
-        };
-      }),
+      rows.map((row): LifecycleEvent => ({
+        ...base(row, actor),
+        type,
+        before: started ? { state: "scheduled", keyStatus: "active" } : { state: "grace", keyStatus: "expiring" },
+        after: started ? { state: "grace", keyStatus: "expiring", graceEndsAt: row.graceEndsAt } : { state: "completed", keyStatus: "revoked" },
+        email: { kind: email, rotationKind: row.kind, scheduledAt: row.scheduledAt, graceEndsAt: row.graceEndsAt, reason: row.reason },
+      })),
       now,
     );
-  };
 }
 
-async function recordFailed(tx: Tx, rows: MovedRow[], now: Date, actor: Actor) {
-  await appendAuditEvents(
+function recordFailed(tx: Tx, rows: MovedRow[], now: Date, actor: Actor) {
+  return recordEvents(
     tx,
-    rows.map((row) => ({ ...base(row, actor), action: "rotation.failed", reason: `key is ${row.keyStatus}`, before: { state: "scheduled" }, after: { state: "failed" } })),
-    now,
-  );
-  await raiseAlerts(
-    tx,
-    rows.map((row) => ({
-      kind: "rotation_failed" as const,
-      severity: "critical" as const,
-      organizationId: row.organizationId,
-      keyId: row.keyId,
-      rotationId: row.rotationId,
-      keyFingerprint: row.prefix,
-      message: `Scheduled rotation of ${row.prefix}… could not start: the key is ${row.keyStatus}.`,
-      dedupeKey: `rotation_failed:${row.rotationId}`,
+    rows.map((row): LifecycleEvent => ({
+      ...base(row, actor),
+      type: "rotation.failed",
+      reason: `key is ${row.keyStatus}`,
+      before: { state: "scheduled" },
+      after: { state: "failed" },
+      alert: { kind: "rotation_failed", severity: "critical", message: `Scheduled rotation of ${row.prefix}… could not start: the key is ${row.keyStatus}.`, dedupeKey: `rotation_failed:${row.rotationId}` },
     })),
     now,
   );
 }
 
-async function recordExtended(tx: Tx, rows: MovedRow[], now: Date, actor: Actor) {
-  await appendAuditEvents(
+function recordExtended(tx: Tx, rows: MovedRow[], now: Date, actor: Actor) {
+  return recordEvents(
     tx,
-    rows.map((row) => ({ ...base(row, actor), action: "rotation.extended", reason: "successor never used; policy waits for its first use", before: { state: "grace" }, after: { state: "grace", graceEndsAt: row.graceEndsAt, deadlineExtended: true } })),
-    now,
-  );
-  await raiseAlerts(
-    tx,
-    rows.map((row) => ({
-      kind: "deadline_extended" as const,
-      severity: "warning" as const,
-      organizationId: row.organizationId,
-      keyId: row.keyId,
-      rotationId: row.rotationId,
-      keyFingerprint: row.prefix,
-      message: `The successor of ${row.prefix}… was never used, so its deadline was extended once, to ${row.graceEndsAt.toISOString()}. Contact the customer.`,
-      dedupeKey: `deadline_extended:${row.rotationId}`,
+    rows.map((row): LifecycleEvent => ({
+      ...base(row, actor),
+      type: "rotation.extended",
+      reason: "successor never used; policy waits for its first use",
+      before: { state: "grace" },
+      after: { state: "grace", graceEndsAt: row.graceEndsAt, deadlineExtended: true },
+      alert: {
+        kind: "deadline_extended",
+        severity: "warning",
+        message: `The successor of ${row.prefix}… was never used, so its deadline was extended once, to ${row.graceEndsAt.toISOString()}. Contact the customer.`,
+        dedupeKey: `deadline_extended:${row.rotationId}`,
+      },
     })),
     now,
   );

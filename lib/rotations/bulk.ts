@@ -1,8 +1,7 @@
 import "server-only";
 import { inTransaction } from "../db";
 import type { Actor } from "../auth/actor";
-import { appendAuditEvents } from "../audit/write";
-import { enqueueNotifications, rotationPayload } from "../notifications/outbox";
+import { recordEvents } from "./events";
 import { keyFilterSql } from "../keys/queries";
 import { parseInput } from "../validation";
 import { ValidationError } from "../errors";
@@ -62,31 +61,20 @@ export async function scheduleRotationsForFilter(input: BulkScheduleRequest, act
     if (created.length === 0) return { scheduled: 0, ...tooLate };
     const keys = await tx.apiKey.findMany({
       where: { id: { in: created.map((c) => c.keyId) } },
-      select: { id: true, prefix: true, environment: true, organizationId: true, organization: { select: { name: true, contactEmails: true, timeZone: true } } },
+      select: { id: true, prefix: true, environment: true, organizationId: true },
     });
     const byId = new Map(keys.map((k) => [k.id, k]));
-    await appendAuditEvents(
+    await recordEvents(
       tx,
-      created.map((c) => {
-        const k = byId.get(c.keyId)!;
-        return { actor, action: "rotation.scheduled", organizationId: k.organizationId, keyId: k.id, keyFingerprint: k.prefix, rotationId: c.id, reason: data.reason, after: { kind: "scheduled", state: "scheduled", scheduledAt: data.scheduledAt, graceEndsAt: c.graceEndsAt, gracePeriodHours: c.gracePeriodHours, bulk: true } };
-      }),
-      now,
-    );
-    await enqueueNotifications(
-      tx,
-      created.map((c) => {
-        const k = byId.get(c.keyId)!;
-        return {
-          kind: "rotation_notice" as const,
-          organizationId: k.organizationId,
-          recipients: k.organization.contactEmails,
-          keyId: k.id,
-          rotationId: c.id,
-          eventRef: c.id,
-          payload: rotationPayload({ key: k, organization: k.organization, kind: "scheduled", scheduledAt: data.scheduledAt, graceEndsAt: c.graceEndsAt, reason: data.reason }),
-        };
-      }),
+      created.map((c) => ({
+        actor,
+        type: "rotation.scheduled" as const,
+        key: byId.get(c.keyId)!,
+        rotationId: c.id,
+        reason: data.reason,
+        after: { kind: "scheduled", state: "scheduled", scheduledAt: data.scheduledAt, graceEndsAt: c.graceEndsAt, gracePeriodHours: c.gracePeriodHours, bulk: true },
+        email: { kind: "rotation_notice" as const, rotationKind: "scheduled", scheduledAt: data.scheduledAt, graceEndsAt: c.graceEndsAt },
+      })),
       now,
     );
     return { scheduled: created.length, ...tooLate };

@@ -3,8 +3,8 @@ import type { z } from "zod";
 import { inTransaction, type Tx } from "../db";
 import type { Actor } from "../auth/actor";
 import { outOfScope, type OrganizationScope } from "../auth/scope";
-import { appendAuditEvents, type AuditInput } from "../audit/write";
-import { enqueueNotifications, rotationPayload, type NotificationInput } from "../notifications/outbox";
+import type { NotificationKind } from "../notifications/outbox";
+import { recordEvents, type LifecycleEvent } from "./events";
 import { getEffectivePolicy } from "../policies/queries";
 import { insertKey, keyIssuedEvent } from "../keys/mutations";
 import { keyViewSelect } from "../keys/views";
@@ -46,7 +46,7 @@ export async function openRotation(tx: Tx, data: z.output<typeof rotationRequest
   if (!(await lockKey(tx, data.keyId))) throw new NotFoundError("No such key.");
   const key = await tx.apiKey.findUniqueOrThrow({
     where: { id: data.keyId },
-    select: { ...keyViewSelect, organization: { select: { name: true, contactEmails: true, timeZone: true } } },
+    select: keyViewSelect,
   });
   if (outOfScope(scope, key.organizationId)) throw new NotFoundError("No such key.");
   const open = await tx.rotation.findUnique({ where: { openKeyId: key.id }, select: { id: true, state: true } });
@@ -54,7 +54,7 @@ export async function openRotation(tx: Tx, data: z.output<typeof rotationRequest
   // An emergency always wins: whatever is under way for the key (a schedule,
   // or a rotation in grace whose successor someone may already hold) gives way.
   if (data.kind === "emergency") {
-    await supersedeFamily(tx, key.id, actor, now, `superseded by an emergency rotation${data.reason ? `: ${data.reason}` : ""}`);
+    await supersedeOpenRotation(tx, key.id, actor, now, `superseded by an emergency rotation${data.reason ? `: ${data.reason}` : ""}`, "family");
     key.status = (await tx.apiKey.findUniqueOrThrow({ where: { id: key.id }, select: { status: true } })).status;
   }
   if (key.status !== "active") throw new ConflictError(`Key ${key.prefix} is ${key.status}; only an active key can be rotated.`);
@@ -98,13 +98,14 @@ export async function openRotation(tx: Tx, data: z.output<typeof rotationRequest
     select: { id: true },
   });
 
-  const events: AuditInput[] = [];
-  const base = { actor, organizationId: key.organizationId, keyId: key.id, keyFingerprint: key.prefix, rotationId: created.id, reason: data.reason ?? null };
-  events.push({
+  const base = { actor, key, rotationId: created.id, reason: data.reason ?? null };
+  const email = (kind: NotificationKind) => ({ kind, rotationKind: data.kind, scheduledAt: startAt, graceEndsAt });
+  const events: LifecycleEvent[] = [{
     ...base,
-    action: startsNow ? "rotation.started" : "rotation.scheduled",
+    type: startsNow ? "rotation.started" : "rotation.scheduled",
     after: { kind: data.kind, state, scheduledAt: startAt, graceEndsAt, gracePeriodHours: grace, deliver: data.deliver },
-  });
+    email: email(data.kind === "scheduled" ? "rotation_notice" : data.kind === "emergency" ? "emergency_rotation" : "rotation_started"),
+  }];
 
   let successorSecret: string | undefined;
   if (data.deliver === "response") {
@@ -117,23 +118,9 @@ export async function openRotation(tx: Tx, data: z.output<typeof rotationRequest
     await tx.apiKey.update({ where: { id: key.id }, data: { status: "expiring" } });
   } else if (state === "completed") {
     await tx.apiKey.update({ where: { id: key.id }, data: { status: "revoked", revokedAt: now } });
-    events.push({ ...base, action: "key.revoked", before: { status: "active" }, after: { status: "revoked" } });
+    events.push({ ...base, type: "key.revoked", before: { status: "active" }, after: { status: "revoked" }, email: email("key_revoked") });
   }
-  await appendAuditEvents(tx, events, now);
-
-  const payload = rotationPayload({ key, organization: key.organization, kind: data.kind, scheduledAt: startAt, graceEndsAt, reason: data.reason, policy });
-  const note = (kind: NotificationInput["kind"]): NotificationInput => ({
-    kind,
-    organizationId: key.organizationId,
-    recipients: key.organization.contactEmails,
-    keyId: key.id,
-    rotationId: created.id,
-    eventRef: created.id,
-    payload,
-  });
-  const notes = [note(data.kind === "scheduled" ? "rotation_notice" : data.kind === "emergency" ? "emergency_rotation" : "rotation_started")];
-  if (state === "completed") notes.push(note("key_revoked"));
-  await enqueueNotifications(tx, notes, now);
+  await recordEvents(tx, events, now);
 
   return { rotation: await loadRotation(tx, created.id), successorSecret };
 }
@@ -171,7 +158,7 @@ async function closeRotation(
 export async function closeRotationInTx(tx: Tx, data: { rotationId: string; reason?: string }, actor: Actor, now: Date, to: "cancelled" | "rolled_back") {
   const from = to === "cancelled" ? "scheduled" : "grace";
   if (!(await lockRotation(tx, data.rotationId))) throw new NotFoundError("No such rotation.");
-  const rotation = await tx.rotation.findUniqueOrThrow({ where: { id: data.rotationId }, select: { ...rotationViewSelect, key: { select: { id: true, prefix: true, organizationId: true, status: true } } } });
+  const rotation = await tx.rotation.findUniqueOrThrow({ where: { id: data.rotationId }, select: { ...rotationViewSelect, key: { select: { id: true, prefix: true, organizationId: true, environment: true, status: true } } } });
   if (rotation.state !== from) {
     const verb = to === "cancelled" ? "cancelled: only a scheduled rotation can be cancelled" : "rolled back: only a rotation in grace can be rolled back";
     throw new ConflictError(`This rotation is ${rotation.state.replace("_", " ")} and cannot be ${verb}.`);
@@ -181,29 +168,47 @@ export async function closeRotationInTx(tx: Tx, data: { rotationId: string; reas
     where: { id: rotation.id },
     data: { state: to, openKeyId: null, updatedAt: now, ...(to === "cancelled" ? { cancelledAt: now } : { rolledBackAt: now }) },
   });
-  const base = { actor, organizationId: rotation.key.organizationId, keyId: rotation.keyId, keyFingerprint: rotation.key.prefix, rotationId: rotation.id, reason: data.reason ?? null };
-  const events: AuditInput[] = [{ ...base, action: to === "cancelled" ? "rotation.cancelled" : "rotation.rolled_back", before: { state: from }, after: { state: to } }];
+  const base = { actor, key: rotation.key, rotationId: rotation.id, reason: data.reason ?? null };
+  const events: LifecycleEvent[] = [{ ...base, type: to === "cancelled" ? "rotation.cancelled" : "rotation.rolled_back", before: { state: from }, after: { state: to } }];
   if (to === "rolled_back" && rotation.key.status === "expiring") {
     await tx.apiKey.update({ where: { id: rotation.keyId }, data: { status: "active" } });
-    events.push({ ...base, action: "key.reactivated", before: { status: "expiring" }, after: { status: "active" } });
+    events.push({ ...base, type: "key.reactivated", before: { status: "expiring" }, after: { status: "active" } });
   }
   if (rotation.successorId) {
-    const successor = await tx.apiKey.update({ where: { id: rotation.successorId }, data: { status: "revoked", revokedAt: now }, select: { prefix: true } });
-    events.push({ ...base, action: "key.revoked", keyId: rotation.successorId, keyFingerprint: successor.prefix, before: { status: "active" }, after: { status: "revoked" } });
+    const successor = await tx.apiKey.update({ where: { id: rotation.successorId }, data: { status: "revoked", revokedAt: now }, select: { id: true, prefix: true, organizationId: true, environment: true } });
+    events.push({ ...base, type: "key.revoked", key: successor, before: { status: "active" }, after: { status: "revoked" } });
   }
-  await appendAuditEvents(tx, events, now);
+  await recordEvents(tx, events, now);
   return loadRotation(tx, rotation.id);
 }
 
 /**
- * Makes way for an emergency rotation of `keyId`: the key's open rotation
- * is closed (a schedule cancelled, a rotation in grace rolled back), and every
- * key minted from it since — its successor, that successor's successors —
- * is revoked with their own open rotations, since whoever holds the leaked
- * key may have obtained them (self-rotation). The one place a rotation is
- * superseded. Returns the keys revoked.
+ * The one place an open rotation of `keyId` gives way to something else,
+ * for an emergency rotation, a revocation and a self-rotation alike:
+ * - `family` (an emergency, a revocation of a possibly leaked key): the open
+ *   rotation is closed (a schedule cancelled, a rotation in grace rolled
+ *   back, its successor revoked), and every key minted from it since — its
+ *   successor, that successor's successors — is revoked with their own open
+ *   rotations, since whoever holds the leaked key may have obtained them
+ *   (self-rotation);
+ * - `close` (the key is being revoked, or rotates itself): a schedule is
+ *   cancelled, a rotation in grace completed (its successor carries on).
+ * Returns the keys revoked here and the rotation closed, if any.
  */
-export async function supersedeFamily(tx: Tx, keyId: string, actor: Actor, now: Date, reason: string): Promise<string[]> {
+export async function supersedeOpenRotation(tx: Tx, keyId: string, actor: Actor, now: Date, reason: string, mode: "family" | "close"): Promise<{ revoked: string[]; closed: { id: string; state: string } | null }> {
+  const open = await tx.rotation.findUnique({ where: { openKeyId: keyId }, select: { id: true, state: true } });
+  if (mode === "close") {
+    if (!open) return { revoked: [], closed: null };
+    if (open.state === "scheduled") {
+      await closeRotationInTx(tx, { rotationId: open.id, reason }, actor, now, "cancelled");
+      return { revoked: [], closed: { id: open.id, state: "cancelled" } };
+    }
+    await lockRotation(tx, open.id);
+    const key = await tx.apiKey.findUniqueOrThrow({ where: { id: keyId }, select: { id: true, prefix: true, organizationId: true, environment: true } });
+    await tx.rotation.update({ where: { id: open.id }, data: { state: "completed", openKeyId: null, completedAt: now, updatedAt: now } });
+    await recordEvents(tx, [{ actor, type: "rotation.completed", key, rotationId: open.id, reason, before: { state: open.state }, after: { state: "completed" } }], now);
+    return { revoked: [], closed: { id: open.id, state: "completed" } };
+  }
   // Closing a rotation revokes its successor: those count among the keys revoked.
   const revoked = new Set<string>();
   const close = async (rotation: { id: string; state: string } | null) => {
@@ -211,16 +216,16 @@ export async function supersedeFamily(tx: Tx, keyId: string, actor: Actor, now: 
     const closed = await closeRotationInTx(tx, { rotationId: rotation.id, reason }, actor, now, rotation.state === "scheduled" ? "cancelled" : "rolled_back");
     if (closed.successorId) revoked.add(closed.successorId);
   };
-  await close(await tx.rotation.findUnique({ where: { openKeyId: keyId }, select: { id: true, state: true } }));
+  await close(open);
   // Every descendant: closing the rotation above revoked its own successor, but
   // that successor's rotations and later generations remain.
-  const family = await tx.$queryRaw<{ id: string; prefix: string; organizationId: string; status: string }[]>`
+  const family = await tx.$queryRaw<{ id: string; prefix: string; organizationId: string; environment: string; status: string }[]>`
     WITH RECURSIVE family AS (
       SELECT id FROM api_keys WHERE "predecessorId" = ${keyId}
       UNION
       SELECT k.id FROM api_keys k JOIN family f ON k."predecessorId" = f.id
     )
-    SELECT k.id, k.prefix, k."organizationId", k.status::text AS status FROM api_keys k JOIN family f ON f.id = k.id
+    SELECT k.id, k.prefix, k."organizationId", k.environment::text AS environment, k.status::text AS status FROM api_keys k JOIN family f ON f.id = k.id
     ORDER BY k."createdAt"`;
   for (const k of family) {
     await lockKey(tx, k.id);
@@ -228,10 +233,10 @@ export async function supersedeFamily(tx: Tx, keyId: string, actor: Actor, now: 
     const { count } = await tx.apiKey.updateMany({ where: { id: k.id, status: { in: ["active", "expiring"] } }, data: { status: "revoked", revokedAt: now } });
     if (count) {
       revoked.add(k.id);
-      await appendAuditEvents(tx, [{ actor, action: "key.revoked", organizationId: k.organizationId, keyId: k.id, keyFingerprint: k.prefix, reason, before: { status: k.status }, after: { status: "revoked" } }], now);
+      await recordEvents(tx, [{ actor, type: "key.revoked", key: k, reason, before: { status: k.status }, after: { status: "revoked" } }], now);
     }
   }
-  return [...revoked];
+  return { revoked: [...revoked], closed: open && { id: open.id, state: open.state === "scheduled" ? "cancelled" : "rolled_back" } };
 }
 
 /** Cancels a rotation that has not started yet; a successor already minted for it is revoked. */
@@ -261,7 +266,7 @@ export async function postponeRotation(input: PostponeRotationRequest, actor: Ac
     if (!(await lockRotation(tx, data.rotationId))) throw new NotFoundError("No such rotation.");
     const rotation = await tx.rotation.findUniqueOrThrow({
       where: { id: data.rotationId },
-      select: { ...rotationViewSelect, postponements: true, key: { select: { id: true, prefix: true, environment: true, organizationId: true, createdAt: true, organization: { select: { name: true, contactEmails: true, timeZone: true } } } } },
+      select: { ...rotationViewSelect, postponements: true, key: { select: { id: true, prefix: true, environment: true, organizationId: true, createdAt: true } } },
     });
     if (outOfScope(scope, rotation.key.organizationId)) throw new NotFoundError("No such rotation.");
     if (rotation.state !== "scheduled") throw new ConflictError(`This rotation is ${rotation.state.replace("_", " ")}; only a rotation that has not started can be postponed.`);
@@ -278,36 +283,18 @@ export async function postponeRotation(input: PostponeRotationRequest, actor: Ac
     const graceEndsAt = new Date(scheduledAt.getTime() + graceMs);
     await tx.rotation.update({ where: { id: rotation.id }, data: { scheduledAt, graceEndsAt, postponements: { increment: 1 }, updatedAt: now } });
     const postponements = rotation.postponements + 1;
-    await appendAuditEvents(
+    await recordEvents(
       tx,
-      [
-        {
-          actor,
-          action: "rotation.postponed",
-          organizationId: rotation.key.organizationId,
-          keyId: rotation.keyId,
-          keyFingerprint: rotation.key.prefix,
-          rotationId: rotation.id,
-          reason: data.reason ?? null,
-          before: { scheduledAt: rotation.scheduledAt, graceEndsAt: rotation.graceEndsAt, postponements: rotation.postponements },
-          after: { scheduledAt, graceEndsAt, postponements, limitedByMaxAge: scheduledAt.getTime() < wanted.getTime() },
-        },
-      ],
-      now,
-    );
-    await enqueueNotifications(
-      tx,
-      [
-        {
-          kind: "rotation_notice",
-          organizationId: rotation.key.organizationId,
-          recipients: rotation.key.organization.contactEmails,
-          keyId: rotation.keyId,
-          rotationId: rotation.id,
-          eventRef: `${rotation.id}:postponed:${postponements}`,
-          payload: rotationPayload({ key: rotation.key, organization: rotation.key.organization, kind: "scheduled", scheduledAt, graceEndsAt, reason: data.reason, policy, postponements }),
-        },
-      ],
+      [{
+        actor,
+        type: "rotation.postponed",
+        key: rotation.key,
+        rotationId: rotation.id,
+        reason: data.reason ?? null,
+        before: { scheduledAt: rotation.scheduledAt, graceEndsAt: rotation.graceEndsAt, postponements: rotation.postponements },
+        after: { scheduledAt, graceEndsAt, postponements, limitedByMaxAge: scheduledAt.getTime() < wanted.getTime() },
+        email: { kind: "rotation_notice", eventRef: `${rotation.id}:postponed:${postponements}`, rotationKind: "scheduled", scheduledAt, graceEndsAt, postponements },
+      }],
       now,
     );
     return loadRotation(tx, rotation.id);

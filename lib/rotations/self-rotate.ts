@@ -6,7 +6,7 @@ import { parseSecret } from "../keys/format";
 import { candidateHashes, type StoredHash } from "../keys/hash";
 import { lockRotation } from "../locks";
 import { ConflictError, ForbiddenError, UnauthorizedError } from "../errors";
-import { closeRotationInTx, openRotation } from "./mutations";
+import { openRotation, supersedeOpenRotation } from "./mutations";
 import { raiseAlerts, type AlertInput } from "../alerts/raise";
 import { getEffectivePolicy } from "../policies/queries";
 import { SYSTEM_POLICY } from "../auth/actor";
@@ -91,7 +91,7 @@ function rotateItself(hashes: StoredHash[], now: Date) {
         }
         if (rotation.state === "grace") throw new ReuseDetected(found, rotation.id, rotation.graceEndsAt!);
         // Scheduled, not started: this rotation replaces it (a successor minted for it is revoked).
-        await closeRotationInTx(tx, { rotationId: rotation.id, reason: "superseded: the key rotated itself" }, actor, now, "cancelled");
+        await supersedeOpenRotation(tx, found.id, actor, now, "superseded: the key rotated itself", "close");
       }
     }
     const started = await openRotation(tx, { keyId: found.id, kind: "manual", deliver: "response", reason: "self-rotation through the API" }, actor, now);

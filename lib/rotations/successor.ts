@@ -4,7 +4,7 @@ import { z } from "zod";
 import { inTransaction, type Tx } from "../db";
 import type { Actor } from "../auth/actor";
 import { outOfScope, type OrganizationScope } from "../auth/scope";
-import { appendAuditEvents, type AuditInput } from "../audit/write";
+import { recordEvents, type LifecycleEvent } from "./events";
 import { insertKey, keyIssuedEvent } from "../keys/mutations";
 import { lockKey, lockRotation } from "../locks";
 import { parseInput } from "../validation";
@@ -79,7 +79,7 @@ export async function revealSuccessor(input: z.input<typeof revealSuccessorSchem
       );
     }
     const { minted, event } = await mintSuccessor(tx, rotation, actor, now, `successor of ${rotation.key.prefix}, revealed`);
-    await appendAuditEvents(tx, [event], now);
+    await recordEvents(tx, [event], now);
     return { rotationId: rotation.id, successor: { id: minted.key.id, prefix: minted.key.prefix }, secret: minted.secret, graceEndsAt: rotation.graceEndsAt };
   });
 }
@@ -96,15 +96,13 @@ export async function rerollSuccessor(input: z.input<typeof rerollSuccessorSchem
     if (!lost) throw new ConflictError("The new key of this rotation has not been revealed yet: reveal it instead.");
     await lockKey(tx, lost.id);
     const why = data.reason || "the new key was lost";
-    const events: AuditInput[] = [];
+    const events: LifecycleEvent[] = [];
     if (lost.status !== "revoked") {
       await tx.apiKey.update({ where: { id: lost.id }, data: { status: "revoked", revokedAt: now } });
       events.push({
         actor,
-        action: "key.revoked",
-        organizationId: rotation.key.organizationId,
-        keyId: lost.id,
-        keyFingerprint: lost.prefix,
+        type: "key.revoked",
+        key: { id: lost.id, prefix: lost.prefix, organizationId: rotation.key.organizationId, environment: rotation.key.environment },
         rotationId: rotation.id,
         reason: `re-rolled: ${why}`,
         before: { status: lost.status },
@@ -113,7 +111,7 @@ export async function rerollSuccessor(input: z.input<typeof rerollSuccessorSchem
     }
     const { minted, event } = await mintSuccessor(tx, rotation, actor, now, `re-rolled successor of ${rotation.key.prefix} (replaces ${lost.prefix}): ${why}`);
     events.push(event);
-    await appendAuditEvents(tx, events, now);
+    await recordEvents(tx, events, now);
     return { rotationId: rotation.id, revoked: { id: lost.id, prefix: lost.prefix }, successor: { id: minted.key.id, prefix: minted.key.prefix }, secret: minted.secret, graceEndsAt: rotation.graceEndsAt };
   });
 }

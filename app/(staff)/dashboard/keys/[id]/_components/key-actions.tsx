@@ -23,7 +23,7 @@ export function KeyActions(props: KeyActionsProps) {
   const scheduleDialog = useRef<HTMLDialogElement>(null);
 
   const canStart = props.keyStatus === "active" && !props.openRotation;
-  // An emergency always wins: it replaces a rotation under way (lib/rotations/mutations.ts, supersedeFamily).
+  // An emergency always wins: it replaces a rotation under way (lib/rotations/mutations.ts, supersedeOpenRotation).
   const canEmergency = props.keyStatus === "active" || props.keyStatus === "expiring";
 
   return (
