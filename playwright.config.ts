@@ -55,6 +55,8 @@ export default defineConfig({
       NEXTAUTH_URL: baseURL,
       NEXT_TELEMETRY_DISABLED: "1",
       DATABASE_URL: "",
+      // The e2e receivers listen on 127.0.0.1.
+      REKEY_WEBHOOKS_ALLOW_PRIVATE: "1",
     },
   },
 });

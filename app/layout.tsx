@@ -61,6 +61,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
               <>
                 <NavLink href="/dashboard/users">Users</NavLink>
                 <NavLink href="/dashboard/tokens">Tokens</NavLink>
+                <NavLink href="/dashboard/webhooks">Webhooks</NavLink>
                 <NavLink href="/dashboard/outbox">Outbox</NavLink>
               </>
             )}
@@ -68,6 +69,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
               <>
                 <NavLink href="/portal" also={["/portal/keys"]}>My keys</NavLink>
                 <NavLink href="/portal/contacts">Contacts</NavLink>
+                <NavLink href="/portal/webhooks">Webhooks</NavLink>
               </>
             )}
             <a href="/api/v1/openapi.json">API</a>

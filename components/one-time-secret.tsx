@@ -7,7 +7,7 @@ import { useState } from "react";
  * worked, and the warning that it will not be shown again. The value lives
  * only in this component's props (the one response that revealed it).
  */
-export function OneTimeSecret({ secret, what = "key" }: { secret: string; what?: string }) {
+export function OneTimeSecret({ secret, what = "key", kept = "rekey keeps only a fingerprint of it; nobody, including us, can show it to you later." }: { secret: string; what?: string; /** What rekey keeps of it, said after the warning. */ kept?: string }) {
   const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
   return (
     <div className="one-time">
@@ -38,7 +38,7 @@ export function OneTimeSecret({ secret, what = "key" }: { secret: string; what?:
             : null}
       </p>
       <p className="warn-text">
-        <strong>This {what} is not shown again.</strong> rekey keeps only a fingerprint of it; nobody, including us, can show it to you later.
+        <strong>This {what} is not shown again.</strong> {kept}
       </p>
     </div>
   );

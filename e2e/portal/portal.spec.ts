@@ -1,6 +1,6 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { E2E_BOOTSTRAP_TOKEN, E2E_CRON_SECRET } from "../support/accounts";
-import { latestMail, latestSignInLink } from "../support/mail";
+import { latestMail, signInWithLink } from "../support/mail";
 
 // A customer of Acme takes a new key through the portal, from the rotation
 // email to a verified new key; a customer of Globex cannot touch it.
@@ -14,18 +14,6 @@ let oldKey: { id: string; key: string; prefix: string };
 let portalLink: string;
 let rotationId: string;
 let capturedReroll: { headers: Record<string, string>; body: string; path: string } | null = null;
-
-/** Signs `email` in on `page` with an emailed link, starting from wherever the page was sent to sign in. */
-async function signInWithLink(page: Page, email: string) {
-  const asked = Date.now() - 1000;
-  const form = page.getByRole("form", { name: "Email me a sign-in link" });
-  await form.getByLabel("Email").fill(email);
-  await form.getByRole("button", { name: "Email me a sign-in link" }).click();
-  await expect(page.getByRole("status")).toContainText("a sign-in link is on its way");
-  let link: string | null = null;
-  await expect.poll(async () => (link = await latestSignInLink(email, asked)), { timeout: 10_000 }).not.toBeNull();
-  await page.goto(link!);
-}
 
 async function newCustomerPage(browser: Browser, width = 1280, height = 900) {
   const context = await browser.newContext({ viewport: { width, height }, permissions: ["clipboard-read", "clipboard-write"] });

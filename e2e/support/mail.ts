@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { simpleParser, type ParsedMail } from "mailparser";
+import { expect, type Page } from "@playwright/test";
 
 // The test server runs without SMTP_URL, so its mail is in the file outbox of its data folder.
 const MAIL = ".e2e-data/mail";
@@ -25,4 +26,16 @@ export async function latestMail(to: string, after: number, subject: RegExp, fol
 export async function latestSignInLink(to: string, after: number, folder = MAIL): Promise<string | null> {
   const mail = await latestMail(to, after, /^Sign in to rekey$/, folder);
   return mail ? (/https?:\/\/\S+\/api\/auth\/callback\/email\S+/.exec(mail.text ?? "")?.[0] ?? null) : null;
+}
+
+/** Signs `email` in on `page` with an emailed link, starting from wherever the page was sent to sign in. */
+export async function signInWithLink(page: Page, email: string) {
+  const asked = Date.now() - 1000;
+  const form = page.getByRole("form", { name: "Email me a sign-in link" });
+  await form.getByLabel("Email").fill(email);
+  await form.getByRole("button", { name: "Email me a sign-in link" }).click();
+  await expect(page.getByRole("status")).toContainText("a sign-in link is on its way");
+  let link: string | null = null;
+  await expect.poll(async () => (link = await latestSignInLink(email, asked)), { timeout: 10_000 }).not.toBeNull();
+  await page.goto(link!);
 }

@@ -38,3 +38,6 @@ export const createWebhookSchema = z.object({
 export type CreateWebhookInput = z.input<typeof createWebhookSchema>;
 
 export const webhookIdSchema = z.object({ id: z.string().trim().min(1, "is required").max(100) });
+
+export const webhookToggleSchema = z.object({ id: z.string().trim().min(1, "is required").max(100), enabled: z.boolean() });
+export const deliveryIdSchema = z.object({ deliveryId: z.string().trim().min(1, "is required").max(100) });

@@ -1,0 +1,132 @@
+import Link from "next/link";
+import { RelativeTime } from "@/components/relative-time";
+import { ResendButton } from "@/components/webhook-forms";
+import type { ActionResult } from "@/lib/http/server-action";
+
+interface EndpointRow {
+  id: string;
+  url: string;
+  description: string;
+  format: string;
+  events: string[];
+  organizationId: string | null;
+  organization: { name: string } | null;
+  disabledAt: Date | null;
+  disabledReason: string | null;
+  failingSince: Date | null;
+  deliveries: { pending: number; failed: number; sent: number; lastAt: Date | null };
+}
+
+/** An endpoint's state as a badge: enabled, failing (since when) or disabled. */
+function EndpointState({ e }: { e: Pick<EndpointRow, "disabledAt" | "failingSince"> }) {
+  if (e.disabledAt) return <span className="badge revoked">disabled</span>;
+  if (e.failingSince) return <span className="badge warn">failing</span>;
+  return <span className="badge active">enabled</span>;
+}
+
+/** The endpoints table of the dashboard and the portal (`base`: where an endpoint's page is). */
+export function WebhookEndpointTable({ endpoints, base, now, showOrganization }: { endpoints: EndpointRow[]; base: string; now: Date; showOrganization?: boolean }) {
+  if (endpoints.length === 0) return <p className="empty">No endpoints yet. Add one above: rekey then posts every rotation event to it, signed.</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Endpoint</th>
+          {showOrganization && <th scope="col">Events of</th>}
+          <th scope="col">Events</th>
+          <th scope="col">State</th>
+          <th scope="col">Deliveries</th>
+          <th scope="col">Last attempt</th>
+        </tr>
+      </thead>
+      <tbody>
+        {endpoints.map((e) => (
+          <tr key={e.id}>
+            <td>
+              <Link href={`${base}/${e.id}`}>
+                <code>{e.url}</code>
+              </Link>
+              {e.description && <div className="sub">{e.description}</div>}
+            </td>
+            {showOrganization && <td>{e.organization?.name ?? "every organization"}</td>}
+            <td className="sub">{e.format === "slack" ? "alerts, to Slack" : e.events.length ? e.events.join(", ") : "every event"}</td>
+            <td>
+              <EndpointState e={e} />
+            </td>
+            <td className="sub">
+              {e.deliveries.sent} sent · {e.deliveries.pending} waiting · {e.deliveries.failed} failed
+            </td>
+            <td className="sub">{e.deliveries.lastAt ? <RelativeTime at={e.deliveries.lastAt.toISOString()} now={now.toISOString()} /> : "never"}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+interface DeliveryRow {
+  id: string;
+  eventType: string;
+  status: string;
+  attempts: number;
+  nextAttemptAt: Date;
+  lastAttemptAt: Date | null;
+  lastStatusCode: number | null;
+  lastLatencyMs: number | null;
+  lastError: string | null;
+  createdAt: Date;
+}
+
+const STATUS_TONE: Record<string, string> = { sent: "active", pending: "scheduled", failed: "revoked" };
+
+/** An endpoint's delivery log, newest first: what was sent, how it went, when it is tried next; "Resend" on each. */
+export function WebhookDeliveryLog({ deliveries, now, resend }: { deliveries: DeliveryRow[]; now: Date; resend: (input: unknown) => Promise<ActionResult> }) {
+  if (deliveries.length === 0) return <p className="empty">Nothing delivered yet. Send a test event to check the endpoint.</p>;
+  const iso = now.toISOString();
+  return (
+    <table>
+      <caption className="sub" style={{ textAlign: "left", padding: "0.5rem 0.75rem" }}>
+        {deliveries.length === 1 ? "The latest delivery." : `The latest ${deliveries.length} deliveries.`} Each has one id (the <code>webhook-id</code> header) on every attempt: receivers deduplicate on it.
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">Event</th>
+          <th scope="col">Status</th>
+          <th scope="col">Response</th>
+          <th scope="col">Attempts</th>
+          <th scope="col">Last attempt</th>
+          <th scope="col">Next attempt</th>
+          <th scope="col">Actions</th>
+        </tr>
+      </thead>
+      <tbody>
+        {deliveries.map((d) => (
+          <tr key={d.id}>
+            <td>
+              <code>{d.eventType}</code>
+              <div className="sub">
+                <code>{d.id}</code>
+              </div>
+            </td>
+            <td>
+              <span className={`badge ${STATUS_TONE[d.status] ?? "neutral"}`}>{d.status === "pending" && d.attempts > 0 ? "retrying" : d.status}</span>
+            </td>
+            <td className="sub">
+              {d.lastStatusCode !== null ? `HTTP ${d.lastStatusCode}` : d.lastAttemptAt ? "no answer" : "—"}
+              {d.lastLatencyMs !== null && ` · ${d.lastLatencyMs} ms`}
+              {d.lastError && d.status !== "sent" && <div className="bad-text">{d.lastError}</div>}
+            </td>
+            <td className="sub">{d.attempts}</td>
+            <td className="sub">{d.lastAttemptAt ? <RelativeTime at={d.lastAttemptAt.toISOString()} now={iso} /> : "not yet"}</td>
+            <td className="sub">{d.status === "pending" ? <RelativeTime at={d.nextAttemptAt.toISOString()} now={iso} /> : "—"}</td>
+            <td>
+              <ResendButton deliveryId={d.id} resend={resend} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export { EndpointState };
