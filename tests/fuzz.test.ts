@@ -26,6 +26,8 @@ import { GET as listWebhooks, POST as createWebhook } from "../app/api/v1/webhoo
 import { DELETE as deleteWebhook, GET as getWebhook } from "../app/api/v1/webhooks/[id]/route";
 import { POST as rotateWebhookSecret } from "../app/api/v1/webhooks/[id]/rotate-secret/route";
 import { POST as testWebhook } from "../app/api/v1/webhooks/[id]/test/route";
+import { POST as reportLeaks } from "../app/api/v1/leaks/route";
+import { POST as githubLeaks } from "../app/api/v1/leaks/github/route";
 
 /**
  * Hostile input to every operation of the OpenAPI document (issue 12, item 6):
@@ -66,6 +68,8 @@ const handlers: Record<string, Handler> = {
   "DELETE /api/v1/webhooks/{id}": deleteWebhook,
   "POST /api/v1/webhooks/{id}/rotate-secret": rotateWebhookSecret,
   "POST /api/v1/webhooks/{id}/test": testWebhook,
+  "POST /api/v1/leaks": reportLeaks,
+  "POST /api/v1/leaks/github": githubLeaks,
 };
 
 type Operation = { method: string; path: string; requestBody?: { content: { "application/json": { schema: JsonSchema } } } };

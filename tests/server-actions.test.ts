@@ -18,6 +18,10 @@ const { assignPolicyAction } = await import("../app/(staff)/dashboard/organizati
 const { deliverOutboxAction, retryNotificationAction } = await import("../app/(staff)/dashboard/outbox/actions");
 const { setStaffMfaRequiredAction } = await import("../app/(staff)/dashboard/users/actions");
 const { resetUserMfaAction, startMfaEnrolmentAction } = await import("../app/_account/actions");
+const { reportLeakedKeyAction } = await import("../app/(staff)/dashboard/keys/actions");
+const staffWebhooks = await import("../app/(staff)/dashboard/webhooks/actions");
+const portalWebhooks = await import("../app/(portal)/portal/webhooks/actions");
+const portalActions = await import("../app/(portal)/portal/actions");
 
 useTestDatabase();
 
@@ -186,5 +190,47 @@ describe("multi-factor actions", () => {
     expect(await rotateKeyAction({ keyId: "x", kind: "manual" })).toMatchObject({ ok: false, code: "forbidden", error: expect.stringContaining("Set up multi-factor sign-in first") });
     expect(await startMfaEnrolmentAction({ currentPassword: "" })).toMatchObject({ ok: false, field: "currentPassword" });
     expect(await setStaffMfaRequiredAction({ required: false })).toMatchObject({ ok: false, code: "forbidden" });
+  });
+});
+
+describe("webhook and leak-report actions", () => {
+  beforeEach(() => {
+    viewer = null;
+    process.env.REKEY_WEBHOOKS_ALLOW_PRIVATE = "1";
+  });
+
+  it("only admins register staff endpoints; a customer's endpoint is for their own organization, whatever the form said", async () => {
+    const a = await makeOrg();
+    const b = await makeOrg();
+    for (const who of [null, as("auditor"), as("operator"), as("customer")]) {
+      viewer = who;
+      expect(await staffWebhooks.createWebhookAction({ url: "http://127.0.0.1:9/x" })).toMatchObject({ ok: false, code: who ? "forbidden" : "unauthorized" });
+    }
+    viewer = { ...as("customer"), orgId: a.id };
+    expect(await portalWebhooks.createWebhookAction({ url: "http://127.0.0.1:9/x", organizationId: b.id })).toMatchObject({ ok: false, code: "not_found" });
+    const made = await portalWebhooks.createWebhookAction({ url: "http://127.0.0.1:9/x" });
+    expect(made).toMatchObject({ ok: true, data: { secret: expect.stringMatching(/^whsec_/) } });
+    const prisma = await testPrisma();
+    expect((await prisma.webhookEndpoint.findMany()).map((e) => e.organizationId)).toEqual([a.id]);
+    viewer = { ...as("customer"), orgId: b.id };
+    expect(await portalWebhooks.deleteWebhookAction({ id: (made as { data: { id: string } }).data.id })).toMatchObject({ ok: false, code: "not_found" });
+    viewer = as("admin");
+    expect(await staffWebhooks.createWebhookAction({ url: "http://127.0.0.1:9/y", organizationId: b.id })).toMatchObject({ ok: true });
+  });
+
+  it("auditors cannot report a leak; an operator's report revokes the key; a customer's, too", async () => {
+    const org = await makeOrg();
+    const { key, secret } = await makeKey(org.id, { at: new Date() });
+    viewer = as("auditor");
+    expect(await reportLeakedKeyAction({ key: secret })).toMatchObject({ ok: false, code: "forbidden" });
+    viewer = as("operator");
+    expect(await reportLeakedKeyAction({ key: "rk_live_nothing" })).toMatchObject({ ok: true, message: expect.stringMatching(/not one of our keys/) });
+    expect(await reportLeakedKeyAction({ key: secret, url: "https://gist.example/1" })).toMatchObject({ ok: true, message: expect.stringContaining(`Key ${key.prefix}… is revoked now`) });
+    const prisma = await testPrisma();
+    expect((await prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).status).toBe("revoked");
+    const other = await makeKey(org.id, { at: new Date() });
+    viewer = { ...as("customer"), orgId: org.id };
+    expect(await portalActions.reportLeakedKeyAction({ key: other.secret })).toMatchObject({ ok: true });
+    expect((await prisma.apiKey.findUniqueOrThrow({ where: { id: other.key.id } })).status).toBe("revoked");
   });
 });

@@ -19,6 +19,8 @@ export type AlertKind =
   | "audit_chain_broken"
   /** Keys or tokens still stored under an old hashing secret version long after its successor became current. */
   | "old_hash_version"
+  /** A key was reported leaked (GitHub secret scanning, a scanner, a person): revoked at once (lib/leaks/report.ts). */
+  | "key_leaked"
   /** A webhook endpoint failed for days and was disabled (lib/webhooks/deliver.ts). */
   | "webhook_disabled";
 

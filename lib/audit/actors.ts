@@ -32,6 +32,7 @@ export async function describeActorsForStaff(actors: string[]): Promise<Map<stri
     "system:policy": "rekey, by policy",
     "system:seed": "rekey (demo data)",
     "system:restore": "rekey's restore",
+    "system:github": "GitHub secret scanning",
     bootstrap: "the bootstrap token",
   };
   return new Map(unique.map((a) => [a, { id: a, label: names.get(a) ?? SYSTEM[a] ?? (a.startsWith("key:") ? `the key ${a.slice(4)}… itself` : a) }]));

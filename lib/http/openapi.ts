@@ -477,6 +477,81 @@ export const openApiDocument = {
         },
       },
     },
+    "/api/v1/leaks": {
+      post: {
+        summary: "Report leaked keys",
+        description:
+          "For scanners and processes other than GitHub's: each token that is one of rekey's keys is revoked at once with every key minted from it (an emergency rotation with no grace: the customer reveals a replacement in the portal and is emailed), with a `key.leaked` event and a critical alert. Tokens are only hashed, never stored or answered: each result names its token by SHA-256.",
+        security: [{ managementToken: [] }],
+        parameters: [idempotencyKey],
+        requestBody: {
+          required: true,
+          content: json({
+            type: "object",
+            required: ["tokens"],
+            properties: {
+              tokens: {
+                type: "array",
+                minItems: 1,
+                maxItems: 1000,
+                items: { type: "object", required: ["token"], properties: { token: { type: "string", maxLength: 1024 }, url: { type: "string", maxLength: 2000 }, source: { type: "string", maxLength: 100 }, type: { type: "string", maxLength: 200 } } },
+              },
+            },
+          }),
+        },
+        responses: {
+          "200": {
+            description: "What became of each token, in order.",
+            content: json({
+              type: "object",
+              properties: {
+                results: {
+                  type: "array",
+                  items: {
+                    type: "object",
+                    required: ["tokenHash", "label"],
+                    properties: {
+                      tokenHash: { type: "string", description: "SHA-256 of the token, hex." },
+                      label: { type: "string", enum: ["true_positive", "false_positive"] },
+                      keyId: { type: "string" },
+                      prefix: { type: "string" },
+                      organizationId: { type: "string" },
+                      action: { type: "string", enum: ["revoked", "already_revoked"] },
+                    },
+                  },
+                },
+              },
+            }),
+          },
+          ...errors,
+        },
+      },
+    },
+    "/api/v1/leaks/github": {
+      post: {
+        summary: "GitHub secret scanning partner endpoint",
+        description:
+          "Called by GitHub when it finds one of rekey's keys in public: `Github-Public-Key-Signature` (ECDSA P-256 SHA-256 over the raw body, DER, base64) is checked against the key named by `Github-Public-Key-Identifier` from GitHub's published list (REKEY_GITHUB_KEYS_URL). A bad signature is a 401 and changes nothing. Each reported token of ours is revoked at once as for POST /api/v1/leaks. Answers GitHub's feedback format.",
+        security: [],
+        parameters: [
+          { name: "Github-Public-Key-Identifier", in: "header", required: true, schema: { type: "string", maxLength: 200 } },
+          { name: "Github-Public-Key-Signature", in: "header", required: true, schema: { type: "string", maxLength: 400 } },
+        ],
+        requestBody: {
+          required: true,
+          content: json({ type: "array", items: { type: "object", required: ["token"], properties: { token: { type: "string" }, type: { type: "string" }, url: { type: "string" }, source: { type: "string" } } } }),
+        },
+        responses: {
+          "200": {
+            description: "A label per reported token, named by its SHA-256.",
+            content: json({ type: "array", items: { type: "object", required: ["token_hash", "label"], properties: { token_hash: { type: "string" }, token_type: { type: ["string", "null"] }, label: { type: "string", enum: ["true_positive", "false_positive"] } } } }),
+          },
+          "400": errors["400"],
+          "401": err("No signature, or one that GitHub's keys do not verify."),
+          "413": err("A body over 1 MB."),
+        },
+      },
+    },
     "/api/v1/webhooks": {
       get: {
         summary: "List webhook endpoints",

@@ -13,6 +13,14 @@ import { issueKey, revokeKey } from "@/lib/keys/mutations";
 import { issueKeySchema, revokeKeySchema } from "@/lib/keys/schemas";
 import { updateContacts } from "@/lib/organizations/mutations";
 import { contactChangeSchema } from "@/lib/organizations/schemas";
+import { reportLeakAction } from "@/lib/leaks/actions";
+
+const reportLeak = reportLeakAction("portal:use", "portal", "/portal");
+
+/** Revokes a pasted leaked key at once (a customer); the key is only hashed, and another organization's is not described. */
+export async function reportLeakedKeyAction(input: unknown) {
+  return reportLeak(input);
+}
 
 // Every action here is the customer's, checked on the server: the role
 // (portal:use or rotations:postpone) and, through scopeOf, their own

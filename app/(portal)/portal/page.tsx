@@ -12,6 +12,8 @@ import { StatusBadge } from "@/components/status-badge";
 import { RotationBanner } from "./_components/rotation-banner";
 import { RotationsSummary } from "./_components/rotations-summary";
 import { CreateKeyForm } from "./_components/create-key-form";
+import { ReportLeakForm } from "@/components/report-leak-form";
+import { reportLeakedKeyAction } from "./actions";
 
 export const metadata: Metadata = { title: "Your keys" };
 
@@ -126,6 +128,9 @@ export default async function PortalHome() {
           <CreateKeyForm scopes={heldScopes} email={viewer.email} />
         </section>
       )}
+      <div style={{ marginTop: "1rem" }}>
+        <ReportLeakForm report={reportLeakedKeyAction} who="customer" />
+      </div>
     </>
   );
 }

@@ -940,6 +940,199 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/leaks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report leaked keys
+         * @description For scanners and processes other than GitHub's: each token that is one of rekey's keys is revoked at once with every key minted from it (an emergency rotation with no grace: the customer reveals a replacement in the portal and is emailed), with a `key.leaked` event and a critical alert. Tokens are only hashed, never stored or answered: each result names its token by SHA-256.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Makes a retry safe: the first request with this key (per token) is carried out and its answer kept for 24 hours; a retry with the same key and the same request gets that answer again, with `Idempotent-Replayed: true` (a full key shown in the first answer is not in a replay: it is never stored); the same key with another request is a 409, and so is a retry while the first is still under way after 10 s. */
+                    "Idempotency-Key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        tokens: {
+                            token: string;
+                            url?: string;
+                            source?: string;
+                            type?: string;
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description What became of each token, in order. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            results?: {
+                                /** @description SHA-256 of the token, hex. */
+                                tokenHash: string;
+                                /** @enum {string} */
+                                label: "true_positive" | "false_positive";
+                                keyId?: string;
+                                prefix?: string;
+                                organizationId?: string;
+                                /** @enum {string} */
+                                action?: "revoked" | "already_revoked";
+                            }[];
+                        };
+                    };
+                };
+                /** @description Bad input: the message names the field. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No or unknown management token. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such object. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Conflict with the current state (e.g. the key already has an open rotation). */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A body over 64 KB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/leaks/github": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * GitHub secret scanning partner endpoint
+         * @description Called by GitHub when it finds one of rekey's keys in public: `Github-Public-Key-Signature` (ECDSA P-256 SHA-256 over the raw body, DER, base64) is checked against the key named by `Github-Public-Key-Identifier` from GitHub's published list (REKEY_GITHUB_KEYS_URL). A bad signature is a 401 and changes nothing. Each reported token of ours is revoked at once as for POST /api/v1/leaks. Answers GitHub's feedback format.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    "Github-Public-Key-Identifier": string;
+                    "Github-Public-Key-Signature": string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        token: string;
+                        type?: string;
+                        url?: string;
+                        source?: string;
+                    }[];
+                };
+            };
+            responses: {
+                /** @description A label per reported token, named by its SHA-256. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            token_hash: string;
+                            token_type?: string | null;
+                            /** @enum {string} */
+                            label: "true_positive" | "false_positive";
+                        }[];
+                    };
+                };
+                /** @description Bad input: the message names the field. */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No signature, or one that GitHub's keys do not verify. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description A body over 1 MB. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks": {
         parameters: {
             query?: never;

@@ -10,6 +10,14 @@ import { readKeySearch, searchForUrl } from "@/lib/keys/search";
 import { serverAction } from "@/lib/http/server-action";
 import { bulkScheduleSchema } from "@/lib/rotations/schemas";
 import { scheduleRotationsForFilter } from "@/lib/rotations/bulk";
+import { reportLeakAction } from "@/lib/leaks/actions";
+
+const reportLeak = reportLeakAction("keys:rotate", "dashboard", "/dashboard/keys");
+
+/** Revokes a pasted leaked key at once with its family (admin, operator); the key is only hashed. */
+export async function reportLeakedKeyAction(input: unknown) {
+  return reportLeak(input);
+}
 
 const bulkSchedule = serverAction("keys:rotate", bulkScheduleSchema, async (input, viewer, now) => {
   const { scheduled, tooLate, tooLateMustStartBy } = await scheduleRotationsForFilter(input, `user:${viewer.userId}`, now);

@@ -9,7 +9,8 @@ import { requirePagePermission } from "@/lib/auth/authorize";
 import { roleMay } from "@/lib/auth/permissions";
 import { readKeySearch, searchForUrl } from "@/lib/keys/search";
 import { BulkSchedule } from "../_components/bulk-schedule";
-import { findKeyAction } from "../actions";
+import { findKeyAction, reportLeakedKeyAction } from "../actions";
+import { ReportLeakForm } from "@/components/report-leak-form";
 import { KeysTable, type KeyRow } from "../_components/keys-table";
 
 export const metadata: Metadata = { title: "Keys" };
@@ -82,6 +83,7 @@ export default async function KeysPage({ searchParams }: KeysPageProps) {
     <>
       <h1>Keys</h1>
       <p className="lede">Every API key: its age against its policy, status, and any rotation under way.</p>
+      {roleMay(viewer.role, "keys:rotate") && <ReportLeakForm report={reportLeakedKeyAction} who="staff" />}
       <form className="search-form" role="search" action={findKeyAction} aria-label="Search keys">
         <label htmlFor="key-search">Find a key: paste it whole, or type a prefix, a key name or an organization</label>
         <span className="search-row">
