@@ -1,8 +1,10 @@
+import { spawn } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { useTestDatabase, testPrisma, resetTestData } from "./support/database";
+import { useTestDatabase, testPrisma, resetTestData, testDatabaseKind } from "./support/database";
+import { withDatabase } from "./support/local-url";
 import { ADMIN, T0, at, hours, makeKey, makeOrg } from "./support/fixtures";
 import { createRotation, cancelRotation, postponeRotation, rollbackRotation } from "../lib/rotations/mutations";
 import { advanceRotations } from "../lib/rotations/advance";
@@ -13,7 +15,7 @@ import { issueKey, revokeKey } from "../lib/keys/mutations";
 import { scheduleDueRotations } from "../lib/cron/schedule";
 import { sendDueReminders } from "../lib/cron/reminders";
 import { createWebhookEndpoint, deleteWebhookEndpoint, queueTestEvent, resendDelivery, rotateWebhookSecret, setWebhookEndpointEnabled } from "../lib/webhooks/mutations";
-import { deliverWebhooks, WEBHOOK_DISABLE_AFTER_MS, WEBHOOK_MAX_ATTEMPTS, webhookRetryDelayMs } from "../lib/webhooks/deliver";
+import { deliverWebhooks, WEBHOOK_CLAIM_SIZE, WEBHOOK_DISABLE_AFTER_MS, WEBHOOK_LEASE_MS, WEBHOOK_MAX_ATTEMPTS, webhookRetryDelayMs } from "../lib/webhooks/deliver";
 import { getWebhookEndpoint, listWebhookEndpoints } from "../lib/webhooks/queries";
 import { WEBHOOK_EVENT_TYPES } from "../lib/webhooks/schemas";
 import { call } from "./support/http";
@@ -405,5 +407,34 @@ describe("the management API: /api/v1/webhooks", () => {
     expect(bad.json.error.message).toMatch(/^events\.0: must be one of rotation.scheduled/);
     const actions = (await prisma.auditEvent.findMany({ where: { action: { startsWith: "webhook." } }, orderBy: { seq: "asc" } })).map((e) => e.action);
     expect(actions).toEqual(["webhook.created", "webhook.test_sent", "webhook.secret_rotated", "webhook.deleted"]);
+  });
+});
+
+// A child process needs the same database: a PostgreSQL server (an in-memory PGlite lives in this process only).
+describe.skipIf(testDatabaseKind !== "postgres")("a webhook sender killed between sending and marking", () => {
+  it("of 30 deliveries, a kill -9 mid-delivery re-sends at most one claim's worth, each with the same webhook-id", async () => {
+    const { endpoint } = await createWebhookEndpoint({ url: rx.url() }, ADMIN, T0);
+    for (let i = 0; i < 30; i++) await queueTestEvent(endpoint.id, ADMIN, T0);
+    const prisma = await testPrisma();
+    const [{ name }] = await prisma.$queryRaw<{ name: string }[]>`SELECT current_database() AS name`;
+    const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "tests/support/crash-webhook-sender.ts", T0.toISOString()], {
+      env: { ...process.env, DATABASE_URL: withDatabase(process.env.TEST_DATABASE_URL!, name), LOG_LEVEL: "silent", REKEY_WEBHOOKS_ALLOW_PRIVATE: "1" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, sig) => resolve(sig)));
+    expect(signal, stderr).toBe("SIGKILL");
+    const beforeCrash = rx.received.length;
+    expect(beforeCrash).toBeGreaterThanOrEqual(1);
+    expect(beforeCrash).toBeLessThanOrEqual(WEBHOOK_CLAIM_SIZE);
+    // The claim the crash left is hidden until its lease ends; then everything goes, the claim's rows again.
+    expect((await deliverWebhooks(at(WEBHOOK_LEASE_MS - 1000))).sent).toBe(30 - WEBHOOK_CLAIM_SIZE);
+    expect((await deliverWebhooks(at(WEBHOOK_LEASE_MS + 1000))).sent).toBe(WEBHOOK_CLAIM_SIZE);
+    const ids = rx.received.map((m) => String(m.headers["webhook-id"]));
+    expect(new Set(ids).size).toBe(30);
+    // Only what left before the crash arrived twice, each time with its own webhook-id: a receiver dedupes it.
+    expect(ids.length - 30).toBe(beforeCrash);
+    expect(await prisma.webhookDelivery.count({ where: { status: "sent" } })).toBe(30);
   });
 });
