@@ -57,11 +57,11 @@ export default async function RootLayout({ children }: { children: React.ReactNo
               </>
             )}
             {viewer && roleMay(viewer.role, "reports:download") && <NavLink href="/dashboard/reports">Reports</NavLink>}
+            {viewer && roleMay(viewer.role, "webhooks:manage") && <NavLink href="/dashboard/webhooks">Webhooks</NavLink>}
             {viewer && roleMay(viewer.role, "users:manage") && (
               <>
                 <NavLink href="/dashboard/users">Users</NavLink>
                 <NavLink href="/dashboard/tokens">Tokens</NavLink>
-                <NavLink href="/dashboard/webhooks">Webhooks</NavLink>
                 <NavLink href="/dashboard/outbox">Outbox</NavLink>
               </>
             )}

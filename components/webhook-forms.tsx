@@ -22,7 +22,7 @@ const EVENT_LABELS: Record<string, string> = {
   "rotation.cancelled": "a scheduled rotation is cancelled",
   "rotation.rolled_back": "a rotation is rolled back",
   "rotation.failed": "a scheduled rotation could not start",
-  "key.issued": "a key is issued (or a new key revealed)",
+  "key.created": "a key is issued (or a new key revealed)",
   "key.revoked": "a key is revoked",
   "key.reactivated": "a key works again after a rollback",
   "key.leaked": "a key was reported leaked",

@@ -254,6 +254,23 @@ export function openSecret(sealed: string, purpose: string, context: string): st
   throw new Error("a sealed secret did not open: altered, moved to another row, or sealed under another data secret");
 }
 
+/**
+ * Counts of sealed values by the data secret they are under (`rows`: the id
+ * a sealed value names, `split_part(value, '.', 2)` for v2, else "v1", and
+ * how many): under the current one, a previous one still configured (v1
+ * values open under whichever made them), or one no longer configured.
+ */
+export function countBySealingSecret(rows: { id: string; n: number }[]): { current: number; previous: number; unreadable: number } {
+  const ids = dataSecretIds();
+  const counts = { current: 0, previous: 0, unreadable: 0 };
+  for (const r of rows) {
+    if (r.id === ids.current) counts.current += r.n;
+    else if (ids.previous.includes(r.id) || r.id === "v1") counts.previous += r.n;
+    else counts.unreadable += r.n;
+  }
+  return counts;
+}
+
 /** Whether a sealed value is under the current data secret (else it should be sealed again at its next use). */
 export function sealedUnderCurrent(sealed: string): boolean {
   return sealed.startsWith(`v2.${dataSecretIds().current}.`);

@@ -238,7 +238,7 @@ export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSumm
   // past periods have evidence to show (actor system:seed: it is demo data, and says so).
   const keyById = new Map(keys.map((k) => [k.id, k]));
   const history: (AuditInput & { at: Date })[] = keys.map((k) => ({
-    at: k.createdAt, actor: SEED, action: "key.issued", organizationId: k.organizationId, keyId: k.id, keyFingerprint: k.prefix,
+    at: k.createdAt, actor: SEED, action: "key.created", organizationId: k.organizationId, keyId: k.id, keyFingerprint: k.prefix,
     reason: k.predecessorId ? `successor of ${keyById.get(k.predecessorId)!.prefix} (demo data)` : `demo data for ${orgName.get(k.organizationId)}`,
     after: { status: "active", environment: k.environment, scopes: k.scopes },
   }));

@@ -34,8 +34,8 @@ describe("authorization (DOMAIN.md: People)", () => {
 
   it("follows the table of DOMAIN.md for every role and permission", async () => {
     const expected: Record<string, string[]> = {
-      admin: ["staff:read", "keys:rotate", "policies:edit", "users:manage", "tokens:manage", "reports:download", "rotations:postpone", "outbox:manage", "account:manage"],
-      operator: ["staff:read", "keys:rotate", "rotations:postpone", "account:manage"],
+      admin: ["staff:read", "keys:rotate", "policies:edit", "users:manage", "tokens:manage", "reports:download", "rotations:postpone", "webhooks:manage", "outbox:manage", "account:manage"],
+      operator: ["staff:read", "keys:rotate", "rotations:postpone", "webhooks:manage", "account:manage"],
       auditor: ["staff:read", "reports:download", "account:manage"],
       customer: ["rotations:postpone", "portal:use", "account:manage"],
     };

@@ -6,6 +6,9 @@ import { createUsers } from "../lib/auth/users";
 import { confirmMfaEnrolment, mfaSecretsByDataSecret, startMfaEnrolment, useSecondFactor } from "../lib/auth/mfa";
 import { inTransaction } from "../lib/db";
 import { reloadSecrets, sealedUnderCurrent } from "../lib/secret";
+import { createWebhookEndpoint, queueTestEvent, resealWebhookSecrets, rotateWebhookSecret } from "../lib/webhooks/mutations";
+import { webhookSecretsByDataSecret } from "../lib/webhooks/queries";
+import { deliverWebhooks } from "../lib/webhooks/deliver";
 
 // Issue 20, item 2: the data secret (it seals staff TOTP seeds and keys recovery-code hashes) rotates on its own,
 // with an overlap: nothing sealed under the previous one stops working while it is configured, and seeds move by use.
@@ -77,5 +80,34 @@ describe("rotating the data secret", () => {
     configure(B, "short");
     await expect(mfaSecretsByDataSecret()).rejects.toThrow(/REKEY_DATA_SECRET_PREVIOUS must be at least/);
     configure(B);
+  });
+});
+
+describe("webhook signing secrets through a data-secret rotation", () => {
+  it("still sign under the previous data secret, move to the current one at the cron's reseal, and are counted on the way", async () => {
+    process.env.REKEY_WEBHOOKS_ALLOW_PRIVATE = "1";
+    try {
+      configure(A);
+      const { endpoint } = await createWebhookEndpoint({ url: "http://127.0.0.1:9/hooks" }, "user:admin", T0);
+      await rotateWebhookSecret(endpoint.id, "user:admin", T0); // a current and a previous secret, both sealed under A
+      expect(await webhookSecretsByDataSecret()).toEqual({ current: 2, previous: 0, unreadable: 0 });
+      configure(B, A);
+      expect(await webhookSecretsByDataSecret()).toEqual({ current: 0, previous: 2, unreadable: 0 });
+      // Still signs (the receiver at port 9 refuses the connection: the failure is the network's, not the secret's).
+      await queueTestEvent(endpoint.id, "user:admin", at(1));
+      await deliverWebhooks(at(1));
+      const prisma = await testPrisma();
+      expect((await prisma.webhookDelivery.findFirstOrThrow()).lastError).toMatch(/ECONNREFUSED/);
+      expect(await resealWebhookSecrets()).toBe(1);
+      expect(await webhookSecretsByDataSecret()).toEqual({ current: 2, previous: 0, unreadable: 0 });
+      expect(await resealWebhookSecrets()).toBe(0);
+      // Now A can go: nothing is left on it.
+      configure(B);
+      expect(await webhookSecretsByDataSecret()).toEqual({ current: 2, previous: 0, unreadable: 0 });
+      configure(A);
+      expect(await webhookSecretsByDataSecret()).toEqual({ current: 0, previous: 0, unreadable: 2 });
+    } finally {
+      delete process.env.REKEY_WEBHOOKS_ALLOW_PRIVATE;
+    }
   });
 });

@@ -12,6 +12,7 @@ import { reportLeakedKeys } from "../lib/leaks/report";
 import { verifyKey } from "../lib/keys/verify";
 import { createRotation } from "../lib/rotations/mutations";
 import { createWebhookEndpoint } from "../lib/webhooks/mutations";
+import { assignPolicy, createPolicy } from "../lib/policies/mutations";
 
 useTestDatabase();
 
@@ -138,6 +139,28 @@ describe("leak reports from other scanners and from people", () => {
     expect(await prisma.alert.count({ where: { kind: "key_leaked" } })).toBe(1);
     expect((await call(leaksRoute, { body: { tokens: [] } })).status).toBe(400);
     expect((await call(leaksRoute, { body: { tokens: [{ token: secret }] }, token: null })).status).toBe(401);
+  });
+
+  it("a policy's leak grace keeps the reported key working for its hours (the family still revoked at once); 0 is the default", async () => {
+    const org = await makeOrg();
+    const policy = await createPolicy(
+      { name: "Soft landing", maxAgeDays: 90, gracePeriodHours: 72, emergencyGraceHours: 4, leakGraceHours: 2, noticeDays: 7, maxPostponements: 2, postponeDays: 30, waitForSuccessorUse: false, customersManageKeys: false, emergencyOnReuse: false },
+      ADMIN,
+      T0,
+    );
+    await assignPolicy({ organizationId: org.id, policyId: policy.id }, ADMIN, T0);
+    const now = new Date();
+    const { key, secret } = await makeKey(org.id, { at: now });
+    const { successorSecret } = await createRotation({ keyId: key.id, kind: "manual", deliver: "response" }, ADMIN, now);
+    await reportLeakedKeys([{ token: secret }], "api", ADMIN, now);
+    expect((await verifyKey(secret, new Date(now.getTime() + 3_600_000))).valid).toBe(true);
+    expect((await verifyKey(secret, new Date(now.getTime() + 2 * 3_600_000 + 1000))).valid).toBe(false);
+    expect((await verifyKey(successorSecret!, now)).valid).toBe(false);
+    const prisma = await testPrisma();
+    expect(await prisma.rotation.findFirstOrThrow({ where: { keyId: key.id, kind: "emergency" } })).toMatchObject({ gracePeriodHours: 2, state: "grace" });
+    await expect(createPolicy({ name: "Bad", maxAgeDays: 90, gracePeriodHours: 72, emergencyGraceHours: 4, leakGraceHours: 5, noticeDays: 7, maxPostponements: 2, postponeDays: 30, waitForSuccessorUse: false, customersManageKeys: false, emergencyOnReuse: false }, ADMIN, T0)).rejects.toThrow(
+      /^leakGraceHours: must not be longer than the emergency grace/,
+    );
   });
 
   it("a customer reporting another organization's key gets it revoked but learns nothing about it", async () => {

@@ -56,7 +56,7 @@ describe("reveal and re-roll (DOMAIN.md: the full key exists only in the respons
 
     await expect(revealSuccessor({ rotationId: rotation.id }, "user:c1", at(hours(2)), { organizationId: org.id })).rejects.toThrow(/already revealed and is never shown twice/);
     expect(await prisma.apiKey.count({ where: { predecessorId: key.id } })).toBe(1);
-    const issued = await prisma.auditEvent.findMany({ where: { rotationId: rotation.id, action: "key.issued" } });
+    const issued = await prisma.auditEvent.findMany({ where: { rotationId: rotation.id, action: "key.created" } });
     expect(issued).toHaveLength(1);
     expect(issued[0]).toMatchObject({ actor: "user:c1", keyFingerprint: shown.successor.prefix });
   });

@@ -125,14 +125,14 @@ describe("the event pipeline: every writer's events reach webhooks, and match th
     await takeDelivered();
     await flow("revoke a key in grace", () => revokeKey({ keyId: k3.id, reason: "done" }, ADMIN, at(10_000)));
     expect(flows).toEqual({
-      "issue a key": ["key.issued"],
+      "issue a key": ["key.created"],
       schedule: ["rotation.scheduled"],
       postpone: ["rotation.postponed"],
       cancel: ["rotation.cancelled"],
-      "self-rotate": ["key.issued", "rotation.started"],
+      "self-rotate": ["key.created", "rotation.started"],
       "rotate now, portal delivery": ["rotation.started"],
-      reveal: ["key.issued"],
-      "re-roll": ["key.issued", "key.revoked"],
+      reveal: ["key.created"],
+      "re-roll": ["key.created", "key.revoked"],
       "roll back": ["key.reactivated", "key.revoked", "rotation.rolled_back"],
       "emergency, revoke now": ["key.revoked", "rotation.started"],
       "revoke a key in grace": ["key.revoked", "rotation.completed"],
@@ -194,7 +194,7 @@ describe("the event pipeline: every writer's events reach webhooks, and match th
     await createRotation({ keyId: ka.id, kind: "emergency", gracePeriodHours: 0, reason: "leak" }, ADMIN, T0);
     const prisma = await testPrisma();
     const forA = await prisma.webhookDelivery.findMany({ where: { endpointId: onlyA.id }, select: { eventType: true, organizationId: true } });
-    expect(forA.map((d) => d.eventType).sort()).toEqual(["key.issued", "key.revoked", "rotation.started"]);
+    expect(forA.map((d) => d.eventType).sort()).toEqual(["key.created", "key.revoked", "rotation.started"]);
     expect(new Set(forA.map((d) => d.organizationId))).toEqual(new Set([a.id]));
     expect((await prisma.webhookDelivery.findMany({ where: { endpointId: revocations.id } })).map((d) => d.eventType)).toEqual(["key.revoked"]);
     await expect(createWebhookEndpoint({ url: rx.url(), organizationId: a.id, events: ["alert.raised"] }, ADMIN, T0)).rejects.toThrow(/alert.raised goes only to endpoints for every organization/);

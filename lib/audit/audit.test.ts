@@ -24,9 +24,9 @@ describe("audit trail (DOMAIN.md: Audit event)", () => {
     const events = await prisma.auditEvent.findMany({ orderBy: { seq: "asc" } });
     expect(events.map((e) => e.action)).toEqual([
       "organization.created",
-      "key.issued",
+      "key.created",
       "rotation.started",
-      "key.issued",
+      "key.created",
       "rotation.rolled_back",
       "key.reactivated",
       "key.revoked",

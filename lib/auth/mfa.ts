@@ -5,7 +5,7 @@ import QRCode from "qrcode";
 import { getPrisma, inTransaction, type Tx } from "../db";
 import { appendAuditEvent } from "../audit/write";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
-import { dataSecretIds, keyedHashes, openSecret, sealSecret, sealedUnderCurrent } from "../secret";
+import { countBySealingSecret, keyedHashes, openSecret, sealSecret, sealedUnderCurrent } from "../secret";
 import { parseInput } from "../validation";
 import type { Actor } from "./actor";
 import { clearSignInAttempts, takeSignInAttempt } from "./attempts";
@@ -305,13 +305,5 @@ export async function mfaSecretsByDataSecret(): Promise<{ current: number; previ
   const rows = await prisma.$queryRaw<{ id: string; n: number }[]>`
     SELECT CASE WHEN "totpSecret" LIKE 'v2.%' THEN split_part("totpSecret", '.', 2) ELSE 'v1' END AS id, count(*)::int AS n
     FROM users WHERE "totpSecret" IS NOT NULL AND "totpEnabledAt" IS NOT NULL GROUP BY 1`;
-  const ids = dataSecretIds();
-  const counts = { current: 0, previous: 0, unreadable: 0 };
-  for (const r of rows) {
-    if (r.id === ids.current) counts.current += r.n;
-    // v1 seeds (from before seals named their secret) open under whichever configured secret made them.
-    else if (ids.previous.includes(r.id) || r.id === "v1") counts.previous += r.n;
-    else counts.unreadable += r.n;
-  }
-  return counts;
+  return countBySealingSecret(rows);
 }

@@ -22,8 +22,8 @@ export const PERMISSIONS = {
    * organization (lib/auth/scope.ts).
    */
   "portal:use": ["customer"],
-  /** Register, test and delete webhook endpoints for every organization (customers: their own, through portal:use). */
-  "webhooks:manage": ["admin"],
+  /** Register, test and delete webhook endpoints for every organization (customers: their own, through portal:use). DOMAIN.md: an operator may what an admin may but users and policies. */
+  "webhooks:manage": ["admin", "operator"],
   /** See the email outbox, deliver it now, retry a failed email. */
   "outbox:manage": ["admin"],
   /** One's own account: see and end one's sessions, change one's password (staff). */

@@ -4,6 +4,7 @@ import { log } from "../log";
 import { advanceRotations, type AdvanceResult } from "../rotations/advance";
 import { deliverOutbox, type DeliveryOptions, type DeliveryResult } from "../notifications/deliver";
 import { deliverWebhooks, type WebhookDeliveryResult } from "../webhooks/deliver";
+import { resealWebhookSecrets } from "../webhooks/mutations";
 import { raiseLingeringHashVersionAlerts, raisePastMaxAgeAlerts, raiseVerificationAlerts, resolveClearedAlerts, sendAlertDigest } from "../alerts/conditions";
 import { scheduleDueRotations } from "./schedule";
 import { sendDueReminders } from "./reminders";
@@ -102,6 +103,7 @@ export async function runCron(now: Date, options: CronOptions = {}): Promise<Cro
   const emails = await step("deliver", { sent: 0, retrying: 0, failed: 0 }, () =>
     deliverOutbox(now, { budgetMs: Math.max(MIN_DELIVERY_MS, CRON_CALL_BUDGET_MS - (performance.now() - started)), ...options.delivery }),
   );
+  await step("webhooks.reseal", 0, () => resealWebhookSecrets());
   // Webhooks after email, with what is left of the call (at least the minimum): the rest go in the next call.
   const webhooks = await step("webhooks", { sent: 0, retrying: 0, failed: 0, disabled: 0 }, () =>
     deliverWebhooks(now, { budgetMs: Math.max(MIN_DELIVERY_MS, CRON_CALL_BUDGET_MS - (performance.now() - started)) }),

@@ -38,7 +38,7 @@ export async function issueKey(input: IssueKeyInput, actor: Actor, now: Date, sc
     }
     if (data.externalId) await requireFreeKeyExternalId(tx, data.externalId, null);
     const { key, secret } = await insertKey(tx, { ...data, predecessorId: null }, now);
-    await recordEvent(tx, keyIssuedEvent(actor, key, null), now);
+    await recordEvent(tx, keyCreatedEvent(actor, key, null), now);
     return { key, secret };
   }, externalIdTaken(data.externalId));
 }
@@ -115,10 +115,10 @@ export async function insertKey(tx: Tx, data: NewKey, now: Date) {
   return { key, secret };
 }
 
-export function keyIssuedEvent(actor: Actor, key: { id: string; organizationId: string; prefix: string; environment: string; scopes: string[] }, rotationId: string | null, reason?: string): LifecycleEvent {
+export function keyCreatedEvent(actor: Actor, key: { id: string; organizationId: string; prefix: string; environment: string; scopes: string[] }, rotationId: string | null, reason?: string): LifecycleEvent {
   return {
     actor,
-    type: "key.issued",
+    type: "key.created",
     key,
     rotationId,
     reason: reason ?? null,

@@ -11,6 +11,7 @@ import { lockKey } from "../locks";
 import { openRotation } from "../rotations/mutations";
 import { recordEvent } from "../rotations/events";
 import { parseInput } from "../validation";
+import { getEffectivePolicy } from "../policies/queries";
 
 /** Where a leak report came from. */
 export type LeakReporter = "github" | "api" | "dashboard" | "portal";
@@ -77,7 +78,9 @@ function actOnLeak(keyId: string, r: z.output<typeof leakReportSchema>, reporter
     const key = await tx.apiKey.findUniqueOrThrow({ where: { id: keyId }, select: { id: true, prefix: true, organizationId: true, environment: true, status: true, expiresAt: true } });
     const live = (key.status === "active" || key.status === "expiring") && !(key.expiresAt && key.expiresAt <= now);
     if (live) {
-      await openRotation(tx, { keyId, kind: "emergency", gracePeriodHours: 0, deliver: "portal", reason: `leaked: reported by ${reporter}, found at ${where}` }, actor, now);
+      // The policy's grace for a leak (default 0: revoked at once); the family is revoked whatever it is.
+      const { leakGraceHours } = await getEffectivePolicy(tx, key.organizationId);
+      await openRotation(tx, { keyId, kind: "emergency", gracePeriodHours: leakGraceHours, deliver: "portal", reason: `leaked: reported by ${reporter}, found at ${where}` }, actor, now);
     }
     await recordEvent(
       tx,

@@ -12,6 +12,7 @@ export const DEFAULT_POLICY = {
   maxAgeDays: 90,
   gracePeriodHours: 72,
   emergencyGraceHours: 4,
+  leakGraceHours: 0,
   noticeDays: 7,
   maxPostponements: 2,
   postponeDays: 30,
@@ -27,6 +28,8 @@ export type EffectivePolicy = {
   maxAgeDays: number;
   gracePeriodHours: number;
   emergencyGraceHours: number;
+  /** Grace for a key reported leaked (GitHub secret scanning, a scanner, a person): 0 revokes it at once. */
+  leakGraceHours: number;
   noticeDays: number;
   maxPostponements: number;
   postponeDays: number;

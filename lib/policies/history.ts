@@ -29,6 +29,7 @@ export async function recordPolicyVersion(tx: Tx, policyId: string, validFrom: D
       maxAgeDays: p.maxAgeDays,
       gracePeriodHours: p.gracePeriodHours,
       emergencyGraceHours: p.emergencyGraceHours,
+      leakGraceHours: p.leakGraceHours,
       noticeDays: p.noticeDays,
       maxPostponements: p.maxPostponements,
       postponeDays: p.postponeDays,

@@ -7,7 +7,7 @@ import { NotFoundError } from "../errors";
 import { assignPolicySchema, createPolicySchema, policyBoundsExceeded, updatePolicySchema, type CreatePolicyInput, type UpdatePolicyInput } from "./schemas";
 import { ensureAssignmentHistory, ensurePolicyHistory, recordPolicyAssignment, recordPolicyVersion } from "./history";
 
-const SETTINGS = ["maxAgeDays", "gracePeriodHours", "emergencyGraceHours", "noticeDays", "maxPostponements", "postponeDays", "waitForSuccessorUse", "customersManageKeys", "emergencyOnReuse", "exceptionReason"] as const;
+const SETTINGS = ["maxAgeDays", "gracePeriodHours", "emergencyGraceHours", "leakGraceHours", "noticeDays", "maxPostponements", "postponeDays", "waitForSuccessorUse", "customersManageKeys", "emergencyOnReuse", "exceptionReason"] as const;
 
 /**
  * Creates a policy (not the default), recording its first version; audited

@@ -27,6 +27,8 @@ export const policySettingsSchema = z
     maxAgeDays: int(1, 3650, "days"),
     gracePeriodHours: int(1, 720, "hours"),
     emergencyGraceHours: int(0, 168, "hours"),
+    /** Absent in older callers: 0, a leaked key revoked at once. */
+    leakGraceHours: int(0, 168, "hours").optional().default(0),
     noticeDays: int(0, 90, "days"),
     maxPostponements: int(0, 10, "postponements"),
     postponeDays: int(1, 365, "days"),
@@ -43,6 +45,9 @@ export const policySettingsSchema = z
       .transform((v) => v || null),
   })
   .superRefine((p, ctx) => {
+    if (p.leakGraceHours > p.emergencyGraceHours) {
+      ctx.addIssue({ code: "custom", path: ["leakGraceHours"], message: "must not be longer than the emergency grace" });
+    }
     if (p.emergencyGraceHours > p.gracePeriodHours) {
       ctx.addIssue({ code: "custom", path: ["emergencyGraceHours"], message: "must not be longer than the normal grace period" });
     }

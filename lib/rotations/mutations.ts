@@ -6,7 +6,7 @@ import { outOfScope, type OrganizationScope } from "../auth/scope";
 import type { NotificationKind } from "../notifications/outbox";
 import { recordEvents, type LifecycleEvent } from "./events";
 import { getEffectivePolicy } from "../policies/queries";
-import { insertKey, keyIssuedEvent } from "../keys/mutations";
+import { insertKey, keyCreatedEvent } from "../keys/mutations";
 import { keyViewSelect } from "../keys/views";
 import { parseInput } from "../validation";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
@@ -112,7 +112,7 @@ export async function openRotation(tx: Tx, data: z.output<typeof rotationRequest
     const minted = await insertKey(tx, { organizationId: key.organizationId, environment: key.environment, name: key.name, scopes: key.scopes, rateLimit: key.rateLimit, metadata: key.metadata, expiresAt: null, predecessorId: key.id }, now);
     await tx.rotation.update({ where: { id: created.id }, data: { successorId: minted.key.id } });
     successorSecret = minted.secret;
-    events.push(keyIssuedEvent(actor, minted.key, created.id, `successor of ${key.prefix}`));
+    events.push(keyCreatedEvent(actor, minted.key, created.id, `successor of ${key.prefix}`));
   }
   if (state === "grace") {
     await tx.apiKey.update({ where: { id: key.id }, data: { status: "expiring" } });

@@ -5,7 +5,7 @@ import { inTransaction, type Tx } from "../db";
 import type { Actor } from "../auth/actor";
 import { outOfScope, type OrganizationScope } from "../auth/scope";
 import { recordEvents, type LifecycleEvent } from "./events";
-import { insertKey, keyIssuedEvent } from "../keys/mutations";
+import { insertKey, keyCreatedEvent } from "../keys/mutations";
 import { lockKey, lockRotation } from "../locks";
 import { parseInput } from "../validation";
 import { ConflictError, NotFoundError } from "../errors";
@@ -60,14 +60,14 @@ async function mintSuccessor(tx: Tx, rotation: Awaited<ReturnType<typeof lockRot
   const k = rotation.key;
   const minted = await insertKey(tx, { organizationId: k.organizationId, environment: k.environment, name: k.name, scopes: k.scopes, rateLimit: k.rateLimit, metadata: k.metadata, expiresAt: null, predecessorId: k.id }, now);
   await tx.rotation.update({ where: { id: rotation.id }, data: { successorId: minted.key.id, updatedAt: now } });
-  return { minted, event: keyIssuedEvent(actor, minted.key, rotation.id, reason) };
+  return { minted, event: keyCreatedEvent(actor, minted.key, rotation.id, reason) };
 }
 
 /**
  * Reveals the new key of a rotation in grace: the successor is minted now, so
  * nothing reversible is ever stored, and its full key is returned this once.
  * A second reveal is a conflict (re-roll if it was lost). The reveal is the
- * successor's `key.issued` event, by the customer who revealed it.
+ * successor's `key.created` event, by the customer who revealed it.
  */
 export async function revealSuccessor(input: z.input<typeof revealSuccessorSchema>, actor: Actor, now: Date, scope: OrganizationScope = {}) {
   const data = parseInput(revealSuccessorSchema, input);

@@ -9,7 +9,7 @@ import { openSecret } from "../secret";
 import { raiseAlerts } from "../alerts/raise";
 import { appendAuditEvents } from "../audit/write";
 import { BlockedAddressError, guardedLookup, isBlockedAddress, privateAddressesAllowed } from "./address";
-import { signatureHeader } from "./signing";
+import { signatureHeader, WEBHOOK_SEAL_PURPOSE } from "./signing";
 
 /** Deliveries held by one claim: a sender killed mid-claim sends at most these again (each with its webhook-id). */
 export const WEBHOOK_CLAIM_SIZE = 10;
@@ -25,7 +25,7 @@ export const WEBHOOK_MAX_ATTEMPTS = 8;
 export const WEBHOOK_DISABLE_AFTER_MS = 5 * 86_400_000;
 /** Wait before attempt n+1 after n failures (Standard Webhooks' suggested schedule): 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
 const RETRY_DELAYS_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
-const SEAL_PURPOSE = "webhook secret";
+
 
 export function webhookRetryDelayMs(attempts: number): number {
   return RETRY_DELAYS_MS[Math.min(Math.max(attempts, 1), RETRY_DELAYS_MS.length) - 1];
@@ -137,8 +137,13 @@ async function sendAll(rows: Claimed[], limits: { now: Date; startBy: number; ti
 
 /** The secrets a delivery is signed with now: the current one, and the previous one during a rotation's overlap. */
 function signingSecrets(row: Claimed, now: Date): string[] {
-  const secrets = [openSecret(row.secret, SEAL_PURPOSE, row.endpointId)];
-  if (row.previousSecret && row.previousSecretUntil && row.previousSecretUntil > now) secrets.push(openSecret(row.previousSecret, SEAL_PURPOSE, row.endpointId));
+  const secrets = [openSecret(row.secret, WEBHOOK_SEAL_PURPOSE, row.endpointId)];
+  if (row.previousSecret && row.previousSecretUntil && row.previousSecretUntil > now) {
+    // The receiver has the new secret too: a previous one that no longer opens is left out, not a failure.
+    try {
+      secrets.push(openSecret(row.previousSecret, WEBHOOK_SEAL_PURPOSE, row.endpointId));
+    } catch {}
+  }
   return secrets;
 }
 

@@ -3,10 +3,11 @@ import { getPrisma, inTransaction, type Tx } from "../db";
 import type { Actor } from "../auth/actor";
 import { outOfScope, type OrganizationScope } from "../auth/scope";
 import { appendAuditEvent } from "../audit/write";
-import { sealSecret } from "../secret";
+import { dataSecretIds, openSecret, sealSecret } from "../secret";
+import { log } from "../log";
 import { parseInput } from "../validation";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
-import { generateWebhookSecret } from "./signing";
+import { generateWebhookSecret, WEBHOOK_SEAL_PURPOSE } from "./signing";
 import { webhookUrlProblem } from "./address";
 import { newMessageId, webhookBody } from "./enqueue";
 import { createWebhookSchema, MAX_WEBHOOK_ENDPOINTS_PER_ORGANIZATION, type CreateWebhookInput } from "./schemas";
@@ -15,7 +16,7 @@ import { deliverWebhooks } from "./deliver";
 
 /** How long the previous secret still signs beside the new one after a rotation. */
 export const SECRET_OVERLAP_HOURS = 24;
-const SEAL_PURPOSE = "webhook secret";
+
 
 /** The audit trail names an endpoint by its host: a URL's path may carry the receiver's own token (Slack's does). */
 const hostOf = (url: string) => new URL(url).host;
@@ -53,7 +54,7 @@ export async function createWebhookEndpoint(input: CreateWebhookInput, actor: Ac
     const id = crypto.randomUUID();
     const secret = generateWebhookSecret();
     const endpoint = await tx.webhookEndpoint.create({
-      data: { id, organizationId, url: data.url, description: data.description ?? "", format, events, secret: sealSecret(secret, SEAL_PURPOSE, id), createdBy: actor, createdAt: now },
+      data: { id, organizationId, url: data.url, description: data.description ?? "", format, events, secret: sealSecret(secret, WEBHOOK_SEAL_PURPOSE, id), createdBy: actor, createdAt: now },
       select: webhookEndpointSelect,
     });
     await appendAuditEvent(tx, { actor, action: "webhook.created", organizationId, reason: data.description || null, after: { endpointId: id, host: hostOf(data.url), format, events } }, now);
@@ -94,7 +95,7 @@ export async function rotateWebhookSecret(id: string, actor: Actor, now: Date, s
     const previousSecretUntil = new Date(now.getTime() + SECRET_OVERLAP_HOURS * 3_600_000);
     const endpoint = await tx.webhookEndpoint.update({
       where: { id },
-      data: { secret: sealSecret(secret, SEAL_PURPOSE, id), previousSecret: current.secret, previousSecretUntil },
+      data: { secret: sealSecret(secret, WEBHOOK_SEAL_PURPOSE, id), previousSecret: current.secret, previousSecretUntil },
       select: webhookEndpointSelect,
     });
     await appendAuditEvent(tx, { actor, action: "webhook.secret_rotated", organizationId: ep.organizationId, after: { endpointId: id, previousSecretUntil } }, now);
@@ -164,4 +165,40 @@ export async function resendDeliveryNow(deliveryId: string, actor: Actor, now: D
   await deliverWebhooks(now, { onlyIds: [deliveryId], budgetMs: 1 });
   const prisma = await getPrisma();
   return prisma.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId }, select: webhookDeliverySelect });
+}
+
+/**
+ * Seals again under the current data secret every webhook signing secret
+ * still under a previous one (after REKEY_DATA_SECRET rotated), so the
+ * previous data secret can be removed. Run by the cron; a small table, one
+ * transaction. One that no configured secret opens is left (and counted on
+ * the Secrets page): rotate that endpoint's secret. Returns how many moved.
+ */
+export async function resealWebhookSecrets(): Promise<number> {
+  const current = `v2.${dataSecretIds().current}.`;
+  return inTransaction(async (tx) => {
+    const rows = await tx.$queryRaw<{ id: string; secret: string; previousSecret: string | null }[]>`
+      SELECT id, secret, "previousSecret" FROM webhook_endpoints
+      WHERE NOT starts_with(secret, ${current}) OR NOT starts_with(COALESCE("previousSecret", ${current}), ${current})
+      FOR UPDATE SKIP LOCKED`;
+    let moved = 0;
+    for (const row of rows) {
+      const reseal = (sealed: string | null) => {
+        if (sealed === null || sealed.startsWith(current)) return sealed;
+        try {
+          return sealSecret(openSecret(sealed, WEBHOOK_SEAL_PURPOSE, row.id), WEBHOOK_SEAL_PURPOSE, row.id);
+        } catch {
+          log.warn({ endpointId: row.id }, "a webhook signing secret is sealed under a data secret no longer configured: rotate it");
+          return sealed;
+        }
+      };
+      const secret = reseal(row.secret)!;
+      const previousSecret = reseal(row.previousSecret);
+      if (secret !== row.secret || previousSecret !== row.previousSecret) {
+        await tx.webhookEndpoint.update({ where: { id: row.id }, data: { secret, previousSecret } });
+        moved++;
+      }
+    }
+    return moved;
+  });
 }

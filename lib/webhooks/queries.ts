@@ -2,6 +2,7 @@ import "server-only";
 import { getPrisma } from "../db";
 import type { OrganizationScope } from "../auth/scope";
 import { NotFoundError } from "../errors";
+import { countBySealingSecret } from "../secret";
 import { webhookDeliverySelect, webhookEndpointSelect } from "./views";
 
 /**
@@ -40,4 +41,19 @@ export async function getWebhookEndpoint(id: string, scope: OrganizationScope, l
     take: Math.min(Math.max(limit, 1), 200),
   });
   return { endpoint, deliveries };
+}
+
+/**
+ * How many webhook signing secrets (current and, during a rotation, previous)
+ * are sealed under each data secret: the Secrets page's count. The cron moves
+ * those under a previous one (resealWebhookSecrets); one under a secret no
+ * longer configured cannot sign: rotate that endpoint's secret.
+ */
+export async function webhookSecretsByDataSecret() {
+  const prisma = await getPrisma();
+  const rows = await prisma.$queryRaw<{ id: string; n: number }[]>`
+    SELECT CASE WHEN s LIKE 'v2.%' THEN split_part(s, '.', 2) ELSE 'v1' END AS id, count(*)::int AS n
+    FROM (SELECT secret AS s FROM webhook_endpoints UNION ALL SELECT "previousSecret" FROM webhook_endpoints WHERE "previousSecret" IS NOT NULL) x
+    GROUP BY 1`;
+  return countBySealingSecret(rows);
 }

@@ -15,7 +15,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "rotation.cancelled",
   "rotation.rolled_back",
   "rotation.failed",
-  "key.issued",
+  "key.created",
   "key.revoked",
   "key.reactivated",
   "key.leaked",

@@ -24,3 +24,6 @@ export function signWebhook(secret: string, id: string, timestampSeconds: number
 export function signatureHeader(secrets: string[], id: string, timestampSeconds: number, body: string): string {
   return secrets.map((s) => signWebhook(s, id, timestampSeconds, body)).join(" ");
 }
+
+/** What an endpoint's signing secret is sealed for (sealSecret's purpose; the endpoint's id is its context). */
+export const WEBHOOK_SEAL_PURPOSE = "webhook secret";

@@ -1232,7 +1232,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         url: string;
-                        events?: ("rotation.scheduled" | "rotation.started" | "rotation.postponed" | "rotation.reminded" | "rotation.extended" | "rotation.completed" | "rotation.cancelled" | "rotation.rolled_back" | "rotation.failed" | "key.issued" | "key.revoked" | "key.reactivated" | "key.leaked" | "alert.raised")[];
+                        events?: ("rotation.scheduled" | "rotation.started" | "rotation.postponed" | "rotation.reminded" | "rotation.extended" | "rotation.completed" | "rotation.cancelled" | "rotation.rolled_back" | "rotation.failed" | "key.created" | "key.revoked" | "key.reactivated" | "key.leaked" | "alert.raised")[];
                         organizationId?: string | null;
                         description?: string;
                         /** @enum {string} */
@@ -2737,7 +2737,7 @@ export interface components {
             /** @enum {string} */
             format?: "standard" | "slack";
             /** @description Empty: every event type. */
-            events?: ("rotation.scheduled" | "rotation.started" | "rotation.postponed" | "rotation.reminded" | "rotation.extended" | "rotation.completed" | "rotation.cancelled" | "rotation.rolled_back" | "rotation.failed" | "key.issued" | "key.revoked" | "key.reactivated" | "key.leaked" | "alert.raised")[];
+            events?: ("rotation.scheduled" | "rotation.started" | "rotation.postponed" | "rotation.reminded" | "rotation.extended" | "rotation.completed" | "rotation.cancelled" | "rotation.rolled_back" | "rotation.failed" | "key.created" | "key.revoked" | "key.reactivated" | "key.leaked" | "alert.raised")[];
             /** Format: date-time */
             createdAt?: string;
             createdBy?: string;

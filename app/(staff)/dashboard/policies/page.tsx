@@ -47,6 +47,8 @@ export default async function PoliciesPage() {
               <dd>{p.gracePeriodHours} hours</dd>
               <dt>Emergency grace</dt>
               <dd>{p.emergencyGraceHours} hours</dd>
+              <dt>A key reported leaked</dt>
+              <dd>{p.leakGraceHours === 0 ? "revoked at once" : `${p.leakGraceHours} hours of grace`}</dd>
               <dt>Notice</dt>
               <dd>{p.noticeDays} days</dd>
               <dt>Postponements</dt>

@@ -5,6 +5,7 @@ import { requirePagePermission } from "@/lib/auth/authorize";
 import { hashVersionOverview } from "@/lib/keys/hash-versions";
 import { hashVersionLingerDays } from "@/lib/secret";
 import { mfaSecretsByDataSecret } from "@/lib/auth/mfa";
+import { webhookSecretsByDataSecret } from "@/lib/webhooks/queries";
 import { listCheckpointKeys } from "@/lib/audit/checkpoints";
 import { journalStatus } from "@/lib/backup/journal";
 import { backupStatus } from "@/lib/backup/schedule";
@@ -23,7 +24,7 @@ export default async function SecretsPage() {
   const now = new Date();
   const currentSince = rows.find((r) => r.current)?.currentSince ?? null;
   const lingering = rows.filter((r) => !r.current && !r.retirable);
-  const [mfa, checkpointKeys] = await Promise.all([mfaSecretsByDataSecret(), listCheckpointKeys()]);
+  const [mfa, checkpointKeys, webhookSecrets] = await Promise.all([mfaSecretsByDataSecret(), listCheckpointKeys(), webhookSecretsByDataSecret()]);
   const journal = journalStatus();
   const backups = backupStatus();
   return (
@@ -95,6 +96,23 @@ export default async function SecretsPage() {
           <>
             <dt>Under a secret no longer configured</dt>
             <dd className="bad-text">{mfa.unreadable}: these people cannot use their app; reset their multi-factor sign-in on Users</dd>
+          </>
+        )}
+      </dl>
+      <h2>Webhook signing secrets</h2>
+      <p className="sub">
+        Each webhook endpoint has its own signing secret (whsec_…), rotated on its page with 24 hours in which both sign. They are sealed under the
+        data secret too; after a rotation of REKEY_DATA_SECRET the cron seals them again under the current one within a minute.
+      </p>
+      <dl className="facts">
+        <dt>Under the current data secret</dt>
+        <dd>{webhookSecrets.current}</dd>
+        <dt>Under a previous one (moves at the next cron call)</dt>
+        <dd>{webhookSecrets.previous}</dd>
+        {webhookSecrets.unreadable > 0 && (
+          <>
+            <dt>Under a secret no longer configured</dt>
+            <dd className="bad-text">{webhookSecrets.unreadable}: those endpoints cannot be signed for; rotate their secret on Webhooks</dd>
           </>
         )}
       </dl>

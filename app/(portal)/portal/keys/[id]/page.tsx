@@ -21,11 +21,13 @@ export const metadata: Metadata = { title: "Your key" };
 type PortalKeyPageProps = { params: Promise<{ id: string }> };
 
 const ACTIONS: Record<string, string> = {
+  "key.created": "Key issued",
   "key.issued": "Key issued",
   "key.imported": "Key brought over from the earlier key system",
   "key.hash_upgraded": "Key now checked by rekey's own hash",
   "key.revoked": "Key revoked",
   "key.reactivated": "Key active again",
+  "key.leaked": "Key reported leaked",
   "rotation.scheduled": "Rotation scheduled",
   "rotation.started": "Rotation started",
   "rotation.postponed": "Rotation postponed",

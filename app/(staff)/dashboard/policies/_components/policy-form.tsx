@@ -13,6 +13,7 @@ const FIELDS: { name: keyof Omit<PolicyFormProps["policy"], "id" | "name" | "wai
   { name: "maxAgeDays", label: "Max key age (days)" },
   { name: "gracePeriodHours", label: "Grace period (hours)" },
   { name: "emergencyGraceHours", label: "Emergency grace (hours)" },
+  { name: "leakGraceHours", label: "Grace for a key reported leaked (hours; 0: revoke at once)" },
   { name: "noticeDays", label: "Notice before a scheduled rotation (days)" },
   { name: "maxPostponements", label: "Postponements allowed" },
   { name: "postponeDays", label: "Each postponement (days)" },
