@@ -175,6 +175,20 @@ describe("the event pipeline: every writer's events reach webhooks, and match th
     await expectAuditMatchesWebhooks(flows, 6 /* k4, k5, k6, old issued; k6 scheduled */ - 1);
   });
 
+  it("an organization without contacts (made by a key import) rotates, is reminded and is revoked without an email, not an error", async () => {
+    const prisma = await testPrisma();
+    // As lib/keys/import.ts creates one: no contactEmails at all (NULL in the column, [] through Prisma).
+    const org = await prisma.organization.create({ data: { name: "Imported Co", externalId: "imp_1", createdAt: T0 } });
+    const { key } = await makeKey(org.id);
+    await createRotation({ keyId: key.id, kind: "manual" }, ADMIN, T0);
+    await prisma.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: at(hours(71)) } });
+    expect(await sendDueReminders(at(hours(71.5)))).toBe(1);
+    const other = (await makeKey(org.id)).key;
+    await createRotation({ keyId: other.id, kind: "emergency", gracePeriodHours: 0, reason: "leaked" }, ADMIN, T0);
+    expect(await prisma.notification.count()).toBe(0);
+    expect(await prisma.auditEvent.count({ where: { action: "rotation.reminded" } })).toBe(1);
+  });
+
   it("a bulk-scheduled notice tells the customer how to postpone, as every other notice does", async () => {
     const prisma = await testPrisma();
     const org = await makeOrg();

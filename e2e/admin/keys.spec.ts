@@ -41,6 +41,8 @@ test("the admin emergency-rotates a key with revoke now and sees it revoked", as
   const dialog = page.getByRole("dialog");
   await expect(dialog.getByRole("heading")).toContainText(`Emergency-rotate ${prefix}`);
   await dialog.getByLabel("Reason (required)").fill("found in a public repository");
+  // Revoking now says what it breaks.
+  await expect(dialog.getByLabel(/revoke now: every client still using it fails at once \((last used .+ ago|never used)\)$/)).toBeVisible();
   await dialog.getByLabel("revoke now").check();
   await page.screenshot({ path: "e2e/screenshots/emergency-dialog.png" });
   await dialog.getByRole("button", { name: "Emergency rotate" }).click();

@@ -29,10 +29,23 @@ test("the admin sees organizations with their overdue keys and opens one", async
   const policy = page.getByRole("region", { name: "Policy" });
   await expect(policy).toContainText("Strict");
   await page.screenshot({ path: "e2e/screenshots/organization.png", fullPage: true });
+  // A change is previewed first: what it does to the keys, then applied or not.
   await policy.getByLabel("Change policy").selectOption({ label: "the default policy" });
+  const impact = policy.getByRole("region", { name: "What this change does" });
+  await expect(impact).toContainText(/From Strict \(payments and health\) \(\d+ days\) to Default \(90 days\), for this organization's \d+ keys? in use/);
+  await expect(impact).toContainText(/past max age: \d+ keys? now, \d+ keys? after the change/);
+  await expect(impact).toContainText(/the next cron run schedules a rotation for \d+ keys?/);
+  await expectAccessible(page);
+  await page.screenshot({ path: "e2e/screenshots/policy-impact.png", fullPage: true });
+  await impact.getByRole("button", { name: /^Keep / }).click();
+  await expect(impact).toHaveCount(0);
+  await expect(policy.getByRole("heading")).toHaveText("Policy: Strict (payments and health)");
+  await policy.getByLabel("Change policy").selectOption({ label: "the default policy" });
+  await impact.getByRole("button", { name: "Apply Default" }).click();
   await expect(policy.getByRole("status")).toHaveText("The organization now follows the default policy.");
   await expect(policy.getByRole("heading")).toHaveText("Policy: Default");
   await policy.getByLabel("Change policy").selectOption({ label: "Strict (payments and health)" });
+  await impact.getByRole("button", { name: "Apply Strict (payments and health)" }).click();
   await expect(policy.getByRole("heading")).toHaveText("Policy: Strict (payments and health)");
 });
 

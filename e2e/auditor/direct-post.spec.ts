@@ -20,7 +20,14 @@ test("an auditor who replays the POST of a rotate action is refused and the key 
     } else await route.continue();
   });
   await adminPage.goto(keyPath!);
+  // "Rotate now" asks first, saying what it does.
+  let asked = "";
+  adminPage.once("dialog", (d) => {
+    asked = d.message();
+    void d.accept();
+  });
   await adminPage.getByRole("button", { name: "Rotate now" }).click();
+  await expect.poll(() => asked).toMatch(/now\?\n\nIts new key is ready for the customer at once, and both keys work for \d+ hours; then the old key stops working/);
   await expect.poll(() => captured).not.toBeNull();
   await admin.close();
   const { headers, body } = captured!;

@@ -44,7 +44,7 @@ export async function sendDueReminders(now: Date, actor: Actor = SYSTEM_CRON): P
         FROM due, api_keys k, organizations o
         WHERE r.id = due.id AND k.id = r."keyId" AND o.id = k."organizationId"
         RETURNING r.id AS "rotationId", r."keyId", r.kind::text AS kind, k.prefix, k.environment::text AS environment, k."organizationId",
-                  o.name AS "organizationName", o."timeZone", o."contactEmails", r."scheduledAt", r."graceEndsAt", k."lastUsedAt"`;
+                  o.name AS "organizationName", o."timeZone", COALESCE(o."contactEmails", '{}') AS "contactEmails", r."scheduledAt", r."graceEndsAt", k."lastUsedAt"`;
       if (rows.length === 0) return 0;
       await recordEvents(
         tx,

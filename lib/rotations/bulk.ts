@@ -1,5 +1,5 @@
 import "server-only";
-import { inTransaction } from "../db";
+import { getPrisma, inTransaction } from "../db";
 import type { Actor } from "../auth/actor";
 import { recordEvents } from "./events";
 import { keyFilterSql } from "../keys/queries";
@@ -11,6 +11,29 @@ import { bulkScheduleSchema, type BulkScheduleRequest } from "./schemas";
 
 /** At most this many keys in one bulk action: beyond it, narrow the filter. */
 export const BULK_LIMIT = 20_000;
+
+/** The keys a bulk schedule would give a rotation: active, none open, matching the keys table's filter. */
+function schedulableSql(where: string[]): string {
+  // o and p: the keys table's filter reads them (keyFilterSql); ep: the effective policy, for grace and the latest start.
+  return `FROM api_keys k
+       JOIN organizations o ON o.id = k."organizationId"
+       LEFT JOIN rotation_policies p ON p.id = o."policyId"
+       JOIN ${EFFECTIVE_POLICY_SQL} ep ON ep."organizationId" = k."organizationId"
+       WHERE k.status = 'active' AND NOT EXISTS (SELECT 1 FROM rotations r WHERE r."openKeyId" = k.id)
+       ${where.length ? `AND ${where.join(" AND ")}` : ""}`;
+}
+
+/**
+ * How many of the keys a filter matches a bulk schedule would touch (active,
+ * no rotation under way): what the button and its confirmation count, so
+ * they never promise keys it leaves alone.
+ */
+export async function countSchedulable(filters: Pick<BulkScheduleRequest, "status" | "environment" | "organizationId" | "overdue">, now: Date): Promise<number> {
+  const { where, params } = keyFilterSql(filters, now);
+  const prisma = await getPrisma();
+  const [row] = await prisma.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n ${schedulableSql(where)}`, ...params);
+  return row.n;
+}
 
 /**
  * Schedules a rotation at `scheduledAt` for every active key the filter
@@ -28,13 +51,7 @@ export async function scheduleRotationsForFilter(input: BulkScheduleRequest, act
   const n = params.length;
   params.push(data.scheduledAt, data.reason, actor, now);
   const [at, reason, by, stamp] = [n + 1, n + 2, n + 3, n + 4].map((i) => `$${i}`);
-  // o and p: the keys table's filter reads them (keyFilterSql); ep: the effective policy, for grace and the latest start.
-  const matching = `FROM api_keys k
-       JOIN organizations o ON o.id = k."organizationId"
-       LEFT JOIN rotation_policies p ON p.id = o."policyId"
-       JOIN ${EFFECTIVE_POLICY_SQL} ep ON ep."organizationId" = k."organizationId"
-       WHERE k.status = 'active' AND NOT EXISTS (SELECT 1 FROM rotations r WHERE r."openKeyId" = k.id)
-       ${where.length ? `AND ${where.join(" AND ")}` : ""}`;
+  const matching = schedulableSql(where);
   const latest = latestAllowedStartSql(`ep."gracePeriodHours"`);
   return inTransaction(async (tx) => {
     // Keys that must start rotating before the chosen time are left out, and said so (the one-by-one rule: lib/rotations/limits.ts).

@@ -143,7 +143,7 @@ function webhookEvent(e: LifecycleEvent): WebhookEvent {
 
 async function organizationsForEmail(tx: Tx, ids: string[]) {
   const rows = await tx.$queryRaw<{ id: string; name: string; contactEmails: string[]; timeZone: string; postponeDays: number; maxPostponements: number }[]>`
-    SELECT o.id, o.name, o."contactEmails", o."timeZone", ep."postponeDays", ep."maxPostponements"
+    SELECT o.id, o.name, COALESCE(o."contactEmails", '{}') AS "contactEmails", o."timeZone", ep."postponeDays", ep."maxPostponements"
     FROM organizations o JOIN ${Prisma.raw(EFFECTIVE_POLICY_SQL)} ep ON ep."organizationId" = o.id
     WHERE o.id = ANY(${ids}::text[])`;
   return new Map(rows.map((r) => [r.id, r]));

@@ -9,6 +9,7 @@ import { requirePagePermission } from "@/lib/auth/authorize";
 import { roleMay } from "@/lib/auth/permissions";
 import { readKeySearch, searchForUrl } from "@/lib/keys/search";
 import { BulkSchedule } from "../_components/bulk-schedule";
+import { countSchedulable } from "@/lib/rotations/bulk";
 import { findKeyAction, reportLeakedKeyAction } from "../actions";
 import { ReportLeakForm } from "@/components/report-leak-form";
 import { KeysTable, type KeyRow } from "../_components/keys-table";
@@ -37,9 +38,15 @@ export default async function KeysPage({ searchParams }: KeysPageProps) {
     redirect(`/dashboard/keys${kept.size ? `?${kept}` : ""}`);
   }
   const now = new Date();
-  const [{ keys, total, page, pageSize, sort, dir }, organizations] = await Promise.all([
+  // The bulk action works on filters, not on a search: with a search its count would not be what it schedules.
+  const bulkFilters =
+    roleMay(viewer.role, "keys:rotate") && !search && (query.overdue || query.org || query.status || query.environment)
+      ? { status: query.status, environment: query.environment, organizationId: query.org, overdue: query.overdue === "1" }
+      : null;
+  const [{ keys, total, page, pageSize, sort, dir }, organizations, schedulable] = await Promise.all([
     listKeys({ status: query.status, environment: query.environment, organizationId: query.org, overdue: query.overdue === "1", q: search, sort: query.sort, dir: query.dir, page: query.page }, now),
     listOrganizationNames(),
+    bulkFilters ? countSchedulable(bulkFilters, now) : 0,
   ]);
   const pages = Math.max(1, Math.ceil(total / pageSize));
   const current = new URLSearchParams(
@@ -168,13 +175,9 @@ export default async function KeysPage({ searchParams }: KeysPageProps) {
             Order by needs attention
           </Link>
         )}
-        {/* The bulk action works on filters, not on a search: with a search its count would not be what it schedules. */}
-        {roleMay(viewer.role, "keys:rotate") && total > 0 && !search && (query.overdue || query.org || query.status || query.environment) && (
+        {bulkFilters && schedulable > 0 && (
           <span className="bulk">
-            <BulkSchedule
-              total={total}
-              filters={{ status: query.status, environment: query.environment, organizationId: query.org, overdue: query.overdue === "1" }}
-            />
+            <BulkSchedule total={total} schedulable={schedulable} filters={bulkFilters} />
           </span>
         )}
       </div>

@@ -159,6 +159,7 @@ export default async function KeyPage({ params }: KeyPageProps) {
           gracePeriodHours={policy.gracePeriodHours}
           emergencyGraceHours={policy.emergencyGraceHours}
           latestStart={latestStart > now ? formatUtcMinute(latestStart) : null}
+          lastUsed={key.lastUsedAt ? `${formatDistanceStrict(key.lastUsedAt, now)} ago` : null}
         />
       )}
 

@@ -5,18 +5,23 @@ import { ActionToast, useServerAction } from "@/components/action-status";
 import { bulkScheduleRotationsAction } from "../actions";
 
 export interface BulkScheduleProps {
+  /** Keys the filter matches. */
   total: number;
+  /** Of those, the ones it would give a rotation: active, none under way (lib/rotations/bulk.ts countSchedulable). */
+  schedulable: number;
   filters: { status?: string; environment?: string; organizationId?: string; overdue?: boolean };
 }
 
-/** "Schedule rotation for all N matching keys", with a confirmation that says how many. */
-export function BulkSchedule({ total, filters }: BulkScheduleProps) {
+/** "Schedule rotation for the N matching keys not rotating yet", with a confirmation that says how many and which are left alone. */
+export function BulkSchedule({ total, schedulable, filters }: BulkScheduleProps) {
+  const n = schedulable.toLocaleString("en");
+  const left = total - schedulable;
   const dialog = useRef<HTMLDialogElement>(null);
   const { pending, result, run } = useServerAction();
   return (
     <>
       <button type="button" className="button secondary" onClick={() => dialog.current?.showModal()}>
-        Schedule rotation for all {total.toLocaleString("en")} matching keys…
+        {schedulable === total ? `Schedule rotation for all ${n} matching keys…` : `Schedule rotation for the ${n} of ${total.toLocaleString("en")} keys not rotating yet…`}
       </button>
       <ActionToast result={result} />
       <dialog ref={dialog} aria-labelledby="bulk-title">
@@ -32,8 +37,11 @@ export function BulkSchedule({ total, filters }: BulkScheduleProps) {
             );
           }}
         >
-          <h2 id="bulk-title">Schedule a rotation for {total.toLocaleString("en")} keys?</h2>
-          <p className="sub">Each active key without a rotation gets one, with its own policy&apos;s grace period; its organization is notified.</p>
+          <h2 id="bulk-title">Schedule a rotation for {n} key{schedulable === 1 ? "" : "s"}?</h2>
+          <p className="sub">
+            Each gets one, with its own policy&apos;s grace period, and its organization&apos;s contacts are emailed a notice.
+            {left > 0 && ` The other ${left.toLocaleString("en")} matching key${left === 1 ? " is" : "s are"} left alone: already rotating, or not active.`}
+          </p>
           <label>
             Starts at (your time)
             <input name="scheduledAt" type="datetime-local" required />
@@ -49,7 +57,7 @@ export function BulkSchedule({ total, filters }: BulkScheduleProps) {
           )}
           <div className="actions">
             <button className="button" type="submit" disabled={pending}>
-              Schedule {total.toLocaleString("en")} rotations
+              Schedule {n} rotation{schedulable === 1 ? "" : "s"}
             </button>
             <button className="button secondary" type="button" onClick={() => dialog.current?.close()}>
               Close

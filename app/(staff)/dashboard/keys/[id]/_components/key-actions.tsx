@@ -14,6 +14,8 @@ export interface KeyActionsProps {
   emergencyGraceHours: number;
   /** The latest a rotation with the policy's grace may start (lib/rotations/limits.ts), in UTC to the minute; null when that has passed. */
   latestStart: string | null;
+  /** When the key was last used ("3 minutes ago"), or null if never: what a revocation would break. */
+  lastUsed: string | null;
 }
 
 /** The rotation buttons of a key. The server checks the role again on every call. */
@@ -32,7 +34,14 @@ export function KeyActions(props: KeyActionsProps) {
       <div className="actions">
         {canStart && (
           <>
-            <button className="button" disabled={pending} onClick={() => run(() => rotateKeyAction({ keyId: props.keyId, kind: "manual", gracePeriodHours: props.gracePeriodHours }))}>
+            <button
+              className="button"
+              disabled={pending}
+              onClick={() => {
+                const ask = `Rotate ${props.keyPrefix}… of ${props.organizationName} now?\n\nIts new key is ready for the customer at once, and both keys work for ${props.gracePeriodHours} hours; then the old key stops working. The customer's contacts are emailed now.`;
+                if (window.confirm(ask)) run(() => rotateKeyAction({ keyId: props.keyId, kind: "manual", gracePeriodHours: props.gracePeriodHours }));
+              }}
+            >
               Rotate now
             </button>
             <button className="button secondary" disabled={pending} onClick={() => scheduleDialog.current?.showModal()}>
@@ -148,7 +157,7 @@ export function KeyActions(props: KeyActionsProps) {
               <input type="radio" name="grace" value={props.emergencyGraceHours} defaultChecked /> keeps working for {props.emergencyGraceHours} hours
             </label>
             <label>
-              <input type="radio" name="grace" value={0} /> revoke now
+              <input type="radio" name="grace" value={0} /> revoke now: every client still using it fails at once ({props.lastUsed ? `last used ${props.lastUsed}` : "never used"})
             </label>
           </fieldset>
           <div className="actions">
