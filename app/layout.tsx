@@ -5,6 +5,7 @@ import { getViewer } from "@/lib/auth/viewer";
 import { roleMay } from "@/lib/auth/permissions";
 import { SignOutButton } from "@/components/sign-out-button";
 import { SearchShortcut } from "@/components/search-shortcut";
+import { MenuButton } from "@/components/menu-button";
 import { findKeyAction } from "./(staff)/dashboard/keys/actions";
 import { countOpenAlerts } from "@/lib/alerts/queries";
 import "./globals.css";
@@ -36,7 +37,8 @@ export default async function RootLayout({ children }: { children: React.ReactNo
               <SearchShortcut inputId="global-search" />
             </form>
           )}
-          <nav aria-label="Main">
+          {viewer && <MenuButton navId="main-nav" />}
+          <nav id="main-nav" aria-label="Main">
             {viewer && roleMay(viewer.role, "staff:read") && (
               <>
                 <NavLink href="/dashboard">Overview</NavLink>
@@ -75,8 +77,18 @@ export default async function RootLayout({ children }: { children: React.ReactNo
             <a href="/api/v1/openapi.json">API</a>
             {viewer ? (
               <span className="who">
-                <NavLink className="sub" href={roleMay(viewer.role, "portal:use") ? "/portal/account" : "/dashboard/account"} title="Your account: sessions and password">
-                  {viewer.email} · {viewer.role}
+                <NavLink className="sub" href={roleMay(viewer.role, "portal:use") ? "/portal/account" : "/dashboard/account"} title={`Your account (${viewer.email}, ${viewer.role}): sessions and password`}>
+                  {roleMay(viewer.role, "users:manage") ? (
+                    // An admin's navigation is the longest: on a laptop the account link is one word, the address on hover.
+                    <>
+                      <span className="who-long">
+                        {viewer.email} · {viewer.role}
+                      </span>
+                      <span className="who-short">Account</span>
+                    </>
+                  ) : (
+                    `${viewer.email} · ${viewer.role}`
+                  )}
                 </NavLink>
                 <SignOutButton />
               </span>

@@ -8,7 +8,10 @@ for (const [role, account] of Object.entries({ admin: ADMIN, operator: OPERATOR,
     await page.getByRole("form", { name: "Sign in with a password" }).getByLabel("Password").fill(account.password);
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page).toHaveURL(/\/dashboard\/keys$/, { timeout: 15_000 }); // the first sign-in after start renders cold
-    await expect(page.getByText(`${account.email} · ${role}`)).toBeVisible();
+    // The account link names who is signed in (an admin's, on a laptop, says "Account" and names them on hover).
+    const accountLink = page.getByRole("navigation", { name: "Main" }).locator('a[href="/dashboard/account"]');
+    await expect(accountLink).toBeVisible();
+    await expect(accountLink).toHaveAttribute("title", `Your account (${account.email}, ${role}): sessions and password`);
     await page.context().storageState({ path: authFile(role) });
   });
 }

@@ -115,6 +115,33 @@ test("the overview and the keys table read on a 390px phone", async ({ page }) =
   await page.screenshot({ path: "e2e/screenshots/keys-phone.png" });
 });
 
+test("on a phone the navigation is one Menu button: it opens the links, a link goes there and closes it, Escape closes it", async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto("/dashboard");
+  const nav = page.getByRole("navigation", { name: "Main" });
+  const menu = page.getByRole("button", { name: "Menu" });
+  await expect(menu).toHaveAttribute("aria-expanded", "false");
+  await expect(nav.getByRole("link", { name: "Keys" })).toBeHidden();
+  // The header is two short rows (brand and the button, then the search), not the three rows of wrapped links it was.
+  const header = await page.locator("header.topbar").boundingBox();
+  expect(header!.height).toBeLessThan(130);
+  await menu.click();
+  await expect(page.getByRole("button", { name: "Close menu" })).toHaveAttribute("aria-expanded", "true");
+  await expect(nav.getByRole("link", { name: "Keys" })).toBeVisible();
+  await expectAccessible(page);
+  await page.screenshot({ path: "e2e/screenshots/menu-phone.png" });
+  await nav.getByRole("link", { name: "Keys" }).click();
+  await expect(page).toHaveURL(/\/dashboard\/keys$/);
+  await expect(nav.getByRole("link", { name: "Keys" })).toBeHidden();
+  await page.getByRole("button", { name: "Menu" }).click();
+  await page.keyboard.press("Escape");
+  await expect(nav.getByRole("link", { name: "Keys" })).toBeHidden();
+  // On a desktop the links are simply there.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await expect(page.getByRole("button", { name: "Menu" })).toBeHidden();
+  await expect(nav.getByRole("link", { name: "Keys" })).toBeVisible();
+});
+
 test("the main navigation marks the section the admin is in, on a key's page too, and not the overview", async ({ page }) => {
   const nav = page.getByRole("navigation", { name: "Main" });
   await page.goto("/dashboard");

@@ -175,7 +175,7 @@ export default async function KeysPage({ searchParams }: KeysPageProps) {
             Order by needs attention
           </Link>
         )}
-        {bulkFilters && schedulable > 0 && (
+        {bulkFilters && total > 0 && (
           <span className="bulk">
             <BulkSchedule total={total} schedulable={schedulable} filters={bulkFilters} />
           </span>

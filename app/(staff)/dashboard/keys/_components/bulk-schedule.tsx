@@ -20,9 +20,14 @@ export function BulkSchedule({ total, schedulable, filters }: BulkScheduleProps)
   const { pending, result, run } = useServerAction();
   return (
     <>
-      <button type="button" className="button secondary" onClick={() => dialog.current?.showModal()}>
-        {schedulable === total ? `Schedule rotation for all ${n} matching keys…` : `Schedule rotation for the ${n} of ${total.toLocaleString("en")} keys not rotating yet…`}
-      </button>
+      {/* With none left to schedule (also right after a bulk action scheduled them all) it says so, and the result stays in view. */}
+      {schedulable > 0 ? (
+        <button type="button" className="button secondary" onClick={() => dialog.current?.showModal()}>
+          {schedulable === total ? `Schedule rotation for all ${n} matching keys…` : `Schedule rotation for the ${n} of ${total.toLocaleString("en")} keys not rotating yet…`}
+        </button>
+      ) : (
+        <span className="sub">Every matching key is already rotating or not active: nothing to schedule.</span>
+      )}
       <ActionToast result={result} />
       <dialog ref={dialog} aria-labelledby="bulk-title">
         <form
