@@ -24,11 +24,21 @@ export function useServerAction<T = unknown>() {
   return { pending, result, run, setResult };
 }
 
-/** The message of an action's result, announced politely to screen readers. */
-export function ActionToast({ result, children, style }: { result: ActionResult<unknown> | null; children?: React.ReactNode; style?: React.CSSProperties }) {
+/**
+ * A refusal's message as a person reads it: the field the server names
+ * (`maxAgeDays: must be …`, what the API answers machines) by the label the
+ * form shows it under (`Max key age (days): must be …`).
+ */
+export function readableError(result: ActionResult<unknown> & { ok: false }, labels?: Record<string, string>): string {
+  const label = result.field && labels?.[result.field];
+  return label && result.error.startsWith(`${result.field}: `) ? `${label}: ${result.error.slice(result.field!.length + 2)}` : result.error;
+}
+
+/** The message of an action's result, announced politely to screen readers; `labels` names fields as the form does. */
+export function ActionToast({ result, children, style, labels }: { result: ActionResult<unknown> | null; children?: React.ReactNode; style?: React.CSSProperties; labels?: Record<string, string> }) {
   return (
     <div role="status" aria-live="polite" className={result ? (result.ok ? "toast ok" : "toast bad") : "toast-empty"} style={style}>
-      {result ? (result.ok ? result.message : result.error) : null}
+      {result ? (result.ok ? result.message : readableError(result, labels)) : null}
       {result?.ok ? children : null}
     </div>
   );

@@ -9,7 +9,7 @@ test("the admin edits a policy: a contradiction is refused with its reason, a va
   const form = page.getByRole("form", { name: /Edit Strict/ });
   await form.getByLabel("Emergency grace (hours)").fill("500");
   await form.getByRole("button", { name: "Save" }).click();
-  await expect(form.getByRole("status")).toContainText("emergencyGraceHours: must be at most 168 hours");
+  await expect(form.getByRole("status")).toHaveText("Emergency grace (hours): must be at most 168 hours");
   await form.getByLabel("Emergency grace (hours)").fill("30");
   await form.getByRole("button", { name: "Save" }).click();
   await expect(form.getByRole("status")).toContainText("must not be longer than the normal grace period");
@@ -54,7 +54,7 @@ test("a max age above a year needs an exception reason, which is shown wherever 
   const form = page.getByRole("form", { name: /Edit Strict/ });
   await form.getByLabel("Max key age (days)").fill("400");
   await form.getByRole("button", { name: "Save" }).click();
-  await expect(form.getByRole("status")).toContainText("exceptionReason: is required, at least 10 characters: a max age of 400 days is above 365");
+  await expect(form.getByRole("status")).toContainText("Exception reason: is required, at least 10 characters: a max age of 400 days is above 365");
   await expect(form.getByLabel("Exception reason")).toHaveAttribute("aria-invalid", "true");
   const reason = "Card terminals in the field are re-keyed at their yearly service visit.";
   await form.getByLabel("Exception reason").fill(reason);

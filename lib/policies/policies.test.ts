@@ -34,7 +34,7 @@ describe("rotation policies (DOMAIN.md: Rotation policy)", () => {
     const policy = await prisma.rotationPolicy.create({ data: { name: "Guarded" } });
     await expect(updatePolicy({ policyId: policy.id, ...settings, emergencyGraceHours: 100 }, ADMIN, T0)).rejects.toThrow(/^emergencyGraceHours: must not be longer than the normal grace period/);
     await expect(updatePolicy({ policyId: policy.id, ...settings, noticeDays: 60 }, ADMIN, T0)).rejects.toThrow(/^noticeDays:/);
-    await expect(updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 0 }, ADMIN, T0)).rejects.toThrow(/^maxAgeDays: must be at least 1 days/);
+    await expect(updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 0 }, ADMIN, T0)).rejects.toThrow(/^maxAgeDays: must be at least 1 day$/);
     await expect(updatePolicy({ policyId: policy.id, ...settings, gracePeriodHours: "soon" as never }, ADMIN, T0)).rejects.toThrow(/^gracePeriodHours:/);
     expect(await prisma.rotationPolicy.findUniqueOrThrow({ where: { id: policy.id } })).toMatchObject({ maxAgeDays: 90, gracePeriodHours: 72, emergencyGraceHours: 4 });
   });

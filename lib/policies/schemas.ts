@@ -3,8 +3,10 @@ import { MAX_AGE_WITHOUT_REASON_DAYS } from "./defaults";
 
 export { MAX_AGE_WITHOUT_REASON_DAYS };
 
+/** "1 day", "2 days": `unit` is the plural. */
+const count = (n: number, unit: string) => `${n} ${n === 1 ? unit.replace(/s$/, "") : unit}`;
 const int = (min: number, max: number, unit: string) =>
-  z.coerce.number(`must be a number of ${unit}`).int(`must be a whole number of ${unit}`).min(min, `must be at least ${min} ${unit}`).max(max, `must be at most ${max} ${unit}`);
+  z.coerce.number(`must be a number of ${unit}`).int(`must be a whole number of ${unit}`).min(min, `must be at least ${count(min, unit)}`).max(max, `must be at most ${count(max, unit)}`);
 
 
 /**

@@ -19,6 +19,9 @@ const FIELDS: { name: keyof Omit<PolicyFormProps["policy"], "id" | "name" | "wai
   { name: "postponeDays", label: "Each postponement (days)" },
 ];
 
+/** Field names as the form shows them, for the server's messages. */
+const LABELS: Record<string, string> = { ...Object.fromEntries(FIELDS.map((f) => [f.name, f.label])), exceptionReason: "Exception reason" };
+
 /** Edits one policy; the server validates and says which field is wrong. */
 export function PolicyForm({ policy }: PolicyFormProps) {
   const { pending, result, run } = useServerAction();
@@ -69,7 +72,7 @@ export function PolicyForm({ policy }: PolicyFormProps) {
           Save
         </button>
       </div>
-      <ActionToast result={result} />
+      <ActionToast result={result} labels={LABELS} />
     </form>
   );
 }
