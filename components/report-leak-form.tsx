@@ -41,7 +41,7 @@ export function ReportLeakForm({ report, who }: { report: (input: unknown) => Pr
             {pending ? "Revoking…" : "Revoke it now"}
           </button>
         </div>
-        <ActionToast result={result} />
+        <ActionToast result={result} labels={{ key: "The leaked key", url: "Where it was found" }} />
       </form>
     </details>
   );

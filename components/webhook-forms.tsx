@@ -108,7 +108,9 @@ export function WebhookCreateForm({ create, eventTypes, organizations, allowSlac
           {pending ? "Adding…" : "Add endpoint"}
         </button>
       </div>
-      <ActionToast result={result}>{result?.ok && result.data?.secret ? <OneTimeSecret secret={result.data.secret} what="signing secret" kept={SECRET_KEPT} /> : null}</ActionToast>
+      <ActionToast result={result} labels={{ url: "Endpoint URL", description: "Description", events: "Events", organizationId: "Events of", format: "Format" }}>
+        {result?.ok && result.data?.secret ? <OneTimeSecret secret={result.data.secret} what="signing secret" kept={SECRET_KEPT} /> : null}
+      </ActionToast>
     </form>
   );
 }
