@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { RelativeTime } from "@/components/relative-time";
-import { ResendButton } from "@/components/webhook-forms";
+import { ResendButton, WebhookEndpointActions } from "@/components/webhook-forms";
 import type { ActionResult } from "@/lib/http/server-action";
 
 interface EndpointRow {
@@ -18,7 +18,7 @@ interface EndpointRow {
 }
 
 /** An endpoint's state as a badge: enabled, failing (since when) or disabled. */
-function EndpointState({ e }: { e: Pick<EndpointRow, "disabledAt" | "failingSince"> }) {
+export function EndpointState({ e }: { e: Pick<EndpointRow, "disabledAt" | "failingSince"> }) {
   if (e.disabledAt) return <span className="badge revoked">disabled</span>;
   if (e.failingSince) return <span className="badge warn">failing</span>;
   return <span className="badge active">enabled</span>;
@@ -129,4 +129,73 @@ export function WebhookDeliveryLog({ deliveries, now, resend }: { deliveries: De
   );
 }
 
-export { EndpointState };
+type Action<T = unknown> = (input: unknown) => Promise<ActionResult<T>>;
+
+interface EndpointDetail {
+  id: string;
+  url: string;
+  description: string;
+  format: string;
+  events: string[];
+  organization: { name: string } | null;
+  previousSecretUntil: Date | null;
+  failingSince: Date | null;
+  disabledAt: Date | null;
+  disabledReason: string | null;
+}
+
+/**
+ * An endpoint's page, the dashboard's and the portal's alike (`base`: the
+ * list's path; `actions`: that side's server actions): its state and
+ * subscription, its buttons, its delivery log.
+ */
+export function WebhookEndpointPage({ endpoint: e, deliveries, base, now, actions }: {
+  endpoint: EndpointDetail;
+  deliveries: DeliveryRow[];
+  base: string;
+  now: Date;
+  actions: { test: Action; rotate: Action<{ secret: string }>; toggle: Action; remove: Action; resend: Action };
+}) {
+  const iso = now.toISOString();
+  return (
+    <>
+      <p className="sub">
+        <Link href={base}>← Webhooks</Link>
+      </p>
+      <h1 style={{ wordBreak: "break-all" }}>
+        <code>{e.url}</code>
+      </h1>
+      <dl className="facts card">
+        <dt>State</dt>
+        <dd>
+          <EndpointState e={e} /> {e.disabledReason && <span className="sub">{e.disabledReason}</span>}
+          {e.failingSince && !e.disabledAt && <span className="sub"> every attempt failed since <RelativeTime at={e.failingSince.toISOString()} now={iso} /></span>}
+        </dd>
+        <dt>Events of</dt>
+        {/* Only a staff endpoint for every organization receives alerts (lib/webhooks/enqueue.ts); a customer's names their organization. */}
+        <dd>{e.organization?.name ?? "every organization (and alerts)"}</dd>
+        <dt>Events</dt>
+        <dd>{e.format === "slack" ? "alerts, as Slack messages" : e.events.length ? e.events.join(", ") : "every event"}</dd>
+        {e.description && (
+          <>
+            <dt>Description</dt>
+            <dd>{e.description}</dd>
+          </>
+        )}
+        {e.previousSecretUntil && e.previousSecretUntil > now && (
+          <>
+            <dt>Secret rotation</dt>
+            <dd>
+              the previous secret also signs until <RelativeTime at={e.previousSecretUntil.toISOString()} now={iso} />
+            </dd>
+          </>
+        )}
+      </dl>
+      <WebhookEndpointActions id={e.id} disabled={!!e.disabledAt} signed={e.format !== "slack"} listHref={base} actions={actions} />
+      <h2>Delivery log</h2>
+      <div className="table-wrap">
+        <WebhookDeliveryLog deliveries={deliveries} now={now} resend={actions.resend} />
+      </div>
+    </>
+  );
+}

@@ -96,7 +96,6 @@ async function expectAuditMatchesWebhooks(flows: Record<string, string[]>, betwe
 
 describe("the event pipeline: every writer's events reach webhooks, and match the audit trail", () => {
   it("lists the event types each flow produces", async () => {
-    const prisma = await testPrisma();
     await createWebhookEndpoint({ url: rx.url() }, ADMIN, T0);
     const org = await makeOrg();
     const flows: Record<string, string[]> = {};

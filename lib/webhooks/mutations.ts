@@ -9,7 +9,7 @@ import { parseInput } from "../validation";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { generateWebhookSecret, WEBHOOK_SEAL_PURPOSE } from "./signing";
 import { webhookUrlProblem } from "./address";
-import { newMessageId, webhookBody } from "./enqueue";
+import { newMessageId, STAFF_ONLY_EVENTS, webhookBody } from "./enqueue";
 import { createWebhookSchema, MAX_WEBHOOK_ENDPOINTS_PER_ORGANIZATION, type CreateWebhookInput } from "./schemas";
 import { webhookDeliverySelect, webhookEndpointSelect } from "./views";
 import { deliverWebhooks } from "./deliver";
@@ -41,7 +41,7 @@ export async function createWebhookEndpoint(input: CreateWebhookInput, actor: Ac
     if (events.some((e) => e !== "alert.raised")) throw new ValidationError("events: a Slack endpoint receives alert.raised only", "events");
     events = ["alert.raised"];
   }
-  if (organizationId && events.includes("alert.raised")) {
+  if (organizationId && events.some((e) => STAFF_ONLY_EVENTS.has(e))) {
     throw new ValidationError("events: alert.raised goes only to endpoints for every organization (alerts are written for the API company's staff)", "events");
   }
   return inTransaction(async (tx) => {
@@ -154,17 +154,13 @@ export async function resendDelivery(deliveryId: string, actor: Actor, now: Date
  */
 export async function sendTestEvent(id: string, actor: Actor, now: Date, scope: OrganizationScope = {}) {
   const { deliveryId } = await queueTestEvent(id, actor, now, scope);
-  await deliverWebhooks(now, { onlyIds: [deliveryId], budgetMs: 1 });
-  const prisma = await getPrisma();
-  return prisma.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId }, select: webhookDeliverySelect });
+  return deliverNow(deliveryId, now);
 }
 
 /** The resend button: the delivery again, at once (same webhook-id), returned as the log shows it. */
 export async function resendDeliveryNow(deliveryId: string, actor: Actor, now: Date, scope: OrganizationScope = {}) {
   await resendDelivery(deliveryId, actor, now, scope);
-  await deliverWebhooks(now, { onlyIds: [deliveryId], budgetMs: 1 });
-  const prisma = await getPrisma();
-  return prisma.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId }, select: webhookDeliverySelect });
+  return deliverNow(deliveryId, now);
 }
 
 /**
@@ -201,4 +197,11 @@ export async function resealWebhookSecrets(): Promise<number> {
     }
     return moved;
   });
+}
+
+/** One delivery sent now (its own claim), then read back as the delivery log shows it. */
+async function deliverNow(deliveryId: string, now: Date) {
+  await deliverWebhooks(now, { onlyIds: [deliveryId], budgetMs: 1 });
+  const prisma = await getPrisma();
+  return prisma.webhookDelivery.findUniqueOrThrow({ where: { id: deliveryId }, select: webhookDeliverySelect });
 }
