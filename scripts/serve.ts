@@ -11,7 +11,6 @@ import "./load-env";
 import http from "node:http";
 import next from "next";
 import { FAST_VERIFY_PATH, handleFastVerify } from "../lib/http/fast-verify";
-import { answerUndecodablePath, isUndecodableApiPath } from "../lib/http/path-encoding";
 import { closeDatabase } from "../lib/db";
 
 const port = Number(process.env.PORT ?? 3000);
@@ -25,7 +24,6 @@ const server = http.createServer((req, res) => {
     handleFastVerify(req, res);
     return;
   }
-  if (isUndecodableApiPath(req.url)) return answerUndecodablePath(req, res);
   // As a proxy would: the connection's address goes last in X-Forwarded-For,
   // where lib/http/client-address.ts counts REKEY_TRUST_PROXY hops back from.
   const peer = req.socket.remoteAddress;

@@ -3,7 +3,8 @@ import fc from "fast-check";
 import { useTestDatabase, testPrisma } from "./support/database";
 import { ADMIN, makeKey, makeOrg } from "./support/fixtures";
 import { openApiDocument } from "../lib/http/openapi";
-import { isUndecodableApiPath } from "../lib/http/path-encoding";
+import { isUndecodablePath, undecodablePathResponse, UNDECODABLE_PATH_MATCHER } from "../lib/http/path-encoding";
+import { config as proxyConfig } from "../proxy";
 import { createRotation as scheduleRotation } from "../lib/rotations/mutations";
 import { flushUsage } from "../lib/keys/usage";
 import { POST as rotateSelf } from "../app/api/v1/keys/rotate/route";
@@ -354,9 +355,32 @@ describe("body limits", () => {
 });
 
 describe("paths that do not decode", () => {
-  it("are found before Next sees them (scripts/serve.ts answers 400)", () => {
-    for (const bad of ["/api/v1/keys/%E0%A4%A", "/api/v1/rotations/%ZZ/cancel", "/api/v1/keys/%", "/api/v1/keys/%ED%A0%80"]) expect(isUndecodableApiPath(bad)).toBe(true);
-    for (const good of ["/api/v1/keys/abc", "/api/v1/keys/%C3%A9", "/api/v1/keys/x?q=%ZZ", "/dashboard/%ZZ", undefined]) expect(isUndecodableApiPath(good)).toBe(false);
+  it("are found by proxy.ts before Next decodes a route's parameters, pages and API alike", async () => {
+    for (const bad of ["/api/v1/keys/%E0%A4%A", "/api/v1/rotations/%ZZ/cancel", "/api/v1/keys/%", "/api/v1/keys/%ED%A0%80", "/dashboard/keys/%C0%AF"]) expect(isUndecodablePath(bad)).toBe(true);
+    for (const good of ["/api/v1/keys/abc", "/api/v1/keys/%C3%A9", "/dashboard/keys/%F0%9F%94%91"]) expect(isUndecodablePath(good)).toBe(false);
+    const api = undecodablePathResponse("/api/v1/keys/%ZZ");
+    expect([api.status, (await api.json()).error.code]).toEqual([400, "invalid_request"]);
+    expect(undecodablePathResponse("/dashboard/%ZZ").status).toBe(400);
+  });
+
+  it("reach the proxy through its matcher, which matches exactly the paths that do not decode (no other API request is proxied)", () => {
+    expect(proxyConfig.matcher).toContain(UNDECODABLE_PATH_MATCHER);
+    // Next compiles the matcher with path-to-regexp; what it matches after the leading slash is this pattern.
+    const matches = new RegExp(`^${UNDECODABLE_PATH_MATCHER.slice(1).replace(/^\((.*)\)$/s, "$1")}$`);
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom("%", "a", "/", "0", "7", "8", "9", "A", "b", "C", "d", "E", "f", "F", "4", "2", "1"), { maxLength: 16 }), (chars) => {
+        const path = chars.join("");
+        expect(matches.test(path)).toBe(isUndecodablePath(path));
+      }),
+      { numRuns: 20_000 },
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 6 }), (bytes) => {
+        const path = [...bytes].map((b) => `%${b.toString(16).padStart(2, "0")}`).join("");
+        expect(matches.test(path)).toBe(isUndecodablePath(path));
+      }),
+      { numRuns: 20_000 },
+    );
   });
 
   it("are a 400 from the route wrapper where the params fail to decode", async () => {

@@ -35,3 +35,13 @@ test("the favicon and app icons are served to anyone, and every page links them"
   await expect(page.locator('link[rel="icon"][href*="icon.png"]')).toHaveCount(1);
   await expect(page.locator('link[rel="apple-touch-icon"]')).toHaveCount(1);
 });
+
+test("a path that is not valid percent-encoding is a 400 that says so, on pages and API routes, never a 500", async ({ request }) => {
+  for (const path of ["/api/v1/keys/%E0%A4%A", "/api/v1/rotations/%ZZ/cancel", "/dashboard/keys/%C0%AF", "/portal/%"]) {
+    const res = await request.get(path, { maxRedirects: 0 });
+    expect([path, res.status()]).toEqual([path, 400]);
+    expect(await res.text(), path).toContain("not valid percent-encoding");
+  }
+  // A path that decodes goes on to the route as usual.
+  expect((await request.get("/api/v1/keys/%C3%A9")).status()).toBe(401);
+});

@@ -1,5 +1,5 @@
 import "server-only";
-// A type only: this module is also loaded outside Next (scripts/serve.ts, through path-encoding.ts), where importing
+// A type only: this module must load outside Next too (scripts, tests), where importing
 // next/server's values fails ("AsyncLocalStorage accessed in runtime where it is not available").
 import type { NextRequest } from "next/server";
 import { DomainError, PayloadTooLargeError, TooManyRequestsError, ValidationError } from "../errors";
@@ -7,6 +7,7 @@ import { authenticateManagementRequest, authenticateVerifierRequest } from "../a
 import type { Actor } from "../auth/actor";
 import { log } from "../log";
 import { withIdempotency } from "./idempotency";
+import { BAD_PATH_MESSAGE } from "./path-encoding";
 
 type Params = Record<string, string>;
 type RouteContext = { params: Promise<Params> };
@@ -148,8 +149,6 @@ async function routeParams(route: RouteContext | undefined): Promise<Params> {
   return params;
 }
 
-/** What a path that does not decode gets: the same words on every path that checks it. */
-export const BAD_PATH_MESSAGE = "The path is not valid percent-encoding (a % must be followed by two hex digits of UTF-8).";
 
 /** Content-Length as a number; 0 when absent or not a number (the streamed count still applies). */
 function declaredLength(request: Request): number {
