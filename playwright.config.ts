@@ -6,7 +6,8 @@ import { ADMIN, DEMO_PASSWORD_FOR_SERVER, E2E_BOOTSTRAP_TOKEN, E2E_CRON_SECRET, 
 // (PLATFORM.md): use Debian's Chromium when it is there, or PLAYWRIGHT_CHROMIUM_PATH.
 const executablePath = process.env.PLAYWRIGHT_CHROMIUM_PATH ?? (existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
 const PORT = Number(process.env.E2E_PORT ?? 3100);
-const baseURL = `http://127.0.0.1:${PORT}`;
+// localhost, not 127.0.0.1: WebAuthn refuses an IP address as a relying party id (e2e/admin/passkeys.spec.ts).
+const baseURL = `http://localhost:${PORT}`;
 const browser = { ...devices["Desktop Chrome"], viewport: { width: 1280, height: 900 } };
 
 export default defineConfig({

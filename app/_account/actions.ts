@@ -3,10 +3,11 @@
 import { z } from "zod";
 import { revalidatePath } from "next/cache";
 import { serverAction } from "@/lib/http/server-action";
-import { changePasswordSchema, confirmMfaSchema, mfaReauthSchema, sessionIdSchema, startMfaSchema, userIdSchema } from "@/lib/auth/schemas";
+import { addPasskeySchema, changePasswordSchema, confirmMfaSchema, finishPasskeySchema, mfaReauthSchema, removePasskeySchema, sessionIdSchema, startMfaSchema, userIdSchema } from "@/lib/auth/schemas";
 import { confirmMfaEnrolment, disableOwnMfa, regenerateRecoveryCodes, resetUserMfa, startMfaEnrolment, type Enrolment } from "@/lib/auth/mfa";
 import { endAllSessions, endOwnSession } from "@/lib/auth/sessions";
 import { changeOwnPassword } from "@/lib/auth/users";
+import { finishPasskeyRegistration, removePasskey, startPasskeyRegistration } from "@/lib/auth/passkeys";
 
 const endOne = serverAction("account:manage", sessionIdSchema, async ({ sessionId }, viewer, now) => {
   await endOwnSession(viewer.userId, sessionId, now);
@@ -60,6 +61,38 @@ const resetMfa = serverAction("users:manage", userIdSchema, async (input, viewer
   revalidatePath("/dashboard/users");
   return { message: `Multi-factor sign-in of ${email} is reset and their sessions have ended.` };
 });
+
+const startPasskey = serverAction("account:manage", addPasskeySchema, async (input, viewer, now) => {
+  const data = await startPasskeyRegistration(viewer.userId, input, now);
+  return { message: "Follow your browser's prompt to make the passkey.", data };
+});
+
+const finishPasskey = serverAction("account:manage", finishPasskeySchema, async (input, viewer, now) => {
+  const { name } = await finishPasskeyRegistration(viewer.userId, input, now);
+  revalidatePath("/", "layout");
+  return { message: `Passkey "${name}" added: it signs you in with no password.` };
+});
+
+const removeOnePasskey = serverAction("account:manage", removePasskeySchema, async (input, viewer, now) => {
+  const { name } = await removePasskey(viewer.userId, input, now);
+  revalidatePath("/", "layout");
+  return { message: `Passkey "${name}" removed: it no longer signs you in.` };
+});
+
+/** Staff start adding a passkey (after their password, and a code once multi-factor sign-in is on): the browser's creation options. */
+export async function startPasskeyRegistrationAction(input: unknown) {
+  return startPasskey(input);
+}
+
+/** Staff finish adding a passkey with the authenticator's answer and a name for it. */
+export async function finishPasskeyRegistrationAction(input: unknown) {
+  return finishPasskey(input);
+}
+
+/** Staff remove one of their passkeys (after their password, and a code once multi-factor sign-in is on). */
+export async function removePasskeyAction(input: unknown) {
+  return removeOnePasskey(input);
+}
 
 /** Staff start setting up multi-factor sign-in (after their password): the seed, once, as a QR code and as text. */
 export async function startMfaEnrolmentAction(input: unknown) {

@@ -30,7 +30,7 @@ export default async function SignInPage({ searchParams }: SignInPageProps) {
           {error}
         </p>
       )}
-      <p className="lede">Staff sign in with their email and password.</p>
+      <p className="lede">Staff sign in with their email and password, or a passkey.</p>
       <SignInForm returnTo={returnTo} />
       <h2>Customers</h2>
       <p className="lede">We email you a link that signs you in; no password needed.</p>

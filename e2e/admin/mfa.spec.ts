@@ -1,44 +1,17 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { Secret, TOTP } from "otpauth";
 import { expectAccessible } from "../support/axe";
-
-// A fresh operator of this test's own: the shared demo accounts sign in with a password alone in every other spec.
-const STRONG = "copper lantern meadow 77";
+import { inviteStaff, passwordStep, STRONG_PASSWORD } from "../support/staff";
 
 /** The code an authenticator app shows for `secret` at `when` (the same library as the server, as a phone would). */
 function codeAt(secret: string, when: number): string {
   return new TOTP({ secret: Secret.fromBase32(secret.replace(/\s/g, "")), algorithm: "SHA1", digits: 6, period: 30 }).generate({ timestamp: when });
 }
 
-async function passwordStep(browser: Browser, email: string, password: string): Promise<Page> {
-  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
-  const page = await context.newPage();
-  await page.goto("/signin");
-  const form = page.getByRole("form", { name: "Sign in with a password" });
-  await form.getByLabel("Email").fill(email);
-  await form.getByLabel("Password").fill(password);
-  await form.getByRole("button", { name: "Sign in" }).click();
-  return page;
-}
-
 test("an operator sets up multi-factor sign-in with a QR code and signs in with password and code; a wrong code is refused", async ({ page, browser }) => {
   test.slow(); // an invitation, two sign-ins, enrolment and four axe scans
-  // The admin invites an operator; the operator replaces the one-time password.
-  await page.goto("/dashboard/users");
-  const invite = page.getByRole("form", { name: "Invite a user" });
-  const email = `mfa-${Date.now()}@example.com`;
-  await invite.getByLabel("Email").fill(email);
-  await invite.getByLabel("Role").selectOption("operator");
-  await invite.getByRole("button", { name: "Invite" }).click();
-  const oneTime = await invite.locator("code.secret").innerText();
-  const op = await passwordStep(browser, email, oneTime);
-  await expect(op).toHaveURL(/\/dashboard\/account\?first=1$/);
-  const password = op.getByRole("form", { name: "Change your password" });
-  await password.getByLabel("Current password").fill(oneTime);
-  await password.getByLabel("New password", { exact: true }).fill(STRONG);
-  await password.getByLabel("New password, again").fill(STRONG);
-  await password.getByRole("button", { name: "Change password" }).click();
-  await expect(password.getByRole("status")).toContainText("Your password is changed.");
+  // The admin invites an operator of this test's own; the operator replaces the one-time password.
+  const { page: op, email } = await inviteStaff(page, browser, "operator", "mfa");
 
   // Enrolment: the password again, then the QR code and the key spelled out.
   await op.goto("/dashboard/account");
@@ -48,7 +21,7 @@ test("an operator sets up multi-factor sign-in with a QR code and signs in with 
   await start.getByLabel("Current password").fill("not my password");
   await start.getByRole("button", { name: "Set up multi-factor sign-in" }).click();
   await expect(start.getByRole("status")).toContainText("is not your current password");
-  await start.getByLabel("Current password").fill(STRONG);
+  await start.getByLabel("Current password").fill(STRONG_PASSWORD);
   await start.getByRole("button", { name: "Set up multi-factor sign-in" }).click();
   const qr = mfa.getByRole("img", { name: "QR code to scan with your authenticator app" });
   await expect(qr).toBeVisible();
@@ -80,13 +53,13 @@ test("an operator sets up multi-factor sign-in with a QR code and signs in with 
   // Sign out; signing in again asks for the code after the password.
   await op.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(op).toHaveURL(/\/$/);
-  const again = await passwordStep(browser, email, STRONG);
+  const again = await passwordStep(browser, email, STRONG_PASSWORD);
   const codeForm = again.getByRole("form", { name: "Enter your authentication code" });
   await expect(codeForm.getByLabel("Authentication code")).toBeFocused();
   await expect(codeForm.getByLabel("Authentication code")).toHaveValue(""); // a fresh field: nothing of the password step carried over
   await expect(again.getByLabel("Password")).toHaveCount(0);
   await expect(codeForm.getByText(`Signing in as ${email}`)).toBeVisible();
-  expect(again.url()).not.toContain(STRONG);
+  expect(again.url()).not.toContain(STRONG_PASSWORD);
   await expectAccessible(again);
   await again.screenshot({ path: "e2e/screenshots/mfa-sign-in-code.png", fullPage: true });
 

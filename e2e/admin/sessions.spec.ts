@@ -10,7 +10,7 @@ async function signIn(browser: Browser, email: string, password: string) {
   const form = page.getByRole("form", { name: "Sign in with a password" });
   await form.getByLabel("Email").fill(email);
   await form.getByLabel("Password").fill(password);
-  await form.getByRole("button", { name: "Sign in" }).click();
+  await form.getByRole("button", { name: "Sign in", exact: true }).click();
   return { context, page };
 }
 
@@ -83,7 +83,7 @@ test("with scripts blocked, the sign-in form posts: the password never lands in 
   const form = page.getByRole("form", { name: "Sign in with a password" });
   await form.getByLabel("Email").fill("operator@rekey.local");
   await form.getByLabel("Password").fill("a-password-that-must-not-leak");
-  const [request] = await Promise.all([page.waitForRequest((r) => r.isNavigationRequest()), form.getByRole("button", { name: "Sign in" }).click()]);
+  const [request] = await Promise.all([page.waitForRequest((r) => r.isNavigationRequest()), form.getByRole("button", { name: "Sign in", exact: true }).click()]);
   expect(request.method()).toBe("POST");
   expect(request.url()).not.toContain("a-password-that-must-not-leak");
   await page.waitForLoadState();

@@ -20,7 +20,7 @@ test("the admin invites an operator with a one-time password, and that operator 
   await other.goto("/signin");
   await other.getByRole("form", { name: "Sign in with a password" }).getByLabel("Email").fill(email);
   await other.getByRole("form", { name: "Sign in with a password" }).getByLabel("Password").fill(password);
-  await other.getByRole("button", { name: "Sign in" }).click();
+  await other.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(other.getByText(`${email} · operator`)).toBeVisible();
   await expect(other).toHaveURL(/\/dashboard\/account\?first=1$/);
   await fresh.close();

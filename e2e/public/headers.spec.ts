@@ -94,7 +94,7 @@ test("no page breaks its own CSP, for a visitor and for an admin", async ({ page
   const form = page.getByRole("form", { name: "Sign in with a password" });
   await form.getByLabel("Email").fill(ADMIN.email);
   await form.getByLabel("Password").fill(ADMIN.password);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/dashboard\/keys$/);
 
   const pages = ["/", "/dashboard", "/dashboard/keys", "/dashboard/organizations", "/dashboard/policies", "/dashboard/alerts", "/dashboard/reports", "/dashboard/users", "/dashboard/tokens", "/dashboard/outbox", "/dashboard/secrets"];

@@ -14,7 +14,7 @@ test("a wrong password says so and does not sign in", async ({ page }) => {
   await page.goto("/signin");
   await page.getByRole("form", { name: "Sign in with a password" }).getByLabel("Email").fill("admin@rekey.local");
   await page.getByRole("form", { name: "Sign in with a password" }).getByLabel("Password").fill("not the password");
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByRole("alert").filter({ hasText: "Wrong email or password." })).toBeVisible();
   await expect(page).toHaveURL(/\/signin/);
   await page.screenshot({ path: "e2e/screenshots/signin-error.png" });

@@ -106,7 +106,8 @@ export async function auditRecoveryCodeUsed(tx: Tx, user: { id: string; email: s
   await appendAuditEvent(tx, { actor: `user:${user.id}`, action: "auth.recovery_code_used", reason: how, after: { email: user.email, recoveryCodesLeft: left } }, now);
 }
 
-async function staffUser(userId: string) {
+/** A staff member who signs in with a password (the one whose multi-factor sign-in or passkeys change), or NotFound / Validation. */
+export async function staffUser(userId: string) {
   const prisma = await getPrisma();
   const user = await prisma.user.findUnique({ where: { id: userId }, select: { id: true, email: true, role: true, organizationId: true, disabledAt: true, passwordHash: true, totpEnabledAt: true } });
   if (!user || user.disabledAt) throw new NotFoundError("No such user.");
@@ -114,7 +115,7 @@ async function staffUser(userId: string) {
   return user;
 }
 
-type StaffUser = Awaited<ReturnType<typeof staffUser>>;
+export type StaffUser = Awaited<ReturnType<typeof staffUser>>;
 
 /**
  * Re-authentication for a change to a user's multi-factor sign-in: their
@@ -122,7 +123,7 @@ type StaffUser = Awaited<ReturnType<typeof staffUser>>;
  * against the same per-account limit as sign-in; a failure is audited and
  * refused. `then` runs in the transaction that uses up the code.
  */
-async function reauthenticate<T>(user: StaffUser, input: { currentPassword: string; code?: string }, what: string, now: Date, then: (tx: Tx) => Promise<T>): Promise<T> {
+export async function reauthenticate<T>(user: StaffUser, input: { currentPassword: string; code?: string }, what: string, now: Date, then: (tx: Tx) => Promise<T>): Promise<T> {
   const fail = (tx: Tx, reason: string) =>
     appendAuditEvent(tx, { actor: `user:${user.id}`, action: "auth.reauthentication_failed", outcome: "failure", reason: `${what}: ${reason}`, after: { email: user.email } }, now);
   await takeSignInAttempt(user.email, null, now, (reason) => inTransaction((tx) => fail(tx, reason)));
@@ -277,18 +278,21 @@ export async function disableOwnMfa(userId: string, input: { currentPassword: st
 
 /**
  * An admin resets another staff member's multi-factor sign-in (a lost
- * device): it is off, their recovery codes are gone and every session of
- * theirs ends; they enrol again at their next sign-in if it is required. Audited.
+ * device): it is off, their recovery codes and passkeys are gone and every
+ * session of theirs ends; they enrol again at their next sign-in if it is
+ * required. Audited.
  */
 export async function resetUserMfa(input: { userId: string }, actor: Actor, now: Date): Promise<{ email: string }> {
   const { userId } = parseInput(userIdSchema, input);
   if (actor === `user:${userId}`) throw new ConflictError("Reset your own multi-factor sign-in on your account page.");
   return inTransaction(async (tx) => {
-    const user = await tx.user.findUnique({ where: { id: userId }, select: { id: true, email: true, organizationId: true, totpSecret: true, totpEnabledAt: true } });
+    const user = await tx.user.findUnique({ where: { id: userId }, select: { id: true, email: true, organizationId: true, totpSecret: true, totpEnabledAt: true, _count: { select: { passkeys: true } } } });
     if (!user) throw new NotFoundError("No such user.");
-    if (!user.totpEnabledAt && !user.totpSecret) throw new ConflictError(`${user.email} has no multi-factor sign-in to reset.`);
+    const passkeys = user._count.passkeys;
+    if (!user.totpEnabledAt && !user.totpSecret && passkeys === 0) throw new ConflictError(`${user.email} has no multi-factor sign-in to reset.`);
     await clearMfa(tx, userId);
-    await appendAuditEvent(tx, { actor, action: "auth.mfa_disabled", organizationId: user.organizationId, reason: "reset by an admin", after: { email: user.email } }, now);
+    await tx.passkey.deleteMany({ where: { userId } });
+    await appendAuditEvent(tx, { actor, action: "auth.mfa_disabled", organizationId: user.organizationId, reason: "reset by an admin", after: { email: user.email, passkeysRemoved: passkeys } }, now);
     await endSessions(tx, { userId }, "multi-factor sign-in reset by an admin", actor, now);
     return { email: user.email };
   });

@@ -8,6 +8,7 @@ import { rekeyAdapter, sendSignInLink, SIGN_IN_LINK_MINUTES } from "./email-sign
 import { getPrisma, inTransaction } from "../db";
 import { appendAuditEvent } from "../audit/write";
 import { authenticateStaff } from "./sign-in";
+import { authenticatePasskey } from "./passkeys";
 import { checkSession, signOutSession, startSession, SESSION_MAX_AGE_SECONDS, type SignInMethod } from "./sessions";
 import { clientAddress } from "../http/rate-limit";
 import { log } from "../log";
@@ -19,6 +20,11 @@ class SessionEndedError extends Error {
   constructor() {
     super("session ended");
   }
+}
+
+/** The address a credentials sign-in comes from (next-auth hands its authorize() plain header records). */
+function addressOf(req: { headers?: Record<string, unknown> } | undefined): string {
+  return clientAddress({ headers: new Headers(Object.entries(req?.headers ?? {}).filter((e): e is [string, string] => typeof e[1] === "string")) });
 }
 
 /** The browser that is signing in, for the user's list of sessions (nothing when called outside a request). */
@@ -90,8 +96,15 @@ export const authOptions: NextAuthOptions = {
       credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" }, code: { label: "Code", type: "text" } },
       async authorize(credentials, req) {
         // A thrown error's message reaches the sign-in form (the lock-out, a code required or wrong); null means "wrong email or password".
-        const address = clientAddress({ headers: new Headers(Object.entries(req?.headers ?? {}).filter((e): e is [string, string] => typeof e[1] === "string")) });
-        return authenticateStaff({ email: credentials?.email ?? "", password: credentials?.password ?? "", code: credentials?.code || undefined }, new Date(), address);
+        return authenticateStaff({ email: credentials?.email ?? "", password: credentials?.password ?? "", code: credentials?.code || undefined }, new Date(), addressOf(req));
+      },
+    }),
+    CredentialsProvider({
+      id: "passkey",
+      name: "Passkey",
+      credentials: { response: { label: "Passkey answer", type: "text" } },
+      async authorize(credentials, req) {
+        return authenticatePasskey({ response: credentials?.response ?? "" }, new Date(), addressOf(req));
       },
     }),
     EmailProvider({

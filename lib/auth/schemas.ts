@@ -40,3 +40,35 @@ export const confirmMfaSchema = z.object({ code: z.string().transform((v) => v.r
 /** A change to one's multi-factor sign-in: the password and a current code. */
 export const mfaReauthSchema = z.object({ currentPassword: z.string().min(1, "is required").max(1000), code: secondFactorSchema });
 export const requireStaffMfaSchema = z.object({ required: z.boolean() });
+
+/** A re-authentication for a change to one's passkeys: the password, and a current code only once multi-factor sign-in is on. */
+const passkeyReauthSchema = z.object({ currentPassword: z.string().min(1, "is required").max(1000), code: z.string().trim().max(50, "must be at most 50 characters").optional().transform((v) => v || undefined) });
+export const addPasskeySchema = passkeyReauthSchema;
+export const removePasskeySchema = passkeyReauthSchema.extend({ passkeyId: z.string().min(1, "is required").max(100) });
+/** An authenticator's answer as the browser's WebAuthn JSON serialisation gives it (checked in full by SimpleWebAuthn). */
+const webauthnResponseSchema = z.looseObject({
+  id: z.string().min(1, "is required").max(1400).regex(/^[A-Za-z0-9_-]+$/, "must be base64url"),
+  rawId: z.string().max(1400),
+  type: z.literal("public-key", "must be public-key"),
+  response: z.record(z.string(), z.unknown()),
+  clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+});
+export const finishPasskeySchema = z.object({
+  name: z.string().trim().min(1, "is required").max(100, "must be at most 100 characters"),
+  response: webauthnResponseSchema,
+});
+/** The passkey sign-in sends the answer as text (next-auth's credentials are strings). */
+export const passkeySignInSchema = z.object({
+  response: z
+    .string()
+    .max(32_000, "is too long")
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: "must be the authenticator's answer as JSON" });
+        return z.NEVER;
+      }
+    })
+    .pipe(webauthnResponseSchema),
+});

@@ -19,7 +19,7 @@ export const SESSION_IDLE_SECONDS = 30 * 60;
 /** lastSeenAt is written at most this often per session: a page view is not a write. */
 const TOUCH_EVERY_MS = 60_000;
 
-export type SignInMethod = "password" | "password and authenticator code" | "password and recovery code" | "email link";
+export type SignInMethod = "password" | "password and authenticator code" | "password and recovery code" | "passkey" | "email link";
 
 /** The user a live session belongs to, read with the session (the cookie is trusted for nothing but the session's id). */
 export interface SessionUser {
@@ -77,7 +77,7 @@ export async function checkSession(sessionId: string, now: Date): Promise<Sessio
   const prisma = await getPrisma();
   const s = await prisma.userSession.findUnique({
     where: { id: sessionId },
-    select: { id: true, createdAt: true, lastSeenAt: true, expiresAt: true, endedAt: true, user: { select: { id: true, email: true, role: true, organizationId: true, disabledAt: true, passwordChangeRequired: true, totpEnabledAt: true } } },
+    select: { id: true, method: true, createdAt: true, lastSeenAt: true, expiresAt: true, endedAt: true, user: { select: { id: true, email: true, role: true, organizationId: true, disabledAt: true, passwordChangeRequired: true, totpEnabledAt: true } } },
   });
   if (!s || s.endedAt) return null;
   const why = lapse(s, !!s.user.disabledAt, now);
@@ -89,7 +89,8 @@ export async function checkSession(sessionId: string, now: Date): Promise<Sessio
     await prisma.userSession.updateMany({ where: { id: s.id, endedAt: null }, data: { lastSeenAt: now } });
   }
   // The setting is read only for staff not enrolled: everyone else's request costs no extra query.
-  const mustEnrollMfa = s.user.role !== "customer" && !s.user.totpEnabledAt && (await isStaffMfaRequired());
+  // A passkey (user verification required) is multi-factor in itself: its session needs no authenticator app.
+  const mustEnrollMfa = s.user.role !== "customer" && !s.user.totpEnabledAt && s.method !== "passkey" && (await isStaffMfaRequired());
   return { sessionId: s.id, userId: s.user.id, email: s.user.email, role: s.user.role, organizationId: s.user.organizationId, signedInAt: s.createdAt, mustChangePassword: s.user.passwordChangeRequired, mustEnrollMfa };
 }
 

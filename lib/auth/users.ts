@@ -142,8 +142,8 @@ export async function setUserDisabled(input: { userId: string; disabled: boolean
   });
 }
 
-/** Every user, staff first, with their organization. */
+/** Every user, staff first, with their organization and how many passkeys they have. */
 export async function listUsers() {
   const prisma = await getPrisma();
-  return prisma.user.findMany({ orderBy: [{ role: "asc" }, { email: "asc" }], include: { organization: { select: { name: true } } } });
+  return prisma.user.findMany({ orderBy: [{ role: "asc" }, { email: "asc" }], include: { organization: { select: { name: true } }, _count: { select: { passkeys: true } } } });
 }

@@ -36,6 +36,8 @@ export interface PurgeResult {
   usage: number;
   cronRuns: number;
   signInTokens: number;
+  /** Passkey challenges handed out and never answered, past their few minutes. */
+  passkeyChallenges: number;
   sessions: number;
   /** Rows of the verifiers' change stream older than a day. */
   keyChanges: number;
@@ -66,10 +68,11 @@ export async function purgeExpired(now: Date): Promise<PurgeResult> {
       DELETE FROM verification_counts WHERE ctid IN (SELECT ctid FROM verification_counts WHERE hour < ${before(RETENTION_DAYS.usage)} LIMIT ${BATCH})`));
   const cronRuns = await prisma.cronRun.deleteMany({ where: { startedAt: { lt: before(RETENTION_DAYS.cronRuns) } } });
   const tokens = await prisma.verificationToken.deleteMany({ where: { expires: { lt: now } } });
+  const passkeyChallenges = (await prisma.webauthnChallenge.deleteMany({ where: { expiresAt: { lte: now } } })).count;
   const sessions = await prisma.userSession.deleteMany({ where: { OR: [{ endedAt: { lt: before(RETENTION_DAYS.sessions) } }, { expiresAt: { lt: before(RETENTION_DAYS.sessions) } }] } });
   const keyChanges = await purgeKeyChanges(now);
   const rateLimitCounters = await purgeRateLimitCounters(now, BATCH);
   const idempotencyKeys = await drain(() => prisma.$executeRaw`
     DELETE FROM idempotency_keys WHERE (actor, key) IN (SELECT actor, key FROM idempotency_keys WHERE "createdAt" < ${before(RETENTION_DAYS.idempotencyKeys)} LIMIT ${BATCH})`);
-  return { notifications, webhookDeliveries, alerts, usage, cronRuns: cronRuns.count, signInTokens: tokens.count, sessions: sessions.count, keyChanges, rateLimitCounters, idempotencyKeys };
+  return { notifications, webhookDeliveries, alerts, usage, cronRuns: cronRuns.count, signInTokens: tokens.count, passkeyChallenges, sessions: sessions.count, keyChanges, rateLimitCounters, idempotencyKeys };
 }

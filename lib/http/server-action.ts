@@ -20,18 +20,31 @@ export function serverAction<S extends z.ZodType, T>(
   schema: S,
   run: (input: z.output<S>, viewer: Viewer, now: Date) => Promise<{ message: string; data?: T }>,
 ) {
-  return async (raw: unknown): Promise<ActionResult<T>> => {
-    try {
+  return async (raw: unknown): Promise<ActionResult<T>> =>
+    answer(permission, async () => {
       const viewer = await requirePermission(permission);
-      const input = parseInput(schema, raw);
-      const { message, data } = await run(input, viewer, new Date());
-      return { ok: true, message, data };
-    } catch (error) {
-      if (error instanceof DomainError) {
-        return { ok: false, code: error.code, error: error.message, field: error instanceof ValidationError ? error.field : undefined };
-      }
-      log.error({ err: error, permission }, "server action failed");
-      return { ok: false, code: "internal", error: "Something went wrong on our side. It has been logged." };
+      return run(parseInput(schema, raw), viewer, new Date());
+    });
+}
+
+/**
+ * An action for someone not signed in yet (the sign-in page's passkey
+ * challenge): no viewer, the same input check and the same answers. Whatever
+ * it does must be safe for anyone to call, and limited by the caller's address.
+ */
+export function publicAction<S extends z.ZodType, T>(schema: S, run: (input: z.output<S>, now: Date) => Promise<{ message: string; data?: T }>) {
+  return async (raw: unknown): Promise<ActionResult<T>> => answer("public", () => run(parseInput(schema, raw), new Date()));
+}
+
+async function answer<T>(what: string, run: () => Promise<{ message: string; data?: T }>): Promise<ActionResult<T>> {
+  try {
+    const { message, data } = await run();
+    return { ok: true, message, data };
+  } catch (error) {
+    if (error instanceof DomainError) {
+      return { ok: false, code: error.code, error: error.message, field: error instanceof ValidationError ? error.field : undefined };
     }
-  };
+    log.error({ err: error, permission: what }, "server action failed");
+    return { ok: false, code: "internal", error: "Something went wrong on our side. It has been logged." };
+  }
 }

@@ -2,6 +2,8 @@
 
 import { useEffect, useRef, useState } from "react";
 import { signIn } from "next-auth/react";
+import { browserSupportsWebAuthn, startAuthentication } from "@simplewebauthn/browser";
+import { passkeySignInOptionsAction } from "../actions";
 
 /** lib/auth/sign-in.ts's SECOND_FACTOR_REQUIRED: the password was right and the account has multi-factor sign-in. */
 const SECOND_FACTOR_REQUIRED = "SecondFactorRequired";
@@ -10,7 +12,8 @@ const SECOND_FACTOR_REQUIRED = "SecondFactorRequired";
  * Email and password; for an account with multi-factor sign-in, then the
  * code from the authenticator app (or a recovery code), sent again with the
  * email and password, which stay in this form only. The form posts, so
- * nothing typed lands in a URL even before the script loads.
+ * nothing typed lands in a URL even before the script loads. Staff with a
+ * passkey sign in with it instead (no password, no code).
  */
 export function SignInForm({ returnTo }: { returnTo: string }) {
   const [error, setError] = useState<string | null>(null);
@@ -18,6 +21,9 @@ export function SignInForm({ returnTo }: { returnTo: string }) {
   const [step, setStep] = useState<"password" | "code">("password");
   const credentials = useRef<{ email: string; password: string } | null>(null);
   const codeInput = useRef<HTMLInputElement>(null);
+  const [passkeys, setPasskeys] = useState(false);
+  // Known only in the browser: the button appears once the script runs and the browser can use passkeys.
+  useEffect(() => setPasskeys(browserSupportsWebAuthn()), []);
   // The code step replaces the form: the cursor goes to its field (autoFocus acts only on the first render).
   useEffect(() => {
     if (step === "code") codeInput.current?.focus();
@@ -42,6 +48,27 @@ export function SignInForm({ returnTo }: { returnTo: string }) {
     }
     setError(result?.error && result.error !== "CredentialsSignin" ? result.error : "Wrong email or password.");
     if (step === "code" && (!result?.error || result.error === "CredentialsSignin")) backToPassword();
+  }
+
+  /** A passkey instead of the password and code: the browser asks the person's device, rekey checks its answer. */
+  async function signInWithPasskey() {
+    setPending(true);
+    setError(null);
+    try {
+      const options = await passkeySignInOptionsAction({});
+      if (!options.ok) return setError(options.error);
+      let answer;
+      try {
+        answer = await startAuthentication({ optionsJSON: options.data as Parameters<typeof startAuthentication>[0]["optionsJSON"] });
+      } catch {
+        return setError("No passkey was used: the browser's prompt was closed or timed out.");
+      }
+      const result = await signIn("passkey", { response: JSON.stringify(answer), redirect: false });
+      if (result?.ok && !result.error) return window.location.assign(returnTo);
+      setError(result?.error && result.error !== "CredentialsSignin" ? result.error : "That passkey did not sign you in. Use your password, or another passkey.");
+    } finally {
+      setPending(false);
+    }
   }
 
   function backToPassword() {
@@ -110,6 +137,11 @@ export function SignInForm({ returnTo }: { returnTo: string }) {
       <button className="button" type="submit" disabled={pending}>
         {pending ? "Signing in…" : "Sign in"}
       </button>
+      {passkeys && (
+        <button className="button secondary" type="button" disabled={pending} onClick={signInWithPasskey}>
+          Sign in with a passkey
+        </button>
+      )}
     </form>
   );
 }

@@ -5,6 +5,8 @@ import { getMfaStatus } from "@/lib/auth/mfa";
 import { SessionsCard } from "@/app/_account/sessions-card";
 import { ChangePasswordForm } from "@/app/_account/session-controls";
 import { MfaCard } from "./_components/mfa-card";
+import { PasskeysCard } from "./_components/passkeys-card";
+import { listPasskeys, MAX_PASSKEYS_PER_USER } from "@/lib/auth/passkeys";
 
 export const metadata: Metadata = { title: "Your account" };
 
@@ -14,7 +16,7 @@ export default async function AccountPage() {
   await connection();
   const viewer = await requirePagePermission("staff:read", ACCOUNT_PAGE, { accountPage: true });
   const now = new Date();
-  const mfa = await getMfaStatus(viewer.userId);
+  const [mfa, passkeys] = await Promise.all([getMfaStatus(viewer.userId), listPasskeys(viewer.userId)]);
   return (
     <>
       <h1>Your account</h1>
@@ -28,7 +30,7 @@ export default async function AccountPage() {
       )}
       {!viewer.mustChangePassword && viewer.mustEnrollMfa && (
         <p className="notice" role="alert">
-          An admin requires multi-factor sign-in for all staff. Set it up below to go on.
+          An admin requires multi-factor sign-in for all staff. Set it up below to go on, or sign in with a passkey.
         </p>
       )}
       <section className="card" aria-labelledby="password-heading" style={{ marginBottom: "1rem" }}>
@@ -48,6 +50,18 @@ export default async function AccountPage() {
             recoveryCodesLeft={mfa.recoveryCodesLeft}
             required={mfa.required}
             mayDisable={mfa.mayDisable}
+          />
+        </section>
+      )}
+      {!viewer.mustChangePassword && (
+        <section className="card" aria-labelledby="passkeys-heading" style={{ marginBottom: "1rem" }}>
+          <h2 id="passkeys-heading" style={{ marginTop: 0 }}>
+            Passkeys
+          </h2>
+          <PasskeysCard
+            passkeys={passkeys.map((p) => ({ id: p.id, name: p.name, createdLabel: `${utc.format(p.createdAt)} UTC`, lastUsedLabel: p.lastUsedAt ? `${utc.format(p.lastUsedAt)} UTC` : null, synced: p.deviceType === "multiDevice" }))}
+            withCode={!!mfa.enabledAt}
+            max={MAX_PASSKEYS_PER_USER}
           />
         </section>
       )}

@@ -62,7 +62,7 @@ function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void 
 }
 
 /** The password (and, once on, a current code) a change needs: re-authentication. */
-function ReauthFields({ withCode, idPrefix }: { withCode: boolean; idPrefix: string }) {
+export function ReauthFields({ withCode, idPrefix }: { withCode: boolean; idPrefix: string }) {
   return (
     <>
       <label>
