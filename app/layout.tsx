@@ -6,6 +6,7 @@ import { roleMay } from "@/lib/auth/permissions";
 import { SignOutButton } from "@/components/sign-out-button";
 import { SearchShortcut } from "@/components/search-shortcut";
 import { MenuButton } from "@/components/menu-button";
+import { TableLabels } from "@/components/table-labels";
 import { findKeyAction } from "./(staff)/dashboard/keys/actions";
 import { countOpenAlerts } from "@/lib/alerts/queries";
 import "./globals.css";
@@ -74,7 +75,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
                 <NavLink href="/portal/webhooks">Webhooks</NavLink>
               </>
             )}
-            <a href="/api/v1/openapi.json">API</a>
+            <NavLink href="/docs/api">API</NavLink>
             {viewer ? (
               <span className="who">
                 <NavLink className="sub" href={roleMay(viewer.role, "portal:use") ? "/portal/account" : "/dashboard/account"} title={`Your account (${viewer.email}, ${viewer.role}): sessions and password`}>
@@ -98,6 +99,7 @@ export default async function RootLayout({ children }: { children: React.ReactNo
           </nav>
         </header>
         <main className="page">{children}</main>
+        <TableLabels />
       </body>
     </html>
   );

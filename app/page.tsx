@@ -12,7 +12,7 @@ export default async function HomePage() {
   const figures = !stats ? [] : [
     { label: "Organizations", value: stats.organizations },
     { label: "Active keys", value: stats.active },
-    { label: "Keys in grace", value: stats.expiring },
+    { label: "Expiring keys", value: stats.expiring },
     { label: "Rotations scheduled", value: stats.scheduledRotations },
   ];
   return (
@@ -50,8 +50,8 @@ export default async function HomePage() {
               Sign in
             </Link>
           )}
-          <a className="button secondary" href="/api/v1/openapi.json">
-            API reference (OpenAPI)
+          <a className="button secondary" href="/docs/api">
+            API reference
           </a>
         </div>
       </section>

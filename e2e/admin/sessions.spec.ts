@@ -95,10 +95,10 @@ test("a callbackUrl to another host is ignored, for a signed-in user and at sign
   const evil = ["/\\evil.example", "/%09/evil.example", "//evil.example", "https://evil.example/"];
   for (const to of evil) {
     await page.goto(`/signin?callbackUrl=${encodeURIComponent(to)}`);
-    await expect(page, to).toHaveURL(/^http:\/\/127\.0\.0\.1:\d+\/dashboard\/keys$/);
+    await expect(page, to).toHaveURL(/^http:\/\/localhost:\d+\/dashboard\/keys$/);
   }
   await page.goto("/signin?callbackUrl=/%09/evil.example"); // a raw tab, as a pen tester sends it
-  await expect(page).toHaveURL(/^http:\/\/127\.0\.0\.1:\d+\/dashboard\/keys$/);
+  await expect(page).toHaveURL(/^http:\/\/localhost:\d+\/dashboard\/keys$/);
   const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
   const visitor = await context.newPage();
   await visitor.goto(`/signin?callbackUrl=${encodeURIComponent(evil[0])}`);

@@ -79,9 +79,9 @@ test("a customer follows the rotation email, signs in with the link, reveals and
   expect(await old.json()).toMatchObject({ valid: true, deprecated: true, successorPrefix: newKey.slice(0, 16) });
   expect(old.headers()["sunset"]).toBeTruthy();
 
-  // Reloaded, the key is never shown again; the page says it is deprecated and was revealed.
+  // Reloaded, the key is never shown again; the page says it is expiring and was revealed.
   await page.reload();
-  await expect(page.getByRole("heading", { level: 1 })).toContainText("deprecated");
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("expiring");
   await expect(page.getByLabel("Your new key")).toHaveCount(0);
   await expect(page.getByText(/The new key rk_live_\w+… was revealed on/)).toBeVisible();
   expect(await page.content()).not.toContain(newKey);

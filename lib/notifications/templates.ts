@@ -68,14 +68,14 @@ const templates: Record<NotificationKind | "alert_digest" | "sign_in", Template>
     preview: "A new key will be ready for you; the old one keeps working until {{deadlineLocal}}.",
     body: `${keyLine}
 <mj-text font-size="20px" font-weight="700">Your API key will be rotated soon</mj-text>
-<mj-text>On <strong>{{startsLocal}}</strong> ({{timeZone}}; {{startsUtc}}) a new key will be ready for you in the rekey portal. Both keys work during the overlap, so nothing breaks while you switch.</mj-text>
+<mj-text>On <strong>{{startsLocal}}</strong> ({{timeZone}}; {{startsUtc}}) a new key will be ready for you in the rekey portal. Both keys work during the grace period, so nothing breaks while you switch.</mj-text>
 ${deadline}
 <mj-text>{{#if postponeDays}}Need more time? You may postpone this rotation by {{postponeDays}} days in the portal{{#if postponementsLeft}} ({{postponementsLeft}} postponement(s) left){{/if}}.{{else}}Questions? Reply to your account contact.{{/if}}</mj-text>
 ${portalButton("Open the portal")}
 ${noKeyNote}`,
     text: `Your API key {{keyPrefix}}… ({{environment}}, {{organizationName}}) will be rotated.
 
-On {{startsLocal}} ({{timeZone}}; {{startsUtc}}) a new key will be ready for you in the rekey portal. Both keys work during the overlap.
+On {{startsLocal}} ({{timeZone}}; {{startsUtc}}) a new key will be ready for you in the rekey portal. Both keys work during the grace period.
 Your old key keeps working until {{deadlineLocal}} ({{timeZone}}; {{deadlineUtc}}).
 
 {{#if postponeDays}}Need more time? You may postpone this rotation by {{postponeDays}} days in the portal{{#if postponementsLeft}} ({{postponementsLeft}} postponement(s) left){{/if}}.

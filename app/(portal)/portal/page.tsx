@@ -113,7 +113,7 @@ export default async function PortalHome() {
                     )}
                   </td>
                   <td>
-                    <StatusBadge value={k.status === "expiring" ? "deprecated" : k.status} />
+                    <StatusBadge value={k.status} />
                   </td>
                 </tr>
               ))}

@@ -38,23 +38,23 @@ export function RotationsSummary({ rows, timeZone, now }: RotationsSummaryProps)
           <caption className="sr-only">Rotations under way</caption>
           <thead>
             <tr>
-              <th>Key</th>
-              <th>Old key works until</th>
-              <th>Old key last used</th>
-              <th>New key</th>
+              <th scope="col">Key</th>
+              <th scope="col">Old key works until</th>
+              <th scope="col">Old key last used</th>
+              <th scope="col">New key</th>
             </tr>
           </thead>
           <tbody>
             {sorted.map((r) => (
               <tr key={r.keyId}>
-                <td>
+                <td data-label="Key">
                   <Link href={`/portal/keys/${r.keyId}`}>
                     <code>{r.keyPrefix}…</code>
                   </Link>{" "}
                   <span className="sub">{r.keyName}</span>
                   {r.rotation.kind === "emergency" ? <span className="badge revoked"> emergency</span> : null}
                 </td>
-                <td>
+                <td data-label="Old key works until">
                   {r.rotation.graceEndsAt ? formatInZone(r.rotation.graceEndsAt, timeZone) : "—"}{" "}
                   {r.rotation.graceEndsAt ? (
                     <span className="sub">
@@ -62,8 +62,8 @@ export function RotationsSummary({ rows, timeZone, now }: RotationsSummaryProps)
                     </span>
                   ) : null}
                 </td>
-                <td>{r.lastUsedAt ? `${formatDistanceStrict(r.lastUsedAt, now)} ago` : <span className="sub">never</span>}</td>
-                <td>
+                <td data-label="Old key last used">{r.lastUsedAt ? `${formatDistanceStrict(r.lastUsedAt, now)} ago` : <span className="sub">never</span>}</td>
+                <td data-label="New key">
                   {r.rotation.state === "scheduled" ? (
                     <span className="sub">from {formatInZone(r.rotation.scheduledAt, timeZone)}</span>
                   ) : r.rotation.successor ? (

@@ -71,10 +71,10 @@ export default async function PortalKeyPage({ params }: PortalKeyPageProps) {
         <Link href="/portal">Your keys</Link> / <code>{key.prefix}…</code>
       </p>
       <h1>
-        <code>{key.prefix}…</code> <StatusBadge value={key.status === "expiring" ? "deprecated" : key.status} />
+        <code>{key.prefix}…</code> <StatusBadge value={key.status} />
       </h1>
       <p className="lede">
-        {key.name}, {key.environment} environment{key.status === "expiring" ? ": deprecated, it stops working at the deadline below" : ""}.
+        {key.name}, {key.environment} environment{key.status === "expiring" ? ": expiring, it stops working at the grace deadline below" : ""}.
       </p>
 
       {open && <RotationBanner keyId={key.id} keyPrefix={key.prefix} keyName={key.name} lastUsedAt={key.lastUsedAt} rotation={open} timeZone={tz} now={now} link={false} />}

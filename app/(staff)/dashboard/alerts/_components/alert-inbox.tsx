@@ -157,18 +157,18 @@ export function AlertInbox({ rows, now, canAct, total, filter, empty }: AlertInb
             {rows.map((a) => (
               <tr key={a.id}>
                 {canAct && (
-                  <td className="select">
+                  <td className="select" data-label="Select">
                     <input type="checkbox" aria-label={`Select: ${a.message}`} checked={selected.has(a.id)} onChange={() => toggle(a.id)} />
                   </td>
                 )}
-                <td>
+                <td data-label="Severity">
                   <span className={`badge ${a.severity === "critical" ? "revoked" : "expiring"}`}>{a.severity}</span>
                 </td>
-                <td className="wrap">
+                <td className="wrap" data-label="Alert">
                   {a.message}
                   <div className="sub">{a.kind.replaceAll("_", " ")}</div>
                 </td>
-                <td>
+                <td data-label="Key">
                   {a.keyId && a.keyPrefix ? (
                     <>
                       <Link href={`/dashboard/keys/${a.keyId}`}>
@@ -180,7 +180,7 @@ export function AlertInbox({ rows, now, canAct, total, filter, empty }: AlertInb
                     <span className="sub">{a.organization ?? "—"}</span>
                   )}
                 </td>
-                <td className="sub">
+                <td className="sub" data-label="Raised">
                   <RelativeTime at={a.createdAt} now={now} />
                 </td>
               </tr>

@@ -21,7 +21,7 @@ type KeysPageProps = { searchParams: Promise<Record<string, string | string[] | 
 const QUICK: { label: string; params: Record<string, string> }[] = [
   { label: "All", params: {} },
   { label: "Active", params: { status: "active" } },
-  { label: "In grace", params: { status: "expiring" } },
+  { label: "Expiring", params: { status: "expiring" } },
   { label: "Overdue", params: { overdue: "1" } },
   { label: "Revoked", params: { status: "revoked" } },
 ];
@@ -130,7 +130,7 @@ export default async function KeysPage({ searchParams }: KeysPageProps) {
           <select name="status" defaultValue={query.status ?? ""}>
             <option value="">any</option>
             <option value="active">active</option>
-            <option value="expiring">in grace (expiring)</option>
+            <option value="expiring">expiring (rotation in grace)</option>
             <option value="revoked">revoked</option>
             <option value="expired">expired</option>
           </select>

@@ -110,8 +110,10 @@ export default async function KeyPage({ params }: KeyPageProps) {
             <dl className="facts">
               <dt>State</dt>
               <dd>
-                <StatusBadge value={open.state} /> {open.kind}
+                <StatusBadge value={open.state} />
               </dd>
+              <dt>Kind</dt>
+              <dd>{open.kind}</dd>
               <dt>{open.state === "scheduled" ? "Starts" : "Started"}</dt>
               <dd>{when(open.state === "scheduled" ? open.scheduledAt : open.startedAt)}</dd>
               <dt>Grace deadline</dt>

@@ -107,6 +107,7 @@ export function KeysTable({ rows, sort, dir }: KeysTableProps) {
   }
 
   return (
+    // Cards on a phone (globals.css): each cell's label is its column's header, here from the first render.
     <table>
       <caption className="sr-only">API keys</caption>
       <thead>
@@ -139,7 +140,7 @@ export function KeysTable({ rows, sort, dir }: KeysTableProps) {
             {row.getVisibleCells().map((cell) => {
               const meta = cell.column.columnDef.meta as { numeric?: boolean } | undefined;
               return (
-                <td key={cell.id} className={meta?.numeric ? "num" : undefined}>
+                <td key={cell.id} className={meta?.numeric ? "num" : undefined} data-label={typeof cell.column.columnDef.header === "string" ? cell.column.columnDef.header : undefined}>
                   {flexRender(cell.column.columnDef.cell, cell.getContext())}
                 </td>
               );
