@@ -1,10 +1,26 @@
 import "server-only";
-import { Counter, Gauge, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
+import packageJson from "../package.json";
 import { verifyListenerState } from "./keys/verify";
 import { getPrisma } from "./db";
 import { complianceNow } from "./reports/overview";
 import { countByHashVersion } from "./keys/hash-versions";
 import { getHashingSecrets } from "./secret";
+
+/**
+ * This process's own metrics (prom-client's defaults: CPU, memory, event-loop
+ * lag, open handles, with their conventional `process_` and `nodejs_` names),
+ * collected once per process; merged into each scrape.
+ */
+const processRegistry = (() => {
+  const key = Symbol.for("rekey.metrics.process");
+  const g = globalThis as { [key]?: Registry };
+  if (!g[key]) {
+    g[key] = new Registry();
+    collectDefaultMetrics({ register: g[key] });
+  }
+  return g[key];
+})();
 
 /**
  * The Prometheus exposition for /api/metrics, read from the database at
@@ -40,8 +56,10 @@ export async function renderMetrics(now: Date): Promise<{ body: string; contentT
   for (const s of ["pending", "failed"]) backlog.set({ status: s }, outbox.find((o) => o.status === s)?.count ?? 0);
   const pending = outbox.find((o) => o.status === "pending");
   gauge("rekey_outbox_oldest_pending_seconds", "Age of the oldest pending notification.").set(pending?.oldest ? Math.max(0, (now.getTime() - pending.oldest.getTime()) / 1000) : 0);
-  const verified = gauge("rekey_verifications", "Verifications counted since retention began, by result (a counter kept in the database).", ["result"]);
-  for (const r of ["valid", "deprecated", "revoked", "expired", "unknown", "malformed"]) verified.set({ result: r }, verifications.find((v) => v.result === r)?._sum.count ?? 0);
+  // A counter kept in the database, so every instance reports the same total; the retention purge of old days is seen as a reset.
+  const verified = new Counter({ name: "rekey_verifications_total", help: "Verifications, by result, counted in the database since its retention window began.", labelNames: ["result"], registers: [registry] });
+  for (const r of ["valid", "deprecated", "revoked", "expired", "unknown", "malformed"]) verified.inc({ result: r }, verifications.find((v) => v.result === r)?._sum.count ?? 0);
+  gauge("rekey_build_info", "Always 1: the running version of rekey and of Node.js, as labels.", ["version", "node"]).set({ version: packageJson.version, node: process.version }, 1);
   // Every configured version is reported (0 when nothing is on it), and any other version something is still stored under.
   const { current, secrets } = getHashingSecrets();
   const versions = [...new Set([...secrets.map((s) => s.version), ...hashVersions.map((h) => h.version)])];
@@ -64,5 +82,6 @@ export async function renderMetrics(now: Date): Promise<{ body: string; contentT
   const listener = verifyListenerState();
   gauge("rekey_verify_listener_up", "1 when this instance's LISTEN connection (cache invalidation) is up.").set(listener.up ? 1 : 0);
   new Counter({ name: "rekey_verify_listener_reconnects_total", help: "Times this instance re-made its LISTEN connection after losing it.", registers: [registry] }).inc(listener.reconnects);
-  return { body: await registry.metrics(), contentType: registry.contentType };
+  const merged = Registry.merge([registry, processRegistry]);
+  return { body: await merged.metrics(), contentType: registry.contentType };
 }

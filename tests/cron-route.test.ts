@@ -66,7 +66,11 @@ describe("/api/metrics", () => {
     expect(r.text).toMatch(/^rekey_compliance_ratio [\d.]+$/m);
     expect(r.text).toMatch(/^rekey_rotations\{state="grace"\} \d+$/m);
     expect(r.text).toMatch(/^rekey_outbox_backlog\{status="pending"\} \d+$/m);
-    expect(r.text).toMatch(/^rekey_verifications\{result="valid"\} \d+$/m);
+    expect(r.text).toMatch(/^rekey_verifications_total\{result="valid"\} \d+$/m);
+    expect(r.text).toMatch(/^# TYPE rekey_verifications_total counter$/m);
+    expect(r.text).toMatch(/^rekey_build_info\{version="\d+\.\d+\.\d+",node="v\d+[^"]*"\} 1$/m);
+    expect(r.text).toMatch(/^process_cpu_user_seconds_total \d/m);
+    expect(r.text).toMatch(/^nodejs_heap_size_used_bytes \d/m);
     expect(r.text).toMatch(/^rekey_cron_last_run_duration_seconds [\d.]+$/m);
   });
 

@@ -1,6 +1,8 @@
 import { expect, type Browser, type Page } from "@playwright/test";
 import { expectAccessible } from "./axe";
 
+const SCREENSHOT_MAX_HEIGHT = 2400;
+
 /** The widths every page is checked at: a laptop and a phone. */
 export const WIDTHS = [1280, 390] as const;
 
@@ -9,7 +11,7 @@ export const WIDTHS = [1280, 390] as const;
  * every role: no WCAG 2.1 A/AA violation axe-core finds, nothing wider than
  * the screen (no sideways scroll of the page, no text of a list past the
  * right edge, hidden in a table's own scroll box), and a screenshot of the
- * whole page to look at (e2e/screenshots/pages/).
+ * page to look at (e2e/screenshots/pages/, committed).
  */
 export async function checkPage(page: Page, role: string, path: string, width: number, status = 200): Promise<void> {
   await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
@@ -33,7 +35,9 @@ export async function checkPage(page: Page, role: string, path: string, width: n
   });
   expect.soft(overflow, `${path} at ${width} px: nothing past the right edge`).toEqual([]);
   const slug = path.replace(/^\//, "").replace(/[^a-z0-9]+/gi, "-").replace(/-+$/, "") || "home";
-  await page.screenshot({ path: `e2e/screenshots/pages/${role}-${slug}-${width}.png`, fullPage: true });
+  // Committed (issue 15), so kept small: JPEG, the first SCREENSHOT_MAX_HEIGHT px of the page.
+  const height = Math.min(SCREENSHOT_MAX_HEIGHT, await page.evaluate(() => document.documentElement.scrollHeight));
+  await page.screenshot({ path: `e2e/screenshots/pages/${role}-${slug}-${width}.jpg`, type: "jpeg", quality: 45, fullPage: true, clip: { x: 0, y: 0, width, height } });
 }
 
 /** The href of the first link in the page's main content matching `pattern`, or null. */

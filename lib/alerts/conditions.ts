@@ -2,7 +2,7 @@ import "server-only";
 import { getPrisma, inTransaction, Prisma, type Db, type Tx } from "../db";
 import { EFFECTIVE_POLICY_SQL } from "../policies/sql";
 import { enqueueNotifications } from "../notifications/outbox";
-import { appUrl } from "../notifications/deliver";
+import { appUrl } from "../app-url";
 import { raiseAlerts, resolveAlertsByIds, type AlertInput } from "./raise";
 import { countByHashVersion, recordCurrentHashVersion } from "../keys/hash-versions";
 import { getHashingSecrets, hashVersionLingerDays } from "../secret";

@@ -14,7 +14,7 @@ import { getPrisma, inTransaction } from "../db";
 import { appendAuditEvent } from "../audit/write";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { createRateLimit } from "../http/rate-limit";
-import { appUrl } from "../notifications/deliver";
+import { appUrl } from "../app-url";
 import { parseInput } from "../validation";
 import { clearSignInAttempts, takeSignInAttempt } from "./attempts";
 import { reauthenticate, staffUser } from "./mfa";

@@ -5,6 +5,7 @@ import { getPrisma, inTransaction } from "../db";
 import { log } from "../log";
 import { raiseAlerts } from "../alerts/raise";
 import { getMailer, type Mailer } from "./mailer";
+import { appUrl } from "../app-url";
 import { renderEmail, type EmailContext, type TemplateName } from "./templates";
 import { formatInZone } from "../time";
 import type { NotificationPayload } from "./outbox";
@@ -54,9 +55,6 @@ interface Claimed {
   attempts: number;
 }
 
-export function appUrl(): string {
-  return (process.env.REKEY_PUBLIC_URL || process.env.NEXTAUTH_URL || "http://localhost:3000").replace(/\/+$/, "");
-}
 
 /** What a template needs, from the outbox row: times in the customer's zone and UTC, links. */
 export function emailContext(n: Pick<Claimed, "kind" | "keyId" | "payload">, now: Date): EmailContext {

@@ -5,6 +5,7 @@ import path from "node:path";
 import nodemailer from "nodemailer";
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
 import { dataRoot } from "../db";
+import { appUrl } from "../app-url";
 
 /** One email, ready to go. */
 export interface OutgoingMail {
@@ -44,9 +45,31 @@ function fromAddress(): string {
  * so the receiving side sees one message, not two.
  */
 export function messageIdFor(idempotencyKey: string): string {
-  const from = fromAddress();
-  const domain = /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? "rekey.local";
-  return `<${createHash("sha256").update(idempotencyKey).digest("hex").slice(0, 40)}@${domain}>`;
+  return `<${createHash("sha256").update(idempotencyKey).digest("hex").slice(0, 40)}@${mailDomain()}>`;
+}
+
+/**
+ * The domain rekey's mail speaks for (RFC 5322 Message-ID's right side):
+ * MAIL_FROM's, when set; else the public URL's host, so a default install
+ * does not claim to be `localhost`.
+ */
+export function mailDomain(): string {
+  const configured = process.env.MAIL_FROM ? /@([^>\s]+)>?\s*$/.exec(process.env.MAIL_FROM)?.[1] : undefined;
+  if (configured) return configured;
+  try {
+    return new URL(appUrl()).hostname;
+  } catch {
+    return "rekey.local";
+  }
+}
+
+/**
+ * Headers every message carries: it is machine-sent (RFC 3834's
+ * Auto-Submitted, so auto-responders and vacation replies stay quiet), and
+ * its idempotency key (the same event and recipient, the same value).
+ */
+function headersFor(mail: OutgoingMail): Record<string, string> {
+  return { "Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All", [IDEMPOTENCY_HEADER]: mail.idempotencyKey };
 }
 
 function message(mail: OutgoingMail) {
@@ -57,7 +80,7 @@ function message(mail: OutgoingMail) {
     html: mail.html,
     text: mail.text,
     messageId: messageIdFor(mail.idempotencyKey),
-    headers: { [IDEMPOTENCY_HEADER]: mail.idempotencyKey },
+    headers: headersFor(mail),
   };
 }
 

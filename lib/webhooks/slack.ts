@@ -1,4 +1,4 @@
-import { appUrl } from "../notifications/deliver";
+import { appUrl } from "../app-url";
 import type { WebhookEvent } from "./enqueue";
 
 const ICON: Record<string, string> = { critical: ":rotating_light:", warning: ":warning:", info: ":information_source:" };

@@ -1,0 +1,6 @@
+// No "server-only": pure configuration, read by mail, webhooks and passkeys alike.
+
+/** The app's public base URL, no trailing slash: REKEY_PUBLIC_URL, else NEXTAUTH_URL, else http://localhost:3000. */
+export function appUrl(): string {
+  return (process.env.REKEY_PUBLIC_URL || process.env.NEXTAUTH_URL || "http://localhost:3000").replace(/\/+$/, "");
+}
