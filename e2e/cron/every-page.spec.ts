@@ -18,12 +18,15 @@ for (const [role, paths] of Object.entries(STAFF_PAGES)) {
     const page = await pageAs(browser, authFile(role));
     // One of each page with an id: the first of its list.
     await page.goto("/dashboard/keys");
+    await page.getByRole("table", { name: "API keys" }).waitFor(); // the list streams in after its loading state
     const key = await firstLink(page, /^\/dashboard\/keys\/[0-9a-f-]{36}$/);
     await page.goto("/dashboard/organizations");
+    await page.getByRole("heading", { level: 1 }).waitFor();
     const org = await firstLink(page, /^\/dashboard\/organizations\/[0-9a-f-]{36}$/);
     let webhook: string | null = null;
     if ((paths as readonly string[]).includes("/dashboard/webhooks")) {
       await page.goto("/dashboard/webhooks");
+      await page.getByRole("heading", { level: 1 }).waitFor();
       webhook = await firstLink(page, /^\/dashboard\/webhooks\/[0-9a-f-]{36}$/);
     }
     for (const path of [...paths, key, org, webhook].filter((p): p is string => !!p)) {

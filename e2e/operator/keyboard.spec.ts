@@ -1,5 +1,6 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { expectAccessible } from "../support/axe";
+import { E2E_BOOTSTRAP_TOKEN } from "../support/accounts";
 
 /** Presses Tab until `target` has the focus (at most `limit` times), as a person without a mouse would. */
 async function tabTo(page: Page, target: Locator, limit = 80) {
@@ -10,15 +11,24 @@ async function tabTo(page: Page, target: Locator, limit = 80) {
   throw new Error(`Tab never reached ${target}`);
 }
 
-test("with the keyboard alone an operator sorts the keys list and opens, fills in and leaves the rotation dialogs", async ({ page }) => {
+test("with the keyboard alone an operator sorts the keys list and opens, fills in and leaves the rotation dialogs", async ({ page, request }) => {
+  // A key of this test's own, with no rotation yet (so both dialogs are offered).
+  const management = { authorization: `Bearer ${E2E_BOOTSTRAP_TOKEN}` };
+  const [org] = (await (await request.get("/api/v1/organizations", { headers: management })).json()).organizations;
+  const { prefix } = await (await request.post("/api/v1/keys", { headers: management, data: { organizationId: org.id, environment: "test", name: "keyboard test" } })).json();
   await page.goto("/dashboard/keys?status=active");
   // A table's controls: the sort buttons in its headers.
   const age = page.getByRole("columnheader", { name: /Age/ }).getByRole("button");
   await tabTo(page, age);
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(/sort=age/);
-  const first = page.getByRole("table", { name: "API keys" }).getByRole("link").first();
-  await tabTo(page, first);
+  // Found from the header's search (Ctrl+K), opened from the list by Tab and Enter.
+  await page.keyboard.press("ControlOrMeta+k");
+  await page.keyboard.type(prefix);
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/q=/);
+  const link = page.getByRole("table", { name: "API keys" }).getByRole("link", { name: `${prefix}…` });
+  await tabTo(page, link);
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(/\/dashboard\/keys\/[0-9a-f-]{36}$/);
 
