@@ -1,17 +1,13 @@
 import { expect, test, type Browser } from "@playwright/test";
 import { expectAccessible } from "../support/axe";
+import { passwordStep } from "../support/staff";
 
 const STRONG = "violet tractor harbour 42";
 
+/** A fresh browser signed in with a password (e2e/support/staff.ts): its page and its context. */
 async function signIn(browser: Browser, email: string, password: string) {
-  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
-  const page = await context.newPage();
-  await page.goto("/signin");
-  const form = page.getByRole("form", { name: "Sign in with a password" });
-  await form.getByLabel("Email").fill(email);
-  await form.getByLabel("Password").fill(password);
-  await form.getByRole("button", { name: "Sign in", exact: true }).click();
-  return { context, page };
+  const page = await passwordStep(browser, email, password);
+  return { context: page.context(), page };
 }
 
 test("an invited operator must choose their own password; sessions are listed and end for every copy of the cookie", async ({ page, browser }) => {

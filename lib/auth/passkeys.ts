@@ -43,6 +43,12 @@ export function relyingParty(): { rpID: string; origin: string; rpName: string }
   return { rpID: url.hostname, origin: url.origin, rpName: "rekey" };
 }
 
+/** What every answer is checked against: its challenge (used up as it is read), this site's origin and relying party, and user verification. */
+function expectations(purpose: "register" | "sign-in", userId: string | null, now: Date) {
+  const { rpID, origin } = relyingParty();
+  return { expectedChallenge: (challenge: string) => takeChallenge(challenge, purpose, userId, now), expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: true };
+}
+
 async function storeChallenge(challenge: string, purpose: "register" | "sign-in", userId: string | null, now: Date): Promise<void> {
   const prisma = await getPrisma();
   await prisma.webauthnChallenge.create({ data: { challenge, purpose, userId, expiresAt: new Date(now.getTime() + PASSKEY_CHALLENGE_MINUTES * 60_000) } });
@@ -105,16 +111,9 @@ export async function startPasskeyRegistration(userId: string, input: unknown, n
 export async function finishPasskeyRegistration(userId: string, input: unknown, now: Date): Promise<{ id: string; name: string }> {
   const { name, response } = parseInput(finishPasskeySchema, input);
   const user = await staffUser(userId);
-  const { rpID, origin } = relyingParty();
   let verified;
   try {
-    verified = await verifyRegistrationResponse({
-      response: response as unknown as RegistrationResponseJSON,
-      expectedChallenge: (challenge) => takeChallenge(challenge, "register", userId, now),
-      expectedOrigin: origin,
-      expectedRPID: rpID,
-      requireUserVerification: true,
-    });
+    verified = await verifyRegistrationResponse({ response: response as unknown as RegistrationResponseJSON, ...expectations("register", userId, now) });
   } catch (error) {
     throw new ValidationError(`The passkey was not added: ${passkeyProblem(error)}`, "response");
   }
@@ -198,16 +197,12 @@ export async function authenticatePasskey(input: unknown, now: Date, address = "
     await audit("failure", user.disabledAt ? "account disabled" : "passkey of a customer");
     return null;
   }
-  const { rpID, origin } = relyingParty();
   let verified;
   try {
     verified = await verifyAuthenticationResponse({
       response: response as unknown as AuthenticationResponseJSON,
-      expectedChallenge: (challenge) => takeChallenge(challenge, "sign-in", null, now),
-      expectedOrigin: origin,
-      expectedRPID: rpID,
       credential: { id: passkey.credentialId, publicKey: new Uint8Array(passkey.publicKey), counter: Number(passkey.counter), transports: passkey.transports as AuthenticatorTransportFuture[] },
-      requireUserVerification: true,
+      ...expectations("sign-in", null, now),
     });
   } catch (error) {
     await audit("failure", `passkey refused: ${passkeyProblem(error)}`);
