@@ -34,6 +34,14 @@ export function readableError(result: ActionResult<unknown> & { ok: false }, lab
   return label && result.error.startsWith(`${result.field}: `) ? `${label}: ${result.error.slice(result.field!.length + 2)}` : result.error;
 }
 
+/**
+ * A `datetime-local` value ("2026-12-06T09:30") read as UTC, the one zone of the
+ * staff pages (they show every time in UTC, labelled); "" when empty.
+ */
+export function utcFromInput(value: string): string {
+  return value ? new Date(`${value}:00Z`).toISOString() : "";
+}
+
 /** The message of an action's result, announced politely to screen readers; `labels` names fields as the form does. */
 export function ActionToast({ result, children, style, labels }: { result: ActionResult<unknown> | null; children?: React.ReactNode; style?: React.CSSProperties; labels?: Record<string, string> }) {
   return (
@@ -45,11 +53,11 @@ export function ActionToast({ result, children, style, labels }: { result: Actio
 }
 
 /** A refused action's message next to its button, where a toast would be too big. */
-export function ActionError({ result }: { result: ActionResult<unknown> | null }) {
+export function ActionError({ result, labels }: { result: ActionResult<unknown> | null; labels?: Record<string, string> }) {
   if (!result || result.ok) return null;
   return (
     <span className="bad-text" role="status">
-      {result.error}
+      {readableError(result, labels)}
     </span>
   );
 }

@@ -1,7 +1,7 @@
 "use client";
 
 import { useRef } from "react";
-import { ActionToast, useServerAction } from "@/components/action-status";
+import { ActionToast, readableError, useServerAction, utcFromInput } from "@/components/action-status";
 import { bulkScheduleRotationsAction } from "../actions";
 
 export interface BulkScheduleProps {
@@ -28,7 +28,7 @@ export function BulkSchedule({ total, schedulable, filters }: BulkScheduleProps)
       ) : (
         <span className="sub">Every matching key is already rotating or not active: nothing to schedule.</span>
       )}
-      <ActionToast result={result} />
+      <ActionToast result={result} labels={{ scheduledAt: "Starts at", reason: "Reason" }} />
       <dialog ref={dialog} aria-labelledby="bulk-title">
         <form
           className="form"
@@ -37,7 +37,7 @@ export function BulkSchedule({ total, schedulable, filters }: BulkScheduleProps)
             const form = new FormData(event.currentTarget);
             const local = String(form.get("scheduledAt") ?? "");
             run(
-              () => bulkScheduleRotationsAction({ ...filters, scheduledAt: local ? new Date(local).toISOString() : "", reason: String(form.get("reason") ?? "") }),
+              () => bulkScheduleRotationsAction({ ...filters, scheduledAt: utcFromInput(local), reason: String(form.get("reason") ?? "") }),
               () => dialog.current?.close(),
             );
           }}
@@ -48,7 +48,7 @@ export function BulkSchedule({ total, schedulable, filters }: BulkScheduleProps)
             {left > 0 && ` The other ${left.toLocaleString("en")} matching key${left === 1 ? " is" : "s are"} left alone: already rotating, or not active.`}
           </p>
           <label>
-            Starts at (your time)
+            Starts at (UTC)
             <input name="scheduledAt" type="datetime-local" required />
           </label>
           <label>
@@ -57,7 +57,7 @@ export function BulkSchedule({ total, schedulable, filters }: BulkScheduleProps)
           </label>
           {result && !result.ok && (
             <p className="form-error" role="alert">
-              {result.error}
+              {readableError(result, { scheduledAt: "Starts at", reason: "Reason" })}
             </p>
           )}
           <div className="actions">

@@ -1,8 +1,11 @@
 "use client";
 
 import { useRef } from "react";
-import { ActionError, ActionToast, useServerAction } from "@/components/action-status";
+import { ActionError, ActionToast, useServerAction, utcFromInput } from "@/components/action-status";
 import { cancelRotationAction, rollbackRotationAction, rotateKeyAction } from "../actions";
+
+/** The rotation request's fields as the dialogs name them, for refusals (`scheduledAt: must be …`). */
+const FIELD_LABELS = { scheduledAt: "Starts at", gracePeriodHours: "Grace period (hours)", reason: "Reason" };
 
 export interface KeyActionsProps {
   keyId: string;
@@ -74,7 +77,7 @@ export function KeyActions(props: KeyActionsProps) {
         )}
         {!canStart && !canEmergency && !props.openRotation && <p className="sub">This key is {props.keyStatus}: nothing to do.</p>}
       </div>
-      <ActionToast result={result} />
+      <ActionToast result={result} labels={FIELD_LABELS} />
 
       <dialog ref={scheduleDialog} aria-labelledby="schedule-title">
         <form
@@ -88,7 +91,7 @@ export function KeyActions(props: KeyActionsProps) {
                 rotateKeyAction({
                   keyId: props.keyId,
                   kind: "scheduled",
-                  scheduledAt: local ? new Date(local).toISOString() : undefined,
+                  scheduledAt: utcFromInput(local) || undefined,
                   gracePeriodHours: Number(form.get("gracePeriodHours")),
                   reason: String(form.get("reason") ?? "") || undefined,
                 }),
@@ -98,7 +101,7 @@ export function KeyActions(props: KeyActionsProps) {
         >
           <h2 id="schedule-title">Schedule a rotation of {props.keyPrefix}</h2>
           <label>
-            Starts at (your time)
+            Starts at (UTC)
             <input name="scheduledAt" type="datetime-local" required aria-describedby="latest-start" />
           </label>
           <p id="latest-start" className="sub" style={{ margin: "-0.6rem 0 0" }}>
@@ -122,7 +125,7 @@ export function KeyActions(props: KeyActionsProps) {
               Close
             </button>
           </div>
-          <ActionError result={result} />
+          <ActionError result={result} labels={FIELD_LABELS} />
         </form>
       </dialog>
 
