@@ -22,7 +22,15 @@ export default defineConfig({
     trace: "retain-on-failure",
     launchOptions: {
       executablePath,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     },
   },
   // One project per kind of user; each signs in once (auth.setup.ts) and reuses the session.
@@ -33,7 +41,12 @@ export default defineConfig({
     { name: "operator", testMatch: /operator\/.*\.spec\.ts/, dependencies: ["setup"], use: { ...browser, storageState: authFile("operator") } },
     { name: "auditor", testMatch: /auditor\/.*\.spec\.ts/, dependencies: ["setup"], use: { ...browser, storageState: authFile("auditor") } },
     // The cron changes the demo world (it schedules and starts rotations for overdue keys): it runs after everyone else.
-    { name: "cron", testMatch: /cron\/.*\.spec\.ts/, dependencies: ["admin", "operator", "auditor", "public"], use: { ...browser, storageState: authFile("admin") } },
+    {
+      name: "cron",
+      testMatch: /cron\/.*\.spec\.ts/,
+      dependencies: ["admin", "operator", "auditor", "public"],
+      use: { ...browser, storageState: authFile("admin") },
+    },
     // Customers in the portal, after the cron has run (it delivers their rotation email).
     { name: "portal", testMatch: /portal\/.*\.spec\.ts/, dependencies: ["cron"], use: browser },
   ],

@@ -9,8 +9,8 @@ export default function ErrorPage({ error, reset }: { error: Error & { digest?: 
       <p className="error-code">500</p>
       <h1>Something went wrong on our side</h1>
       <p className="lede">
-        The page could not be shown. Nothing you did was lost; try again, and if it keeps happening, give an administrator this
-        reference: <code>{error.digest ?? "none"}</code>.
+        The page could not be shown. Nothing you did was lost; try again, and if it keeps happening, give an administrator this reference:{" "}
+        <code>{error.digest ?? "none"}</code>.
       </p>
       <div className="actions" style={{ justifyContent: "center" }}>
         <button className="button" type="button" onClick={reset}>

@@ -26,7 +26,10 @@ export default async function RootLayout({ children }: { children: React.ReactNo
       <body>
         <header className="topbar">
           <Link href="/" className="brand" aria-label="rekey home">
-            <span className="brand-mark" aria-hidden="true">⟳</span> rekey
+            <span className="brand-mark" aria-hidden="true">
+              ⟳
+            </span>{" "}
+            rekey
           </Link>
           {viewer && roleMay(viewer.role, "staff:read") && (
             <form className="global-search" role="search" aria-label="Find a key" action={findKeyAction}>
@@ -34,7 +37,15 @@ export default async function RootLayout({ children }: { children: React.ReactNo
                 Find a key by full key, prefix, name or organization
               </label>
               {/* autoComplete off: the browser must not keep a pasted key in its form history. */}
-              <input id="global-search" name="q" type="search" placeholder="Find a key  ⌘K" autoComplete="off" spellCheck={false} aria-keyshortcuts="Meta+K Control+K" />
+              <input
+                id="global-search"
+                name="q"
+                type="search"
+                placeholder="Find a key  ⌘K"
+                autoComplete="off"
+                spellCheck={false}
+                aria-keyshortcuts="Meta+K Control+K"
+              />
               <SearchShortcut inputId="global-search" />
             </form>
           )}
@@ -70,7 +81,9 @@ export default async function RootLayout({ children }: { children: React.ReactNo
             )}
             {viewer && roleMay(viewer.role, "portal:use") && (
               <>
-                <NavLink href="/portal" also={["/portal/keys"]}>My keys</NavLink>
+                <NavLink href="/portal" also={["/portal/keys"]}>
+                  My keys
+                </NavLink>
                 <NavLink href="/portal/contacts">Contacts</NavLink>
                 <NavLink href="/portal/webhooks">Webhooks</NavLink>
               </>
@@ -78,7 +91,11 @@ export default async function RootLayout({ children }: { children: React.ReactNo
             <NavLink href="/docs/api">API</NavLink>
             {viewer ? (
               <span className="who">
-                <NavLink className="sub" href={roleMay(viewer.role, "portal:use") ? "/portal/account" : "/dashboard/account"} title={`Your account (${viewer.email}, ${viewer.role}): sessions and password`}>
+                <NavLink
+                  className="sub"
+                  href={roleMay(viewer.role, "portal:use") ? "/portal/account" : "/dashboard/account"}
+                  title={`Your account (${viewer.email}, ${viewer.role}): sessions and password`}
+                >
                   {roleMay(viewer.role, "users:manage") ? (
                     // An admin's navigation is the longest: on a laptop the account link is one word, the address on hover.
                     <>

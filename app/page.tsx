@@ -9,24 +9,27 @@ export default async function HomePage() {
   const viewer = await getViewer();
   const isStaff = viewer ? roleMay(viewer.role, "staff:read") : false;
   const stats = isStaff ? await getKeyStats() : null;
-  const figures = !stats ? [] : [
-    { label: "Organizations", value: stats.organizations },
-    { label: "Active keys", value: stats.active },
-    { label: "Expiring keys", value: stats.expiring },
-    { label: "Rotations scheduled", value: stats.scheduledRotations },
-  ];
+  const figures = !stats
+    ? []
+    : [
+        { label: "Organizations", value: stats.organizations },
+        { label: "Active keys", value: stats.active },
+        { label: "Expiring keys", value: stats.expiring },
+        { label: "Rotations scheduled", value: stats.scheduledRotations },
+      ];
   return (
     <>
       <section className="hero">
         <h1>No API key lives forever.</h1>
         <p className="lede">
-          rekey issues your customers&apos; API keys and rotates them on schedule or in an emergency, with an overlap: the old and
-          the new key both work until a grace deadline, so no client goes down. Customers are told by email and fetch their new
-          key themselves; auditors get proof that every key was rotated in time.
+          rekey issues your customers&apos; API keys and rotates them on schedule or in an emergency, with an overlap: the old and the new key both work until a
+          grace deadline, so no client goes down. Customers are told by email and fetch their new key themselves; auditors get proof that every key was rotated
+          in time.
         </p>
         {viewer?.role === "customer" && (
           <p className="notice" role="status">
-            You are signed in as <strong>{viewer.email}</strong>. Your keys, any rotation under way and your new keys are in <Link href="/portal">your portal</Link>.
+            You are signed in as <strong>{viewer.email}</strong>. Your keys, any rotation under way and your new keys are in{" "}
+            <Link href="/portal">your portal</Link>.
           </p>
         )}
         <div className="actions">
@@ -56,14 +59,14 @@ export default async function HomePage() {
         </div>
       </section>
       {stats && (
-      <section aria-label="At a glance" className="cards">
-        {figures.map((f) => (
-          <div className="card" key={f.label}>
-            <div className="figure">{f.value.toLocaleString("en")}</div>
-            <div className="label">{f.label}</div>
-          </div>
-        ))}
-      </section>
+        <section aria-label="At a glance" className="cards">
+          {figures.map((f) => (
+            <div className="card" key={f.label}>
+              <div className="figure">{f.value.toLocaleString("en")}</div>
+              <div className="label">{f.label}</div>
+            </div>
+          ))}
+        </section>
       )}
       <h2>How a rotation works</h2>
       <div className="features">

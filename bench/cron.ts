@@ -24,7 +24,10 @@ import { getPrisma } from "../lib/db";
 import { runCron } from "../lib/cron/run";
 import { fileMailer } from "../lib/notifications/mailer";
 
-const { values } = parseArgs({ options: { db: { type: "string" }, keys: { type: "string", default: "100000" }, due: { type: "string", default: "10000" } }, strict: false });
+const { values } = parseArgs({
+  options: { db: { type: "string" }, keys: { type: "string", default: "100000" }, due: { type: "string", default: "10000" } },
+  strict: false,
+});
 const KEYS = Number(values.keys);
 const DUE = Number(values.due);
 // The same work (rotations due) over half and all of the keys: the statements sent must not grow with the keys.

@@ -12,7 +12,10 @@ import { benchDatabases, createBenchDatabase, closeDatabase, startServer, stopSe
 import { seedDemoWorld } from "../lib/seed";
 import { ensureFirstAdmin } from "../lib/auth/users";
 
-const { values } = parseArgs({ options: { db: { type: "string" }, requests: { type: "string", default: "60" }, keys: { type: "string", default: "100000" }, build: { type: "boolean" } }, strict: false });
+const { values } = parseArgs({
+  options: { db: { type: "string" }, requests: { type: "string", default: "60" }, keys: { type: "string", default: "100000" }, build: { type: "boolean" } },
+  strict: false,
+});
 const REQUESTS = Number(values.requests);
 const KEYS = Number(values.keys);
 const PORT = 3201;
@@ -39,7 +42,10 @@ async function signIn(): Promise<string> {
     headers: { "content-type": "application/x-www-form-urlencoded", cookie: cookies.join("; ") },
     body: new URLSearchParams({ csrfToken, email: "admin@rekey.local", password: PASSWORD, json: "true" }),
   });
-  const session = res.headers.getSetCookie().map((c) => c.split(";")[0]).find((c) => c.startsWith("next-auth.session-token="));
+  const session = res.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .find((c) => c.startsWith("next-auth.session-token="));
   if (!session) throw new Error(`sign-in failed: ${res.status}`);
   return [...cookies, session].join("; ");
 }
@@ -68,7 +74,14 @@ for (const kind of benchDatabases()) {
         if (i >= 5) times.push(performance.now() - start); // the first few warm the JIT and caches
       }
       times.sort((a, b) => a - b);
-      const row = { database: kind, page: name, requests: times.length, p50ms: Math.round(percentile(times, 50)), p95ms: Math.round(percentile(times, 95)), maxMs: Math.round(times.at(-1)!) };
+      const row = {
+        database: kind,
+        page: name,
+        requests: times.length,
+        p50ms: Math.round(percentile(times, 50)),
+        p95ms: Math.round(percentile(times, 95)),
+        maxMs: Math.round(times.at(-1)!),
+      };
       results.push(row);
       console.log(`${kind}: ${name}: p50 ${row.p50ms} ms, p95 ${row.p95ms} ms`);
     }

@@ -29,9 +29,20 @@ http
     req.on("end", () => {
       const auth = req.headers.authorization;
       const key = auth?.startsWith("Bearer ") ? auth.slice(7) : (JSON.parse(Buffer.concat(chunks).toString() || "{}").key as string);
-      const result = isWellFormedApiKey(key) ? decide(records.get(createHmac("sha256", secret).update(key).digest("hex")) ?? null, Date.now()) : { valid: false, code: "malformed" };
+      const result = isWellFormedApiKey(key)
+        ? decide(records.get(createHmac("sha256", secret).update(key).digest("hex")) ?? null, Date.now())
+        : { valid: false, code: "malformed" };
       const body = JSON.stringify(result);
-      res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store", "content-length": Buffer.byteLength(body), "x-content-type-options": "nosniff", "content-security-policy": API_CSP, "x-frame-options": "DENY", "referrer-policy": REFERRER_POLICY, "permissions-policy": PERMISSIONS_POLICY });
+      res.writeHead(200, {
+        "content-type": "application/json",
+        "cache-control": "no-store",
+        "content-length": Buffer.byteLength(body),
+        "x-content-type-options": "nosniff",
+        "content-security-policy": API_CSP,
+        "x-frame-options": "DENY",
+        "referrer-policy": REFERRER_POLICY,
+        "permissions-policy": PERMISSIONS_POLICY,
+      });
       res.end(body);
     });
   })

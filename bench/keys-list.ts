@@ -33,7 +33,14 @@ async function pageThrough(name: string, filters: KeySearchInput, maxPages = Inf
     cursor = page.nextCursor ?? undefined;
   } while (cursor && times.length < maxPages);
   times.sort((a, b) => a - b);
-  return { search: name, pages: times.length, rows, "p50 (ms)": +quantile(times, 0.5).toFixed(1), "p95 (ms)": +quantile(times, 0.95).toFixed(1), "max (ms)": +times[times.length - 1].toFixed(1) };
+  return {
+    search: name,
+    pages: times.length,
+    rows,
+    "p50 (ms)": +quantile(times, 0.5).toFixed(1),
+    "p95 (ms)": +quantile(times, 0.95).toFixed(1),
+    "max (ms)": +times[times.length - 1].toFixed(1),
+  };
 }
 
 const results: Record<string, unknown>[] = [];
@@ -50,7 +57,9 @@ for (const kind of benchDatabases()) {
     await prisma.$executeRawUnsafe(`UPDATE api_keys SET "externalId" = 'ext_' || id WHERE id IN (SELECT id FROM api_keys ORDER BY "createdAt" LIMIT 1000)`);
     await prisma.$executeRawUnsafe(`ANALYZE api_keys`);
     const [org] = await prisma.$queryRawUnsafe<{ organizationId: string }[]>(`SELECT "organizationId" FROM api_keys GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`);
-    const [some] = await prisma.$queryRawUnsafe<{ prefix: string; externalId: string }[]>(`SELECT prefix, "externalId" FROM api_keys WHERE "externalId" IS NOT NULL LIMIT 1`);
+    const [some] = await prisma.$queryRawUnsafe<{ prefix: string; externalId: string }[]>(
+      `SELECT prefix, "externalId" FROM api_keys WHERE "externalId" IS NOT NULL LIMIT 1`,
+    );
     const keys = await prisma.apiKey.count();
     const rows = [
       await pageThrough("every key", {}),

@@ -21,7 +21,10 @@ import { getComplianceSummary } from "../lib/reports/compliance";
 import { analyze } from "../lib/cron/maintenance";
 import type { ReportScope } from "../lib/reports/period";
 
-const { values } = parseArgs({ options: { db: { type: "string" }, keys: { type: "string", default: "100000" }, events: { type: "string", default: "1000000" } }, strict: false });
+const { values } = parseArgs({
+  options: { db: { type: "string" }, keys: { type: "string", default: "100000" }, events: { type: "string", default: "1000000" } },
+  strict: false,
+});
 const KEYS = Number(values.keys);
 const EVENTS = Number(values.events);
 /** Events written after the nightly checkpoint, before the measured report. */
@@ -75,7 +78,15 @@ async function measure(name: string, rowsOf: (text: string) => number, make: () 
   const seconds = (performance.now() - started) / 1000;
   clearInterval(timer);
   peak = Math.max(peak, process.memoryUsage().rss);
-  return { export: name, rows, "seconds": +seconds.toFixed(2), "rows/s": Math.round(rows / seconds), MB: +(bytes / MB).toFixed(1), "RSS before (MB)": Math.round(base / MB), "RSS growth (MB)": Math.round((peak - base) / MB) };
+  return {
+    export: name,
+    rows,
+    seconds: +seconds.toFixed(2),
+    "rows/s": Math.round(rows / seconds),
+    MB: +(bytes / MB).toFixed(1),
+    "RSS before (MB)": Math.round(base / MB),
+    "RSS growth (MB)": Math.round((peak - base) / MB),
+  };
 }
 
 const lines = (text: string) => (text.match(/\n/g) ?? []).length;
@@ -98,11 +109,20 @@ for (const kind of benchDatabases()) {
     const events = await prisma.auditEvent.count();
     const keys = await prisma.apiKey.count();
     // Everything: every key and every event is in scope.
-    const scope: ReportScope = { from: new Date(now.getTime() - 400 * 86_400_000), to: new Date(now.getTime() + 86_400_000), organizationId: null, environment: null, label: "bench", preset: "custom" };
+    const scope: ReportScope = {
+      from: new Date(now.getTime() - 400 * 86_400_000),
+      to: new Date(now.getTime() + 86_400_000),
+      organizationId: null,
+      environment: null,
+      label: "bench",
+      preset: "custom",
+    };
     t = performance.now();
     const ctx = await loadReportContext(scope, now);
     const contextSeconds = (performance.now() - t) / 1000;
-    console.log(`summary and chain check over ${ctx.chain.checked.toLocaleString("en")} events: ${contextSeconds.toFixed(1)} s (${ctx.chain.ok ? "intact" : "BROKEN"})`);
+    console.log(
+      `summary and chain check over ${ctx.chain.checked.toLocaleString("en")} events: ${contextSeconds.toFixed(1)} s (${ctx.chain.ok ? "intact" : "BROKEN"})`,
+    );
     // Issue 13 item 5: after the nightly full check (a checkpoint verified in full), a report resumes from it: time to
     // its first byte (the summary, the chain check of what is newer, and the CSV's first chunk).
     t = performance.now();
@@ -127,8 +147,12 @@ for (const kind of benchDatabases()) {
     t = performance.now();
     await verifyRange(prisma, 1n, (await prisma.auditEvent.aggregate({ _max: { seq: true } }))._max.seq!);
     const resumeSeconds = (performance.now() - t) / 1000;
-    console.log(`nightly full check ${fullCheckSeconds.toFixed(1)} s; ${AFTER_CHECKPOINT.toLocaleString("en")} events later the hourly checkpoint ${hourlySeconds.toFixed(2)} s; ${AFTER_HOURLY.toLocaleString("en")} events after it, a report's first byte after ${firstByteSeconds.toFixed(2)} s (resumed from event ${resumed.chain.resumedFrom?.seq}, ${resumed.chain.checked.toLocaleString("en")} checked, ${resumed.chain.ok ? "intact" : "BROKEN"}; target ≤ 1 s)`);
-    console.log(`of which: the summary over ${keys.toLocaleString("en")} keys ${summarySeconds.toFixed(2)} s, the chain check resumed from the hourly checkpoint ${resumeSeconds.toFixed(2)} s (side by side on a server, one after the other on PGlite's one connection)`);
+    console.log(
+      `nightly full check ${fullCheckSeconds.toFixed(1)} s; ${AFTER_CHECKPOINT.toLocaleString("en")} events later the hourly checkpoint ${hourlySeconds.toFixed(2)} s; ${AFTER_HOURLY.toLocaleString("en")} events after it, a report's first byte after ${firstByteSeconds.toFixed(2)} s (resumed from event ${resumed.chain.resumedFrom?.seq}, ${resumed.chain.checked.toLocaleString("en")} checked, ${resumed.chain.ok ? "intact" : "BROKEN"}; target ≤ 1 s)`,
+    );
+    console.log(
+      `of which: the summary over ${keys.toLocaleString("en")} keys ${summarySeconds.toFixed(2)} s, the chain check resumed from the hourly checkpoint ${resumeSeconds.toFixed(2)} s (side by side on a server, one after the other on PGlite's one connection)`,
+    );
     const record = (file: string) => ({ actor: "system:seed" as const, file, scope });
     const rows = [
       await measure("compliance.csv", lines, () => recordedDownload(complianceCsvChunks(ctx), record("compliance.csv"), now)),
@@ -136,7 +160,13 @@ for (const kind of benchDatabases()) {
       await measure("audit-log.jsonl", lines, () => recordedDownload(auditJsonlChunks(scope), record("audit-log.jsonl"), now)),
     ].map((r) => ({ database: kind, keys, events, ...r }));
     table(rows);
-    results.push(...rows.map((r) => ({ ...r, "summary + chain check (s)": +contextSeconds.toFixed(2), "first byte after a checkpoint (s)": +firstByteSeconds.toFixed(2) })));
+    results.push(
+      ...rows.map((r) => ({
+        ...r,
+        "summary + chain check (s)": +contextSeconds.toFixed(2),
+        "first byte after a checkpoint (s)": +firstByteSeconds.toFixed(2),
+      })),
+    );
   } finally {
     await closeDatabase();
     await db.drop();

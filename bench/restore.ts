@@ -20,7 +20,10 @@ import { createBackup } from "../lib/backup/backup";
 import { syncRevocationJournal } from "../lib/backup/journal";
 import { restoreBackup } from "../lib/backup/restore";
 
-const { values } = parseArgs({ options: { db: { type: "string" }, keys: { type: "string", default: "100000" }, revoked: { type: "string", default: "1000" } }, strict: false });
+const { values } = parseArgs({
+  options: { db: { type: "string" }, keys: { type: "string", default: "100000" }, revoked: { type: "string", default: "1000" } },
+  strict: false,
+});
 const KEYS = Number(values.keys);
 const REVOKED = Number(values.revoked);
 

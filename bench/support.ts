@@ -19,7 +19,11 @@ export function benchDatabases(): ("pglite" | "postgres")[] {
   const all: ("pglite" | "postgres")[] = ["pglite", ...(serverUrl() ? (["postgres"] as const) : [])];
   if (only && !all.includes(only as "pglite")) {
     // Asked for a database this run cannot reach: say so rather than write an empty result.
-    throw new Error(only === "postgres" ? "--db=postgres needs BENCH_DATABASE_URL or TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)" : `--db: pglite or postgres, not ${only}`);
+    throw new Error(
+      only === "postgres"
+        ? "--db=postgres needs BENCH_DATABASE_URL or TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
+        : `--db: pglite or postgres, not ${only}`,
+    );
   }
   return only ? all.filter((d) => d === only) : all;
 }
@@ -29,7 +33,11 @@ function serverUrl() {
 }
 
 /** Creates an empty migrated database of the kind and opens it as the process's database. */
-export async function createBenchDatabase(kind: "pglite" | "postgres", name: string, options: { countQueries?: boolean } = {}): Promise<BenchDb & { queryCount(): number }> {
+export async function createBenchDatabase(
+  kind: "pglite" | "postgres",
+  name: string,
+  options: { countQueries?: boolean } = {},
+): Promise<BenchDb & { queryCount(): number }> {
   if (kind === "pglite") {
     const dir = path.resolve(".bench-data", name);
     rmSync(dir, { recursive: true, force: true });
@@ -83,10 +91,28 @@ export async function startServer(env: Record<string, string>, port: number, ser
   const [command, args] =
     server === "next"
       ? ["node_modules/.bin/next", ["start", "-p", String(port), "-H", "127.0.0.1"]]
-      : [process.execPath, [...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir=.bench-data/prof"] : []), "--import", "tsx", "--conditions=react-server", "scripts/serve.ts"]];
+      : [
+          process.execPath,
+          [
+            ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir=.bench-data/prof"] : []),
+            "--import",
+            "tsx",
+            "--conditions=react-server",
+            "scripts/serve.ts",
+          ],
+        ];
   const child = spawn(command, args, {
     stdio: "ignore",
-    env: { ...process.env, ...env, PORT: String(port), HOSTNAME: "127.0.0.1", REKEY_SECRET: BENCH_SECRET, NEXT_TELEMETRY_DISABLED: "1", NODE_ENV: "production", LOG_LEVEL: "warn" },
+    env: {
+      ...process.env,
+      ...env,
+      PORT: String(port),
+      HOSTNAME: "127.0.0.1",
+      REKEY_SECRET: BENCH_SECRET,
+      NEXT_TELEMETRY_DISABLED: "1",
+      NODE_ENV: "production",
+      LOG_LEVEL: "warn",
+    },
   });
   for (let i = 0; i < 300; i++) {
     try {
@@ -108,7 +134,10 @@ export async function stopServer(child: ChildProcess) {
 export function writeResults(name: string, results: unknown) {
   mkdirSync("bench-results", { recursive: true });
   const file = path.join("bench-results", `${name}.json`);
-  writeFileSync(file, JSON.stringify({ benchmark: name, date: new Date().toISOString(), cores: cpus().length, cpu: cpus()[0]?.model, node: process.version, results }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify({ benchmark: name, date: new Date().toISOString(), cores: cpus().length, cpu: cpus()[0]?.model, node: process.version, results }, null, 2),
+  );
   console.log(`\nwrote ${file}`);
 }
 

@@ -32,7 +32,16 @@ import { generateApiKey } from "../lib/keys/format";
 import { getVerificationRecordPage } from "../lib/keys/records";
 import { Replica } from "../packages/verifier/src/replica";
 
-const { values } = parseArgs({ options: { db: { type: "string" }, seconds: { type: "string", default: "10" }, keys: { type: "string", default: "100000" }, "replica-keys": { type: "string", default: "1000000" }, build: { type: "boolean" } }, strict: false });
+const { values } = parseArgs({
+  options: {
+    db: { type: "string" },
+    seconds: { type: "string", default: "10" },
+    keys: { type: "string", default: "100000" },
+    "replica-keys": { type: "string", default: "1000000" },
+    build: { type: "boolean" },
+  },
+  strict: false,
+});
 const SECONDS = Number(values.seconds);
 const KEYS = Number(values.keys);
 const REPLICA_KEYS = Number(values["replica-keys"]);
@@ -49,7 +58,11 @@ async function prepareMix(now: Date) {
   const deprecated: string[] = [];
   const revoked: string[] = [];
   for (let i = 0; i < 400; i++) {
-    const { key, secret } = await issueKey({ organizationId: orgs[i % orgs.length].id, environment: "live", name: "bench", scopes: ["read:orders"] }, ACTOR, now);
+    const { key, secret } = await issueKey(
+      { organizationId: orgs[i % orgs.length].id, environment: "live", name: "bench", scopes: ["read:orders"] },
+      ACTOR,
+      now,
+    );
     if (i < 150) {
       const r = await createRotation({ keyId: key.id, kind: "manual", gracePeriodHours: 72, deliver: "response" }, ACTOR, now);
       deprecated.push(secret);
@@ -139,7 +152,13 @@ async function measureReplica(url: string, keys: string[]) {
   }
   await replica.close();
   times.sort();
-  return { snapshotMs, records: replica.status().records, p50us: round2(times[N / 2]), p99us: round2(times[Math.floor(N * 0.99)]), maxUs: round2(times[N - 1]) };
+  return {
+    snapshotMs,
+    records: replica.status().records,
+    p50us: round2(times[N / 2]),
+    p99us: round2(times[Math.floor(N * 0.99)]),
+    maxUs: round2(times[N - 1]),
+  };
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
@@ -150,7 +169,9 @@ const round2 = (n: number) => Math.round(n * 100) / 100;
  * from a file by a plain HTTP server; loaded by the verifier in a process of
  * its own so its memory is the replica's.
  */
-async function measureMillion(recordsFile: string): Promise<{ records: number; loadMs: number; heapMB: number; rssMB: number; maxRssMB: number; snapshotMB: number }> {
+async function measureMillion(
+  recordsFile: string,
+): Promise<{ records: number; loadMs: number; heapMB: number; rssMB: number; maxRssMB: number; snapshotMB: number }> {
   const lines = readFileSync(recordsFile, "utf8").split("\n").filter(Boolean);
   const file = path.resolve(".bench-data", "snapshot-1m.ndjson");
   const out = createWriteStream(file);
@@ -169,7 +190,9 @@ async function measureMillion(recordsFile: string): Promise<{ records: number; l
   });
   await new Promise<void>((r) => server.listen(3202, "127.0.0.1", r));
   // Not spawnSync: this process serves the snapshot meanwhile.
-  const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", "bench/replica-load.ts", "http://127.0.0.1:3202", BENCH_SECRET], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", "bench/replica-load.ts", "http://127.0.0.1:3202", BENCH_SECRET], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   let stdout = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
   const code = await new Promise<number | null>((r) => child.once("exit", r));
@@ -180,7 +203,9 @@ async function measureMillion(recordsFile: string): Promise<{ records: number; l
 }
 
 async function startFloor(recordsFile: string) {
-  const child = spawn(process.execPath, ["--import", "tsx", "bench/floor-server.ts", String(FLOOR_PORT), recordsFile, BENCH_SECRET], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "bench/floor-server.ts", String(FLOOR_PORT), recordsFile, BENCH_SECRET], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   await new Promise<void>((resolve, reject) => {
     child.stdout.on("data", (d: Buffer) => d.toString().includes("ready") && resolve());
     child.once("exit", (code) => reject(new Error(`floor server exited ${code}`)));
@@ -226,7 +251,9 @@ for (const kind of benchDatabases()) {
   try {
     fast = await measure("fast path (npm start)", PORT);
     replica = await measureReplica(`http://127.0.0.1:${PORT}`, mixKeys);
-    console.log(`${kind}: in-process verifier: snapshot of ${replica.records} records over HTTP in ${replica.snapshotMs} ms; per verification p50 ${replica.p50us} µs, p99 ${replica.p99us} µs`);
+    console.log(
+      `${kind}: in-process verifier: snapshot of ${replica.records} records over HTTP in ${replica.snapshotMs} ms; per verification p50 ${replica.p50us} µs, p99 ${replica.p99us} µs`,
+    );
   } finally {
     await stopServer(server);
   }
@@ -246,7 +273,9 @@ for (const kind of benchDatabases()) {
   await closeDatabase();
   if (!million) {
     million = await measureMillion(recordsFile);
-    console.log(`in-process verifier, ${REPLICA_KEYS.toLocaleString("en")}-key snapshot (${million.snapshotMB} MB): loaded in ${million.loadMs} ms, heap ${million.heapMB} MB, peak RSS ${million.maxRssMB} MB`);
+    console.log(
+      `in-process verifier, ${REPLICA_KEYS.toLocaleString("en")}-key snapshot (${million.snapshotMB} MB): loaded in ${million.loadMs} ms, heap ${million.heapMB} MB, peak RSS ${million.maxRssMB} MB`,
+    );
   }
   await db.drop();
 
@@ -270,7 +299,9 @@ for (const kind of benchDatabases()) {
     advanceComplete10kMs: advance10k.completeMs,
   };
   results.push(row);
-  console.log(`${kind}: advance() 1k due: start ${advance1k.startMs} ms, complete ${advance1k.completeMs} ms; 10k due: start ${advance10k.startMs} ms, complete ${advance10k.completeMs} ms`);
+  console.log(
+    `${kind}: advance() 1k due: start ${advance1k.startMs} ms, complete ${advance1k.completeMs} ms; 10k due: start ${advance10k.startMs} ms, complete ${advance10k.completeMs} ms`,
+  );
 }
 
 table(results);

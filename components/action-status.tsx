@@ -43,7 +43,17 @@ export function utcFromInput(value: string): string {
 }
 
 /** The message of an action's result, announced politely to screen readers; `labels` names fields as the form does. */
-export function ActionToast({ result, children, style, labels }: { result: ActionResult<unknown> | null; children?: React.ReactNode; style?: React.CSSProperties; labels?: Record<string, string> }) {
+export function ActionToast({
+  result,
+  children,
+  style,
+  labels,
+}: {
+  result: ActionResult<unknown> | null;
+  children?: React.ReactNode;
+  style?: React.CSSProperties;
+  labels?: Record<string, string>;
+}) {
   return (
     <div role="status" aria-live="polite" className={result ? (result.ok ? "toast ok" : "toast bad") : "toast-empty"} style={style}>
       {result ? (result.ok ? result.message : readableError(result, labels)) : null}

@@ -25,7 +25,15 @@ export function MigrationChart({ series, oldPrefix, newPrefix }: MigrationChartP
             <Tooltip />
             <Legend wrapperStyle={{ fontSize: 12 }} />
             <Line type="monotone" dataKey="oldKey" name={`old key ${oldPrefix}…`} stroke="#b35c00" strokeWidth={2} dot={false} isAnimationActive={false} />
-            <Line type="monotone" dataKey="newKey" name={newPrefix ? `new key ${newPrefix}…` : "new key (not yet revealed)"} stroke="#2b8a3e" strokeWidth={2} dot={false} isAnimationActive={false} />
+            <Line
+              type="monotone"
+              dataKey="newKey"
+              name={newPrefix ? `new key ${newPrefix}…` : "new key (not yet revealed)"}
+              stroke="#2b8a3e"
+              strokeWidth={2}
+              dot={false}
+              isAnimationActive={false}
+            />
           </LineChart>
         </ResponsiveContainer>
       </div>

@@ -7,7 +7,15 @@ import { useState } from "react";
  * worked, and the warning that it will not be shown again. The value lives
  * only in this component's props (the one response that revealed it).
  */
-export function OneTimeSecret({ secret, what = "key", kept = "rekey keeps only a fingerprint of it; nobody, including us, can show it to you later." }: { secret: string; what?: string; /** What rekey keeps of it, said after the warning. */ kept?: string }) {
+export function OneTimeSecret({
+  secret,
+  what = "key",
+  kept = "rekey keeps only a fingerprint of it; nobody, including us, can show it to you later.",
+}: {
+  secret: string;
+  what?: string /** What rekey keeps of it, said after the warning. */;
+  kept?: string;
+}) {
   const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
   return (
     <div className="one-time">

@@ -10,7 +10,14 @@ export interface RelativeTimeProps {
 }
 
 // Fields, not dateStyle/timeStyle: those may not be combined with timeZoneName (a RangeError).
-const exact = new Intl.DateTimeFormat(undefined, { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+const exact = new Intl.DateTimeFormat(undefined, {
+  year: "numeric",
+  month: "short",
+  day: "numeric",
+  hour: "2-digit",
+  minute: "2-digit",
+  timeZoneName: "short",
+});
 
 /**
  * "3 hours ago", with the exact time in the viewer's own zone on hover (the

@@ -20,13 +20,20 @@ export function ReportLeakForm({ report, who }: { report: (input: unknown) => Pr
           event.preventDefault();
           const form = event.currentTarget;
           const data = new FormData(form);
-          const consequence = who === "staff" ? "It stops working at once, with every key made from it, and the customer is told." : "It stops working at once; you reveal its replacement here.";
+          const consequence =
+            who === "staff"
+              ? "It stops working at once, with every key made from it, and the customer is told."
+              : "It stops working at once; you reveal its replacement here.";
           if (!window.confirm(`Revoke this key now? ${consequence}`)) return;
-          run(() => report({ key: String(data.get("key") ?? ""), url: String(data.get("url") ?? "") }), () => form.reset());
+          run(
+            () => report({ key: String(data.get("key") ?? ""), url: String(data.get("url") ?? "") }),
+            () => form.reset(),
+          );
         }}
       >
         <p className="sub" style={{ margin: 0 }}>
-          Found a key where it should not be (a public repository, a paste, a log)? It is revoked at once. The key is checked by its fingerprint and never stored.
+          Found a key where it should not be (a public repository, a paste, a log)? It is revoked at once. The key is checked by its fingerprint and never
+          stored.
         </p>
         <div className="inline-form">
           <label style={{ flex: "2 1 22rem" }}>

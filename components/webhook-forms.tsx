@@ -34,7 +34,17 @@ const EVENT_LABELS: Record<string, string> = {
  * and for staff the organization (every one, or one) and the format. The
  * signing secret is shown once, in the answer.
  */
-export function WebhookCreateForm({ create, eventTypes, organizations, allowSlack }: { create: Action<{ id: string; secret: string | null }>; eventTypes: readonly string[]; organizations?: { id: string; name: string }[]; allowSlack?: boolean }) {
+export function WebhookCreateForm({
+  create,
+  eventTypes,
+  organizations,
+  allowSlack,
+}: {
+  create: Action<{ id: string; secret: string | null }>;
+  eventTypes: readonly string[];
+  organizations?: { id: string; name: string }[];
+  allowSlack?: boolean;
+}) {
   const { pending, result, run } = useServerAction<{ id: string; secret: string | null }>();
   const [choose, setChoose] = useState(false);
   const [format, setFormat] = useState("standard");
@@ -48,13 +58,29 @@ export function WebhookCreateForm({ create, eventTypes, organizations, allowSlac
         const data = new FormData(form);
         const organizationId = String(data.get("organizationId") ?? "") || null;
         const events = choose && format === "standard" ? data.getAll("events").map(String) : [];
-        run(() => create({ url: String(data.get("url") ?? ""), description: String(data.get("description") ?? ""), events, format, ...(organizations ? { organizationId } : {}) }), () => form.reset());
+        run(
+          () =>
+            create({
+              url: String(data.get("url") ?? ""),
+              description: String(data.get("description") ?? ""),
+              events,
+              format,
+              ...(organizations ? { organizationId } : {}),
+            }),
+          () => form.reset(),
+        );
       }}
     >
       <div className="inline-form">
         <label style={{ flex: "2 1 22rem" }}>
           Endpoint URL
-          <input name="url" type="url" required placeholder="https://api.example.com/hooks/rekey" aria-invalid={result && !result.ok && result.field === "url" ? true : undefined} />
+          <input
+            name="url"
+            type="url"
+            required
+            placeholder="https://api.example.com/hooks/rekey"
+            aria-invalid={result && !result.ok && result.field === "url" ? true : undefined}
+          />
         </label>
         <label style={{ flex: "1 1 12rem" }}>
           Description
@@ -108,7 +134,10 @@ export function WebhookCreateForm({ create, eventTypes, organizations, allowSlac
           {pending ? "Adding…" : "Add endpoint"}
         </button>
       </div>
-      <ActionToast result={result} labels={{ url: "Endpoint URL", description: "Description", events: "Events", organizationId: "Events of", format: "Format" }}>
+      <ActionToast
+        result={result}
+        labels={{ url: "Endpoint URL", description: "Description", events: "Events", organizationId: "Events of", format: "Format" }}
+      >
         {result?.ok && result.data?.secret ? <OneTimeSecret secret={result.data.secret} what="signing secret" kept={SECRET_KEPT} /> : null}
       </ActionToast>
     </form>
@@ -116,7 +145,19 @@ export function WebhookCreateForm({ create, eventTypes, organizations, allowSlac
 }
 
 /** An endpoint's buttons: send a test event, rotate the secret, pause or enable, delete. */
-export function WebhookEndpointActions({ id, disabled, signed, listHref, actions }: { id: string; disabled: boolean; signed: boolean; listHref: string; actions: { test: Action; rotate: Action<{ secret: string }>; toggle: Action; remove: Action } }) {
+export function WebhookEndpointActions({
+  id,
+  disabled,
+  signed,
+  listHref,
+  actions,
+}: {
+  id: string;
+  disabled: boolean;
+  signed: boolean;
+  listHref: string;
+  actions: { test: Action; rotate: Action<{ secret: string }>; toggle: Action; remove: Action };
+}) {
   const router = useRouter();
   const test = useServerAction();
   const rotate = useServerAction<{ secret: string }>();
@@ -159,7 +200,9 @@ export function WebhookEndpointActions({ id, disabled, signed, listHref, actions
         </button>
       </div>
       <ActionToast result={test.result} />
-      <ActionToast result={rotate.result}>{rotate.result?.ok && rotate.result.data ? <OneTimeSecret secret={rotate.result.data.secret} what="signing secret" kept={SECRET_KEPT} /> : null}</ActionToast>
+      <ActionToast result={rotate.result}>
+        {rotate.result?.ok && rotate.result.data ? <OneTimeSecret secret={rotate.result.data.secret} what="signing secret" kept={SECRET_KEPT} /> : null}
+      </ActionToast>
       <ActionError result={other.result} />
     </div>
   );
@@ -170,10 +213,23 @@ export function ResendButton({ deliveryId, resend }: { deliveryId: string; resen
   const { pending, result, run } = useServerAction();
   return (
     <span className="row-actions">
-      <button type="button" className="button secondary small" disabled={pending} onClick={() => run(() => resend({ deliveryId }))} aria-label={`Resend ${deliveryId}`}>
+      <button
+        type="button"
+        className="button secondary small"
+        disabled={pending}
+        onClick={() => run(() => resend({ deliveryId }))}
+        aria-label={`Resend ${deliveryId}`}
+      >
         Resend
       </button>
-      {result && (result.ok ? <span className="sub" role="status">{result.message}</span> : <ActionError result={result} />)}
+      {result &&
+        (result.ok ? (
+          <span className="sub" role="status">
+            {result.message}
+          </span>
+        ) : (
+          <ActionError result={result} />
+        ))}
     </span>
   );
 }

@@ -25,7 +25,17 @@ export function EndpointState({ e }: { e: Pick<EndpointRow, "disabledAt" | "fail
 }
 
 /** The endpoints table of the dashboard and the portal (`base`: where an endpoint's page is). */
-export function WebhookEndpointTable({ endpoints, base, now, showOrganization }: { endpoints: EndpointRow[]; base: string; now: Date; showOrganization?: boolean }) {
+export function WebhookEndpointTable({
+  endpoints,
+  base,
+  now,
+  showOrganization,
+}: {
+  endpoints: EndpointRow[];
+  base: string;
+  now: Date;
+  showOrganization?: boolean;
+}) {
   if (endpoints.length === 0) return <p className="empty">No endpoints yet. Add one above: rekey then posts every rotation event to it, signed.</p>;
   return (
     <table>
@@ -86,7 +96,8 @@ export function WebhookDeliveryLog({ deliveries, now, resend }: { deliveries: De
   return (
     <table>
       <caption className="sub" style={{ textAlign: "left", padding: "0.5rem 0.75rem" }}>
-        {deliveries.length === 1 ? "The latest delivery." : `The latest ${deliveries.length} deliveries.`} Each has one id (the <code>webhook-id</code> header) on every attempt: receivers deduplicate on it.
+        {deliveries.length === 1 ? "The latest delivery." : `The latest ${deliveries.length} deliveries.`} Each has one id (the <code>webhook-id</code> header)
+        on every attempt: receivers deduplicate on it.
       </caption>
       <thead>
         <tr>
@@ -149,7 +160,13 @@ interface EndpointDetail {
  * list's path; `actions`: that side's server actions): its state and
  * subscription, its buttons, its delivery log.
  */
-export function WebhookEndpointPage({ endpoint: e, deliveries, base, now, actions }: {
+export function WebhookEndpointPage({
+  endpoint: e,
+  deliveries,
+  base,
+  now,
+  actions,
+}: {
   endpoint: EndpointDetail;
   deliveries: DeliveryRow[];
   base: string;
@@ -169,7 +186,12 @@ export function WebhookEndpointPage({ endpoint: e, deliveries, base, now, action
         <dt>State</dt>
         <dd>
           <EndpointState e={e} /> {e.disabledReason && <span className="sub">{e.disabledReason}</span>}
-          {e.failingSince && !e.disabledAt && <span className="sub"> every attempt failed since <RelativeTime at={e.failingSince.toISOString()} now={iso} /></span>}
+          {e.failingSince && !e.disabledAt && (
+            <span className="sub">
+              {" "}
+              every attempt failed since <RelativeTime at={e.failingSince.toISOString()} now={iso} />
+            </span>
+          )}
         </dd>
         <dt>Events of</dt>
         {/* Only a staff endpoint for every organization receives alerts (lib/webhooks/enqueue.ts); a customer's names their organization. */}

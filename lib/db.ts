@@ -150,7 +150,10 @@ async function openServer(url: string, counter: Counter): Promise<Omit<Database,
             // a ping that does not answer in time counts as a loss.
             ping = setInterval(() => {
               const timer = setTimeout(() => destroy(c), LISTEN_PING_TIMEOUT_MS);
-              c.query("SELECT 1").then(() => clearTimeout(timer), () => destroy(c));
+              c.query("SELECT 1").then(
+                () => clearTimeout(timer),
+                () => destroy(c),
+              );
             }, LISTEN_PING_MS);
             await lost;
           } catch {
@@ -290,9 +293,7 @@ function takeFolderLock(dataDir: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       const owner = folderOwner(dataDir);
       if (owner) {
-        throw new Error(
-          `The embedded database ${dataDir} is in use by process ${owner}. Stop it first (or set DATABASE_URL to use a PostgreSQL server).`,
-        );
+        throw new Error(`The embedded database ${dataDir} is in use by process ${owner}. Stop it first (or set DATABASE_URL to use a PostgreSQL server).`);
       }
       if (existsSync(lockPath)) unlinkSync(lockPath);
     }
@@ -336,7 +337,12 @@ export function getDatabase(): Promise<Database> {
     holder.promise = openDatabase({ url: process.env.DATABASE_URL || undefined });
     // The server's own database (tests and scripts open theirs and hand it over with useDatabase): from now on, every
     // revocation it commits reaches the revocation journal outside it within moments (lib/backup/journal.ts).
-    void holder.promise.then(() => import("./backup/journal")).then((journal) => journal.watchRevocationJournal(), () => {});
+    void holder.promise
+      .then(() => import("./backup/journal"))
+      .then(
+        (journal) => journal.watchRevocationJournal(),
+        () => {},
+      );
   }
   return holder.promise;
 }

@@ -78,15 +78,21 @@ export function environmentSecretProvider(env: Environment = process.env): Secre
   return {
     hashingSecrets() {
       const given = (["REKEY_SECRETS", "REKEY_SECRETS_FILE", "REKEY_SECRET"] as const).filter((name) => env[name]);
-      if (given.length > 1) throw new Error(`Set only one of ${given.join(" and ")}: REKEY_SECRETS (or REKEY_SECRETS_FILE) lists every hashing secret version, REKEY_SECRET is the single secret of an older configuration (version 1).`);
+      if (given.length > 1)
+        throw new Error(
+          `Set only one of ${given.join(" and ")}: REKEY_SECRETS (or REKEY_SECRETS_FILE) lists every hashing secret version, REKEY_SECRET is the single secret of an older configuration (version 1).`,
+        );
       if (env.REKEY_SECRETS) return parseHashingSecrets(env.REKEY_SECRETS, "REKEY_SECRETS");
-      if (env.REKEY_SECRETS_FILE) return parseHashingSecrets(readSecretFile(env.REKEY_SECRETS_FILE, "REKEY_SECRETS_FILE"), `REKEY_SECRETS_FILE (${env.REKEY_SECRETS_FILE})`);
+      if (env.REKEY_SECRETS_FILE)
+        return parseHashingSecrets(readSecretFile(env.REKEY_SECRETS_FILE, "REKEY_SECRETS_FILE"), `REKEY_SECRETS_FILE (${env.REKEY_SECRETS_FILE})`);
       if (env.REKEY_SECRET) {
         if (env.REKEY_SECRET.length < MIN_SECRET_LENGTH) throw new Error(`REKEY_SECRET must be at least ${MIN_SECRET_LENGTH} characters.`);
         return hashingSecrets([{ version: 1, secret: env.REKEY_SECRET }], 1, "REKEY_SECRET");
       }
       if (env.DATABASE_URL) {
-        throw new Error("REKEY_SECRETS (or REKEY_SECRETS_FILE, or REKEY_SECRET) is required with DATABASE_URL: every instance must hash keys with the same secrets.");
+        throw new Error(
+          "REKEY_SECRETS (or REKEY_SECRETS_FILE, or REKEY_SECRET) is required with DATABASE_URL: every instance must hash keys with the same secrets.",
+        );
       }
       const versioned = path.join(root(), "secrets");
       const legacy = path.join(root(), "secret");
@@ -94,7 +100,11 @@ export function environmentSecretProvider(env: Environment = process.env): Secre
         // An install from before versioned secrets: its one secret is version 1 (add `secrets` to rotate it).
         return hashingSecrets([{ version: 1, secret: readSecretFile(legacy, "the embedded database's secret").trim() }], 1, legacy);
       }
-      const file = generatedFile(root(), "secrets", () => `# rekey's hashing secrets, <version>:<secret>, the current one marked with *.\n# README: "Rotating rekey's own secrets".\n*1:${newSecret()}\n`);
+      const file = generatedFile(
+        root(),
+        "secrets",
+        () => `# rekey's hashing secrets, <version>:<secret>, the current one marked with *.\n# README: "Rotating rekey's own secrets".\n*1:${newSecret()}\n`,
+      );
       return parseHashingSecrets(readSecretFile(file, "the embedded database's secrets"), file);
     },
     sessionSecrets() {
@@ -105,10 +115,14 @@ export function environmentSecretProvider(env: Environment = process.env): Secre
       if (!env.DATABASE_URL) return [readSecretFile(generatedFile(root(), "session-secret", newSecret), "the embedded database's session secret").trim()];
       const lone = legacyHashingSecret();
       if (lone) {
-        warnOnce("NEXTAUTH_SECRET is not set: session cookies are signed with a secret derived from REKEY_SECRET, as before. Set NEXTAUTH_SECRET so a hashing-secret leak is not a session leak (users sign in again once).");
+        warnOnce(
+          "NEXTAUTH_SECRET is not set: session cookies are signed with a secret derived from REKEY_SECRET, as before. Set NEXTAUTH_SECRET so a hashing-secret leak is not a session leak (users sign in again once).",
+        );
         return [createHmac("sha256", lone).update(SESSION_LEGACY_LABEL).digest("hex")];
       }
-      throw new Error("NEXTAUTH_SECRET is required with DATABASE_URL and REKEY_SECRETS: session cookies are signed with their own secret, the same on every instance.");
+      throw new Error(
+        "NEXTAUTH_SECRET is required with DATABASE_URL and REKEY_SECRETS: session cookies are signed with their own secret, the same on every instance.",
+      );
     },
   };
 }
@@ -193,9 +207,13 @@ function getDataSecrets(): Buffer[] {
   };
   let current: Buffer;
   if (fromEnv) current = check(fromEnv, "REKEY_DATA_SECRET");
-  else if (process.env.DATABASE_URL) throw new Error("REKEY_DATA_SECRET is required with DATABASE_URL: it seals multi-factor secrets, and every instance must read them.");
+  else if (process.env.DATABASE_URL)
+    throw new Error("REKEY_DATA_SECRET is required with DATABASE_URL: it seals multi-factor secrets, and every instance must read them.");
   else current = Buffer.from(readFileSync(generatedFile(dataRoot(), "data-secret", newSecret), "utf8").trim(), "utf8");
-  const previous = (process.env.REKEY_DATA_SECRET_PREVIOUS ?? "").split(/[\s,]+/).filter(Boolean).map((v) => check(v, "Each of REKEY_DATA_SECRET_PREVIOUS"));
+  const previous = (process.env.REKEY_DATA_SECRET_PREVIOUS ?? "")
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map((v) => check(v, "Each of REKEY_DATA_SECRET_PREVIOUS"));
   return (state.data = [current, ...previous.filter((p) => !p.equals(current))]);
 }
 
@@ -239,7 +257,8 @@ export function sealSecret(plaintext: string, purpose: string, context: string):
  */
 export function openSecret(sealed: string, purpose: string, context: string): string {
   const parts = sealed.split(".");
-  const [id, iv, body, tag] = parts[0] === "v2" && parts.length === 5 ? parts.slice(1) : parts[0] === "v1" && parts.length === 4 ? [null, ...parts.slice(1)] : [];
+  const [id, iv, body, tag] =
+    parts[0] === "v2" && parts.length === 5 ? parts.slice(1) : parts[0] === "v1" && parts.length === 4 ? [null, ...parts.slice(1)] : [];
   if (!iv || !body || !tag) throw new Error("not a sealed secret");
   const candidates = getDataSecrets().filter((s) => id === null || dataSecretId(s) === id);
   if (!candidates.length) throw new Error("sealed under a data secret that is no longer configured (REKEY_DATA_SECRET_PREVIOUS)");

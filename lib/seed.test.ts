@@ -47,7 +47,8 @@ describe("demo staff", () => {
       const prisma = await testPrisma();
       for (const account of accounts) {
         const { passwordHash } = await prisma.user.findUniqueOrThrow({ where: { email: account.email }, select: { passwordHash: true } });
-        for (const other of accounts) expect([account.email, other.email, await verifyPassword(passwordHash!, other.password)]).toEqual([account.email, other.email, other === account]);
+        for (const other of accounts)
+          expect([account.email, other.email, await verifyPassword(passwordHash!, other.password)]).toEqual([account.email, other.email, other === account]);
       }
     } finally {
       vi.unstubAllEnvs();

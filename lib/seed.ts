@@ -95,12 +95,24 @@ export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSumm
     const began = new Date(now.getTime() - 400 * DAY);
     const standard = await tx.rotationPolicy.create({ data: { ...DEFAULT_POLICY, customersManageKeys: true, isDefault: true, createdAt: began } });
     const strict = await tx.rotationPolicy.create({
-      data: { name: "Strict (payments and health)", maxAgeDays: 30, gracePeriodHours: 24, emergencyGraceHours: 1, noticeDays: 5, maxPostponements: 1, postponeDays: 7, waitForSuccessorUse: true, createdAt: began },
+      data: {
+        name: "Strict (payments and health)",
+        maxAgeDays: 30,
+        gracePeriodHours: 24,
+        emergencyGraceHours: 1,
+        noticeDays: 5,
+        maxPostponements: 1,
+        postponeDays: 7,
+        waitForSuccessorUse: true,
+        createdAt: began,
+      },
     });
     for (const p of [standard, strict]) await recordPolicyVersion(tx, p.id, began);
     const orgRows = [];
     for (const org of ORGS) {
-      const row = await tx.organization.create({ data: { name: org.name, contactEmails: org.contactEmails, timeZone: org.timeZone, policyId: org.strict ? strict.id : null, createdAt: began } });
+      const row = await tx.organization.create({
+        data: { name: org.name, contactEmails: org.contactEmails, timeZone: org.timeZone, policyId: org.strict ? strict.id : null, createdAt: began },
+      });
       await recordPolicyAssignment(tx, row.id, row.policyId, began);
       orgRows.push(row);
     }
@@ -116,7 +128,22 @@ export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSumm
   });
 
   // Keys: ages spread over 0-150 days, so about a third are past 90.
-  type KeyRow = { id: string; organizationId: string; name: string; environment: "live" | "test"; prefix: string; hash: string; hashVersion: number; scopes: string[]; rateLimit: number; status: "active" | "expiring" | "revoked"; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null; predecessorId: string | null };
+  type KeyRow = {
+    id: string;
+    organizationId: string;
+    name: string;
+    environment: "live" | "test";
+    prefix: string;
+    hash: string;
+    hashVersion: number;
+    scopes: string[];
+    rateLimit: number;
+    status: "active" | "expiring" | "revoked";
+    createdAt: Date;
+    lastUsedAt: Date | null;
+    revokedAt: Date | null;
+    predecessorId: string | null;
+  };
   const keys: KeyRow[] = [];
   const mint = (base: Omit<KeyRow, "id" | "prefix" | "hash" | "hashVersion">): KeyRow => {
     const { secret, prefix } = generateApiKey(base.environment);
@@ -142,7 +169,27 @@ export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSumm
   }
 
   // Rotations in every state over the oldest keys, so the story is plausible.
-  type RotationRow = { id: string; keyId: string; successorId: string | null; openKeyId: string | null; kind: "scheduled" | "manual" | "emergency"; state: "scheduled" | "grace" | "completed" | "cancelled" | "rolled_back" | "failed"; reason: string | null; gracePeriodHours: number; scheduledAt: Date; startedAt: Date | null; graceEndsAt: Date | null; completedAt: Date | null; cancelledAt: Date | null; rolledBackAt: Date | null; failedAt: Date | null; failureReason: string | null; createdBy: string; createdAt: Date; updatedAt: Date };
+  type RotationRow = {
+    id: string;
+    keyId: string;
+    successorId: string | null;
+    openKeyId: string | null;
+    kind: "scheduled" | "manual" | "emergency";
+    state: "scheduled" | "grace" | "completed" | "cancelled" | "rolled_back" | "failed";
+    reason: string | null;
+    gracePeriodHours: number;
+    scheduledAt: Date;
+    startedAt: Date | null;
+    graceEndsAt: Date | null;
+    completedAt: Date | null;
+    cancelledAt: Date | null;
+    rolledBackAt: Date | null;
+    failedAt: Date | null;
+    failureReason: string | null;
+    createdBy: string;
+    createdAt: Date;
+    updatedAt: Date;
+  };
   const rotations: RotationRow[] = [];
   const byAge = [...keys].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   const scale = Math.max(1, Math.round(total / 300));
@@ -160,9 +207,34 @@ export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSumm
       const old = byAge[cursor];
       const kind: RotationRow["kind"] = state === "completed" && n % 7 === 0 ? "emergency" : state === "scheduled" || n % 3 === 0 ? "scheduled" : "manual";
       const grace = kind === "emergency" ? 4 : 72;
-      const base = { id: crypto.randomUUID(), keyId: old.id, successorId: null as string | null, openKeyId: null as string | null, graceEndsAt: null as Date | null, kind, state, reason: kind === "emergency" ? "key found in a public repository" : "routine rotation", gracePeriodHours: grace, startedAt: null as Date | null, completedAt: null as Date | null, cancelledAt: null as Date | null, rolledBackAt: null as Date | null, failedAt: null as Date | null, failureReason: null as string | null, createdBy: SEED, updatedAt: now };
+      const base = {
+        id: crypto.randomUUID(),
+        keyId: old.id,
+        successorId: null as string | null,
+        openKeyId: null as string | null,
+        graceEndsAt: null as Date | null,
+        kind,
+        state,
+        reason: kind === "emergency" ? "key found in a public repository" : "routine rotation",
+        gracePeriodHours: grace,
+        startedAt: null as Date | null,
+        completedAt: null as Date | null,
+        cancelledAt: null as Date | null,
+        rolledBackAt: null as Date | null,
+        failedAt: null as Date | null,
+        failureReason: null as string | null,
+        createdBy: SEED,
+        updatedAt: now,
+      };
       const successorOf = (at: Date) => {
-        const s = mint({ ...old, status: "active", createdAt: at, lastUsedAt: new Date(now.getTime() - Math.floor(random() * HOUR)), revokedAt: null, predecessorId: old.id });
+        const s = mint({
+          ...old,
+          status: "active",
+          createdAt: at,
+          lastUsedAt: new Date(now.getTime() - Math.floor(random() * HOUR)),
+          revokedAt: null,
+          predecessorId: old.id,
+        });
         keys.push(s);
         return s.id;
       };
@@ -170,18 +242,46 @@ export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSumm
         const start = new Date(now.getTime() - (5 + Math.floor(random() * 40)) * DAY);
         old.status = "revoked";
         old.revokedAt = new Date(start.getTime() + grace * HOUR);
-        rotations.push({ ...base, scheduledAt: start, startedAt: start, graceEndsAt: old.revokedAt, completedAt: old.revokedAt, successorId: successorOf(start), createdAt: start });
+        rotations.push({
+          ...base,
+          scheduledAt: start,
+          startedAt: start,
+          graceEndsAt: old.revokedAt,
+          completedAt: old.revokedAt,
+          successorId: successorOf(start),
+          createdAt: start,
+        });
       } else if (state === "grace") {
         const start = new Date(now.getTime() - (6 + Math.floor(random() * 60)) * HOUR);
         old.status = "expiring";
         old.lastUsedAt = new Date(now.getTime() - Math.floor(random() * 30) * 60_000);
-        rotations.push({ ...base, openKeyId: old.id, scheduledAt: start, startedAt: start, graceEndsAt: new Date(start.getTime() + grace * HOUR), successorId: successorOf(start), createdAt: start });
+        rotations.push({
+          ...base,
+          openKeyId: old.id,
+          scheduledAt: start,
+          startedAt: start,
+          graceEndsAt: new Date(start.getTime() + grace * HOUR),
+          successorId: successorOf(start),
+          createdAt: start,
+        });
       } else if (state === "scheduled") {
         const at = new Date(now.getTime() + (1 + Math.floor(random() * 7)) * DAY);
-        rotations.push({ ...base, openKeyId: old.id, scheduledAt: at, graceEndsAt: new Date(at.getTime() + grace * HOUR), createdAt: new Date(now.getTime() - 2 * DAY) });
+        rotations.push({
+          ...base,
+          openKeyId: old.id,
+          scheduledAt: at,
+          graceEndsAt: new Date(at.getTime() + grace * HOUR),
+          createdAt: new Date(now.getTime() - 2 * DAY),
+        });
       } else if (state === "cancelled") {
         const at = new Date(now.getTime() - 20 * DAY);
-        rotations.push({ ...base, scheduledAt: at, cancelledAt: new Date(at.getTime() - DAY), reason: "customer asked to wait for their release", createdAt: new Date(at.getTime() - 7 * DAY) });
+        rotations.push({
+          ...base,
+          scheduledAt: at,
+          cancelledAt: new Date(at.getTime() - DAY),
+          reason: "customer asked to wait for their release",
+          createdAt: new Date(at.getTime() - 7 * DAY),
+        });
       } else if (state === "rolled_back") {
         const start = new Date(now.getTime() - 12 * DAY);
         const successorId = successorOf(start);
@@ -189,10 +289,25 @@ export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSumm
         lost.status = "revoked";
         lost.revokedAt = new Date(start.getTime() + 2 * HOUR);
         lost.lastUsedAt = new Date(start.getTime() + HOUR);
-        rotations.push({ ...base, scheduledAt: start, startedAt: start, graceEndsAt: new Date(start.getTime() + grace * HOUR), rolledBackAt: new Date(start.getTime() + 2 * HOUR), successorId, reason: "client could not reload its configuration", createdAt: start });
+        rotations.push({
+          ...base,
+          scheduledAt: start,
+          startedAt: start,
+          graceEndsAt: new Date(start.getTime() + grace * HOUR),
+          rolledBackAt: new Date(start.getTime() + 2 * HOUR),
+          successorId,
+          reason: "client could not reload its configuration",
+          createdAt: start,
+        });
       } else {
         const at = new Date(now.getTime() - 3 * DAY);
-        rotations.push({ ...base, scheduledAt: at, failedAt: at, failureReason: "organization had no contact to notify", createdAt: new Date(at.getTime() - 7 * DAY) });
+        rotations.push({
+          ...base,
+          scheduledAt: at,
+          failedAt: at,
+          failureReason: "organization had no contact to notify",
+          createdAt: new Date(at.getTime() - 7 * DAY),
+        });
       }
     }
   }
@@ -221,7 +336,23 @@ export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSumm
     await bulkInsert(
       tx,
       "api_keys",
-      { id: "text", organizationId: "text", name: "text", environment: "enum:Environment", prefix: "text", hash: "text", hashVersion: "int", scopes: "text[]", rateLimit: "int", status: "enum:KeyStatus", createdAt: "timestamptz", firstUsedAt: "timestamptz", lastUsedAt: "timestamptz", revokedAt: "timestamptz", predecessorId: "text" },
+      {
+        id: "text",
+        organizationId: "text",
+        name: "text",
+        environment: "enum:Environment",
+        prefix: "text",
+        hash: "text",
+        hashVersion: "int",
+        scopes: "text[]",
+        rateLimit: "int",
+        status: "enum:KeyStatus",
+        createdAt: "timestamptz",
+        firstUsedAt: "timestamptz",
+        lastUsedAt: "timestamptz",
+        revokedAt: "timestamptz",
+        predecessorId: "text",
+      },
       // A used key was first used within an hour of its creation (or at its last use, if sooner).
       chunk.map((k) => ({ ...k, firstUsedAt: k.lastUsedAt && new Date(Math.min(k.createdAt.getTime() + HOUR, k.lastUsedAt.getTime())) })),
     );
@@ -230,7 +361,27 @@ export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSumm
     await bulkInsert(
       tx,
       "rotations",
-      { id: "text", keyId: "text", successorId: "text", openKeyId: "text", kind: "enum:RotationKind", state: "enum:RotationState", reason: "text", gracePeriodHours: "int", scheduledAt: "timestamptz", startedAt: "timestamptz", graceEndsAt: "timestamptz", completedAt: "timestamptz", cancelledAt: "timestamptz", rolledBackAt: "timestamptz", failedAt: "timestamptz", failureReason: "text", createdBy: "text", createdAt: "timestamptz", updatedAt: "timestamptz" },
+      {
+        id: "text",
+        keyId: "text",
+        successorId: "text",
+        openKeyId: "text",
+        kind: "enum:RotationKind",
+        state: "enum:RotationState",
+        reason: "text",
+        gracePeriodHours: "int",
+        scheduledAt: "timestamptz",
+        startedAt: "timestamptz",
+        graceEndsAt: "timestamptz",
+        completedAt: "timestamptz",
+        cancelledAt: "timestamptz",
+        rolledBackAt: "timestamptz",
+        failedAt: "timestamptz",
+        failureReason: "text",
+        createdBy: "text",
+        createdAt: "timestamptz",
+        updatedAt: "timestamptz",
+      },
       chunk,
     );
   });
@@ -238,15 +389,31 @@ export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSumm
   // past periods have evidence to show (actor system:seed: it is demo data, and says so).
   const keyById = new Map(keys.map((k) => [k.id, k]));
   const history: (AuditInput & { at: Date })[] = keys.map((k) => ({
-    at: k.createdAt, actor: SEED, action: "key.created", organizationId: k.organizationId, keyId: k.id, keyFingerprint: k.prefix,
+    at: k.createdAt,
+    actor: SEED,
+    action: "key.created",
+    organizationId: k.organizationId,
+    keyId: k.id,
+    keyFingerprint: k.prefix,
     reason: k.predecessorId ? `successor of ${keyById.get(k.predecessorId)!.prefix} (demo data)` : `demo data for ${orgName.get(k.organizationId)}`,
     after: { status: "active", environment: k.environment, scopes: k.scopes },
   }));
   for (const r of rotations) {
     const k = keyById.get(r.keyId)!;
     const ev = (at: Date, action: string, extra: Partial<AuditInput> = {}) =>
-      history.push({ at, actor: SEED, action, organizationId: k.organizationId, keyId: k.id, keyFingerprint: k.prefix, rotationId: r.id, reason: r.reason, ...extra });
-    if (r.startedAt) ev(r.startedAt, "rotation.started", { after: { kind: r.kind, state: "grace", graceEndsAt: r.graceEndsAt, gracePeriodHours: r.gracePeriodHours } });
+      history.push({
+        at,
+        actor: SEED,
+        action,
+        organizationId: k.organizationId,
+        keyId: k.id,
+        keyFingerprint: k.prefix,
+        rotationId: r.id,
+        reason: r.reason,
+        ...extra,
+      });
+    if (r.startedAt)
+      ev(r.startedAt, "rotation.started", { after: { kind: r.kind, state: "grace", graceEndsAt: r.graceEndsAt, gracePeriodHours: r.gracePeriodHours } });
     else ev(r.createdAt, "rotation.scheduled", { after: { kind: r.kind, state: "scheduled", scheduledAt: r.scheduledAt, graceEndsAt: r.graceEndsAt } });
     if (r.completedAt) {
       ev(r.completedAt, "rotation.completed", { before: { state: "grace" }, after: { state: "completed" } });
@@ -262,7 +429,9 @@ export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSumm
   }
   history.sort((a, b) => a.at.getTime() - b.at.getTime());
   await insertChunks(history, (tx, chunk) => appendAuditEvents(tx, chunk, now));
-  await insertChunks(usage, (tx, chunk) => bulkInsert(tx, "key_usage_hourly", { keyId: "text", hour: "timestamptz", verifications: "int", rejected: "int" }, chunk));
+  await insertChunks(usage, (tx, chunk) =>
+    bulkInsert(tx, "key_usage_hourly", { keyId: "text", hour: "timestamptz", verifications: "int", rejected: "int" }, chunk),
+  );
 
   const counts: Record<string, number> = {};
   for (const r of rotations) counts[r.state] = (counts[r.state] ?? 0) + 1;
@@ -290,7 +459,10 @@ export async function createDemoStaff(now: Date) {
 /** Demo customers (one per organization, the first contact), who sign in with an email link. */
 export async function createDemoCustomers(now: Date) {
   const prisma = await getPrisma();
-  const orgs = await prisma.organization.findMany({ where: { name: { in: ["Acme Logistics", "Globex Payments"] } }, select: { id: true, name: true, contactEmails: true } });
+  const orgs = await prisma.organization.findMany({
+    where: { name: { in: ["Acme Logistics", "Globex Payments"] } },
+    select: { id: true, name: true, contactEmails: true },
+  });
   const users = orgs.map((o) => ({ email: o.contactEmails[0], name: `${o.name} customer`, role: "customer" as const, organizationId: o.id }));
   await createUsers(users, SEED, now);
   return users.map((u) => ({ ...u, organization: orgs.find((o) => o.id === u.organizationId)!.name }));

@@ -17,7 +17,10 @@ import { parseArgs } from "node:util";
 import { verifyExportFile } from "../lib/audit/offline";
 import { checkpointProblem, type SignedCheckpoint } from "../lib/audit/checkpoint";
 
-const { values, positionals } = parseArgs({ options: { head: { type: "string" }, checkpoint: { type: "string" }, key: { type: "string" } }, allowPositionals: true });
+const { values, positionals } = parseArgs({
+  options: { head: { type: "string" }, checkpoint: { type: "string" }, key: { type: "string" } },
+  allowPositionals: true,
+});
 const file = positionals[0];
 if (!file || !existsSync(file)) {
   console.error(file ? `No such file: ${file}` : "Usage: npm run audit:verify -- FILE [--head HASH] [--checkpoint CHECKPOINT.json [--key KEYID]]");
@@ -63,7 +66,10 @@ try {
     process.exit(values.head ? 1 : 0);
   }
   console.log(`Intact: ${result.checked} event(s), ${result.firstSeq} to ${result.lastSeq}, each line as rekey writes it, each hash recomputed and linked.`);
-  if (result.seqGaps) console.log(`${result.seqGaps} sequence value(s) skipped: normal (a crash or a rolled-back transaction skips values); a deleted event would break a link instead.`);
+  if (result.seqGaps)
+    console.log(
+      `${result.seqGaps} sequence value(s) skipped: normal (a crash or a rolled-back transaction skips values); a deleted event would break a link instead.`,
+    );
   console.log(result.startsFrom === "0".repeat(64) ? "It starts at the beginning of the chain." : `It continues the chain from hash ${result.startsFrom}.`);
   console.log(`Chain head: ${result.headHash}`);
   if (values.head) {
@@ -74,7 +80,9 @@ try {
     console.log("The head matches the one you gave.");
   }
   if (checkpoint) {
-    console.log(`The checkpoint of event ${checkpoint.statement.seq} (${checkpoint.statement.at}) is signed by key ${checkpoint.keyId}${values.key ? ", the key you pinned" : " (pin it with --key: compare it with /.well-known/rekey-checkpoint-keys.json or an earlier report)"}, and the file reaches it unchanged.`);
+    console.log(
+      `The checkpoint of event ${checkpoint.statement.seq} (${checkpoint.statement.at}) is signed by key ${checkpoint.keyId}${values.key ? ", the key you pinned" : " (pin it with --key: compare it with /.well-known/rekey-checkpoint-keys.json or an earlier report)"}, and the file reaches it unchanged.`,
+    );
   }
 } catch (error) {
   console.error(`Could not read ${file}: ${error instanceof Error ? error.message : String(error)}`);

@@ -18,13 +18,15 @@ const out = values.out ?? path.join(dataRoot(), "backups", backupFileName(new Da
 try {
   const source = url ? { url } : { dataDir: path.join(dataRoot(), "pglite") };
   const owner = url ? null : folderOwner(source.dataDir!);
-  if (owner) throw new Error(`The embedded database is in use by process ${owner}. Stop rekey first, or let it take its own backups (REKEY_BACKUP_EVERY_HOURS).`);
+  if (owner)
+    throw new Error(`The embedded database is in use by process ${owner}. Stop rekey first, or let it take its own backups (REKEY_BACKUP_EVERY_HOURS).`);
   const result = await createBackup(source as { url: string } | { dataDir: string }, out);
   console.log(`rekey: backup of the ${url ? "PostgreSQL server" : "embedded database"} taken ${result.manifest.takenAt}`);
-  console.log(`  ${path.relative(process.cwd(), result.file)}  ${(result.bytes / 1e6).toFixed(1)} MB  sha256 ${result.sha256}  (${(result.durationMs / 1000).toFixed(1)} s)`);
+  console.log(
+    `  ${path.relative(process.cwd(), result.file)}  ${(result.bytes / 1e6).toFixed(1)} MB  sha256 ${result.sha256}  (${(result.durationMs / 1000).toFixed(1)} s)`,
+  );
   console.log("  Restore with: npm run restore -- " + path.relative(process.cwd(), result.file));
 } catch (error) {
   console.error(`rekey: backup failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }
-

@@ -26,7 +26,9 @@ try {
   }
   const started = Date.now();
   const summary = await seedDemoWorld({ keys });
-  console.log(`seeded ${summary.organizations} organizations, ${summary.keys} keys, rotations ${JSON.stringify(summary.rotations)} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `seeded ${summary.organizations} organizations, ${summary.keys} keys, rotations ${JSON.stringify(summary.rotations)} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 } finally {
   await closeDatabase();
 }

@@ -78,8 +78,21 @@ function readJsonLines(text: string): Entry[] {
 
 /** The CSV columns, as the endpoint's fields. */
 const CSV_COLUMNS = [
-  "organization_external_id", "organization_name", "name", "environment", "prefix", "hash_algorithm", "hash", "hash_params",
-  "scopes", "rate_limit", "created_at", "last_used_at", "expires_at", "external_id", "metadata",
+  "organization_external_id",
+  "organization_name",
+  "name",
+  "environment",
+  "prefix",
+  "hash_algorithm",
+  "hash",
+  "hash_params",
+  "scopes",
+  "rate_limit",
+  "created_at",
+  "last_used_at",
+  "expires_at",
+  "external_id",
+  "metadata",
 ];
 
 function readCsv(text: string): Entry[] {
@@ -112,7 +125,9 @@ function readCsv(text: string): Entry[] {
         environment: opt(r.environment),
         prefix: r.prefix,
         hash: { algorithm: r.hash_algorithm, value: r.hash, ...(opt(r.hash_params) ? { params: json("hash_params") } : {}) },
-        scopes: opt(r.scopes)?.split(/[\s,]+/).filter(Boolean),
+        scopes: opt(r.scopes)
+          ?.split(/[\s,]+/)
+          .filter(Boolean),
         rateLimit: rateLimit === undefined ? undefined : Number(rateLimit),
         createdAt: r.created_at,
         lastUsedAt: opt(r.last_used_at),

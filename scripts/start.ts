@@ -47,7 +47,12 @@ if (embedded && process.env.REKEY_DEMO !== "off" && (await isDatabaseEmpty())) {
   const demo = await createDemoStaff(new Date());
   firstStart.push(...demo.map((u) => `  ${u.role.padEnd(8)} ${u.email}  password: ${u.password}`));
   const customers = await createDemoCustomers(new Date());
-  firstStart.push(...customers.map((u) => `  customer ${u.email}  (${u.organization}): "Email me a sign-in link"; the email lands in ${path.relative(process.cwd(), path.join(dataRoot(), "mail"))}`));
+  firstStart.push(
+    ...customers.map(
+      (u) =>
+        `  customer ${u.email}  (${u.organization}): "Email me a sign-in link"; the email lands in ${path.relative(process.cwd(), path.join(dataRoot(), "mail"))}`,
+    ),
+  );
 }
 // A restore that did not finish (the process died re-applying revocations) is finished before anything serves.
 const resumed = await finishPendingRestore([journalPath()]);
@@ -87,7 +92,10 @@ if (!dev && process.env.REKEY_SKIP_BUILD !== "1") {
 // Production: rekey's own server (Next's handler plus the verify fast path, scripts/serve.ts); development: next dev.
 const child = dev
   ? spawn(next, ["dev", "-p", port], { stdio: ["inherit", "pipe", "inherit"], env })
-  : spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", "scripts/serve.ts"], { stdio: ["inherit", "pipe", "inherit"], env: { ...env, PORT: port } });
+  : spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", "scripts/serve.ts"], {
+      stdio: ["inherit", "pipe", "inherit"],
+      env: { ...env, PORT: port },
+    });
 let announced = false;
 child.stdout.on("data", (chunk: Buffer) => {
   process.stdout.write(chunk);
@@ -102,7 +110,9 @@ child.stdout.on("data", (chunk: Buffer) => {
         ...(firstStart.length
           ? [`  First start: these accounts were created (passwords shown once${embedded ? `; kept in ${firstStartFile}` : ""}):`, ...firstStart]
           : [embedded ? `  Accounts: see ${firstStartFile}` : "  Accounts: the admin from REKEY_ADMIN_EMAIL, and the users they invite."]),
-        cronOn ? `  Cron: runs every ${cronEvery / 1000} s (REKEY_CRON=off to leave it to an outside scheduler); mail goes to ${process.env.SMTP_URL ? "SMTP_URL" : `.eml files in ${path.relative(process.cwd(), path.join(dataRoot(), "mail"))}`}.` : "  Cron: off (REKEY_CRON=off); call POST /api/cron with Authorization: Bearer $CRON_SECRET.",
+        cronOn
+          ? `  Cron: runs every ${cronEvery / 1000} s (REKEY_CRON=off to leave it to an outside scheduler); mail goes to ${process.env.SMTP_URL ? "SMTP_URL" : `.eml files in ${path.relative(process.cwd(), path.join(dataRoot(), "mail"))}`}.`
+          : "  Cron: off (REKEY_CRON=off); call POST /api/cron with Authorization: Bearer $CRON_SECRET.",
         token
           ? `  Management API: Authorization: Bearer ${token}${process.env.REKEY_BOOTSTRAP_TOKEN ? "" : `  (kept in ${path.relative(process.cwd(), path.join(dataRoot(), "bootstrap-token"))})`}`
           : "  Management API: set REKEY_BOOTSTRAP_TOKEN to automate a fresh install.",
@@ -121,11 +131,21 @@ function startCron(url: string) {
     running = true;
     try {
       const response = await fetch(`${url}/api/cron`, { method: "POST", headers: { authorization: `Bearer ${cronSecret}` } });
-      const summary = (await response.json().catch(() => null)) as { errors?: unknown[]; scheduled?: number; rotations?: Record<string, number>; reminders?: number; emails?: { sent: number } } | null;
+      const summary = (await response.json().catch(() => null)) as {
+        errors?: unknown[];
+        scheduled?: number;
+        rotations?: Record<string, number>;
+        reminders?: number;
+        emails?: { sent: number };
+      } | null;
       if (!response.ok) console.error(`rekey: cron answered ${response.status}`, JSON.stringify(summary?.errors ?? summary));
       else if (summary) {
-        const moved = (summary.scheduled ?? 0) + Object.values(summary.rotations ?? {}).reduce((a, b) => a + b, 0) + (summary.reminders ?? 0) + (summary.emails?.sent ?? 0);
-        if (moved) console.log(`rekey: cron ${JSON.stringify({ scheduled: summary.scheduled, rotations: summary.rotations, reminders: summary.reminders, emails: summary.emails })}`);
+        const moved =
+          (summary.scheduled ?? 0) + Object.values(summary.rotations ?? {}).reduce((a, b) => a + b, 0) + (summary.reminders ?? 0) + (summary.emails?.sent ?? 0);
+        if (moved)
+          console.log(
+            `rekey: cron ${JSON.stringify({ scheduled: summary.scheduled, rotations: summary.rotations, reminders: summary.reminders, emails: summary.emails })}`,
+          );
       }
     } catch (error) {
       console.error(`rekey: cron call failed: ${error instanceof Error ? error.message : String(error)}`);

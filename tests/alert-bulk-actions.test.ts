@@ -11,7 +11,14 @@ const { acknowledgeAlertsAction, resolveAlertsAction, undoAcknowledgeAlertsActio
 
 useTestDatabase();
 
-const as = (role: Viewer["role"]): Viewer => ({ userId: `${role}-1`, email: `${role}@example.com`, role, orgId: null, signedInAt: new Date(), sessionId: "00000000-0000-4000-8000-000000000000" });
+const as = (role: Viewer["role"]): Viewer => ({
+  userId: `${role}-1`,
+  email: `${role}@example.com`,
+  role,
+  orgId: null,
+  signedInAt: new Date(),
+  sessionId: "00000000-0000-4000-8000-000000000000",
+});
 
 describe("the alerts inbox's bulk actions", () => {
   beforeEach(() => {

@@ -30,7 +30,11 @@ beforeAll(async () => {
     const url = new URL(req.url!, "http://127.0.0.1");
     const handler = routes[url.pathname]?.[req.method!];
     if (!handler) return void res.writeHead(404).end();
-    const request = new Request(url, { method: req.method, headers: req.headers as Record<string, string>, body: chunks.length ? Buffer.concat(chunks) : undefined });
+    const request = new Request(url, {
+      method: req.method,
+      headers: req.headers as Record<string, string>,
+      body: chunks.length ? Buffer.concat(chunks) : undefined,
+    });
     const response = await handler(request, { params: Promise.resolve({}) });
     res.writeHead(response.status, Object.fromEntries(response.headers));
     res.end(Buffer.from(await response.arrayBuffer()));
@@ -44,15 +48,21 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 function importCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const tsx = path.resolve("node_modules/.bin/tsx");
   return new Promise((resolve) => {
-    execFile(tsx, ["scripts/keys-import.ts", ...args, "--url", base], { env: { ...process.env, REKEY_TOKEN: process.env.REKEY_BOOTSTRAP_TOKEN } }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
+    execFile(
+      tsx,
+      ["scripts/keys-import.ts", ...args, "--url", base],
+      { env: { ...process.env, REKEY_TOKEN: process.env.REKEY_BOOTSTRAP_TOKEN } },
+      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
     );
   });
 }
 
 describe("the generated client (packages/client)", () => {
   it("is generated from the OpenAPI document as it is now (npm run client:generate)", async () => {
-    expect(readFileSync("packages/client/src/schema.ts", "utf8") === (await generatedClientSchema()), "packages/client/src/schema.ts is stale: run npm run client:generate").toBe(true);
+    expect(
+      readFileSync("packages/client/src/schema.ts", "utf8") === (await generatedClientSchema()),
+      "packages/client/src/schema.ts is stale: run npm run client:generate",
+    ).toBe(true);
   });
 
   it("calls the management API with its token, typed", async () => {
@@ -91,7 +101,12 @@ describe("npm run keys:import", () => {
     expect(first.code, first.stderr).toBe(1);
     expect(first.stdout).toMatch(/^line 4: refused: hash\.value: a bcrypt hash looks like/m);
     expect(first.stdout).toContain("imported 2, unchanged 0, refused 1; organizations created: 1");
-    expect(await verifyKey(a, new Date())).toMatchObject({ valid: true, organizationExternalId: org, metadata: { tier: "gold" }, scopes: ["read:orders", "write:orders"] });
+    expect(await verifyKey(a, new Date())).toMatchObject({
+      valid: true,
+      organizationExternalId: org,
+      metadata: { tier: "gold" },
+      scopes: ["read:orders", "write:orders"],
+    });
     expect(await verifyKey(b, new Date())).toMatchObject({ valid: true });
 
     const again = await importCli(file);
@@ -100,7 +115,13 @@ describe("npm run keys:import", () => {
 
   it("reads JSON Lines, refuses a line that is not JSON without sending it, and exits 0 when nothing is refused", async () => {
     const c = key();
-    const good = JSON.stringify({ organization: { externalId: `cus_jsonl_${randomBytes(3).toString("hex")}` }, name: "jsonl", prefix: c.slice(0, 14), hash: { algorithm: "sha256", value: createHash("sha256").update(c).digest("base64") }, createdAt: "2024-02-02T00:00:00Z" });
+    const good = JSON.stringify({
+      organization: { externalId: `cus_jsonl_${randomBytes(3).toString("hex")}` },
+      name: "jsonl",
+      prefix: c.slice(0, 14),
+      hash: { algorithm: "sha256", value: createHash("sha256").update(c).digest("base64") },
+      createdAt: "2024-02-02T00:00:00Z",
+    });
     const file = path.join(dir, "keys.jsonl");
     writeFileSync(file, `${good}\n{not json\n`);
     const run = await importCli(file, "--verbose");
@@ -112,7 +133,12 @@ describe("npm run keys:import", () => {
     expect(clean).toMatchObject({ code: 0 });
     expect(clean.stdout).toContain("imported 0, unchanged 1, refused 0");
     const noToken = await new Promise<number>((resolve) =>
-      execFile(path.resolve("node_modules/.bin/tsx"), ["scripts/keys-import.ts", file, "--url", base], { env: { ...process.env, REKEY_TOKEN: "", REKEY_BOOTSTRAP_TOKEN: "" } }, (e) => resolve(e && typeof e.code === "number" ? e.code : 0)),
+      execFile(
+        path.resolve("node_modules/.bin/tsx"),
+        ["scripts/keys-import.ts", file, "--url", base],
+        { env: { ...process.env, REKEY_TOKEN: "", REKEY_BOOTSTRAP_TOKEN: "" } },
+        (e) => resolve(e && typeof e.code === "number" ? e.code : 0),
+      ),
     );
     expect(noToken).toBe(2);
   });

@@ -53,7 +53,9 @@ describe("management API authentication", () => {
     const res = await call(createOrg, { body: { name: "Token Org" }, token: secret });
     expect(res.status).toBe(201);
     const prisma = await testPrisma();
-    expect(await prisma.auditEvent.findFirst({ where: { action: "organization.created", organizationId: res.json.id } })).toMatchObject({ actor: `token:${token.id}` });
+    expect(await prisma.auditEvent.findFirst({ where: { action: "organization.created", organizationId: res.json.id } })).toMatchObject({
+      actor: `token:${token.id}`,
+    });
   });
 });
 
@@ -106,7 +108,10 @@ describe("management API", () => {
     expect(again.json.error.code).toBe("conflict");
 
     const state = await call(getKey, { method: "GET", params: { id } });
-    expect(state.json).toMatchObject({ status: "expiring", openRotation: { id: rotated.json.id, state: "grace", successor: { prefix: successorKey.slice(0, 16) } } });
+    expect(state.json).toMatchObject({
+      status: "expiring",
+      openRotation: { id: rotated.json.id, state: "grace", successor: { prefix: successorKey.slice(0, 16) } },
+    });
 
     const old = await call(verify, { body: { key }, token: null });
     expect(old.json).toMatchObject({ valid: true, deprecated: true, successorPrefix: successorKey.slice(0, 16) });
@@ -140,9 +145,20 @@ describe("verification API", () => {
   it("answers valid, unknown, malformed and revoked, from the body or a bearer header", async () => {
     const orgId = await newOrg();
     const { id, key } = await newKey(orgId);
-    expect((await call(verify, { body: { key }, token: null })).json).toMatchObject({ valid: true, keyId: id, organizationId: orgId, scopes: ["read:orders"], rateLimit: 1000, environment: "live", deprecated: false });
+    expect((await call(verify, { body: { key }, token: null })).json).toMatchObject({
+      valid: true,
+      keyId: id,
+      organizationId: orgId,
+      scopes: ["read:orders"],
+      rateLimit: 1000,
+      environment: "live",
+      deprecated: false,
+    });
     expect((await call(verify, { token: key })).json).toMatchObject({ valid: true, keyId: id });
-    expect((await call(verify, { body: { key: key.slice(0, -1) + (key.endsWith("A") ? "B" : "A") }, token: null })).json).toEqual({ valid: false, code: "malformed" });
+    expect((await call(verify, { body: { key: key.slice(0, -1) + (key.endsWith("A") ? "B" : "A") }, token: null })).json).toEqual({
+      valid: false,
+      code: "malformed",
+    });
     const { secret: unknown } = await import("../lib/keys/format").then((m) => m.generateApiKey("live"));
     expect((await call(verify, { body: { key: unknown }, token: null })).json).toEqual({ valid: false, code: "unknown" });
     expect((await call(verify, { body: {}, token: null })).status).toBe(400);

@@ -10,7 +10,13 @@ import { inTransaction } from "../lib/db";
 import { appendAuditEvent } from "../lib/audit/write";
 import { hashAuditEvent } from "../lib/audit/chain";
 import { checkpointProblem, type SignedCheckpoint } from "../lib/audit/checkpoint";
-import { forgetCheckpointSigningKey, signCheckpointIfDue, verifyChainInFullIfDue, CHECKPOINT_EVERY_MINUTES, FULL_CHECK_EVERY_HOURS } from "../lib/audit/checkpoints";
+import {
+  forgetCheckpointSigningKey,
+  signCheckpointIfDue,
+  verifyChainInFullIfDue,
+  CHECKPOINT_EVERY_MINUTES,
+  FULL_CHECK_EVERY_HOURS,
+} from "../lib/audit/checkpoints";
 import { generateKeyPairSync } from "node:crypto";
 import { auditCsvChunks, auditJsonlChunks, complianceCsvChunks, loadReportContext } from "../lib/reports/files";
 import { verifyExportFile } from "../lib/audit/offline";
@@ -23,13 +29,21 @@ import { GET as keysRoute } from "../app/api/v1/audit/checkpoint-keys/route";
 useTestDatabase();
 beforeEach(resetTestData);
 
-const whole: ReportScope = { from: new Date("2020-01-01T00:00:00Z"), to: new Date("2030-01-01T00:00:00Z"), organizationId: null, environment: null, label: "all", preset: "custom" };
+const whole: ReportScope = {
+  from: new Date("2020-01-01T00:00:00Z"),
+  to: new Date("2030-01-01T00:00:00Z"),
+  organizationId: null,
+  environment: null,
+  label: "all",
+  preset: "custom",
+};
 const cli = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "scripts/audit-verify.ts", ...args], { encoding: "utf8" });
 
 async function history(n = 6) {
   const org = await makeOrg();
   await makeKey(org.id);
-  for (let i = 1; i <= n; i++) await inTransaction((tx) => appendAuditEvent(tx, { actor: ADMIN, action: "policy.updated", reason: `change ${i}` }, at(hours(i))));
+  for (let i = 1; i <= n; i++)
+    await inTransaction((tx) => appendAuditEvent(tx, { actor: ADMIN, action: "policy.updated", reason: `change ${i}` }, at(hours(i))));
 }
 
 async function exportLines(): Promise<string[]> {
@@ -106,7 +120,9 @@ describe("signed checkpoints", () => {
     expect(one.checkpoint!.statement.hash).toBe(one.chain.headHash);
     let csv = "";
     for await (const chunk of complianceCsvChunks(one)) csv += chunk;
-    expect(csv).toContain(`\ncheckpoint,${one.checkpoint!.statement.seq},${one.chain.headHash},${one.checkpoint!.statement.at},Ed25519,${one.checkpoint!.keyId},${one.checkpoint!.publicKey},${one.checkpoint!.signature}\n`);
+    expect(csv).toContain(
+      `\ncheckpoint,${one.checkpoint!.statement.seq},${one.chain.headHash},${one.checkpoint!.statement.at},Ed25519,${one.checkpoint!.keyId},${one.checkpoint!.publicKey},${one.checkpoint!.signature}\n`,
+    );
     expect(await (await testPrisma()).auditCheckpoint.count({ where: { reason: "report" } })).toBe(1);
   });
 
@@ -156,7 +172,13 @@ describe("signed checkpoints", () => {
     expect(cutCsv.stdout).toMatch(/events were cut off the end/);
 
     // A forged checkpoint, or one from another key than the pinned one, is refused before the file is read.
-    expect(cli(path.join(dir, "intact.jsonl"), "--checkpoint", file("forged.json", JSON.stringify({ ...checkpoint, statement: { ...checkpoint.statement, hash: events.at(-1).hash } }))).stdout).toMatch(/signature does not verify/);
+    expect(
+      cli(
+        path.join(dir, "intact.jsonl"),
+        "--checkpoint",
+        file("forged.json", JSON.stringify({ ...checkpoint, statement: { ...checkpoint.statement, hash: events.at(-1).hash } })),
+      ).stdout,
+    ).toMatch(/signature does not verify/);
     expect(cli(path.join(dir, "intact.jsonl"), "--checkpoint", cp, "--key", "0123456789abcdef").status).toBe(1);
   });
 });
@@ -171,7 +193,8 @@ describe("incremental verification", () => {
     expect(await verifyChainInFullIfDue(at(hours(7)))).toBeNull(); // once a night
     const prisma = await testPrisma();
     const anchor = await prisma.auditCheckpoint.findFirstOrThrow({ where: { verifiedAt: { not: null } } });
-    for (let i = 5; i <= 7; i++) await inTransaction((tx) => appendAuditEvent(tx, { actor: ADMIN, action: "policy.updated", reason: `later ${i}` }, at(hours(i + 3))));
+    for (let i = 5; i <= 7; i++)
+      await inTransaction((tx) => appendAuditEvent(tx, { actor: ADMIN, action: "policy.updated", reason: `later ${i}` }, at(hours(i + 3))));
     const total = await prisma.auditEvent.count();
 
     const scope: ReportScope = { ...whole, to: at(hours(20)) };
@@ -189,22 +212,33 @@ describe("incremental verification", () => {
     // An edit after the anchor is found at once; a rewrite of the anchor's own event too.
     const later = await prisma.auditEvent.findFirstOrThrow({ where: { reason: "later 6" } });
     await tamper(`UPDATE audit_events SET reason = 'quiet' WHERE seq = ${later.seq}`);
-    expect((await loadReportContext(scope, at(hours(21)))).chain).toMatchObject({ ok: false, broken: { seq: String(later.seq), reason: "this event was edited after it was written" } });
+    expect((await loadReportContext(scope, at(hours(21)))).chain).toMatchObject({
+      ok: false,
+      broken: { seq: String(later.seq), reason: "this event was edited after it was written" },
+    });
     await tamper(`UPDATE audit_events SET hash = '${"a".repeat(64)}' WHERE seq = ${anchor.seq}`);
-    expect((await loadReportContext(scope, at(hours(21)))).chain).toMatchObject({ ok: false, broken: { seq: String(anchor.seq), reason: expect.stringMatching(/not the event the checkpoint signed/) } });
+    expect((await loadReportContext(scope, at(hours(21)))).chain).toMatchObject({
+      ok: false,
+      broken: { seq: String(anchor.seq), reason: expect.stringMatching(/not the event the checkpoint signed/) },
+    });
   });
 
   it("the cron's periodic checkpoint carries the verification forward from the last verified one, and raises a break at once", async () => {
     await history(3);
     const prisma = await testPrisma();
     await verifyChainInFullIfDue(at(hours(5)));
-    for (let i = 1; i <= 3; i++) await inTransaction((tx) => appendAuditEvent(tx, { actor: ADMIN, action: "policy.updated", reason: `after the night ${i}` }, at(hours(5 + i))));
+    for (let i = 1; i <= 3; i++)
+      await inTransaction((tx) => appendAuditEvent(tx, { actor: ADMIN, action: "policy.updated", reason: `after the night ${i}` }, at(hours(5 + i))));
     const periodic = (await signCheckpointIfDue(at(hours(5) + CHECKPOINT_EVERY_MINUTES * 60_000 + 1)))!;
     const row = await prisma.auditCheckpoint.findFirstOrThrow({ where: { seq: BigInt(periodic.statement.seq), keyId: periodic.keyId } });
     expect(row).toMatchObject({ verifiedInFull: false, eventsThrough: await prisma.auditEvent.count() });
     expect(row.verifiedAt).not.toBeNull();
     // A report resumes from it; the nightly full check is still due a day after the last full one, not the periodic one.
-    expect((await loadReportContext(whole, at(hours(20)))).chain).toMatchObject({ ok: true, checked: await prisma.auditEvent.count(), resumedFrom: { seq: periodic.statement.seq } });
+    expect((await loadReportContext(whole, at(hours(20)))).chain).toMatchObject({
+      ok: true,
+      checked: await prisma.auditEvent.count(),
+      resumedFrom: { seq: periodic.statement.seq },
+    });
     expect(await verifyChainInFullIfDue(at(hours(5) + FULL_CHECK_EVERY_HOURS * 3_600_000 - 1))).toBeNull();
     expect(await verifyChainInFullIfDue(at(hours(5) + FULL_CHECK_EVERY_HOURS * 3_600_000 + 1))).toMatchObject({ ok: true });
 

@@ -17,7 +17,14 @@ import type { ReportScope } from "../lib/reports/period";
 useTestDatabase();
 
 const dir = mkdtempSync(path.join(tmpdir(), "rekey-audit-export-"));
-const whole: ReportScope = { from: new Date("2020-01-01T00:00:00Z"), to: new Date("2030-01-01T00:00:00Z"), organizationId: null, environment: null, label: "all", preset: "custom" };
+const whole: ReportScope = {
+  from: new Date("2020-01-01T00:00:00Z"),
+  to: new Date("2030-01-01T00:00:00Z"),
+  organizationId: null,
+  environment: null,
+  label: "all",
+  preset: "custom",
+};
 let jsonl: string[] = [];
 let csv: string[] = [];
 
@@ -26,7 +33,8 @@ const write = (name: string, lines: string[]) => {
   writeFileSync(file, lines.join("\n") + "\n");
   return file;
 };
-const cli = (file: string, ...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", "scripts/audit-verify.ts", file, ...args], { encoding: "utf8" });
+const cli = (file: string, ...args: string[]) =>
+  spawnSync(process.execPath, ["--import", "tsx", "scripts/audit-verify.ts", file, ...args], { encoding: "utf8" });
 const python = (file: string, ...args: string[]) => spawnSync("python3", ["docs/audit_verify.py", file, ...args], { encoding: "utf8" });
 
 beforeAll(async () => {
@@ -39,7 +47,7 @@ beforeAll(async () => {
     actor: ADMIN,
     action: "organization.updated",
     reason: 'Schlüssel 🔑 ротация "quoted", back\\slash, tab\there, line\nbreak, \u0001 control, \u2028 separator, \u202e right-to-left',
-    before: { "ünï": "ç", b: 1, a: [1, "x", null, true, false], "10": "ten", "9": "nine", "€": "euro", "😀": "emoji key" },
+    before: { ünï: "ç", b: 1, a: [1, "x", null, true, false], "10": "ten", "9": "nine", "€": "euro", "😀": "emoji key" },
     after: { big: 12345678901234567000, tiny: 1e-7, small: 0.000001, ratio: 0.1, huge: 1.5e22, negative: -2.5, zero: 0, nested: { z: { y: [] }, a: {} } },
   });
   // PostgreSQL's sequences skip values after a crash or a rolled-back transaction: a gap is not a deletion.
@@ -79,10 +87,26 @@ describe("a tampered export", () => {
   const replaced = (lines: string[], i: number, line: string) => [...lines.slice(0, i), line, ...lines.slice(i + 1)];
   const middle = 4; // the unicode event (asserted below)
   const jsonlCases: [string, () => string[], RegExp][] = [
-    ["an added field", () => replaced(jsonl, middle, JSON.stringify({ ...event(middle), note: "approved by the CISO" })), /field the export does not write: note/],
-    ["a removed field", () => replaced(jsonl, middle, JSON.stringify(Object.fromEntries(Object.entries(event(middle)).filter(([k]) => k !== "reason")))), /lacks the field reason/],
-    ["a timestamp in another form", () => replaced(jsonl, middle, jsonl[middle].replace(/"at":"([^"]+)\.(\d{3})Z"/, '"at":"$1.$2+00:00"')), /time .* is not written as rekey writes times/],
-    ["a timestamp without milliseconds", () => replaced(jsonl, middle, jsonl[middle].replace(/"at":"([^"]+)\.000Z"/, '"at":"$1Z"')), /is not written as rekey writes times/],
+    [
+      "an added field",
+      () => replaced(jsonl, middle, JSON.stringify({ ...event(middle), note: "approved by the CISO" })),
+      /field the export does not write: note/,
+    ],
+    [
+      "a removed field",
+      () => replaced(jsonl, middle, JSON.stringify(Object.fromEntries(Object.entries(event(middle)).filter(([k]) => k !== "reason")))),
+      /lacks the field reason/,
+    ],
+    [
+      "a timestamp in another form",
+      () => replaced(jsonl, middle, jsonl[middle].replace(/"at":"([^"]+)\.(\d{3})Z"/, '"at":"$1.$2+00:00"')),
+      /time .* is not written as rekey writes times/,
+    ],
+    [
+      "a timestamp without milliseconds",
+      () => replaced(jsonl, middle, jsonl[middle].replace(/"at":"([^"]+)\.000Z"/, '"at":"$1Z"')),
+      /is not written as rekey writes times/,
+    ],
     ["reordered fields", () => replaced(jsonl, middle, JSON.stringify(Object.fromEntries(Object.entries(event(middle)).reverse()))), /not byte for byte/],
     ["a changed value", () => replaced(jsonl, middle, JSON.stringify({ ...event(middle), reason: "nothing to see" })), /edited after it was written/],
     ["a changed number", () => replaced(jsonl, middle, jsonl[middle].replace('"ratio":0.1', '"ratio":0.2')), /edited after it was written/],
@@ -122,7 +146,11 @@ describe("a tampered export", () => {
     ["an added field", () => replaced(csv, gapLine, csv[gapLine] + ",approved by the CISO"), /15 fields, the export writes 14/],
     ["a removed field", () => replaced(csv, gapLine, csv[gapLine].replace(/,success,/, ",")), /13 fields, the export writes 14/],
     ["a timestamp in another form", () => replaced(csv, 1, csv[1].replace(/\.(\d{3})Z,/, ".$1+00:00,")), /is not written as rekey writes times/],
-    ["null written as an empty string", () => csv.map((l) => l.replace(",policy.updated,,,,,,success,", ',policy.updated,,,,,"",success,')), /edited after it was written/],
+    [
+      "null written as an empty string",
+      () => csv.map((l) => l.replace(",policy.updated,,,,,,success,", ',policy.updated,,,,,"",success,')),
+      /edited after it was written/,
+    ],
     ["an empty string written as null", () => csv.map((l) => l.replace(',"",success,', ",,success,")), /edited after it was written/],
     ["a changed value", () => csv.map((l) => l.replace("after the gap", "before the gap")), /edited after it was written/],
     ["a deleted event", () => [...csv.slice(0, 2), ...csv.slice(3)], /deleted, reordered or changed/],
@@ -148,5 +176,3 @@ describe("a tampered export", () => {
     expect(cli(path.join(dir, "head.csv"), "--head", intact.headHash!).status).toBe(0);
   });
 });
-
-

@@ -15,7 +15,14 @@ vi.mock("next/navigation", () => ({
 
 const { requirePagePermission, requirePermission } = await import("../lib/auth/authorize");
 const { PERMISSIONS } = await import("../lib/auth/permissions");
-const as = (role: Viewer["role"]): Viewer => ({ userId: role, email: `${role}@example.com`, role, orgId: role === "customer" ? "org-1" : null, signedInAt: new Date(), sessionId: "00000000-0000-4000-8000-000000000000" });
+const as = (role: Viewer["role"]): Viewer => ({
+  userId: role,
+  email: `${role}@example.com`,
+  role,
+  orgId: role === "customer" ? "org-1" : null,
+  signedInAt: new Date(),
+  sessionId: "00000000-0000-4000-8000-000000000000",
+});
 
 describe("authorization (DOMAIN.md: People)", () => {
   beforeEach(() => {
@@ -23,7 +30,9 @@ describe("authorization (DOMAIN.md: People)", () => {
   });
 
   it("sends a visitor to sign in, with the page to come back to", async () => {
-    await expect(requirePagePermission("staff:read", "/dashboard/keys?status=active")).rejects.toThrow("redirect:/signin?callbackUrl=%2Fdashboard%2Fkeys%3Fstatus%3Dactive");
+    await expect(requirePagePermission("staff:read", "/dashboard/keys?status=active")).rejects.toThrow(
+      "redirect:/signin?callbackUrl=%2Fdashboard%2Fkeys%3Fstatus%3Dactive",
+    );
     await expect(requirePermission("staff:read")).rejects.toThrow(/Sign in first/);
   });
 
@@ -34,7 +43,18 @@ describe("authorization (DOMAIN.md: People)", () => {
 
   it("follows the table of DOMAIN.md for every role and permission", async () => {
     const expected: Record<string, string[]> = {
-      admin: ["staff:read", "keys:rotate", "policies:edit", "users:manage", "tokens:manage", "reports:download", "rotations:postpone", "webhooks:manage", "outbox:manage", "account:manage"],
+      admin: [
+        "staff:read",
+        "keys:rotate",
+        "policies:edit",
+        "users:manage",
+        "tokens:manage",
+        "reports:download",
+        "rotations:postpone",
+        "webhooks:manage",
+        "outbox:manage",
+        "account:manage",
+      ],
       operator: ["staff:read", "keys:rotate", "rotations:postpone", "webhooks:manage", "account:manage"],
       auditor: ["staff:read", "reports:download", "account:manage"],
       customer: ["rotations:postpone", "portal:use", "account:manage"],

@@ -77,7 +77,9 @@ describe(`the restore drill (${testDatabaseKind})`, () => {
     await closeDatabase();
     const report = await restoreBackup(file, target, { journals: [journal], keepBeforeIn: work });
     const restoreMs = performance.now() - started;
-    console.log(`restore drill (${testDatabaseKind}): backup ${backup.durationMs} ms (${(backup.bytes / 1e6).toFixed(1)} MB), restore with ${report.journal.reapplied} revocations re-applied ${Math.round(restoreMs)} ms`);
+    console.log(
+      `restore drill (${testDatabaseKind}): backup ${backup.durationMs} ms (${(backup.bytes / 1e6).toFixed(1)} MB), restore with ${report.journal.reapplied} revocations re-applied ${Math.round(restoreMs)} ms`,
+    );
     expect(report.journal).toMatchObject({ entries: 3, reapplied: 2, alreadyRevoked: 0, missingKeys: 1 });
     expect(existsSync(report.keptBefore)).toBe(true); // what was there before is kept, not deleted
     clearVerifyCache();
@@ -116,8 +118,21 @@ describe(`the restore drill (${testDatabaseKind})`, () => {
     const org = await makeOrg();
     const { key, secret } = await makeKey(org.id, { at: new Date() });
     const journal = path.join(work, "pending.jsonl");
-    writeFileSync(journal, JSON.stringify({ v: 1, type: "key.revoked", keyId: key.id, prefix: key.prefix, organizationId: org.id, revokedAt: new Date().toISOString(), journaledAt: new Date().toISOString() }) + "\n");
-    await prisma.restore.create({ data: { startedAt: new Date(), backupTakenAt: new Date(), backupFile: "interrupted.rekey-backup", backupSha256: "0".repeat(64) } });
+    writeFileSync(
+      journal,
+      JSON.stringify({
+        v: 1,
+        type: "key.revoked",
+        keyId: key.id,
+        prefix: key.prefix,
+        organizationId: org.id,
+        revokedAt: new Date().toISOString(),
+        journaledAt: new Date().toISOString(),
+      }) + "\n",
+    );
+    await prisma.restore.create({
+      data: { startedAt: new Date(), backupTakenAt: new Date(), backupFile: "interrupted.rekey-backup", backupSha256: "0".repeat(64) },
+    });
     resetRestoreGate();
     clearVerifyCache();
     await expect(verifyKey(secret, new Date())).rejects.toBeInstanceOf(ServiceUnavailableError);
@@ -149,7 +164,9 @@ describe(`the restore drill (${testDatabaseKind})`, () => {
     await other.connect();
     try {
       await closeDatabase();
-      await expect(restoreBackup(path.join(work, "drill.rekey-backup"), target, { journals: [] })).rejects.toThrow(/other connection\(s\) to this database: stop every rekey instance/);
+      await expect(restoreBackup(path.join(work, "drill.rekey-backup"), target, { journals: [] })).rejects.toThrow(
+        /other connection\(s\) to this database: stop every rekey instance/,
+      );
     } finally {
       await other.end();
       await openTarget();
@@ -181,7 +198,16 @@ describe(`the restore drill (${testDatabaseKind})`, () => {
 describe("the revocation journal file", () => {
   it("keeps a line cut short by a crash out, ends it, and refuses a damaged line in the middle", async () => {
     const file = path.join(work, "torn.jsonl");
-    const entry = (id: string) => JSON.stringify({ v: 1, type: "key.revoked", keyId: id, prefix: "rk_live_x", organizationId: "o", revokedAt: "2026-01-01T00:00:00.000Z", journaledAt: "2026-01-01T00:00:00.000Z" });
+    const entry = (id: string) =>
+      JSON.stringify({
+        v: 1,
+        type: "key.revoked",
+        keyId: id,
+        prefix: "rk_live_x",
+        organizationId: "o",
+        revokedAt: "2026-01-01T00:00:00.000Z",
+        journaledAt: "2026-01-01T00:00:00.000Z",
+      });
     writeFileSync(file, `${entry("a")}\n{"v":1,"type":"key.rev`);
     expect(readJournal(file)).toMatchObject({ entries: [{ keyId: "a" }], tornTail: true });
     appendFileSync(file, `\n${entry("b")}\n`);

@@ -17,7 +17,11 @@ function sourceFiles(dir: string): string[] {
 
 describe("configuration", () => {
   it("every variable the code reads is documented in the README's table and in .env.example", () => {
-    const files = [...["lib", "app", "scripts", "packages"].flatMap((d) => sourceFiles(path.join(ROOT, d))), path.join(ROOT, "proxy.ts"), path.join(ROOT, "next.config.ts")];
+    const files = [
+      ...["lib", "app", "scripts", "packages"].flatMap((d) => sourceFiles(path.join(ROOT, d))),
+      path.join(ROOT, "proxy.ts"),
+      path.join(ROOT, "next.config.ts"),
+    ];
     const read = new Set<string>();
     // process.env.X, an env parameter's env.X, and any REKEY_* name the code spells (in a lookup table, a helper's argument, a message).
     for (const file of files) {

@@ -23,7 +23,9 @@ afterAll(() => {
 type Handler = (r: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
 async function raw(handler: Handler, token?: string) {
-  const response = await handler(new Request("http://localhost/api/x", { headers: token ? { authorization: `Bearer ${token}` } : {} }), { params: Promise.resolve({}) });
+  const response = await handler(new Request("http://localhost/api/x", { headers: token ? { authorization: `Bearer ${token}` } : {} }), {
+    params: Promise.resolve({}),
+  });
   return { status: response.status, type: response.headers.get("content-type"), text: await response.text() };
 }
 

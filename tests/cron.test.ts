@@ -70,7 +70,10 @@ describe("the cron moves a key through its whole life", () => {
     // The deadline in the customer's zone (Berlin, CEST in April) and in UTC.
     expect(notices[0].text).toContain("5 Apr 2026, 11:00 CEST");
     expect(notices[0].text).toContain("5 Apr 2026, 09:00 UTC");
-    expect(notices.map((n) => n.headers.get(IDEMPOTENCY_HEADER.toLowerCase())).sort()).toEqual([`rotation_notice:${rotation.id}:ops@example.com`, `rotation_notice:${rotation.id}:security@example.com`]);
+    expect(notices.map((n) => n.headers.get(IDEMPOTENCY_HEADER.toLowerCase())).sort()).toEqual([
+      `rotation_notice:${rotation.id}:ops@example.com`,
+      `rotation_notice:${rotation.id}:security@example.com`,
+    ]);
     // Running again at the same moment does nothing twice.
     const again = await cron(at(days(83)));
     expect(again).toMatchObject({ scheduled: 0, emails: { sent: 0 } });
@@ -248,7 +251,9 @@ describe("postponing a scheduled rotation", () => {
     const org = await makeOrg();
     const { key } = await makeKey(org.id);
     const r = await createRotation({ keyId: key.id, kind: "manual" }, ADMIN, T0);
-    await expect(postponeRotation({ rotationId: r.rotation.id }, "user:c", T0, { organizationId: org.id })).rejects.toThrow(/only a rotation that has not started/);
+    await expect(postponeRotation({ rotationId: r.rotation.id }, "user:c", T0, { organizationId: org.id })).rejects.toThrow(
+      /only a rotation that has not started/,
+    );
     await expect(postponeRotation({ rotationId: "" }, "user:c", T0)).rejects.toThrow(/rotationId: is required/);
     const prisma = await testPrisma();
     expect(await prisma.auditEvent.count({ where: { action: "rotation.postponed" } })).toBe(0);

@@ -33,7 +33,8 @@ afterAll(() => {
 
 const PASSWORD = "correct horse battery staple";
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
-const codeAt = (secret: string, when: Date) => new TOTP({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 }).generate({ timestamp: when.getTime() });
+const codeAt = (secret: string, when: Date) =>
+  new TOTP({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 }).generate({ timestamp: when.getTime() });
 
 async function enrolled(email: string) {
   const [u] = await createUsers([{ email, role: "operator", password: PASSWORD }], "bootstrap", T0);

@@ -64,14 +64,17 @@ describe("customer sign-in links", () => {
       ["auth.sign_in_link_refused", "denied", "no such customer"],
     ]);
     // The link (a credential) is nowhere in the database.
-    const everything = JSON.stringify([await prisma.auditEvent.findMany(), await prisma.notification.findMany()], (_k, v) => (typeof v === "bigint" ? String(v) : v));
+    const everything = JSON.stringify([await prisma.auditEvent.findMany(), await prisma.notification.findMany()], (_k, v) =>
+      typeof v === "bigint" ? String(v) : v,
+    );
     expect(everything).not.toContain("abc123");
   });
 
   it(`are limited to ${MAX_LINKS_PER_WINDOW} per address in 15 minutes`, async () => {
     await users();
     const t = new Date("2026-11-22T10:00:00Z");
-    for (let i = 0; i < MAX_LINKS_PER_WINDOW + 2; i++) await sendSignInLink("cust@example.com", `http://x/api/auth/callback/email?token=t${i}`, new Date(t.getTime() + i * 1000));
+    for (let i = 0; i < MAX_LINKS_PER_WINDOW + 2; i++)
+      await sendSignInLink("cust@example.com", `http://x/api/auth/callback/email?token=t${i}`, new Date(t.getTime() + i * 1000));
     expect(await mails()).toHaveLength(MAX_LINKS_PER_WINDOW);
     await sendSignInLink("cust@example.com", "http://x/api/auth/callback/email?token=later", new Date(t.getTime() + 16 * 60_000));
     expect(await mails()).toHaveLength(MAX_LINKS_PER_WINDOW + 1);

@@ -32,7 +32,8 @@ describe("an emergency always wins", () => {
 
     const { rotation } = await emergencyRotate({ keyId: key.id, gracePeriodHours: 0, reason: "found on GitHub" }, ADMIN, at(hours(3)));
     expect(rotation).toMatchObject({ kind: "emergency", state: "completed", deliver: "portal" });
-    for (const s of [secret, first.successorSecret, second.successorSecret]) expect(await verifyKey(s, at(hours(3)))).toEqual({ valid: false, code: "revoked" });
+    for (const s of [secret, first.successorSecret, second.successorSecret])
+      expect(await verifyKey(s, at(hours(3)))).toEqual({ valid: false, code: "revoked" });
     const prisma = await testPrisma();
     expect((await prisma.rotation.findUniqueOrThrow({ where: { id: first.rotation.id } })).state).toBe("rolled_back");
     expect((await prisma.rotation.findUniqueOrThrow({ where: { id: second.rotation.id } })).state).toBe("rolled_back");
@@ -46,7 +47,10 @@ describe("an emergency always wins", () => {
     for (let round = 0; round < 5; round++) {
       const org = await makeOrg();
       const { key, secret } = await makeKey(org.id);
-      const [self, emergency] = await Promise.allSettled([selfRotate(secret, at(hours(1))), emergencyRotate({ keyId: key.id, gracePeriodHours: 0, reason: "leak" }, ADMIN, at(hours(1)))]);
+      const [self, emergency] = await Promise.allSettled([
+        selfRotate(secret, at(hours(1))),
+        emergencyRotate({ keyId: key.id, gracePeriodHours: 0, reason: "leak" }, ADMIN, at(hours(1))),
+      ]);
       expect(emergency.status, `round ${round}`).toBe("fulfilled");
       expect(await verifyKey(secret, at(hours(1)))).toEqual({ valid: false, code: "revoked" });
       if (self.status === "fulfilled") expect(await verifyKey(self.value.successorSecret, at(hours(1)))).toEqual({ valid: false, code: "revoked" });

@@ -13,7 +13,12 @@ const fastPath = useFastVerifyServer();
 async function both(init: RequestInit) {
   const fast = await fetch(`${fastPath()}/api/v1/keys/verify`, { method: "POST", ...init });
   const route = await verifyRoute(new Request("http://localhost/api/v1/keys/verify", { method: "POST", ...init }), { params: Promise.resolve({}) });
-  const pick = (r: Response) => ({ status: r.status, deprecation: r.headers.get("deprecation"), sunset: r.headers.get("sunset"), cache: r.headers.get("cache-control") });
+  const pick = (r: Response) => ({
+    status: r.status,
+    deprecation: r.headers.get("deprecation"),
+    sunset: r.headers.get("sunset"),
+    cache: r.headers.get("cache-control"),
+  });
   return { fast: { ...pick(fast), body: await fast.json() }, route: { ...pick(route), body: await route.json() } };
 }
 
@@ -48,9 +53,13 @@ describe("the verify fast path (npm start) and the route handler (next start)", 
   it("refuses a 100 MB body at once, without reading it", async () => {
     const started = Date.now();
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const req = http.request(`${fastPath()}/api/v1/keys/verify`, { method: "POST", headers: { "content-type": "application/json", "content-length": String(100 * 1024 * 1024) } }, resolve);
+      const req = http.request(
+        `${fastPath()}/api/v1/keys/verify`,
+        { method: "POST", headers: { "content-type": "application/json", "content-length": String(100 * 1024 * 1024) } },
+        resolve,
+      );
       req.on("error", reject);
-      req.write("{\"key\":\"");
+      req.write('{"key":"');
     });
     expect(res.statusCode).toBe(413);
     expect(Date.now() - started).toBeLessThan(2_000);

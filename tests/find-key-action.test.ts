@@ -23,7 +23,14 @@ const { findKeyAction } = await import("../app/(staff)/dashboard/keys/actions");
 
 useTestDatabase();
 
-const as = (role: Viewer["role"]): Viewer => ({ userId: `${role}-1`, email: `${role}@example.com`, role, orgId: null, signedInAt: new Date(), sessionId: "00000000-0000-4000-8000-000000000000" });
+const as = (role: Viewer["role"]): Viewer => ({
+  userId: `${role}-1`,
+  email: `${role}@example.com`,
+  role,
+  orgId: null,
+  signedInAt: new Date(),
+  sessionId: "00000000-0000-4000-8000-000000000000",
+});
 
 async function search(fields: Record<string, string>): Promise<string> {
   const form = new FormData();

@@ -85,7 +85,11 @@ let worst = 0;
 const statuses: Record<string, Record<number, number>> = {};
 afterAll(() => {
   // For the README's Security section, and to see that the inputs reach past the first check.
-  console.log(`fuzz: ${cases} requests over ${operations.length} operations, highest status ${worst}\n${Object.entries(statuses).map(([op, s]) => `  ${op}: ${JSON.stringify(s)}`).join("\n")}`);
+  console.log(
+    `fuzz: ${cases} requests over ${operations.length} operations, highest status ${worst}\n${Object.entries(statuses)
+      .map(([op, s]) => `  ${op}: ${JSON.stringify(s)}`)
+      .join("\n")}`,
+  );
 });
 
 // Real rows for the generated requests to hit, so they reach past "not found".
@@ -115,11 +119,37 @@ const validBodies: Record<string, () => Record<string, unknown>> = {
     results: [{ hour: hour(), result: "valid", count: 1 }],
   }),
   "POST /api/v1/organizations": () => ({ name: `Fuzz ${++unique} ${Math.random()}`, contactEmails: ["ops@example.com"], timeZone: "UTC" }),
-  "POST /api/v1/keys": () => ({ organizationId: world.orgId, environment: "live", name: "fuzz", scopes: ["read:orders"], rateLimit: 10, expiresAt: new Date(Date.now() + 86_400_000).toISOString() }),
-  "PATCH /api/v1/organizations/{id}": () => ({ name: `Fuzz ${++unique} ${Math.random()}`, contactEmails: ["ops@example.com"], timeZone: "UTC", externalId: `cus_${++unique}`, metadata: { plan: "gold", seats: 3 } }),
-  "PATCH /api/v1/keys/{id}": () => ({ name: "fuzz", scopes: ["read:orders"], rateLimit: 10, expiresAt: new Date(Date.now() + 86_400_000).toISOString(), externalId: `key_${++unique}`, metadata: { tier: "a" } }),
+  "POST /api/v1/keys": () => ({
+    organizationId: world.orgId,
+    environment: "live",
+    name: "fuzz",
+    scopes: ["read:orders"],
+    rateLimit: 10,
+    expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+  }),
+  "PATCH /api/v1/organizations/{id}": () => ({
+    name: `Fuzz ${++unique} ${Math.random()}`,
+    contactEmails: ["ops@example.com"],
+    timeZone: "UTC",
+    externalId: `cus_${++unique}`,
+    metadata: { plan: "gold", seats: 3 },
+  }),
+  "PATCH /api/v1/keys/{id}": () => ({
+    name: "fuzz",
+    scopes: ["read:orders"],
+    rateLimit: 10,
+    expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    externalId: `key_${++unique}`,
+    metadata: { tier: "a" },
+  }),
   "POST /api/v1/keys/{id}/revoke": () => ({ reason: "fuzz" }),
-  "POST /api/v1/keys/{id}/rotations": () => ({ kind: "scheduled", scheduledAt: new Date(Date.now() + 86_400_000).toISOString(), reason: "fuzz", deliver: "portal", gracePeriodHours: 24 }),
+  "POST /api/v1/keys/{id}/rotations": () => ({
+    kind: "scheduled",
+    scheduledAt: new Date(Date.now() + 86_400_000).toISOString(),
+    reason: "fuzz",
+    deliver: "portal",
+    gracePeriodHours: 24,
+  }),
   "POST /api/v1/rotations/{id}/cancel": () => ({ reason: "fuzz" }),
   "POST /api/v1/rotations/{id}/rollback": () => ({ reason: "fuzz" }),
 };
@@ -160,13 +190,56 @@ async function digest(): Promise<string> {
 
 const nul = fc.string({ maxLength: 20 }).map((s) => `${s}\u0000${s}`);
 const huge = fc.constantFrom(1_000, 70_000, 300_000).map((n) => "x".repeat(n));
-const oddUnicode = fc.constantFrom("\ud800", "\udfff", "a\ud83dz", "\u202eevil", "\ufeff", "👩‍👩‍👧‍👦", "e\u0301", "\u{10ffff}", "ﬀ", "İ", "\u0085\u2028\u2029", "'; drop table organizations; --", "%00", "../../etc/passwd", "<script>");
+const oddUnicode = fc.constantFrom(
+  "\ud800",
+  "\udfff",
+  "a\ud83dz",
+  "\u202eevil",
+  "\ufeff",
+  "👩‍👩‍👧‍👦",
+  "e\u0301",
+  "\u{10ffff}",
+  "ﬀ",
+  "İ",
+  "\u0085\u2028\u2029",
+  "'; drop table organizations; --",
+  "%00",
+  "../../etc/passwd",
+  "<script>",
+);
 const badDate = fc.constantFrom(
-  "10000-01-01T00:00:00.000Z", "+275760-09-13T00:00:00.000Z", "-271821-04-20T00:00:00.000Z", "0000-01-01T00:00:00.000Z", "1969-12-31T23:00:00.000Z",
-  "2026-02-30T00:00:00Z", "2026-13-01", "9999-12-31T23:59:59.999Z", "99999", "1e21", "NaN", "", "now", 8.64e15, -8.64e15, 253402300800000, 1e300, -1, 0, true,
+  "10000-01-01T00:00:00.000Z",
+  "+275760-09-13T00:00:00.000Z",
+  "-271821-04-20T00:00:00.000Z",
+  "0000-01-01T00:00:00.000Z",
+  "1969-12-31T23:00:00.000Z",
+  "2026-02-30T00:00:00Z",
+  "2026-13-01",
+  "9999-12-31T23:59:59.999Z",
+  "99999",
+  "1e21",
+  "NaN",
+  "",
+  "now",
+  8.64e15,
+  -8.64e15,
+  253402300800000,
+  1e300,
+  -1,
+  0,
+  true,
 );
 const goodDate = fc.date({ min: new Date("2000-01-01"), max: new Date("2100-01-01"), noInvalidDate: true }).map((d) => d.toISOString());
-const wrongType = fc.oneof(fc.constant(null), fc.boolean(), fc.double(), fc.integer(), fc.constant([]), fc.constant({}), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 3 }));
+const wrongType = fc.oneof(
+  fc.constant(null),
+  fc.boolean(),
+  fc.double(),
+  fc.integer(),
+  fc.constant([]),
+  fc.constant({}),
+  fc.array(fc.string(), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 3 }),
+);
 const hostileString = fc.oneof(nul, huge, oddUnicode, fc.string({ unit: "binary", maxLength: 50 }), fc.string({ maxLength: 50 }));
 const hostile = fc.oneof(hostileString, badDate, wrongType);
 // Nesting is sent as text: a nested value would overflow fast-check's own printing of a failure.
@@ -176,11 +249,26 @@ const deepText = fc.integer({ min: 100, max: 20_000 }).map((n) => "[".repeat(n) 
 function valueFor(name: string, schema: JsonSchema): fc.Arbitrary<unknown> {
   const plausible: fc.Arbitrary<unknown>[] = [];
   if (schema.enum) plausible.push(fc.constantFrom(...schema.enum));
-  if (schema.format === "uuid" || /Id$/.test(name)) plausible.push(fc.constantFrom(world.orgId, world.keyId, world.rotationId, "00000000-0000-4000-8000-000000000000"));
-  if (schema.format === "date-time" || /At$|^hour$/.test(name)) plausible.push(goodDate, goodDate.map((d) => d.slice(0, 13) + ":00:00.000Z"), badDate);
+  if (schema.format === "uuid" || /Id$/.test(name))
+    plausible.push(fc.constantFrom(world.orgId, world.keyId, world.rotationId, "00000000-0000-4000-8000-000000000000"));
+  if (schema.format === "date-time" || /At$|^hour$/.test(name))
+    plausible.push(
+      goodDate,
+      goodDate.map((d) => d.slice(0, 13) + ":00:00.000Z"),
+      badDate,
+    );
   if (schema.type === "integer") plausible.push(fc.integer({ min: -10, max: 2_000 }), fc.constantFrom(Number.MAX_SAFE_INTEGER + 2, 1e308, -0, 0.5));
   if (schema.type === "string" && !schema.enum) plausible.push(fc.string({ minLength: 1, maxLength: 30 }));
-  if (name === "contactEmails") plausible.push(fc.array(fc.oneof(fc.emailAddress(), nul.map((s) => `${s}@example.com`)), { maxLength: 3 }));
+  if (name === "contactEmails")
+    plausible.push(
+      fc.array(
+        fc.oneof(
+          fc.emailAddress(),
+          nul.map((s) => `${s}@example.com`),
+        ),
+        { maxLength: 3 },
+      ),
+    );
   if (name === "scopes") plausible.push(fc.array(fc.oneof(fc.constant("read:orders"), hostileString), { maxLength: 3 }));
   if (name === "timeZone") plausible.push(fc.constantFrom("UTC", "Europe/Berlin", "Mars/Olympus", "\u0000UTC"));
   if (schema.type === "array" && schema.items) plausible.push(fc.array(objectFor(schema.items), { maxLength: 3 }));
@@ -195,8 +283,24 @@ function objectFor(schema: JsonSchema): fc.Arbitrary<unknown> {
 
 /** A path segment as it would arrive: a real id, hostile text percent-encoded, or raw bytes that do not decode. */
 const segment = fc.oneof(
-  { arbitrary: fc.constantFrom(() => world.keyId, () => world.rotationId, () => world.orgId, () => world.freeKeyIds[unique++ % world.freeKeyIds.length]).map((f) => encodeURIComponent(f())), weight: 3 },
-  hostileString.map((s) => { try { return encodeURIComponent(s); } catch { return "%ED%A0%80"; } }),
+  {
+    arbitrary: fc
+      .constantFrom(
+        () => world.keyId,
+        () => world.rotationId,
+        () => world.orgId,
+        () => world.freeKeyIds[unique++ % world.freeKeyIds.length],
+      )
+      .map((f) => encodeURIComponent(f())),
+    weight: 3,
+  },
+  hostileString.map((s) => {
+    try {
+      return encodeURIComponent(s);
+    } catch {
+      return "%ED%A0%80";
+    }
+  }),
   fc.constantFrom("%E0%A4%A", "%ZZ", "%", "%C0%AF", "%ED%A0%80", "%FF", "%00", "abc%2", "%%41"),
 );
 
@@ -209,14 +313,37 @@ function bodyFor(op: Operation): fc.Arbitrary<Body> {
   const schema = op.requestBody?.content["application/json"].schema;
   const valid = validBodies[`${op.method} ${op.path}`];
   const oneBadField = valid
-    ? [{ arbitrary: fc.tuple(fc.constantFrom(...leafPaths(valid())), fc.oneof(hostile, badDate, nul)).map(([path, value]): Body => ({ kind: "json", value: withLeaf(valid(), path, value) })), weight: 6 }]
+    ? [
+        {
+          arbitrary: fc
+            .tuple(fc.constantFrom(...leafPaths(valid())), fc.oneof(hostile, badDate, nul))
+            .map(([path, value]): Body => ({ kind: "json", value: withLeaf(valid(), path, value) })),
+          weight: 6,
+        },
+      ]
     : [];
   return fc.oneof(
     ...oneBadField,
     { arbitrary: fc.constant<Body>({ kind: "none" }), weight: 1 },
-    { arbitrary: (schema ? objectFor(schema) : fc.dictionary(hostileString, hostile, { maxKeys: 3 })).map((value): Body => ({ kind: "json", value })), weight: 6 },
-    { arbitrary: fc.oneof(hostile.map((v) => JSON.stringify(v) ?? "undefined"), fc.constantFrom("{not json", "[1,2]", "null", '"x"', "{\"a\":", "\u0000", "{}garbage"), deepText, fc.tuple(fc.constantFrom(...propertyNames(schema)), deepText).map(([k, d]) => `{"${k}":${d}}`)).map((text): Body => ({ kind: "text", text })), weight: 2 },
-    { arbitrary: fc.record({ bytes: fc.constantFrom(9_000, 70_000, 1_100_000, 17_000_000), declared: fc.boolean() }).map((b): Body => ({ kind: "big", ...b })), weight: 1 },
+    {
+      arbitrary: (schema ? objectFor(schema) : fc.dictionary(hostileString, hostile, { maxKeys: 3 })).map((value): Body => ({ kind: "json", value })),
+      weight: 6,
+    },
+    {
+      arbitrary: fc
+        .oneof(
+          hostile.map((v) => JSON.stringify(v) ?? "undefined"),
+          fc.constantFrom("{not json", "[1,2]", "null", '"x"', '{"a":', "\u0000", "{}garbage"),
+          deepText,
+          fc.tuple(fc.constantFrom(...propertyNames(schema)), deepText).map(([k, d]) => `{"${k}":${d}}`),
+        )
+        .map((text): Body => ({ kind: "text", text })),
+      weight: 2,
+    },
+    {
+      arbitrary: fc.record({ bytes: fc.constantFrom(9_000, 70_000, 1_100_000, 17_000_000), declared: fc.boolean() }).map((b): Body => ({ kind: "big", ...b })),
+      weight: 1,
+    },
   );
 }
 
@@ -277,9 +404,22 @@ describe("fuzzing every operation of the OpenAPI document", () => {
     it(`${op.method} ${op.path}: never 5xx, refusals in the error shape, and change nothing`, async () => {
       await seedWorld();
       const query = op.path.endsWith("/changes")
-        ? fc.record({ cursor: fc.oneof(hostileString, fc.constant(undefined)), wait: fc.oneof(fc.constant(0), hostile.filter((v) => typeof v !== "number" || !(v >= 0 && v <= 25))) })
+        ? fc.record({
+            cursor: fc.oneof(hostileString, fc.constant(undefined)),
+            wait: fc.oneof(
+              fc.constant(0),
+              hostile.filter((v) => typeof v !== "number" || !(v >= 0 && v <= 25)),
+            ),
+          })
         : op.method === "GET" && op.path === "/api/v1/keys"
-          ? fc.record(Object.fromEntries(["organizationId", "externalId", "status", "prefix", "name", "cursor", "limit"].map((name) => [name, fc.oneof(fc.constant(undefined), valueFor(name, { type: name === "limit" ? "integer" : "string" }), hostileString)])))
+          ? fc.record(
+              Object.fromEntries(
+                ["organizationId", "externalId", "status", "prefix", "name", "cursor", "limit"].map((name) => [
+                  name,
+                  fc.oneof(fc.constant(undefined), valueFor(name, { type: name === "limit" ? "integer" : "string" }), hostileString),
+                ]),
+              ),
+            )
           : op.path === "/api/v1/organizations/{id}" && op.method === "DELETE"
             ? fc.record({ revokeKeys: fc.oneof(fc.constant(undefined), fc.constantFrom("false", "yes", ""), hostileString) })
             : fc.constant({});
@@ -356,7 +496,8 @@ describe("body limits", () => {
 
 describe("paths that do not decode", () => {
   it("are found by proxy.ts before Next decodes a route's parameters, pages and API alike", async () => {
-    for (const bad of ["/api/v1/keys/%E0%A4%A", "/api/v1/rotations/%ZZ/cancel", "/api/v1/keys/%", "/api/v1/keys/%ED%A0%80", "/dashboard/keys/%C0%AF"]) expect(isUndecodablePath(bad)).toBe(true);
+    for (const bad of ["/api/v1/keys/%E0%A4%A", "/api/v1/rotations/%ZZ/cancel", "/api/v1/keys/%", "/api/v1/keys/%ED%A0%80", "/dashboard/keys/%C0%AF"])
+      expect(isUndecodablePath(bad)).toBe(true);
     for (const good of ["/api/v1/keys/abc", "/api/v1/keys/%C3%A9", "/dashboard/keys/%F0%9F%94%91"]) expect(isUndecodablePath(good)).toBe(false);
     const api = undecodablePathResponse("/api/v1/keys/%ZZ");
     expect([api.status, (await api.json()).error.code]).toEqual([400, "invalid_request"]);
@@ -368,10 +509,13 @@ describe("paths that do not decode", () => {
     // Next compiles the matcher with path-to-regexp; what it matches after the leading slash is this pattern.
     const matches = new RegExp(`^${UNDECODABLE_PATH_MATCHER.slice(1).replace(/^\((.*)\)$/s, "$1")}$`);
     fc.assert(
-      fc.property(fc.array(fc.constantFrom("%", "a", "/", "0", "7", "8", "9", "A", "b", "C", "d", "E", "f", "F", "4", "2", "1"), { maxLength: 16 }), (chars) => {
-        const path = chars.join("");
-        expect(matches.test(path)).toBe(isUndecodablePath(path));
-      }),
+      fc.property(
+        fc.array(fc.constantFrom("%", "a", "/", "0", "7", "8", "9", "A", "b", "C", "d", "E", "f", "F", "4", "2", "1"), { maxLength: 16 }),
+        (chars) => {
+          const path = chars.join("");
+          expect(matches.test(path)).toBe(isUndecodablePath(path));
+        },
+      ),
       { numRuns: 20_000 },
     );
     fc.assert(
@@ -386,7 +530,10 @@ describe("paths that do not decode", () => {
   it("are a 400 from the route wrapper where the params fail to decode", async () => {
     const params = Promise.resolve().then(() => ({ id: decodeURIComponent("%E0%A4%A") }));
     params.catch(() => {});
-    const response = await getKey(new Request("http://localhost/api/v1/keys/%E0%A4%A", { headers: { authorization: `Bearer ${process.env.REKEY_BOOTSTRAP_TOKEN}` } }), { params });
+    const response = await getKey(
+      new Request("http://localhost/api/v1/keys/%E0%A4%A", { headers: { authorization: `Bearer ${process.env.REKEY_BOOTSTRAP_TOKEN}` } }),
+      { params },
+    );
     expect(response.status).toBe(400);
     expect((await response.json()).error.message).toMatch(/percent-encoding/);
   });

@@ -35,7 +35,11 @@ async function hashOf(algorithm: "sha256" | "sha256-base64" | "bcrypt" | "argon2
       return { algorithm: "argon2", value: await argon2Hash(key, { memoryCost: 1024, timeCost: 1 }) };
     case "scrypt": {
       const salt = randomBytes(16);
-      return { algorithm: "scrypt", value: scryptSync(key, salt, 32, { N: 1024, r: 8, p: 1 }).toString("hex"), params: { salt: salt.toString("base64"), N: 1024, r: 8, p: 1 } };
+      return {
+        algorithm: "scrypt",
+        value: scryptSync(key, salt, 32, { N: 1024, r: 8, p: 1 }).toString("hex"),
+        params: { salt: salt.toString("base64"), N: 1024, r: 8, p: 1 },
+      };
     }
   }
 }
@@ -69,41 +73,60 @@ async function snapshot() {
 
 async function stored(keyId: string) {
   const prisma = await testPrisma();
-  return prisma.apiKey.findUniqueOrThrow({ where: { id: keyId }, select: { hash: true, hashVersion: true, legacyHash: true, legacyAlgorithm: true, createdAt: true, importedAt: true, lastUsedAt: true } });
+  return prisma.apiKey.findUniqueOrThrow({
+    where: { id: keyId },
+    select: { hash: true, hashVersion: true, legacyHash: true, legacyAlgorithm: true, createdAt: true, importedAt: true, lastUsedAt: true },
+  });
 }
 
 describe("import of existing keys by their stored hashes", () => {
-  it.each(["sha256", "sha256-base64", "bcrypt", "argon2", "scrypt"] as const)("a key imported by its %s hash verifies at once, then moves to rekey's keyed hash at its first use", async (algorithm) => {
-    const key = legacyKey();
-    const input = await line(key, algorithm);
-    const result = await importKeys([input], ADMIN, T0);
-    expect(result).toMatchObject({ imported: 1, unchanged: 0, refused: 0, organizationsCreated: 1 });
-    const outcome = result.lines[0];
-    if (outcome.status !== "imported") throw new Error(JSON.stringify(outcome));
-    const before = await stored(outcome.keyId);
-    expect(before).toMatchObject({ hashVersion: 0, legacyAlgorithm: input.hash.algorithm, legacyHash: input.hash.value });
-    // Its real age, not its import date.
-    expect(before.createdAt.toISOString()).toBe(input.createdAt);
-    expect(before.importedAt!.toISOString()).toBe(T0.toISOString());
+  it.each(["sha256", "sha256-base64", "bcrypt", "argon2", "scrypt"] as const)(
+    "a key imported by its %s hash verifies at once, then moves to rekey's keyed hash at its first use",
+    async (algorithm) => {
+      const key = legacyKey();
+      const input = await line(key, algorithm);
+      const result = await importKeys([input], ADMIN, T0);
+      expect(result).toMatchObject({ imported: 1, unchanged: 0, refused: 0, organizationsCreated: 1 });
+      const outcome = result.lines[0];
+      if (outcome.status !== "imported") throw new Error(JSON.stringify(outcome));
+      const before = await stored(outcome.keyId);
+      expect(before).toMatchObject({ hashVersion: 0, legacyAlgorithm: input.hash.algorithm, legacyHash: input.hash.value });
+      // Its real age, not its import date.
+      expect(before.createdAt.toISOString()).toBe(input.createdAt);
+      expect(before.importedAt!.toISOString()).toBe(T0.toISOString());
 
-    // The route handler and the fast path both accept it, with the company's ids.
-    const route = await call(verifyRoute, { body: { key }, token: null });
-    expect(route.json).toMatchObject({ valid: true, keyId: outcome.keyId, externalId: input.externalId, metadata: { plan: "gold" }, organizationExternalId: input.organization.externalId });
-    const fast = await (await fetch(`${fastPath()}/api/v1/keys/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key }) })).json();
-    expect(fast).toEqual(route.json);
+      // The route handler and the fast path both accept it, with the company's ids.
+      const route = await call(verifyRoute, { body: { key }, token: null });
+      expect(route.json).toMatchObject({
+        valid: true,
+        keyId: outcome.keyId,
+        externalId: input.externalId,
+        metadata: { plan: "gold" },
+        organizationExternalId: input.organization.externalId,
+      });
+      const fast = await (
+        await fetch(`${fastPath()}/api/v1/keys/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key }) })
+      ).json();
+      expect(fast).toEqual(route.json);
 
-    // The first successful verification upgrades it: the legacy hash is gone, the keyed hash is rekey's.
-    await flushUsage();
-    const after = await stored(outcome.keyId);
-    expect(after).toMatchObject({ legacyHash: null, legacyAlgorithm: null, hashVersion: getHashingSecrets().current, hash: hashUnder(getHashingSecrets().current, key) });
-    const prisma = await testPrisma();
-    const upgraded = await prisma.auditEvent.findFirst({ where: { keyId: outcome.keyId, action: "key.hash_upgraded" } });
-    expect(upgraded).toMatchObject({ actor: "verifier", before: { hash: input.hash.algorithm }, after: { hash: "hmac-sha256" } });
-    expect(await verifyKey(key, at(hours(1)))).toMatchObject({ valid: true, keyId: outcome.keyId });
+      // The first successful verification upgrades it: the legacy hash is gone, the keyed hash is rekey's.
+      await flushUsage();
+      const after = await stored(outcome.keyId);
+      expect(after).toMatchObject({
+        legacyHash: null,
+        legacyAlgorithm: null,
+        hashVersion: getHashingSecrets().current,
+        hash: hashUnder(getHashingSecrets().current, key),
+      });
+      const prisma = await testPrisma();
+      const upgraded = await prisma.auditEvent.findFirst({ where: { keyId: outcome.keyId, action: "key.hash_upgraded" } });
+      expect(upgraded).toMatchObject({ actor: "verifier", before: { hash: input.hash.algorithm }, after: { hash: "hmac-sha256" } });
+      expect(await verifyKey(key, at(hours(1)))).toMatchObject({ valid: true, keyId: outcome.keyId });
 
-    // A wrong key under the same prefix is unknown, and changes nothing.
-    expect(await verifyKey(key.slice(0, 16) + "x".repeat(key.length - 16), at(hours(1)))).toEqual({ valid: false, code: "unknown" });
-  });
+      // A wrong key under the same prefix is unknown, and changes nothing.
+      expect(await verifyKey(key.slice(0, 16) + "x".repeat(key.length - 16), at(hours(1)))).toEqual({ valid: false, code: "unknown" });
+    },
+  );
 
   it("refuses an imported key once revoked, before and after its upgrade", async () => {
     const [a, b] = [legacyKey(), legacyKey()];
@@ -150,7 +173,14 @@ describe("import of existing keys by their stored hashes", () => {
     ];
     const result = await importKeys(lines, ADMIN, T0, { firstLine: 10 });
     expect(result).toMatchObject({ imported: 1, refused: 5 });
-    expect(result.lines.map((l) => [l.line, l.status])).toEqual([[10, "imported"], [11, "refused"], [12, "refused"], [13, "refused"], [14, "refused"], [15, "refused"]]);
+    expect(result.lines.map((l) => [l.line, l.status])).toEqual([
+      [10, "imported"],
+      [11, "refused"],
+      [12, "refused"],
+      [13, "refused"],
+      [14, "refused"],
+      [15, "refused"],
+    ]);
     const errors = result.lines.map((l) => (l.status === "refused" ? l.error : ""));
     expect(errors[1]).toMatch(/^hash\.value: a bcrypt hash looks like/);
     expect(errors[2]).toMatch(/^createdAt: must not be in the future/);
@@ -163,7 +193,9 @@ describe("import of existing keys by their stored hashes", () => {
   it("a failure half-way through a batch leaves nothing of it: no key, no organization, no audit event", async () => {
     const prisma = await testPrisma();
     // A fault injected at the database: the insert of one of the batch's keys fails.
-    await prisma.$executeRawUnsafe(`CREATE OR REPLACE FUNCTION test_import_fault() RETURNS trigger AS $$ BEGIN IF NEW.name = 'explode' THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
+    await prisma.$executeRawUnsafe(
+      `CREATE OR REPLACE FUNCTION test_import_fault() RETURNS trigger AS $$ BEGIN IF NEW.name = 'explode' THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`,
+    );
     await prisma.$executeRawUnsafe(`CREATE TRIGGER test_import_fault BEFORE INSERT ON api_keys FOR EACH ROW EXECUTE FUNCTION test_import_fault()`);
     try {
       await flushUsage(); // the last test's upgrade, written now rather than during this one
@@ -213,7 +245,10 @@ describe("import of existing keys by their stored hashes", () => {
     expect((await call(importRoute, { body, token: null })).status).toBe(401);
     expect(await call(importRoute, { body: { keys: "x" } })).toMatchObject({ status: 400, json: { error: { code: "invalid_request", field: "keys" } } });
     expect(await call(importRoute, { body: { keys: [], extra: 1 } })).toMatchObject({ status: 400, json: { error: { field: "extra" } } });
-    expect(await call(importRoute, { body: { keys: [] } })).toMatchObject({ status: 400, json: { error: { message: expect.stringMatching(/at least one key/) } } });
+    expect(await call(importRoute, { body: { keys: [] } })).toMatchObject({
+      status: 400,
+      json: { error: { message: expect.stringMatching(/at least one key/) } },
+    });
     const dry = await call(importRoute, { body, path: "/api/v1/keys/import?dryRun=1" });
     expect(dry).toMatchObject({ status: 200, json: { dryRun: true, imported: 1 } });
     const headers = { "idempotency-key": `import-${randomBytes(4).toString("hex")}` };
@@ -252,11 +287,14 @@ describe("import of existing keys by their stored hashes", () => {
     const changes = await changesAfter(header.cursor, 0, at(3000));
     expect(changes.changes.some((c) => c.hash.startsWith("legacy:"))).toBe(false);
     const upgraded = changes.changes.find((c) => c.record?.keyId === keyId);
-    expect(upgraded).toMatchObject({ hash: hashUnder(getHashingSecrets().current, key), record: { hashVersion: getHashingSecrets().current, externalId: input.externalId } });
+    expect(upgraded).toMatchObject({
+      hash: hashUnder(getHashingSecrets().current, key),
+      record: { hashVersion: getHashingSecrets().current, externalId: input.externalId },
+    });
     expect(JSON.stringify(changes)).not.toContain(input.hash.value);
   });
 
-  it("a key tried before its import is found at once after it (the cached \"unknown\" is asked again)", async () => {
+  it('a key tried before its import is found at once after it (the cached "unknown" is asked again)', async () => {
     const key = `acme_live_${randomBytes(24).toString("base64url")}`;
     expect(await verifyKey(key, at(1000))).toEqual({ valid: false, code: "malformed" });
     // One of rekey's own format, cached as unknown, then imported under its sha256 hash.

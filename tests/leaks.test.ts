@@ -26,9 +26,9 @@ let keyFetches = 0;
 beforeAll(async () => {
   keysServer = http.createServer((_req, res) => {
     keyFetches++;
-    res.writeHead(200, { "content-type": "application/json" }).end(
-      JSON.stringify({ public_keys: [{ key_identifier: KEY_ID, key: github.publicKey.export({ type: "spki", format: "pem" }), is_current: true }] }),
-    );
+    res
+      .writeHead(200, { "content-type": "application/json" })
+      .end(JSON.stringify({ public_keys: [{ key_identifier: KEY_ID, key: github.publicKey.export({ type: "spki", format: "pem" }), is_current: true }] }));
   });
   await new Promise<void>((r) => keysServer.listen(0, "127.0.0.1", () => r()));
   process.env.REKEY_GITHUB_KEYS_URL = `http://127.0.0.1:${(keysServer.address() as AddressInfo).port}/meta/public_keys/secret_scanning`;
@@ -51,8 +51,18 @@ const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 /** GitHub's documented payload, with our key in it and the docs' own example token beside it. */
 function payload(token: string) {
   return JSON.stringify([
-    { token, type: "rekey_api_key", url: "https://github.com/octocat/Hello-World/blob/12345600b9cbe38a219f39a9941c9319b600c002/foo/bar.txt", source: "content" },
-    { token: "NMIfyYncKcRALEXAMPLE", type: "rekey_api_key", url: "https://github.com/octocat/Hello-World/blob/12345600b9cbe38a219f39a9941c9319b600c002/foo/bar.txt", source: "content" },
+    {
+      token,
+      type: "rekey_api_key",
+      url: "https://github.com/octocat/Hello-World/blob/12345600b9cbe38a219f39a9941c9319b600c002/foo/bar.txt",
+      source: "content",
+    },
+    {
+      token: "NMIfyYncKcRALEXAMPLE",
+      type: "rekey_api_key",
+      url: "https://github.com/octocat/Hello-World/blob/12345600b9cbe38a219f39a9941c9319b600c002/foo/bar.txt",
+      source: "content",
+    },
   ]);
 }
 
@@ -85,7 +95,12 @@ describe("GitHub secret scanning: POST /api/v1/leaks/github", () => {
     expect((await prisma.notification.findMany({ where: { keyId: key.id, kind: "emergency_rotation" } })).length).toBe(2);
     expect((await prisma.webhookDelivery.findMany()).map((d) => d.eventType)).toEqual(["key.leaked"]);
     // The token is nowhere in what was written.
-    for (const rows of [await prisma.auditEvent.findMany(), await prisma.notification.findMany(), await prisma.alert.findMany(), await prisma.webhookDelivery.findMany()]) {
+    for (const rows of [
+      await prisma.auditEvent.findMany(),
+      await prisma.notification.findMany(),
+      await prisma.alert.findMany(),
+      await prisma.webhookDelivery.findMany(),
+    ]) {
       expect(JSON.stringify(rows, (_k, v) => (typeof v === "bigint" ? String(v) : v))).not.toContain(secret.slice(8));
     }
   });
@@ -115,7 +130,8 @@ describe("GitHub secret scanning: POST /api/v1/leaks/github", () => {
   it("caches GitHub's keys, and fetches them again for a key id it does not know only after a minute", async () => {
     const raw = payload("NMIfyYncKcRALEXAMPLE");
     const fetches = keyFetches;
-    for (let i = 0; i < 3; i++) expect((await post(raw, { "Github-Public-Key-Identifier": KEY_ID, "Github-Public-Key-Signature": signed(raw) })).status).toBe(200);
+    for (let i = 0; i < 3; i++)
+      expect((await post(raw, { "Github-Public-Key-Identifier": KEY_ID, "Github-Public-Key-Signature": signed(raw) })).status).toBe(200);
     expect((await post(raw, { "Github-Public-Key-Identifier": "1".repeat(64), "Github-Public-Key-Signature": signed(raw) })).status).toBe(401);
     expect(keyFetches - fetches).toBe(1);
   });
@@ -125,7 +141,9 @@ describe("leak reports from other scanners and from people", () => {
   it("POST /api/v1/leaks (management token) revokes ours, says so per token by its hash, and leaves a revoked key revoked", async () => {
     const org = await makeOrg();
     const { key, secret } = await makeKey(org.id);
-    const res = await call(leaksRoute, { body: { tokens: [{ token: secret, url: "https://pastebin.example/abc", source: "paste" }, { token: "rk_live_notarealkey" }] } });
+    const res = await call(leaksRoute, {
+      body: { tokens: [{ token: secret, url: "https://pastebin.example/abc", source: "paste" }, { token: "rk_live_notarealkey" }] },
+    });
     expect(res.status).toBe(200);
     expect(res.json.results).toEqual([
       { tokenHash: sha256(secret), label: "true_positive", keyId: key.id, prefix: key.prefix, organizationId: org.id, action: "revoked" },
@@ -144,7 +162,19 @@ describe("leak reports from other scanners and from people", () => {
   it("a policy's leak grace keeps the reported key working for its hours (the family still revoked at once); 0 is the default", async () => {
     const org = await makeOrg();
     const policy = await createPolicy(
-      { name: "Soft landing", maxAgeDays: 90, gracePeriodHours: 72, emergencyGraceHours: 4, leakGraceHours: 2, noticeDays: 7, maxPostponements: 2, postponeDays: 30, waitForSuccessorUse: false, customersManageKeys: false, emergencyOnReuse: false },
+      {
+        name: "Soft landing",
+        maxAgeDays: 90,
+        gracePeriodHours: 72,
+        emergencyGraceHours: 4,
+        leakGraceHours: 2,
+        noticeDays: 7,
+        maxPostponements: 2,
+        postponeDays: 30,
+        waitForSuccessorUse: false,
+        customersManageKeys: false,
+        emergencyOnReuse: false,
+      },
       ADMIN,
       T0,
     );
@@ -158,9 +188,25 @@ describe("leak reports from other scanners and from people", () => {
     expect((await verifyKey(successorSecret!, now)).valid).toBe(false);
     const prisma = await testPrisma();
     expect(await prisma.rotation.findFirstOrThrow({ where: { keyId: key.id, kind: "emergency" } })).toMatchObject({ gracePeriodHours: 2, state: "grace" });
-    await expect(createPolicy({ name: "Bad", maxAgeDays: 90, gracePeriodHours: 72, emergencyGraceHours: 4, leakGraceHours: 5, noticeDays: 7, maxPostponements: 2, postponeDays: 30, waitForSuccessorUse: false, customersManageKeys: false, emergencyOnReuse: false }, ADMIN, T0)).rejects.toThrow(
-      /^leakGraceHours: must not be longer than the emergency grace/,
-    );
+    await expect(
+      createPolicy(
+        {
+          name: "Bad",
+          maxAgeDays: 90,
+          gracePeriodHours: 72,
+          emergencyGraceHours: 4,
+          leakGraceHours: 5,
+          noticeDays: 7,
+          maxPostponements: 2,
+          postponeDays: 30,
+          waitForSuccessorUse: false,
+          customersManageKeys: false,
+          emergencyOnReuse: false,
+        },
+        ADMIN,
+        T0,
+      ),
+    ).rejects.toThrow(/^leakGraceHours: must not be longer than the emergency grace/);
   });
 
   it("a customer reporting another organization's key gets it revoked but learns nothing about it", async () => {

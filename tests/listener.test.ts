@@ -40,7 +40,11 @@ describe.skipIf(testDatabaseKind !== "postgres")("the invalidation listener afte
       // The outage: no new connections, every existing one cut.
       await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
       await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [name]);
-      await until(async () => verifyListenerState(), (s) => !s.starting && !s.up, 2_000);
+      await until(
+        async () => verifyListenerState(),
+        (s) => !s.starting && !s.up,
+        2_000,
+      );
       await new Promise((r) => setTimeout(r, 5_000));
       expect(verifyListenerState()).toMatchObject({ up: false });
     } finally {
@@ -52,16 +56,28 @@ describe.skipIf(testDatabaseKind !== "postgres")("the invalidation listener afte
     await writer.connect();
     await writer.query(`UPDATE api_keys SET status = 'revoked', "revokedAt" = $2 WHERE id = $1`, [key.id, T0]);
     await writer.end();
-    const refused = await until(() => verifyKey(secret, T0), (a) => !a.valid, 5_000);
+    const refused = await until(
+      () => verifyKey(secret, T0),
+      (a) => !a.valid,
+      5_000,
+    );
     console.log(`revocation refused ${refused.ms} ms after the write, right after a 5 s outage`);
     expect(refused.value).toEqual({ valid: false, code: "revoked" });
     expect(refused.ms).toBeLessThan(1_000);
 
-    const back = await until(async () => verifyListenerState(), (s) => !s.starting && s.up, 2_000);
+    const back = await until(
+      async () => verifyListenerState(),
+      (s) => !s.starting && s.up,
+      2_000,
+    );
     expect(back.value).toMatchObject({ up: true, reconnects: 1 });
     // And the listener carries notifications again: a second revocation arrives through it.
     await prisma.$executeRaw`UPDATE api_keys SET status = 'revoked', "revokedAt" = ${T0} WHERE id = ${other.key.id}`;
-    const second = await until(() => verifyKey(other.secret, T0), (a) => !a.valid, 3_000);
+    const second = await until(
+      () => verifyKey(other.secret, T0),
+      (a) => !a.valid,
+      3_000,
+    );
     expect(second.ms).toBeLessThan(1_000);
     await admin.end();
   });

@@ -20,7 +20,11 @@ const fastPath = useFastVerifyServer();
 /** The route handler's and the fast path's answer for a key: they must be the same. */
 async function verifyBoth(key: string) {
   const route = await call(verify, { body: { key }, token: null });
-  const fast = await fetch(`${fastPath()}/api/v1/keys/verify`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ key }) });
+  const fast = await fetch(`${fastPath()}/api/v1/keys/verify`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ key }),
+  });
   const fastBody = await fast.json();
   expect(fastBody).toEqual(route.json);
   return route.json;
@@ -73,7 +77,12 @@ describe("external ids and metadata", () => {
     const prisma = await testPrisma();
     const { hash } = await prisma.apiKey.findUniqueOrThrow({ where: { id: key.id }, select: { hash: true } });
     const [record] = await getVerificationRecords([hash]);
-    expect(record).toMatchObject({ externalId: null, metadata: { service: "search" }, organizationExternalId: "cus_9000", organizationMetadata: { plan: "free" } });
+    expect(record).toMatchObject({
+      externalId: null,
+      metadata: { service: "search" },
+      organizationExternalId: "cus_9000",
+      organizationMetadata: { plan: "free" },
+    });
     expect(JSON.stringify(record)).not.toContain(key.key);
   });
 
@@ -105,7 +114,9 @@ describe("external ids and metadata", () => {
       expect(res.json.error.message).toMatch(new RegExp(`^${field}: `));
       if (field === "metadata" || field === "externalId") {
         expect((await call(createOrg, { body: { name: `Bad ${Math.random()}`, ...(body as object) } })).json.error.field).toBe(field);
-        expect((await call(createKey, { body: { organizationId: org.id, environment: "live", name: "bad", ...(body as object) } })).json.error.field).toBe(field);
+        expect((await call(createKey, { body: { organizationId: org.id, environment: "live", name: "bad", ...(body as object) } })).json.error.field).toBe(
+          field,
+        );
       }
     }
     expect(await state()).toBe(before);
@@ -139,7 +150,10 @@ describe("listing and searching keys", () => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res = await call(listKeys, { method: "GET", path: `/api/v1/keys?organizationId=${org.id}&limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}` });
+      const res = await call(listKeys, {
+        method: "GET",
+        path: `/api/v1/keys?organizationId=${org.id}&limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+      });
       expect(res.status).toBe(200);
       expect(res.json.keys.length).toBeLessThanOrEqual(3);
       for (const k of res.json.keys) {
@@ -163,7 +177,9 @@ describe("listing and searching keys", () => {
     expect(byExt.json.keys.map((k: { id: string }) => k.id)).toEqual([a.id]);
     const byPrefix = await call(listKeys, { method: "GET", path: `/api/v1/keys?prefix=${encodeURIComponent(b.prefix)}` });
     expect(byPrefix.json.keys.map((k: { id: string }) => k.id)).toEqual([b.id]);
-    expect((await call(listKeys, { method: "GET", path: `/api/v1/keys?organizationId=${org.id}&name=%25` })).json.keys.map((k: { id: string }) => k.id)).toEqual([b.id]);
+    expect(
+      (await call(listKeys, { method: "GET", path: `/api/v1/keys?organizationId=${org.id}&name=%25` })).json.keys.map((k: { id: string }) => k.id),
+    ).toEqual([b.id]);
     expect((await call(listKeys, { method: "GET", path: `/api/v1/keys?organizationId=${org.id}&prefix=_` })).json.keys).toEqual([]);
     await call(revokeKey, { params: { id: a.id }, body: { reason: "test" } });
     const revoked = await call(listKeys, { method: "GET", path: `/api/v1/keys?organizationId=${org.id}&status=revoked` });
@@ -171,7 +187,15 @@ describe("listing and searching keys", () => {
   });
 
   it("refuses a bad limit, status, cursor or unknown filter with a 400 naming it", async () => {
-    for (const [query, field] of [["limit=0", "limit"], ["limit=201", "limit"], ["limit=x", "limit"], ["status=gone", "status"], ["cursor=nope", "cursor"], ["sort=name", "sort"], ["name=a%00b", "name"]]) {
+    for (const [query, field] of [
+      ["limit=0", "limit"],
+      ["limit=201", "limit"],
+      ["limit=x", "limit"],
+      ["status=gone", "status"],
+      ["cursor=nope", "cursor"],
+      ["sort=name", "sort"],
+      ["name=a%00b", "name"],
+    ]) {
       const res = await call(listKeys, { method: "GET", path: `/api/v1/keys?${query}` });
       expect([query, res.status, res.json.error.field]).toEqual([query, 400, field]);
     }
@@ -183,7 +207,11 @@ describe("updating a key", () => {
     const org = await newOrg();
     const key = await newKey(org.id);
     const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
-    const res = await call(updateKey, { method: "PATCH", params: { id: key.id }, body: { name: "renamed", scopes: ["write:orders"], rateLimit: 42, expiresAt, metadata: { a: 1 } } });
+    const res = await call(updateKey, {
+      method: "PATCH",
+      params: { id: key.id },
+      body: { name: "renamed", scopes: ["write:orders"], rateLimit: 42, expiresAt, metadata: { a: 1 } },
+    });
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ name: "renamed", scopes: ["write:orders"], rateLimit: 42, expiresAt, metadata: { a: 1 } });
     expect(await verifyBoth(key.key)).toMatchObject({ scopes: ["write:orders"], rateLimit: 42, metadata: { a: 1 } });
@@ -197,7 +225,9 @@ describe("updating a key", () => {
     const org = await newOrg();
     const key = await newKey(org.id);
     expect((await call(updateKey, { method: "PATCH", params: { id: "00000000-0000-4000-8000-000000000000" }, body: { name: "x" } })).status).toBe(404);
-    expect((await call(updateKey, { method: "PATCH", params: { id: key.id }, body: { expiresAt: "2020-01-01T00:00:00Z" } })).json.error.field).toBe("expiresAt");
+    expect((await call(updateKey, { method: "PATCH", params: { id: key.id }, body: { expiresAt: "2020-01-01T00:00:00Z" } })).json.error.field).toBe(
+      "expiresAt",
+    );
     await call(revokeKey, { params: { id: key.id }, body: { reason: "done" } });
     expect((await call(updateKey, { method: "PATCH", params: { id: key.id }, body: { name: "x" } })).status).toBe(409);
   });
@@ -216,7 +246,10 @@ describe("revoking a key", () => {
     expect(await verifyBoth(key.key)).toEqual({ valid: false, code: "revoked" });
     expect(await verifyBoth(successorKey)).toEqual({ valid: false, code: "revoked" });
     const prisma = await testPrisma();
-    const events = await prisma.auditEvent.findMany({ where: { organizationId: org.id, action: { in: ["key.revoked", "rotation.rolled_back"] } }, orderBy: { seq: "asc" } });
+    const events = await prisma.auditEvent.findMany({
+      where: { organizationId: org.id, action: { in: ["key.revoked", "rotation.rolled_back"] } },
+      orderBy: { seq: "asc" },
+    });
     expect(events.map((e) => e.action).sort()).toEqual(["key.revoked", "key.revoked", "rotation.rolled_back"]);
     expect(text(events)).not.toContain(successorKey);
     const rotations = await call(listRotations, { method: "GET", params: { id: key.id } });
@@ -237,7 +270,11 @@ describe("revoking a key", () => {
     const key = await newKey(org.id);
     const before = await state();
     const revoke = await call(revokeKey, { params: { id: key.id }, body: { reason: "leaked \ud800" } });
-    expect([revoke.status, revoke.json.error.field, revoke.json.error.message]).toEqual([400, "reason", "reason: must be valid Unicode text (it holds half of a surrogate pair, such as \\ud800)"]);
+    expect([revoke.status, revoke.json.error.field, revoke.json.error.message]).toEqual([
+      400,
+      "reason",
+      "reason: must be valid Unicode text (it holds half of a surrogate pair, such as \\ud800)",
+    ]);
     const patch = await call(updateKey, { method: "PATCH", params: { id: key.id }, body: { metadata: { ["team\udc00"]: "billing" } } });
     expect([patch.status, patch.json.error.field]).toEqual([400, "metadata.team\udc00"]);
     // A pair whole is fine: an emoji in a reason.
@@ -252,11 +289,17 @@ describe("organizations", () => {
     await newKey(org.id);
     const got = await call(getOrg, { method: "GET", params: { id: org.id } });
     expect(got.json).toMatchObject({ id: org.id, keysByStatus: { active: 1 } });
-    const res = await call(updateOrg, { method: "PATCH", params: { id: org.id }, body: { contactEmails: ["a@example.com", "b@example.com"], timeZone: "Europe/Berlin" } });
+    const res = await call(updateOrg, {
+      method: "PATCH",
+      params: { id: org.id },
+      body: { contactEmails: ["a@example.com", "b@example.com"], timeZone: "Europe/Berlin" },
+    });
     expect(res.json).toMatchObject({ contactEmails: ["a@example.com", "b@example.com"], timeZone: "Europe/Berlin" });
     expect((await call(updateOrg, { method: "PATCH", params: { id: org.id }, body: { contactEmails: [] } })).json.error.field).toBe("contactEmails");
     const prisma = await testPrisma();
-    expect(await prisma.auditEvent.findFirst({ where: { action: "organization.updated", organizationId: org.id } })).toMatchObject({ after: { timeZone: "Europe/Berlin" } });
+    expect(await prisma.auditEvent.findFirst({ where: { action: "organization.updated", organizationId: org.id } })).toMatchObject({
+      after: { timeZone: "Europe/Berlin" },
+    });
   });
 
   it("delete refuses (409) while keys are in use, and with ?revokeKeys=true revokes them and their families in one transaction", async () => {
@@ -287,7 +330,13 @@ describe("organizations", () => {
     const org = await newOrg();
     await newKey(org.id);
     const issue = () => call(createKey, { body: { organizationId: org.id, environment: "live", name: "racing" } });
-    const results = await Promise.all([issue(), issue(), call(deleteOrg, { method: "DELETE", path: "/?revokeKeys=true", params: { id: org.id } }), issue(), issue()]);
+    const results = await Promise.all([
+      issue(),
+      issue(),
+      call(deleteOrg, { method: "DELETE", path: "/?revokeKeys=true", params: { id: org.id } }),
+      issue(),
+      issue(),
+    ]);
     expect(results[2].status).toBe(200);
     for (const r of results) expect([200, 201, 404]).toContain(r.status);
     const prisma = await testPrisma();
@@ -355,7 +404,9 @@ describe("Idempotency-Key on POST", () => {
     await prisma.idempotencyKey.create({ data: { actor: "bootstrap", key: "open-claim", requestHash: "0".repeat(64), createdAt: now } });
     const res = await call(createOrg, { body: { name: "never" }, headers: { "idempotency-key": "open-claim" } });
     expect([res.status, res.json.error.message]).toEqual([409, expect.stringContaining("different request")]);
-    await prisma.idempotencyKey.create({ data: { actor: "bootstrap", key: "old", requestHash: "0".repeat(64), status: 201, response: {}, createdAt: new Date(now.getTime() - 25 * 3_600_000) } });
+    await prisma.idempotencyKey.create({
+      data: { actor: "bootstrap", key: "old", requestHash: "0".repeat(64), status: 201, response: {}, createdAt: new Date(now.getTime() - 25 * 3_600_000) },
+    });
     const purged = await purgeExpired(now);
     expect(purged.idempotencyKeys).toBe(1);
     expect(await prisma.idempotencyKey.findMany({ where: { key: { in: ["open-claim", "old"] } }, select: { key: true } })).toEqual([{ key: "open-claim" }]);

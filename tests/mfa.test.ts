@@ -22,7 +22,8 @@ beforeEach(resetTestData);
 const PASSWORD = "correct horse battery staple";
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
 /** The code an authenticator app shows at `when`, computed with the same library, as a user's phone would. */
-const codeAt = (secret: string, when: Date) => new TOTP({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 }).generate({ timestamp: when.getTime() });
+const codeAt = (secret: string, when: Date) =>
+  new TOTP({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 }).generate({ timestamp: when.getTime() });
 
 async function staff(role: "admin" | "operator" | "auditor" = "operator", email = `${role}@example.com`) {
   const [u] = await createUsers([{ email, role, password: PASSWORD }], "bootstrap", T0);
@@ -39,9 +40,12 @@ async function enrol(userId: string, when = at(0), sessionId: string | null = nu
 /** Every row of every table as text, for "never stored/audited" checks. */
 async function everyRow(): Promise<string[]> {
   const prisma = await testPrisma();
-  const tables = await prisma.$queryRaw<{ table_name: string }[]>`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`;
+  const tables = await prisma.$queryRaw<
+    { table_name: string }[]
+  >`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`;
   const rows: string[] = [];
-  for (const { table_name } of tables) rows.push(...(await prisma.$queryRawUnsafe<{ row: string }[]>(`SELECT t::text AS row FROM "${table_name}" t`)).map((r) => `${table_name}: ${r.row}`));
+  for (const { table_name } of tables)
+    rows.push(...(await prisma.$queryRawUnsafe<{ row: string }[]>(`SELECT t::text AS row FROM "${table_name}" t`)).map((r) => `${table_name}: ${r.row}`));
   return rows;
 }
 
@@ -110,7 +114,10 @@ describe("sign-in with multi-factor", () => {
     await expect(authenticateStaff({ email: u.email, password: PASSWORD, code: wrong }, at(61))).rejects.toThrow(WrongSecondFactorError);
     // A wrong password with any code is just a wrong password.
     expect(await authenticateStaff({ email: u.email, password: "wrong password", code: codeAt(secret, at(62)) }, at(62))).toBeNull();
-    expect(await authenticateStaff({ email: u.email, password: PASSWORD, code: codeAt(secret, at(63)) }, at(63))).toMatchObject({ id: u.id, method: "password and authenticator code" });
+    expect(await authenticateStaff({ email: u.email, password: PASSWORD, code: codeAt(secret, at(63)) }, at(63))).toMatchObject({
+      id: u.id,
+      method: "password and authenticator code",
+    });
     const prisma = await testPrisma();
     const events = await prisma.auditEvent.findMany({ where: { action: { in: ["auth.signed_in", "auth.sign_in_failed"] } }, orderBy: { seq: "asc" } });
     expect(events.map((e) => [e.action, e.reason])).toEqual([
@@ -155,9 +162,14 @@ describe("sign-in with multi-factor", () => {
     const u = await staff();
     const { recoveryCodes } = await enrol(u.id);
     const [first, second] = recoveryCodes;
-    expect(await authenticateStaff({ email: u.email, password: PASSWORD, code: first }, at(60))).toMatchObject({ id: u.id, method: "password and recovery code" });
+    expect(await authenticateStaff({ email: u.email, password: PASSWORD, code: first }, at(60))).toMatchObject({
+      id: u.id,
+      method: "password and recovery code",
+    });
     await expect(authenticateStaff({ email: u.email, password: PASSWORD, code: first }, at(61))).rejects.toThrow(WrongSecondFactorError);
-    expect(await authenticateStaff({ email: u.email, password: PASSWORD, code: ` ${second.replace("-", "").toUpperCase()} ` }, at(62))).toMatchObject({ id: u.id });
+    expect(await authenticateStaff({ email: u.email, password: PASSWORD, code: ` ${second.replace("-", "").toUpperCase()} ` }, at(62))).toMatchObject({
+      id: u.id,
+    });
     expect(await getMfaStatus(u.id)).toMatchObject({ recoveryCodesLeft: RECOVERY_CODE_COUNT - 2 });
     const prisma = await testPrisma();
     const used = await prisma.auditEvent.findMany({ where: { action: "auth.recovery_code_used" }, orderBy: { seq: "asc" } });
@@ -185,7 +197,8 @@ describe("sign-in with multi-factor", () => {
   it("the password step without a code counts too, and only a complete sign-in clears the count", async () => {
     const u = await staff();
     const { secret } = await enrol(u.id);
-    for (let i = 0; i < MAX_FAILED_SIGN_INS; i++) await expect(authenticateStaff({ email: u.email, password: PASSWORD }, at(60))).rejects.toThrow(SecondFactorRequiredError);
+    for (let i = 0; i < MAX_FAILED_SIGN_INS; i++)
+      await expect(authenticateStaff({ email: u.email, password: PASSWORD }, at(60))).rejects.toThrow(SecondFactorRequiredError);
     await expect(authenticateStaff({ email: u.email, password: PASSWORD, code: codeAt(secret, at(60)) }, at(60))).rejects.toThrow(SignInLockedError);
   });
 });
@@ -194,14 +207,21 @@ describe("changes to one's multi-factor sign-in need the password and a current 
   it("regenerating recovery codes: the old ones stop working, the new ones work; audited", async () => {
     const u = await staff();
     const { secret, recoveryCodes: old } = await enrol(u.id);
-    await expect(regenerateRecoveryCodes(u.id, { currentPassword: PASSWORD, code: "000000" === codeAt(secret, at(60)) ? "111111" : "000000" }, at(60))).rejects.toThrow(/code: is not a current code/);
+    await expect(
+      regenerateRecoveryCodes(u.id, { currentPassword: PASSWORD, code: "000000" === codeAt(secret, at(60)) ? "111111" : "000000" }, at(60)),
+    ).rejects.toThrow(/code: is not a current code/);
     await expect(regenerateRecoveryCodes(u.id, { currentPassword: "nope", code: codeAt(secret, at(60)) }, at(60))).rejects.toThrow(/currentPassword/);
     const { recoveryCodes } = await regenerateRecoveryCodes(u.id, { currentPassword: PASSWORD, code: codeAt(secret, at(60)) }, at(60));
     expect(recoveryCodes).toHaveLength(RECOVERY_CODE_COUNT);
     await expect(authenticateStaff({ email: u.email, password: PASSWORD, code: old[0] }, at(70))).rejects.toThrow(WrongSecondFactorError);
     expect(await authenticateStaff({ email: u.email, password: PASSWORD, code: recoveryCodes[0] }, at(71))).toMatchObject({ id: u.id });
     const prisma = await testPrisma();
-    const actions = (await prisma.auditEvent.findMany({ where: { action: { in: ["auth.recovery_codes_regenerated", "auth.reauthentication_failed"] } }, orderBy: { seq: "asc" } })).map((e) => [e.action, e.reason]);
+    const actions = (
+      await prisma.auditEvent.findMany({
+        where: { action: { in: ["auth.recovery_codes_regenerated", "auth.reauthentication_failed"] } },
+        orderBy: { seq: "asc" },
+      })
+    ).map((e) => [e.action, e.reason]);
     expect(actions).toEqual([
       ["auth.reauthentication_failed", "regenerate recovery codes: wrong authenticator code"],
       ["auth.reauthentication_failed", "regenerate recovery codes: wrong password"],
@@ -257,7 +277,9 @@ describe("an admin's requirement", () => {
     const { secret } = await enrol(op.id, at(4), opSession); // enrolling in that session keeps it
     expect(await checkSession(opSession, at(5))).toMatchObject({ mustEnrollMfa: false });
     expect(await getMfaStatus(op.id)).toMatchObject({ required: true, mayDisable: false });
-    await expect(disableOwnMfa(op.id, { currentPassword: PASSWORD, code: codeAt(secret, at(60)) }, at(60))).rejects.toThrow(/requires multi-factor sign-in for all staff/);
+    await expect(disableOwnMfa(op.id, { currentPassword: PASSWORD, code: codeAt(secret, at(60)) }, at(60))).rejects.toThrow(
+      /requires multi-factor sign-in for all staff/,
+    );
 
     await setStaffMfaRequired({ required: false }, `user:${admin.id}`, at(70));
     const prisma = await testPrisma();

@@ -269,7 +269,9 @@ describe.skipIf(testDatabaseKind !== "postgres")("the outbox under a slow, a stu
     expect(first).toEqual({ sent: 0, retrying: 12, failed: 0 });
     const prisma = await testPrisma();
     const rows = await prisma.notification.findMany();
-    expect(rows.filter((r) => r.status !== "pending" || r.attempts !== 1 || !/no answer from the mail server within 300 ms/.test(r.lastError ?? ""))).toEqual([]);
+    expect(rows.filter((r) => r.status !== "pending" || r.attempts !== 1 || !/no answer from the mail server within 300 ms/.test(r.lastError ?? ""))).toEqual(
+      [],
+    );
     smtp.hang(false);
     expect(await deliverOutbox(at(retryDelayMs(1)), { mailer })).toEqual({ sent: 12, retrying: 0, failed: 0 });
     mailer.close();
@@ -296,7 +298,8 @@ describe.skipIf(testDatabaseKind !== "postgres")("the outbox under a slow, a stu
     const late = deliverOutbox(T0, { mailer: stalled, leaseMs: 1000, sendTimeoutMs: 400 });
     const prisma = await testPrisma();
     const t = Date.now();
-    while ((await prisma.notification.count({ where: { claimToken: { not: null } } })) < 2 && Date.now() - t < 5000) await new Promise((r) => setTimeout(r, 20));
+    while ((await prisma.notification.count({ where: { claimToken: { not: null } } })) < 2 && Date.now() - t < 5000)
+      await new Promise((r) => setTimeout(r, 20));
     expect(await prisma.notification.count({ where: { claimToken: { not: null } } })).toBe(2);
     // After its lease, another sender takes the rows and delivers them.
     const mailer = smtpMailer(smtp.url);

@@ -6,7 +6,16 @@ import { SoftAuthenticator } from "./support/authenticator";
 import { createUsers, setUserDisabled } from "../lib/auth/users";
 import { MAX_FAILED_SIGN_INS } from "../lib/auth/sign-in";
 import { confirmMfaEnrolment, resetUserMfa, setStaffMfaRequired, startMfaEnrolment } from "../lib/auth/mfa";
-import { authenticatePasskey, finishPasskeyRegistration, listPasskeys, PASSKEY_CHALLENGE_MINUTES, relyingParty, removePasskey, startPasskeyRegistration, startPasskeySignIn } from "../lib/auth/passkeys";
+import {
+  authenticatePasskey,
+  finishPasskeyRegistration,
+  listPasskeys,
+  PASSKEY_CHALLENGE_MINUTES,
+  relyingParty,
+  removePasskey,
+  startPasskeyRegistration,
+  startPasskeySignIn,
+} from "../lib/auth/passkeys";
 import { checkSession, startSession } from "../lib/auth/sessions";
 import { purgeExpired } from "../lib/cron/retention";
 
@@ -45,7 +54,9 @@ async function events(action: string) {
 describe("adding a passkey", () => {
   it("needs the password, checks the authenticator's answer, stores only its public key, and is audited", async () => {
     const u = await staff();
-    await expect(startPasskeyRegistration(u.id, { currentPassword: "not my password" }, at(0))).rejects.toThrow(/currentPassword: is not your current password/);
+    await expect(startPasskeyRegistration(u.id, { currentPassword: "not my password" }, at(0))).rejects.toThrow(
+      /currentPassword: is not your current password/,
+    );
     const device = new SoftAuthenticator(relyingParty().origin);
     const options = await startPasskeyRegistration(u.id, { currentPassword: PASSWORD }, at(0));
     expect(options.rp.id).toBe(new URL(relyingParty().origin).hostname);
@@ -88,7 +99,9 @@ describe("adding a passkey", () => {
     await expect(finishPasskeyRegistration(u.id, { name: "twice", response }, at(2))).rejects.toThrow(/expired or was already used/);
     // Expired.
     const late = await startPasskeyRegistration(u.id, { currentPassword: PASSWORD }, at(0));
-    await expect(finishPasskeyRegistration(u.id, { name: "late", response: new SoftAuthenticator(origin).register(late) }, at(PASSKEY_CHALLENGE_MINUTES * 60 + 1))).rejects.toThrow(/expired/);
+    await expect(
+      finishPasskeyRegistration(u.id, { name: "late", response: new SoftAuthenticator(origin).register(late) }, at(PASSKEY_CHALLENGE_MINUTES * 60 + 1)),
+    ).rejects.toThrow(/expired/);
     expect((await listPasskeys(u.id)).map((p) => p.name)).toEqual(["once"]);
     expect(await listPasskeys(other.id)).toEqual([]);
   });
@@ -96,7 +109,8 @@ describe("adding a passkey", () => {
   it("asks for a current code too once multi-factor sign-in is on", async () => {
     const u = await staff();
     const { secret } = await startMfaEnrolment(u.id, { currentPassword: PASSWORD }, at(0));
-    const code = (when: Date) => new TOTP({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 }).generate({ timestamp: when.getTime() });
+    const code = (when: Date) =>
+      new TOTP({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 }).generate({ timestamp: when.getTime() });
     await confirmMfaEnrolment(u.id, { code: code(at(0)) }, null, at(0));
     await expect(startPasskeyRegistration(u.id, { currentPassword: PASSWORD }, at(60))).rejects.toThrow(/code: is not a current code/);
     await expect(startPasskeyRegistration(u.id, { currentPassword: PASSWORD, code: code(at(60)) }, at(60))).resolves.toHaveProperty("challenge");
@@ -145,7 +159,9 @@ describe("signing in with a passkey", () => {
     expect((await signInWith(device, at(14))).result?.id).toBe(u.id);
     expect((await signInWith(device, at(15), { userVerified: false })).result).toBeNull();
     const options = await startPasskeySignIn(ADDRESS, at(16));
-    expect(await authenticatePasskey({ response: JSON.stringify(device.authenticate(options)) }, at(16 + PASSKEY_CHALLENGE_MINUTES * 60 + 1), ADDRESS)).toBeNull();
+    expect(
+      await authenticatePasskey({ response: JSON.stringify(device.authenticate(options)) }, at(16 + PASSKEY_CHALLENGE_MINUTES * 60 + 1), ADDRESS),
+    ).toBeNull();
     // A cloned device reports a counter at or below the one seen: refused.
     expect((await signInWith(device, at(17), { counter: 1 })).result).toBeNull();
     // The real device, moving on, still works.
@@ -183,7 +199,12 @@ describe("signing in with a passkey", () => {
     await removePasskey(u.id, { passkeyId: row.id, currentPassword: PASSWORD }, at(41));
     expect((await signInWith(device, at(42))).result).toBeNull();
     expect((await events("auth.passkey_removed")).map((e) => e.after)).toEqual([expect.objectContaining({ passkey: "Work laptop" })]);
-    expect((await events("auth.sign_in_failed")).map((e) => e.reason)).toEqual(["account disabled", "passkey signature did not verify", "unknown passkey", "unknown passkey"]);
+    expect((await events("auth.sign_in_failed")).map((e) => e.reason)).toEqual([
+      "account disabled",
+      "passkey signature did not verify",
+      "unknown passkey",
+      "unknown passkey",
+    ]);
   });
 
   it("counts against the same per-account lockout as a password: after the limit even a good answer is refused", async () => {
@@ -195,7 +216,9 @@ describe("signing in with a passkey", () => {
 
   it("answers only well-formed input, with the field named", async () => {
     await expect(authenticatePasskey({ response: "not json" }, at(0), ADDRESS)).rejects.toThrow(/response: must be the authenticator's answer as JSON/);
-    await expect(authenticatePasskey({ response: JSON.stringify({ id: "x", rawId: "x", type: "password", response: {} }) }, at(0), ADDRESS)).rejects.toThrow(/type: must be public-key/);
+    await expect(authenticatePasskey({ response: JSON.stringify({ id: "x", rawId: "x", type: "password", response: {} }) }, at(0), ADDRESS)).rejects.toThrow(
+      /type: must be public-key/,
+    );
     await expect(authenticatePasskey({ response: "x".repeat(40_000) }, at(0), ADDRESS)).rejects.toThrow(/response: is too long/);
   });
 

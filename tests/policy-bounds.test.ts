@@ -31,7 +31,14 @@ vi.mock("../lib/auth/viewer", () => ({ getViewer: async () => viewer }));
 vi.mock("next/cache", () => ({ revalidatePath: () => {} }));
 const { rotateKeyAction } = await import("../app/(staff)/dashboard/keys/[id]/actions");
 const { updatePolicyAction } = await import("../app/(staff)/dashboard/policies/actions");
-const admin: Viewer = { userId: "admin-1", email: "admin@example.com", role: "admin", orgId: null, signedInAt: new Date(), sessionId: "00000000-0000-4000-8000-000000000000" };
+const admin: Viewer = {
+  userId: "admin-1",
+  email: "admin@example.com",
+  role: "admin",
+  orgId: null,
+  signedInAt: new Date(),
+  sessionId: "00000000-0000-4000-8000-000000000000",
+};
 
 useTestDatabase();
 beforeEach(resetTestData);
@@ -60,15 +67,22 @@ describe("the latest allowed start of a scheduled rotation", () => {
     const { rotation } = await createRotation({ keyId: b.id, kind: "scheduled", scheduledAt: LATEST }, ADMIN, now);
     expect(rotation.graceEndsAt).toEqual(new Date(LATEST.getTime() + 72 * 3_600_000));
     // A shorter grace moves the bound later by as much; a year 9999 schedule is refused whatever the grace.
-    await expect(createRotation({ keyId: a.id, kind: "scheduled", scheduledAt: new Date("9999-01-01T00:00:00Z"), gracePeriodHours: 1 }, ADMIN, now)).rejects.toThrow(ValidationError);
-    expect((await createRotation({ keyId: a.id, kind: "scheduled", scheduledAt: new Date(LATEST.getTime() + 71 * 3_600_000), gracePeriodHours: 1 }, ADMIN, now)).rotation.state).toBe("scheduled");
+    await expect(
+      createRotation({ keyId: a.id, kind: "scheduled", scheduledAt: new Date("9999-01-01T00:00:00Z"), gracePeriodHours: 1 }, ADMIN, now),
+    ).rejects.toThrow(ValidationError);
+    expect(
+      (await createRotation({ keyId: a.id, kind: "scheduled", scheduledAt: new Date(LATEST.getTime() + 71 * 3_600_000), gracePeriodHours: 1 }, ADMIN, now))
+        .rotation.state,
+    ).toBe("scheduled");
   });
 
   it("tells an operator to rotate now when the latest start has passed", async () => {
     const org = await makeOrg();
     const { key } = await makeKey(org.id);
     const now = new Date(LATEST.getTime() + DAY);
-    await expect(createRotation({ keyId: key.id, kind: "scheduled", scheduledAt: new Date(now.getTime() + 3_600_000) }, ADMIN, now)).rejects.toThrow(/had to start rotating by .*rotate it now instead/);
+    await expect(createRotation({ keyId: key.id, kind: "scheduled", scheduledAt: new Date(now.getTime() + 3_600_000) }, ADMIN, now)).rejects.toThrow(
+      /had to start rotating by .*rotate it now instead/,
+    );
     expect((await createRotation({ keyId: key.id, kind: "manual" }, ADMIN, now)).rotation.state).toBe("grace");
   });
 
@@ -150,22 +164,40 @@ describe("a key past its max age with a rotation scheduled after it", () => {
     const alerts = await prisma.alert.findMany({ where: { kind: "key_past_max_age" }, select: { keyId: true } });
     expect(alerts).toEqual([{ keyId: old.id }]);
     // The cron left the far rotation alone: it is still scheduled for day 120, the key still counted overdue.
-    expect(await prisma.rotation.findMany({ where: { keyId: old.id }, select: { state: true, scheduledAt: true } })).toEqual([{ state: "scheduled", scheduledAt: new Date(T0.getTime() + 120 * DAY) }]);
+    expect(await prisma.rotation.findMany({ where: { keyId: old.id }, select: { state: true, scheduledAt: true } })).toEqual([
+      { state: "scheduled", scheduledAt: new Date(T0.getTime() + 120 * DAY) },
+    ]);
     expect(young.id).not.toBe(old.id);
   });
 });
 
 // Issue 18, item 3: a policy outside the usual bounds needs a reason, which is audited and printed.
 describe("policy bounds", () => {
-  const settings = { maxAgeDays: 90, gracePeriodHours: 72, emergencyGraceHours: 4, noticeDays: 7, maxPostponements: 2, postponeDays: 30, waitForSuccessorUse: false, customersManageKeys: false, emergencyOnReuse: false };
+  const settings = {
+    maxAgeDays: 90,
+    gracePeriodHours: 72,
+    emergencyGraceHours: 4,
+    noticeDays: 7,
+    maxPostponements: 2,
+    postponeDays: 30,
+    waitForSuccessorUse: false,
+    customersManageKeys: false,
+    emergencyOnReuse: false,
+  };
   const makePolicy = async () => (await testPrisma()).rotationPolicy.create({ data: { name: `P ${Math.random()}` } });
 
   it("refuses a max age above 365 days, or shorter than notice plus grace, without a reason, and changes nothing", async () => {
     const policy = await makePolicy();
     const now = new Date();
-    await expect(updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 3650 }, ADMIN, now)).rejects.toThrow(/^exceptionReason: is required.*3650 days is above 365/);
-    await expect(updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 366, exceptionReason: "  too short " }, ADMIN, now)).rejects.toThrow(/exceptionReason: is required, at least 10/);
-    await expect(updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 7, noticeDays: 5, gracePeriodHours: 72 }, ADMIN, now)).rejects.toThrow(/shorter than the notice \(5 days\) plus the grace period \(72 hours\)/);
+    await expect(updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 3650 }, ADMIN, now)).rejects.toThrow(
+      /^exceptionReason: is required.*3650 days is above 365/,
+    );
+    await expect(updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 366, exceptionReason: "  too short " }, ADMIN, now)).rejects.toThrow(
+      /exceptionReason: is required, at least 10/,
+    );
+    await expect(updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 7, noticeDays: 5, gracePeriodHours: 72 }, ADMIN, now)).rejects.toThrow(
+      /shorter than the notice \(5 days\) plus the grace period \(72 hours\)/,
+    );
     viewer = admin;
     expect(await updatePolicyAction({ policyId: policy.id, ...settings, maxAgeDays: 400 })).toMatchObject({ ok: false, field: "exceptionReason" });
     const prisma = await testPrisma();
@@ -197,7 +229,15 @@ describe("policy bounds", () => {
     expect(csv).toContain("Policies outside the usual bounds");
     expect(csv).toContain(`${policy.name},a max age of 400 days is above 365,${reason}`);
     const pdfFile = path.join(mkdtempSync(path.join(tmpdir(), "rekey-exception-")), "report.pdf");
-    writeFileSync(pdfFile, await compliancePdf(await loadReportContext(scope), { evidenceSha256: "0".repeat(64), evidencePath: "/dashboard/reports/download/compliance.csv", generatedAt: T0, generatedBy: "auditor@example.com" }));
+    writeFileSync(
+      pdfFile,
+      await compliancePdf(await loadReportContext(scope), {
+        evidenceSha256: "0".repeat(64),
+        evidencePath: "/dashboard/reports/download/compliance.csv",
+        generatedAt: T0,
+        generatedBy: "auditor@example.com",
+      }),
+    );
     const pdfText = spawnSync("pdftotext", ["-layout", pdfFile, "-"], { encoding: "utf8" }).stdout.replace(/\s+/g, " ");
     if (pdfText || process.env.CI) {
       expect(pdfText).toContain("Policies outside the usual bounds");

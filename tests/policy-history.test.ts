@@ -16,8 +16,24 @@ import type { ReportScope } from "../lib/reports/period";
 useTestDatabase();
 
 const d = (s: string) => new Date(`${s}T00:00:00.000Z`);
-const settings = { gracePeriodHours: 72, emergencyGraceHours: 4, noticeDays: 7, maxPostponements: 2, postponeDays: 30, waitForSuccessorUse: false, customersManageKeys: false, emergencyOnReuse: false };
-const month = (from: string, to: string, organizationId: string | null): ReportScope => ({ from: d(from), to: d(to), organizationId, environment: null, label: from.slice(0, 7), preset: "custom" });
+const settings = {
+  gracePeriodHours: 72,
+  emergencyGraceHours: 4,
+  noticeDays: 7,
+  maxPostponements: 2,
+  postponeDays: 30,
+  waitForSuccessorUse: false,
+  customersManageKeys: false,
+  emergencyOnReuse: false,
+};
+const month = (from: string, to: string, organizationId: string | null): ReportScope => ({
+  from: d(from),
+  to: d(to),
+  organizationId,
+  environment: null,
+  label: from.slice(0, 7),
+  preset: "custom",
+});
 // Every key below is issued on 5 January: 26 days old at 1 February, 55 at 1 March, 86 at 1 April, 116 at 1 May.
 
 async function csvOf(scope: ReportScope) {
@@ -49,7 +65,8 @@ beforeAll(async () => {
   onYearly = (await createOrganization({ name: "On eighty days", contactEmails: ["a@example.com"], policyId: yearlyId }, ADMIN, d("2026-01-02"))).id;
   moved = (await createOrganization({ name: "Moved to strict", contactEmails: ["b@example.com"] }, ADMIN, d("2026-01-02"))).id;
   onDefault = (await createOrganization({ name: "On the default", contactEmails: ["c@example.com"] }, ADMIN, d("2026-01-02"))).id;
-  for (const organizationId of [onYearly, moved, onDefault]) await issueKey({ organizationId, environment: "live", name: "backend", scopes: [] }, ADMIN, d("2026-01-05"));
+  for (const organizationId of [onYearly, moved, onDefault])
+    await issueKey({ organizationId, environment: "live", name: "backend", scopes: [] }, ADMIN, d("2026-01-05"));
 });
 
 describe("policy history in the compliance report", () => {
@@ -105,16 +122,28 @@ describe("policy history in the compliance report", () => {
   it("a change of the default policy applies from then on, and an outside-bounds policy is listed only where it was in force", async () => {
     const february = month("2026-02-01", "2026-03-01", onDefault);
     const before = await csvOf(february);
-    const lax = await createPolicy({ name: "Lax", maxAgeDays: 400, ...settings, exceptionReason: "Field devices re-flashed once a year only." }, ADMIN, d("2026-03-05"));
+    const lax = await createPolicy(
+      { name: "Lax", maxAgeDays: 400, ...settings, exceptionReason: "Field devices re-flashed once a year only." },
+      ADMIN,
+      d("2026-03-05"),
+    );
     await setDefaultPolicy({ policyId: lax.id }, ADMIN, d("2026-03-05"));
     expect((await csvOf(february)).sha256).toBe(before.sha256);
     expect((await getComplianceSummary(february)).policyExceptions).toEqual([]);
     const march = month("2026-03-01", "2026-04-01", onDefault);
     expect((await rows(march))[0]).toMatchObject({ policyName: "Lax", policyVersion: 2, policyMaxAgeDays: 400, compliant: true });
-    expect((await getComplianceSummary(march)).policyExceptions).toEqual([{ policy: "Lax", outside: "a max age of 400 days is above 365", reason: "Field devices re-flashed once a year only." }]);
+    expect((await getComplianceSummary(march)).policyExceptions).toEqual([
+      { policy: "Lax", outside: "a max age of 400 days is above 365", reason: "Field devices re-flashed once a year only." },
+    ]);
     // Every change is a version, written with its audit event.
     const prisma = await testPrisma();
-    expect(await prisma.policyVersion.findMany({ where: { policyId: houseId }, orderBy: { version: "asc" }, select: { version: true, isDefault: true, validFrom: true } })).toEqual([
+    expect(
+      await prisma.policyVersion.findMany({
+        where: { policyId: houseId },
+        orderBy: { version: "asc" },
+        select: { version: true, isDefault: true, validFrom: true },
+      }),
+    ).toEqual([
       { version: 1, isDefault: false, validFrom: d("2026-01-01") },
       { version: 2, isDefault: true, validFrom: d("2026-01-01") },
       { version: 3, isDefault: false, validFrom: d("2026-03-05") },
@@ -127,7 +156,9 @@ describe("a policy or assignment from before the history was kept", () => {
   it("is read as it is now until it changes; then its former state is kept from its creation", async () => {
     const prisma = await testPrisma();
     const legacy = await prisma.rotationPolicy.create({ data: { name: "Legacy", maxAgeDays: 40, createdAt: d("2026-01-01") } });
-    const org = await prisma.organization.create({ data: { name: "Legacy Ltd", contactEmails: ["l@example.com"], policyId: legacy.id, createdAt: d("2026-01-01") } });
+    const org = await prisma.organization.create({
+      data: { name: "Legacy Ltd", contactEmails: ["l@example.com"], policyId: legacy.id, createdAt: d("2026-01-01") },
+    });
     await issueKey({ organizationId: org.id, environment: "live", name: "backend", scopes: [] }, ADMIN, d("2026-01-05"));
     const february = month("2026-02-01", "2026-03-01", org.id);
     const before = await csvOf(february);
@@ -150,7 +181,14 @@ describe("a policy or assignment from before the history was kept", () => {
     for (const statement of backfill.split(";").filter((s) => s.replace(/--.*$/gm, "").trim())) await prisma.$executeRawUnsafe(statement);
     const versions = await prisma.policyVersion.findMany();
     expect(versions).toHaveLength(policies.length);
-    for (const p of policies) expect(versions.find((v) => v.policyId === p.id)).toMatchObject({ version: 1, validFrom: p.createdAt, maxAgeDays: p.maxAgeDays, isDefault: p.isDefault, name: p.name });
+    for (const p of policies)
+      expect(versions.find((v) => v.policyId === p.id)).toMatchObject({
+        version: 1,
+        validFrom: p.createdAt,
+        maxAgeDays: p.maxAgeDays,
+        isDefault: p.isDefault,
+        name: p.name,
+      });
     const assignments = await prisma.policyAssignment.findMany();
     expect(assignments).toHaveLength(orgs.length);
     for (const o of orgs) expect(assignments.find((a) => a.organizationId === o.id)).toMatchObject({ policyId: o.policyId, validFrom: o.createdAt });

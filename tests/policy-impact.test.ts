@@ -22,7 +22,18 @@ describe("previewing a policy change", () => {
     const { rotation } = await createRotation({ keyId: cancelled.id, kind: "scheduled", scheduledAt: new Date(T0.getTime() + DAY) }, ADMIN, daysBefore(1));
     await cancelRotation({ rotationId: rotation.id }, ADMIN, daysBefore(1));
     const strict = await createPolicy(
-      { name: "Thirty days", maxAgeDays: 30, gracePeriodHours: 24, emergencyGraceHours: 4, noticeDays: 7, maxPostponements: 1, postponeDays: 7, waitForSuccessorUse: false, customersManageKeys: false, emergencyOnReuse: false },
+      {
+        name: "Thirty days",
+        maxAgeDays: 30,
+        gracePeriodHours: 24,
+        emergencyGraceHours: 4,
+        noticeDays: 7,
+        maxPostponements: 1,
+        postponeDays: 7,
+        waitForSuccessorUse: false,
+        customersManageKeys: false,
+        emergencyOnReuse: false,
+      },
       ADMIN,
       daysBefore(100),
     );
@@ -46,7 +57,12 @@ describe("previewing a policy change", () => {
     const started = await prisma.rotation.count({ where: { state: "scheduled", scheduledAt: { lte: T0 } } });
     expect(started).toBe(impact.startAtOnce);
     // Back to the default: the preview says so too.
-    expect(await previewPolicyAssignment(org.id, null, T0)).toMatchObject({ from: { name: "Thirty days", maxAgeDays: 30 }, to: { name: "Default", maxAgeDays: 90 }, overdueNow: 2, overdueAfter: 0 });
+    expect(await previewPolicyAssignment(org.id, null, T0)).toMatchObject({
+      from: { name: "Thirty days", maxAgeDays: 30 },
+      to: { name: "Default", maxAgeDays: 90 },
+      overdueNow: 2,
+      overdueAfter: 0,
+    });
     await expect(previewPolicyAssignment(org.id, "no-such-policy", T0)).rejects.toThrow(/policyId: no such policy/);
   });
 });

@@ -31,7 +31,14 @@ const customerOf = (orgId: string, signedInMinutesAgo = 1): Viewer => ({
   signedInAt: new Date(Date.now() - signedInMinutesAgo * 60_000),
   sessionId: "00000000-0000-4000-8000-000000000000",
 });
-const staff = (role: Viewer["role"]): Viewer => ({ userId: `${role}-1`, email: `${role}@example.com`, role, orgId: null, signedInAt: new Date(), sessionId: "00000000-0000-4000-8000-000000000000" });
+const staff = (role: Viewer["role"]): Viewer => ({
+  userId: `${role}-1`,
+  email: `${role}@example.com`,
+  role,
+  orgId: null,
+  signedInAt: new Date(),
+  sessionId: "00000000-0000-4000-8000-000000000000",
+});
 
 /** A key of a new organization in a manual rotation whose successor waits in the portal. */
 async function keyInGrace(now = T0) {
@@ -54,7 +61,9 @@ describe("reveal and re-roll (DOMAIN.md: the full key exists only in the respons
     const successor = await prisma.apiKey.findUniqueOrThrow({ where: { id: shown.successor.id } });
     expect(successor).toMatchObject({ predecessorId: key.id, organizationId: org.id, scopes: key.scopes, rateLimit: key.rateLimit, status: "active" });
 
-    await expect(revealSuccessor({ rotationId: rotation.id }, "user:c1", at(hours(2)), { organizationId: org.id })).rejects.toThrow(/already revealed and is never shown twice/);
+    await expect(revealSuccessor({ rotationId: rotation.id }, "user:c1", at(hours(2)), { organizationId: org.id })).rejects.toThrow(
+      /already revealed and is never shown twice/,
+    );
     expect(await prisma.apiKey.count({ where: { predecessorId: key.id } })).toBe(1);
     const issued = await prisma.auditEvent.findMany({ where: { rotationId: rotation.id, action: "key.created" } });
     expect(issued).toHaveLength(1);
@@ -70,7 +79,9 @@ describe("reveal and re-roll (DOMAIN.md: the full key exists only in the respons
     const org = await makeOrg();
     const { key } = await makeKey(org.id);
     const later = await scheduleRotation({ keyId: key.id, scheduledAt: at(hours(48)) }, ADMIN, T0);
-    await expect(revealSuccessor({ rotationId: later.rotation.id }, "user:c3", at(hours(1)), { organizationId: org.id })).rejects.toThrow(/can be revealed from then on/);
+    await expect(revealSuccessor({ rotationId: later.rotation.id }, "user:c3", at(hours(1)), { organizationId: org.id })).rejects.toThrow(
+      /can be revealed from then on/,
+    );
     const prisma = await testPrisma();
     expect(await prisma.rotation.count({ where: { id: { in: [rotation.id, later.rotation.id] }, successorId: { not: null } } })).toBe(0);
   });
@@ -88,7 +99,9 @@ describe("reveal and re-roll (DOMAIN.md: the full key exists only in the respons
     const other = await keyInGrace();
     const { advanceRotations } = await import("../lib/rotations/advance");
     await advanceRotations(at(hours(100)));
-    await expect(revealSuccessor({ rotationId: other.rotation.id }, "user:c1", at(hours(101)), { organizationId: other.org.id })).rejects.toThrow(/rotation is completed/);
+    await expect(revealSuccessor({ rotationId: other.rotation.id }, "user:c1", at(hours(101)), { organizationId: other.org.id })).rejects.toThrow(
+      /rotation is completed/,
+    );
   });
 
   it("re-roll revokes the lost successor, mints a new one and keeps the deadline", async () => {
@@ -183,7 +196,10 @@ describe("customers manage keys and contacts only where allowed, only their own"
     const { key } = await makeKey(org.id, { scopes: ["read:orders"], rateLimit: 250 });
     const scope = { organizationId: org.id };
     const input = { organizationId: org.id, environment: "test" as const, name: "worker", scopes: ["read:orders"] };
-    await expect(issueKey(input, "user:c1", T0, scope)).rejects.toMatchObject({ status: 403, message: expect.stringMatching(/does not let customers issue keys/) });
+    await expect(issueKey(input, "user:c1", T0, scope)).rejects.toMatchObject({
+      status: 403,
+      message: expect.stringMatching(/does not let customers issue keys/),
+    });
     await expect(revokeKey({ keyId: key.id, reason: "x" }, "user:c1", T0, scope)).rejects.toMatchObject({ status: 403 });
 
     const prisma = await testPrisma();
@@ -268,7 +284,10 @@ describe("portal server actions", () => {
     viewer = customerOf(org.id, 11);
     const stale = { ok: false, code: "reauthentication_required" };
     expect(await actions.rotateOwnKeyAction({ keyId: key.id })).toMatchObject({ ...stale, error: expect.stringMatching(/sign in again to rotate a key/) });
-    expect(await actions.revokeOwnKeyAction({ keyId: key.id, reason: "retired" })).toMatchObject({ ...stale, error: expect.stringMatching(/sign in again to revoke a key/) });
+    expect(await actions.revokeOwnKeyAction({ keyId: key.id, reason: "retired" })).toMatchObject({
+      ...stale,
+      error: expect.stringMatching(/sign in again to revoke a key/),
+    });
     expect(await actions.issueOwnKeyAction({ environment: "live", name: "another", scopes: [] })).toMatchObject(stale);
     expect(await prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).toMatchObject({ status: "active" });
     expect(await prisma.rotation.count({ where: { keyId: key.id } })).toBe(0);
@@ -285,9 +304,15 @@ describe("portal server actions", () => {
     expect(first).toMatchObject({ ok: true, message: expect.stringMatching(/^Rotation postponed: it now starts/) });
     expect(await actions.postponeOwnRotationAction({ rotationId: planned.rotation.id })).toMatchObject({ ok: true });
     // The default policy allows two postponements.
-    expect(await actions.postponeOwnRotationAction({ rotationId: planned.rotation.id })).toMatchObject({ ok: false, code: "conflict", error: expect.stringMatching(/already postponed 2 time/) });
+    expect(await actions.postponeOwnRotationAction({ rotationId: planned.rotation.id })).toMatchObject({
+      ok: false,
+      code: "conflict",
+      error: expect.stringMatching(/already postponed 2 time/),
+    });
     const prisma = await testPrisma();
-    expect(await prisma.auditEvent.count({ where: { rotationId: planned.rotation.id, action: "rotation.postponed", actor: `user:customer-${org.id}` } })).toBe(2);
+    expect(await prisma.auditEvent.count({ where: { rotationId: planned.rotation.id, action: "rotation.postponed", actor: `user:customer-${org.id}` } })).toBe(
+      2,
+    );
   });
 
   it("let a customer rotate their own key now with the policy's grace, and reveal it", async () => {
@@ -297,7 +322,14 @@ describe("portal server actions", () => {
     expect(await actions.rotateOwnKeyAction({ keyId: key.id })).toMatchObject({ ok: true, message: expect.stringMatching(/^Rotation started/) });
     const prisma = await testPrisma();
     const rotation = await prisma.rotation.findFirstOrThrow({ where: { keyId: key.id } });
-    expect(rotation).toMatchObject({ kind: "manual", state: "grace", deliver: "portal", gracePeriodHours: 72, successorId: null, createdBy: `user:customer-${org.id}` });
+    expect(rotation).toMatchObject({
+      kind: "manual",
+      state: "grace",
+      deliver: "portal",
+      gracePeriodHours: 72,
+      successorId: null,
+      createdBy: `user:customer-${org.id}`,
+    });
     expect(await actions.revealSuccessorAction({ rotationId: rotation.id })).toMatchObject({ ok: true });
   });
 });
@@ -334,7 +366,9 @@ describe("secrets in the portal's paths", () => {
       await flushUsage();
       expect(secrets).toHaveLength(6);
 
-      const tables = await prisma.$queryRaw<{ table_name: string }[]>`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`;
+      const tables = await prisma.$queryRaw<
+        { table_name: string }[]
+      >`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`;
       const everything = [lines.join("\n")];
       for (const { table_name } of tables) {
         const rows = await prisma.$queryRawUnsafe<{ row: string }[]>(`SELECT t::text AS row FROM "${table_name}" t`);

@@ -27,7 +27,11 @@ function forgedKey(prefix: string): string {
 }
 
 /** The outcome of `take`: "ok" or "limited". */
-const outcome = (p: Promise<void>) => p.then(() => "ok" as const, (e) => (e instanceof TooManyRequestsError ? ("limited" as const) : Promise.reject(e)));
+const outcome = (p: Promise<void>) =>
+  p.then(
+    () => "ok" as const,
+    (e) => (e instanceof TooManyRequestsError ? ("limited" as const) : Promise.reject(e)),
+  );
 
 describe("the caller's address", () => {
   it("ignores X-Forwarded-For unless proxies are trusted: the connection's address (last in the chain) is the caller", () => {
@@ -70,7 +74,8 @@ describe("self-rotation limits", () => {
     const { key, secret } = await makeKey(org.id);
     // The attacker saw the prefix (in an email) and sends well-formed keys with it: more than the per-key limit (3) from each address.
     const statuses = [];
-    for (let i = 0; i < 20; i++) statuses.push((await call(rotateRoute, { token: forgedKey(key.prefix), headers: { "x-forwarded-for": `198.51.100.${i % 2}` } })).status);
+    for (let i = 0; i < 20; i++)
+      statuses.push((await call(rotateRoute, { token: forgedKey(key.prefix), headers: { "x-forwarded-for": `198.51.100.${i % 2}` } })).status);
     expect(statuses).toEqual(Array(20).fill(401));
     const own = await call(rotateRoute, { token: secret, headers: { "x-forwarded-for": "192.0.2.10" } });
     expect(own.status).toBe(201);

@@ -33,7 +33,14 @@ useTestDatabase();
 // A small world whose figures are worked out by hand below. Policy: DOMAIN.md's defaults (max age 90 days, grace 72 h).
 // Period: Q3 2026 = [2026-07-01, 2026-10-01).
 const d = (s: string) => new Date(s.length === 10 ? `${s}T00:00:00.000Z` : s);
-const Q3 = { from: d("2026-07-01"), to: d("2026-10-01"), organizationId: null as string | null, environment: null as "live" | "test" | null, label: "Q3 2026", preset: "custom" as const };
+const Q3 = {
+  from: d("2026-07-01"),
+  to: d("2026-10-01"),
+  organizationId: null as string | null,
+  environment: null as "live" | "test" | null,
+  label: "Q3 2026",
+  preset: "custom" as const,
+};
 const NOW = d("2026-11-01");
 let orgId = "";
 const prefixes: Record<string, string> = {};
@@ -100,7 +107,14 @@ describe("the compliance report of a small world, figures worked out by hand", (
 
   it("summary for the live environment only", async () => {
     const s = await getComplianceSummary(scope({ environment: "live" }));
-    expect(s).toMatchObject({ keysInScope: 6, keysInUseAtEnd: 4, compliantAtEnd: 3, rotationsCompleted: { scheduled: 0, manual: 1, emergency: 1 }, postponements: 0, exceptions: { keys: 2, rotations: 1, total: 3 } });
+    expect(s).toMatchObject({
+      keysInScope: 6,
+      keysInUseAtEnd: 4,
+      compliantAtEnd: 3,
+      rotationsCompleted: { scheduled: 0, manual: 1, emergency: 1 },
+      postponements: 0,
+      exceptions: { keys: 2, rotations: 1, total: 3 },
+    });
     expect(s.complianceOverPeriod).toBeCloseTo((311 - 48) / (413 - 73), 6);
   });
 
@@ -112,13 +126,30 @@ describe("the compliance report of a small world, figures worked out by hand", (
     expect(k1).toMatchObject({ ageDaysAtEnd: 122, policyMaxAgeDays: 90, compliant: false, exception: "never rotated", rotations: [] });
     const k3 = byPrefix.get(prefixes.K3)!;
     expect(k3).toMatchObject({ compliant: true, ageDaysAtEnd: 89, retiredAt: d("2026-07-13"), lastRotatedAt: d("2026-07-10") });
-    expect(k3.rotations).toEqual([expect.objectContaining({ kind: "manual", state: "completed", reason: "quarterly hygiene", by: ADMIN, startedAt: d("2026-07-10"), deadline: d("2026-07-13"), completedAt: d("2026-07-13"), oldKeyUsedAfterDeadline: false, overdue: null })]);
+    expect(k3.rotations).toEqual([
+      expect.objectContaining({
+        kind: "manual",
+        state: "completed",
+        reason: "quarterly hygiene",
+        by: ADMIN,
+        startedAt: d("2026-07-10"),
+        deadline: d("2026-07-13"),
+        completedAt: d("2026-07-13"),
+        oldKeyUsedAfterDeadline: false,
+        overdue: null,
+      }),
+    ]);
     const k4 = byPrefix.get(prefixes.K4)!;
     expect(k4).toMatchObject({ compliant: false, exception: "rotated after its max age", recordedReason: "leaked in a build log" });
     expect(k4.rotations[0]).toMatchObject({ kind: "emergency", oldKeyUsedAfterDeadline: true, overdue: "completed after the key passed its max age" });
     const k5 = byPrefix.get(prefixes.K5)!;
     expect(k5).toMatchObject({ compliant: false, exception: "postponed 1 time(s)", ageDaysAtEnd: 115 });
-    expect(k5.rotations[0]).toMatchObject({ kind: "scheduled", postponements: 1, overdue: "completed after the key passed its max age (postponed 1 time(s))", oldKeyUsedAfterDeadline: false });
+    expect(k5.rotations[0]).toMatchObject({
+      kind: "scheduled",
+      postponements: 1,
+      overdue: "completed after the key passed its max age (postponed 1 time(s))",
+      oldKeyUsedAfterDeadline: false,
+    });
   });
 
   it("the CSV carries the same figures, rows and exceptions, and the audit chain's verdict", async () => {
@@ -126,7 +157,9 @@ describe("the compliance report of a small world, figures worked out by hand", (
     let text = "";
     for await (const chunk of complianceCsvChunks(ctx)) text += chunk;
     const sections = text.split("\n\n");
-    expect(sections[0]).toMatch(/^rekey compliance report\nperiod,Q3 2026,2026-07-01T00:00:00.000Z,2026-10-01T00:00:00.000Z\norganization,Audited Ltd\nenvironment,all\naudit chain,intact: events/);
+    expect(sections[0]).toMatch(
+      /^rekey compliance report\nperiod,Q3 2026,2026-07-01T00:00:00.000Z,2026-10-01T00:00:00.000Z\norganization,Audited Ltd\nenvironment,all\naudit chain,intact: events/,
+    );
     expect(sections[1]).toContain("Compliance at the period's end (%),75.0");
     expect(sections[1]).toContain("Time-weighted compliance over the period (%),75.3");
     expect(sections[1]).toContain("Exceptions: overdue rotations,2");
@@ -136,7 +169,12 @@ describe("the compliance report of a small world, figures worked out by hand", (
     const exceptions = sections[3].trim().split("\n");
     expect(exceptions.slice(0, 2)).toEqual(["Exceptions", "type,organization,key,rotation,what,reason recorded"]);
     expect(exceptions).toHaveLength(2 + 5);
-    expect(exceptions.filter((l) => l.startsWith("non-compliant key")).map((l) => l.split(",")[4]).sort()).toEqual(["never rotated", "postponed 1 time(s)", "rotated after its max age"]);
+    expect(
+      exceptions
+        .filter((l) => l.startsWith("non-compliant key"))
+        .map((l) => l.split(",")[4])
+        .sort(),
+    ).toEqual(["never rotated", "postponed 1 time(s)", "rotated after its max age"]);
   });
 });
 
@@ -161,7 +199,10 @@ describe("the audit log export", () => {
     const edited = JSON.parse(lines[5]);
     edited.reason = "nothing to see here";
     writeFileSync(path.join(dir, "edited.jsonl"), [...lines.slice(0, 5), JSON.stringify(edited), ...lines.slice(6)].join("\n"));
-    expect(await verifyExportFile(path.join(dir, "edited.jsonl"))).toMatchObject({ ok: false, broken: { seq: edited.seq, reason: "this event was edited after it was written" } });
+    expect(await verifyExportFile(path.join(dir, "edited.jsonl"))).toMatchObject({
+      ok: false,
+      broken: { seq: edited.seq, reason: "this event was edited after it was written" },
+    });
     writeFileSync(path.join(dir, "gap.jsonl"), [...lines.slice(0, 5), ...lines.slice(6)].join("\n"));
     expect((await verifyExportFile(path.join(dir, "gap.jsonl"))).ok).toBe(false);
 
@@ -191,16 +232,28 @@ describe("the audit log export", () => {
 });
 
 describe("who may download (docs/reports.md: admins and auditors)", () => {
-  const as = (role: Viewer["role"]): Viewer => ({ userId: `${role}-1`, email: `${role}@example.com`, role, orgId: role === "customer" ? orgId : null, signedInAt: new Date(), sessionId: "00000000-0000-4000-8000-000000000000" });
+  const as = (role: Viewer["role"]): Viewer => ({
+    userId: `${role}-1`,
+    email: `${role}@example.com`,
+    role,
+    orgId: role === "customer" ? orgId : null,
+    signedInAt: new Date(),
+    sessionId: "00000000-0000-4000-8000-000000000000",
+  });
   const get = (file: string, query = "period=custom&from=2026-07-01&to=2026-09-30") =>
     download(new Request(`http://localhost/dashboard/reports/download/${file}?${query}`), { params: Promise.resolve({ file }) });
 
   it("refuses visitors, customers and operators, and records nothing", async () => {
     const prisma = await testPrisma();
     const before = await prisma.auditEvent.count({ where: { action: "report.downloaded" } });
-    for (const [who, status] of [[null, 401], [as("customer"), 403], [as("operator"), 403]] as const) {
+    for (const [who, status] of [
+      [null, 401],
+      [as("customer"), 403],
+      [as("operator"), 403],
+    ] as const) {
       viewer = who;
-      for (const file of ["audit-log.csv", "audit-log.jsonl", "compliance.csv", "compliance.pdf"]) expect((await get(file)).status, `${who?.role} ${file}`).toBe(status);
+      for (const file of ["audit-log.csv", "audit-log.jsonl", "compliance.csv", "compliance.pdf"])
+        expect((await get(file)).status, `${who?.role} ${file}`).toBe(status);
     }
     expect(await prisma.auditEvent.count({ where: { action: "report.downloaded" } })).toBe(before);
   });
@@ -232,7 +285,11 @@ describe("who may download (docs/reports.md: admins and auditors)", () => {
     expect(bytes.subarray(0, 5).toString()).toBe("%PDF-");
     const pdfEvent = await prisma.auditEvent.findFirstOrThrow({ where: { action: "report.downloaded" }, orderBy: { seq: "desc" } });
     // The PDF quotes the CSV's digest: the same period and scope give the same CSV bytes.
-    expect(pdfEvent.after).toMatchObject({ file: "compliance.pdf", sha256: createHash("sha256").update(bytes).digest("hex"), evidenceSha256: createHash("sha256").update(body).digest("hex") });
+    expect(pdfEvent.after).toMatchObject({
+      file: "compliance.pdf",
+      sha256: createHash("sha256").update(bytes).digest("hex"),
+      evidenceSha256: createHash("sha256").update(body).digest("hex"),
+    });
     if (process.env.REKEY_REPORT_PDF_OUT) writeFileSync(process.env.REKEY_REPORT_PDF_OUT, bytes);
   });
 });
@@ -290,7 +347,14 @@ describe("periods", () => {
 // Issue 13, item 3: a period that has not ended is reported as of an instant named in the link, so the same link gives
 // the same bytes later, whatever happened after the instant; the PDF names that link and quotes the CSV's digest.
 describe("a report over a period that has not ended", () => {
-  const auditor: Viewer = { userId: "auditor-2", email: "auditor2@example.com", role: "auditor", orgId: null, signedInAt: new Date(), sessionId: "00000000-0000-4000-8000-000000000000" };
+  const auditor: Viewer = {
+    userId: "auditor-2",
+    email: "auditor2@example.com",
+    role: "auditor",
+    orgId: null,
+    signedInAt: new Date(),
+    sessionId: "00000000-0000-4000-8000-000000000000",
+  };
   const fetchReport = (pathAndQuery: string) => {
     const file = pathAndQuery.split("?")[0].split("/").pop()!;
     return download(new Request(`http://localhost${pathAndQuery}`), { params: Promise.resolve({ file }) });
@@ -332,7 +396,10 @@ describe("a report over a period that has not ended", () => {
     writeFileSync(path.join(dir, "report.pdf"), pdf);
     if (process.env.REKEY_REPORT_PDF_OUT) writeFileSync(process.env.REKEY_REPORT_PDF_OUT.replace(/\.pdf$/, "-open.pdf"), pdf);
     // An archival document: every font embedded, PDF/A-2b declared, and a structurally clean file (qpdf; CI installs it).
-    const fonts = spawnSync("pdffonts", [path.join(dir, "report.pdf")], { encoding: "utf8" }).stdout.trim().split("\n").slice(2);
+    const fonts = spawnSync("pdffonts", [path.join(dir, "report.pdf")], { encoding: "utf8" })
+      .stdout.trim()
+      .split("\n")
+      .slice(2);
     expect(fonts.length).toBeGreaterThan(0);
     for (const font of fonts) expect(font, font).toMatch(/\byes\s+yes\s+yes\b/);
     expect(pdf.toString("latin1")).toContain("<pdfaid:part>2</pdfaid:part>");
@@ -345,7 +412,9 @@ describe("a report over a period that has not ended", () => {
     expect(text).toMatch(/of keys in use are within policy as of/);
     // The controls auditors test, each mapped to this report's evidence, in the PDF and the CSV.
     for (const control of ["8.6.3", "CC6.1", "CC6.2", "CC6.3", "CC7.2", "A.5.17", "A.8.15"]) expect(text).toContain(control);
-    expect(a.toString()).toMatch(/\nControls\nframework,control,what it asks,evidence in this report\nPCI DSS v4.0,8.6.3,.*rotations completed: \d+ scheduled and \d+ manual \(periodic\), \d+ emergency \(on compromise\)/);
+    expect(a.toString()).toMatch(
+      /\nControls\nframework,control,what it asks,evidence in this report\nPCI DSS v4.0,8.6.3,.*rotations completed: \d+ scheduled and \d+ manual \(periodic\), \d+ emergency \(on compromise\)/,
+    );
     expect(a.toString()).toMatch(/\nISO\/IEC 27001:2022,A.8.15,.*audit chain intact: events/);
     expect(text).not.toMatch(/were within policy at the end of the period/);
   });
@@ -364,7 +433,9 @@ describe("a report over a period that has not ended", () => {
 
   it("leaves a period that has ended whole, whatever instant a link names", async () => {
     viewer = auditor;
-    const res = await fetchReport(`/dashboard/reports/download/compliance.csv?period=custom&from=2026-07-01&to=2026-09-30&org=${orgId}&asOf=2026-11-20T00:00:00Z`);
+    const res = await fetchReport(
+      `/dashboard/reports/download/compliance.csv?period=custom&from=2026-07-01&to=2026-09-30&org=${orgId}&asOf=2026-11-20T00:00:00Z`,
+    );
     expect(res.status).toBe(200);
     const body = await res.text();
     expect(body).toMatch(/^rekey compliance report\nperiod,[^,\n]+,2026-07-01T00:00:00.000Z,2026-10-01T00:00:00.000Z\norganization,Audited Ltd\n/);
@@ -379,14 +450,34 @@ describe("the PDF as an accessible archival document", () => {
     const longName = `Internationale Gesellschaft für besonders langlebige Schlüsselverwaltung und Rotationsüberwachung mbH ${"Niederlassung".repeat(4)}`;
     const policyName = "Devices in the field that are re-flashed rarely";
     const org = await createOrganization({ name: longName, contactEmails: ["sec@long.example"] }, ADMIN, d("2025-12-01"));
-    const policy = await createPolicy({ name: policyName, maxAgeDays: 60, gracePeriodHours: 72, emergencyGraceHours: 4, noticeDays: 7, maxPostponements: 2, postponeDays: 30, waitForSuccessorUse: false, customersManageKeys: false, emergencyOnReuse: false }, ADMIN, d("2025-12-01"));
+    const policy = await createPolicy(
+      {
+        name: policyName,
+        maxAgeDays: 60,
+        gracePeriodHours: 72,
+        emergencyGraceHours: 4,
+        noticeDays: 7,
+        maxPostponements: 2,
+        postponeDays: 30,
+        waitForSuccessorUse: false,
+        customersManageKeys: false,
+        emergencyOnReuse: false,
+      },
+      ADMIN,
+      d("2025-12-01"),
+    );
     await assignPolicy({ organizationId: org.id, policyId: policy.id }, ADMIN, d("2025-12-01"));
     const { key: k } = await issueKey({ organizationId: org.id, environment: "live", name: "old", scopes: [] }, ADMIN, d("2026-01-01"));
 
     const ctx = await loadReportContext(scope({ organizationId: org.id }));
     // pdfkit warns when it clamps a table row taller than a page (and drops the rest of its text).
     const warn = vi.spyOn(console, "warn");
-    const pdf = await compliancePdf(ctx, { evidenceSha256: "0".repeat(64), evidencePath: `/dashboard/reports/download/compliance.csv?period=custom&org=${org.id}`, generatedAt: NOW, generatedBy: "auditor@example.com" });
+    const pdf = await compliancePdf(ctx, {
+      evidenceSha256: "0".repeat(64),
+      evidencePath: `/dashboard/reports/download/compliance.csv?period=custom&org=${org.id}`,
+      generatedAt: NOW,
+      generatedBy: "auditor@example.com",
+    });
     expect(warn).not.toHaveBeenCalled();
     warn.mockRestore();
     const file = path.join(mkdtempSync(path.join(tmpdir(), "rekey-tagged-")), "report.pdf");
@@ -397,8 +488,13 @@ describe("the PDF as an accessible archival document", () => {
     if (qpdf.error && !process.env.CI) return console.warn("qpdf is not installed: the tagged PDF's checks are left to CI");
     expect(qpdf.status, qpdf.stdout + qpdf.stderr).toBe(0);
     // The catalog has a structure tree and says the content is marked; count the structure elements by type.
-    const objects = JSON.parse(spawnSync("qpdf", ["--json", "--json-key=qpdf", file], { encoding: "utf8", maxBuffer: 64 << 20 }).stdout).qpdf[1] as Record<string, { value?: Record<string, unknown> }>;
-    const values = Object.values(objects).map((o) => o.value).filter((v): v is Record<string, unknown> => typeof v === "object" && v !== null);
+    const objects = JSON.parse(spawnSync("qpdf", ["--json", "--json-key=qpdf", file], { encoding: "utf8", maxBuffer: 64 << 20 }).stdout).qpdf[1] as Record<
+      string,
+      { value?: Record<string, unknown> }
+    >;
+    const values = Object.values(objects)
+      .map((o) => o.value)
+      .filter((v): v is Record<string, unknown> => typeof v === "object" && v !== null);
     const catalog = values.find((v) => v["/Type"] === "/Catalog")!;
     expect(catalog["/StructTreeRoot"]).toBeTruthy();
     expect(catalog["/Lang"]).toBe("u:en-GB");

@@ -78,12 +78,20 @@ describe("where the hashing secrets come from", () => {
     expect(provider({ REKEY_SECRETS: `1:${A},*2:${B}` }).hashingSecrets().current).toBe(2);
     const file = path.join(dir, "hashing-secrets");
     writeFileSync(file, `# rotated 2026-11-25\n*2:${B}\n1:${A}\n`);
-    expect(provider({ REKEY_SECRETS_FILE: file }).hashingSecrets()).toEqual({ current: 2, secrets: [{ version: 2, secret: B }, { version: 1, secret: A }] });
+    expect(provider({ REKEY_SECRETS_FILE: file }).hashingSecrets()).toEqual({
+      current: 2,
+      secrets: [
+        { version: 2, secret: B },
+        { version: 1, secret: A },
+      ],
+    });
     expect(provider({ REKEY_SECRET: A }).hashingSecrets()).toEqual({ current: 1, secrets: [{ version: 1, secret: A }] });
     expect(() => provider({ REKEY_SECRETS: `*2:${B}`, REKEY_SECRET: A }).hashingSecrets()).toThrow(/Set only one of REKEY_SECRETS and REKEY_SECRET/);
     expect(() => provider({ REKEY_SECRETS_FILE: path.join(dir, "missing") }).hashingSecrets()).toThrow(/REKEY_SECRETS_FILE: cannot read .*missing \(ENOENT\)/);
     expect(() => provider({ REKEY_SECRET: "short" }).hashingSecrets()).toThrow(/REKEY_SECRET must be at least 32 characters/);
-    expect(() => provider({ DATABASE_URL: "postgresql://db.internal/rekey" }).hashingSecrets()).toThrow(/REKEY_SECRETS \(or REKEY_SECRETS_FILE, or REKEY_SECRET\) is required with DATABASE_URL/);
+    expect(() => provider({ DATABASE_URL: "postgresql://db.internal/rekey" }).hashingSecrets()).toThrow(
+      /REKEY_SECRETS \(or REKEY_SECRETS_FILE, or REKEY_SECRET\) is required with DATABASE_URL/,
+    );
   });
 
   it("the embedded database generates versioned secrets once; an older install's single secret is version 1", () => {
@@ -133,9 +141,13 @@ describe("the session secret is independent of the hashing secrets", () => {
 
   it("on a PostgreSQL server it is required, except for an install with only the lone REKEY_SECRET of before, whose users stay signed in", () => {
     const server = "postgresql://db.internal/rekey";
-    expect(() => provider({ DATABASE_URL: server, REKEY_SECRETS: `*1:${A}` }).sessionSecrets()).toThrow(/NEXTAUTH_SECRET is required with DATABASE_URL and REKEY_SECRETS/);
+    expect(() => provider({ DATABASE_URL: server, REKEY_SECRETS: `*1:${A}` }).sessionSecrets()).toThrow(
+      /NEXTAUTH_SECRET is required with DATABASE_URL and REKEY_SECRETS/,
+    );
     // The secret that install's cookies were signed with so far: the same, so nobody is signed out by the upgrade.
-    expect(provider({ DATABASE_URL: server, REKEY_SECRET: A }).sessionSecrets()).toEqual([createHmac("sha256", A).update("rekey session cookies").digest("hex")]);
+    expect(provider({ DATABASE_URL: server, REKEY_SECRET: A }).sessionSecrets()).toEqual([
+      createHmac("sha256", A).update("rekey session cookies").digest("hex"),
+    ]);
     expect(provider({ DATABASE_URL: server, REKEY_SECRET: A, NEXTAUTH_SECRET: SESSION }).sessionSecrets()).toEqual([SESSION]);
   });
 

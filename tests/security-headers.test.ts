@@ -19,6 +19,10 @@ describe("security headers", () => {
   });
 
   it("API answers render nothing and are never framed", () => {
-    expect(API_SECURITY_HEADERS).toMatchObject({ "content-security-policy": "default-src 'none'; frame-ancestors 'none'", "x-content-type-options": "nosniff", "x-frame-options": "DENY" });
+    expect(API_SECURITY_HEADERS).toMatchObject({
+      "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+      "x-content-type-options": "nosniff",
+      "x-frame-options": "DENY",
+    });
   });
 });

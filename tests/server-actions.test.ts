@@ -25,7 +25,14 @@ const portalActions = await import("../app/(portal)/portal/actions");
 
 useTestDatabase();
 
-const as = (role: Viewer["role"]): Viewer => ({ userId: `${role}-1`, email: `${role}@example.com`, role, orgId: null, signedInAt: new Date(), sessionId: "00000000-0000-4000-8000-000000000000" });
+const as = (role: Viewer["role"]): Viewer => ({
+  userId: `${role}-1`,
+  email: `${role}@example.com`,
+  role,
+  orgId: null,
+  signedInAt: new Date(),
+  sessionId: "00000000-0000-4000-8000-000000000000",
+});
 
 describe("staff server actions", () => {
   beforeEach(() => {
@@ -50,7 +57,11 @@ describe("staff server actions", () => {
     viewer = as("operator");
     const org = await makeOrg();
     const { key } = await makeKey(org.id);
-    expect(await rotateKeyAction({ keyId: key.id, kind: "emergency", gracePeriodHours: 0 })).toMatchObject({ ok: false, code: "invalid_request", field: "reason" });
+    expect(await rotateKeyAction({ keyId: key.id, kind: "emergency", gracePeriodHours: 0 })).toMatchObject({
+      ok: false,
+      code: "invalid_request",
+      field: "reason",
+    });
     expect(await rotateKeyAction({ keyId: key.id, kind: "scheduled" })).toMatchObject({ ok: false, field: "scheduledAt" });
     expect(await rotateKeyAction({ keyId: key.id, kind: "sometime" })).toMatchObject({ ok: false, field: "kind" });
     const prisma = await testPrisma();
@@ -69,7 +80,10 @@ describe("staff server actions", () => {
     expect(await rotateKeyAction({ keyId: key.id, kind: "manual" })).toMatchObject({ ok: false, code: "conflict" });
     viewer = as("admin");
     expect(await rollbackRotationAction({ rotationId: rotation.id, reason: "oops" })).toMatchObject({ ok: true });
-    expect(await rotateKeyAction({ keyId: key.id, kind: "emergency", gracePeriodHours: 0, reason: "leaked" })).toMatchObject({ ok: true, message: expect.stringMatching(/revoked/) });
+    expect(await rotateKeyAction({ keyId: key.id, kind: "emergency", gracePeriodHours: 0, reason: "leaked" })).toMatchObject({
+      ok: true,
+      message: expect.stringMatching(/revoked/),
+    });
     expect((await prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).status).toBe("revoked");
   });
 });
@@ -79,7 +93,17 @@ describe("policy and alert actions", () => {
     const prisma = await testPrisma();
     const policy = await prisma.rotationPolicy.create({ data: { name: "Action test policy" } });
     const alert = await prisma.alert.create({ data: { kind: "rotation_failed", severity: "warning", message: "failed" } });
-    const settings = { policyId: policy.id, maxAgeDays: 45, gracePeriodHours: 24, emergencyGraceHours: 1, noticeDays: 3, maxPostponements: 0, postponeDays: 7, waitForSuccessorUse: false, customersManageKeys: false };
+    const settings = {
+      policyId: policy.id,
+      maxAgeDays: 45,
+      gracePeriodHours: 24,
+      emergencyGraceHours: 1,
+      noticeDays: 3,
+      maxPostponements: 0,
+      postponeDays: 7,
+      waitForSuccessorUse: false,
+      customersManageKeys: false,
+    };
     for (const role of ["operator", "auditor", "customer"] as const) {
       viewer = as(role);
       expect(await updatePolicyAction(settings)).toMatchObject({ ok: false, code: "forbidden" });
@@ -142,7 +166,10 @@ describe("bulk action", () => {
     expect(await prisma.rotation.count({ where: { key: { organizationId: org.id } } })).toBe(0);
     viewer = as("operator");
     expect(await bulkScheduleRotationsAction({ ...input, reason: "" })).toMatchObject({ ok: false, field: "reason" });
-    expect(await bulkScheduleRotationsAction(input)).toMatchObject({ ok: true, message: "Scheduled 1 rotation. Keys already rotating, or not active, were left alone." });
+    expect(await bulkScheduleRotationsAction(input)).toMatchObject({
+      ok: true,
+      message: "Scheduled 1 rotation. Keys already rotating, or not active, were left alone.",
+    });
   });
 });
 
@@ -152,7 +179,18 @@ describe("outbox actions", () => {
     const { key } = await makeKey(org.id);
     const prisma = await testPrisma();
     const failed = await prisma.notification.create({
-      data: { kind: "key_revoked", organizationId: org.id, keyId: key.id, recipient: "ops@example.com", idempotencyKey: `key_revoked:test:${key.id}`, payload: { keyPrefix: key.prefix }, status: "failed", attempts: 8, nextAttemptAt: new Date(), lastError: "550 no such mailbox" },
+      data: {
+        kind: "key_revoked",
+        organizationId: org.id,
+        keyId: key.id,
+        recipient: "ops@example.com",
+        idempotencyKey: `key_revoked:test:${key.id}`,
+        payload: { keyPrefix: key.prefix },
+        status: "failed",
+        attempts: 8,
+        nextAttemptAt: new Date(),
+        lastError: "550 no such mailbox",
+      },
     });
     for (const role of ["operator", "auditor", "customer"] as const) {
       viewer = as(role);
@@ -164,7 +202,11 @@ describe("outbox actions", () => {
     expect(await retryNotificationAction({ notificationId: "" })).toMatchObject({ ok: false, field: "notificationId" });
     expect(await retryNotificationAction({ notificationId: failed.id })).toMatchObject({ ok: true });
     expect(await prisma.notification.findUniqueOrThrow({ where: { id: failed.id } })).toMatchObject({ status: "pending", attempts: 0 });
-    expect(await retryNotificationAction({ notificationId: failed.id })).toMatchObject({ ok: false, code: "conflict", error: expect.stringContaining("only a failed email") });
+    expect(await retryNotificationAction({ notificationId: failed.id })).toMatchObject({
+      ok: false,
+      code: "conflict",
+      error: expect.stringContaining("only a failed email"),
+    });
     expect(await prisma.auditEvent.count({ where: { action: "notification.retried" } })).toBe(1);
   });
 });
@@ -172,7 +214,9 @@ describe("outbox actions", () => {
 describe("multi-factor actions", () => {
   it("only admins require it or reset someone's; bad input is refused; nothing changes when refused", async () => {
     const prisma = await testPrisma();
-    const target = await prisma.user.create({ data: { email: `mfa-target-${Date.now()}@example.com`, role: "operator", totpSecret: "v1.a.b.c", totpEnabledAt: new Date() } });
+    const target = await prisma.user.create({
+      data: { email: `mfa-target-${Date.now()}@example.com`, role: "operator", totpSecret: "v1.a.b.c", totpEnabledAt: new Date() },
+    });
     for (const role of ["operator", "auditor", "customer"] as const) {
       viewer = as(role);
       expect(await setStaffMfaRequiredAction({ required: true })).toMatchObject({ ok: false, code: "forbidden" });
@@ -187,7 +231,11 @@ describe("multi-factor actions", () => {
     expect((await prisma.user.findUniqueOrThrow({ where: { id: target.id } })).totpEnabledAt).toBeNull();
     // With the requirement on, staff without MFA may do nothing but set it up.
     viewer = { ...as("operator"), mustEnrollMfa: true };
-    expect(await rotateKeyAction({ keyId: "x", kind: "manual" })).toMatchObject({ ok: false, code: "forbidden", error: expect.stringContaining("Set up multi-factor sign-in first") });
+    expect(await rotateKeyAction({ keyId: "x", kind: "manual" })).toMatchObject({
+      ok: false,
+      code: "forbidden",
+      error: expect.stringContaining("Set up multi-factor sign-in first"),
+    });
     expect(await startMfaEnrolmentAction({ currentPassword: "" })).toMatchObject({ ok: false, field: "currentPassword" });
     expect(await setStaffMfaRequiredAction({ required: false })).toMatchObject({ ok: false, code: "forbidden" });
   });
@@ -225,7 +273,10 @@ describe("webhook and leak-report actions", () => {
     expect(await reportLeakedKeyAction({ key: secret })).toMatchObject({ ok: false, code: "forbidden" });
     viewer = as("operator");
     expect(await reportLeakedKeyAction({ key: "rk_live_nothing" })).toMatchObject({ ok: true, message: expect.stringMatching(/not one of our keys/) });
-    expect(await reportLeakedKeyAction({ key: secret, url: "https://gist.example/1" })).toMatchObject({ ok: true, message: expect.stringContaining(`Key ${key.prefix}… is revoked now`) });
+    expect(await reportLeakedKeyAction({ key: secret, url: "https://gist.example/1" })).toMatchObject({
+      ok: true,
+      message: expect.stringContaining(`Key ${key.prefix}… is revoked now`),
+    });
     const prisma = await testPrisma();
     expect((await prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })).status).toBe("revoked");
     const other = await makeKey(org.id, { at: new Date() });

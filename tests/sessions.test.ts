@@ -1,7 +1,16 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { useTestDatabase, testPrisma, resetTestData } from "./support/database";
 import { T0 } from "./support/fixtures";
-import { checkSession, endAllSessions, endOwnSession, listOpenSessions, signOutSession, startSession, SESSION_IDLE_SECONDS, SESSION_MAX_AGE_SECONDS } from "../lib/auth/sessions";
+import {
+  checkSession,
+  endAllSessions,
+  endOwnSession,
+  listOpenSessions,
+  signOutSession,
+  startSession,
+  SESSION_IDLE_SECONDS,
+  SESSION_MAX_AGE_SECONDS,
+} from "../lib/auth/sessions";
 import { changeOwnPassword, changeUserRole, createUsers, inviteUser, setUserDisabled } from "../lib/auth/users";
 import { authOptions } from "../lib/auth/options";
 import { safeReturnPath } from "../lib/auth/redirect";
@@ -83,7 +92,11 @@ describe("sessions are rows: the cookie only names one", () => {
   it("next-auth's jwt callback refuses a cookie whose session ended, and one with no session at all", async () => {
     const u = await staff();
     const jwt = authOptions.callbacks!.jwt!;
-    const token = (await jwt({ token: {}, user: { id: u.id, email: u.email, role: "operator" }, account: { provider: "credentials", type: "credentials", providerAccountId: u.id } } as never)) as JWT;
+    const token = (await jwt({
+      token: {},
+      user: { id: u.id, email: u.email, role: "operator" },
+      account: { provider: "credentials", type: "credentials", providerAccountId: u.id },
+    } as never)) as JWT;
     expect(token.sid).toMatch(/^[0-9a-f-]{36}$/);
     expect(Object.keys(token).sort()).toEqual(["live", "sid"]); // nothing else is trusted from the cookie
     // A forged role in the cookie is replaced by the database's.
@@ -105,13 +118,17 @@ describe("passwords", () => {
     const elsewhere = await startSession(user.id, "password", {}, at(1));
     expect(await checkSession(here, at(2))).toMatchObject({ mustChangePassword: true });
 
-    await expect(changeOwnPassword(user.id, { currentPassword: "not it", newPassword: "a much longer passphrase here" }, here, at(3))).rejects.toThrow("is not your current password");
+    await expect(changeOwnPassword(user.id, { currentPassword: "not it", newPassword: "a much longer passphrase here" }, here, at(3))).rejects.toThrow(
+      "is not your current password",
+    );
     await expect(changeOwnPassword(user.id, { currentPassword: password!, newPassword: "short" }, here, at(3))).rejects.toThrow("at least 12 characters");
     await expect(changeOwnPassword(user.id, { currentPassword: password!, newPassword: "password1234" }, here, at(3))).rejects.toThrow("too easy to guess");
     await expect(changeOwnPassword(user.id, { currentPassword: password!, newPassword: "new@example.com1" }, here, at(3))).rejects.toThrow("too easy to guess");
     expect(await checkSession(elsewhere, at(3))).not.toBeNull(); // refusals changed nothing
 
-    expect(await changeOwnPassword(user.id, { currentPassword: password!, newPassword: "violet tractor harbour 42" }, here, at(4))).toEqual({ sessionsEnded: 1 });
+    expect(await changeOwnPassword(user.id, { currentPassword: password!, newPassword: "violet tractor harbour 42" }, here, at(4))).toEqual({
+      sessionsEnded: 1,
+    });
     expect(await checkSession(here, at(5))).toMatchObject({ mustChangePassword: false });
     expect(await checkSession(elsewhere, at(5))).toBeNull();
     const actions = (await prisma.auditEvent.findMany({ where: { action: { startsWith: "user.password" } }, orderBy: { seq: "asc" } })).map((e) => e.action);

@@ -17,7 +17,14 @@ const ctx = { params: Promise.resolve({ nextauth: ["callback", "credentials"] })
 /** POSTs `body` to next-auth's handler as Next would call it, in a request scope. */
 function post(body: BodyInit, headers: Record<string, string> = {}) {
   const req = new NextRequest(URL_, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, body });
-  const store = createRequestStoreForAPI({ headers: Object.fromEntries(req.headers) } as never, new URL(req.url) as never, undefined as never, undefined, undefined as never, undefined);
+  const store = createRequestStoreForAPI(
+    { headers: Object.fromEntries(req.headers) } as never,
+    new URL(req.url) as never,
+    undefined as never,
+    undefined,
+    undefined as never,
+    undefined,
+  );
   const work = { route: "/api/auth/[...nextauth]", forceStatic: false, dynamicShouldError: false } as never;
   return workAsyncStorage.run(work, () => workUnitAsyncStorage.run(store, () => POST(req, ctx)));
 }

@@ -11,7 +11,11 @@ import type { KeyFormat } from "../packages/verifier/src/format";
 describe("the shared verification test vectors", () => {
   it(`the Node verifier gives every expected answer (${vectors.cases.length} cases)`, async () => {
     let clock = Date.parse(vectors.cases[0].now);
-    const snapshot = [{ type: "snapshot", version: 1, cursor: "1.0.0", generatedAt: new Date(clock).toISOString() }, ...vectors.records, { type: "end", count: vectors.records.length }];
+    const snapshot = [
+      { type: "snapshot", version: 1, cursor: "1.0.0", generatedAt: new Date(clock).toISOString() },
+      ...vectors.records,
+      { type: "end", count: vectors.records.length },
+    ];
     const fetch = (async (input: RequestInfo | URL) => {
       const url = new URL(String(input));
       if (url.pathname.endsWith("/snapshot")) return new Response(snapshot.map((l) => JSON.stringify(l)).join("\n") + "\n");
@@ -22,9 +26,21 @@ describe("the shared verification test vectors", () => {
     // The window is as long as the vectors span: they test the rule, not staleness.
     // One replica with rekey's own key format, one per company format the vectors name.
     const replicaFor = (keyFormat?: KeyFormat) =>
-      new Replica({ url: "http://rekey.test", token: "t", hashingSecrets: vectors.hashing.secrets, fetch, now: () => clock, maxStalenessMs: 365 * 86_400_000, usageReportMs: 3_600_000, keyFormat });
+      new Replica({
+        url: "http://rekey.test",
+        token: "t",
+        hashingSecrets: vectors.hashing.secrets,
+        fetch,
+        now: () => clock,
+        maxStalenessMs: 365 * 86_400_000,
+        usageReportMs: 3_600_000,
+        keyFormat,
+      });
     const formats = vectors.formats as Record<string, KeyFormat>;
-    const replicas = new Map<string | undefined, Replica>([[undefined, replicaFor()], ...Object.entries(formats).map(([name, f]) => [name, replicaFor(f)] as const)]);
+    const replicas = new Map<string | undefined, Replica>([
+      [undefined, replicaFor()],
+      ...Object.entries(formats).map(([name, f]) => [name, replicaFor(f)] as const),
+    ]);
     for (const r of replicas.values()) await r.start();
     const mismatches: string[] = [];
     const cases = vectors.cases as { name: string; key: string; now: string; expect: unknown; format?: string }[];

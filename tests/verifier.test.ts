@@ -48,7 +48,14 @@ afterEach(async () => {
 });
 
 function replicaOf(fetch: typeof globalThis.fetch, options: Partial<ReplicaOptions> = {}) {
-  const replica = new Replica({ url: "http://rekey.test", token: process.env.REKEY_BOOTSTRAP_TOKEN!, hashingSecret: process.env.REKEY_SECRET!, fetch, waitSeconds: 1, ...options });
+  const replica = new Replica({
+    url: "http://rekey.test",
+    token: process.env.REKEY_BOOTSTRAP_TOKEN!,
+    hashingSecret: process.env.REKEY_SECRET!,
+    fetch,
+    waitSeconds: 1,
+    ...options,
+  });
   replicas.push(replica);
   return replica;
 }
@@ -83,7 +90,15 @@ async function world() {
   await emergencyRotate({ keyId: leaked.key.id, gracePeriodHours: 0, reason: "leaked" }, ADMIN, now);
   const scheduled = await makeKey(org.id, { at: now });
   await scheduleRotation({ keyId: scheduled.key.id, scheduledAt: new Date(now.getTime() + HOUR) }, ADMIN, now);
-  return { org, active, rotated, successorSecret: successorSecret!, leaked, scheduled, secrets: [active.secret, rotated.secret, successorSecret!, leaked.secret, scheduled.secret] };
+  return {
+    org,
+    active,
+    rotated,
+    successorSecret: successorSecret!,
+    leaked,
+    scheduled,
+    secrets: [active.secret, rotated.secret, successorSecret!, leaked.secret, scheduled.secret],
+  };
 }
 
 describe("the in-process verifier (docs/verifier-protocol.md)", () => {
@@ -199,7 +214,10 @@ describe("the in-process verifier (docs/verifier-protocol.md)", () => {
     expect(bad.json.error.message).toMatch(/cursor/);
     const old = await call(changesRoute.GET, { method: "GET", path: `/api/v1/verifier/changes?cursor=1.0.${Date.now() - 13 * HOUR}&wait=0` });
     expect(old.status).toBe(410);
-    const usage = await call(usageRoute.POST, { path: "/api/v1/verifier/usage", body: { keys: [{ keyId: "x", hour: "2026-01-01T00:30:00Z", verifications: 1, rejected: 0 }], results: [] } });
+    const usage = await call(usageRoute.POST, {
+      path: "/api/v1/verifier/usage",
+      body: { keys: [{ keyId: "x", hour: "2026-01-01T00:30:00Z", verifications: 1, rejected: 0 }], results: [] },
+    });
     expect(usage.status).toBe(400);
     expect(usage.json.error.message).toMatch(/keys\.0\.hour: must be the start of an hour/);
   });
@@ -344,7 +362,9 @@ describe("the company's own key format in the in-process verifier (issue 19)", (
     expect(defaults.verify(secret)).toEqual({ valid: false, code: "malformed" });
     // A format rekey's configuration would refuse is refused here too, by the same rules, before any key is read.
     expect(() => replicaOf(fetch, { keyFormat: { randomBytes: 8 } })).toThrow("keyFormat: randomBytes must be at least 16 (128 bits)");
-    expect(() => replicaOf(fetch, { keyFormat: { prefixes: { live: "acme_", test: "acme_" } } })).toThrow("keyFormat: prefixes.test must differ from the live prefix");
+    expect(() => replicaOf(fetch, { keyFormat: { prefixes: { live: "acme_", test: "acme_" } } })).toThrow(
+      "keyFormat: prefixes.test must differ from the live prefix",
+    );
     expect(() => replicaOf(fetch, { keyFormat: { checksum: "md5" as never } })).toThrow('keyFormat: checksum must be "crc32" or "none"');
   });
 });

@@ -14,8 +14,22 @@ import { selfRotate } from "../lib/rotations/self-rotate";
 import { issueKey, revokeKey } from "../lib/keys/mutations";
 import { scheduleDueRotations } from "../lib/cron/schedule";
 import { sendDueReminders } from "../lib/cron/reminders";
-import { createWebhookEndpoint, deleteWebhookEndpoint, queueTestEvent, resendDelivery, rotateWebhookSecret, setWebhookEndpointEnabled } from "../lib/webhooks/mutations";
-import { deliverWebhooks, WEBHOOK_CLAIM_SIZE, WEBHOOK_DISABLE_AFTER_MS, WEBHOOK_LEASE_MS, WEBHOOK_MAX_ATTEMPTS, webhookRetryDelayMs } from "../lib/webhooks/deliver";
+import {
+  createWebhookEndpoint,
+  deleteWebhookEndpoint,
+  queueTestEvent,
+  resendDelivery,
+  rotateWebhookSecret,
+  setWebhookEndpointEnabled,
+} from "../lib/webhooks/mutations";
+import {
+  deliverWebhooks,
+  WEBHOOK_CLAIM_SIZE,
+  WEBHOOK_DISABLE_AFTER_MS,
+  WEBHOOK_LEASE_MS,
+  WEBHOOK_MAX_ATTEMPTS,
+  webhookRetryDelayMs,
+} from "../lib/webhooks/deliver";
 import { getWebhookEndpoint, listWebhookEndpoints } from "../lib/webhooks/queries";
 import { WEBHOOK_EVENT_TYPES } from "../lib/webhooks/schemas";
 import { call } from "./support/http";
@@ -51,8 +65,16 @@ function receiver() {
     hang: (on: boolean) => (hang = on),
     start: () => new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r())),
     url: (path = "/hooks") => `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
-    reset: () => { received.length = 0; failNext = 0; hang = false; },
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+    reset: () => {
+      received.length = 0;
+      failNext = 0;
+      hang = false;
+    },
   };
 }
 
@@ -73,7 +95,11 @@ afterEach(() => {
 });
 
 const verifyWith = (secret: string, m: { headers: http.IncomingHttpHeaders; body: string }) =>
-  new Webhook(secret).verify(m.body, { "webhook-id": String(m.headers["webhook-id"]), "webhook-timestamp": String(m.headers["webhook-timestamp"]), "webhook-signature": String(m.headers["webhook-signature"]) }) as { type: string; data: Record<string, unknown> };
+  new Webhook(secret).verify(m.body, {
+    "webhook-id": String(m.headers["webhook-id"]),
+    "webhook-timestamp": String(m.headers["webhook-timestamp"]),
+    "webhook-signature": String(m.headers["webhook-signature"]),
+  }) as { type: string; data: Record<string, unknown> };
 
 /** The delivered event types since the last call, in order, and the queue emptied. */
 async function takeDelivered(): Promise<string[]> {
@@ -106,15 +132,34 @@ describe("the event pipeline: every writer's events reach webhooks, and match th
     };
     let keyId = "";
     let secret = "";
-    await flow("issue a key", async () => ({ key: { id: keyId }, secret } = await makeKey(org.id)));
+    await flow(
+      "issue a key",
+      async () =>
+        ({
+          key: { id: keyId },
+          secret,
+        } = await makeKey(org.id)),
+    );
     let rotationId = "";
-    await flow("schedule", async () => ({ rotation: { id: rotationId } } = await createRotation({ keyId, kind: "scheduled", scheduledAt: at(hours(48)) }, ADMIN, T0)));
+    await flow(
+      "schedule",
+      async () =>
+        ({
+          rotation: { id: rotationId },
+        } = await createRotation({ keyId, kind: "scheduled", scheduledAt: at(hours(48)) }, ADMIN, T0)),
+    );
     await flow("postpone", () => postponeRotation({ rotationId }, "user:customer", at(1000)));
     await flow("cancel", () => cancelRotation({ rotationId, reason: "not now" }, ADMIN, at(2000)));
     await flow("self-rotate", () => selfRotate(secret, at(3000)));
     const k2 = (await makeKey(org.id)).key;
     await takeDelivered();
-    await flow("rotate now, portal delivery", async () => ({ rotation: { id: rotationId } } = await createRotation({ keyId: k2.id, kind: "manual" }, ADMIN, at(4000))));
+    await flow(
+      "rotate now, portal delivery",
+      async () =>
+        ({
+          rotation: { id: rotationId },
+        } = await createRotation({ keyId: k2.id, kind: "manual" }, ADMIN, at(4000))),
+    );
     await flow("reveal", () => revealSuccessor({ rotationId }, "user:customer", at(5000)));
     await flow("re-roll", () => rerollSuccessor({ rotationId }, "user:customer", at(6000)));
     await flow("roll back", () => rollbackRotation({ rotationId, reason: "broke a client" }, ADMIN, at(7000)));
@@ -161,7 +206,11 @@ describe("the event pipeline: every writer's events reach webhooks, and match th
     await createRotation({ keyId: k6.id, kind: "scheduled", scheduledAt: at(hours(100)) }, ADMIN, at(hours(30)));
     await prisma.apiKey.update({ where: { id: k6.id }, data: { status: "revoked" } });
     await flow("cron: fail", () => advanceRotations(at(hours(101))));
-    await issueKey({ organizationId: org.id, environment: "live", name: "old", scopes: ["read:orders"], rateLimit: 60 }, ADMIN, new Date(T0.getTime() - 85 * 86_400_000));
+    await issueKey(
+      { organizationId: org.id, environment: "live", name: "old", scopes: ["read:orders"], rateLimit: 60 },
+      ADMIN,
+      new Date(T0.getTime() - 85 * 86_400_000),
+    );
     await flow("cron: policy schedule", () => scheduleDueRotations(at(hours(102))));
     expect(flows).toEqual({
       "bulk schedule": ["rotation.scheduled", "rotation.scheduled"],
@@ -210,7 +259,9 @@ describe("the event pipeline: every writer's events reach webhooks, and match th
     expect(forA.map((d) => d.eventType).sort()).toEqual(["key.created", "key.revoked", "rotation.started"]);
     expect(new Set(forA.map((d) => d.organizationId))).toEqual(new Set([a.id]));
     expect((await prisma.webhookDelivery.findMany({ where: { endpointId: revocations.id } })).map((d) => d.eventType)).toEqual(["key.revoked"]);
-    await expect(createWebhookEndpoint({ url: rx.url(), organizationId: a.id, events: ["alert.raised"] }, ADMIN, T0)).rejects.toThrow(/alert.raised goes only to endpoints for every organization/);
+    await expect(createWebhookEndpoint({ url: rx.url(), organizationId: a.id, events: ["alert.raised"] }, ADMIN, T0)).rejects.toThrow(
+      /alert.raised goes only to endpoints for every organization/,
+    );
   });
 });
 
@@ -229,7 +280,8 @@ describe("signed delivery (Standard Webhooks), verified with the standardwebhook
       expect(m.body).not.toContain(full);
       expect(m.body).not.toContain(successorSecret);
       expect(String(m.headers["webhook-id"])).toMatch(/^msg_[0-9a-f]{32}$/);
-      if (event.type === "rotation.started") expect(event.data).toMatchObject({ keyId: key.id, keyPrefix: key.prefix, organizationId: org.id, environment: "live" });
+      if (event.type === "rotation.started")
+        expect(event.data).toMatchObject({ keyId: key.id, keyPrefix: key.prefix, organizationId: org.id, environment: "live" });
     }
     // Someone else's secret, or a changed body, is refused by the library.
     expect(() => verifyWith("whsec_" + Buffer.alloc(24, 1).toString("base64"), rx.received[0])).toThrow();

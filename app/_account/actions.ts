@@ -3,7 +3,17 @@
 import { z } from "zod";
 import { revalidatePath } from "next/cache";
 import { serverAction } from "@/lib/http/server-action";
-import { addPasskeySchema, changePasswordSchema, confirmMfaSchema, finishPasskeySchema, mfaReauthSchema, removePasskeySchema, sessionIdSchema, startMfaSchema, userIdSchema } from "@/lib/auth/schemas";
+import {
+  addPasskeySchema,
+  changePasswordSchema,
+  confirmMfaSchema,
+  finishPasskeySchema,
+  mfaReauthSchema,
+  removePasskeySchema,
+  sessionIdSchema,
+  startMfaSchema,
+  userIdSchema,
+} from "@/lib/auth/schemas";
 import { confirmMfaEnrolment, disableOwnMfa, regenerateRecoveryCodes, resetUserMfa, startMfaEnrolment, type Enrolment } from "@/lib/auth/mfa";
 import { endAllSessions, endOwnSession } from "@/lib/auth/sessions";
 import { changeOwnPassword } from "@/lib/auth/users";
@@ -24,11 +34,19 @@ const endOthers = serverAction("account:manage", z.object({}), async (_input, vi
 const changePassword = serverAction("account:manage", changePasswordSchema, async (input, viewer, now) => {
   const { sessionsEnded } = await changeOwnPassword(viewer.userId, input, viewer.sessionId, now);
   revalidatePath("/", "layout");
-  return { message: `Your password is changed.${sessionsEnded ? ` Your ${sessionsEnded} other session${sessionsEnded === 1 ? " has" : "s have"} ended.` : ""}` };
+  return {
+    message: `Your password is changed.${sessionsEnded ? ` Your ${sessionsEnded} other session${sessionsEnded === 1 ? " has" : "s have"} ended.` : ""}`,
+  };
 });
 
 const endUsers = serverAction("users:manage", userIdSchema, async ({ userId }, viewer, now) => {
-  const n = await endAllSessions(userId, `user:${viewer.userId}`, "signed out everywhere by an admin", now, userId === viewer.userId ? viewer.sessionId : undefined);
+  const n = await endAllSessions(
+    userId,
+    `user:${viewer.userId}`,
+    "signed out everywhere by an admin",
+    now,
+    userId === viewer.userId ? viewer.sessionId : undefined,
+  );
   revalidatePath("/dashboard/users");
   return { message: `${n} session${n === 1 ? "" : "s"} ended.` };
 });

@@ -45,7 +45,10 @@ export function ChangePasswordForm() {
           run(async () => ({ ok: false, code: "invalid_request", error: "The two new passwords differ.", field: "confirmPassword" }));
           return;
         }
-        run(() => changePasswordAction({ currentPassword: data.get("currentPassword"), newPassword: data.get("newPassword") }), () => form.reset());
+        run(
+          () => changePasswordAction({ currentPassword: data.get("currentPassword"), newPassword: data.get("newPassword") }),
+          () => form.reset(),
+        );
       }}
     >
       <label>

@@ -6,8 +6,28 @@ import { EndOtherSessionsButton, EndSessionButton } from "./session-controls";
 /** A user agent in words a person recognises: browser and system, not the whole string. */
 function device(userAgent: string | null): string {
   if (!userAgent) return "Unknown device";
-  const browser = /Edg\//.test(userAgent) ? "Edge" : /Firefox\//.test(userAgent) ? "Firefox" : /Chrome\//.test(userAgent) ? "Chrome" : /Safari\//.test(userAgent) ? "Safari" : /curl|node|python|Go-http/i.test(userAgent) ? "A script" : "A browser";
-  const system = /iPhone|iPad/.test(userAgent) ? "iOS" : /Android/.test(userAgent) ? "Android" : /Mac OS X/.test(userAgent) ? "macOS" : /Windows/.test(userAgent) ? "Windows" : /Linux/.test(userAgent) ? "Linux" : null;
+  const browser = /Edg\//.test(userAgent)
+    ? "Edge"
+    : /Firefox\//.test(userAgent)
+      ? "Firefox"
+      : /Chrome\//.test(userAgent)
+        ? "Chrome"
+        : /Safari\//.test(userAgent)
+          ? "Safari"
+          : /curl|node|python|Go-http/i.test(userAgent)
+            ? "A script"
+            : "A browser";
+  const system = /iPhone|iPad/.test(userAgent)
+    ? "iOS"
+    : /Android/.test(userAgent)
+      ? "Android"
+      : /Mac OS X/.test(userAgent)
+        ? "macOS"
+        : /Windows/.test(userAgent)
+          ? "Windows"
+          : /Linux/.test(userAgent)
+            ? "Linux"
+            : null;
   return system ? `${browser} on ${system}` : browser;
 }
 
@@ -20,7 +40,8 @@ export async function SessionsCard({ viewer, now }: { viewer: Viewer; now: Date 
         Where you are signed in
       </h2>
       <p className="sub">
-        A session ends {SESSION_MAX_AGE_SECONDS / 3600} hours after signing in, or after {SESSION_IDLE_SECONDS / 60} minutes without use. Ending one signs that browser out at its next request.
+        A session ends {SESSION_MAX_AGE_SECONDS / 3600} hours after signing in, or after {SESSION_IDLE_SECONDS / 60} minutes without use. Ending one signs that
+        browser out at its next request.
       </p>
       <div className="table-wrap">
         <table>
@@ -49,7 +70,14 @@ export async function SessionsCard({ viewer, now }: { viewer: Viewer; now: Date 
                   <td className="sub">{formatDistanceStrict(s.createdAt, now)} ago</td>
                   <td className="sub">{now.getTime() - s.lastSeenAt.getTime() < 60_000 ? "just now" : `${formatDistanceStrict(s.lastSeenAt, now)} ago`}</td>
                   <td className="sub">in {formatDistanceStrict(s.expiresAt, now)}</td>
-                  <td>{!current && <EndSessionButton sessionId={s.id} label={`End the session of ${device(s.userAgent)}, signed in ${formatDistanceStrict(s.createdAt, now)} ago`} />}</td>
+                  <td>
+                    {!current && (
+                      <EndSessionButton
+                        sessionId={s.id}
+                        label={`End the session of ${device(s.userAgent)}, signed in ${formatDistanceStrict(s.createdAt, now)} ago`}
+                      />
+                    )}
+                  </td>
                 </tr>
               );
             })}

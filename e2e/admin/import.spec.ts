@@ -6,7 +6,10 @@ import { expectAccessible } from "../support/axe";
 const auth = { authorization: `Bearer ${E2E_BOOTSTRAP_TOKEN}` };
 const DAY = 86_400_000;
 
-test("a key imported by its old SHA-256 hash shows with its real age and policy status, verifies, and moves to rekey's hash at first use", async ({ page, request }) => {
+test("a key imported by its old SHA-256 hash shows with its real age and policy status, verifies, and moves to rekey's hash at first use", async ({
+  page,
+  request,
+}) => {
   // A key of the company's earlier system, 200 days old: only its hash is imported.
   const key = `legacy_live_${randomBytes(24).toString("base64url")}`;
   const prefix = key.slice(0, 17);

@@ -90,7 +90,10 @@ test("the keys table filters to overdue keys of one organization and sorts by ag
   const ageHeader = page.getByRole("columnheader", { name: /Age/ });
   await expect(ageHeader).toHaveAttribute("aria-sort", "descending");
   await expect(ageHeader).toContainText("▼");
-  const ages = await page.getByRole("table").getByRole("row").evaluateAll((trs) => trs.slice(1).map((tr) => parseInt(tr.children[3].textContent ?? "0", 10)));
+  const ages = await page
+    .getByRole("table")
+    .getByRole("row")
+    .evaluateAll((trs) => trs.slice(1).map((tr) => parseInt(tr.children[3].textContent ?? "0", 10)));
   expect(ages).toEqual([...ages].sort((a, b) => b - a)); // oldest first
   // A shared link opens the same view.
   const shared = page.url();
@@ -107,7 +110,10 @@ test("the overview and the keys table read on a 390px phone", async ({ page }) =
   await page.screenshot({ path: "e2e/screenshots/overview-phone.png", fullPage: true });
   // Nothing but the tables' own scroll areas may be wider than the screen.
   const wide = await page.evaluate(() =>
-    [...document.querySelectorAll("body *")].filter((e) => e.getBoundingClientRect().right > 392 && !e.closest(".table-wrap, .scroll-x, .sr-only")).slice(0, 5).map((e) => `${e.tagName}.${e.className}`),
+    [...document.querySelectorAll("body *")]
+      .filter((e) => e.getBoundingClientRect().right > 392 && !e.closest(".table-wrap, .scroll-x, .sr-only"))
+      .slice(0, 5)
+      .map((e) => `${e.tagName}.${e.className}`),
   );
   expect(wide).toEqual([]);
   await page.goto("/dashboard/keys");
@@ -158,7 +164,11 @@ test("the main navigation marks the section the admin is in, on a key's page too
 });
 
 test("an unknown key's or organization's page answers 404 with the not-found page, and so does a malformed id", async ({ page }) => {
-  for (const path of ["/dashboard/keys/00000000-0000-4000-8000-000000000000", "/dashboard/organizations/00000000-0000-4000-8000-000000000000", "/dashboard/keys/not-a-key-id"]) {
+  for (const path of [
+    "/dashboard/keys/00000000-0000-4000-8000-000000000000",
+    "/dashboard/organizations/00000000-0000-4000-8000-000000000000",
+    "/dashboard/keys/not-a-key-id",
+  ]) {
     const res = await page.goto(path);
     expect(res?.status(), path).toBe(404);
     await expect(page.getByRole("heading", { level: 1 })).toHaveText("Nothing here");

@@ -76,7 +76,12 @@ test("a max age above a year needs an exception reason, which is shown wherever 
   // The customer sees it where their portal states the policy.
   const asked = Date.now() - 1000;
   // A context of its own, signed out: the project's admin session would otherwise come with it.
-  const customer = await (await page.context().browser()!.newContext({ storageState: { cookies: [], origins: [] } })).newPage();
+  const customer = await (
+    await page
+      .context()
+      .browser()!
+      .newContext({ storageState: { cookies: [], origins: [] } })
+  ).newPage();
   await customer.goto("/signin");
   const linkForm = customer.getByRole("form", { name: "Email me a sign-in link" });
   await linkForm.getByLabel("Email").fill(GLOBEX_CUSTOMER);
@@ -93,8 +98,14 @@ test("a max age above a year needs an exception reason, which is shown wherever 
 
   // Back within bounds, the reason goes with the exception.
   await page.goto("/dashboard/policies");
-  await page.getByRole("form", { name: /Edit Strict/ }).getByLabel("Max key age (days)").fill("30");
-  await page.getByRole("form", { name: /Edit Strict/ }).getByRole("button", { name: "Save" }).click();
+  await page
+    .getByRole("form", { name: /Edit Strict/ })
+    .getByLabel("Max key age (days)")
+    .fill("30");
+  await page
+    .getByRole("form", { name: /Edit Strict/ })
+    .getByRole("button", { name: "Save" })
+    .click();
   await expect(page.getByRole("form", { name: /Edit Strict/ }).getByRole("status")).toHaveText(/saved/);
   await page.reload();
   await expect(page.getByRole("region", { name: /^Strict/ }).getByText("outside the usual bounds", { exact: true })).toHaveCount(0);

@@ -14,7 +14,10 @@ test("the admin finds a key by pasting it whole, by its prefix from the header (
   // A key whose full value is in hand, as after a leak.
   const org = await request.post("/api/v1/organizations", { headers: auth, data: { name: "Searchable Ltd", contactEmails: ["ops@searchable.example"] } });
   expect(org.status()).toBe(201);
-  const issued = await request.post("/api/v1/keys", { headers: auth, data: { organizationId: (await org.json()).id, environment: "live", name: "warehouse sync" } });
+  const issued = await request.post("/api/v1/keys", {
+    headers: auth,
+    data: { organizationId: (await org.json()).id, environment: "live", name: "warehouse sync" },
+  });
   const { id, prefix, key: secret } = (await issued.json()) as { id: string; prefix: string; key: string };
   const secretPart = secret.slice(prefix.length);
   const urls: string[] = [];

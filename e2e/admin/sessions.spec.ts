@@ -79,7 +79,10 @@ test("with scripts blocked, the sign-in form posts: the password never lands in 
   const form = page.getByRole("form", { name: "Sign in with a password" });
   await form.getByLabel("Email").fill("operator@rekey.local");
   await form.getByLabel("Password").fill("a-password-that-must-not-leak");
-  const [request] = await Promise.all([page.waitForRequest((r) => r.isNavigationRequest()), form.getByRole("button", { name: "Sign in", exact: true }).click()]);
+  const [request] = await Promise.all([
+    page.waitForRequest((r) => r.isNavigationRequest()),
+    form.getByRole("button", { name: "Sign in", exact: true }).click(),
+  ]);
   expect(request.method()).toBe("POST");
   expect(request.url()).not.toContain("a-password-that-must-not-leak");
   await page.waitForLoadState();

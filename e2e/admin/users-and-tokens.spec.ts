@@ -1,6 +1,9 @@
 import { expect, test } from "@playwright/test";
 
-test("the admin invites an operator with a one-time password, and that operator signs in and is asked for a password of their own", async ({ page, browser }) => {
+test("the admin invites an operator with a one-time password, and that operator signs in and is asked for a password of their own", async ({
+  page,
+  browser,
+}) => {
   await page.goto("/dashboard/users");
   const form = page.getByRole("form", { name: "Invite a user" });
   const email = `new-op-${Date.now()}@example.com`;
@@ -38,7 +41,10 @@ test("the admin creates a management token shown once, which works on the API un
   expect((await use()).status()).toBe(201);
 
   page.once("dialog", (d) => d.accept());
-  await page.getByRole("row", { name: /e2e pipeline/ }).getByRole("button", { name: "Revoke" }).click();
+  await page
+    .getByRole("row", { name: /e2e pipeline/ })
+    .getByRole("button", { name: "Revoke" })
+    .click();
   await expect(page.getByRole("row", { name: /e2e pipeline/ }).getByText("revoked")).toBeVisible();
   expect((await use()).status()).toBe(401);
   await page.reload();

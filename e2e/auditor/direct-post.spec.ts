@@ -27,7 +27,9 @@ test("an auditor who replays the POST of a rotate action is refused and the key 
     void d.accept();
   });
   await adminPage.getByRole("button", { name: "Rotate now" }).click();
-  await expect.poll(() => asked).toMatch(/now\?\n\nIts new key is ready for the customer at once, and both keys work for \d+ hours; then the old key stops working/);
+  await expect
+    .poll(() => asked)
+    .toMatch(/now\?\n\nIts new key is ready for the customer at once, and both keys work for \d+ hours; then the old key stops working/);
   await expect.poll(() => captured).not.toBeNull();
   await admin.close();
   const { headers, body } = captured!;

@@ -33,7 +33,11 @@ test("an auditor picks last quarter, downloads the CSV and the PDF, and both car
   await expect(page).toHaveURL(/period=last-quarter/);
   await expect(page.getByText("Showing last quarter instead")).toHaveCount(0); // the empty date fields of a preset are not an error
   await expect(page.getByRole("heading", { level: 2 }).first()).toContainText(/^Q\d \d{4}/);
-  const shownInScope = await page.getByRole("region", { name: "Figures" }).locator("dt", { hasText: "Keys in scope" }).locator("xpath=following-sibling::dd[1]").textContent();
+  const shownInScope = await page
+    .getByRole("region", { name: "Figures" })
+    .locator("dt", { hasText: "Keys in scope" })
+    .locator("xpath=following-sibling::dd[1]")
+    .textContent();
   await page.screenshot({ path: "e2e/screenshots/reports.png", fullPage: true });
 
   const save = async (name: string) => {

@@ -7,9 +7,40 @@ import { checkPage, firstLink, pageAs, WIDTHS } from "../support/every-page";
 // text past the right edge, a screenshot each (e2e/support/every-page.ts).
 // Pages a role may not open are left to the authorization tests.
 const STAFF_PAGES = {
-  admin: ["/dashboard", "/dashboard/keys", "/dashboard/alerts", "/dashboard/organizations", "/dashboard/policies", "/dashboard/reports", "/dashboard/secrets", "/dashboard/webhooks", "/dashboard/tokens", "/dashboard/users", "/dashboard/outbox", "/dashboard/account"],
-  operator: ["/dashboard", "/dashboard/keys", "/dashboard/alerts", "/dashboard/organizations", "/dashboard/policies", "/dashboard/secrets", "/dashboard/webhooks", "/dashboard/account"],
-  auditor: ["/dashboard", "/dashboard/keys", "/dashboard/alerts", "/dashboard/organizations", "/dashboard/policies", "/dashboard/reports", "/dashboard/secrets", "/dashboard/account"],
+  admin: [
+    "/dashboard",
+    "/dashboard/keys",
+    "/dashboard/alerts",
+    "/dashboard/organizations",
+    "/dashboard/policies",
+    "/dashboard/reports",
+    "/dashboard/secrets",
+    "/dashboard/webhooks",
+    "/dashboard/tokens",
+    "/dashboard/users",
+    "/dashboard/outbox",
+    "/dashboard/account",
+  ],
+  operator: [
+    "/dashboard",
+    "/dashboard/keys",
+    "/dashboard/alerts",
+    "/dashboard/organizations",
+    "/dashboard/policies",
+    "/dashboard/secrets",
+    "/dashboard/webhooks",
+    "/dashboard/account",
+  ],
+  auditor: [
+    "/dashboard",
+    "/dashboard/keys",
+    "/dashboard/alerts",
+    "/dashboard/organizations",
+    "/dashboard/policies",
+    "/dashboard/reports",
+    "/dashboard/secrets",
+    "/dashboard/account",
+  ],
 } as const;
 
 for (const [role, paths] of Object.entries(STAFF_PAGES)) {

@@ -34,6 +34,7 @@ test("an operator schedules a rotation for every overdue key of one organization
     }
     return n;
   };
-  if (total <= 50) await expect.poll(unscheduled).toBe(leftOut); // one page of the table holds them all
+  if (total <= 50)
+    await expect.poll(unscheduled).toBe(leftOut); // one page of the table holds them all
   else await expect.poll(unscheduled).toBeLessThanOrEqual(leftOut);
 });

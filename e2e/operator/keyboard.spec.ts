@@ -15,7 +15,9 @@ test("with the keyboard alone an operator sorts the keys list and opens, fills i
   // A key of this test's own, with no rotation yet (so both dialogs are offered).
   const management = { authorization: `Bearer ${E2E_BOOTSTRAP_TOKEN}` };
   const [org] = (await (await request.get("/api/v1/organizations", { headers: management })).json()).organizations;
-  const { prefix } = await (await request.post("/api/v1/keys", { headers: management, data: { organizationId: org.id, environment: "test", name: "keyboard test" } })).json();
+  const { prefix } = await (
+    await request.post("/api/v1/keys", { headers: management, data: { organizationId: org.id, environment: "test", name: "keyboard test" } })
+  ).json();
   await page.goto("/dashboard/keys?status=active");
   // A table's controls: the sort buttons in its headers.
   const age = page.getByRole("columnheader", { name: /Age/ }).getByRole("button");

@@ -8,7 +8,12 @@ const management = { authorization: `Bearer ${E2E_BOOTSTRAP_TOKEN}` };
 test("an operator reports a leaked key from the keys list; it stops verifying at once", async ({ page, request }) => {
   const orgs = await (await request.get("/api/v1/organizations", { headers: management })).json();
   const initech = orgs.organizations.find((o: { name: string }) => o.name.startsWith("Initech"));
-  const issued = await (await request.post("/api/v1/keys", { headers: management, data: { organizationId: initech.id, environment: "live", name: "leaky", scopes: ["read:orders"] } })).json();
+  const issued = await (
+    await request.post("/api/v1/keys", {
+      headers: management,
+      data: { organizationId: initech.id, environment: "live", name: "leaky", scopes: ["read:orders"] },
+    })
+  ).json();
   expect((await (await request.post("/api/v1/keys/verify", { headers: { authorization: `Bearer ${issued.key}` } })).json()).valid).toBe(true);
 
   await page.goto("/dashboard/keys");

@@ -20,11 +20,17 @@ async function newCustomerPage(browser: Browser, width = 1280, height = 900) {
   return context.newPage();
 }
 
-test("a customer follows the rotation email, signs in with the link, reveals and copies the new key; it verifies and the old one is deprecated", async ({ browser, request }) => {
+test("a customer follows the rotation email, signs in with the link, reveals and copies the new key; it verifies and the old one is deprecated", async ({
+  browser,
+  request,
+}) => {
   // The API company issues Acme a key and rotates it; the new key waits in the portal.
   const orgs = await (await request.get("/api/v1/organizations", { headers: management })).json();
   const acme = orgs.organizations.find((o: { name: string }) => o.name === "Acme Logistics");
-  const issued = await request.post("/api/v1/keys", { headers: management, data: { organizationId: acme.id, environment: "live", name: "checkout service", scopes: ["read:orders"] } });
+  const issued = await request.post("/api/v1/keys", {
+    headers: management,
+    data: { organizationId: acme.id, environment: "live", name: "checkout service", scopes: ["read:orders"] },
+  });
   expect(issued.status()).toBe(201);
   oldKey = await issued.json();
   const verifiedOld = await request.post("/api/v1/keys/verify", { headers: { authorization: `Bearer ${oldKey.key}` } });
@@ -42,7 +48,9 @@ test("a customer follows the rotation email, signs in with the link, reveals and
 
   // The email: which key, until when, a link to the portal, and no key.
   let mail: Awaited<ReturnType<typeof latestMail>> = null;
-  await expect.poll(async () => (mail = await latestMail(ACME, since, new RegExp(`^New API key ready: replace ${oldKey.prefix}…`))), { timeout: 10_000 }).not.toBeNull();
+  await expect
+    .poll(async () => (mail = await latestMail(ACME, since, new RegExp(`^New API key ready: replace ${oldKey.prefix}…`))), { timeout: 10_000 })
+    .not.toBeNull();
   expect(mail!.text).not.toMatch(/rk_(live|test)_[0-9A-Za-z]{40,}/);
   portalLink = /https?:\/\/\S+\/portal\/keys\/[\w-]+/.exec(mail!.text ?? "")![0];
   expect(portalLink).toContain(oldKey.id);
@@ -135,8 +143,16 @@ test("the portal reads on a 390px phone", async ({ browser }) => {
 test("after an emergency rotation that revoked a key at once, the customer reveals its replacement", async ({ browser, request }) => {
   const orgs = await (await request.get("/api/v1/organizations", { headers: management })).json();
   const acme = orgs.organizations.find((o: { name: string }) => o.name === "Acme Logistics");
-  const leaked = await (await request.post("/api/v1/keys", { headers: management, data: { organizationId: acme.id, environment: "live", name: "mobile app", scopes: ["read:orders"] } })).json();
-  const rotated = await request.post(`/api/v1/keys/${leaked.id}/rotations`, { headers: management, data: { kind: "emergency", gracePeriodHours: 0, reason: "found in a public repository" } });
+  const leaked = await (
+    await request.post("/api/v1/keys", {
+      headers: management,
+      data: { organizationId: acme.id, environment: "live", name: "mobile app", scopes: ["read:orders"] },
+    })
+  ).json();
+  const rotated = await request.post(`/api/v1/keys/${leaked.id}/rotations`, {
+    headers: management,
+    data: { kind: "emergency", gracePeriodHours: 0, reason: "found in a public repository" },
+  });
   expect(rotated.status()).toBe(201);
   expect(await (await request.post("/api/v1/keys/verify", { data: { key: leaked.key } })).json()).toEqual({ valid: false, code: "revoked" });
 
@@ -150,7 +166,10 @@ test("after an emergency rotation that revoked a key at once, the customer revea
   await page.getByRole("button", { name: "Reveal the new key" }).click();
   const secret = page.getByLabel("Your new key");
   await expect(secret).toHaveText(/^rk_live_[0-9A-Za-z]{49}$/);
-  expect(await (await request.post("/api/v1/keys/verify", { data: { key: await secret.textContent() } })).json()).toMatchObject({ valid: true, scopes: ["read:orders"] });
+  expect(await (await request.post("/api/v1/keys/verify", { data: { key: await secret.textContent() } })).json()).toMatchObject({
+    valid: true,
+    scopes: ["read:orders"],
+  });
   await page.screenshot({ path: "e2e/screenshots/portal-replacement.png", fullPage: true, mask: [secret] });
   await page.goto("/portal");
   await expect(page.getByRole("region", { name: `Replacement for ${leaked.prefix}` })).toHaveCount(0);

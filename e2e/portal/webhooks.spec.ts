@@ -60,12 +60,19 @@ test("a customer adds a webhook endpoint, sends a test event, and sees the deliv
 
     expect(received).toHaveLength(1);
     const m = received[0];
-    const event = new Webhook(secret).verify(m.body, { "webhook-id": String(m.headers["webhook-id"]), "webhook-timestamp": String(m.headers["webhook-timestamp"]), "webhook-signature": String(m.headers["webhook-signature"]) }) as { type: string };
+    const event = new Webhook(secret).verify(m.body, {
+      "webhook-id": String(m.headers["webhook-id"]),
+      "webhook-timestamp": String(m.headers["webhook-timestamp"]),
+      "webhook-signature": String(m.headers["webhook-signature"]),
+    }) as { type: string };
     expect(event.type).toBe("webhook.test");
     await expect(log).toContainText(String(m.headers["webhook-id"]));
 
     // Resend: the same webhook-id again.
-    await log.getByRole("button", { name: /^Resend/ }).first().click();
+    await log
+      .getByRole("button", { name: /^Resend/ })
+      .first()
+      .click();
     await expect.poll(() => received.length).toBe(2);
     expect(received[1].headers["webhook-id"]).toBe(m.headers["webhook-id"]);
 

@@ -20,7 +20,11 @@ test("the API link opens a readable reference with every operation of the OpenAP
   // Fields of a body, with their limits, and the objects they refer to.
   const rotate = page.getByRole("article", { name: "Schedule or start a rotation", exact: true });
   await expect(rotate.getByText("kind", { exact: true })).toBeVisible();
-  await page.getByRole("article", { name: "A key's rotations, newest first", exact: true }).getByRole("link", { name: "Rotation", exact: true }).first().click();
+  await page
+    .getByRole("article", { name: "A key's rotations, newest first", exact: true })
+    .getByRole("link", { name: "Rotation", exact: true })
+    .first()
+    .click();
   await expect(page).toHaveURL(/#schema-Rotation$/);
   await expect(page.getByRole("article", { name: "Rotation", exact: true }).getByText("graceEndsAt")).toBeVisible();
 });

@@ -6,7 +6,10 @@ const auth = { authorization: `Bearer ${E2E_BOOTSTRAP_TOKEN}` };
 test("automation issues a key, rotates it with an overlap, and the company's API verifies both", async ({ request }) => {
   const org = await request.post("/api/v1/organizations", { headers: auth, data: { name: "E2E Corp", contactEmails: ["ops@e2e.example"] } });
   expect(org.status()).toBe(201);
-  const key = await request.post("/api/v1/keys", { headers: auth, data: { organizationId: (await org.json()).id, environment: "live", name: "e2e", scopes: ["read:orders"] } });
+  const key = await request.post("/api/v1/keys", {
+    headers: auth,
+    data: { organizationId: (await org.json()).id, environment: "live", name: "e2e", scopes: ["read:orders"] },
+  });
   expect(key.status()).toBe(201);
   const { id, key: secret } = await key.json();
 

@@ -20,7 +20,9 @@ async function watchViolations(page: Page) {
   await page.exposeFunction("__reportViolation", (text: string) => seen.push(text));
   await page.addInitScript(() => {
     document.addEventListener("securitypolicyviolation", (e) => {
-      (window as unknown as { __reportViolation: (t: string) => void }).__reportViolation(`${location.pathname}: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} (${e.sample})`);
+      (window as unknown as { __reportViolation: (t: string) => void }).__reportViolation(
+        `${location.pathname}: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} (${e.sample})`,
+      );
     });
   });
   return seen;
@@ -97,7 +99,19 @@ test("no page breaks its own CSP, for a visitor and for an admin", async ({ page
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page).toHaveURL(/\/dashboard\/keys$/);
 
-  const pages = ["/", "/dashboard", "/dashboard/keys", "/dashboard/organizations", "/dashboard/policies", "/dashboard/alerts", "/dashboard/reports", "/dashboard/users", "/dashboard/tokens", "/dashboard/outbox", "/dashboard/secrets"];
+  const pages = [
+    "/",
+    "/dashboard",
+    "/dashboard/keys",
+    "/dashboard/organizations",
+    "/dashboard/policies",
+    "/dashboard/alerts",
+    "/dashboard/reports",
+    "/dashboard/users",
+    "/dashboard/tokens",
+    "/dashboard/outbox",
+    "/dashboard/secrets",
+  ];
   for (const path of pages) {
     await page.goto(path);
     await hydrated(page);

@@ -26,7 +26,11 @@ test("a staff API route refuses a visitor", async ({ request }) => {
 });
 
 test("the favicon and app icons are served to anyone, and every page links them", async ({ page, request }) => {
-  for (const [path, type] of [["/favicon.ico", /image\/(x-icon|vnd\.microsoft\.icon)/], ["/icon.png", /image\/png/], ["/apple-icon.png", /image\/png/]] as const) {
+  for (const [path, type] of [
+    ["/favicon.ico", /image\/(x-icon|vnd\.microsoft\.icon)/],
+    ["/icon.png", /image\/png/],
+    ["/apple-icon.png", /image\/png/],
+  ] as const) {
     const res = await request.get(path);
     expect(res.status(), path).toBe(200);
     expect(res.headers()["content-type"], path).toMatch(type);

@@ -22,15 +22,27 @@ test.describe("two app instances on one PostgreSQL server", () => {
       for (const port of [3111, 3112]) instances.push(spawn("node_modules/.bin/next", ["start", "-p", String(port)], { env, stdio: "ignore" }));
       await Promise.all([waitForHealth(3111), waitForHealth(3112)]);
       const headers = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
-      const org = await (await fetch("http://127.0.0.1:3111/api/v1/organizations", { method: "POST", headers, body: JSON.stringify({ name: "Two Instances Ltd" }) })).json();
+      const org = await (
+        await fetch("http://127.0.0.1:3111/api/v1/organizations", { method: "POST", headers, body: JSON.stringify({ name: "Two Instances Ltd" }) })
+      ).json();
 
       /** Issues a key on A, has B cache it as valid, revokes it on A (emergency, no grace): how long until B refuses it? */
       const trial = async (): Promise<number> => {
-        const key = await (await fetch("http://127.0.0.1:3111/api/v1/keys", { method: "POST", headers, body: JSON.stringify({ organizationId: org.id, environment: "live", name: "svc" }) })).json();
+        const key = await (
+          await fetch("http://127.0.0.1:3111/api/v1/keys", {
+            method: "POST",
+            headers,
+            body: JSON.stringify({ organizationId: org.id, environment: "live", name: "svc" }),
+          })
+        ).json();
         // B now holds the "valid" answer in its cache: only an invalidation can change it.
         expect(await verifyOn(3112, key.key)).toMatchObject({ valid: true });
         expect(await verifyOn(3112, key.key)).toMatchObject({ valid: true });
-        const revoked = await fetch(`http://127.0.0.1:3111/api/v1/keys/${key.id}/rotations`, { method: "POST", headers, body: JSON.stringify({ kind: "emergency", gracePeriodHours: 0, reason: "leaked" }) });
+        const revoked = await fetch(`http://127.0.0.1:3111/api/v1/keys/${key.id}/rotations`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify({ kind: "emergency", gracePeriodHours: 0, reason: "leaked" }),
+        });
         expect(revoked.status).toBe(201);
         const start = Date.now();
         let answer: { valid: boolean; code?: string } = { valid: true };
@@ -84,21 +96,49 @@ test.describe("two app instances on one PostgreSQL server", () => {
   test("with rekey killed (kill -9), the in-process verifier keeps answering until its window, then refuses", async () => {
     test.setTimeout(120_000);
     const secret = "killed-instance-secret-0123456789abcdef";
-    const { database, admin, env } = await freshDatabase({ REKEY_SECRET: secret, REKEY_VERIFY_TOKEN: "verify-token-0123456789abcdef", PORT: "3113", HOSTNAME: "127.0.0.1", REKEY_CRON: "off" });
+    const { database, admin, env } = await freshDatabase({
+      REKEY_SECRET: secret,
+      REKEY_VERIFY_TOKEN: "verify-token-0123456789abcdef",
+      PORT: "3113",
+      HOSTNAME: "127.0.0.1",
+      REKEY_CRON: "off",
+    });
     // What npm start serves: Next plus the verify fast path.
     const server = spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", "scripts/serve.ts"], { env, stdio: "ignore" });
     const WINDOW_MS = 4_000;
-    const replica = new Replica({ url: "http://127.0.0.1:3113", token: env.REKEY_VERIFY_TOKEN, hashingSecret: secret, maxStalenessMs: WINDOW_MS, waitSeconds: 1 });
+    const replica = new Replica({
+      url: "http://127.0.0.1:3113",
+      token: env.REKEY_VERIFY_TOKEN,
+      hashingSecret: secret,
+      maxStalenessMs: WINDOW_MS,
+      waitSeconds: 1,
+    });
     try {
       await waitForHealth(3113);
       const headers = { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" };
-      const org = await (await fetch("http://127.0.0.1:3113/api/v1/organizations", { method: "POST", headers, body: JSON.stringify({ name: "Killed Ltd" }) })).json();
-      const key = await (await fetch("http://127.0.0.1:3113/api/v1/keys", { method: "POST", headers, body: JSON.stringify({ organizationId: org.id, environment: "live", name: "svc" }) })).json();
+      const org = await (
+        await fetch("http://127.0.0.1:3113/api/v1/organizations", { method: "POST", headers, body: JSON.stringify({ name: "Killed Ltd" }) })
+      ).json();
+      const key = await (
+        await fetch("http://127.0.0.1:3113/api/v1/keys", {
+          method: "POST",
+          headers,
+          body: JSON.stringify({ organizationId: org.id, environment: "live", name: "svc" }),
+        })
+      ).json();
       // With REKEY_VERIFY_TOKEN set, the fast path answers only callers holding it.
       expect(await verifyOn(3113, key.key)).toMatchObject({ error: { code: "unauthorized" } });
       expect(await verifyOn(3113, key.key, env.REKEY_VERIFY_TOKEN)).toMatchObject({ valid: true, keyId: key.id });
       // A management token is not needed: the verify token reads records, and nothing else.
-      expect((await fetch("http://127.0.0.1:3113/api/v1/keys", { method: "POST", headers: { ...headers, authorization: `Bearer ${env.REKEY_VERIFY_TOKEN}` }, body: "{}" })).status).toBe(401);
+      expect(
+        (
+          await fetch("http://127.0.0.1:3113/api/v1/keys", {
+            method: "POST",
+            headers: { ...headers, authorization: `Bearer ${env.REKEY_VERIFY_TOKEN}` },
+            body: "{}",
+          })
+        ).status,
+      ).toBe(401);
 
       await replica.start();
       expect(replica.verify(key.key)).toMatchObject({ valid: true, keyId: key.id });

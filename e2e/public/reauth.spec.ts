@@ -19,7 +19,12 @@ test.describe("a customer whose sign-in is old", () => {
   test("is asked to sign in again before revoking a key, and can revoke after the new link", async ({ browser }) => {
     test.setTimeout(120_000);
     const dataDir = mkdtempSync(path.join(tmpdir(), "rekey-reauth-"));
-    const { database, admin, env } = await freshDatabase({ REKEY_DATA_DIR: dataDir, NEXTAUTH_URL: BASE, REKEY_CRON: "off", REKEY_SECRET: "reauth-secret-0123456789abcdef0123" });
+    const { database, admin, env } = await freshDatabase({
+      REKEY_DATA_DIR: dataDir,
+      NEXTAUTH_URL: BASE,
+      REKEY_CRON: "off",
+      REKEY_SECRET: "reauth-secret-0123456789abcdef0123",
+    });
     const server = spawn("node_modules/.bin/next", ["start", "-p", String(PORT), "-H", "127.0.0.1"], { env, stdio: "ignore" });
     const db = new (await import("pg")).default.Client({ connectionString: env.DATABASE_URL });
     const context = await browser.newContext({ baseURL: BASE });
@@ -27,11 +32,20 @@ test.describe("a customer whose sign-in is old", () => {
       await waitForHealth(PORT);
       await db.connect();
       const headers = { authorization: `Bearer ${INSTANCE_TOKEN}`, "content-type": "application/json" };
-      const org = await (await fetch(`${BASE}/api/v1/organizations`, { method: "POST", headers, body: JSON.stringify({ name: "Old Session GmbH", contactEmails: [CUSTOMER] }) })).json();
-      const key = await (await fetch(`${BASE}/api/v1/keys`, { method: "POST", headers, body: JSON.stringify({ organizationId: org.id, environment: "live", name: "billing" }) })).json();
+      const org = await (
+        await fetch(`${BASE}/api/v1/organizations`, { method: "POST", headers, body: JSON.stringify({ name: "Old Session GmbH", contactEmails: [CUSTOMER] }) })
+      ).json();
+      const key = await (
+        await fetch(`${BASE}/api/v1/keys`, { method: "POST", headers, body: JSON.stringify({ organizationId: org.id, environment: "live", name: "billing" }) })
+      ).json();
       // A policy that lets customers revoke their own keys, and the customer (an admin would invite them).
-      await db.query(`INSERT INTO rotation_policies (id, name, "isDefault", "customersManageKeys", "createdAt", "updatedAt") VALUES (gen_random_uuid()::text, 'Self-service', true, true, now(), now())`);
-      await db.query(`INSERT INTO users (id, email, role, "organizationId", "createdAt") VALUES (gen_random_uuid()::text, $1, 'customer', $2, now())`, [CUSTOMER, org.id]);
+      await db.query(
+        `INSERT INTO rotation_policies (id, name, "isDefault", "customersManageKeys", "createdAt", "updatedAt") VALUES (gen_random_uuid()::text, 'Self-service', true, true, now(), now())`,
+      );
+      await db.query(`INSERT INTO users (id, email, role, "organizationId", "createdAt") VALUES (gen_random_uuid()::text, $1, 'customer', $2, now())`, [
+        CUSTOMER,
+        org.id,
+      ]);
 
       const page = await context.newPage();
       const signIn = async (since: number) => {
@@ -49,7 +63,10 @@ test.describe("a customer whose sign-in is old", () => {
       await expect(page.getByText(`${CUSTOMER} · customer`)).toBeVisible();
 
       // Eleven minutes pass (the rule is ten); the session is still open (30 minutes idle, 8 hours in all).
-      const moved = await db.query(`UPDATE user_sessions SET "createdAt" = "createdAt" - interval '11 minutes' WHERE "endedAt" IS NULL AND "userId" = (SELECT id FROM users WHERE email = $1)`, [CUSTOMER]);
+      const moved = await db.query(
+        `UPDATE user_sessions SET "createdAt" = "createdAt" - interval '11 minutes' WHERE "endedAt" IS NULL AND "userId" = (SELECT id FROM users WHERE email = $1)`,
+        [CUSTOMER],
+      );
       expect(moved.rowCount).toBe(1);
 
       await page.goto(`/portal/keys/${key.id}`);

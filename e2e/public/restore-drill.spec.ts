@@ -28,9 +28,17 @@ for (const kind of ["embedded", "postgres"] as const) {
     test("a key revoked after the backup stays refused after the restore and a fresh start", async () => {
       test.setTimeout(180_000);
       const dir = mkdtempSync(path.join(tmpdir(), "rekey-drill-"));
-      const base = { REKEY_DATA_DIR: dir, REKEY_CRON: "off", REKEY_SECRET: "restore-drill-secret-0123456789abcdef", REKEY_BACKUP_EVERY_HOURS: "0", NEXTAUTH_URL: BASE };
+      const base = {
+        REKEY_DATA_DIR: dir,
+        REKEY_CRON: "off",
+        REKEY_SECRET: "restore-drill-secret-0123456789abcdef",
+        REKEY_BACKUP_EVERY_HOURS: "0",
+        NEXTAUTH_URL: BASE,
+      };
       const server = kind === "postgres" ? await freshDatabase(base) : null;
-      const env: NodeJS.ProcessEnv = server ? server.env : { ...process.env, ...base, DATABASE_URL: "", REKEY_BOOTSTRAP_TOKEN: INSTANCE_TOKEN, NEXT_TELEMETRY_DISABLED: "1" };
+      const env: NodeJS.ProcessEnv = server
+        ? server.env
+        : { ...process.env, ...base, DATABASE_URL: "", REKEY_BOOTSTRAP_TOKEN: INSTANCE_TOKEN, NEXT_TELEMETRY_DISABLED: "1" };
       if (!server) npm(["db:migrate"], env);
       let instance: ChildProcess | null = null;
       const start = async () => {
@@ -48,7 +56,10 @@ for (const kind of ["embedded", "postgres"] as const) {
       try {
         await start();
         const org = await (await fetch(`${BASE}/api/v1/organizations`, { method: "POST", headers, body: JSON.stringify({ name: "Drill GmbH" }) })).json();
-        const issue = async () => (await fetch(`${BASE}/api/v1/keys`, { method: "POST", headers, body: JSON.stringify({ organizationId: org.id, environment: "live", name: "svc" }) })).json();
+        const issue = async () =>
+          (
+            await fetch(`${BASE}/api/v1/keys`, { method: "POST", headers, body: JSON.stringify({ organizationId: org.id, environment: "live", name: "svc" }) })
+          ).json();
         const [leaked, rotated, untouched] = [await issue(), await issue(), await issue()];
 
         // The backup: the embedded folder has one owner, so rekey is stopped for it (a running one takes its own from the cron).
@@ -59,9 +70,19 @@ for (const kind of ["embedded", "postgres"] as const) {
         if (!server) await start();
 
         // After the backup: a leaked key revoked at once, another rotated with a grace period.
-        const emergency = await fetch(`${BASE}/api/v1/keys/${leaked.id}/rotations`, { method: "POST", headers, body: JSON.stringify({ kind: "emergency", gracePeriodHours: 0, reason: "found in a public repository" }) });
+        const emergency = await fetch(`${BASE}/api/v1/keys/${leaked.id}/rotations`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify({ kind: "emergency", gracePeriodHours: 0, reason: "found in a public repository" }),
+        });
         expect(emergency.status).toBe(201);
-        const manual = await (await fetch(`${BASE}/api/v1/keys/${rotated.id}/rotations`, { method: "POST", headers, body: JSON.stringify({ kind: "manual", deliver: "response", reason: "yearly" }) })).json();
+        const manual = await (
+          await fetch(`${BASE}/api/v1/keys/${rotated.id}/rotations`, {
+            method: "POST",
+            headers,
+            body: JSON.stringify({ kind: "manual", deliver: "response", reason: "yearly" }),
+          })
+        ).json();
         expect(await verify(leaked.key)).toEqual({ valid: false, code: "revoked" });
 
         // The running instance journals the revocation by itself, outside the database, within moments.

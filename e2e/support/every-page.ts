@@ -34,10 +34,21 @@ export async function checkPage(page: Page, role: string, path: string, width: n
     return out.slice(0, 5);
   });
   expect.soft(overflow, `${path} at ${width} px: nothing past the right edge`).toEqual([]);
-  const slug = path.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "id").replace(/^\//, "").replace(/[^a-z0-9]+/gi, "-").replace(/-+$/, "") || "home";
+  const slug =
+    path
+      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "id")
+      .replace(/^\//, "")
+      .replace(/[^a-z0-9]+/gi, "-")
+      .replace(/-+$/, "") || "home";
   // Committed (issue 15), so kept small: JPEG, the first SCREENSHOT_MAX_HEIGHT px of the page.
   const height = Math.min(SCREENSHOT_MAX_HEIGHT, await page.evaluate(() => document.documentElement.scrollHeight));
-  await page.screenshot({ path: `e2e/screenshots/pages/${role}-${slug}-${width}.jpg`, type: "jpeg", quality: 45, fullPage: true, clip: { x: 0, y: 0, width, height } });
+  await page.screenshot({
+    path: `e2e/screenshots/pages/${role}-${slug}-${width}.jpg`,
+    type: "jpeg",
+    quality: 45,
+    fullPage: true,
+    clip: { x: 0, y: 0, width, height },
+  });
 }
 
 /** The href of the first link in the page's main content matching `pattern`, or null. */

@@ -26,7 +26,13 @@ export async function freshDatabase<E extends Record<string, string>>(extra: E) 
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${database}`);
-  const env = { ...process.env, DATABASE_URL: withDatabase(serverUrl!, database), REKEY_BOOTSTRAP_TOKEN: INSTANCE_TOKEN, NEXT_TELEMETRY_DISABLED: "1", ...extra };
+  const env = {
+    ...process.env,
+    DATABASE_URL: withDatabase(serverUrl!, database),
+    REKEY_BOOTSTRAP_TOKEN: INSTANCE_TOKEN,
+    NEXT_TELEMETRY_DISABLED: "1",
+    ...extra,
+  };
   const migrate = spawnSync("npm", ["run", "db:migrate"], { env, encoding: "utf8" });
   expect(migrate.status, migrate.stderr).toBe(0);
   return { database, admin, env };

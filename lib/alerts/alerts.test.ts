@@ -13,7 +13,14 @@ describe("alerts (DOMAIN.md: Alert)", () => {
     const { key } = await makeKey(org.id);
     const prisma = await testPrisma();
     const alert = await prisma.alert.create({
-      data: { kind: "revoked_key_used", severity: "critical", organizationId: org.id, keyId: key.id, message: "A revoked key was tried 12 times", dedupeKey: `revoked_key_used:${key.id}` },
+      data: {
+        kind: "revoked_key_used",
+        severity: "critical",
+        organizationId: org.id,
+        keyId: key.id,
+        message: "A revoked key was tried 12 times",
+        dedupeKey: `revoked_key_used:${key.id}`,
+      },
     });
     expect((await listAlerts("open")).alerts.map((a) => [a.id, a.key?.prefix])).toEqual([[alert.id, key.prefix]]);
     expect(await acknowledgeAlert({ alertId: alert.id }, ADMIN, T0)).toMatchObject({ status: "acknowledged", acknowledgedBy: ADMIN });
@@ -26,7 +33,9 @@ describe("alerts (DOMAIN.md: Alert)", () => {
       ["alert.resolved", "client updated"],
     ]);
     // The same condition may now be raised again.
-    await prisma.alert.create({ data: { kind: "revoked_key_used", severity: "critical", keyId: key.id, message: "again", dedupeKey: `revoked_key_used:${key.id}` } });
+    await prisma.alert.create({
+      data: { kind: "revoked_key_used", severity: "critical", keyId: key.id, message: "again", dedupeKey: `revoked_key_used:${key.id}` },
+    });
     await expect(resolveAlert({ alertId: "missing" }, ADMIN, T0)).rejects.toThrow(/No such alert/);
   });
 });
@@ -36,7 +45,9 @@ describe("alerts in bulk (the inbox)", () => {
     const prisma = await testPrisma();
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
-      ids.push((await prisma.alert.create({ data: { kind, severity, organizationId, message: `${kind} ${i}`, dedupeKey: `${kind}:${organizationId}:${i}` } })).id);
+      ids.push(
+        (await prisma.alert.create({ data: { kind, severity, organizationId, message: `${kind} ${i}`, dedupeKey: `${kind}:${organizationId}:${i}` } })).id,
+      );
     }
     return ids;
   }

@@ -87,14 +87,14 @@ export async function findRevokedKeyTries(db: Db | Tx, now: Date, keyIds?: strin
     GROUP BY k.id, k.prefix, k."organizationId", o.name, k.status
     LIMIT ${LIMIT}`;
   return rows.map((k) => ({
-      kind: "revoked_key_used" as const,
-      severity: "critical" as const,
-      organizationId: k.organizationId,
-      keyId: k.id,
-      keyFingerprint: k.prefix,
-      message: `${k.status === "revoked" ? "Revoked" : "Expired"} key ${k.prefix}… of ${k.organization} was tried ${k.tries} time(s) in the last hour.`,
-      dedupeKey: `revoked_key_used:${k.id}`,
-    }));
+    kind: "revoked_key_used" as const,
+    severity: "critical" as const,
+    organizationId: k.organizationId,
+    keyId: k.id,
+    keyFingerprint: k.prefix,
+    message: `${k.status === "revoked" ? "Revoked" : "Expired"} key ${k.prefix}… of ${k.organization} was tried ${k.tries} time(s) in the last hour.`,
+    dedupeKey: `revoked_key_used:${k.id}`,
+  }));
 }
 
 /** Failed verifications this hour above SPIKE_FACTOR × the previous hour's (and at least SPIKE_MIN_FAILURES): one alert per hour. */
@@ -145,7 +145,12 @@ export async function resolveClearedAlerts(now: Date): Promise<number> {
             AND NOT EXISTS (SELECT 1 FROM management_tokens t WHERE t."hashVersion"::text = split_part(a."dedupeKey", ':', 2) AND t."revokedAt" IS NULL))
       )
       LIMIT ${LIMIT}`;
-    return resolveAlertsByIds(tx, rows.map((r) => r.id), now, "condition cleared");
+    return resolveAlertsByIds(
+      tx,
+      rows.map((r) => r.id),
+      now,
+      "condition cleared",
+    );
   });
 }
 
@@ -164,14 +169,27 @@ export async function sendAlertDigest(now: Date): Promise<number> {
     const order = { critical: 0, warning: 1, info: 2 } as Record<string, number>;
     const shown = [...alerts].sort((a, b) => (order[a.severity] ?? 3) - (order[b.severity] ?? 3)).slice(0, 50);
     const base = appUrl();
-    const list = shown.map((a) => ({ kind: a.kind, severity: a.severity, message: a.message, url: a.keyId ? `${base}/dashboard/keys/${a.keyId}` : `${base}/dashboard/alerts` }));
-    if (alerts.length > shown.length) list.push({ kind: "more", severity: "info", message: `…and ${alerts.length - shown.length} more`, url: `${base}/dashboard/alerts` });
+    const list = shown.map((a) => ({
+      kind: a.kind,
+      severity: a.severity,
+      message: a.message,
+      url: a.keyId ? `${base}/dashboard/keys/${a.keyId}` : `${base}/dashboard/alerts`,
+    }));
+    if (alerts.length > shown.length)
+      list.push({ kind: "more", severity: "info", message: `…and ${alerts.length - shown.length} more`, url: `${base}/dashboard/alerts` });
     await enqueueNotifications(
       tx,
-      [{ kind: "alert_digest", organizationId: null, recipients: admins.map((a) => a.email), eventRef: `digest:${now.toISOString()}:${alerts[0].id}`, payload: { count: alerts.length, alerts: list } }],
+      [
+        {
+          kind: "alert_digest",
+          organizationId: null,
+          recipients: admins.map((a) => a.email),
+          eventRef: `digest:${now.toISOString()}:${alerts[0].id}`,
+          payload: { count: alerts.length, alerts: list },
+        },
+      ],
       now,
     );
     return alerts.length;
   });
 }
-

@@ -5,7 +5,15 @@ import type { Actor } from "../auth/actor";
 import { appendAuditEvents } from "../audit/write";
 import { parseInput } from "../validation";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
-import { alertActionSchema, bulkAlertActionSchema, undoAcknowledgeSchema, type AlertActionInput, type AlertFilter, type BulkAlertActionInput, type UndoAcknowledgeInput } from "./schemas";
+import {
+  alertActionSchema,
+  bulkAlertActionSchema,
+  undoAcknowledgeSchema,
+  type AlertActionInput,
+  type AlertFilter,
+  type BulkAlertActionInput,
+  type UndoAcknowledgeInput,
+} from "./schemas";
 
 type AlertState = "open" | "acknowledged" | "resolved";
 
@@ -41,7 +49,14 @@ export function alertFilterSql(filter: AlertFilter): Prisma.Sql {
  * (`alert.<to>`, or `alert.reopened`) in the caller's transaction.
  * Returns the alerts it moved; the others are left as they were.
  */
-async function moveAlerts(tx: Tx, where: Prisma.Sql, to: "acknowledged" | "resolved" | "open", actor: Actor, now: Date, note: string | null): Promise<LockedAlert[]> {
+async function moveAlerts(
+  tx: Tx,
+  where: Prisma.Sql,
+  to: "acknowledged" | "resolved" | "open",
+  actor: Actor,
+  now: Date,
+  note: string | null,
+): Promise<LockedAlert[]> {
   const from = MOVES_FROM[to];
   const locked = await tx.$queryRaw<LockedAlert[]>`
     SELECT id, status::text AS status, kind, "organizationId", "keyId", "rotationId" FROM alerts
@@ -129,7 +144,14 @@ export async function undoAcknowledgeAlerts(input: UndoAcknowledgeInput, actor: 
   const { alertIds, at } = parseInput(undoAcknowledgeSchema, input);
   if (now.getTime() < at.getTime()) throw new ValidationError("at: must not be in the future", "at");
   const moved = await inTransaction((tx) =>
-    moveAlerts(tx, Prisma.sql`id = ANY(${alertIds}::text[]) AND "acknowledgedBy" = ${actor} AND "acknowledgedAt" = ${at}`, "open", actor, now, "undo of a bulk acknowledgement"),
+    moveAlerts(
+      tx,
+      Prisma.sql`id = ANY(${alertIds}::text[]) AND "acknowledgedBy" = ${actor} AND "acknowledgedAt" = ${at}`,
+      "open",
+      actor,
+      now,
+      "undo of a bulk acknowledgement",
+    ),
   );
   return { reopened: moved.length };
 }

@@ -43,7 +43,18 @@ export interface AlertInput {
  */
 export async function raiseAlerts(tx: Tx, alerts: AlertInput[], now: Date, actor: Actor = SYSTEM_CRON): Promise<number> {
   if (alerts.length === 0) return 0;
-  const raised = await tx.$queryRaw<{ id: string; kind: string; severity: string; organizationId: string | null; keyId: string | null; rotationId: string | null; message: string; dedupeKey: string }[]>`
+  const raised = await tx.$queryRaw<
+    {
+      id: string;
+      kind: string;
+      severity: string;
+      organizationId: string | null;
+      keyId: string | null;
+      rotationId: string | null;
+      message: string;
+      dedupeKey: string;
+    }[]
+  >`
     INSERT INTO alerts (id, kind, severity, status, "organizationId", "keyId", "rotationId", message, "dedupeKey", "createdAt")
     SELECT gen_random_uuid()::text, v.kind, v.severity, 'open', v.org, v.key, v.rot, v.message, v.dedupe, ${now}
     FROM unnest(
@@ -62,7 +73,16 @@ export async function raiseAlerts(tx: Tx, alerts: AlertInput[], now: Date, actor
       type: "alert.raised",
       organizationId: a.organizationId,
       keyId: a.keyId,
-      data: { alertId: a.id, kind: a.kind, severity: a.severity, message: a.message, organizationId: a.organizationId, keyId: a.keyId, keyPrefix: fingerprints.get(a.dedupeKey) ?? null, rotationId: a.rotationId },
+      data: {
+        alertId: a.id,
+        kind: a.kind,
+        severity: a.severity,
+        message: a.message,
+        organizationId: a.organizationId,
+        keyId: a.keyId,
+        keyPrefix: fingerprints.get(a.dedupeKey) ?? null,
+        rotationId: a.rotationId,
+      },
     })),
     now,
   );
@@ -89,7 +109,9 @@ export async function raiseAlerts(tx: Tx, alerts: AlertInput[], now: Date, actor
  */
 export async function resolveAlertsByIds(tx: Tx, ids: string[], now: Date, why: string, actor: Actor = SYSTEM_CRON): Promise<number> {
   if (ids.length === 0) return 0;
-  const resolved = await tx.$queryRaw<{ id: string; kind: string; organizationId: string | null; keyId: string | null; rotationId: string | null; status: string }[]>`
+  const resolved = await tx.$queryRaw<
+    { id: string; kind: string; organizationId: string | null; keyId: string | null; rotationId: string | null; status: string }[]
+  >`
     UPDATE alerts a SET status = 'resolved', "resolvedAt" = ${now}, "dedupeKey" = NULL
     FROM (SELECT id, status FROM alerts WHERE id = ANY(${ids}::text[]) AND status <> 'resolved' FOR UPDATE SKIP LOCKED) old
     WHERE a.id = old.id
@@ -97,7 +119,16 @@ export async function resolveAlertsByIds(tx: Tx, ids: string[], now: Date, why: 
   if (resolved.length === 0) return 0;
   await appendAuditEvents(
     tx,
-    resolved.map((a) => ({ actor, action: "alert.resolved", organizationId: a.organizationId, keyId: a.keyId, rotationId: a.rotationId, reason: why, before: { status: a.status, kind: a.kind }, after: { status: "resolved" } })),
+    resolved.map((a) => ({
+      actor,
+      action: "alert.resolved",
+      organizationId: a.organizationId,
+      keyId: a.keyId,
+      rotationId: a.rotationId,
+      reason: why,
+      before: { status: a.status, kind: a.kind },
+      after: { status: "resolved" },
+    })),
     now,
   );
   return resolved.length;

@@ -12,7 +12,13 @@ describe("actors as staff read them", () => {
     const token = await prisma.managementToken.create({ data: { name: "deploy bot", prefix: "rkm_mgmt_abcdefgh", hash: "h-actors-test", hashVersion: 1 } });
     const actors = [`user:${named.id}`, `user:${unnamed.id}`, `token:${token.id}`, "system:cron", "user:gone", `user:${named.id}`];
     const who = await describeActorsForStaff(actors);
-    expect([...who.values()].map((w) => w.label)).toEqual(["Dana Lead (lead@example.com)", "ops@example.com", "token “deploy bot”", "rekey's cron", "user:gone"]);
+    expect([...who.values()].map((w) => w.label)).toEqual([
+      "Dana Lead (lead@example.com)",
+      "ops@example.com",
+      "token “deploy bot”",
+      "rekey's cron",
+      "user:gone",
+    ]);
     expect(who.get(`user:${named.id}`)?.id).toBe(`user:${named.id}`);
   });
 });

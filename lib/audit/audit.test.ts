@@ -32,7 +32,15 @@ describe("audit trail (DOMAIN.md: Audit event)", () => {
       "key.revoked",
     ]);
     const rolledBack = events.find((e) => e.action === "rotation.rolled_back")!;
-    expect(rolledBack).toMatchObject({ actor: ADMIN, keyId: key.id, keyFingerprint: key.prefix, rotationId: rotation.id, reason: "client stuck", before: { state: "grace" }, after: { state: "rolled_back" } });
+    expect(rolledBack).toMatchObject({
+      actor: ADMIN,
+      keyId: key.id,
+      keyFingerprint: key.prefix,
+      rotationId: rotation.id,
+      reason: "client stuck",
+      before: { state: "grace" },
+      after: { state: "rolled_back" },
+    });
     expect(await verifyAuditChain(prisma)).toMatchObject({ ok: true, checked: 7, headHash: events.at(-1)!.hash });
   });
 
@@ -73,7 +81,9 @@ describe("audit trail (DOMAIN.md: Audit event)", () => {
   it("refuses to write a full key into an event", async () => {
     const prisma = await testPrisma();
     const { secret } = generateApiKey("live");
-    await expect(prisma.$transaction((tx) => appendAuditEvent(tx, { actor: ADMIN, action: "oops", reason: `pasted ${secret}` }, T0))).rejects.toThrow(/full key/);
+    await expect(prisma.$transaction((tx) => appendAuditEvent(tx, { actor: ADMIN, action: "oops", reason: `pasted ${secret}` }, T0))).rejects.toThrow(
+      /full key/,
+    );
     expect(await prisma.auditEvent.count()).toBe(0);
   });
 });

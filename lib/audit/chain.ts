@@ -27,7 +27,9 @@ export interface ChainedEventContent {
 /** The hash of an event's content and its predecessor's hash. */
 export function hashAuditEvent(event: ChainedEventContent): string {
   const text = canonicalize(hashedFields(event));
-  return createHash("sha256").update(text ?? "").digest("hex");
+  return createHash("sha256")
+    .update(text ?? "")
+    .digest("hex");
 }
 
 /**

@@ -36,7 +36,13 @@ export function statementBytes(statement: CheckpointStatement): Buffer {
 }
 
 export function checkpointStatement(head: { seq: bigint | string; hash: string; at: Date | string }): CheckpointStatement {
-  return { type: "rekey.audit.checkpoint", version: 1, seq: String(head.seq), hash: head.hash, at: typeof head.at === "string" ? head.at : head.at.toISOString() };
+  return {
+    type: "rekey.audit.checkpoint",
+    version: 1,
+    seq: String(head.seq),
+    hash: head.hash,
+    at: typeof head.at === "string" ? head.at : head.at.toISOString(),
+  };
 }
 
 /** The key id of a raw Ed25519 public key. */
@@ -50,13 +56,25 @@ const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 /** Why a signed checkpoint does not hold, or null when its signature and key id check out. */
 export function checkpointProblem(c: SignedCheckpoint): string | null {
   const s = c?.statement;
-  if (!s || s.type !== "rekey.audit.checkpoint" || s.version !== 1 || !/^[1-9][0-9]*$/.test(String(s.seq)) || !/^[0-9a-f]{64}$/.test(String(s.hash)) || typeof s.at !== "string") {
+  if (
+    !s ||
+    s.type !== "rekey.audit.checkpoint" ||
+    s.version !== 1 ||
+    !/^[1-9][0-9]*$/.test(String(s.seq)) ||
+    !/^[0-9a-f]{64}$/.test(String(s.hash)) ||
+    typeof s.at !== "string"
+  ) {
     return "it is not a rekey audit checkpoint (type, version, seq, hash, at)";
   }
   const raw = Buffer.from(String(c.publicKey ?? ""), "base64");
   if (raw.length !== 32) return "its public key is not a 32-byte Ed25519 key";
   if (keyIdOf(raw) !== c.keyId) return "its key id does not match its public key";
   const key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: "der", type: "spki" });
-  const ok = verify(null, statementBytes({ type: s.type, version: s.version, seq: s.seq, hash: s.hash, at: s.at }), key, Buffer.from(String(c.signature ?? ""), "base64"));
+  const ok = verify(
+    null,
+    statementBytes({ type: s.type, version: s.version, seq: s.seq, hash: s.hash, at: s.at }),
+    key,
+    Buffer.from(String(c.signature ?? ""), "base64"),
+  );
   return ok ? null : "its signature does not verify: the checkpoint was changed or not signed by this key";
 }

@@ -29,7 +29,11 @@ export function checkpointSigningKey(): SigningKey {
   if (cached) return cached;
   let pem = process.env.REKEY_CHECKPOINT_KEY?.replace(/\\n/g, "\n");
   if (!pem) {
-    const file = generatedFile(dataRoot(), "checkpoint-key.pem", () => generateKeyPairSync("ed25519").privateKey.export({ format: "pem", type: "pkcs8" }) as string);
+    const file = generatedFile(
+      dataRoot(),
+      "checkpoint-key.pem",
+      () => generateKeyPairSync("ed25519").privateKey.export({ format: "pem", type: "pkcs8" }) as string,
+    );
     pem = readFileSync(file, "utf8");
   }
   let privateKey: KeyObject;
@@ -49,13 +53,34 @@ export function forgetCheckpointSigningKey(): void {
 }
 
 /** Signs a head of the chain and keeps the checkpoint (once per head and key): the same head gives the same checkpoint. */
-export async function signCheckpoint(db: Db | Tx, head: { seq: bigint; hash: string; at: Date }, reason: "cron" | "report", now: Date): Promise<SignedCheckpoint> {
+export async function signCheckpoint(
+  db: Db | Tx,
+  head: { seq: bigint; hash: string; at: Date },
+  reason: "cron" | "report",
+  now: Date,
+): Promise<SignedCheckpoint> {
   const key = checkpointSigningKey();
   const statement = checkpointStatement(head);
-  const checkpoint: SignedCheckpoint = { statement, keyId: key.keyId, publicKey: key.publicKeyRaw.toString("base64"), signature: sign(null, statementBytes(statement), key.privateKey).toString("base64") };
+  const checkpoint: SignedCheckpoint = {
+    statement,
+    keyId: key.keyId,
+    publicKey: key.publicKeyRaw.toString("base64"),
+    signature: sign(null, statementBytes(statement), key.privateKey).toString("base64"),
+  };
   // ON CONFLICT DO NOTHING: two cron calls or downloads signing the same head at once keep one row.
   await db.auditCheckpoint.createMany({
-    data: [{ seq: head.seq, hash: head.hash, at: head.at, keyId: key.keyId, publicKey: checkpoint.publicKey, signature: checkpoint.signature, reason, createdAt: now }],
+    data: [
+      {
+        seq: head.seq,
+        hash: head.hash,
+        at: head.at,
+        keyId: key.keyId,
+        publicKey: checkpoint.publicKey,
+        signature: checkpoint.signature,
+        reason,
+        createdAt: now,
+      },
+    ],
     skipDuplicates: true,
   });
   return checkpoint;
@@ -92,7 +117,14 @@ async function raiseChainBroken(broken: { seq: string; reason: string }, now: Da
   await inTransaction((tx) =>
     raiseAlerts(
       tx,
-      [{ kind: "audit_chain_broken", severity: "critical", message: `The audit trail is broken at event ${broken.seq}: ${broken.reason}. Events from there on cannot be trusted; compare with the signed checkpoints held outside rekey.`, dedupeKey: `audit_chain_broken:${broken.seq}` }],
+      [
+        {
+          kind: "audit_chain_broken",
+          severity: "critical",
+          message: `The audit trail is broken at event ${broken.seq}: ${broken.reason}. Events from there on cannot be trusted; compare with the signed checkpoints held outside rekey.`,
+          dedupeKey: `audit_chain_broken:${broken.seq}`,
+        },
+      ],
       now,
     ),
   );
@@ -133,14 +165,20 @@ export const FULL_CHECK_EVERY_HOURS = 24;
  */
 export async function verifyChainInFullIfDue(now: Date): Promise<AuditChainResult | null> {
   const prisma = await getPrisma();
-  const recent = await prisma.auditCheckpoint.findFirst({ where: { verifiedInFull: true, verifiedAt: { gt: new Date(now.getTime() - FULL_CHECK_EVERY_HOURS * 3_600_000) } }, select: { id: true } });
+  const recent = await prisma.auditCheckpoint.findFirst({
+    where: { verifiedInFull: true, verifiedAt: { gt: new Date(now.getTime() - FULL_CHECK_EVERY_HOURS * 3_600_000) } },
+    select: { id: true },
+  });
   if (recent) return null;
   const head = await prisma.auditEvent.findFirst({ orderBy: { seq: "desc" }, select: { seq: true, hash: true, at: true } });
   if (!head) return null;
   const result = await verifyAuditChain(prisma, { toSeq: head.seq });
   if (result.ok) {
     const checkpoint = await signCheckpoint(prisma, head, "cron", now);
-    await prisma.auditCheckpoint.updateMany({ where: { seq: head.seq, keyId: checkpoint.keyId }, data: { verifiedAt: now, eventsThrough: result.checked, verifiedInFull: true } });
+    await prisma.auditCheckpoint.updateMany({
+      where: { seq: head.seq, keyId: checkpoint.keyId },
+      data: { verifiedAt: now, eventsThrough: result.checked, verifiedInFull: true },
+    });
     return result;
   }
   await raiseChainBroken(result.broken!, now);
@@ -154,13 +192,27 @@ export async function verifyChainInFullIfDue(now: Date): Promise<AuditChainResul
  * million events starts at once; without one, every event of the run is
  * recomputed. `resumedFrom` says which.
  */
-export async function verifyRange(db: Db, firstSeq: bigint, lastSeq: bigint): Promise<AuditChainResult & { resumedFrom: { seq: string; verifiedAt: Date } | null }> {
-  const anchors = await db.auditCheckpoint.findMany({ where: { verifiedAt: { not: null }, seq: { gte: firstSeq, lte: lastSeq } }, orderBy: { seq: "desc" }, take: 3 });
+export async function verifyRange(
+  db: Db,
+  firstSeq: bigint,
+  lastSeq: bigint,
+): Promise<AuditChainResult & { resumedFrom: { seq: string; verifiedAt: Date } | null }> {
+  const anchors = await db.auditCheckpoint.findMany({
+    where: { verifiedAt: { not: null }, seq: { gte: firstSeq, lte: lastSeq } },
+    orderBy: { seq: "desc" },
+    take: 3,
+  });
   for (const anchor of anchors) {
     if (checkpointProblem({ statement: checkpointStatement(anchor), keyId: anchor.keyId, publicKey: anchor.publicKey, signature: anchor.signature })) continue;
     const event = await db.auditEvent.findUnique({ where: { seq: anchor.seq }, select: { hash: true } });
     if (event?.hash !== anchor.hash) {
-      return { ok: false, checked: 0, headHash: "", broken: { seq: String(anchor.seq), reason: "this is not the event the checkpoint signed: the chain up to it was rewritten" }, resumedFrom: null };
+      return {
+        ok: false,
+        checked: 0,
+        headHash: "",
+        broken: { seq: String(anchor.seq), reason: "this is not the event the checkpoint signed: the chain up to it was rewritten" },
+        resumedFrom: null,
+      };
     }
     const rest = await verifyAuditChain(db, { fromSeq: anchor.seq + 1n, toSeq: lastSeq });
     // The events up to the anchor were recomputed in full when it was verified: counted as checked.
@@ -168,7 +220,12 @@ export async function verifyRange(db: Db, firstSeq: bigint, lastSeq: bigint): Pr
       anchor.eventsThrough === null
         ? await db.auditEvent.count({ where: { seq: { gte: firstSeq, lte: anchor.seq } } })
         : anchor.eventsThrough - (await db.auditEvent.count({ where: { seq: { lt: firstSeq } } }));
-    return { ...rest, checked: rest.checked + covered, headHash: rest.checked ? rest.headHash : anchor.hash, resumedFrom: { seq: String(anchor.seq), verifiedAt: anchor.verifiedAt! } };
+    return {
+      ...rest,
+      checked: rest.checked + covered,
+      headHash: rest.checked ? rest.headHash : anchor.hash,
+      resumedFrom: { seq: String(anchor.seq), verifiedAt: anchor.verifiedAt! },
+    };
   }
   return { ...(await verifyAuditChain(db, { fromSeq: firstSeq, toSeq: lastSeq })), resumedFrom: null };
 }

@@ -11,7 +11,22 @@ import type { ChainedEventContent } from "./chain";
 export type ExportedAuditEvent = Omit<ChainedEventContent, "at"> & { seq: string; at: string; hash: string };
 
 /** Every field of an exported event, in the order the files write them. */
-export const AUDIT_EXPORT_FIELDS = ["seq", "at", "actor", "action", "organizationId", "keyId", "keyFingerprint", "rotationId", "reason", "outcome", "before", "after", "prevHash", "hash"] as const;
+export const AUDIT_EXPORT_FIELDS = [
+  "seq",
+  "at",
+  "actor",
+  "action",
+  "organizationId",
+  "keyId",
+  "keyFingerprint",
+  "rotationId",
+  "reason",
+  "outcome",
+  "before",
+  "after",
+  "prevHash",
+  "hash",
+] as const;
 
 /** The one form of a time in the audit trail: ISO 8601 in UTC with milliseconds, as `Date.prototype.toISOString` writes it. */
 export const AUDIT_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

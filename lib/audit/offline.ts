@@ -33,7 +33,9 @@ export interface OfflineChainResult {
 }
 
 /** A line of an export as read: the event, or why the line is not one rekey wrote. */
-export type ExportLine = { line: number; event: ExportedAuditEvent; problem?: undefined } | { line: number; event?: Partial<ExportedAuditEvent>; problem: string };
+export type ExportLine =
+  | { line: number; event: ExportedAuditEvent; problem?: undefined }
+  | { line: number; event?: Partial<ExportedAuditEvent>; problem: string };
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const SEQ = /^[1-9][0-9]*$/;
@@ -46,14 +48,20 @@ function formProblem(record: Record<string, unknown>): string | null {
   const missing = AUDIT_EXPORT_FIELDS.filter((f) => !fields.includes(f));
   if (missing.length) return `it lacks the field ${missing.join(", ")}`;
   if (typeof record.seq !== "string" || !SEQ.test(record.seq)) return "its seq is not a positive whole number in a string";
-  if (typeof record.at !== "string" || !AUDIT_TIME.test(record.at) || Number.isNaN(new Date(record.at).getTime()) || new Date(record.at).toISOString() !== record.at) {
+  if (
+    typeof record.at !== "string" ||
+    !AUDIT_TIME.test(record.at) ||
+    Number.isNaN(new Date(record.at).getTime()) ||
+    new Date(record.at).toISOString() !== record.at
+  ) {
     return `its time ${JSON.stringify(record.at)} is not written as rekey writes times (UTC, milliseconds, Z: 2026-07-01T09:30:00.000Z)`;
   }
   for (const f of ["actor", "action", "outcome"] as const) if (typeof record[f] !== "string") return `its ${f} is not a string`;
   for (const f of ["organizationId", "keyId", "keyFingerprint", "rotationId", "reason"] as const) {
     if (record[f] !== null && typeof record[f] !== "string") return `its ${f} is neither a string nor null`;
   }
-  for (const f of ["prevHash", "hash"] as const) if (typeof record[f] !== "string" || !HEX64.test(record[f] as string)) return `its ${f} is not 64 lowercase hex digits`;
+  for (const f of ["prevHash", "hash"] as const)
+    if (typeof record[f] !== "string" || !HEX64.test(record[f] as string)) return `its ${f} is not 64 lowercase hex digits`;
   return null;
 }
 
@@ -81,7 +89,8 @@ export async function verifyExportedEvents(lines: AsyncIterable<ExportLine>, che
       result.seqGaps += Number(BigInt(e.seq) - prevSeq! - 1n);
     }
     if (hashAuditEvent({ ...e, at: new Date(e.at) }) !== e.hash) return fail("this event was edited after it was written");
-    if (checkpoint && e.seq === checkpoint.seq && e.hash !== checkpoint.hash) return fail("this is not the event the checkpoint signed: the chain up to it was rewritten");
+    if (checkpoint && e.seq === checkpoint.seq && e.hash !== checkpoint.hash)
+      return fail("this is not the event the checkpoint signed: the chain up to it was rewritten");
     prev = e.hash;
     prevSeq = BigInt(e.seq);
     result.checked++;
@@ -91,8 +100,10 @@ export async function verifyExportedEvents(lines: AsyncIterable<ExportLine>, che
   if (checkpoint && result.ok) {
     const fail = (reason: string) => ({ ...result, ok: false, broken: { seq: checkpoint.seq, line: 0, reason } });
     if (result.lastSeq === null) return fail("the file holds no events, the checkpoint signs event " + checkpoint.seq);
-    if (BigInt(result.firstSeq!) > BigInt(checkpoint.seq)) return fail(`the checkpoint signs event ${checkpoint.seq}, before this file's first event ${result.firstSeq}: use the checkpoint of this file's period`);
-    if (BigInt(result.lastSeq) < BigInt(checkpoint.seq)) return fail(`the file ends at event ${result.lastSeq}, but the checkpoint signs event ${checkpoint.seq}: events were cut off the end`);
+    if (BigInt(result.firstSeq!) > BigInt(checkpoint.seq))
+      return fail(`the checkpoint signs event ${checkpoint.seq}, before this file's first event ${result.firstSeq}: use the checkpoint of this file's period`);
+    if (BigInt(result.lastSeq) < BigInt(checkpoint.seq))
+      return fail(`the file ends at event ${result.lastSeq}, but the checkpoint signs event ${checkpoint.seq}: events were cut off the end`);
   }
   return result;
 }
@@ -118,7 +129,8 @@ async function* jsonLines(path: string): AsyncGenerator<ExportLine> {
     const problem = formProblem(record as Record<string, unknown>);
     const event = record as ExportedAuditEvent;
     if (problem) yield { line, event, problem };
-    else if (auditJsonLine(event) !== text) yield { line, event, problem: "the line is not byte for byte as rekey writes it (field order, spacing or the form of a value differ)" };
+    else if (auditJsonLine(event) !== text)
+      yield { line, event, problem: "the line is not byte for byte as rekey writes it (field order, spacing or the form of a value differ)" };
     else yield { line, event };
   }
 }
@@ -127,7 +139,9 @@ async function* jsonLines(path: string): AsyncGenerator<ExportLine> {
 async function* csvRows(path: string): AsyncGenerator<ExportLine> {
   // raw: each record's text as it is in the file, to compare with what rekey writes. An empty string is written
   // quoted (""), null as nothing: the two read back apart.
-  const parser = createReadStream(path).pipe(parse({ raw: true, relax_column_count: true, cast: (value, context) => (value === "" && !context.quoting ? null : value) }));
+  const parser = createReadStream(path).pipe(
+    parse({ raw: true, relax_column_count: true, cast: (value, context) => (value === "" && !context.quoting ? null : value) }),
+  );
   let line = 1;
   let header = true;
   for await (const { record, raw } of parser as AsyncIterable<{ record: (string | null)[]; raw: string }>) {
@@ -155,7 +169,12 @@ async function* csvRows(path: string): AsyncGenerator<ExportLine> {
     }
     const problem = formProblem(event);
     if (problem) yield { line: at, event: event as Partial<ExportedAuditEvent>, problem };
-    else if (auditCsvLines([event as ExportedAuditEvent]) !== raw) yield { line: at, event: event as ExportedAuditEvent, problem: "the record is not byte for byte as rekey writes it (quoting, spacing or the form of a value differ)" };
+    else if (auditCsvLines([event as ExportedAuditEvent]) !== raw)
+      yield {
+        line: at,
+        event: event as ExportedAuditEvent,
+        problem: "the record is not byte for byte as rekey writes it (quoting, spacing or the form of a value differ)",
+      };
     else yield { line: at, event: event as ExportedAuditEvent };
   }
 }

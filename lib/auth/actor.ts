@@ -3,7 +3,18 @@
  * management token, the bootstrap token, the cron, a policy, or a key acting on itself
  * (self-rotation, by its display prefix).
  */
-export type Actor = `user:${string}` | `token:${string}` | "bootstrap" | "system:cron" | "system:seed" | "system:policy" | "system:restore" | "system:github" | `key:${string}` | "verifier" | "anonymous";
+export type Actor =
+  | `user:${string}`
+  | `token:${string}`
+  | "bootstrap"
+  | "system:cron"
+  | "system:seed"
+  | "system:policy"
+  | "system:restore"
+  | "system:github"
+  | `key:${string}`
+  | "verifier"
+  | "anonymous";
 
 export const SYSTEM_CRON: Actor = "system:cron";
 /** A rotation policy acting by itself (an emergency rotation on possible compromise). */

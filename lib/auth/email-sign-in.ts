@@ -15,7 +15,12 @@ export const LINK_WINDOW_MINUTES = 15;
 type RekeyAdapterUser = AdapterUser & { role: "admin" | "operator" | "auditor" | "customer" };
 
 const userSelect = { id: true, email: true, role: true, disabledAt: true } as const;
-const toAdapterUser = (u: { id: string; email: string; role: RekeyAdapterUser["role"] }): RekeyAdapterUser => ({ id: u.id, email: u.email, emailVerified: null, role: u.role });
+const toAdapterUser = (u: { id: string; email: string; role: RekeyAdapterUser["role"] }): RekeyAdapterUser => ({
+  id: u.id,
+  email: u.email,
+  emailVerified: null,
+  role: u.role,
+});
 
 /**
  * The little of next-auth's adapter that email links need, over rekey's own
@@ -71,7 +76,9 @@ export async function sendSignInLink(email: string, url: string, now: Date): Pro
   const address = email.toLowerCase();
   const user = await prisma.user.findUnique({ where: { email: address }, select: userSelect });
   const since = new Date(now.getTime() - LINK_WINDOW_MINUTES * 60_000);
-  const recent = await prisma.auditEvent.count({ where: { action: "auth.sign_in_link_sent", at: { gte: since }, after: { path: ["email"], equals: address } } });
+  const recent = await prisma.auditEvent.count({
+    where: { action: "auth.sign_in_link_sent", at: { gte: since }, after: { path: ["email"], equals: address } },
+  });
   const audit = (action: string, outcome: "success" | "failure" | "denied", reason: string | null) =>
     inTransaction((tx) => appendAuditEvent(tx, { actor: user ? `user:${user.id}` : "anonymous", action, outcome, reason, after: { email: address } }, now));
   if (!user || user.disabledAt || user.role !== "customer") {

@@ -20,7 +20,10 @@ export async function authenticateManagementRequest(request: Request, now: Date)
   if (parseSecret(token)?.kind !== "rkm") throw new UnauthorizedError("That is not a valid management token.");
   const prisma = await getPrisma();
   // Under any configured hashing secret version, each row only under its own (lib/keys/hash.ts).
-  const found = await prisma.managementToken.findFirst({ where: { OR: candidateHashes(token) }, select: { id: true, revokedAt: true, lastUsedAt: true, hashVersion: true } });
+  const found = await prisma.managementToken.findFirst({
+    where: { OR: candidateHashes(token) },
+    select: { id: true, revokedAt: true, lastUsedAt: true, hashVersion: true },
+  });
   if (!found || found.revokedAt) throw new UnauthorizedError("That is not a valid management token.");
   const current = hashSecret(token);
   if (found.hashVersion !== current.hashVersion) {

@@ -92,10 +92,16 @@ export async function useSecondFactor(tx: Tx, userId: string, code: string, now:
     const step = Math.floor(now.getTime() / 1000 / TOTP_PERIOD_SECONDS) + delta;
     // A seed sealed under a previous data secret is sealed again under the current one as it is used (a rotation drains by itself).
     const resealed = sealedUnderCurrent(user.totpSecret) ? {} : { totpSecret: sealSecret(secret.base32, SEAL_PURPOSE, userId) };
-    const used = await tx.user.updateMany({ where: { id: userId, OR: [{ totpLastStep: null }, { totpLastStep: { lt: step } }] }, data: { totpLastStep: step, ...resealed } });
+    const used = await tx.user.updateMany({
+      where: { id: userId, OR: [{ totpLastStep: null }, { totpLastStep: { lt: step } }] },
+      data: { totpLastStep: step, ...resealed },
+    });
     return used.count === 1 ? { ok: true, kind: "authenticator code" } : { ok: false, reason: "authenticator code already used" };
   }
-  const used = await tx.recoveryCode.updateMany({ where: { userId, codeHash: { in: recoveryCodeHashes(userId, typed) }, usedAt: null }, data: { usedAt: now } });
+  const used = await tx.recoveryCode.updateMany({
+    where: { userId, codeHash: { in: recoveryCodeHashes(userId, typed) }, usedAt: null },
+    data: { usedAt: now },
+  });
   if (used.count !== 1) return { ok: false, reason: "wrong or used recovery code" };
   const recoveryCodesLeft = await tx.recoveryCode.count({ where: { userId, usedAt: null } });
   return { ok: true, kind: "recovery code", recoveryCodesLeft };
@@ -103,13 +109,20 @@ export async function useSecondFactor(tx: Tx, userId: string, code: string, now:
 
 /** The audit event of a recovery code spent (never the code), in the caller's transaction. */
 export async function auditRecoveryCodeUsed(tx: Tx, user: { id: string; email: string }, left: number, how: string, now: Date): Promise<void> {
-  await appendAuditEvent(tx, { actor: `user:${user.id}`, action: "auth.recovery_code_used", reason: how, after: { email: user.email, recoveryCodesLeft: left } }, now);
+  await appendAuditEvent(
+    tx,
+    { actor: `user:${user.id}`, action: "auth.recovery_code_used", reason: how, after: { email: user.email, recoveryCodesLeft: left } },
+    now,
+  );
 }
 
 /** A staff member who signs in with a password (the one whose multi-factor sign-in or passkeys change), or NotFound / Validation. */
 export async function staffUser(userId: string) {
   const prisma = await getPrisma();
-  const user = await prisma.user.findUnique({ where: { id: userId }, select: { id: true, email: true, role: true, organizationId: true, disabledAt: true, passwordHash: true, totpEnabledAt: true } });
+  const user = await prisma.user.findUnique({
+    where: { id: userId },
+    select: { id: true, email: true, role: true, organizationId: true, disabledAt: true, passwordHash: true, totpEnabledAt: true },
+  });
   if (!user || user.disabledAt) throw new NotFoundError("No such user.");
   if (user.role === "customer" || !user.passwordHash) throw new ValidationError("Customers sign in with an emailed link: multi-factor sign-in is for staff.");
   return user;
@@ -123,9 +136,19 @@ export type StaffUser = Awaited<ReturnType<typeof staffUser>>;
  * against the same per-account limit as sign-in; a failure is audited and
  * refused. `then` runs in the transaction that uses up the code.
  */
-export async function reauthenticate<T>(user: StaffUser, input: { currentPassword: string; code?: string }, what: string, now: Date, then: (tx: Tx) => Promise<T>): Promise<T> {
+export async function reauthenticate<T>(
+  user: StaffUser,
+  input: { currentPassword: string; code?: string },
+  what: string,
+  now: Date,
+  then: (tx: Tx) => Promise<T>,
+): Promise<T> {
   const fail = (tx: Tx, reason: string) =>
-    appendAuditEvent(tx, { actor: `user:${user.id}`, action: "auth.reauthentication_failed", outcome: "failure", reason: `${what}: ${reason}`, after: { email: user.email } }, now);
+    appendAuditEvent(
+      tx,
+      { actor: `user:${user.id}`, action: "auth.reauthentication_failed", outcome: "failure", reason: `${what}: ${reason}`, after: { email: user.email } },
+      now,
+    );
   await takeSignInAttempt(user.email, null, now, (reason) => inTransaction((tx) => fail(tx, reason)));
   if (!(await verifyPassword(user.passwordHash!, input.currentPassword))) {
     await inTransaction((tx) => fail(tx, "wrong password"));
@@ -160,7 +183,11 @@ export async function setStaffMfaRequired(input: { required: boolean }, actor: A
   await inTransaction(async (tx) => {
     const before = await isStaffMfaRequired(tx);
     if (before === required) throw new ConflictError(`Multi-factor sign-in is already ${required ? "required" : "optional"} for staff.`);
-    await tx.settings.upsert({ where: { id: 1 }, create: { id: 1, requireStaffMfa: required, updatedAt: now }, update: { requireStaffMfa: required, updatedAt: now } });
+    await tx.settings.upsert({
+      where: { id: 1 },
+      create: { id: 1, requireStaffMfa: required, updatedAt: now },
+      update: { requireStaffMfa: required, updatedAt: now },
+    });
     await appendAuditEvent(tx, { actor, action: "settings.updated", before: { requireStaffMfa: before }, after: { requireStaffMfa: required } }, now);
   });
 }
@@ -179,7 +206,8 @@ export async function getMfaStatus(userId: string) {
 
 /** Why a user may not turn their own multi-factor sign-in off, or null. */
 function disableRefusal(role: string, required: boolean): string | null {
-  if (required) return "An admin requires multi-factor sign-in for all staff: it cannot be turned off. Lost your device? Regenerate your recovery codes, or ask an admin to reset it.";
+  if (required)
+    return "An admin requires multi-factor sign-in for all staff: it cannot be turned off. Lost your device? Regenerate your recovery codes, or ask an admin to reset it.";
   // Issue 12: on for admins once enrolled. Another admin may reset it (a lost device).
   if (role === "admin") return "An admin's multi-factor sign-in stays on once enrolled. Lost your device? Another admin can reset it.";
   return null;
@@ -206,7 +234,11 @@ export async function startMfaEnrolment(userId: string, input: { currentPassword
   const secret = new Secret({ size: 20 });
   await reauthenticate(user, data, "set up multi-factor sign-in", now, async (tx) => {
     await tx.user.update({ where: { id: userId }, data: { totpSecret: sealSecret(secret.base32, SEAL_PURPOSE, userId), totpLastStep: null } });
-    await appendAuditEvent(tx, { actor: `user:${userId}`, action: "auth.mfa_enrolment_started", organizationId: user.organizationId, after: { email: user.email } }, now);
+    await appendAuditEvent(
+      tx,
+      { actor: `user:${userId}`, action: "auth.mfa_enrolment_started", organizationId: user.organizationId, after: { email: user.email } },
+      now,
+    );
   });
   const uri = totp(secret, user.email).toString();
   const svg = await QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "M", margin: 2 });
@@ -219,7 +251,12 @@ export async function startMfaEnrolment(userId: string, input: { currentPassword
  * alone) end, and RECOVERY_CODE_COUNT recovery codes are returned, to be
  * shown once. Audited (`auth.mfa_enabled`), never with the seed or a code.
  */
-export async function confirmMfaEnrolment(userId: string, input: { code: string }, currentSessionId: string | null, now: Date): Promise<{ recoveryCodes: string[] }> {
+export async function confirmMfaEnrolment(
+  userId: string,
+  input: { code: string },
+  currentSessionId: string | null,
+  now: Date,
+): Promise<{ recoveryCodes: string[] }> {
   const { code } = parseInput(confirmMfaSchema, input);
   const user = await staffUser(userId);
   if (user.totpEnabledAt) throw new ConflictError("Multi-factor sign-in is already on.");
@@ -231,10 +268,22 @@ export async function confirmMfaEnrolment(userId: string, input: { code: string 
     if (delta === null) return null;
     const step = Math.floor(now.getTime() / 1000 / TOTP_PERIOD_SECONDS) + delta;
     // Conditional on still being unconfirmed: two confirmations at once enable it once.
-    const enabled = await tx.user.updateMany({ where: { id: userId, totpEnabledAt: null, totpSecret: row.totpSecret }, data: { totpEnabledAt: now, totpLastStep: step } });
+    const enabled = await tx.user.updateMany({
+      where: { id: userId, totpEnabledAt: null, totpSecret: row.totpSecret },
+      data: { totpEnabledAt: now, totpLastStep: step },
+    });
     if (enabled.count !== 1) throw new ConflictError("Multi-factor sign-in is already on.");
     const recoveryCodes = await replaceRecoveryCodes(tx, userId, now);
-    await appendAuditEvent(tx, { actor: `user:${userId}`, action: "auth.mfa_enabled", organizationId: user.organizationId, after: { email: user.email, method: "totp", recoveryCodes: RECOVERY_CODE_COUNT } }, now);
+    await appendAuditEvent(
+      tx,
+      {
+        actor: `user:${userId}`,
+        action: "auth.mfa_enabled",
+        organizationId: user.organizationId,
+        after: { email: user.email, method: "totp", recoveryCodes: RECOVERY_CODE_COUNT },
+      },
+      now,
+    );
     await endSessions(tx, { userId, notId: currentSessionId ?? undefined }, "multi-factor sign-in turned on", `user:${userId}`, now);
     return { recoveryCodes };
   });
@@ -243,13 +292,26 @@ export async function confirmMfaEnrolment(userId: string, input: { code: string 
 }
 
 /** Replaces the user's recovery codes, after their password and a current code; the old ones stop working. Audited. */
-export async function regenerateRecoveryCodes(userId: string, input: { currentPassword: string; code: string }, now: Date): Promise<{ recoveryCodes: string[] }> {
+export async function regenerateRecoveryCodes(
+  userId: string,
+  input: { currentPassword: string; code: string },
+  now: Date,
+): Promise<{ recoveryCodes: string[] }> {
   const data = parseInput(mfaReauthSchema, input);
   const user = await staffUser(userId);
   if (!user.totpEnabledAt) throw new ConflictError("Multi-factor sign-in is off: there are no recovery codes.");
   return reauthenticate(user, data, "regenerate recovery codes", now, async (tx) => {
     const recoveryCodes = await replaceRecoveryCodes(tx, userId, now);
-    await appendAuditEvent(tx, { actor: `user:${userId}`, action: "auth.recovery_codes_regenerated", organizationId: user.organizationId, after: { email: user.email, recoveryCodes: RECOVERY_CODE_COUNT } }, now);
+    await appendAuditEvent(
+      tx,
+      {
+        actor: `user:${userId}`,
+        action: "auth.recovery_codes_regenerated",
+        organizationId: user.organizationId,
+        after: { email: user.email, recoveryCodes: RECOVERY_CODE_COUNT },
+      },
+      now,
+    );
     return { recoveryCodes };
   });
 }
@@ -272,7 +334,17 @@ export async function disableOwnMfa(userId: string, input: { currentPassword: st
   if (refusal) throw new ConflictError(refusal);
   await reauthenticate(user, data, "turn off multi-factor sign-in", now, async (tx) => {
     await clearMfa(tx, userId);
-    await appendAuditEvent(tx, { actor: `user:${userId}`, action: "auth.mfa_disabled", organizationId: user.organizationId, reason: "turned off by its user", after: { email: user.email } }, now);
+    await appendAuditEvent(
+      tx,
+      {
+        actor: `user:${userId}`,
+        action: "auth.mfa_disabled",
+        organizationId: user.organizationId,
+        reason: "turned off by its user",
+        after: { email: user.email },
+      },
+      now,
+    );
   });
 }
 
@@ -286,13 +358,26 @@ export async function resetUserMfa(input: { userId: string }, actor: Actor, now:
   const { userId } = parseInput(userIdSchema, input);
   if (actor === `user:${userId}`) throw new ConflictError("Reset your own multi-factor sign-in on your account page.");
   return inTransaction(async (tx) => {
-    const user = await tx.user.findUnique({ where: { id: userId }, select: { id: true, email: true, organizationId: true, totpSecret: true, totpEnabledAt: true, _count: { select: { passkeys: true } } } });
+    const user = await tx.user.findUnique({
+      where: { id: userId },
+      select: { id: true, email: true, organizationId: true, totpSecret: true, totpEnabledAt: true, _count: { select: { passkeys: true } } },
+    });
     if (!user) throw new NotFoundError("No such user.");
     const passkeys = user._count.passkeys;
     if (!user.totpEnabledAt && !user.totpSecret && passkeys === 0) throw new ConflictError(`${user.email} has no multi-factor sign-in to reset.`);
     await clearMfa(tx, userId);
     await tx.passkey.deleteMany({ where: { userId } });
-    await appendAuditEvent(tx, { actor, action: "auth.mfa_disabled", organizationId: user.organizationId, reason: "reset by an admin", after: { email: user.email, passkeysRemoved: passkeys } }, now);
+    await appendAuditEvent(
+      tx,
+      {
+        actor,
+        action: "auth.mfa_disabled",
+        organizationId: user.organizationId,
+        reason: "reset by an admin",
+        after: { email: user.email, passkeysRemoved: passkeys },
+      },
+      now,
+    );
     await endSessions(tx, { userId }, "multi-factor sign-in reset by an admin", actor, now);
     return { email: user.email };
   });

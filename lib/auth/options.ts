@@ -46,7 +46,16 @@ declare module "next-auth" {
   }
   interface Session {
     /** Read from the database with the session at every request (lib/auth/sessions.ts), not from the cookie. signedInAt: ISO time of the sign-in. */
-    user: { id: string; email: string; role: Role; organizationId: string | null; signedInAt: string; sessionId: string; mustChangePassword: boolean; mustEnrollMfa: boolean };
+    user: {
+      id: string;
+      email: string;
+      role: Role;
+      organizationId: string | null;
+      signedInAt: string;
+      sessionId: string;
+      mustChangePassword: boolean;
+      mustEnrollMfa: boolean;
+    };
   }
 }
 declare module "next-auth/jwt" {
@@ -96,7 +105,11 @@ export const authOptions: NextAuthOptions = {
       credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" }, code: { label: "Code", type: "text" } },
       async authorize(credentials, req) {
         // A thrown error's message reaches the sign-in form (the lock-out, a code required or wrong); null means "wrong email or password".
-        return authenticateStaff({ email: credentials?.email ?? "", password: credentials?.password ?? "", code: credentials?.code || undefined }, new Date(), addressOf(req));
+        return authenticateStaff(
+          { email: credentials?.email ?? "", password: credentials?.password ?? "", code: credentials?.code || undefined },
+          new Date(),
+          addressOf(req),
+        );
       },
     }),
     CredentialsProvider({
@@ -128,7 +141,17 @@ export const authOptions: NextAuthOptions = {
       const found = await (await getPrisma()).user.findUnique({ where: { id: user.id }, select: { id: true, role: true, disabledAt: true, email: true } });
       const ok = !!found && !found.disabledAt && found.role === "customer";
       await inTransaction((tx) =>
-        appendAuditEvent(tx, { actor: found ? `user:${found.id}` : "anonymous", action: ok ? "auth.signed_in" : "auth.sign_in_failed", outcome: ok ? "success" : "denied", reason: ok ? "email link" : "email link for a non-customer", after: { email: user.email ?? null } }, new Date()),
+        appendAuditEvent(
+          tx,
+          {
+            actor: found ? `user:${found.id}` : "anonymous",
+            action: ok ? "auth.signed_in" : "auth.sign_in_failed",
+            outcome: ok ? "success" : "denied",
+            reason: ok ? "email link" : "email link for a non-customer",
+            after: { email: user.email ?? null },
+          },
+          new Date(),
+        ),
       );
       return ok;
     },
@@ -138,15 +161,46 @@ export const authOptions: NextAuthOptions = {
         const method: SignInMethod = account?.provider === "email" ? "email link" : (user.method ?? "password");
         // Only the session's id goes into the cookie: who it belongs to is read from the row.
         const sid = await startSession(user.id, method, await requestInfo(), now);
-        return { sid, live: { uid: user.id, email: user.email ?? "", role: user.role, organizationId: null, signedInAt: now.toISOString(), mustChangePassword: false, mustEnrollMfa: false } };
+        return {
+          sid,
+          live: {
+            uid: user.id,
+            email: user.email ?? "",
+            role: user.role,
+            organizationId: null,
+            signedInAt: now.toISOString(),
+            mustChangePassword: false,
+            mustEnrollMfa: false,
+          },
+        };
       }
       const live = token.sid ? await checkSession(token.sid, now) : null;
       if (!live) throw new SessionEndedError();
-      return { sid: live.sessionId, live: { uid: live.userId, email: live.email, role: live.role, organizationId: live.organizationId, signedInAt: live.signedInAt.toISOString(), mustChangePassword: live.mustChangePassword, mustEnrollMfa: live.mustEnrollMfa } };
+      return {
+        sid: live.sessionId,
+        live: {
+          uid: live.userId,
+          email: live.email,
+          role: live.role,
+          organizationId: live.organizationId,
+          signedInAt: live.signedInAt.toISOString(),
+          mustChangePassword: live.mustChangePassword,
+          mustEnrollMfa: live.mustEnrollMfa,
+        },
+      };
     },
     session({ session, token }) {
       const live = token.live!;
-      session.user = { id: live.uid, email: live.email, role: live.role, organizationId: live.organizationId, signedInAt: live.signedInAt, sessionId: token.sid!, mustChangePassword: live.mustChangePassword, mustEnrollMfa: live.mustEnrollMfa };
+      session.user = {
+        id: live.uid,
+        email: live.email,
+        role: live.role,
+        organizationId: live.organizationId,
+        signedInAt: live.signedInAt,
+        sessionId: token.sid!,
+        mustChangePassword: live.mustChangePassword,
+        mustEnrollMfa: live.mustEnrollMfa,
+      };
       return session;
     },
   },

@@ -46,7 +46,12 @@ export function relyingParty(): { rpID: string; origin: string; rpName: string }
 /** What every answer is checked against: its challenge (used up as it is read), this site's origin and relying party, and user verification. */
 function expectations(purpose: "register" | "sign-in", userId: string | null, now: Date) {
   const { rpID, origin } = relyingParty();
-  return { expectedChallenge: (challenge: string) => takeChallenge(challenge, purpose, userId, now), expectedOrigin: origin, expectedRPID: rpID, requireUserVerification: true };
+  return {
+    expectedChallenge: (challenge: string) => takeChallenge(challenge, purpose, userId, now),
+    expectedOrigin: origin,
+    expectedRPID: rpID,
+    requireUserVerification: true,
+  };
 }
 
 async function storeChallenge(challenge: string, purpose: "register" | "sign-in", userId: string | null, now: Date): Promise<void> {
@@ -85,7 +90,8 @@ export async function startPasskeyRegistration(userId: string, input: unknown, n
   const user = await staffUser(userId);
   const prisma = await getPrisma();
   const existing = await prisma.passkey.findMany({ where: { userId }, select: { credentialId: true, transports: true } });
-  if (existing.length >= MAX_PASSKEYS_PER_USER) throw new ConflictError(`You have ${MAX_PASSKEYS_PER_USER} passkeys, the most one account may have: remove one first.`);
+  if (existing.length >= MAX_PASSKEYS_PER_USER)
+    throw new ConflictError(`You have ${MAX_PASSKEYS_PER_USER} passkeys, the most one account may have: remove one first.`);
   await reauthenticate(user, data, "add a passkey", now, async () => undefined);
   const { rpID, rpName } = relyingParty();
   const options = await generateRegistrationOptions({
@@ -136,7 +142,16 @@ export async function finishPasskeyRegistration(userId: string, input: unknown, 
       },
       select: { id: true, name: true },
     });
-    await appendAuditEvent(tx, { actor: `user:${userId}`, action: "auth.passkey_added", organizationId: user.organizationId, after: { email: user.email, passkey: name, synced: credentialDeviceType === "multiDevice" } }, now);
+    await appendAuditEvent(
+      tx,
+      {
+        actor: `user:${userId}`,
+        action: "auth.passkey_added",
+        organizationId: user.organizationId,
+        after: { email: user.email, passkey: name, synced: credentialDeviceType === "multiDevice" },
+      },
+      now,
+    );
     return row;
   });
 }
@@ -151,7 +166,11 @@ export async function removePasskey(userId: string, input: unknown, now: Date): 
   return reauthenticate(user, reauth, "remove a passkey", now, async (tx) => {
     const gone = await tx.passkey.deleteMany({ where: { id: passkey.id, userId } });
     if (gone.count !== 1) throw new NotFoundError("No such passkey.");
-    await appendAuditEvent(tx, { actor: `user:${userId}`, action: "auth.passkey_removed", organizationId: user.organizationId, after: { email: user.email, passkey: passkey.name } }, now);
+    await appendAuditEvent(
+      tx,
+      { actor: `user:${userId}`, action: "auth.passkey_removed", organizationId: user.organizationId, after: { email: user.email, passkey: passkey.name } },
+      now,
+    );
     return { name: passkey.name };
   });
 }
@@ -182,11 +201,31 @@ export async function authenticatePasskey(input: unknown, now: Date, address = "
   const prisma = await getPrisma();
   const passkey = await prisma.passkey.findUnique({
     where: { credentialId: response.id },
-    select: { id: true, credentialId: true, publicKey: true, counter: true, transports: true, name: true, user: { select: { id: true, email: true, role: true, organizationId: true, disabledAt: true } } },
+    select: {
+      id: true,
+      credentialId: true,
+      publicKey: true,
+      counter: true,
+      transports: true,
+      name: true,
+      user: { select: { id: true, email: true, role: true, organizationId: true, disabledAt: true } },
+    },
   });
   const user = passkey?.user;
   const audit = (outcome: "failure" | "denied", reason: string) =>
-    inTransaction((tx) => appendAuditEvent(tx, { actor: user ? `user:${user.id}` : "anonymous", action: "auth.sign_in_failed", outcome, reason, after: { email: user?.email ?? null, address, method: "passkey" } }, now));
+    inTransaction((tx) =>
+      appendAuditEvent(
+        tx,
+        {
+          actor: user ? `user:${user.id}` : "anonymous",
+          action: "auth.sign_in_failed",
+          outcome,
+          reason,
+          after: { email: user?.email ?? null, address, method: "passkey" },
+        },
+        now,
+      ),
+    );
   // An unknown credential has no account to count against: the address still counts it.
   await takeSignInAttempt(user?.email ?? `passkey:${response.id.slice(0, 100)}`, address, now, (reason) => audit("denied", reason));
   if (!passkey || !user) {
@@ -201,7 +240,12 @@ export async function authenticatePasskey(input: unknown, now: Date, address = "
   try {
     verified = await verifyAuthenticationResponse({
       response: response as unknown as AuthenticationResponseJSON,
-      credential: { id: passkey.credentialId, publicKey: new Uint8Array(passkey.publicKey), counter: Number(passkey.counter), transports: passkey.transports as AuthenticatorTransportFuture[] },
+      credential: {
+        id: passkey.credentialId,
+        publicKey: new Uint8Array(passkey.publicKey),
+        counter: Number(passkey.counter),
+        transports: passkey.transports as AuthenticatorTransportFuture[],
+      },
       ...expectations("sign-in", null, now),
     });
   } catch (error) {
@@ -218,7 +262,11 @@ export async function authenticatePasskey(input: unknown, now: Date, address = "
     const moved = await tx.passkey.updateMany({ where: { id: passkey.id, counter: passkey.counter }, data: { counter: newCounter, lastUsedAt: now } });
     if (moved.count !== 1) return false;
     await tx.user.update({ where: { id: user.id }, data: { lastSignInAt: now } });
-    await appendAuditEvent(tx, { actor: `user:${user.id}`, action: "auth.signed_in", reason: "passkey", after: { email: user.email, address, passkey: passkey.name } }, now);
+    await appendAuditEvent(
+      tx,
+      { actor: `user:${user.id}`, action: "auth.signed_in", reason: "passkey", after: { email: user.email, address, passkey: passkey.name } },
+      now,
+    );
     return true;
   });
   if (!signedIn) {

@@ -4,7 +4,12 @@ export const signInSchema = z.object({
   email: z.email("must be an email address").transform((e) => e.toLowerCase()),
   password: z.string().min(1, "is required").max(1000),
   /** The second factor, for a user with multi-factor sign-in: a 6-digit code or a recovery code. */
-  code: z.string().trim().max(50, "must be at most 50 characters").optional().transform((v) => v || undefined),
+  code: z
+    .string()
+    .trim()
+    .max(50, "must be at most 50 characters")
+    .optional()
+    .transform((v) => v || undefined),
 });
 
 export const PASSWORD_MIN = 12;
@@ -19,9 +24,17 @@ export const ROLES = ["admin", "operator", "auditor", "customer"] as const;
 export const inviteUserSchema = z
   .object({
     email: z.email("must be an email address").transform((e) => e.toLowerCase()),
-    name: z.string().trim().max(200).optional().transform((v) => v || undefined),
+    name: z
+      .string()
+      .trim()
+      .max(200)
+      .optional()
+      .transform((v) => v || undefined),
     role: z.enum(ROLES, "must be admin, operator, auditor or customer"),
-    organizationId: z.string().nullish().transform((v) => v || null),
+    organizationId: z
+      .string()
+      .nullish()
+      .transform((v) => v || null),
   })
   .superRefine((u, ctx) => {
     if (u.role === "customer" && !u.organizationId) ctx.addIssue({ code: "custom", path: ["organizationId"], message: "is required for a customer" });
@@ -36,18 +49,35 @@ export const revokeTokenSchema = z.object({ tokenId: z.string().min(1, "is requi
 /** A second factor as typed: a 6-digit code from the app or a recovery code (spaces and dashes allowed). */
 const secondFactorSchema = z.string().trim().min(1, "is required").max(50, "must be at most 50 characters");
 export const startMfaSchema = z.object({ currentPassword: z.string().min(1, "is required").max(1000) });
-export const confirmMfaSchema = z.object({ code: z.string().transform((v) => v.replace(/\s/g, "")).pipe(z.string().regex(/^\d{6}$/, "must be the 6 digits your app shows")) });
+export const confirmMfaSchema = z.object({
+  code: z
+    .string()
+    .transform((v) => v.replace(/\s/g, ""))
+    .pipe(z.string().regex(/^\d{6}$/, "must be the 6 digits your app shows")),
+});
 /** A change to one's multi-factor sign-in: the password and a current code. */
 export const mfaReauthSchema = z.object({ currentPassword: z.string().min(1, "is required").max(1000), code: secondFactorSchema });
 export const requireStaffMfaSchema = z.object({ required: z.boolean() });
 
 /** A re-authentication for a change to one's passkeys: the password, and a current code only once multi-factor sign-in is on. */
-const passkeyReauthSchema = z.object({ currentPassword: z.string().min(1, "is required").max(1000), code: z.string().trim().max(50, "must be at most 50 characters").optional().transform((v) => v || undefined) });
+const passkeyReauthSchema = z.object({
+  currentPassword: z.string().min(1, "is required").max(1000),
+  code: z
+    .string()
+    .trim()
+    .max(50, "must be at most 50 characters")
+    .optional()
+    .transform((v) => v || undefined),
+});
 export const addPasskeySchema = passkeyReauthSchema;
 export const removePasskeySchema = passkeyReauthSchema.extend({ passkeyId: z.string().min(1, "is required").max(100) });
 /** An authenticator's answer as the browser's WebAuthn JSON serialisation gives it (checked in full by SimpleWebAuthn). */
 const webauthnResponseSchema = z.looseObject({
-  id: z.string().min(1, "is required").max(1400).regex(/^[A-Za-z0-9_-]+$/, "must be base64url"),
+  id: z
+    .string()
+    .min(1, "is required")
+    .max(1400)
+    .regex(/^[A-Za-z0-9_-]+$/, "must be base64url"),
   rawId: z.string().max(1400),
   type: z.literal("public-key", "must be public-key"),
   response: z.record(z.string(), z.unknown()),

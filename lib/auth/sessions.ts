@@ -77,7 +77,15 @@ export async function checkSession(sessionId: string, now: Date): Promise<Sessio
   const prisma = await getPrisma();
   const s = await prisma.userSession.findUnique({
     where: { id: sessionId },
-    select: { id: true, method: true, createdAt: true, lastSeenAt: true, expiresAt: true, endedAt: true, user: { select: { id: true, email: true, role: true, organizationId: true, disabledAt: true, passwordChangeRequired: true, totpEnabledAt: true } } },
+    select: {
+      id: true,
+      method: true,
+      createdAt: true,
+      lastSeenAt: true,
+      expiresAt: true,
+      endedAt: true,
+      user: { select: { id: true, email: true, role: true, organizationId: true, disabledAt: true, passwordChangeRequired: true, totpEnabledAt: true } },
+    },
   });
   if (!s || s.endedAt) return null;
   const why = lapse(s, !!s.user.disabledAt, now);
@@ -91,14 +99,29 @@ export async function checkSession(sessionId: string, now: Date): Promise<Sessio
   // The setting is read only for staff not enrolled: everyone else's request costs no extra query.
   // A passkey (user verification required) is multi-factor in itself: its session needs no authenticator app.
   const mustEnrollMfa = s.user.role !== "customer" && !s.user.totpEnabledAt && s.method !== "passkey" && (await isStaffMfaRequired());
-  return { sessionId: s.id, userId: s.user.id, email: s.user.email, role: s.user.role, organizationId: s.user.organizationId, signedInAt: s.createdAt, mustChangePassword: s.user.passwordChangeRequired, mustEnrollMfa };
+  return {
+    sessionId: s.id,
+    userId: s.user.id,
+    email: s.user.email,
+    role: s.user.role,
+    organizationId: s.user.organizationId,
+    signedInAt: s.createdAt,
+    mustChangePassword: s.user.passwordChangeRequired,
+    mustEnrollMfa,
+  };
 }
 
 /**
  * Ends the open sessions `where` selects, in the caller's transaction, with
  * one audit event each; returns how many ended. The one place a session ends.
  */
-export async function endSessions(tx: Tx, where: { id?: string; userId?: string; notId?: string }, reason: string, actor: Actor | "lapse", now: Date): Promise<number> {
+export async function endSessions(
+  tx: Tx,
+  where: { id?: string; userId?: string; notId?: string },
+  reason: string,
+  actor: Actor | "lapse",
+  now: Date,
+): Promise<number> {
   const ended = await tx.$queryRaw<{ id: string; userId: string; email: string; organizationId: string | null }[]>`
     UPDATE user_sessions s SET "endedAt" = ${now}, "endedReason" = ${reason}
     FROM users u
@@ -162,7 +185,10 @@ export async function countOpenSessions(now: Date): Promise<Map<string, number>>
 /** A user ends one of their own sessions. */
 export async function endOwnSession(userId: string, sessionId: string, now: Date): Promise<void> {
   await inTransaction(async (tx) => {
-    const s = await tx.userSession.findUnique({ where: { id: isUuid(sessionId) ? sessionId : "00000000-0000-0000-0000-000000000000" }, select: { userId: true, endedAt: true } });
+    const s = await tx.userSession.findUnique({
+      where: { id: isUuid(sessionId) ? sessionId : "00000000-0000-0000-0000-000000000000" },
+      select: { userId: true, endedAt: true },
+    });
     if (!s || s.userId !== userId) throw new NotFoundError("No such session.");
     await endSessions(tx, { id: sessionId }, "ended by its user", `user:${userId}`, now);
   });
@@ -174,7 +200,11 @@ export async function endAllSessions(userId: string, actor: Actor, reason: strin
     const user = await tx.user.findUnique({ where: { id: userId }, select: { email: true, organizationId: true } });
     if (!user) throw new NotFoundError("No such user.");
     const n = await endSessions(tx, { userId, notId: keep }, reason, actor, now);
-    await appendAuditEvent(tx, { actor, action: "auth.signed_out_everywhere", organizationId: user.organizationId, reason, after: { email: user.email, sessionsEnded: n } }, now);
+    await appendAuditEvent(
+      tx,
+      { actor, action: "auth.signed_out_everywhere", organizationId: user.organizationId, reason, after: { email: user.email, sessionsEnded: n } },
+      now,
+    );
     return n;
   });
 }

@@ -65,7 +65,9 @@ describe("staff sign-in", () => {
 
   it("counts attempts before checking the password: of 12 sent at once, 5 reach the check, and the lockout holds", async () => {
     await createUsers([{ email: "race@example.com", role: "operator", password: PASSWORD }], "bootstrap", T0);
-    const outcomes = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => authenticateStaff({ email: "race@example.com", password: `guess ${i}` }, at(1), "198.51.100.7")));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) => authenticateStaff({ email: "race@example.com", password: `guess ${i}` }, at(1), "198.51.100.7")),
+    );
     expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(MAX_FAILED_SIGN_INS); // wrong password: null
     expect(outcomes.filter((o) => o.status === "rejected" && o.reason instanceof SignInLockedError)).toHaveLength(12 - MAX_FAILED_SIGN_INS);
     const prisma = await testPrisma();
@@ -83,7 +85,8 @@ describe("staff sign-in", () => {
 
   it(`limits one address to ${MAX_SIGN_INS_PER_ADDRESS} attempts across accounts (password spraying), and not another address`, async () => {
     await createUsers([{ email: "spray@example.com", role: "operator", password: PASSWORD }], "bootstrap", T0);
-    for (let i = 0; i < MAX_SIGN_INS_PER_ADDRESS; i++) expect(await authenticateStaff({ email: `user${i}@example.com`, password: PASSWORD }, at(1), "203.0.113.5")).toBeNull();
+    for (let i = 0; i < MAX_SIGN_INS_PER_ADDRESS; i++)
+      expect(await authenticateStaff({ email: `user${i}@example.com`, password: PASSWORD }, at(1), "203.0.113.5")).toBeNull();
     await expect(authenticateStaff({ email: "spray@example.com", password: PASSWORD }, at(1), "203.0.113.5")).rejects.toThrow(/from this address/);
     expect(await authenticateStaff({ email: "spray@example.com", password: PASSWORD }, at(1), "203.0.113.6")).toMatchObject({ role: "operator" });
   });

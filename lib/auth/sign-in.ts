@@ -50,7 +50,11 @@ export interface SignedInUser {
  * be raced. Every failure, lockout and recovery code used is audited, never
  * with the password or a code.
  */
-export async function authenticateStaff(input: { email: string; password: string; code?: string }, now: Date, address = "unknown"): Promise<SignedInUser | null> {
+export async function authenticateStaff(
+  input: { email: string; password: string; code?: string },
+  now: Date,
+  address = "unknown",
+): Promise<SignedInUser | null> {
   const { email, password, code } = parseInput(signInSchema, input);
   const prisma = await getPrisma();
   const user = await prisma.user.findUnique({ where: { email }, omit: { passwordHash: false } });
@@ -73,7 +77,11 @@ export async function authenticateStaff(input: { email: string; password: string
     if (user.totpEnabledAt) {
       const factor = await useSecondFactor(tx, user.id, code!, now);
       if (!factor.ok) {
-        await appendAuditEvent(tx, { actor: `user:${user.id}`, action: "auth.sign_in_failed", outcome: "failure", reason: factor.reason, after: { email, address } }, now);
+        await appendAuditEvent(
+          tx,
+          { actor: `user:${user.id}`, action: "auth.sign_in_failed", outcome: "failure", reason: factor.reason, after: { email, address } },
+          now,
+        );
         return null;
       }
       method = `password and ${factor.kind}`;

@@ -16,7 +16,9 @@ describe("user management", () => {
     expect(await authenticateStaff({ email: "new.op@example.com", password: password! }, T0)).toMatchObject({ role: "operator" });
     const org = await makeOrg();
     expect((await inviteUser({ email: "dev@customer.example", role: "customer", organizationId: org.id }, `user:${admin.id}`, T0)).password).toBeUndefined();
-    await expect(inviteUser({ email: "x@customer.example", role: "customer" }, `user:${admin.id}`, T0)).rejects.toThrow(/^organizationId: is required for a customer/);
+    await expect(inviteUser({ email: "x@customer.example", role: "customer" }, `user:${admin.id}`, T0)).rejects.toThrow(
+      /^organizationId: is required for a customer/,
+    );
     await expect(inviteUser({ email: "new.op@example.com", role: "auditor" }, `user:${admin.id}`, T0)).rejects.toThrow(/already exists/);
   });
 

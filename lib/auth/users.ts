@@ -81,14 +81,28 @@ export async function inviteUser(input: { email: string; name?: string; role: st
  * new one must be long and hard to guess (checkNewPassword); every other
  * session of theirs ends, since whoever knew the old password may hold one.
  */
-export async function changeOwnPassword(userId: string, input: { currentPassword: string; newPassword: string }, currentSessionId: string, now: Date): Promise<{ sessionsEnded: number }> {
+export async function changeOwnPassword(
+  userId: string,
+  input: { currentPassword: string; newPassword: string },
+  currentSessionId: string,
+  now: Date,
+): Promise<{ sessionsEnded: number }> {
   const { currentPassword, newPassword } = parseInput(changePasswordSchema, input);
   const prisma = await getPrisma();
-  const user = await prisma.user.findUnique({ where: { id: userId }, select: { id: true, email: true, name: true, role: true, organizationId: true, passwordHash: true, disabledAt: true } });
+  const user = await prisma.user.findUnique({
+    where: { id: userId },
+    select: { id: true, email: true, name: true, role: true, organizationId: true, passwordHash: true, disabledAt: true },
+  });
   if (!user || user.disabledAt) throw new NotFoundError("No such user.");
   if (!user.passwordHash || user.role === "customer") throw new ValidationError("Customers sign in with an emailed link and have no password.");
   if (!(await verifyPassword(user.passwordHash, currentPassword))) {
-    await inTransaction((tx) => appendAuditEvent(tx, { actor: `user:${userId}`, action: "user.password_change_failed", outcome: "failure", reason: "wrong current password", after: { email: user.email } }, now));
+    await inTransaction((tx) =>
+      appendAuditEvent(
+        tx,
+        { actor: `user:${userId}`, action: "user.password_change_failed", outcome: "failure", reason: "wrong current password", after: { email: user.email } },
+        now,
+      ),
+    );
     throw new ValidationError("currentPassword: is not your current password", "currentPassword");
   }
   if (currentPassword === newPassword) throw new ValidationError("newPassword: must differ from the current one", "newPassword");
@@ -96,7 +110,11 @@ export async function changeOwnPassword(userId: string, input: { currentPassword
   const passwordHash = await hashPassword(newPassword);
   return inTransaction(async (tx) => {
     await tx.user.update({ where: { id: userId }, data: { passwordHash, passwordChangeRequired: false } });
-    await appendAuditEvent(tx, { actor: `user:${userId}`, action: "user.password_changed", organizationId: user.organizationId, after: { email: user.email } }, now);
+    await appendAuditEvent(
+      tx,
+      { actor: `user:${userId}`, action: "user.password_changed", organizationId: user.organizationId, after: { email: user.email } },
+      now,
+    );
     const sessionsEnded = await endSessions(tx, { userId, notId: currentSessionId }, "password changed", `user:${userId}`, now);
     return { sessionsEnded };
   });
@@ -114,10 +132,16 @@ export async function changeUserRole(input: { userId: string; role: string }, ac
     const user = await tx.user.findUnique({ where: { id: userId }, select: { id: true, role: true, email: true, organizationId: true } });
     if (!user) throw new NotFoundError("No such user.");
     if (user.role === role) throw new ConflictError(`${user.email} is already ${role}.`);
-    if (user.role === "admin" && (await adminsLeft(tx, user.id)) === 0) throw new ConflictError("This is the last active admin: make someone else admin first.");
-    if ((role === "customer") !== (user.role === "customer")) throw new ValidationError("role: a customer cannot become staff or the reverse; invite a new user instead", "role");
+    if (user.role === "admin" && (await adminsLeft(tx, user.id)) === 0)
+      throw new ConflictError("This is the last active admin: make someone else admin first.");
+    if ((role === "customer") !== (user.role === "customer"))
+      throw new ValidationError("role: a customer cannot become staff or the reverse; invite a new user instead", "role");
     const updated = await tx.user.update({ where: { id: userId }, data: { role } });
-    await appendAuditEvent(tx, { actor, action: "user.role_changed", organizationId: user.organizationId, before: { email: user.email, role: user.role }, after: { role } }, now);
+    await appendAuditEvent(
+      tx,
+      { actor, action: "user.role_changed", organizationId: user.organizationId, before: { email: user.email, role: user.role }, after: { role } },
+      now,
+    );
     // A session carries what its role allowed when it began: the user signs in again under the new one.
     await endSessions(tx, { userId }, `role changed to ${role}`, actor, now);
     return updated;
@@ -136,7 +160,11 @@ export async function setUserDisabled(input: { userId: string; disabled: boolean
     if (!user) throw new NotFoundError("No such user.");
     if (disabled && user.role === "admin" && (await adminsLeft(tx, user.id)) === 0) throw new ConflictError("This is the last active admin.");
     const updated = await tx.user.update({ where: { id: userId }, data: { disabledAt: disabled ? now : null } });
-    await appendAuditEvent(tx, { actor, action: disabled ? "user.disabled" : "user.enabled", organizationId: user.organizationId, after: { email: user.email } }, now);
+    await appendAuditEvent(
+      tx,
+      { actor, action: disabled ? "user.disabled" : "user.enabled", organizationId: user.organizationId, after: { email: user.email } },
+      now,
+    );
     if (disabled) await endSessions(tx, { userId }, "user disabled", actor, now);
     return updated;
   });
@@ -145,5 +173,8 @@ export async function setUserDisabled(input: { userId: string; disabled: boolean
 /** Every user, staff first, with their organization and how many passkeys they have. */
 export async function listUsers() {
   const prisma = await getPrisma();
-  return prisma.user.findMany({ orderBy: [{ role: "asc" }, { email: "asc" }], include: { organization: { select: { name: true } }, _count: { select: { passkeys: true } } } });
+  return prisma.user.findMany({
+    orderBy: [{ role: "asc" }, { email: "asc" }],
+    include: { organization: { select: { name: true } }, _count: { select: { passkeys: true } } },
+  });
 }

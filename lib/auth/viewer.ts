@@ -30,5 +30,14 @@ export const getViewer = cache(async (): Promise<Viewer | null> => {
   const session = await getServerSession(authOptions);
   const user = session?.user;
   if (!user?.id || !user.sessionId) return null;
-  return { userId: user.id, email: user.email, role: user.role, orgId: user.organizationId, signedInAt: new Date(user.signedInAt), sessionId: user.sessionId, mustChangePassword: user.mustChangePassword, mustEnrollMfa: user.mustEnrollMfa };
+  return {
+    userId: user.id,
+    email: user.email,
+    role: user.role,
+    orgId: user.organizationId,
+    signedInAt: new Date(user.signedInAt),
+    sessionId: user.sessionId,
+    mustChangePassword: user.mustChangePassword,
+    mustEnrollMfa: user.mustEnrollMfa,
+  };
 });

@@ -156,7 +156,13 @@ export function run(command: string, args: string[], options: { stdin?: string; 
     child.stdout.on("data", (c: Buffer) => (out += c.toString()));
     child.stderr.on("data", (c: Buffer) => (err += c.toString()));
     child.on("error", (error: NodeJS.ErrnoException) =>
-      reject(new Error(error.code === "ENOENT" ? `${command} is not installed: backups of a PostgreSQL server use its own tools (install the postgresql-client package of the server's version).` : `${command}: ${error.message}`)),
+      reject(
+        new Error(
+          error.code === "ENOENT"
+            ? `${command} is not installed: backups of a PostgreSQL server use its own tools (install the postgresql-client package of the server's version).`
+            : `${command}: ${error.message}`,
+        ),
+      ),
     );
     child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} failed (exit ${code}): ${redactUrl(err.trim()) || "no message"}`))));
     child.stdin.end(options.stdin ?? "");

@@ -23,8 +23,7 @@ async function check(): Promise<boolean> {
     gate.db = db;
     gate.open = null;
   }
-  gate.checking ??= db.prisma
-    .$queryRaw<{ pending: boolean }[]>`SELECT EXISTS (SELECT 1 FROM restores WHERE "finishedAt" IS NULL) AS pending`
+  gate.checking ??= db.prisma.$queryRaw<{ pending: boolean }[]>`SELECT EXISTS (SELECT 1 FROM restores WHERE "finishedAt" IS NULL) AS pending`
     .then(([row]) => {
       gate.open = !row.pending;
       gate.checkedAt = performance.now();

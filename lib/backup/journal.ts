@@ -131,7 +131,17 @@ async function syncOnce(file: string, state: FileState, prisma: Db, now: Date): 
   if (!fresh.length) return 0;
   const journaledAt = now.toISOString();
   const text = fresh
-    .map((r) => JSON.stringify({ v: 1, type: "key.revoked", keyId: r.id, prefix: r.prefix, organizationId: r.organizationId, revokedAt: r.revokedAt.toISOString(), journaledAt } satisfies JournalEntry))
+    .map((r) =>
+      JSON.stringify({
+        v: 1,
+        type: "key.revoked",
+        keyId: r.id,
+        prefix: r.prefix,
+        organizationId: r.organizationId,
+        revokedAt: r.revokedAt.toISOString(),
+        journaledAt,
+      } satisfies JournalEntry),
+    )
     .join("\n");
   mkdirSync(path.dirname(file), { recursive: true });
   const fd = openSync(file, "a", 0o600);

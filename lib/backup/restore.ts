@@ -54,14 +54,19 @@ export async function restoreBackup(file: string, target: RestoreTarget, options
   const { manifest, payload, sha256 } = readBackup(file);
   const expected = "url" in target ? "postgres" : "pglite";
   if (manifest.kind !== expected) {
-    throw new Error(`${file} is a backup of ${describe(manifest.kind)}; this restore is into ${describe(expected)}. Restore it where it was taken (DATABASE_URL ${manifest.kind === "postgres" ? "set" : "unset"}).`);
+    throw new Error(
+      `${file} is a backup of ${describe(manifest.kind)}; this restore is into ${describe(expected)}. Restore it where it was taken (DATABASE_URL ${manifest.kind === "postgres" ? "set" : "unset"}).`,
+    );
   }
   // Every journal is read before anything changes: a damaged one stops the restore here.
   const entries = readJournals(options.journals);
   say(`backup taken ${manifest.takenAt}; ${entries.size} revoked key(s) in ${options.journals.length} journal(s)`);
 
   await closeDatabase();
-  const keptBefore = "url" in target ? await loadIntoServer(target.url, payload, now(), options.keepBeforeIn ?? path.join(dataRoot(), "backups")) : await loadIntoFolder(target.dataDir, payload, now());
+  const keptBefore =
+    "url" in target
+      ? await loadIntoServer(target.url, payload, now(), options.keepBeforeIn ?? path.join(dataRoot(), "backups"))
+      : await loadIntoFolder(target.dataDir, payload, now());
   say(`loaded the backup; what was there before is kept in ${keptBefore}`);
 
   const db = await openDatabase("url" in target ? { url: target.url } : { dataDir: target.dataDir });
@@ -101,7 +106,10 @@ export async function finishPendingRestore(journals: string[], now: () => Date =
 function readJournals(files: string[]): Map<string, JournalEntry> {
   const entries = new Map<string, JournalEntry>();
   for (const file of files) {
-    if (!existsSync(file)) throw new Error(`The revocation journal ${file} does not exist. Name each instance's journal with --journal (REKEY_REVOCATION_JOURNAL), or --no-journal to restore without one (revocations made after the backup are then lost).`);
+    if (!existsSync(file))
+      throw new Error(
+        `The revocation journal ${file} does not exist. Name each instance's journal with --journal (REKEY_REVOCATION_JOURNAL), or --no-journal to restore without one (revocations made after the backup are then lost).`,
+      );
     for (const entry of readJournal(file).entries) entries.set(entry.keyId, entry);
   }
   return entries;
@@ -124,7 +132,12 @@ async function reapplyRevocations(restoreId: string, entries: Map<string, Journa
     await inTransaction(async (tx) => {
       for (const keyId of batch) {
         const entry = entries.get(keyId)!;
-        await revokeKeyInTx(tx, { keyId, reason: `re-applied after a restore from backup: revoked at ${entry.revokedAt}, after the backup was taken` }, SYSTEM_RESTORE, at);
+        await revokeKeyInTx(
+          tx,
+          { keyId, reason: `re-applied after a restore from backup: revoked at ${entry.revokedAt}, after the backup was taken` },
+          SYSTEM_RESTORE,
+          at,
+        );
       }
     });
   }
@@ -165,7 +178,9 @@ async function loadIntoServer(url: string, payload: Buffer, now: Date, keepDir: 
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`);
+    const { rows } = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+    );
     if (rows[0].n > 0) {
       throw new Error(`${rows[0].n} other connection(s) to this database: stop every rekey instance (and anything else using it) before restoring.`);
     }
@@ -181,7 +196,22 @@ async function loadIntoServer(url: string, payload: Buffer, now: Date, keepDir: 
     const script = path.join(work, "restore.sql");
     await run("pg_restore", ["--no-owner", "--no-privileges", `--file=${script}`, dump]);
     const target = withoutPassword(url);
-    await run("psql", ["--no-psqlrc", "--quiet", "--single-transaction", "-v", "ON_ERROR_STOP=1", "-c", "DROP SCHEMA public CASCADE; CREATE SCHEMA public;", "-f", script, target.url], { env: target.env });
+    await run(
+      "psql",
+      [
+        "--no-psqlrc",
+        "--quiet",
+        "--single-transaction",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-c",
+        "DROP SCHEMA public CASCADE; CREATE SCHEMA public;",
+        "-f",
+        script,
+        target.url,
+      ],
+      { env: target.env },
+    );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -203,4 +233,3 @@ async function loadIntoFolder(dataDir: string, payload: Buffer, now: Date): Prom
 function stamp(now: Date): string {
   return now.toISOString().replace(/[:.]/g, "-");
 }
-

@@ -10,7 +10,11 @@ describe("the cron's ANALYZE of the embedded database", () => {
   it("refreshes the statistics once an hour on PGlite, and leaves a PostgreSQL server to its autovacuum", async () => {
     const prisma = await testPrisma();
     const analyzed = async () =>
-      (await prisma.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM pg_stat_user_tables WHERE relname = 'audit_events' AND last_analyze IS NOT NULL`))[0].n;
+      (
+        await prisma.$queryRawUnsafe<{ n: number }[]>(
+          `SELECT count(*)::int AS n FROM pg_stat_user_tables WHERE relname = 'audit_events' AND last_analyze IS NOT NULL`,
+        )
+      )[0].n;
     const now = new Date();
     const summary = await runCron(now);
     if (testDatabaseKind === "pglite") {

@@ -54,7 +54,14 @@ export async function sendDueReminders(now: Date, actor: Actor = SYSTEM_CRON): P
           key: { id: r.keyId, prefix: r.prefix, organizationId: r.organizationId, environment: r.environment },
           rotationId: r.rotationId,
           after: { graceEndsAt: r.graceEndsAt, oldKeyLastUsedAt: r.lastUsedAt, recipients: r.contactEmails.length },
-          email: { kind: "rotation_reminder" as const, eventRef: `${r.rotationId}:${r.graceEndsAt.toISOString()}`, rotationKind: r.kind, scheduledAt: r.scheduledAt, graceEndsAt: r.graceEndsAt, lastUsedAt: r.lastUsedAt },
+          email: {
+            kind: "rotation_reminder" as const,
+            eventRef: `${r.rotationId}:${r.graceEndsAt.toISOString()}`,
+            rotationKind: r.kind,
+            scheduledAt: r.scheduledAt,
+            graceEndsAt: r.graceEndsAt,
+            lastUsedAt: r.lastUsedAt,
+          },
           alert: {
             kind: "old_key_in_use" as const,
             severity: "warning" as const,

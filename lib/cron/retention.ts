@@ -55,24 +55,50 @@ export async function purgeExpired(now: Date): Promise<PurgeResult> {
     for (let n = BATCH; n === BATCH; total += n) n = await run();
     return total;
   };
-  const notifications = await drain(() => prisma.$executeRaw`
-    DELETE FROM notifications WHERE id IN (SELECT id FROM notifications WHERE status = 'sent' AND "sentAt" < ${before(RETENTION_DAYS.sentNotifications)} LIMIT ${BATCH})`);
-  const webhookDeliveries = await drain(() => prisma.$executeRaw`
-    DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND "createdAt" < ${before(RETENTION_DAYS.webhookDeliveries)} LIMIT ${BATCH})`);
-  const alerts = await drain(() => prisma.$executeRaw`
-    DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE status = 'resolved' AND "resolvedAt" < ${before(RETENTION_DAYS.resolvedAlerts)} LIMIT ${BATCH})`);
+  const notifications = await drain(
+    () => prisma.$executeRaw`
+    DELETE FROM notifications WHERE id IN (SELECT id FROM notifications WHERE status = 'sent' AND "sentAt" < ${before(RETENTION_DAYS.sentNotifications)} LIMIT ${BATCH})`,
+  );
+  const webhookDeliveries = await drain(
+    () => prisma.$executeRaw`
+    DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND "createdAt" < ${before(RETENTION_DAYS.webhookDeliveries)} LIMIT ${BATCH})`,
+  );
+  const alerts = await drain(
+    () => prisma.$executeRaw`
+    DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE status = 'resolved' AND "resolvedAt" < ${before(RETENTION_DAYS.resolvedAlerts)} LIMIT ${BATCH})`,
+  );
   const usage =
-    (await drain(() => prisma.$executeRaw`
-      DELETE FROM key_usage_hourly WHERE ctid IN (SELECT ctid FROM key_usage_hourly WHERE hour < ${before(RETENTION_DAYS.usage)} LIMIT ${BATCH})`)) +
-    (await drain(() => prisma.$executeRaw`
-      DELETE FROM verification_counts WHERE ctid IN (SELECT ctid FROM verification_counts WHERE hour < ${before(RETENTION_DAYS.usage)} LIMIT ${BATCH})`));
+    (await drain(
+      () => prisma.$executeRaw`
+      DELETE FROM key_usage_hourly WHERE ctid IN (SELECT ctid FROM key_usage_hourly WHERE hour < ${before(RETENTION_DAYS.usage)} LIMIT ${BATCH})`,
+    )) +
+    (await drain(
+      () => prisma.$executeRaw`
+      DELETE FROM verification_counts WHERE ctid IN (SELECT ctid FROM verification_counts WHERE hour < ${before(RETENTION_DAYS.usage)} LIMIT ${BATCH})`,
+    ));
   const cronRuns = await prisma.cronRun.deleteMany({ where: { startedAt: { lt: before(RETENTION_DAYS.cronRuns) } } });
   const tokens = await prisma.verificationToken.deleteMany({ where: { expires: { lt: now } } });
   const passkeyChallenges = (await prisma.webauthnChallenge.deleteMany({ where: { expiresAt: { lte: now } } })).count;
-  const sessions = await prisma.userSession.deleteMany({ where: { OR: [{ endedAt: { lt: before(RETENTION_DAYS.sessions) } }, { expiresAt: { lt: before(RETENTION_DAYS.sessions) } }] } });
+  const sessions = await prisma.userSession.deleteMany({
+    where: { OR: [{ endedAt: { lt: before(RETENTION_DAYS.sessions) } }, { expiresAt: { lt: before(RETENTION_DAYS.sessions) } }] },
+  });
   const keyChanges = await purgeKeyChanges(now);
   const rateLimitCounters = await purgeRateLimitCounters(now, BATCH);
-  const idempotencyKeys = await drain(() => prisma.$executeRaw`
-    DELETE FROM idempotency_keys WHERE (actor, key) IN (SELECT actor, key FROM idempotency_keys WHERE "createdAt" < ${before(RETENTION_DAYS.idempotencyKeys)} LIMIT ${BATCH})`);
-  return { notifications, webhookDeliveries, alerts, usage, cronRuns: cronRuns.count, signInTokens: tokens.count, passkeyChallenges, sessions: sessions.count, keyChanges, rateLimitCounters, idempotencyKeys };
+  const idempotencyKeys = await drain(
+    () => prisma.$executeRaw`
+    DELETE FROM idempotency_keys WHERE (actor, key) IN (SELECT actor, key FROM idempotency_keys WHERE "createdAt" < ${before(RETENTION_DAYS.idempotencyKeys)} LIMIT ${BATCH})`,
+  );
+  return {
+    notifications,
+    webhookDeliveries,
+    alerts,
+    usage,
+    cronRuns: cronRuns.count,
+    signInTokens: tokens.count,
+    passkeyChallenges,
+    sessions: sessions.count,
+    keyChanges,
+    rateLimitCounters,
+    idempotencyKeys,
+  };
 }

@@ -115,10 +115,32 @@ export async function runCron(now: Date, options: CronOptions = {}): Promise<Cro
     return taken ? { file: path.basename(taken.file), bytes: taken.bytes, durationMs: taken.durationMs } : null;
   });
   const durationMs = Math.round(performance.now() - started);
-  const summary: CronSummary = { at: now.toISOString(), scheduled, rotations, reminders, alerts: { raised, resolved, digested }, monthlyReport, checkpoint, fullCheck, journaled, backup, emails, webhooks, purged, durationMs, stepMs, errors };
+  const summary: CronSummary = {
+    at: now.toISOString(),
+    scheduled,
+    rotations,
+    reminders,
+    alerts: { raised, resolved, digested },
+    monthlyReport,
+    checkpoint,
+    fullCheck,
+    journaled,
+    backup,
+    emails,
+    webhooks,
+    purged,
+    durationMs,
+    stepMs,
+    errors,
+  };
   await prisma.cronRun.update({
     where: { id: run.id },
-    data: { finishedAt: new Date(now.getTime() + durationMs), durationMs, summary: summary as object, error: errors.length ? errors.map((e) => `${e.step}: ${e.message}`).join("; ") : null },
+    data: {
+      finishedAt: new Date(now.getTime() + durationMs),
+      durationMs,
+      summary: summary as object,
+      error: errors.length ? errors.map((e) => `${e.step}: ${e.message}`).join("; ") : null,
+    },
   });
   log.info({ cron: { ...summary, purged: undefined } }, "cron run");
   return summary;

@@ -30,7 +30,10 @@ export interface BodyLimit {
 }
 
 /** A body limit of `bytes`, with a message that says it. */
-export function bodyLimit(bytes: number, message = `The request body is at most ${bytes >= 1 << 20 ? `${bytes / (1 << 20)} MB` : `${bytes / 1024} KB`}.`): BodyLimit {
+export function bodyLimit(
+  bytes: number,
+  message = `The request body is at most ${bytes >= 1 << 20 ? `${bytes / (1 << 20)} MB` : `${bytes / 1024} KB`}.`,
+): BodyLimit {
   return { bytes, message };
 }
 
@@ -52,7 +55,11 @@ export function errorResponse(status: number, code: string, message: string, fie
  * message, never error.message or a stack. Shared by the route wrapper and
  * the verify fast path (lib/http/fast-verify.ts).
  */
-export function describeError(error: unknown, method: string | undefined, path: string): { status: number; body: { error: { code: string; message: string; field?: string } }; headers: Record<string, string> } {
+export function describeError(
+  error: unknown,
+  method: string | undefined,
+  path: string,
+): { status: number; body: { error: { code: string; message: string; field?: string } }; headers: Record<string, string> } {
   const headers: Record<string, string> = { "content-type": "application/json", "cache-control": "no-store" };
   if (error instanceof DomainError) {
     if (error instanceof TooManyRequestsError) headers["retry-after"] = String(error.retryAfterSeconds);
@@ -148,7 +155,6 @@ async function routeParams(route: RouteContext | undefined): Promise<Params> {
   }
   return params;
 }
-
 
 /** Content-Length as a number; 0 when absent or not a number (the streamed count still applies). */
 function declaredLength(request: Request): number {

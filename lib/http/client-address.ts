@@ -28,7 +28,10 @@ export function trustedProxyHops(value = process.env.REKEY_TRUST_PROXY): number 
 export function clientAddress(request: { headers: Headers }, hops = trustedProxyHops()): string {
   const chain = request.headers.get("x-forwarded-for");
   if (!chain) return "unknown";
-  const entries = chain.split(",").map((entry) => entry.trim()).filter(Boolean);
+  const entries = chain
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter(Boolean);
   if (!entries.length) return "unknown";
   return entries[Math.max(0, entries.length - 1 - hops)].toLowerCase();
 }

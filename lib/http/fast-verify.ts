@@ -20,8 +20,29 @@ function sendResult(res: ServerResponse, result: VerifyResult) {
   const text = JSON.stringify(result);
   const deprecation = deprecationHeaders(result);
   if (deprecation) {
-    res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store", "content-length": Buffer.byteLength(text), deprecation: deprecation.deprecation, sunset: deprecation.sunset, "x-content-type-options": "nosniff", "content-security-policy": API_CSP, "x-frame-options": "DENY", "referrer-policy": REFERRER_POLICY, "permissions-policy": PERMISSIONS_POLICY });
-  } else res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store", "content-length": Buffer.byteLength(text), "x-content-type-options": "nosniff", "content-security-policy": API_CSP, "x-frame-options": "DENY", "referrer-policy": REFERRER_POLICY, "permissions-policy": PERMISSIONS_POLICY });
+    res.writeHead(200, {
+      "content-type": "application/json",
+      "cache-control": "no-store",
+      "content-length": Buffer.byteLength(text),
+      deprecation: deprecation.deprecation,
+      sunset: deprecation.sunset,
+      "x-content-type-options": "nosniff",
+      "content-security-policy": API_CSP,
+      "x-frame-options": "DENY",
+      "referrer-policy": REFERRER_POLICY,
+      "permissions-policy": PERMISSIONS_POLICY,
+    });
+  } else
+    res.writeHead(200, {
+      "content-type": "application/json",
+      "cache-control": "no-store",
+      "content-length": Buffer.byteLength(text),
+      "x-content-type-options": "nosniff",
+      "content-security-policy": API_CSP,
+      "x-frame-options": "DENY",
+      "referrer-policy": REFERRER_POLICY,
+      "permissions-policy": PERMISSIONS_POLICY,
+    });
   res.end(text);
 }
 

@@ -29,11 +29,20 @@ const POLL_MS = 50;
 const SECRET_FIELDS = ["key", "successorKey", "secret"];
 export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
-export async function withIdempotency(actor: string, idempotencyKey: string, request: Request, body: string, now: Date, run: () => Promise<Response>): Promise<Response> {
+export async function withIdempotency(
+  actor: string,
+  idempotencyKey: string,
+  request: Request,
+  body: string,
+  now: Date,
+  run: () => Promise<Response>,
+): Promise<Response> {
   if (!IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
     throw new ValidationError("Idempotency-Key: must be 1 to 255 printable ASCII characters without spaces, such as a UUID", "Idempotency-Key");
   }
-  const requestHash = createHash("sha256").update(`${request.method} ${new URL(request.url).pathname}\n${body}`).digest("hex");
+  const requestHash = createHash("sha256")
+    .update(`${request.method} ${new URL(request.url).pathname}\n${body}`)
+    .digest("hex");
   const prisma = await getPrisma();
   const claimed = await prisma.$executeRaw`
     INSERT INTO idempotency_keys (actor, key, "requestHash", "createdAt") VALUES (${actor}, ${idempotencyKey}, ${requestHash}, ${now})
@@ -56,7 +65,10 @@ export async function withIdempotency(actor: string, idempotencyKey: string, req
   if (stored && typeof stored === "object" && !Array.isArray(stored)) {
     stored = Object.fromEntries(Object.entries(stored).filter(([field]) => !SECRET_FIELDS.includes(field)));
   }
-  await prisma.idempotencyKey.update({ where: { actor_key: { actor, key: idempotencyKey } }, data: { status: response.status, response: (stored ?? null) as never } });
+  await prisma.idempotencyKey.update({
+    where: { actor_key: { actor, key: idempotencyKey } },
+    data: { status: response.status, response: (stored ?? null) as never },
+  });
   return response;
 }
 
@@ -74,7 +86,9 @@ async function replay(actor: string, key: string, requestHash: string): Promise<
       return Response.json(row.response, { status: row.status, headers: { "cache-control": "no-store", "idempotent-replayed": "true" } });
     }
     if (Date.now() >= deadline) {
-      throw new ConflictError("Idempotency-Key: the first request with this key is still under way (or was interrupted); check the state before retrying with a new key.");
+      throw new ConflictError(
+        "Idempotency-Key: the first request with this key is still under way (or was interrupted); check the state before retrying with a new key.",
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }

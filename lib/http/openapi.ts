@@ -20,7 +20,10 @@ const errorSchema = {
       type: "object",
       required: ["code", "message"],
       properties: {
-        code: { type: "string", enum: ["invalid_request", "unauthorized", "forbidden", "not_found", "conflict", "payload_too_large", "unavailable", "internal"] },
+        code: {
+          type: "string",
+          enum: ["invalid_request", "unauthorized", "forbidden", "not_found", "conflict", "payload_too_large", "unavailable", "internal"],
+        },
         message: { type: "string", description: "Says what is wrong, for a person." },
         field: { type: "string", description: "The request field at fault, for invalid_request." },
       },
@@ -109,7 +112,11 @@ const webhookSchema = {
     events: { type: "array", items: { type: "string", enum: [...WEBHOOK_EVENT_TYPES] }, description: "Empty: every event type." },
     createdAt: { type: "string", format: "date-time" },
     createdBy: { type: "string" },
-    previousSecretUntil: { type: ["string", "null"], format: "date-time", description: "Until then deliveries are also signed with the secret before the last rotation." },
+    previousSecretUntil: {
+      type: ["string", "null"],
+      format: "date-time",
+      description: "Until then deliveries are also signed with the secret before the last rotation.",
+    },
     failingSince: { type: ["string", "null"], format: "date-time" },
     disabledAt: { type: ["string", "null"], format: "date-time" },
     disabledReason: { type: ["string", "null"] },
@@ -189,7 +196,15 @@ export const openApiDocument = {
       apiKey: { type: "http", scheme: "bearer", description: "The customer's own API key (rk_live_… or rk_test_…): for self-rotation." },
       verifierToken: { type: "http", scheme: "bearer", description: "REKEY_VERIFY_TOKEN: reads verification records, nothing else." },
     },
-    schemas: { Error: errorSchema, Key: keySchema, Rotation: rotationSchema, Organization: organizationSchema, ImportResult: importResultSchema, Webhook: webhookSchema, WebhookDelivery: webhookDeliverySchema },
+    schemas: {
+      Error: errorSchema,
+      Key: keySchema,
+      Rotation: rotationSchema,
+      Organization: organizationSchema,
+      ImportResult: importResultSchema,
+      Webhook: webhookSchema,
+      WebhookDelivery: webhookDeliverySchema,
+    },
   },
   paths: {
     "/api/v1/keys/rotate": {
@@ -211,9 +226,18 @@ export const openApiDocument = {
                     successor: { type: "object", properties: { id: { type: "string" }, prefix: { type: "string" } } },
                     rotation: {
                       type: "object",
-                      properties: { id: { type: "string" }, kind: { const: "manual" }, state: { const: "grace" }, startedAt: { type: "string", format: "date-time" }, graceEndsAt: { type: "string", format: "date-time" } },
+                      properties: {
+                        id: { type: "string" },
+                        kind: { const: "manual" },
+                        state: { const: "grace" },
+                        startedAt: { type: "string", format: "date-time" },
+                        graceEndsAt: { type: "string", format: "date-time" },
+                      },
                     },
-                    oldKey: { type: "object", properties: { id: { type: "string" }, status: { const: "expiring" }, worksUntil: { type: "string", format: "date-time" } } },
+                    oldKey: {
+                      type: "object",
+                      properties: { id: { type: "string" }, status: { const: "expiring" }, worksUntil: { type: "string", format: "date-time" } },
+                    },
                   },
                 },
               },
@@ -249,7 +273,19 @@ export const openApiDocument = {
                   oneOf: [
                     {
                       type: "object",
-                      required: ["valid", "keyId", "organizationId", "environment", "scopes", "rateLimit", "externalId", "metadata", "organizationExternalId", "organizationMetadata", "deprecated"],
+                      required: [
+                        "valid",
+                        "keyId",
+                        "organizationId",
+                        "environment",
+                        "scopes",
+                        "rateLimit",
+                        "externalId",
+                        "metadata",
+                        "organizationExternalId",
+                        "organizationMetadata",
+                        "deprecated",
+                      ],
                       properties: {
                         valid: { const: true },
                         keyId: { type: "string" },
@@ -290,7 +326,11 @@ export const openApiDocument = {
         description:
           "NDJSON: a header line with the cursor to follow `/api/v1/verifier/changes` from, one record per key (keyed hash and metadata, never a key), and an end line with the count. docs/verifier-protocol.md",
         security: [{ verifierToken: [] }, { managementToken: [] }],
-        responses: { "200": { description: "The snapshot, streamed.", content: { "application/x-ndjson": { schema: { type: "string" } } } }, "401": err("No valid token."), "503": err("A restore from backup is re-applying revocations: try again shortly.") },
+        responses: {
+          "200": { description: "The snapshot, streamed.", content: { "application/x-ndjson": { schema: { type: "string" } } } },
+          "401": err("No valid token."),
+          "503": err("A restore from backup is re-applying revocations: try again shortly."),
+        },
       },
     },
     "/api/v1/verifier/changes": {
@@ -299,7 +339,13 @@ export const openApiDocument = {
         security: [{ verifierToken: [] }, { managementToken: [] }],
         parameters: [
           { name: "cursor", in: "query", required: true, schema: { type: "string", maxLength: 100 } },
-          { name: "wait", in: "query", required: false, schema: { type: "integer", minimum: 0, maximum: 25, default: 20 }, description: "Seconds to wait for a change when there is none." },
+          {
+            name: "wait",
+            in: "query",
+            required: false,
+            schema: { type: "integer", minimum: 0, maximum: 25, default: 20 },
+            description: "Seconds to wait for a change when there is none.",
+          },
         ],
         responses: {
           "200": {
@@ -311,7 +357,10 @@ export const openApiDocument = {
                   required: ["cursor", "changes", "reset", "more"],
                   properties: {
                     cursor: { type: "string" },
-                    changes: { type: "array", items: { type: "object", required: ["hash", "record"], properties: { hash: { type: "string" }, record: { type: ["object", "null"] } } } },
+                    changes: {
+                      type: "array",
+                      items: { type: "object", required: ["hash", "record"], properties: { hash: { type: "string" }, record: { type: ["object", "null"] } } },
+                    },
                     reset: { type: "boolean" },
                     more: { type: "boolean" },
                   },
@@ -337,14 +386,46 @@ export const openApiDocument = {
                 type: "object",
                 required: ["keys", "results"],
                 properties: {
-                  keys: { type: "array", maxItems: 50000, items: { type: "object", required: ["keyId", "hour", "verifications", "rejected"], properties: { keyId: { type: "string" }, hour: { type: "string", format: "date-time" }, verifications: { type: "integer", minimum: 0 }, rejected: { type: "integer", minimum: 0 }, firstUsedAt: { type: "string", format: "date-time" }, lastUsedAt: { type: "string", format: "date-time" } } } },
-                  results: { type: "array", maxItems: 10000, items: { type: "object", required: ["hour", "result", "count"], properties: { hour: { type: "string", format: "date-time" }, result: { type: "string", enum: ["valid", "deprecated", "revoked", "expired", "unknown", "malformed"] }, count: { type: "integer", minimum: 0 } } } },
+                  keys: {
+                    type: "array",
+                    maxItems: 50000,
+                    items: {
+                      type: "object",
+                      required: ["keyId", "hour", "verifications", "rejected"],
+                      properties: {
+                        keyId: { type: "string" },
+                        hour: { type: "string", format: "date-time" },
+                        verifications: { type: "integer", minimum: 0 },
+                        rejected: { type: "integer", minimum: 0 },
+                        firstUsedAt: { type: "string", format: "date-time" },
+                        lastUsedAt: { type: "string", format: "date-time" },
+                      },
+                    },
+                  },
+                  results: {
+                    type: "array",
+                    maxItems: 10000,
+                    items: {
+                      type: "object",
+                      required: ["hour", "result", "count"],
+                      properties: {
+                        hour: { type: "string", format: "date-time" },
+                        result: { type: "string", enum: ["valid", "deprecated", "revoked", "expired", "unknown", "malformed"] },
+                        count: { type: "integer", minimum: 0 },
+                      },
+                    },
+                  },
                 },
               },
             },
           },
         },
-        responses: { "204": { description: "Counted; written with the next batch." }, "400": err("A malformed report."), "401": err("No valid token."), "413": err("A body over 16 MB.") },
+        responses: {
+          "204": { description: "Counted; written with the next batch." },
+          "400": err("A malformed report."),
+          "401": err("No valid token."),
+          "413": err("A body over 16 MB."),
+        },
       },
     },
     "/api/v1/audit/checkpoints": {
@@ -371,7 +452,13 @@ export const openApiDocument = {
                           statement: {
                             type: "object",
                             required: ["type", "version", "seq", "hash", "at"],
-                            properties: { type: { const: "rekey.audit.checkpoint" }, version: { const: 1 }, seq: { type: "string" }, hash: { type: "string" }, at: { type: "string", format: "date-time" } },
+                            properties: {
+                              type: { const: "rekey.audit.checkpoint" },
+                              version: { const: 1 },
+                              seq: { type: "string" },
+                              hash: { type: "string" },
+                              at: { type: "string", format: "date-time" },
+                            },
                           },
                           keyId: { type: "string" },
                           publicKey: { type: "string", description: "The raw 32-byte Ed25519 public key, base64." },
@@ -405,7 +492,10 @@ export const openApiDocument = {
                   properties: {
                     keys: {
                       type: "array",
-                      items: { type: "object", properties: { keyId: { type: "string" }, publicKey: { type: "string" }, algorithm: { const: "Ed25519" }, current: { type: "boolean" } } },
+                      items: {
+                        type: "object",
+                        properties: { keyId: { type: "string" }, publicKey: { type: "string" }, algorithm: { const: "Ed25519" }, current: { type: "boolean" } },
+                      },
                     },
                   },
                 },
@@ -454,13 +544,22 @@ export const openApiDocument = {
         security: [{ managementToken: [] }],
         parameters: [idParam],
         responses: {
-          "200": { description: "The organization.", content: json({ allOf: [{ $ref: "#/components/schemas/Organization" }, { type: "object", properties: { keysByStatus: { type: "object", additionalProperties: { type: "integer" } } } }] }) },
+          "200": {
+            description: "The organization.",
+            content: json({
+              allOf: [
+                { $ref: "#/components/schemas/Organization" },
+                { type: "object", properties: { keysByStatus: { type: "object", additionalProperties: { type: "integer" } } } },
+              ],
+            }),
+          },
           ...errors,
         },
       },
       patch: {
         summary: "Change an organization",
-        description: "Any of name, contactEmails (replaced as a whole; at least one), timeZone, policyId (null: the default policy), externalId (null clears it), metadata. Audited as `organization.updated`; verify answers carry the new external id and metadata at once.",
+        description:
+          "Any of name, contactEmails (replaced as a whole; at least one), timeZone, policyId (null: the default policy), externalId (null clears it), metadata. Audited as `organization.updated`; verify answers carry the new external id and metadata at once.",
         security: [{ managementToken: [] }],
         parameters: [idParam],
         requestBody: { required: true, content: json(body(updateOrganizationSchema)) },
@@ -468,11 +567,19 @@ export const openApiDocument = {
       },
       delete: {
         summary: "Delete an organization",
-        description: "Refused (409) while it has keys in use, unless `revokeKeys=true`, which revokes each of them and its family in the same transaction. The organization leaves every list; its history stays in the audit trail and the reports, and its external id is released.",
+        description:
+          "Refused (409) while it has keys in use, unless `revokeKeys=true`, which revokes each of them and its family in the same transaction. The organization leaves every list; its history stays in the audit trail and the reports, and its external id is released.",
         security: [{ managementToken: [] }],
         parameters: [idParam, { name: "revokeKeys", in: "query", required: false, schema: { type: "string", enum: ["true", "false"], default: "false" } }],
         responses: {
-          "200": { description: "Deleted.", content: json({ type: "object", required: ["id", "deleted", "keysRevoked"], properties: { id: { type: "string" }, deleted: { const: true }, keysRevoked: { type: "array", items: { type: "string" } } } }) },
+          "200": {
+            description: "Deleted.",
+            content: json({
+              type: "object",
+              required: ["id", "deleted", "keysRevoked"],
+              properties: { id: { type: "string" }, deleted: { const: true }, keysRevoked: { type: "array", items: { type: "string" } } },
+            }),
+          },
           ...errors,
         },
       },
@@ -494,7 +601,16 @@ export const openApiDocument = {
                 type: "array",
                 minItems: 1,
                 maxItems: 1000,
-                items: { type: "object", required: ["token"], properties: { token: { type: "string", maxLength: 1024 }, url: { type: "string", maxLength: 2000 }, source: { type: "string", maxLength: 100 }, type: { type: "string", maxLength: 200 } } },
+                items: {
+                  type: "object",
+                  required: ["token"],
+                  properties: {
+                    token: { type: "string", maxLength: 1024 },
+                    url: { type: "string", maxLength: 2000 },
+                    source: { type: "string", maxLength: 100 },
+                    type: { type: "string", maxLength: 200 },
+                  },
+                },
               },
             },
           }),
@@ -539,12 +655,30 @@ export const openApiDocument = {
         ],
         requestBody: {
           required: true,
-          content: json({ type: "array", items: { type: "object", required: ["token"], properties: { token: { type: "string" }, type: { type: "string" }, url: { type: "string" }, source: { type: "string" } } } }),
+          content: json({
+            type: "array",
+            items: {
+              type: "object",
+              required: ["token"],
+              properties: { token: { type: "string" }, type: { type: "string" }, url: { type: "string" }, source: { type: "string" } },
+            },
+          }),
         },
         responses: {
           "200": {
             description: "A label per reported token, named by its SHA-256.",
-            content: json({ type: "array", items: { type: "object", required: ["token_hash", "label"], properties: { token_hash: { type: "string" }, token_type: { type: ["string", "null"] }, label: { type: "string", enum: ["true_positive", "false_positive"] } } } }),
+            content: json({
+              type: "array",
+              items: {
+                type: "object",
+                required: ["token_hash", "label"],
+                properties: {
+                  token_hash: { type: "string" },
+                  token_type: { type: ["string", "null"] },
+                  label: { type: "string", enum: ["true_positive", "false_positive"] },
+                },
+              },
+            }),
           },
           "400": errors["400"],
           "401": err("No signature, or one that GitHub's keys do not verify."),
@@ -558,7 +692,13 @@ export const openApiDocument = {
         description: "Every endpoint (or one organization's), with its deliveries counted by status. Never a secret.",
         security: [{ managementToken: [] }],
         parameters: [{ name: "organizationId", in: "query", required: false, schema: { type: "string", maxLength: 100 } }],
-        responses: { "200": { description: "The endpoints.", content: json({ type: "object", properties: { webhooks: { type: "array", items: { $ref: "#/components/schemas/Webhook" } } } }) }, ...errors },
+        responses: {
+          "200": {
+            description: "The endpoints.",
+            content: json({ type: "object", properties: { webhooks: { type: "array", items: { $ref: "#/components/schemas/Webhook" } } } }),
+          },
+          ...errors,
+        },
       },
       post: {
         summary: "Register a webhook endpoint",
@@ -568,7 +708,14 @@ export const openApiDocument = {
         parameters: [idempotencyKey],
         requestBody: { required: true, content: json(body(createWebhookSchema)) },
         responses: {
-          "201": { description: "Registered. `secret` is shown this once (null for Slack).", content: json({ type: "object", required: ["webhook", "secret"], properties: { webhook: { $ref: "#/components/schemas/Webhook" }, secret: { type: ["string", "null"], pattern: "^whsec_" } } }) },
+          "201": {
+            description: "Registered. `secret` is shown this once (null for Slack).",
+            content: json({
+              type: "object",
+              required: ["webhook", "secret"],
+              properties: { webhook: { $ref: "#/components/schemas/Webhook" }, secret: { type: ["string", "null"], pattern: "^whsec_" } },
+            }),
+          },
           ...errors,
         },
       },
@@ -578,32 +725,64 @@ export const openApiDocument = {
         summary: "A webhook endpoint and its delivery log",
         security: [{ managementToken: [] }],
         parameters: [idParam],
-        responses: { "200": { description: "The endpoint and its latest 50 deliveries, newest first.", content: json({ type: "object", properties: { webhook: { $ref: "#/components/schemas/Webhook" }, deliveries: { type: "array", items: { $ref: "#/components/schemas/WebhookDelivery" } } } }) }, ...errors },
+        responses: {
+          "200": {
+            description: "The endpoint and its latest 50 deliveries, newest first.",
+            content: json({
+              type: "object",
+              properties: {
+                webhook: { $ref: "#/components/schemas/Webhook" },
+                deliveries: { type: "array", items: { $ref: "#/components/schemas/WebhookDelivery" } },
+              },
+            }),
+          },
+          ...errors,
+        },
       },
       delete: {
         summary: "Delete a webhook endpoint",
         description: "With its delivery log; deliveries not yet sent are dropped. Audited.",
         security: [{ managementToken: [] }],
         parameters: [idParam],
-        responses: { "200": { description: "Deleted.", content: json({ type: "object", properties: { id: { type: "string" }, deleted: { const: true } } }) }, ...errors },
+        responses: {
+          "200": { description: "Deleted.", content: json({ type: "object", properties: { id: { type: "string" }, deleted: { const: true } } }) },
+          ...errors,
+        },
       },
     },
     "/api/v1/webhooks/{id}/rotate-secret": {
       post: {
         summary: "Rotate a webhook endpoint's signing secret",
-        description: "Answers the new secret once. For 24 hours every delivery carries two signatures (new and previous), so the receiver switches at leisure. Audited.",
+        description:
+          "Answers the new secret once. For 24 hours every delivery carries two signatures (new and previous), so the receiver switches at leisure. Audited.",
         security: [{ managementToken: [] }],
         parameters: [idParam, idempotencyKey],
-        responses: { "200": { description: "The new secret.", content: json({ type: "object", properties: { webhook: { $ref: "#/components/schemas/Webhook" }, secret: { type: "string", pattern: "^whsec_" } } }) }, ...errors },
+        responses: {
+          "200": {
+            description: "The new secret.",
+            content: json({
+              type: "object",
+              properties: { webhook: { $ref: "#/components/schemas/Webhook" }, secret: { type: "string", pattern: "^whsec_" } },
+            }),
+          },
+          ...errors,
+        },
       },
     },
     "/api/v1/webhooks/{id}/test": {
       post: {
         summary: "Send a test event",
-        description: "Sends a `webhook.test` event now (whatever the endpoint's event filter) and answers the delivery: its status, the response code and latency, or why it failed.",
+        description:
+          "Sends a `webhook.test` event now (whatever the endpoint's event filter) and answers the delivery: its status, the response code and latency, or why it failed.",
         security: [{ managementToken: [] }],
         parameters: [idParam, idempotencyKey],
-        responses: { "200": { description: "How the delivery went.", content: json({ type: "object", properties: { delivery: { $ref: "#/components/schemas/WebhookDelivery" } } }) }, ...errors },
+        responses: {
+          "200": {
+            description: "How the delivery went.",
+            content: json({ type: "object", properties: { delivery: { $ref: "#/components/schemas/WebhookDelivery" } } }),
+          },
+          ...errors,
+        },
       },
     },
     "/api/v1/keys": {
@@ -615,13 +794,26 @@ export const openApiDocument = {
           { name: "organizationId", in: "query", required: false, schema: { type: "string", maxLength: 100 } },
           { name: "externalId", in: "query", required: false, schema: { type: "string", maxLength: 255 }, description: "The key's external id, exactly." },
           { name: "status", in: "query", required: false, schema: { type: "string", enum: ["active", "expiring", "revoked", "expired"] } },
-          { name: "prefix", in: "query", required: false, schema: { type: "string", minLength: 1, maxLength: 100 }, description: "The start of the display prefix, e.g. rk_live_4fQ9." },
+          {
+            name: "prefix",
+            in: "query",
+            required: false,
+            schema: { type: "string", minLength: 1, maxLength: 100 },
+            description: "The start of the display prefix, e.g. rk_live_4fQ9.",
+          },
           { name: "name", in: "query", required: false, schema: { type: "string", minLength: 1, maxLength: 200 }, description: "Part of the name, any case." },
           { name: "cursor", in: "query", required: false, schema: { type: "string", maxLength: 200 }, description: "Opaque: the previous page's nextCursor." },
           { name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: KEY_LIST_MAX_LIMIT, default: 50 } },
         ],
         responses: {
-          "200": { description: "A page of keys.", content: json({ type: "object", required: ["keys", "nextCursor"], properties: { keys: { type: "array", items: { $ref: "#/components/schemas/Key" } }, nextCursor: { type: ["string", "null"] } } }) },
+          "200": {
+            description: "A page of keys.",
+            content: json({
+              type: "object",
+              required: ["keys", "nextCursor"],
+              properties: { keys: { type: "array", items: { $ref: "#/components/schemas/Key" } }, nextCursor: { type: ["string", "null"] } },
+            }),
+          },
           ...errors,
         },
       },
@@ -632,7 +824,12 @@ export const openApiDocument = {
         parameters: [idempotencyKey],
         requestBody: { required: true, content: { "application/json": { schema: body(issueKeySchema) } } },
         responses: {
-          "201": { description: "Issued.", content: { "application/json": { schema: { allOf: [{ $ref: "#/components/schemas/Key" }, { type: "object", properties: { key: { type: "string" } } }] } } } },
+          "201": {
+            description: "Issued.",
+            content: {
+              "application/json": { schema: { allOf: [{ $ref: "#/components/schemas/Key" }, { type: "object", properties: { key: { type: "string" } } }] } },
+            },
+          },
           ...errors,
         },
       },
@@ -642,7 +839,10 @@ export const openApiDocument = {
         summary: "Import existing keys by their stored hashes",
         description: `Up to ${MAX_IMPORT_BATCH} keys an earlier system issued, each by the hash it stored (sha256 hex or base64, a bcrypt or argon2 string, or scrypt with its parameters), never the key itself. The organization is found by its external id, or created. An imported key verifies at once and moves to rekey's keyed hash at its first successful verification. One transaction: the lines that pass are written together with their audit events; each line gets an outcome (imported, unchanged when its hash was imported before, refused with why). Idempotent: a re-run changes nothing. \`dryRun=1\` checks without writing. \`npm run keys:import\` sends a file in batches.`,
         security: [{ managementToken: [] }],
-        parameters: [idempotencyKey, { name: "dryRun", in: "query", required: false, schema: { type: "string", enum: ["1"] }, description: "1: check every line, write nothing." }],
+        parameters: [
+          idempotencyKey,
+          { name: "dryRun", in: "query", required: false, schema: { type: "string", enum: ["1"] }, description: "1: check every line, write nothing." },
+        ],
         requestBody: {
           required: true,
           content: json({
@@ -656,7 +856,10 @@ export const openApiDocument = {
           }),
         },
         responses: {
-          "200": { description: "Nothing new written (a dry run, or every line unchanged or refused).", content: json({ $ref: "#/components/schemas/ImportResult" }) },
+          "200": {
+            description: "Nothing new written (a dry run, or every line unchanged or refused).",
+            content: json({ $ref: "#/components/schemas/ImportResult" }),
+          },
           "201": { description: "Some keys imported.", content: json({ $ref: "#/components/schemas/ImportResult" }) },
           ...errors,
           "413": err("A body over 8 MB."),
@@ -671,14 +874,24 @@ export const openApiDocument = {
         responses: {
           "200": {
             description: "The key.",
-            content: { "application/json": { schema: { allOf: [{ $ref: "#/components/schemas/Key" }, { type: "object", properties: { openRotation: { oneOf: [{ $ref: "#/components/schemas/Rotation" }, { type: "null" }] } } }] } } },
+            content: {
+              "application/json": {
+                schema: {
+                  allOf: [
+                    { $ref: "#/components/schemas/Key" },
+                    { type: "object", properties: { openRotation: { oneOf: [{ $ref: "#/components/schemas/Rotation" }, { type: "null" }] } } },
+                  ],
+                },
+              },
+            },
           },
           ...errors,
         },
       },
       patch: {
         summary: "Change a key",
-        description: "Any of name, scopes, rateLimit, expiresAt (null: no expiry), externalId (null clears it), metadata. A revoked or expired key is not changed (409). Audited as `key.updated`; verification follows at once.",
+        description:
+          "Any of name, scopes, rateLimit, expiresAt (null: no expiry), externalId (null clears it), metadata. A revoked or expired key is not changed (409). Audited as `key.updated`; verification follows at once.",
         security: [{ managementToken: [] }],
         parameters: [idParam],
         requestBody: { required: true, content: json(body(updateKeySchema)) },
@@ -690,7 +903,17 @@ export const openApiDocument = {
         summary: "A key's rotations, newest first",
         security: [{ managementToken: [] }],
         parameters: [idParam],
-        responses: { "200": { description: "The rotations.", content: json({ type: "object", required: ["rotations"], properties: { rotations: { type: "array", items: { $ref: "#/components/schemas/Rotation" } } } }) }, ...errors },
+        responses: {
+          "200": {
+            description: "The rotations.",
+            content: json({
+              type: "object",
+              required: ["rotations"],
+              properties: { rotations: { type: "array", items: { $ref: "#/components/schemas/Rotation" } } },
+            }),
+          },
+          ...errors,
+        },
       },
       post: {
         summary: "Schedule or start a rotation",
@@ -717,7 +940,14 @@ export const openApiDocument = {
           },
         },
         responses: {
-          "201": { description: "The rotation.", content: { "application/json": { schema: { allOf: [{ $ref: "#/components/schemas/Rotation" }, { type: "object", properties: { successorKey: { type: "string" } } }] } } } },
+          "201": {
+            description: "The rotation.",
+            content: {
+              "application/json": {
+                schema: { allOf: [{ $ref: "#/components/schemas/Rotation" }, { type: "object", properties: { successorKey: { type: "string" } } }] },
+              },
+            },
+          },
           ...errors,
         },
       },
@@ -737,17 +967,32 @@ export const openApiDocument = {
         security: [{ managementToken: [] }],
         parameters: [idParam, idempotencyKey],
         requestBody: closeBody,
-        responses: { "200": { description: "Rolled back.", content: { "application/json": { schema: { $ref: "#/components/schemas/Rotation" } } } }, ...errors },
+        responses: {
+          "200": { description: "Rolled back.", content: { "application/json": { schema: { $ref: "#/components/schemas/Rotation" } } } },
+          ...errors,
+        },
       },
     },
     "/api/v1/keys/{id}/revoke": {
       post: {
         summary: "Revoke a key now, with its family",
-        description: "Immediate. As an emergency rotation supersedes a key: its open rotation is cancelled or rolled back and every key minted from it since (successors, their successors) is revoked too, since whoever holds a leaked key may have obtained them. `familyRevoked` lists those. 409 if the key is already revoked.",
+        description:
+          "Immediate. As an emergency rotation supersedes a key: its open rotation is cancelled or rolled back and every key minted from it since (successors, their successors) is revoked too, since whoever holds a leaked key may have obtained them. `familyRevoked` lists those. 409 if the key is already revoked.",
         security: [{ managementToken: [] }],
         parameters: [idParam, idempotencyKey],
-        requestBody: { required: true, content: json({ type: "object", required: ["reason"], properties: { reason: { type: "string", minLength: 1, maxLength: 1000 } } }) },
-        responses: { "200": { description: "Revoked.", content: json({ allOf: [{ $ref: "#/components/schemas/Key" }, { type: "object", properties: { familyRevoked: { type: "array", items: { type: "string" } } } }] }) }, ...errors },
+        requestBody: {
+          required: true,
+          content: json({ type: "object", required: ["reason"], properties: { reason: { type: "string", minLength: 1, maxLength: 1000 } } }),
+        },
+        responses: {
+          "200": {
+            description: "Revoked.",
+            content: json({
+              allOf: [{ $ref: "#/components/schemas/Key" }, { type: "object", properties: { familyRevoked: { type: "array", items: { type: "string" } } } }],
+            }),
+          },
+          ...errors,
+        },
       },
     },
   },

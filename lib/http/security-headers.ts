@@ -11,7 +11,8 @@
 export const REFERRER_POLICY = "strict-origin-when-cross-origin";
 
 /** Features rekey never uses, off for it and for anything framed (nothing may frame it anyway). Clipboard stays on: the one-time key has a copy button. */
-export const PERMISSIONS_POLICY = "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), browsing-topics=()";
+export const PERMISSIONS_POLICY =
+  "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), browsing-topics=()";
 
 /** A JSON or CSV answer renders nothing, loads nothing and is never framed. */
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'";

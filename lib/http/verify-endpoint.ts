@@ -32,7 +32,8 @@ export function presentedKey(authorization: string | null | undefined, body: () 
   const token = process.env.REKEY_VERIFY_TOKEN;
   const sent = bearerIn(authorization);
   if (token) {
-    if (!sent || !sameSecret(sent, token)) throw new UnauthorizedError('This rekey requires a verify token: send Authorization: Bearer <REKEY_VERIFY_TOKEN> and the key as { "key": "rk_…" }.');
+    if (!sent || !sameSecret(sent, token))
+      throw new UnauthorizedError('This rekey requires a verify token: send Authorization: Bearer <REKEY_VERIFY_TOKEN> and the key as { "key": "rk_…" }.');
   } else if (sent) return sent;
   let parsed: unknown;
   try {

@@ -71,7 +71,12 @@ describe("the grace deadline at verify time (DOMAIN.md: Grace deadline)", () => 
     const { key, secret } = await makeKey(org.id);
     await scheduleRotation({ keyId: key.id, scheduledAt: at(hours(10)), gracePeriodHours: 24 }, ADMIN, T0);
     expect(await fresh(secret, at(hours(10) - 1))).toMatchObject({ valid: true, deprecated: false });
-    expect(await fresh(secret, at(hours(11)))).toMatchObject({ valid: true, deprecated: true, deprecatedAt: at(hours(10)).toISOString(), graceEndsAt: at(hours(34)).toISOString() });
+    expect(await fresh(secret, at(hours(11)))).toMatchObject({
+      valid: true,
+      deprecated: true,
+      deprecatedAt: at(hours(10)).toISOString(),
+      graceEndsAt: at(hours(34)).toISOString(),
+    });
     expect(await fresh(secret, at(hours(34)))).toEqual({ valid: false, code: "revoked" });
   });
 
@@ -80,7 +85,11 @@ describe("the grace deadline at verify time (DOMAIN.md: Grace deadline)", () => 
     const { key, secret } = await makeKey(org.id);
     await scheduleRotation({ keyId: key.id, scheduledAt: at(hours(10)), gracePeriodHours: 24 }, ADMIN, T0);
     // The cron's first call comes 30 hours late: after the whole grace period.
-    expect(await expectAgreement(key.id, secret, [at(hours(11)), at(hours(40)), at(hours(41))])).toEqual([`deprecated until ${at(hours(34)).toISOString()}`, "revoked", "revoked"]);
+    expect(await expectAgreement(key.id, secret, [at(hours(11)), at(hours(40)), at(hours(41))])).toEqual([
+      `deprecated until ${at(hours(34)).toISOString()}`,
+      "revoked",
+      "revoked",
+    ]);
   });
 
   it("extends once when policy waits for a successor never used, by the same rule as the cron, however late the cron", async () => {
@@ -106,7 +115,11 @@ describe("the grace deadline at verify time (DOMAIN.md: Grace deadline)", () => 
     const { successorSecret } = await rotateNow({ keyId: key.id, deliver: "response" }, ADMIN, T0);
     expect(await verifyKey(successorSecret!, at(hours(2)))).toMatchObject({ valid: true });
     await flushUsage();
-    expect(await expectAgreement(key.id, secret, [at(hours(23)), at(hours(24)), at(hours(25))])).toEqual([`deprecated until ${at(hours(24)).toISOString()}`, "revoked", "revoked"]);
+    expect(await expectAgreement(key.id, secret, [at(hours(23)), at(hours(24)), at(hours(25))])).toEqual([
+      `deprecated until ${at(hours(24)).toISOString()}`,
+      "revoked",
+      "revoked",
+    ]);
 
     const other = await makeKey(org.id);
     await rotateNow({ keyId: other.key.id, deliver: "portal" }, ADMIN, T0);
@@ -119,7 +132,11 @@ describe("the grace deadline at verify time (DOMAIN.md: Grace deadline)", () => 
     const org = await carefulOrg();
     const { key, secret } = await makeKey(org.id);
     await emergencyRotate({ keyId: key.id, gracePeriodHours: 4, reason: "leaked" }, ADMIN, T0);
-    expect(await expectAgreement(key.id, secret, [at(hours(3)), at(hours(4)), at(hours(5))])).toEqual([`deprecated until ${at(hours(4)).toISOString()}`, "revoked", "revoked"]);
+    expect(await expectAgreement(key.id, secret, [at(hours(3)), at(hours(4)), at(hours(5))])).toEqual([
+      `deprecated until ${at(hours(4)).toISOString()}`,
+      "revoked",
+      "revoked",
+    ]);
   });
 
   it("a cached old key learns of its successor's first use (the extension no longer applies)", async () => {

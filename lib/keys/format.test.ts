@@ -85,7 +85,13 @@ describe("the company's own key format", () => {
     expect(secret).toMatch(/^sk-[0-9A-Za-z]{22}$/); // 16 bytes: 22 characters, no checksum
     expect(parseSecret(secret)).toEqual({ kind: "rk", environment: "live", prefix });
     expect(generateApiKey("test").secret).toMatch(/^sk_test-[0-9A-Za-z]{22}$/);
-    for (const noise of [secret + "a", secret.slice(0, -1), "pk-" + secret.slice(3), secret.slice(0, -1) + "_", generateApiKey("live").secret.replace("sk-", "rk_live_")]) {
+    for (const noise of [
+      secret + "a",
+      secret.slice(0, -1),
+      "pk-" + secret.slice(3),
+      secret.slice(0, -1) + "_",
+      generateApiKey("live").secret.replace("sk-", "rk_live_"),
+    ]) {
       expect(parseSecret(noise)).toBeNull();
     }
     // Without a checksum any base62 of the right length is of the format: only the lookup tells.
@@ -98,14 +104,19 @@ describe("the company's own key format", () => {
       [{ REKEY_KEY_PREFIX_TEST: "x".repeat(33) }, /REKEY_KEY_PREFIX_TEST must be at most 32/],
       [{ REKEY_KEY_PREFIX_LIVE: "rkm_live_" }, /REKEY_KEY_PREFIX_LIVE must not start with rkm_/],
       [{ REKEY_KEY_PREFIX_LIVE: "sk_", REKEY_KEY_PREFIX_TEST: "sk_" }, /REKEY_KEY_PREFIX_TEST must differ from REKEY_KEY_PREFIX_LIVE/],
-      [{ REKEY_KEY_PREFIX_LIVE: "sk_", REKEY_KEY_PREFIX_TEST: "sk_test_" }, /REKEY_KEY_PREFIX_TEST and REKEY_KEY_PREFIX_LIVE must not be the start of one another/],
+      [
+        { REKEY_KEY_PREFIX_LIVE: "sk_", REKEY_KEY_PREFIX_TEST: "sk_test_" },
+        /REKEY_KEY_PREFIX_TEST and REKEY_KEY_PREFIX_LIVE must not be the start of one another/,
+      ],
       [{ REKEY_KEY_RANDOM_BYTES: "15" }, /REKEY_KEY_RANDOM_BYTES must be at least 16/],
       [{ REKEY_KEY_RANDOM_BYTES: "65" }, /REKEY_KEY_RANDOM_BYTES must be at most 64/],
       [{ REKEY_KEY_RANDOM_BYTES: "lots" }, /REKEY_KEY_RANDOM_BYTES/],
       [{ REKEY_KEY_CHECKSUM: "sha1" }, /REKEY_KEY_CHECKSUM must be "crc32" or "none" \(got "sha1"\)/],
     ];
     for (const [env, message] of cases) expect(() => keyFormatFromEnv(env), JSON.stringify(env)).toThrow(message);
-    expect(keyFormatFromEnv({ REKEY_KEY_PREFIX_LIVE: "acme_", REKEY_KEY_PREFIX_TEST: "acmet_", REKEY_KEY_RANDOM_BYTES: "40", REKEY_KEY_CHECKSUM: "none" })).toEqual({
+    expect(
+      keyFormatFromEnv({ REKEY_KEY_PREFIX_LIVE: "acme_", REKEY_KEY_PREFIX_TEST: "acmet_", REKEY_KEY_RANDOM_BYTES: "40", REKEY_KEY_CHECKSUM: "none" }),
+    ).toEqual({
       prefixes: { live: "acme_", test: "acmet_" },
       randomBytes: 40,
       checksum: "none",

@@ -85,7 +85,13 @@ export async function recordCurrentHashVersion(now: Date): Promise<boolean> {
     const previous = await tx.hashVersion.findFirst({ where: { version: { not: current } }, orderBy: { currentSince: "desc" }, select: { version: true } });
     await appendAuditEvent(
       tx,
-      { actor: SYSTEM_CRON, action: "hashing_secret.activated", reason: "the configured current hashing secret version changed", before: previous ? { version: previous.version } : null, after: { version: current } },
+      {
+        actor: SYSTEM_CRON,
+        action: "hashing_secret.activated",
+        reason: "the configured current hashing secret version changed",
+        before: previous ? { version: previous.version } : null,
+        after: { version: current },
+      },
       now,
     );
     return true;

@@ -29,7 +29,11 @@ const ARGON2 = /^\$argon2(id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$[A-Za-z0-9+/]+\$[A-
 export const scryptParamsSchema = z
   .object({
     salt: z.string("is required (base64)").regex(BASE64, "must be base64").max(256),
-    N: z.int("must be a whole number").min(2).max(2 ** 20).refine((n) => (n & (n - 1)) === 0, "must be a power of two"),
+    N: z
+      .int("must be a whole number")
+      .min(2)
+      .max(2 ** 20)
+      .refine((n) => (n & (n - 1)) === 0, "must be a power of two"),
     r: z.int("must be a whole number").min(1).max(32),
     p: z.int("must be a whole number").min(1).max(16),
   })
@@ -98,4 +102,3 @@ export const importLineSchema = z
   })
   .strict();
 export type ImportLine = z.input<typeof importLineSchema>;
-

@@ -74,7 +74,8 @@ export async function importKeys(lines: unknown[], actor: Actor, now: Date, opti
     try {
       const data = parseInput(importLineSchema, raw);
       if (data.createdAt > now) throw new ValidationError("createdAt: must not be in the future");
-      if (data.lastUsedAt && (data.lastUsedAt < data.createdAt || data.lastUsedAt > now)) throw new ValidationError("lastUsedAt: must be between createdAt and now");
+      if (data.lastUsedAt && (data.lastUsedAt < data.createdAt || data.lastUsedAt > now))
+        throw new ValidationError("lastUsedAt: must be between createdAt and now");
       if (data.expiresAt && data.expiresAt <= now) throw new ValidationError("expiresAt: is in the past; an expired key need not be imported");
       const digest = importDigest(data.hash);
       const twin = seen.get(digest);
@@ -91,10 +92,15 @@ export async function importKeys(lines: unknown[], actor: Actor, now: Date, opti
     // 2. Against what is stored: imported before (unchanged), external ids held by other keys, shared prefixes, organizations.
     const digests = parsed.map((p) => p.digest);
     const existing = new Map(
-      (await tx.apiKey.findMany({ where: { importDigest: { in: digests } }, select: { id: true, prefix: true, importDigest: true } })).map((k) => [k.importDigest!, k]),
+      (await tx.apiKey.findMany({ where: { importDigest: { in: digests } }, select: { id: true, prefix: true, importDigest: true } })).map((k) => [
+        k.importDigest!,
+        k,
+      ]),
     );
     const keyExternalIds = parsed.map((p) => p.data.externalId).filter((x): x is string => !!x);
-    const heldExternalIds = new Set((await tx.apiKey.findMany({ where: { externalId: { in: keyExternalIds } }, select: { externalId: true } })).map((k) => k.externalId!));
+    const heldExternalIds = new Set(
+      (await tx.apiKey.findMany({ where: { externalId: { in: keyExternalIds } }, select: { externalId: true } })).map((k) => k.externalId!),
+    );
     const sharing = new Map(
       (
         await tx.$queryRaw<{ prefix: string; n: number }[]>`
@@ -103,7 +109,10 @@ export async function importKeys(lines: unknown[], actor: Actor, now: Date, opti
     );
     const orgExternalIds = [...new Set(parsed.map((p) => p.data.organization.externalId))];
     const orgs = new Map(
-      (await tx.organization.findMany({ where: { externalId: { in: orgExternalIds } }, select: { id: true, externalId: true, deletedAt: true } })).map((o) => [o.externalId!, o]),
+      (await tx.organization.findMany({ where: { externalId: { in: orgExternalIds } }, select: { id: true, externalId: true, deletedAt: true } })).map((o) => [
+        o.externalId!,
+        o,
+      ]),
     );
     const newOrgNames = new Map<string, string>(); // external id → name, for organizations this batch creates
     for (const p of parsed) {
@@ -129,7 +138,10 @@ export async function importKeys(lines: unknown[], actor: Actor, now: Date, opti
         continue;
       }
       if (!org && namesTaken.has(newOrgNames.get(data.organization.externalId)!)) {
-        refuse(p.i, `organization.name: "${newOrgNames.get(data.organization.externalId)}" is another organization's name; give organization.name for ${data.organization.externalId}`);
+        refuse(
+          p.i,
+          `organization.name: "${newOrgNames.get(data.organization.externalId)}" is another organization's name; give organization.name for ${data.organization.externalId}`,
+        );
         continue;
       }
       if (data.externalId && (heldExternalIds.has(data.externalId) || batchExternalIds.has(data.externalId))) {
@@ -150,10 +162,19 @@ export async function importKeys(lines: unknown[], actor: Actor, now: Date, opti
     const events: AuditInput[] = [];
     const created = [...new Set(toInsert.map((p) => p.data.organization.externalId))].filter((ext) => !orgs.has(ext));
     for (const ext of created) {
-      const org = await tx.organization.create({ data: { name: newOrgNames.get(ext)!, externalId: ext, createdAt: now }, select: { id: true, name: true, externalId: true } });
+      const org = await tx.organization.create({
+        data: { name: newOrgNames.get(ext)!, externalId: ext, createdAt: now },
+        select: { id: true, name: true, externalId: true },
+      });
       await recordPolicyAssignment(tx, org.id, null, now);
       orgs.set(ext, { id: org.id, externalId: ext, deletedAt: null });
-      events.push({ actor, action: "organization.created", organizationId: org.id, reason: "created by a key import", after: { name: org.name, externalId: org.externalId } });
+      events.push({
+        actor,
+        action: "organization.created",
+        organizationId: org.id,
+        reason: "created by a key import",
+        after: { name: org.name, externalId: org.externalId },
+      });
     }
     if (toInsert.length) {
       await tx.apiKey.createMany({

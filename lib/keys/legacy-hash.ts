@@ -5,7 +5,12 @@ import bcrypt from "bcryptjs";
 import { verify as argon2Verify } from "@node-rs/argon2";
 import { scryptParamsSchema, type LegacyAlgorithm } from "./import-schemas";
 
-const scrypt = promisify(scryptCallback) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
+const scrypt = promisify(scryptCallback) as (
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  options: { N: number; r: number; p: number; maxmem: number },
+) => Promise<Buffer>;
 
 /**
  * The check of a presented key against the hash an earlier system stored

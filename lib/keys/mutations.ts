@@ -30,7 +30,10 @@ export async function issueKey(input: IssueKeyInput, actor: Actor, now: Date, sc
     await requireCustomerKeyManagement(tx, scope, org.id, "issue");
     if (scope.organizationId) {
       // A customer's new key gets only scopes the organization already holds, and its keys' highest rate limit: the API company grants more.
-      const held = await tx.apiKey.findMany({ where: { organizationId: org.id, status: { in: ["active", "expiring"] } }, select: { scopes: true, rateLimit: true } });
+      const held = await tx.apiKey.findMany({
+        where: { organizationId: org.id, status: { in: ["active", "expiring"] } },
+        select: { scopes: true, rateLimit: true },
+      });
       const allowed = new Set(held.flatMap((k) => k.scopes));
       const extra = data.scopes.find((s) => !allowed.has(s));
       if (extra) throw new ValidationError(`scopes: ${extra} is not a scope your organization holds; the API company grants new scopes`, "scopes");
@@ -77,16 +80,22 @@ export async function updateKey(keyId: string, input: UpdateKeyInput, actor: Act
       select: keyViewSelect,
     });
     const fields = Object.keys(changes) as (typeof UPDATABLE)[number][];
-    await appendAuditEvents(tx, [{
-      actor,
-      action: "key.updated",
-      organizationId: key.organizationId,
-      keyId: key.id,
-      keyFingerprint: key.prefix,
-      reason: `changed ${fields.join(", ")}`,
-      before: Object.fromEntries(fields.map((f) => [f, key[f]])),
-      after: Object.fromEntries(fields.map((f) => [f, updated[f]])),
-    }], now);
+    await appendAuditEvents(
+      tx,
+      [
+        {
+          actor,
+          action: "key.updated",
+          organizationId: key.organizationId,
+          keyId: key.id,
+          keyFingerprint: key.prefix,
+          reason: `changed ${fields.join(", ")}`,
+          before: Object.fromEntries(fields.map((f) => [f, key[f]])),
+          after: Object.fromEntries(fields.map((f) => [f, updated[f]])),
+        },
+      ],
+      now,
+    );
     return updated;
   }, externalIdTaken(data.externalId));
 }
@@ -109,13 +118,26 @@ interface NewKey {
 export async function insertKey(tx: Tx, data: NewKey, now: Date) {
   const { secret, prefix } = generateApiKey(data.environment);
   const key = await tx.apiKey.create({
-    data: { ...data, expiresAt: data.expiresAt ?? null, externalId: data.externalId ?? null, metadata: (data.metadata ?? {}) as Prisma.InputJsonValue, prefix, ...hashSecret(secret), createdAt: now },
+    data: {
+      ...data,
+      expiresAt: data.expiresAt ?? null,
+      externalId: data.externalId ?? null,
+      metadata: (data.metadata ?? {}) as Prisma.InputJsonValue,
+      prefix,
+      ...hashSecret(secret),
+      createdAt: now,
+    },
     select: keyViewSelect,
   });
   return { key, secret };
 }
 
-export function keyCreatedEvent(actor: Actor, key: { id: string; organizationId: string; prefix: string; environment: string; scopes: string[] }, rotationId: string | null, reason?: string): LifecycleEvent {
+export function keyCreatedEvent(
+  actor: Actor,
+  key: { id: string; organizationId: string; prefix: string; environment: string; scopes: string[] },
+  rotationId: string | null,
+  reason?: string,
+): LifecycleEvent {
   return {
     actor,
     type: "key.created",
@@ -134,13 +156,26 @@ export function keyCreatedEvent(actor: Actor, key: { id: string; organizationId:
  * rotation is cancelled or rolled back and every key minted from it since is
  * revoked with it, in this one transaction.
  */
-export async function revokeKey(input: { keyId: string; reason: string }, actor: Actor, now: Date, scope: OrganizationScope = {}, options: { family?: boolean } = {}) {
+export async function revokeKey(
+  input: { keyId: string; reason: string },
+  actor: Actor,
+  now: Date,
+  scope: OrganizationScope = {},
+  options: { family?: boolean } = {},
+) {
   const data = parseInput(revokeKeySchema, input);
   return inTransaction((tx) => revokeKeyInTx(tx, data, actor, now, scope, options));
 }
 
 /** revokeKey's work inside the caller's transaction (deleting an organization revokes its keys in its own; a restore re-applies journaled revocations in batches), on validated input. The one place a key is revoked by hand. */
-export async function revokeKeyInTx(tx: Tx, data: { keyId: string; reason: string }, actor: Actor, now: Date, scope: OrganizationScope = {}, options: { family?: boolean } = {}) {
+export async function revokeKeyInTx(
+  tx: Tx,
+  data: { keyId: string; reason: string },
+  actor: Actor,
+  now: Date,
+  scope: OrganizationScope = {},
+  options: { family?: boolean } = {},
+) {
   const pending = await tx.rotation.findUnique({ where: { openKeyId: data.keyId }, select: { id: true } });
   if (pending) await lockRotation(tx, pending.id);
   if (!(await lockKey(tx, data.keyId))) throw new NotFoundError("No such key.");
@@ -151,7 +186,19 @@ export async function revokeKeyInTx(tx: Tx, data: { keyId: string; reason: strin
   const superseded = await supersedeOpenRotation(tx, key.id, actor, now, `key revoked: ${data.reason}`, options.family ? "family" : "close");
   if (options.family) key.status = (await tx.apiKey.findUniqueOrThrow({ where: { id: key.id }, select: { status: true } })).status;
   const revoked = await tx.apiKey.update({ where: { id: key.id }, data: { status: "revoked", revokedAt: now }, select: keyViewSelect });
-  await recordEvent(tx, { actor, type: "key.revoked", key, rotationId: options.family ? null : (superseded.closed?.id ?? null), reason: data.reason, before: { status: key.status }, after: { status: "revoked" } }, now);
+  await recordEvent(
+    tx,
+    {
+      actor,
+      type: "key.revoked",
+      key,
+      rotationId: options.family ? null : (superseded.closed?.id ?? null),
+      reason: data.reason,
+      before: { status: key.status },
+      after: { status: "revoked" },
+    },
+    now,
+  );
   return { ...revoked, familyRevoked: superseded.revoked };
 }
 

@@ -152,7 +152,9 @@ export function keyFilterSql(filters: Omit<KeyListFilters, "sort" | "dir" | "pag
     // Organizations are few: their matches are found first and the keys by organization index. The start of a
     // display prefix too: an imported key's prefix is the earlier system's (sk_live_…), not one readKeySearch knows.
     const pattern = param(`%${escapeLike(search.text)}%`);
-    where.push(`(k.name ILIKE ${pattern} OR k.prefix ^@ ${param(search.text)} OR k."organizationId" IN (SELECT id FROM organizations WHERE name ILIKE ${pattern}))`);
+    where.push(
+      `(k.name ILIKE ${pattern} OR k.prefix ^@ ${param(search.text)} OR k."organizationId" IN (SELECT id FROM organizations WHERE name ILIKE ${pattern}))`,
+    );
   }
   return { where, params, needsPolicy: !!filters.overdue };
 }
@@ -300,7 +302,11 @@ export async function getMigrationSeries(oldKeyId: string, successorId: string |
   const at = new Map(rows.map((r) => [`${r.keyId}|${r.hour.getTime()}`, r.verifications]));
   return Array.from({ length: hours }, (_, i) => {
     const hour = start.getTime() + i * HOUR;
-    return { hour: new Date(hour).toISOString(), oldKey: at.get(`${oldKeyId}|${hour}`) ?? 0, newKey: successorId ? (at.get(`${successorId}|${hour}`) ?? 0) : 0 };
+    return {
+      hour: new Date(hour).toISOString(),
+      oldKey: at.get(`${oldKeyId}|${hour}`) ?? 0,
+      newKey: successorId ? (at.get(`${successorId}|${hour}`) ?? 0) : 0,
+    };
   });
 }
 

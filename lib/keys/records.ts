@@ -89,7 +89,10 @@ async function selectRecords(where: Prisma.Sql, tail: Prisma.Sql = Prisma.empty)
 export async function getVerificationRecord(hashes: StoredHash[]): Promise<VerificationRecord | null> {
   if (hashes.length === 1) return (await selectRecords(Prisma.sql`k.hash = ${hashes[0].hash} AND k."hashVersion" = ${hashes[0].hashVersion}`))[0] ?? null;
   const pairs = hashes.map((h) => `${h.hash}:${h.hashVersion}`);
-  return (await selectRecords(Prisma.sql`k.hash = ANY(${hashes.map((h) => h.hash)}::text[]) AND (k.hash || ':' || k."hashVersion") = ANY(${pairs}::text[])`))[0] ?? null;
+  return (
+    (await selectRecords(Prisma.sql`k.hash = ANY(${hashes.map((h) => h.hash)}::text[]) AND (k.hash || ':' || k."hashVersion") = ANY(${pairs}::text[])`))[0] ??
+    null
+  );
 }
 
 /** The record of a presented key, under whichever configured hashing secret version it is stored with. */

@@ -30,12 +30,19 @@ export const updateKeySchema = z
     metadata: metadataSchema.optional(),
   })
   .strict()
-  .refine((v) => Object.values(v).some((x) => x !== undefined), { message: "says nothing to change: send name, scopes, rateLimit, expiresAt, externalId or metadata", path: ["name"] });
+  .refine((v) => Object.values(v).some((x) => x !== undefined), {
+    message: "says nothing to change: send name, scopes, rateLimit, expiresAt, externalId or metadata",
+    path: ["name"],
+  });
 export type UpdateKeyInput = z.input<typeof updateKeySchema>;
 
 export const revokeKeySchema = z.object({
   keyId: z.string().min(1, "is required"),
-  reason: z.string("is required: say why the key is revoked").trim().min(1, "is required: say why the key is revoked").max(1000, "must be at most 1000 characters"),
+  reason: z
+    .string("is required: say why the key is revoked")
+    .trim()
+    .min(1, "is required: say why the key is revoked")
+    .max(1000, "must be at most 1000 characters"),
 });
 
 /** The keys table's URL state; anything unrecognised falls back to the default rather than failing the page. */
@@ -74,7 +81,12 @@ export const keySearchSchema = z
     prefix: z.string().min(1, "must not be empty").max(100, "must be at most 100 characters").optional(),
     name: z.string().min(1, "must not be empty").max(200, "must be at most 200 characters").optional(),
     cursor: z.string().max(200, "must be the nextCursor of a previous page").optional(),
-    limit: z.coerce.number("must be a number").int("must be a whole number").min(1, "must be at least 1").max(KEY_LIST_MAX_LIMIT, `must be at most ${KEY_LIST_MAX_LIMIT}`).default(50),
+    limit: z.coerce
+      .number("must be a number")
+      .int("must be a whole number")
+      .min(1, "must be at least 1")
+      .max(KEY_LIST_MAX_LIMIT, `must be at most ${KEY_LIST_MAX_LIMIT}`)
+      .default(50),
   })
   .strict();
 export type KeySearchInput = z.input<typeof keySearchSchema>;

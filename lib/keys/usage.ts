@@ -185,16 +185,18 @@ async function doFlush(): Promise<void> {
           RETURNING k.id, k."organizationId", k.prefix, old."legacyAlgorithm" AS algorithm`;
         await appendAuditEvents(
           tx,
-          upgraded.filter((u) => u.algorithm).map((u) => ({
-            actor: "verifier" as const,
-            action: "key.hash_upgraded",
-            organizationId: u.organizationId,
-            keyId: u.id,
-            keyFingerprint: u.prefix,
-            reason: "first successful verification of an imported key: its legacy hash is deleted",
-            before: { hash: u.algorithm },
-            after: { hash: "hmac-sha256" },
-          })),
+          upgraded
+            .filter((u) => u.algorithm)
+            .map((u) => ({
+              actor: "verifier" as const,
+              action: "key.hash_upgraded",
+              organizationId: u.organizationId,
+              keyId: u.id,
+              keyFingerprint: u.prefix,
+              reason: "first successful verification of an imported key: its legacy hash is deleted",
+              before: { hash: u.algorithm },
+              after: { hash: "hmac-sha256" },
+            })),
           new Date(),
         );
       }

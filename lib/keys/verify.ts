@@ -60,7 +60,11 @@ async function subscribe(): Promise<Listener> {
     state.listener = undefined;
     clearVerifyCache();
     state.subscribed = db
-      .listen("rekey_key_changed", (hash) => (hash === "*" ? clearVerifyCache() : hash === LEGACY_IMPORTED ? noteLegacyImport() : forget(hash)), clearVerifyCache)
+      .listen(
+        "rekey_key_changed",
+        (hash) => (hash === "*" ? clearVerifyCache() : hash === LEGACY_IMPORTED ? noteLegacyImport() : forget(hash)),
+        clearVerifyCache,
+      )
       .then((l) => (state.listener = l));
   }
   return state.subscribed;

@@ -50,7 +50,13 @@ export const tokenHash = (token: string) => createHash("sha256").update(token).d
  * only gets the event. Anything else is a false positive and changes
  * nothing. The token itself is only hashed: never stored, logged or answered.
  */
-export async function reportLeakedKeys(input: LeakReport[], reporter: LeakReporter, actor: Actor, now: Date, scope: OrganizationScope = {}): Promise<LeakOutcome[]> {
+export async function reportLeakedKeys(
+  input: LeakReport[],
+  reporter: LeakReporter,
+  actor: Actor,
+  now: Date,
+  scope: OrganizationScope = {},
+): Promise<LeakOutcome[]> {
   const reports = parseInput(leakReportsSchema, input);
   const outcomes: LeakOutcome[] = [];
   for (const r of reports) {
@@ -75,12 +81,20 @@ function actOnLeak(keyId: string, r: z.output<typeof leakReportSchema>, reporter
   const where = [r.url, r.source && `(${r.source})`].filter(Boolean).join(" ") || "no location given";
   return inTransaction(async (tx) => {
     await lockKey(tx, keyId);
-    const key = await tx.apiKey.findUniqueOrThrow({ where: { id: keyId }, select: { id: true, prefix: true, organizationId: true, environment: true, status: true, expiresAt: true } });
+    const key = await tx.apiKey.findUniqueOrThrow({
+      where: { id: keyId },
+      select: { id: true, prefix: true, organizationId: true, environment: true, status: true, expiresAt: true },
+    });
     const live = (key.status === "active" || key.status === "expiring") && !(key.expiresAt && key.expiresAt <= now);
     if (live) {
       // The policy's grace for a leak (default 0: revoked at once); the family is revoked whatever it is.
       const { leakGraceHours } = await getEffectivePolicy(tx, key.organizationId);
-      await openRotation(tx, { keyId, kind: "emergency", gracePeriodHours: leakGraceHours, deliver: "portal", reason: `leaked: reported by ${reporter}, found at ${where}` }, actor, now);
+      await openRotation(
+        tx,
+        { keyId, kind: "emergency", gracePeriodHours: leakGraceHours, deliver: "portal", reason: `leaked: reported by ${reporter}, found at ${where}` },
+        actor,
+        now,
+      );
     }
     await recordEvent(
       tx,

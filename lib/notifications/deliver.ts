@@ -55,7 +55,6 @@ interface Claimed {
   attempts: number;
 }
 
-
 /** What a template needs, from the outbox row: times in the customer's zone and UTC, links. */
 export function emailContext(n: Pick<Claimed, "kind" | "keyId" | "payload">, now: Date): EmailContext {
   const p = n.payload;
@@ -174,7 +173,12 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function sendAll(rows: Claimed[], mailer: Mailer, now: Date, limits: { startBy: number; sendTimeoutMs: number; afterSend?: (id: string) => void }): Promise<Outcome[]> {
+async function sendAll(
+  rows: Claimed[],
+  mailer: Mailer,
+  now: Date,
+  limits: { startBy: number; sendTimeoutMs: number; afterSend?: (id: string) => void },
+): Promise<Outcome[]> {
   const outcomes: Outcome[] = new Array(rows.length);
   let next = 0;
   const worker = async () => {
@@ -247,7 +251,10 @@ async function mark(claim: Claim, outcomes: Outcome[], now: Date): Promise<Deliv
       now,
     );
     if (sentHeld.size < sent.length || failedHeld.size < failed.length) {
-      log.warn({ lost: sent.length + failed.length - sentHeld.size - failedHeld.size }, "outbox: some rows were re-claimed by another sender before this one marked them");
+      log.warn(
+        { lost: sent.length + failed.length - sentHeld.size - failedHeld.size },
+        "outbox: some rows were re-claimed by another sender before this one marked them",
+      );
     }
     return { sent: sentHeld.size, retrying: failedHeld.size - givingUp.length, failed: givingUp.length, released: released.length };
   });

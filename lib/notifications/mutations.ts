@@ -14,14 +14,24 @@ import { notificationIdSchema, type NotificationIdInput } from "./schemas";
 export async function retryNotification(input: NotificationIdInput, actor: Actor, now: Date) {
   const { notificationId } = parseInput(notificationIdSchema, input);
   return inTransaction(async (tx) => {
-    const [row] = await tx.$queryRaw<{ id: string; status: string; kind: string; recipient: string; organizationId: string | null; keyId: string | null; rotationId: string | null }[]>`
+    const [row] = await tx.$queryRaw<
+      { id: string; status: string; kind: string; recipient: string; organizationId: string | null; keyId: string | null; rotationId: string | null }[]
+    >`
       SELECT id, status::text AS status, kind, recipient, "organizationId", "keyId", "rotationId" FROM notifications WHERE id = ${notificationId} FOR UPDATE`;
     if (!row) throw new NotFoundError("No such email.");
     if (row.status !== "failed") throw new ConflictError(`This email is ${row.status}; only a failed email can be retried.`);
     await tx.notification.update({ where: { id: row.id }, data: { status: "pending", attempts: 0, nextAttemptAt: now } });
     await appendAuditEvent(
       tx,
-      { actor, action: "notification.retried", organizationId: row.organizationId, keyId: row.keyId, rotationId: row.rotationId, before: { status: "failed", kind: row.kind, recipient: row.recipient }, after: { status: "pending" } },
+      {
+        actor,
+        action: "notification.retried",
+        organizationId: row.organizationId,
+        keyId: row.keyId,
+        rotationId: row.rotationId,
+        before: { status: "failed", kind: row.kind, recipient: row.recipient },
+        after: { status: "pending" },
+      },
       now,
     );
   });

@@ -9,7 +9,13 @@ describe("outbox (DOMAIN.md: Notification)", () => {
   it("writes one notification per event and recipient, however often it is enqueued", async () => {
     const org = await makeOrg();
     const prisma = await testPrisma();
-    const item = { kind: "rotation_started" as const, organizationId: org.id, recipients: ["A@example.com", "a@example.com", "b@example.com"], eventRef: "rotation-1", payload: { keyPrefix: "rk_live_abcdefgh" } };
+    const item = {
+      kind: "rotation_started" as const,
+      organizationId: org.id,
+      recipients: ["A@example.com", "a@example.com", "b@example.com"],
+      eventRef: "rotation-1",
+      payload: { keyPrefix: "rk_live_abcdefgh" },
+    };
     expect(await prisma.$transaction((tx) => enqueueNotifications(tx, [item], T0))).toBe(2);
     expect(await prisma.$transaction((tx) => enqueueNotifications(tx, [item, item], T0))).toBe(0);
     const rows = await prisma.notification.findMany({ where: { organizationId: org.id }, orderBy: { recipient: "asc" } });

@@ -3,7 +3,14 @@ import type { Tx } from "../db";
 import { bulkInsert } from "../bulk";
 
 /** What DOMAIN.md says a customer is told: ahead, at the start, reminders, revoked. */
-export type NotificationKind = "rotation_notice" | "rotation_started" | "emergency_rotation" | "rotation_reminder" | "key_revoked" | "alert_digest" | "monthly_report";
+export type NotificationKind =
+  | "rotation_notice"
+  | "rotation_started"
+  | "emergency_rotation"
+  | "rotation_reminder"
+  | "key_revoked"
+  | "alert_digest"
+  | "monthly_report";
 
 /** What a notification's email is rendered from: plain values, never a key. */
 export type NotificationPayload = Record<string, string | number | boolean | null | Record<string, string>[]>;
@@ -77,7 +84,18 @@ export async function enqueueNotifications(tx: Tx, items: NotificationInput[], n
   return bulkInsert(
     tx,
     "notifications",
-    { id: "text", kind: "text", organizationId: "text", keyId: "text", rotationId: "text", recipient: "text", idempotencyKey: "text", payload: "jsonb", nextAttemptAt: "timestamptz", createdAt: "timestamptz" },
+    {
+      id: "text",
+      kind: "text",
+      organizationId: "text",
+      keyId: "text",
+      rotationId: "text",
+      recipient: "text",
+      idempotencyKey: "text",
+      payload: "jsonb",
+      nextAttemptAt: "timestamptz",
+      createdAt: "timestamptz",
+    },
     data,
     { onConflictDoNothing: "idempotencyKey" },
   );

@@ -59,7 +59,8 @@ interface Template {
 
 const keyLine = `<mj-text font-size="13px" color="#475569">Key <code style="font-family:ui-monospace,Menlo,monospace;background:#f1f5f9;padding:2px 6px;border-radius:4px">{{keyPrefix}}…</code> ({{environment}}) · {{organizationName}}</mj-text>`;
 const deadline = `<mj-text><strong>Your old key keeps working until {{deadlineLocal}}</strong> ({{timeZone}})<br/><span style="color:#64748b">{{deadlineUtc}}</span></mj-text>`;
-const portalButton = (label: string) => `<mj-button href="{{portalUrl}}" background-color="#4338ca" border-radius="6px" font-weight="600" align="left">${label}</mj-button>`;
+const portalButton = (label: string) =>
+  `<mj-button href="{{portalUrl}}" background-color="#4338ca" border-radius="6px" font-weight="600" align="left">${label}</mj-button>`;
 const noKeyNote = `<mj-text font-size="12px" color="#64748b">For your safety this email never contains a key. Sign in to the portal to see and copy the new one.</mj-text>`;
 
 const templates: Record<NotificationKind | "alert_digest" | "sign_in", Template> = {

@@ -28,24 +28,42 @@ export type CreateOrganizationInput = z.input<typeof createOrganizationSchema>;
 export const updateOrganizationSchema = z
   .object({
     name: createOrganizationSchema.shape.name.optional(),
-    contactEmails: z.array(z.email("must be an email address").max(320)).min(1, "must keep at least one contact, or nobody is told when a key rotates").max(50).optional(),
+    contactEmails: z
+      .array(z.email("must be an email address").max(320))
+      .min(1, "must keep at least one contact, or nobody is told when a key rotates")
+      .max(50)
+      .optional(),
     timeZone: timeZone.optional(),
     policyId: z.uuid("must be a policy id").nullable().optional(),
     externalId: externalIdSchema.nullable().optional(),
     metadata: metadataSchema.optional(),
   })
   .strict()
-  .refine((v) => Object.values(v).some((x) => x !== undefined), { message: "says nothing to change: send name, contactEmails, timeZone, policyId, externalId or metadata", path: ["name"] });
+  .refine((v) => Object.values(v).some((x) => x !== undefined), {
+    message: "says nothing to change: send name, contactEmails, timeZone, policyId, externalId or metadata",
+    path: ["name"],
+  });
 export type UpdateOrganizationInput = z.input<typeof updateOrganizationSchema>;
 
 /** One change to who gets an organization's rotation emails, and in which time zone they read the dates. */
 export const contactChangeSchema = z
   .object({
-    add: z.email("must be an email address such as ops@example.com").max(320).transform((e) => e.toLowerCase()).optional(),
-    remove: z.string().max(320).transform((e) => e.toLowerCase()).optional(),
+    add: z
+      .email("must be an email address such as ops@example.com")
+      .max(320)
+      .transform((e) => e.toLowerCase())
+      .optional(),
+    remove: z
+      .string()
+      .max(320)
+      .transform((e) => e.toLowerCase())
+      .optional(),
     timeZone: timeZone.optional(),
   })
-  .refine((v) => v.add !== undefined || v.remove !== undefined || v.timeZone !== undefined, { message: "says nothing to change: add, remove or timeZone", path: ["add"] });
+  .refine((v) => v.add !== undefined || v.remove !== undefined || v.timeZone !== undefined, {
+    message: "says nothing to change: add, remove or timeZone",
+    path: ["add"],
+  });
 export const updateContactsSchema = z.object({ organizationId: z.string().min(1, "is required") }).and(contactChangeSchema);
 export type UpdateContactsInput = z.input<typeof updateContactsSchema>;
 

@@ -7,7 +7,19 @@ import { NotFoundError } from "../errors";
 import { assignPolicySchema, createPolicySchema, policyBoundsExceeded, updatePolicySchema, type CreatePolicyInput, type UpdatePolicyInput } from "./schemas";
 import { ensureAssignmentHistory, ensurePolicyHistory, recordPolicyAssignment, recordPolicyVersion } from "./history";
 
-const SETTINGS = ["maxAgeDays", "gracePeriodHours", "emergencyGraceHours", "leakGraceHours", "noticeDays", "maxPostponements", "postponeDays", "waitForSuccessorUse", "customersManageKeys", "emergencyOnReuse", "exceptionReason"] as const;
+const SETTINGS = [
+  "maxAgeDays",
+  "gracePeriodHours",
+  "emergencyGraceHours",
+  "leakGraceHours",
+  "noticeDays",
+  "maxPostponements",
+  "postponeDays",
+  "waitForSuccessorUse",
+  "customersManageKeys",
+  "emergencyOnReuse",
+  "exceptionReason",
+] as const;
 
 /**
  * Creates a policy (not the default), recording its first version; audited
@@ -82,7 +94,17 @@ export async function setDefaultPolicy(input: { policyId: string }, actor: Actor
     await tx.rotationPolicy.updateMany({ where: { id: { in: previous.map((p) => p.id) } }, data: { isDefault: false, updatedAt: now } });
     await tx.rotationPolicy.update({ where: { id: target.id }, data: { isDefault: true, updatedAt: now } });
     for (const id of [...previous.map((p) => p.id), target.id]) await recordPolicyVersion(tx, id, now);
-    await appendAuditEvent(tx, { actor, action: "policy.default_changed", reason: `policy ${target.name}`, before: { policyIds: previous.map((p) => p.id) }, after: { policyId: target.id } }, now);
+    await appendAuditEvent(
+      tx,
+      {
+        actor,
+        action: "policy.default_changed",
+        reason: `policy ${target.name}`,
+        before: { policyIds: previous.map((p) => p.id) },
+        after: { policyId: target.id },
+      },
+      now,
+    );
     return { ...target, isDefault: true };
   });
 }

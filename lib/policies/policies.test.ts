@@ -7,7 +7,17 @@ import { DEFAULT_POLICY } from "./defaults";
 
 useTestDatabase();
 
-const settings = { maxAgeDays: 60, gracePeriodHours: 48, emergencyGraceHours: 2, noticeDays: 5, maxPostponements: 1, postponeDays: 14, waitForSuccessorUse: true, customersManageKeys: true, emergencyOnReuse: true };
+const settings = {
+  maxAgeDays: 60,
+  gracePeriodHours: 48,
+  emergencyGraceHours: 2,
+  noticeDays: 5,
+  maxPostponements: 1,
+  postponeDays: 14,
+  waitForSuccessorUse: true,
+  customersManageKeys: true,
+  emergencyOnReuse: true,
+};
 
 describe("rotation policies (DOMAIN.md: Rotation policy)", () => {
   it("an organization without a policy follows the default policy, else DOMAIN.md's defaults", async () => {
@@ -32,11 +42,17 @@ describe("rotation policies (DOMAIN.md: Rotation policy)", () => {
   it("refuses settings that contradict each other or make no sense, naming the field, and changes nothing", async () => {
     const prisma = await testPrisma();
     const policy = await prisma.rotationPolicy.create({ data: { name: "Guarded" } });
-    await expect(updatePolicy({ policyId: policy.id, ...settings, emergencyGraceHours: 100 }, ADMIN, T0)).rejects.toThrow(/^emergencyGraceHours: must not be longer than the normal grace period/);
+    await expect(updatePolicy({ policyId: policy.id, ...settings, emergencyGraceHours: 100 }, ADMIN, T0)).rejects.toThrow(
+      /^emergencyGraceHours: must not be longer than the normal grace period/,
+    );
     await expect(updatePolicy({ policyId: policy.id, ...settings, noticeDays: 60 }, ADMIN, T0)).rejects.toThrow(/^noticeDays:/);
     await expect(updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 0 }, ADMIN, T0)).rejects.toThrow(/^maxAgeDays: must be at least 1 day$/);
     await expect(updatePolicy({ policyId: policy.id, ...settings, gracePeriodHours: "soon" as never }, ADMIN, T0)).rejects.toThrow(/^gracePeriodHours:/);
-    expect(await prisma.rotationPolicy.findUniqueOrThrow({ where: { id: policy.id } })).toMatchObject({ maxAgeDays: 90, gracePeriodHours: 72, emergencyGraceHours: 4 });
+    expect(await prisma.rotationPolicy.findUniqueOrThrow({ where: { id: policy.id } })).toMatchObject({
+      maxAgeDays: 90,
+      gracePeriodHours: 72,
+      emergencyGraceHours: 4,
+    });
   });
 
   it("moves an organization onto a policy and back to the default, audited", async () => {

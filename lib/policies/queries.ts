@@ -13,7 +13,10 @@ export async function getEffectivePolicy(db: Db | Tx, organizationId: string): P
 export async function listPolicies() {
   const prisma = await getPrisma();
   const [policies, unassigned] = await Promise.all([
-    prisma.rotationPolicy.findMany({ orderBy: [{ isDefault: "desc" }, { name: "asc" }], include: { organizations: { select: { id: true, name: true }, orderBy: { name: "asc" } } } }),
+    prisma.rotationPolicy.findMany({
+      orderBy: [{ isDefault: "desc" }, { name: "asc" }],
+      include: { organizations: { select: { id: true, name: true }, orderBy: { name: "asc" } } },
+    }),
     prisma.organization.findMany({ where: { policyId: null }, select: { id: true, name: true }, orderBy: { name: "asc" } }),
   ]);
   return policies.map((p) => ({ ...p, organizations: p.isDefault ? [...p.organizations, ...unassigned] : p.organizations }));

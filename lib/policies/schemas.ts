@@ -6,8 +6,11 @@ export { MAX_AGE_WITHOUT_REASON_DAYS };
 /** "1 day", "2 days": `unit` is the plural. */
 const count = (n: number, unit: string) => `${n} ${n === 1 ? unit.replace(/s$/, "") : unit}`;
 const int = (min: number, max: number, unit: string) =>
-  z.coerce.number(`must be a number of ${unit}`).int(`must be a whole number of ${unit}`).min(min, `must be at least ${count(min, unit)}`).max(max, `must be at most ${count(max, unit)}`);
-
+  z.coerce
+    .number(`must be a number of ${unit}`)
+    .int(`must be a whole number of ${unit}`)
+    .min(min, `must be at least ${count(min, unit)}`)
+    .max(max, `must be at most ${count(max, unit)}`);
 
 /**
  * Why these settings are outside the usual bounds (then a policy needs an
@@ -66,11 +69,16 @@ export const policySettingsSchema = z
 export const updatePolicySchema = z.object({ policyId: z.string().min(1, "is required") }).and(policySettingsSchema);
 export type UpdatePolicyInput = z.input<typeof updatePolicySchema>;
 
-export const createPolicySchema = z.object({ name: z.string("must be text").trim().min(1, "is required").max(100, "must be at most 100 characters") }).and(policySettingsSchema);
+export const createPolicySchema = z
+  .object({ name: z.string("must be text").trim().min(1, "is required").max(100, "must be at most 100 characters") })
+  .and(policySettingsSchema);
 export type CreatePolicyInput = z.input<typeof createPolicySchema>;
 
 export const assignPolicySchema = z.object({
   organizationId: z.string().min(1, "is required"),
   /** Empty: the organization follows the default policy. */
-  policyId: z.string().optional().transform((v) => v || null),
+  policyId: z
+    .string()
+    .optional()
+    .transform((v) => v || null),
 });

@@ -24,7 +24,19 @@ export const EFFECTIVE_POLICY_SQL = `(
   LEFT JOIN (SELECT * FROM rotation_policies WHERE "isDefault" ORDER BY "createdAt" LIMIT 1) dp ON true
 )`;
 
-const SETTING_COLUMNS = ["name", "isDefault", "maxAgeDays", "gracePeriodHours", "noticeDays", "maxPostponements", "postponeDays", "waitForSuccessorUse", "customersManageKeys", "emergencyOnReuse", "exceptionReason"];
+const SETTING_COLUMNS = [
+  "name",
+  "isDefault",
+  "maxAgeDays",
+  "gracePeriodHours",
+  "noticeDays",
+  "maxPostponements",
+  "postponeDays",
+  "waitForSuccessorUse",
+  "customersManageKeys",
+  "emergencyOnReuse",
+  "exceptionReason",
+];
 
 /**
  * EFFECTIVE_POLICY_SQL as it was at an instant (before it: `at` is an SQL

@@ -38,7 +38,13 @@ export async function listPortalKeys(organizationId: string, now: Date) {
   });
   // Keys revoked at once in an emergency whose replacement the customer has not revealed yet.
   const unreplaced = await prisma.rotation.findMany({
-    where: { keyId: { in: keys.filter((k) => k.status === "revoked").map((k) => k.id) }, kind: "emergency", state: "completed", gracePeriodHours: 0, successorId: null },
+    where: {
+      keyId: { in: keys.filter((k) => k.status === "revoked").map((k) => k.id) },
+      kind: "emergency",
+      state: "completed",
+      gracePeriodHours: 0,
+      successorId: null,
+    },
     select: { id: true, keyId: true, completedAt: true, reason: true },
   });
   const replacement = new Map(unreplaced.map((r) => [r.keyId, r]));
@@ -51,7 +57,11 @@ export async function listPortalKeys(organizationId: string, now: Date) {
 }
 
 /** When policy rotates a key next: its scheduled rotation, else when a rotation would start so the grace ends at max age. */
-function nextRotationAt(key: { status: string; createdAt: Date }, open: { state: string; scheduledAt: Date } | null, policy: { maxAgeDays: number; gracePeriodHours: number }) {
+function nextRotationAt(
+  key: { status: string; createdAt: Date },
+  open: { state: string; scheduledAt: Date } | null,
+  policy: { maxAgeDays: number; gracePeriodHours: number },
+) {
   if (key.status !== "active") return null;
   if (open?.state === "scheduled") return open.scheduledAt;
   return new Date(key.createdAt.getTime() + policy.maxAgeDays * DAY_MS - policy.gracePeriodHours * HOUR_MS);
@@ -99,7 +109,13 @@ export async function describeActors(actors: string[], organizationId: string): 
     actors.map((a) => [
       a,
       colleagues.get(a) ??
-        (a === "system:cron" || a === "system:policy" ? "rekey, by policy" : a === "system:seed" ? "rekey" : a.startsWith("key:") ? `the key ${a.slice(4)}… itself (API)` : "the API company"),
+        (a === "system:cron" || a === "system:policy"
+          ? "rekey, by policy"
+          : a === "system:seed"
+            ? "rekey"
+            : a.startsWith("key:")
+              ? `the key ${a.slice(4)}… itself (API)`
+              : "the API company"),
     ]),
   );
 }

@@ -321,8 +321,20 @@ export async function* streamKeyRows(scope: ReportScope, options: { onlyExceptio
 /** The latest report downloads, from the audit trail, for the Reports page. */
 export async function recentReportDownloads(limit = 10) {
   const prisma = await getPrisma();
-  const events = await prisma.auditEvent.findMany({ where: { action: "report.downloaded" }, orderBy: { seq: "desc" }, take: limit, select: { seq: true, at: true, actor: true, reason: true, after: true } });
-  const ids = [...new Set(events.map((e) => e.actor).filter((a) => a.startsWith("user:")).map((a) => a.slice(5)))];
+  const events = await prisma.auditEvent.findMany({
+    where: { action: "report.downloaded" },
+    orderBy: { seq: "desc" },
+    take: limit,
+    select: { seq: true, at: true, actor: true, reason: true, after: true },
+  });
+  const ids = [
+    ...new Set(
+      events
+        .map((e) => e.actor)
+        .filter((a) => a.startsWith("user:"))
+        .map((a) => a.slice(5)),
+    ),
+  ];
   const users = ids.length ? await prisma.user.findMany({ where: { id: { in: ids } }, select: { id: true, email: true } }) : [];
   const email = new Map(users.map((u) => [`user:${u.id}`, u.email]));
   return events.map((e) => ({ ...e, who: email.get(e.actor) ?? e.actor, sha256: (e.after as { sha256?: string } | null)?.sha256 ?? null }));

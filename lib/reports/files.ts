@@ -85,15 +85,55 @@ export function summaryFigures(s: ComplianceSummary): [string, string][] {
 }
 
 const KEY_COLUMNS = [
-  "organization", "key", "environment", "created", "retired", "last rotated", "age at period end (days)", "policy", "policy version", "policy max age (days)", "compliant",
-  "rotation", "kind", "state", "reason", "by", "started", "deadline", "completed", "postponements", "old key used after deadline",
+  "organization",
+  "key",
+  "environment",
+  "created",
+  "retired",
+  "last rotated",
+  "age at period end (days)",
+  "policy",
+  "policy version",
+  "policy max age (days)",
+  "compliant",
+  "rotation",
+  "kind",
+  "state",
+  "reason",
+  "by",
+  "started",
+  "deadline",
+  "completed",
+  "postponements",
+  "old key used after deadline",
 ];
 
 function keyLines(k: KeyReportRow): string[][] {
-  const base = [k.organization, k.prefix, k.environment, iso(k.createdAt), iso(k.retiredAt), iso(k.lastRotatedAt), String(k.ageDaysAtEnd), k.policyName, k.policyVersion === null ? "" : String(k.policyVersion), String(k.policyMaxAgeDays), k.compliant ? "yes" : "no"];
+  const base = [
+    k.organization,
+    k.prefix,
+    k.environment,
+    iso(k.createdAt),
+    iso(k.retiredAt),
+    iso(k.lastRotatedAt),
+    String(k.ageDaysAtEnd),
+    k.policyName,
+    k.policyVersion === null ? "" : String(k.policyVersion),
+    String(k.policyMaxAgeDays),
+    k.compliant ? "yes" : "no",
+  ];
   if (k.rotations.length === 0) return [[...base, "", "", "", "", "", "", "", "", "", ""]];
   return k.rotations.map((r) => [
-    ...base, r.id, r.kind, r.state, r.reason ?? "", r.by, iso(r.startedAt), iso(r.deadline), iso(r.completedAt), String(r.postponements),
+    ...base,
+    r.id,
+    r.kind,
+    r.state,
+    r.reason ?? "",
+    r.by,
+    iso(r.startedAt),
+    iso(r.deadline),
+    iso(r.completedAt),
+    String(r.postponements),
     r.oldKeyUsedAfterDeadline === null ? "" : r.oldKeyUsedAfterDeadline ? "yes" : "no",
   ]);
 }
@@ -152,17 +192,52 @@ export async function* complianceCsvChunks(ctx: ReportContext): AsyncGenerator<s
 export function controlLines(ctx: ReportContext): string[][] {
   const s = ctx.summary;
   const kinds = s.rotationsCompleted;
-  const rate = s.complianceAtEnd === null ? "no keys in use" : `${pct(s.complianceAtEnd)}% of keys in use within their policy's max age (${s.compliantAtEnd} of ${s.keysInUseAtEnd})`;
+  const rate =
+    s.complianceAtEnd === null
+      ? "no keys in use"
+      : `${pct(s.complianceAtEnd)}% of keys in use within their policy's max age (${s.compliantAtEnd} of ${s.keysInUseAtEnd})`;
   const exceptions = `${s.exceptions.keys} non-compliant key(s) and ${s.exceptions.rotations} overdue rotation(s), each with its reason (Exceptions)`;
   const chain = `audit chain ${chainVerdict(ctx.chain)}${ctx.checkpoint ? `; head signed (Ed25519 key ${ctx.checkpoint.keyId}, the checkpoint printed with this report)` : ""}`;
-  const policies = s.policyExceptions.length ? `${s.policyExceptions.length} policy exception(s) with the reason recorded` : "every policy within the usual bounds (max age at most 365 days)";
+  const policies = s.policyExceptions.length
+    ? `${s.policyExceptions.length} policy exception(s) with the reason recorded`
+    : "every policy within the usual bounds (max age at most 365 days)";
   return [
-    ["PCI DSS v4.0", "8.6.3", "Application and system account credentials are changed periodically and upon suspicion or confirmation of compromise.", `${rate}; rotations completed: ${kinds.scheduled} scheduled and ${kinds.manual} manual (periodic), ${kinds.emergency} emergency (on compromise); ${exceptions}`],
-    ["SOC 2", "CC6.1", "Logical access to information assets is restricted and credentials are protected.", `keys stored only as keyed hashes, shown once; ${rate}; ${policies}`],
-    ["SOC 2", "CC6.2", "Credentials are issued to authorized parties and removed when no longer needed.", `every key issued, revoked and rotated is an audit event with its actor (audit log of the period); ${s.keysInScope} key(s) in scope, ${s.keysInUseAtEnd} in use at the end`],
-    ["SOC 2", "CC6.3", "Access is authorized, changed and removed based on roles and least privilege.", "actions by role (admin, operator, auditor, customer) with the actor in every audit event; each key carries its scopes and environment (Keys)"],
-    ["SOC 2", "CC7.2", "System components are monitored for anomalies indicating malicious acts or errors.", `alerts for keys past max age, revoked keys still tried, failed verification spikes and rotation failures; ${exceptions}; median hours from a rotation's start to the old key's last use: ${s.medianHoursToLastUse ?? "n/a"}`],
-    ["ISO/IEC 27001:2022", "A.5.17", "Authentication information is allocated and managed by a defined process, including its change.", `rotation policies (max age, grace, notice, postponements); ${rate}; ${s.postponements} postponement(s); ${policies}`],
+    [
+      "PCI DSS v4.0",
+      "8.6.3",
+      "Application and system account credentials are changed periodically and upon suspicion or confirmation of compromise.",
+      `${rate}; rotations completed: ${kinds.scheduled} scheduled and ${kinds.manual} manual (periodic), ${kinds.emergency} emergency (on compromise); ${exceptions}`,
+    ],
+    [
+      "SOC 2",
+      "CC6.1",
+      "Logical access to information assets is restricted and credentials are protected.",
+      `keys stored only as keyed hashes, shown once; ${rate}; ${policies}`,
+    ],
+    [
+      "SOC 2",
+      "CC6.2",
+      "Credentials are issued to authorized parties and removed when no longer needed.",
+      `every key issued, revoked and rotated is an audit event with its actor (audit log of the period); ${s.keysInScope} key(s) in scope, ${s.keysInUseAtEnd} in use at the end`,
+    ],
+    [
+      "SOC 2",
+      "CC6.3",
+      "Access is authorized, changed and removed based on roles and least privilege.",
+      "actions by role (admin, operator, auditor, customer) with the actor in every audit event; each key carries its scopes and environment (Keys)",
+    ],
+    [
+      "SOC 2",
+      "CC7.2",
+      "System components are monitored for anomalies indicating malicious acts or errors.",
+      `alerts for keys past max age, revoked keys still tried, failed verification spikes and rotation failures; ${exceptions}; median hours from a rotation's start to the old key's last use: ${s.medianHoursToLastUse ?? "n/a"}`,
+    ],
+    [
+      "ISO/IEC 27001:2022",
+      "A.5.17",
+      "Authentication information is allocated and managed by a defined process, including its change.",
+      `rotation policies (max age, grace, notice, postponements); ${rate}; ${s.postponements} postponement(s); ${policies}`,
+    ],
     ["ISO/IEC 27001:2022", "A.8.15", "Logs recording activities and events are produced, kept, protected and analysed.", chain],
   ];
 }

@@ -18,7 +18,9 @@ export async function sendMonthlyReport(now: Date): Promise<number> {
     const readers = await tx.user.findMany({ where: { role: { in: ["admin", "auditor"] }, disabledAt: null }, select: { email: true } });
     if (readers.length === 0) return 0;
     // Every cron call asks; once every reader has this month's email, nothing more is looked up or signed.
-    const sent = await tx.notification.count({ where: { idempotencyKey: { in: readers.map((r) => notificationKey("monthly_report", `monthly-report:${month}`, r.email)) } } });
+    const sent = await tx.notification.count({
+      where: { idempotencyKey: { in: readers.map((r) => notificationKey("monthly_report", `monthly-report:${month}`, r.email)) } },
+    });
     if (sent === readers.length) return 0;
     // A signed checkpoint of the chain at the month's end goes in the email, so a copy lives outside rekey.
     const head = await tx.auditEvent.findFirst({ where: { at: { lt: period.to } }, orderBy: { seq: "desc" }, select: { seq: true, hash: true, at: true } });

@@ -57,7 +57,9 @@ export async function getOverview(now: Date): Promise<Overview> {
     // use) or passes its max age or is revoked (compliant), each counted from
     // the end of its day), and the keys in use by age bucket, within policy or
     // not (whose sums are compliance now).
-    prisma.$queryRawUnsafe<{ kind: "delta" | "age"; day: Date | null; da: number | null; dc: number | null; bucket: number | null; within: number | null; overdue: number | null }[]>(
+    prisma.$queryRawUnsafe<
+      { kind: "delta" | "age"; day: Date | null; da: number | null; dc: number | null; bucket: number | null; within: number | null; overdue: number | null }[]
+    >(
       `${KEYS_WITH_MAX_AGE},
        deltas AS (
          SELECT day, sum(da)::int AS da, sum(dc)::int AS dc FROM (
@@ -84,14 +86,23 @@ export async function getOverview(now: Date): Promise<Overview> {
     }),
     prisma.rotation.count({ where: { state: "grace", graceEndsAt: { gte: now, lte: weekAhead } } }),
     prisma.rotation.count({ where: { state: "scheduled", scheduledAt: { gte: now, lte: weekAhead } } }),
-    prisma.alert.findMany({ where: { status: "open" }, orderBy: { createdAt: "desc" }, take: 5, select: { id: true, kind: true, severity: true, message: true, keyId: true, createdAt: true } }),
+    prisma.alert.findMany({
+      where: { status: "open" },
+      orderBy: { createdAt: "desc" },
+      take: 5,
+      select: { id: true, kind: true, severity: true, message: true, keyId: true, createdAt: true },
+    }),
     prisma.alert.count({ where: { status: "open" } }),
   ]);
 
   // How far each rotation's clients have moved: the old key's share of the last 24 hours' verifications.
   const ids = deadlineRows.flatMap((r) => [r.keyId, r.successorId].filter((x): x is string => !!x));
   const usage = ids.length
-    ? await prisma.keyUsageHourly.groupBy({ by: ["keyId"], where: { keyId: { in: ids }, hour: { gte: new Date(now.getTime() - DAY) } }, _sum: { verifications: true } })
+    ? await prisma.keyUsageHourly.groupBy({
+        by: ["keyId"],
+        where: { keyId: { in: ids }, hour: { gte: new Date(now.getTime() - DAY) } },
+        _sum: { verifications: true },
+      })
     : [];
   const used = new Map(usage.map((u) => [u.keyId, u._sum.verifications ?? 0]));
 
@@ -132,7 +143,14 @@ export async function getOverview(now: Date): Promise<Overview> {
     deadlines: deadlineRows.map((r) => {
       const oldUse = used.get(r.keyId) ?? 0;
       const newUse = r.successorId ? (used.get(r.successorId) ?? 0) : 0;
-      return { rotationId: r.id, keyId: r.keyId, prefix: r.key.prefix, organization: r.key.organization.name, graceEndsAt: r.graceEndsAt!, oldKeyShare: oldUse + newUse ? oldUse / (oldUse + newUse) : null };
+      return {
+        rotationId: r.id,
+        keyId: r.keyId,
+        prefix: r.key.prefix,
+        organization: r.key.organization.name,
+        graceEndsAt: r.graceEndsAt!,
+        oldKeyShare: oldUse + newUse ? oldUse / (oldUse + newUse) : null,
+      };
     }),
     deadlinesThisWeek,
     scheduledThisWeek,

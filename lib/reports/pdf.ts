@@ -112,8 +112,22 @@ export async function compliancePdf(ctx: ReportContext, meta: PdfMeta): Promise<
       : open
         ? `${pct(s.complianceAtEnd)} of keys in use are within policy ${open} (${s.compliantAtEnd} of ${s.keysInUseAtEnd}).`
         : `${pct(s.complianceAtEnd)} of keys in use were within policy at the end of the period (${s.compliantAtEnd} of ${s.keysInUseAtEnd}).`;
-  tag(title, "P", () => doc.moveDown(2).font(FONT_BOLD).fontSize(14).fillColor(s.exceptions.total ? BAD : OK).text(headline, { width }));
-  tag(title, "P", () => doc.moveDown(0.4).font(FONT).fontSize(11).fillColor(INK).text(`${s.exceptions.total} exception(s): ${s.exceptions.keys} non-compliant key(s), ${s.exceptions.rotations} overdue rotation(s).`, { width }));
+  tag(title, "P", () =>
+    doc
+      .moveDown(2)
+      .font(FONT_BOLD)
+      .fontSize(14)
+      .fillColor(s.exceptions.total ? BAD : OK)
+      .text(headline, { width }),
+  );
+  tag(title, "P", () =>
+    doc
+      .moveDown(0.4)
+      .font(FONT)
+      .fontSize(11)
+      .fillColor(INK)
+      .text(`${s.exceptions.total} exception(s): ${s.exceptions.keys} non-compliant key(s), ${s.exceptions.rotations} overdue rotation(s).`, { width }),
+  );
 
   // Evidence box: its frame is decoration; what it says, a section of its own.
   const evidence = doc.struct("Sect");
@@ -121,26 +135,75 @@ export async function compliancePdf(ctx: ReportContext, meta: PdfMeta): Promise<
   const boxY = doc.y + 30;
   const inner = { width: width - 28 };
   artifact(doc, () => doc.roundedRect(50, boxY, width, 215, 6).lineWidth(1).strokeColor(LINE).stroke());
-  tag(evidence, "H2", () => doc.fillColor(INK).font(FONT_BOLD).fontSize(11).text("Evidence", 64, boxY + 14));
-  tag(evidence, "P", () => doc.font(FONT).fontSize(9).fillColor(MUTED).text("This report's figures come from its CSV, which rekey gives at this path, the same bytes at every download:", 64, boxY + 34, inner));
+  tag(evidence, "H2", () =>
+    doc
+      .fillColor(INK)
+      .font(FONT_BOLD)
+      .fontSize(11)
+      .text("Evidence", 64, boxY + 14),
+  );
+  tag(evidence, "P", () =>
+    doc
+      .font(FONT)
+      .fontSize(9)
+      .fillColor(MUTED)
+      .text("This report's figures come from its CSV, which rekey gives at this path, the same bytes at every download:", 64, boxY + 34, inner),
+  );
   tag(evidence, "Code", () => doc.font(FONT_MONO).fontSize(8).fillColor(INK).text(meta.evidencePath, inner));
   tag(evidence, "P", () => doc.font(FONT).fontSize(9).fillColor(MUTED).moveDown(0.4).text("Its SHA-256 (download it and compare):", inner));
   tag(evidence, "Code", () => doc.font(FONT_MONO).fontSize(9).fillColor(INK).text(meta.evidenceSha256, inner));
   tag(evidence, "P", () => doc.font(FONT).fontSize(9).fillColor(MUTED).moveDown(0.6).text("Audit trail over the period (verifyAuditChain):", inner));
-  tag(evidence, "P", () => doc.font(FONT_BOLD).fontSize(9).fillColor(ctx.chain.ok ? OK : BAD).text(chainVerdict(ctx.chain), inner));
+  tag(evidence, "P", () =>
+    doc
+      .font(FONT_BOLD)
+      .fontSize(9)
+      .fillColor(ctx.chain.ok ? OK : BAD)
+      .text(chainVerdict(ctx.chain), inner),
+  );
   if (ctx.chain.resumedFrom) {
     const from = ctx.chain.resumedFrom;
-    tag(evidence, "P", () => doc.font(FONT).fontSize(8).fillColor(MUTED).text(`Events up to ${from.seq} were recomputed from the first event of the chain on ${utc(from.verifiedAt)} UTC (a signed checkpoint verified in full); the rest now.`, inner));
+    tag(evidence, "P", () =>
+      doc
+        .font(FONT)
+        .fontSize(8)
+        .fillColor(MUTED)
+        .text(
+          `Events up to ${from.seq} were recomputed from the first event of the chain on ${utc(from.verifiedAt)} UTC (a signed checkpoint verified in full); the rest now.`,
+          inner,
+        ),
+    );
   }
   tag(evidence, "P", () => doc.font(FONT).fontSize(9).fillColor(MUTED).moveDown(0.4).text("Chain head (hash of the last event in the period):", inner));
-  tag(evidence, "Code", () => doc.font(FONT_MONO).fontSize(9).fillColor(INK).text(ctx.chain.headHash || "-", inner));
+  tag(evidence, "Code", () =>
+    doc
+      .font(FONT_MONO)
+      .fontSize(9)
+      .fillColor(INK)
+      .text(ctx.chain.headHash || "-", inner),
+  );
   if (ctx.checkpoint) {
     const c = ctx.checkpoint;
-    tag(evidence, "P", () => doc.font(FONT).fontSize(9).fillColor(MUTED).moveDown(0.4).text(`Signed checkpoint of that head (event ${c.statement.seq}, ${c.statement.at}; Ed25519, key ${c.keyId}):`, inner));
+    tag(evidence, "P", () =>
+      doc
+        .font(FONT)
+        .fontSize(9)
+        .fillColor(MUTED)
+        .moveDown(0.4)
+        .text(`Signed checkpoint of that head (event ${c.statement.seq}, ${c.statement.at}; Ed25519, key ${c.keyId}):`, inner),
+    );
     tag(evidence, "Code", () => doc.font(FONT_MONO).fontSize(8).fillColor(INK).text(c.signature, inner));
   }
   tag(evidence, "P", () =>
-    doc.font(FONT).fontSize(8).fillColor(MUTED).text("Each download of this report is itself an audit event holding the file's SHA-256: match it later against the system's record. The checkpoint's public key is published at /.well-known/rekey-checkpoint-keys.json; check it with npm run audit:verify -- FILE --checkpoint CHECKPOINT.", 50, boxY + 230, { width }),
+    doc
+      .font(FONT)
+      .fontSize(8)
+      .fillColor(MUTED)
+      .text(
+        "Each download of this report is itself an audit event holding the file's SHA-256: match it later against the system's record. The checkpoint's public key is published at /.well-known/rekey-checkpoint-keys.json; check it with npm run audit:verify -- FILE --checkpoint CHECKPOINT.",
+        50,
+        boxY + 230,
+        { width },
+      ),
   );
 
   // Summary and charts.
@@ -166,14 +229,22 @@ export async function compliancePdf(ctx: ReportContext, meta: PdfMeta): Promise<
     doc,
     summary,
     "Keys in use at the period's end, by age (within policy / past max age)",
-    s.ageBuckets.map((b) => ({ label: b.label, parts: [{ value: b.compliant, color: OK }, { value: b.overdue, color: BAD }] })),
+    s.ageBuckets.map((b) => ({
+      label: b.label,
+      parts: [
+        { value: b.compliant, color: OK },
+        { value: b.overdue, color: BAD },
+      ],
+    })),
   );
 
   // The controls auditors test, mapped to this report's evidence.
   doc.addPage();
   const controls = section();
   heading(doc, controls, "Controls");
-  tag(controls, "P", () => doc.font(FONT).fontSize(9).fillColor(MUTED).text("What each control asks (paraphrased) and where this report shows it is met.", { width }));
+  tag(controls, "P", () =>
+    doc.font(FONT).fontSize(9).fillColor(MUTED).text("What each control asks (paraphrased) and where this report shows it is met.", { width }),
+  );
   doc.moveDown(0.5);
   smallTable(doc, controls, ["Framework", "Control", "What it asks", "Evidence in this report"], [70, 40, 150, "*"], controlLines(ctx));
 
@@ -181,7 +252,16 @@ export async function compliancePdf(ctx: ReportContext, meta: PdfMeta): Promise<
   doc.addPage();
   const exceptionsSect = section();
   heading(doc, exceptionsSect, "Exceptions");
-  tag(exceptionsSect, "P", () => doc.font(FONT).fontSize(9).fillColor(MUTED).text("Every key that was past its policy's max age (at the period's end, or when it stopped working) and every rotation that was overdue, with the reason recorded.", { width }));
+  tag(exceptionsSect, "P", () =>
+    doc
+      .font(FONT)
+      .fontSize(9)
+      .fillColor(MUTED)
+      .text(
+        "Every key that was past its policy's max age (at the period's end, or when it stopped working) and every rotation that was overdue, with the reason recorded.",
+        { width },
+      ),
+  );
   doc.moveDown(0.5);
   const exceptions: string[][] = [];
   let moreExceptions = 0;
@@ -198,14 +278,25 @@ export async function compliancePdf(ctx: ReportContext, meta: PdfMeta): Promise<
     }
   }
   if (exceptions.length === 0) {
-    tag(exceptionsSect, "P", () => doc.font(FONT_BOLD).fontSize(11).fillColor(OK).text("None: every key was within policy and every rotation on time.", { width }));
+    tag(exceptionsSect, "P", () =>
+      doc.font(FONT_BOLD).fontSize(11).fillColor(OK).text("None: every key was within policy and every rotation on time.", { width }),
+    );
   } else {
-    smallTable(doc, exceptionsSect, ["Type", "Organization", "Key", "What", "Reason recorded"], [70, 90, 95, "*", 110], exceptions.map((e) => [e[0], e[1], e[2], e[4], e[5] || "-"]));
-    if (moreExceptions) tag(exceptionsSect, "P", () => doc.moveDown(0.5).font(FONT).fontSize(9).fillColor(MUTED).text(`... and ${moreExceptions} more in the CSV.`, { width }));
+    smallTable(
+      doc,
+      exceptionsSect,
+      ["Type", "Organization", "Key", "What", "Reason recorded"],
+      [70, 90, 95, "*", 110],
+      exceptions.map((e) => [e[0], e[1], e[2], e[4], e[5] || "-"]),
+    );
+    if (moreExceptions)
+      tag(exceptionsSect, "P", () => doc.moveDown(0.5).font(FONT).fontSize(9).fillColor(MUTED).text(`... and ${moreExceptions} more in the CSV.`, { width }));
   }
   const policyLines = policyExceptionLines(ctx.summary);
   if (policyLines.length) {
-    tag(exceptionsSect, "H2", () => doc.moveDown(1).font(FONT_BOLD).fontSize(11).fillColor(INK).text("Policies outside the usual bounds", 50, doc.y, { width }));
+    tag(exceptionsSect, "H2", () =>
+      doc.moveDown(1).font(FONT_BOLD).fontSize(11).fillColor(INK).text("Policies outside the usual bounds", 50, doc.y, { width }),
+    );
     doc.moveDown(0.3);
     smallTable(doc, exceptionsSect, ["Policy", "Outside the usual bounds", "Reason recorded"], [110, 190, "*"], policyLines);
   }
@@ -213,7 +304,16 @@ export async function compliancePdf(ctx: ReportContext, meta: PdfMeta): Promise<
   doc.addPage();
   const keysSect = section();
   heading(doc, keysSect, "Keys");
-  tag(keysSect, "P", () => doc.font(FONT).fontSize(9).fillColor(MUTED).text("Each key in scope with the policy it was judged by (in force at the period's end: name, version, max age) and its rotations in the period (kind, started, deadline, completed, whether the old key was still used after the deadline).", { width }));
+  tag(keysSect, "P", () =>
+    doc
+      .font(FONT)
+      .fontSize(9)
+      .fillColor(MUTED)
+      .text(
+        "Each key in scope with the policy it was judged by (in force at the period's end: name, version, max age) and its rotations in the period (kind, started, deadline, completed, whether the old key was still used after the deadline).",
+        { width },
+      ),
+  );
   doc.moveDown(0.5);
   smallTable(
     doc,
@@ -230,7 +330,8 @@ export async function compliancePdf(ctx: ReportContext, meta: PdfMeta): Promise<
       rotationsCell(k),
     ]),
   );
-  if (moreKeys) tag(keysSect, "P", () => doc.moveDown(0.5).font(FONT).fontSize(9).fillColor(MUTED).text(`... and ${moreKeys} more keys in the CSV.`, { width }));
+  if (moreKeys)
+    tag(keysSect, "P", () => doc.moveDown(0.5).font(FONT).fontSize(9).fillColor(MUTED).text(`... and ${moreKeys} more keys in the CSV.`, { width }));
 
   // Footer on every page.
   const range = doc.bufferedPageRange();
@@ -238,7 +339,16 @@ export async function compliancePdf(ctx: ReportContext, meta: PdfMeta): Promise<
     doc.switchToPage(i);
     doc.page.margins.bottom = 0; // the footer sits in the margin: without this pdfkit would start a new page for it
     const footer = `rekey compliance report  |  ${ctx.scope.label}  |  page ${i + 1} of ${range.count}`;
-    artifact(doc, () => doc.font(FONT).fontSize(8).fillColor(MUTED).text(footer, 50, doc.page.height - 35, { width, align: "center", lineBreak: false }), "Pagination");
+    artifact(
+      doc,
+      () =>
+        doc
+          .font(FONT)
+          .fontSize(8)
+          .fillColor(MUTED)
+          .text(footer, 50, doc.page.height - 35, { width, align: "center", lineBreak: false }),
+      "Pagination",
+    );
   }
   doc.end();
   return done;
@@ -275,7 +385,10 @@ function rotationsCell(k: KeyReportRow): string {
   if (k.rotations.length === 0) return "-";
   const lines = k.rotations
     .slice(0, PDF_ROTATIONS_PER_KEY)
-    .map((r) => `${r.kind}, ${r.state}; start ${day(r.startedAt)}, deadline ${day(r.deadline)}${r.completedAt ? `, done ${day(r.completedAt)}` : ""}${r.oldKeyUsedAfterDeadline ? "; old key used after deadline" : ""}`);
+    .map(
+      (r) =>
+        `${r.kind}, ${r.state}; start ${day(r.startedAt)}, deadline ${day(r.deadline)}${r.completedAt ? `, done ${day(r.completedAt)}` : ""}${r.oldKeyUsedAfterDeadline ? "; old key used after deadline" : ""}`,
+    );
   const more = k.rotations.length - PDF_ROTATIONS_PER_KEY;
   return more > 0 ? [...lines, `... and ${more} more in the CSV`].join("\n") : lines.join("\n");
 }
@@ -298,14 +411,22 @@ function barChart(doc: PDFKit.PDFDocument, parent: Struct, title: string, bars: 
     doc.struct("Figure", { alt }, [
       () => {
         for (const bar of bars) {
-          doc.font(FONT).fontSize(9).fillColor(MUTED).text(bar.label, x, y + 3, { width: labelWidth - 6, align: "right", lineBreak: false });
+          doc
+            .font(FONT)
+            .fontSize(9)
+            .fillColor(MUTED)
+            .text(bar.label, x, y + 3, { width: labelWidth - 6, align: "right", lineBreak: false });
           let bx = x + labelWidth;
           for (const part of bar.parts) {
             const w = (part.value / max) * barArea;
             if (w > 0) doc.rect(bx, y + 2, w, rowHeight - 5).fill(part.color);
             bx += w;
           }
-          doc.font(FONT).fontSize(9).fillColor(INK).text(bar.parts.map((p) => String(p.value)).join(" / "), bx + 6, y + 3, { lineBreak: false });
+          doc
+            .font(FONT)
+            .fontSize(9)
+            .fillColor(INK)
+            .text(bar.parts.map((p) => String(p.value)).join(" / "), bx + 6, y + 3, { lineBreak: false });
           y += rowHeight;
         }
       },

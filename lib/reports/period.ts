@@ -24,14 +24,17 @@ export interface ReportScope {
 export const REPORT_PRESETS = ["this-month", "last-month", "this-quarter", "last-quarter", "custom"] as const;
 export type ReportPreset = (typeof REPORT_PRESETS)[number];
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date like 2026-07-01").transform((s, ctx) => {
-  const d = new Date(`${s}T00:00:00.000Z`);
-  if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== s) {
-    ctx.addIssue({ code: "custom", message: "is not a calendar date" });
-    return z.NEVER;
-  }
-  return d;
-});
+const day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date like 2026-07-01")
+  .transform((s, ctx) => {
+    const d = new Date(`${s}T00:00:00.000Z`);
+    if (Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== s) {
+      ctx.addIssue({ code: "custom", message: "is not a calendar date" });
+      return z.NEVER;
+    }
+    return d;
+  });
 
 /** The report form's query string. Custom periods give the first and the last day, both included. */
 export const reportQuerySchema = z
@@ -71,7 +74,8 @@ export const reportQuerySchema = z
     if (!q.from) ctx.addIssue({ code: "custom", path: ["from"], message: "is required for a custom period" });
     if (!q.to) ctx.addIssue({ code: "custom", path: ["to"], message: "is required for a custom period" });
     if (q.from && q.to && q.to < q.from) ctx.addIssue({ code: "custom", path: ["to"], message: "must not be before the first day" });
-    if (q.from && q.to && q.to.getTime() - q.from.getTime() > 3 * 366 * 86_400_000) ctx.addIssue({ code: "custom", path: ["to"], message: "a period may span at most three years" });
+    if (q.from && q.to && q.to.getTime() - q.from.getTime() > 3 * 366 * 86_400_000)
+      ctx.addIssue({ code: "custom", path: ["to"], message: "a period may span at most three years" });
   });
 export type ReportQuery = z.input<typeof reportQuerySchema>;
 
@@ -139,7 +143,11 @@ const asOfLabel = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeSt
  * send the reader to the link that names it). A period already over is left
  * whole, whatever instant was asked.
  */
-export function cutAtInstant<T extends Pick<ReportScope, "from" | "to" | "label">>(period: T, asked: Date | undefined, now: Date): T & { asOf: Date | null; periodTo: Date; implied: boolean } {
+export function cutAtInstant<T extends Pick<ReportScope, "from" | "to" | "label">>(
+  period: T,
+  asked: Date | undefined,
+  now: Date,
+): T & { asOf: Date | null; periodTo: Date; implied: boolean } {
   const instant = asked ?? new Date(Math.floor(now.getTime() / 60_000) * 60_000);
   if (instant >= period.to) return { ...period, asOf: null, periodTo: period.to, implied: false };
   return { ...period, to: instant, asOf: instant, periodTo: period.to, label: `${period.label}, as of ${asOfLabel.format(instant)} UTC`, implied: !asked };

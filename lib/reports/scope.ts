@@ -11,7 +11,10 @@ import { cutAtInstant, reportQuerySchema, resolvePeriod, type ReportScope } from
  * the minute, and `implied` says the link did not name it.
  */
 export function reportScopeFromSearch(search: URLSearchParams | Record<string, string | string[] | undefined>, now: Date): ReportScope & { implied: boolean } {
-  const raw = search instanceof URLSearchParams ? Object.fromEntries(search) : Object.fromEntries(Object.entries(search).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
+  const raw =
+    search instanceof URLSearchParams
+      ? Object.fromEntries(search)
+      : Object.fromEntries(Object.entries(search).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
   const q = parseInput(reportQuerySchema, raw);
   if (q.asOf && q.asOf > now) throw new ValidationError(`asOf: must not be in the future (it is ${now.toISOString()} now)`, "asOf");
   const period = resolvePeriod(q, q.asOf ?? now);

@@ -79,13 +79,15 @@ function recordMoved(type: "rotation.started" | "rotation.completed", email: Not
   return (tx, rows, now, actor) =>
     recordEvents(
       tx,
-      rows.map((row): LifecycleEvent => ({
-        ...base(row, actor),
-        type,
-        before: started ? { state: "scheduled", keyStatus: "active" } : { state: "grace", keyStatus: "expiring" },
-        after: started ? { state: "grace", keyStatus: "expiring", graceEndsAt: row.graceEndsAt } : { state: "completed", keyStatus: "revoked" },
-        email: { kind: email, rotationKind: row.kind, scheduledAt: row.scheduledAt, graceEndsAt: row.graceEndsAt, reason: row.reason },
-      })),
+      rows.map(
+        (row): LifecycleEvent => ({
+          ...base(row, actor),
+          type,
+          before: started ? { state: "scheduled", keyStatus: "active" } : { state: "grace", keyStatus: "expiring" },
+          after: started ? { state: "grace", keyStatus: "expiring", graceEndsAt: row.graceEndsAt } : { state: "completed", keyStatus: "revoked" },
+          email: { kind: email, rotationKind: row.kind, scheduledAt: row.scheduledAt, graceEndsAt: row.graceEndsAt, reason: row.reason },
+        }),
+      ),
       now,
     );
 }
@@ -93,14 +95,21 @@ function recordMoved(type: "rotation.started" | "rotation.completed", email: Not
 function recordFailed(tx: Tx, rows: MovedRow[], now: Date, actor: Actor) {
   return recordEvents(
     tx,
-    rows.map((row): LifecycleEvent => ({
-      ...base(row, actor),
-      type: "rotation.failed",
-      reason: `key is ${row.keyStatus}`,
-      before: { state: "scheduled" },
-      after: { state: "failed" },
-      alert: { kind: "rotation_failed", severity: "critical", message: `Scheduled rotation of ${row.prefix}… could not start: the key is ${row.keyStatus}.`, dedupeKey: `rotation_failed:${row.rotationId}` },
-    })),
+    rows.map(
+      (row): LifecycleEvent => ({
+        ...base(row, actor),
+        type: "rotation.failed",
+        reason: `key is ${row.keyStatus}`,
+        before: { state: "scheduled" },
+        after: { state: "failed" },
+        alert: {
+          kind: "rotation_failed",
+          severity: "critical",
+          message: `Scheduled rotation of ${row.prefix}… could not start: the key is ${row.keyStatus}.`,
+          dedupeKey: `rotation_failed:${row.rotationId}`,
+        },
+      }),
+    ),
     now,
   );
 }
@@ -108,19 +117,21 @@ function recordFailed(tx: Tx, rows: MovedRow[], now: Date, actor: Actor) {
 function recordExtended(tx: Tx, rows: MovedRow[], now: Date, actor: Actor) {
   return recordEvents(
     tx,
-    rows.map((row): LifecycleEvent => ({
-      ...base(row, actor),
-      type: "rotation.extended",
-      reason: "successor never used; policy waits for its first use",
-      before: { state: "grace" },
-      after: { state: "grace", graceEndsAt: row.graceEndsAt, deadlineExtended: true },
-      alert: {
-        kind: "deadline_extended",
-        severity: "warning",
-        message: `The successor of ${row.prefix}… was never used, so its deadline was extended once, to ${row.graceEndsAt.toISOString()}. Contact the customer.`,
-        dedupeKey: `deadline_extended:${row.rotationId}`,
-      },
-    })),
+    rows.map(
+      (row): LifecycleEvent => ({
+        ...base(row, actor),
+        type: "rotation.extended",
+        reason: "successor never used; policy waits for its first use",
+        before: { state: "grace" },
+        after: { state: "grace", graceEndsAt: row.graceEndsAt, deadlineExtended: true },
+        alert: {
+          kind: "deadline_extended",
+          severity: "warning",
+          message: `The successor of ${row.prefix}… was never used, so its deadline was extended once, to ${row.graceEndsAt.toISOString()}. Contact the customer.`,
+          dedupeKey: `deadline_extended:${row.rotationId}`,
+        },
+      }),
+    ),
     now,
   );
 }

@@ -53,10 +53,16 @@ describe("bulk scheduling", () => {
     const b = await createOrganization({ name: "Bulk B" }, ADMIN, NOW);
     await keyAged(a.id, 100);
     await keyAged(b.id, 100);
-    await expect(scheduleRotationsForFilter({ overdue: true, scheduledAt: new Date(NOW.getTime() - 1), reason: "late" }, ADMIN, NOW)).rejects.toThrow(/^scheduledAt: must be in the future/);
-    await expect(scheduleRotationsForFilter({ overdue: true, scheduledAt: new Date(NOW.getTime() + DAY), reason: "" }, ADMIN, NOW)).rejects.toThrow(/^reason: is required/);
+    await expect(scheduleRotationsForFilter({ overdue: true, scheduledAt: new Date(NOW.getTime() - 1), reason: "late" }, ADMIN, NOW)).rejects.toThrow(
+      /^scheduledAt: must be in the future/,
+    );
+    await expect(scheduleRotationsForFilter({ overdue: true, scheduledAt: new Date(NOW.getTime() + DAY), reason: "" }, ADMIN, NOW)).rejects.toThrow(
+      /^reason: is required/,
+    );
     const prisma = await testPrisma();
     expect(await prisma.rotation.count()).toBe(0);
-    expect(await scheduleRotationsForFilter({ organizationId: a.id, scheduledAt: new Date(NOW.getTime() + DAY), reason: "only A" }, ADMIN, NOW)).toEqual({ scheduled: 1 });
+    expect(await scheduleRotationsForFilter({ organizationId: a.id, scheduledAt: new Date(NOW.getTime() + DAY), reason: "only A" }, ADMIN, NOW)).toEqual({
+      scheduled: 1,
+    });
   });
 });

@@ -28,7 +28,10 @@ function schedulableSql(where: string[]): string {
  * no rotation under way): what the button and its confirmation count, so
  * they never promise keys it leaves alone.
  */
-export async function countSchedulable(filters: Pick<BulkScheduleRequest, "status" | "environment" | "organizationId" | "overdue">, now: Date): Promise<number> {
+export async function countSchedulable(
+  filters: Pick<BulkScheduleRequest, "status" | "environment" | "organizationId" | "overdue">,
+  now: Date,
+): Promise<number> {
   const { where, params } = keyFilterSql(filters, now);
   const prisma = await getPrisma();
   const [row] = await prisma.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n ${schedulableSql(where)}`, ...params);
@@ -47,7 +50,10 @@ export async function countSchedulable(filters: Pick<BulkScheduleRequest, "statu
 export async function scheduleRotationsForFilter(input: BulkScheduleRequest, actor: Actor, now: Date) {
   const data = parseInput(bulkScheduleSchema, input);
   if (data.scheduledAt <= now) throw new ValidationError("scheduledAt: must be in the future", "scheduledAt");
-  const { where, params } = keyFilterSql({ status: data.status, environment: data.environment, organizationId: data.organizationId, overdue: data.overdue }, now);
+  const { where, params } = keyFilterSql(
+    { status: data.status, environment: data.environment, organizationId: data.organizationId, overdue: data.overdue },
+    now,
+  );
   const n = params.length;
   params.push(data.scheduledAt, data.reason, actor, now);
   const [at, reason, by, stamp] = [n + 1, n + 2, n + 3, n + 4].map((i) => `$${i}`);
@@ -73,7 +79,9 @@ export async function scheduleRotationsForFilter(input: BulkScheduleRequest, act
       ...params,
     );
     if (created.length > BULK_LIMIT) {
-      throw new ValidationError(`That filter matches more than ${BULK_LIMIT.toLocaleString("en")} keys: narrow it (by organization or environment) and repeat.`);
+      throw new ValidationError(
+        `That filter matches more than ${BULK_LIMIT.toLocaleString("en")} keys: narrow it (by organization or environment) and repeat.`,
+      );
     }
     if (created.length === 0) return { scheduled: 0, ...tooLate };
     const keys = await tx.apiKey.findMany({
@@ -89,7 +97,14 @@ export async function scheduleRotationsForFilter(input: BulkScheduleRequest, act
         key: byId.get(c.keyId)!,
         rotationId: c.id,
         reason: data.reason,
-        after: { kind: "scheduled", state: "scheduled", scheduledAt: data.scheduledAt, graceEndsAt: c.graceEndsAt, gracePeriodHours: c.gracePeriodHours, bulk: true },
+        after: {
+          kind: "scheduled",
+          state: "scheduled",
+          scheduledAt: data.scheduledAt,
+          graceEndsAt: c.graceEndsAt,
+          gracePeriodHours: c.gracePeriodHours,
+          bulk: true,
+        },
         email: { kind: "rotation_notice" as const, rotationKind: "scheduled", scheduledAt: data.scheduledAt, graceEndsAt: c.graceEndsAt },
       })),
       now,

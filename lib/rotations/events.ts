@@ -95,7 +95,9 @@ export async function recordEvents(tx: Tx, events: LifecycleEvent[], now: Date):
   for (const actor of new Set(alerting.map((e) => e.actor))) {
     await raiseAlerts(
       tx,
-      alerting.filter((e) => e.actor === actor).map((e) => ({ ...e.alert!, organizationId: e.key.organizationId, keyId: e.key.id, rotationId: e.rotationId ?? null, keyFingerprint: e.key.prefix })),
+      alerting
+        .filter((e) => e.actor === actor)
+        .map((e) => ({ ...e.alert!, organizationId: e.key.organizationId, keyId: e.key.id, rotationId: e.rotationId ?? null, keyFingerprint: e.key.prefix })),
       now,
       actor,
     );

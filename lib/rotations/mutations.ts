@@ -10,7 +10,14 @@ import { insertKey, keyCreatedEvent } from "../keys/mutations";
 import { keyViewSelect } from "../keys/views";
 import { parseInput } from "../validation";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
-import { closeRotationSchema, postponeRotationSchema, rotationRequestSchema, type CloseRotationRequest, type PostponeRotationRequest, type RotationRequest } from "./schemas";
+import {
+  closeRotationSchema,
+  postponeRotationSchema,
+  rotationRequestSchema,
+  type CloseRotationRequest,
+  type PostponeRotationRequest,
+  type RotationRequest,
+} from "./schemas";
 import { rotationViewSelect } from "./views";
 import { lockKey, lockRotation } from "../locks";
 import { latestAllowedStart, latestDeadline } from "./limits";
@@ -100,16 +107,31 @@ export async function openRotation(tx: Tx, data: z.output<typeof rotationRequest
 
   const base = { actor, key, rotationId: created.id, reason: data.reason ?? null };
   const email = (kind: NotificationKind) => ({ kind, rotationKind: data.kind, scheduledAt: startAt, graceEndsAt });
-  const events: LifecycleEvent[] = [{
-    ...base,
-    type: startsNow ? "rotation.started" : "rotation.scheduled",
-    after: { kind: data.kind, state, scheduledAt: startAt, graceEndsAt, gracePeriodHours: grace, deliver: data.deliver },
-    email: email(data.kind === "scheduled" ? "rotation_notice" : data.kind === "emergency" ? "emergency_rotation" : "rotation_started"),
-  }];
+  const events: LifecycleEvent[] = [
+    {
+      ...base,
+      type: startsNow ? "rotation.started" : "rotation.scheduled",
+      after: { kind: data.kind, state, scheduledAt: startAt, graceEndsAt, gracePeriodHours: grace, deliver: data.deliver },
+      email: email(data.kind === "scheduled" ? "rotation_notice" : data.kind === "emergency" ? "emergency_rotation" : "rotation_started"),
+    },
+  ];
 
   let successorSecret: string | undefined;
   if (data.deliver === "response") {
-    const minted = await insertKey(tx, { organizationId: key.organizationId, environment: key.environment, name: key.name, scopes: key.scopes, rateLimit: key.rateLimit, metadata: key.metadata, expiresAt: null, predecessorId: key.id }, now);
+    const minted = await insertKey(
+      tx,
+      {
+        organizationId: key.organizationId,
+        environment: key.environment,
+        name: key.name,
+        scopes: key.scopes,
+        rateLimit: key.rateLimit,
+        metadata: key.metadata,
+        expiresAt: null,
+        predecessorId: key.id,
+      },
+      now,
+    );
     await tx.rotation.update({ where: { id: created.id }, data: { successorId: minted.key.id } });
     successorSecret = minted.secret;
     events.push(keyCreatedEvent(actor, minted.key, created.id, `successor of ${key.prefix}`));
@@ -140,12 +162,7 @@ export function emergencyRotate(input: Omit<RotationRequest, "kind" | "scheduled
   return createRotation({ ...input, kind: "emergency" }, actor, now);
 }
 
-async function closeRotation(
-  input: CloseRotationRequest,
-  actor: Actor,
-  now: Date,
-  to: "cancelled" | "rolled_back",
-) {
+async function closeRotation(input: CloseRotationRequest, actor: Actor, now: Date, to: "cancelled" | "rolled_back") {
   const data = parseInput(closeRotationSchema, input);
   return inTransaction((tx) => closeRotationInTx(tx, data, actor, now, to));
 }
@@ -158,7 +175,10 @@ async function closeRotation(
 export async function closeRotationInTx(tx: Tx, data: { rotationId: string; reason?: string }, actor: Actor, now: Date, to: "cancelled" | "rolled_back") {
   const from = to === "cancelled" ? "scheduled" : "grace";
   if (!(await lockRotation(tx, data.rotationId))) throw new NotFoundError("No such rotation.");
-  const rotation = await tx.rotation.findUniqueOrThrow({ where: { id: data.rotationId }, select: { ...rotationViewSelect, key: { select: { id: true, prefix: true, organizationId: true, environment: true, status: true } } } });
+  const rotation = await tx.rotation.findUniqueOrThrow({
+    where: { id: data.rotationId },
+    select: { ...rotationViewSelect, key: { select: { id: true, prefix: true, organizationId: true, environment: true, status: true } } },
+  });
   if (rotation.state !== from) {
     const verb = to === "cancelled" ? "cancelled: only a scheduled rotation can be cancelled" : "rolled back: only a rotation in grace can be rolled back";
     throw new ConflictError(`This rotation is ${rotation.state.replace("_", " ")} and cannot be ${verb}.`);
@@ -169,13 +189,19 @@ export async function closeRotationInTx(tx: Tx, data: { rotationId: string; reas
     data: { state: to, openKeyId: null, updatedAt: now, ...(to === "cancelled" ? { cancelledAt: now } : { rolledBackAt: now }) },
   });
   const base = { actor, key: rotation.key, rotationId: rotation.id, reason: data.reason ?? null };
-  const events: LifecycleEvent[] = [{ ...base, type: to === "cancelled" ? "rotation.cancelled" : "rotation.rolled_back", before: { state: from }, after: { state: to } }];
+  const events: LifecycleEvent[] = [
+    { ...base, type: to === "cancelled" ? "rotation.cancelled" : "rotation.rolled_back", before: { state: from }, after: { state: to } },
+  ];
   if (to === "rolled_back" && rotation.key.status === "expiring") {
     await tx.apiKey.update({ where: { id: rotation.keyId }, data: { status: "active" } });
     events.push({ ...base, type: "key.reactivated", before: { status: "expiring" }, after: { status: "active" } });
   }
   if (rotation.successorId) {
-    const successor = await tx.apiKey.update({ where: { id: rotation.successorId }, data: { status: "revoked", revokedAt: now }, select: { id: true, prefix: true, organizationId: true, environment: true } });
+    const successor = await tx.apiKey.update({
+      where: { id: rotation.successorId },
+      data: { status: "revoked", revokedAt: now },
+      select: { id: true, prefix: true, organizationId: true, environment: true },
+    });
     events.push({ ...base, type: "key.revoked", key: successor, before: { status: "active" }, after: { status: "revoked" } });
   }
   await recordEvents(tx, events, now);
@@ -195,7 +221,14 @@ export async function closeRotationInTx(tx: Tx, data: { rotationId: string; reas
  *   cancelled, a rotation in grace completed (its successor carries on).
  * Returns the keys revoked here and the rotation closed, if any.
  */
-export async function supersedeOpenRotation(tx: Tx, keyId: string, actor: Actor, now: Date, reason: string, mode: "family" | "close"): Promise<{ revoked: string[]; closed: { id: string; state: string } | null }> {
+export async function supersedeOpenRotation(
+  tx: Tx,
+  keyId: string,
+  actor: Actor,
+  now: Date,
+  reason: string,
+  mode: "family" | "close",
+): Promise<{ revoked: string[]; closed: { id: string; state: string } | null }> {
   const open = await tx.rotation.findUnique({ where: { openKeyId: keyId }, select: { id: true, state: true } });
   if (mode === "close") {
     if (!open) return { revoked: [], closed: null };
@@ -206,7 +239,11 @@ export async function supersedeOpenRotation(tx: Tx, keyId: string, actor: Actor,
     await lockRotation(tx, open.id);
     const key = await tx.apiKey.findUniqueOrThrow({ where: { id: keyId }, select: { id: true, prefix: true, organizationId: true, environment: true } });
     await tx.rotation.update({ where: { id: open.id }, data: { state: "completed", openKeyId: null, completedAt: now, updatedAt: now } });
-    await recordEvents(tx, [{ actor, type: "rotation.completed", key, rotationId: open.id, reason, before: { state: open.state }, after: { state: "completed" } }], now);
+    await recordEvents(
+      tx,
+      [{ actor, type: "rotation.completed", key, rotationId: open.id, reason, before: { state: open.state }, after: { state: "completed" } }],
+      now,
+    );
     return { revoked: [], closed: { id: open.id, state: "completed" } };
   }
   // Closing a rotation revokes its successor: those count among the keys revoked.
@@ -266,10 +303,15 @@ export async function postponeRotation(input: PostponeRotationRequest, actor: Ac
     if (!(await lockRotation(tx, data.rotationId))) throw new NotFoundError("No such rotation.");
     const rotation = await tx.rotation.findUniqueOrThrow({
       where: { id: data.rotationId },
-      select: { ...rotationViewSelect, postponements: true, key: { select: { id: true, prefix: true, environment: true, organizationId: true, createdAt: true } } },
+      select: {
+        ...rotationViewSelect,
+        postponements: true,
+        key: { select: { id: true, prefix: true, environment: true, organizationId: true, createdAt: true } },
+      },
     });
     if (outOfScope(scope, rotation.key.organizationId)) throw new NotFoundError("No such rotation.");
-    if (rotation.state !== "scheduled") throw new ConflictError(`This rotation is ${rotation.state.replace("_", " ")}; only a rotation that has not started can be postponed.`);
+    if (rotation.state !== "scheduled")
+      throw new ConflictError(`This rotation is ${rotation.state.replace("_", " ")}; only a rotation that has not started can be postponed.`);
     const policy = await getEffectivePolicy(tx, rotation.key.organizationId);
     if (rotation.postponements >= policy.maxPostponements) {
       throw new ConflictError(`This rotation was already postponed ${rotation.postponements} time(s), the most the ${policy.name} policy allows.`);
@@ -278,23 +320,34 @@ export async function postponeRotation(input: PostponeRotationRequest, actor: Ac
     const wanted = new Date(rotation.scheduledAt.getTime() + policy.postponeDays * DAY_MS);
     const scheduledAt = new Date(Math.min(wanted.getTime(), latestAllowedStart(rotation.key.createdAt, policy, rotation.gracePeriodHours).getTime()));
     if (scheduledAt.getTime() <= rotation.scheduledAt.getTime()) {
-      throw new ConflictError(`This key may not be postponed further: its old key must stop working by ${latestDeadline(rotation.key.createdAt, policy).toISOString()} (max age plus the policy's postponement allowance).`);
+      throw new ConflictError(
+        `This key may not be postponed further: its old key must stop working by ${latestDeadline(rotation.key.createdAt, policy).toISOString()} (max age plus the policy's postponement allowance).`,
+      );
     }
     const graceEndsAt = new Date(scheduledAt.getTime() + graceMs);
     await tx.rotation.update({ where: { id: rotation.id }, data: { scheduledAt, graceEndsAt, postponements: { increment: 1 }, updatedAt: now } });
     const postponements = rotation.postponements + 1;
     await recordEvents(
       tx,
-      [{
-        actor,
-        type: "rotation.postponed",
-        key: rotation.key,
-        rotationId: rotation.id,
-        reason: data.reason ?? null,
-        before: { scheduledAt: rotation.scheduledAt, graceEndsAt: rotation.graceEndsAt, postponements: rotation.postponements },
-        after: { scheduledAt, graceEndsAt, postponements, limitedByMaxAge: scheduledAt.getTime() < wanted.getTime() },
-        email: { kind: "rotation_notice", eventRef: `${rotation.id}:postponed:${postponements}`, rotationKind: "scheduled", scheduledAt, graceEndsAt, postponements },
-      }],
+      [
+        {
+          actor,
+          type: "rotation.postponed",
+          key: rotation.key,
+          rotationId: rotation.id,
+          reason: data.reason ?? null,
+          before: { scheduledAt: rotation.scheduledAt, graceEndsAt: rotation.graceEndsAt, postponements: rotation.postponements },
+          after: { scheduledAt, graceEndsAt, postponements, limitedByMaxAge: scheduledAt.getTime() < wanted.getTime() },
+          email: {
+            kind: "rotation_notice",
+            eventRef: `${rotation.id}:postponed:${postponements}`,
+            rotationKind: "scheduled",
+            scheduledAt,
+            graceEndsAt,
+            postponements,
+          },
+        },
+      ],
       now,
     );
     return loadRotation(tx, rotation.id);

@@ -39,7 +39,14 @@ describe("rotations (DOMAIN.md: Rotation)", () => {
     const { rotation } = await rotateNow({ keyId: key.id, deliver: "response" }, ADMIN, at(1000));
     const prisma = await testPrisma();
     const successor = await prisma.apiKey.findUniqueOrThrow({ where: { id: rotation.successorId! } });
-    expect(successor).toMatchObject({ organizationId: org.id, scopes: ["read:invoices"], rateLimit: 42, environment: "test", predecessorId: key.id, status: "active" });
+    expect(successor).toMatchObject({
+      organizationId: org.id,
+      scopes: ["read:invoices"],
+      rateLimit: 42,
+      environment: "test",
+      predecessorId: key.id,
+      status: "active",
+    });
     expect(successor.prefix.startsWith("rk_test_")).toBe(true);
   });
 
@@ -52,7 +59,12 @@ describe("rotations (DOMAIN.md: Rotation)", () => {
     expect(await verifyKey(secret, at(hours(1)))).toMatchObject({ valid: true, deprecated: false });
     expect(await advanceRotations(at(hours(23)))).toMatchObject({ started: 0, completed: 0 });
     expect(await advanceRotations(at(hours(24)))).toMatchObject({ started: 1, completed: 0 });
-    expect(await verifyKey(secret, at(hours(25)))).toMatchObject({ valid: true, deprecated: true, successorPrefix: null, graceEndsAt: at(hours(96)).toISOString() });
+    expect(await verifyKey(secret, at(hours(25)))).toMatchObject({
+      valid: true,
+      deprecated: true,
+      successorPrefix: null,
+      graceEndsAt: at(hours(96)).toISOString(),
+    });
     expect(await advanceRotations(at(hours(96)))).toMatchObject({ started: 0, completed: 1 });
     expect(await verifyKey(secret, at(hours(97)))).toEqual({ valid: false, code: "revoked" });
   });
@@ -141,7 +153,9 @@ describe("rotations (DOMAIN.md: Rotation)", () => {
     await rotateNow({ keyId: key.id }, ADMIN, T0);
     const prisma = await testPrisma();
     await expect(
-      prisma.rotation.create({ data: { keyId: key.id, openKeyId: key.id, kind: "manual", state: "grace", gracePeriodHours: 1, scheduledAt: T0, createdBy: ADMIN } }),
+      prisma.rotation.create({
+        data: { keyId: key.id, openKeyId: key.id, kind: "manual", state: "grace", gracePeriodHours: 1, scheduledAt: T0, createdBy: ADMIN },
+      }),
     ).rejects.toThrow();
   });
 

@@ -8,7 +8,11 @@ export const rotationRequestSchema = z
     keyId: z.string().min(1, "is required"),
     kind: z.enum(["scheduled", "manual", "emergency"], "must be scheduled, manual or emergency"),
     scheduledAt: z.coerce.date("must be a date and time").optional(),
-    gracePeriodHours: z.int("must be a whole number of hours").min(0, "must not be negative").max(MAX_GRACE_HOURS, `must be at most ${MAX_GRACE_HOURS} hours`).optional(),
+    gracePeriodHours: z
+      .int("must be a whole number of hours")
+      .min(0, "must not be negative")
+      .max(MAX_GRACE_HOURS, `must be at most ${MAX_GRACE_HOURS} hours`)
+      .optional(),
     reason: z.string().trim().max(1000, "must be at most 1000 characters").optional(),
     deliver: z.enum(["portal", "response"], "must be portal or response").default("portal"),
   })

@@ -11,7 +11,6 @@ import { raiseAlerts, type AlertInput } from "../alerts/raise";
 import { getEffectivePolicy } from "../policies/queries";
 import { SYSTEM_POLICY } from "../auth/actor";
 
-
 /**
  * A key rotates itself (`POST /api/v1/keys/rotate`): a manual rotation with
  * its policy's grace whose successor is minted now and returned once, so an
@@ -34,11 +33,26 @@ export async function selfRotate(presented: string, now: Date) {
       if (!policy.emergencyOnReuse) return false;
       // The policy's answer to two holders of one key: revoke the family (the successor already issued included)
       // and let the customer reveal a replacement in the portal, after the policy's emergency grace.
-      await openRotation(tx, { keyId: error.key.id, kind: "emergency", deliver: "portal", reason: `automatic: ${error.key.prefix}… asked for a successor already issued (possible compromise)` }, SYSTEM_POLICY, now);
+      await openRotation(
+        tx,
+        {
+          keyId: error.key.id,
+          kind: "emergency",
+          deliver: "portal",
+          reason: `automatic: ${error.key.prefix}… asked for a successor already issued (possible compromise)`,
+        },
+        SYSTEM_POLICY,
+        now,
+      );
       return true;
     });
-    if (emergency) throw new ForbiddenError("This key asked for a successor already issued, so its policy emergency-rotated it: it may be leaked. Your organization's contacts reveal the new key in the portal.");
-    throw new ConflictError(`A rotation of this key is already under way (the old key works until ${formatUtcMinute(error.graceEndsAt)}); its successor is issued once, and not again here. Find it in the portal.`);
+    if (emergency)
+      throw new ForbiddenError(
+        "This key asked for a successor already issued, so its policy emergency-rotated it: it may be leaked. Your organization's contacts reveal the new key in the portal.",
+      );
+    throw new ConflictError(
+      `A rotation of this key is already under way (the old key works until ${formatUtcMinute(error.graceEndsAt)}); its successor is issued once, and not again here. Find it in the portal.`,
+    );
   }
 }
 
@@ -84,10 +98,15 @@ function rotateItself(hashes: StoredHash[], now: Date) {
     const open = await tx.rotation.findUnique({ where: { openKeyId: found.id }, select: { id: true } });
     if (open) {
       await lockRotation(tx, open.id);
-      const rotation = await tx.rotation.findUniqueOrThrow({ where: { id: open.id }, select: { id: true, kind: true, state: true, scheduledAt: true, graceEndsAt: true, openKeyId: true } });
+      const rotation = await tx.rotation.findUniqueOrThrow({
+        where: { id: open.id },
+        select: { id: true, kind: true, state: true, scheduledAt: true, graceEndsAt: true, openKeyId: true },
+      });
       if (rotation.openKeyId === found.id) {
         if (rotation.kind === "emergency") {
-          throw new ForbiddenError("This key is under emergency rotation: it may be leaked, so it cannot obtain its successor. Your organization's contacts reveal the new key in the portal.");
+          throw new ForbiddenError(
+            "This key is under emergency rotation: it may be leaked, so it cannot obtain its successor. Your organization's contacts reveal the new key in the portal.",
+          );
         }
         if (rotation.state === "grace") throw new ReuseDetected(found, rotation.id, rotation.graceEndsAt!);
         // Scheduled, not started: this rotation replaces it (a successor minted for it is revoked).

@@ -25,7 +25,6 @@ export function isRevokedAtOnce(r: { kind: string; state: string; gracePeriodHou
   return r.kind === "emergency" && r.state === "completed" && r.gracePeriodHours === 0;
 }
 
-
 /** The rotation, locked, in grace and in scope; else the error a customer should read. */
 async function lockRotationInGrace(tx: Tx, rotationId: string, now: Date, scope: OrganizationScope) {
   if (!(await lockRotation(tx, rotationId))) throw new NotFoundError("No such rotation.");
@@ -58,7 +57,20 @@ async function lockRotationInGrace(tx: Tx, rotationId: string, now: Date, scope:
 
 async function mintSuccessor(tx: Tx, rotation: Awaited<ReturnType<typeof lockRotationInGrace>>, actor: Actor, now: Date, reason: string) {
   const k = rotation.key;
-  const minted = await insertKey(tx, { organizationId: k.organizationId, environment: k.environment, name: k.name, scopes: k.scopes, rateLimit: k.rateLimit, metadata: k.metadata, expiresAt: null, predecessorId: k.id }, now);
+  const minted = await insertKey(
+    tx,
+    {
+      organizationId: k.organizationId,
+      environment: k.environment,
+      name: k.name,
+      scopes: k.scopes,
+      rateLimit: k.rateLimit,
+      metadata: k.metadata,
+      expiresAt: null,
+      predecessorId: k.id,
+    },
+    now,
+  );
   await tx.rotation.update({ where: { id: rotation.id }, data: { successorId: minted.key.id, updatedAt: now } });
   return { minted, event: keyCreatedEvent(actor, minted.key, rotation.id, reason) };
 }
@@ -112,6 +124,12 @@ export async function rerollSuccessor(input: z.input<typeof rerollSuccessorSchem
     const { minted, event } = await mintSuccessor(tx, rotation, actor, now, `re-rolled successor of ${rotation.key.prefix} (replaces ${lost.prefix}): ${why}`);
     events.push(event);
     await recordEvents(tx, events, now);
-    return { rotationId: rotation.id, revoked: { id: lost.id, prefix: lost.prefix }, successor: { id: minted.key.id, prefix: minted.key.prefix }, secret: minted.secret, graceEndsAt: rotation.graceEndsAt };
+    return {
+      rotationId: rotation.id,
+      revoked: { id: lost.id, prefix: lost.prefix },
+      successor: { id: minted.key.id, prefix: minted.key.prefix },
+      secret: minted.secret,
+      graceEndsAt: rotation.graceEndsAt,
+    };
   });
 }

@@ -7,7 +7,9 @@ import { createWebhookSchema, deliveryIdSchema, webhookIdSchema, webhookToggleSc
 import { createWebhookEndpoint, deleteWebhookEndpoint, resendDeliveryNow, rotateWebhookSecret, sendTestEvent, setWebhookEndpointEnabled } from "./mutations";
 
 const outcome = (d: { status: string; lastStatusCode: number | null; lastLatencyMs: number | null; lastError: string | null }) =>
-  d.status === "sent" ? `Delivered: HTTP ${d.lastStatusCode} in ${d.lastLatencyMs} ms.` : `Not delivered: ${d.lastError ?? "no answer"}. It is retried on the schedule.`;
+  d.status === "sent"
+    ? `Delivered: HTTP ${d.lastStatusCode} in ${d.lastLatencyMs} ms.`
+    : `Not delivered: ${d.lastError ?? "no answer"}. It is retried on the schedule.`;
 
 /**
  * The webhook server actions, made once for the dashboard (staff, every
@@ -20,7 +22,10 @@ export function webhookActions(permission: Permission, base: string) {
     create: serverAction(permission, createWebhookSchema, async (input, viewer, now) => {
       const { endpoint, secret } = await createWebhookEndpoint(input, actor(viewer), now, scopeOf(viewer));
       revalidatePath(base);
-      return { message: secret ? `Endpoint added. Copy its signing secret now: it is not shown again.` : "Slack endpoint added.", data: { id: endpoint.id, secret } };
+      return {
+        message: secret ? `Endpoint added. Copy its signing secret now: it is not shown again.` : "Slack endpoint added.",
+        data: { id: endpoint.id, secret },
+      };
     }),
     remove: serverAction(permission, webhookIdSchema, async (input, viewer, now) => {
       await deleteWebhookEndpoint(input.id, actor(viewer), now, scopeOf(viewer));

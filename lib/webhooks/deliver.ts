@@ -26,7 +26,6 @@ export const WEBHOOK_DISABLE_AFTER_MS = 5 * 86_400_000;
 /** Wait before attempt n+1 after n failures (Standard Webhooks' suggested schedule): 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. */
 const RETRY_DELAYS_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
 
-
 export function webhookRetryDelayMs(attempts: number): number {
   return RETRY_DELAYS_MS[Math.min(Math.max(attempts, 1), RETRY_DELAYS_MS.length) - 1];
 }
@@ -184,20 +183,24 @@ function post(target: string, headers: Record<string, string>, body: string, tim
     const timer = setTimeout(() => {
       req.destroy(new Error(`no answer within ${timeoutMs < 10_000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`}`));
     }, timeoutMs);
-    const req = lib.request(url, { method: "POST", headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, lookup: guardedLookup, agent: false }, (res) => {
-      let read = 0;
-      res.on("data", (chunk: Buffer) => {
-        read += chunk.length;
-        if (read > 65_536) res.destroy();
-      });
-      const done = () => {
-        clearTimeout(timer);
-        resolve(res.statusCode ?? 0);
-      };
-      res.on("end", done);
-      res.on("close", done);
-      res.on("error", done);
-    });
+    const req = lib.request(
+      url,
+      { method: "POST", headers: { ...headers, "content-length": String(Buffer.byteLength(body)) }, lookup: guardedLookup, agent: false },
+      (res) => {
+        let read = 0;
+        res.on("data", (chunk: Buffer) => {
+          read += chunk.length;
+          if (read > 65_536) res.destroy();
+        });
+        const done = () => {
+          clearTimeout(timer);
+          resolve(res.statusCode ?? 0);
+        };
+        res.on("end", done);
+        res.on("close", done);
+        res.on("error", done);
+      },
+    );
     req.on("error", (err) => {
       clearTimeout(timer);
       reject(err);
@@ -239,7 +242,17 @@ async function mark(token: string, rows: Claimed[], outcomes: Outcome[], now: Da
         WHERE id = ANY(${failing}::text[]) AND "disabledAt" IS NULL AND "failingSince" <= ${new Date(now.getTime() - WEBHOOK_DISABLE_AFTER_MS)}
         RETURNING id, "organizationId", url, "failingSince"`;
       if (disabled.length) {
-        await appendAuditEvents(tx, disabled.map((e) => ({ actor: "system:cron" as const, action: "webhook.disabled", organizationId: e.organizationId, reason: "every delivery failed for days", after: { endpointId: e.id, host: new URL(e.url).host, failingSince: e.failingSince } })), now);
+        await appendAuditEvents(
+          tx,
+          disabled.map((e) => ({
+            actor: "system:cron" as const,
+            action: "webhook.disabled",
+            organizationId: e.organizationId,
+            reason: "every delivery failed for days",
+            after: { endpointId: e.id, host: new URL(e.url).host, failingSince: e.failingSince },
+          })),
+          now,
+        );
         await raiseAlerts(
           tx,
           disabled.map((e) => ({
@@ -254,7 +267,8 @@ async function mark(token: string, rows: Claimed[], outcomes: Outcome[], now: Da
       }
     }
     const count = (s: string) => held.filter((h) => h.status === s).length;
-    if (held.length < tried.length) log.warn({ lost: tried.length - held.length }, "webhooks: some deliveries were re-claimed by another sender before this one marked them");
+    if (held.length < tried.length)
+      log.warn({ lost: tried.length - held.length }, "webhooks: some deliveries were re-claimed by another sender before this one marked them");
     return { sent: count("sent"), retrying: count("pending"), failed: count("failed"), disabled: disabled.length, released: released.length };
   });
 }

@@ -28,7 +28,16 @@ export function webhookBody(event: Pick<WebhookEvent, "type" | "data">, now: Dat
   return body;
 }
 
-const COLUMNS = { id: "text", endpointId: "text", eventType: "text", body: "text", organizationId: "text", keyId: "text", nextAttemptAt: "timestamptz", createdAt: "timestamptz" } as const;
+const COLUMNS = {
+  id: "text",
+  endpointId: "text",
+  eventType: "text",
+  body: "text",
+  organizationId: "text",
+  keyId: "text",
+  nextAttemptAt: "timestamptz",
+  createdAt: "timestamptz",
+} as const;
 
 /**
  * Writes a delivery for every endpoint subscribed to each event, in the
@@ -51,7 +60,16 @@ export async function enqueueWebhooks(tx: Tx, events: WebhookEvent[], now: Date)
       if (ep.format === "slack") body = slackMessage(event);
       else body = standard ??= webhookBody(event, now);
       if (body === null) continue;
-      rows.push({ id: newMessageId(), endpointId: ep.id, eventType: event.type, body, organizationId: event.organizationId, keyId: event.keyId, nextAttemptAt: now, createdAt: now });
+      rows.push({
+        id: newMessageId(),
+        endpointId: ep.id,
+        eventType: event.type,
+        body,
+        organizationId: event.organizationId,
+        keyId: event.keyId,
+        nextAttemptAt: now,
+        createdAt: now,
+      });
     }
   }
   if (rows.length === 0) return 0;

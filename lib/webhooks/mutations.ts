@@ -17,7 +17,6 @@ import { deliverWebhooks } from "./deliver";
 /** How long the previous secret still signs beside the new one after a rotation. */
 export const SECRET_OVERLAP_HOURS = 24;
 
-
 /** The audit trail names an endpoint by its host: a URL's path may carry the receiver's own token (Slack's does). */
 const hostOf = (url: string) => new URL(url).host;
 
@@ -33,11 +32,13 @@ export async function createWebhookEndpoint(input: CreateWebhookInput, actor: Ac
   const problem = webhookUrlProblem(data.url);
   if (problem) throw new ValidationError(problem, "url");
   const organizationId = scope.organizationId ?? data.organizationId ?? null;
-  if (scope.organizationId && data.organizationId && data.organizationId !== scope.organizationId) throw new NotFoundError("organizationId: no such organization");
+  if (scope.organizationId && data.organizationId && data.organizationId !== scope.organizationId)
+    throw new NotFoundError("organizationId: no such organization");
   const format = data.format ?? "standard";
   let events = [...new Set(data.events ?? [])];
   if (format === "slack") {
-    if (organizationId) throw new ValidationError("format: a Slack endpoint receives staff alerts, so it is for every organization (leave organizationId out)", "format");
+    if (organizationId)
+      throw new ValidationError("format: a Slack endpoint receives staff alerts, so it is for every organization (leave organizationId out)", "format");
     if (events.some((e) => e !== "alert.raised")) throw new ValidationError("events: a Slack endpoint receives alert.raised only", "events");
     events = ["alert.raised"];
   }
@@ -49,15 +50,30 @@ export async function createWebhookEndpoint(input: CreateWebhookInput, actor: Ac
       const [org] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM organizations WHERE id = ${organizationId} AND "deletedAt" IS NULL FOR KEY SHARE`;
       if (!org) throw new NotFoundError("organizationId: no such organization");
       const count = await tx.webhookEndpoint.count({ where: { organizationId } });
-      if (count >= MAX_WEBHOOK_ENDPOINTS_PER_ORGANIZATION) throw new ConflictError(`An organization has at most ${MAX_WEBHOOK_ENDPOINTS_PER_ORGANIZATION} webhook endpoints: delete one first.`);
+      if (count >= MAX_WEBHOOK_ENDPOINTS_PER_ORGANIZATION)
+        throw new ConflictError(`An organization has at most ${MAX_WEBHOOK_ENDPOINTS_PER_ORGANIZATION} webhook endpoints: delete one first.`);
     }
     const id = crypto.randomUUID();
     const secret = generateWebhookSecret();
     const endpoint = await tx.webhookEndpoint.create({
-      data: { id, organizationId, url: data.url, description: data.description ?? "", format, events, secret: sealSecret(secret, WEBHOOK_SEAL_PURPOSE, id), createdBy: actor, createdAt: now },
+      data: {
+        id,
+        organizationId,
+        url: data.url,
+        description: data.description ?? "",
+        format,
+        events,
+        secret: sealSecret(secret, WEBHOOK_SEAL_PURPOSE, id),
+        createdBy: actor,
+        createdAt: now,
+      },
       select: webhookEndpointSelect,
     });
-    await appendAuditEvent(tx, { actor, action: "webhook.created", organizationId, reason: data.description || null, after: { endpointId: id, host: hostOf(data.url), format, events } }, now);
+    await appendAuditEvent(
+      tx,
+      { actor, action: "webhook.created", organizationId, reason: data.description || null, after: { endpointId: id, host: hostOf(data.url), format, events } },
+      now,
+    );
     return { endpoint, secret: format === "slack" ? null : secret };
   });
 }
@@ -67,7 +83,8 @@ async function lockEndpoint(tx: Tx, id: string, scope: OrganizationScope) {
   const [row] = await tx.$queryRaw<{ id: string; organizationId: string | null; url: string; format: string }[]>`
     SELECT id, "organizationId", url, format FROM webhook_endpoints WHERE id = ${id} FOR UPDATE`;
   // A customer sees only their organization's endpoints: one for every organization is staff's.
-  if (!row || (scope.organizationId !== undefined && (row.organizationId === null || outOfScope(scope, row.organizationId)))) throw new NotFoundError("No such webhook endpoint.");
+  if (!row || (scope.organizationId !== undefined && (row.organizationId === null || outOfScope(scope, row.organizationId))))
+    throw new NotFoundError("No such webhook endpoint.");
   return row;
 }
 
@@ -98,7 +115,11 @@ export async function rotateWebhookSecret(id: string, actor: Actor, now: Date, s
       data: { secret: sealSecret(secret, WEBHOOK_SEAL_PURPOSE, id), previousSecret: current.secret, previousSecretUntil },
       select: webhookEndpointSelect,
     });
-    await appendAuditEvent(tx, { actor, action: "webhook.secret_rotated", organizationId: ep.organizationId, after: { endpointId: id, previousSecretUntil } }, now);
+    await appendAuditEvent(
+      tx,
+      { actor, action: "webhook.secret_rotated", organizationId: ep.organizationId, after: { endpointId: id, previousSecretUntil } },
+      now,
+    );
     return { endpoint, secret };
   });
 }
@@ -112,7 +133,11 @@ export async function setWebhookEndpointEnabled(id: string, enabled: boolean, ac
       data: enabled ? { disabledAt: null, disabledReason: null, failingSince: null } : { disabledAt: now, disabledReason: `paused by ${actor}` },
       select: webhookEndpointSelect,
     });
-    await appendAuditEvent(tx, { actor, action: enabled ? "webhook.enabled" : "webhook.disabled", organizationId: ep.organizationId, after: { endpointId: id } }, now);
+    await appendAuditEvent(
+      tx,
+      { actor, action: enabled ? "webhook.enabled" : "webhook.disabled", organizationId: ep.organizationId, after: { endpointId: id } },
+      now,
+    );
     return endpoint;
   });
 }
@@ -130,7 +155,9 @@ export async function queueTestEvent(id: string, actor: Actor, now: Date, scope:
       ep.format === "slack"
         ? JSON.stringify({ text: "rekey: a test alert. This channel receives rekey's alerts." })
         : webhookBody({ type: "webhook.test", data }, now);
-    await tx.webhookDelivery.create({ data: { id: deliveryId, endpointId: id, eventType: "webhook.test", body, organizationId: ep.organizationId, nextAttemptAt: now, createdAt: now } });
+    await tx.webhookDelivery.create({
+      data: { id: deliveryId, endpointId: id, eventType: "webhook.test", body, organizationId: ep.organizationId, nextAttemptAt: now, createdAt: now },
+    });
     await appendAuditEvent(tx, { actor, action: "webhook.test_sent", organizationId: ep.organizationId, after: { endpointId: id, deliveryId } }, now);
     return { deliveryId };
   });

@@ -33,7 +33,8 @@ export type WebhookEndpointListItem = Awaited<ReturnType<typeof listWebhookEndpo
 export async function getWebhookEndpoint(id: string, scope: OrganizationScope, limit = 50) {
   const prisma = await getPrisma();
   const endpoint = await prisma.webhookEndpoint.findUnique({ where: { id }, select: { ...webhookEndpointSelect, organization: { select: { name: true } } } });
-  if (!endpoint || (scope.organizationId !== undefined && endpoint.organizationId !== scope.organizationId)) throw new NotFoundError("No such webhook endpoint.");
+  if (!endpoint || (scope.organizationId !== undefined && endpoint.organizationId !== scope.organizationId))
+    throw new NotFoundError("No such webhook endpoint.");
   const deliveries = await prisma.webhookDelivery.findMany({
     where: { endpointId: id },
     select: webhookDeliverySelect,

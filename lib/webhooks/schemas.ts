@@ -30,7 +30,10 @@ export const MAX_WEBHOOK_ENDPOINTS_PER_ORGANIZATION = 20;
 
 export const createWebhookSchema = z.object({
   url: z.string().trim().min(1, "is required").max(2000, "must be at most 2000 characters"),
-  events: z.array(z.enum(WEBHOOK_EVENT_TYPES, { error: `must be one of ${WEBHOOK_EVENT_TYPES.join(", ")}` })).max(WEBHOOK_EVENT_TYPES.length).optional(),
+  events: z
+    .array(z.enum(WEBHOOK_EVENT_TYPES, { error: `must be one of ${WEBHOOK_EVENT_TYPES.join(", ")}` }))
+    .max(WEBHOOK_EVENT_TYPES.length)
+    .optional(),
   organizationId: z.string().trim().min(1).max(100).nullable().optional(),
   description: z.string().trim().max(200, "must be at most 200 characters").optional(),
   format: z.enum(WEBHOOK_FORMATS, { error: "must be standard or slack" }).optional(),

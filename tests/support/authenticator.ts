@@ -87,7 +87,13 @@ export class SoftAuthenticator {
     const attested = Buffer.concat([Buffer.alloc(16) /* aaguid */, idLength, this.credentialId, cbor(coseKey)]);
     const flags = UP | AT | (answer.userVerified === false ? 0 : UV);
     const authData = this.authData(rpId, flags, 0, attested);
-    const attestationObject = cbor(new Map<Cbor, Cbor>([["fmt", "none"], ["attStmt", new Map()], ["authData", authData]]));
+    const attestationObject = cbor(
+      new Map<Cbor, Cbor>([
+        ["fmt", "none"],
+        ["attStmt", new Map()],
+        ["authData", authData],
+      ]),
+    );
     const clientDataJSON = this.clientData("webauthn.create", options.challenge, answer.origin ?? this.origin);
     return {
       id: b64url(this.credentialId),

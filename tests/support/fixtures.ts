@@ -15,7 +15,13 @@ export async function makeOrg(name = `Org ${randomBytes(3).toString("hex")}`) {
 /** A key issued at T0, or at `at` (a test that schedules on the real clock needs a key young enough to be scheduled). */
 export async function makeKey(organizationId: string, overrides: { scopes?: string[]; rateLimit?: number; environment?: "live" | "test"; at?: Date } = {}) {
   return issueKey(
-    { organizationId, environment: overrides.environment ?? "live", name: "backend", scopes: overrides.scopes ?? ["read:orders", "write:orders"], rateLimit: overrides.rateLimit ?? 600 },
+    {
+      organizationId,
+      environment: overrides.environment ?? "live",
+      name: "backend",
+      scopes: overrides.scopes ?? ["read:orders", "write:orders"],
+      rateLimit: overrides.rateLimit ?? 600,
+    },
     ADMIN,
     overrides.at ?? T0,
   );

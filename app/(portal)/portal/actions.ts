@@ -26,7 +26,6 @@ export async function reportLeakedKeyAction(input: unknown) {
 // (portal:use or rotations:postpone) and, through scopeOf, their own
 // organization. Another organization's key is "not found".
 
-
 export interface RevealedKey {
   secret: string;
   prefix: string;
@@ -37,7 +36,10 @@ const reveal = serverAction("portal:use", revealSuccessorSchema, async (input, v
   requireRecentSignIn(viewer, now);
   const r = await revealSuccessor(input, `user:${viewer.userId}`, now, scopeOf(viewer));
   revalidatePath("/portal", "layout");
-  return { message: `Your new key ${r.successor.prefix}… is below. Copy it now: it is not shown again.`, data: { secret: r.secret, prefix: r.successor.prefix, graceEndsAt: r.graceEndsAt?.toISOString() ?? null } satisfies RevealedKey };
+  return {
+    message: `Your new key ${r.successor.prefix}… is below. Copy it now: it is not shown again.`,
+    data: { secret: r.secret, prefix: r.successor.prefix, graceEndsAt: r.graceEndsAt?.toISOString() ?? null } satisfies RevealedKey,
+  };
 });
 
 const reroll = serverAction("portal:use", rerollSuccessorSchema, async (input, viewer, now) => {
@@ -53,12 +55,19 @@ const reroll = serverAction("portal:use", rerollSuccessorSchema, async (input, v
 const postpone = serverAction("rotations:postpone", postponeRotationSchema, async (input, viewer, now) => {
   const rotation = await postponeRotation(input, `user:${viewer.userId}`, now, scopeOf(viewer));
   revalidatePath("/portal", "layout");
-  return { message: `Rotation postponed: it now starts ${formatUtcMinute(rotation.scheduledAt)} and the old key works until ${formatUtcMinute(rotation.graceEndsAt!)}.` };
+  return {
+    message: `Rotation postponed: it now starts ${formatUtcMinute(rotation.scheduledAt)} and the old key works until ${formatUtcMinute(rotation.graceEndsAt!)}.`,
+  };
 });
 
 const rotateOwn = serverAction("portal:use", z.object({ keyId: z.string().min(1, "is required") }), async (input, viewer, now) => {
   requireRecentSignIn(viewer, now, "rotate a key");
-  const { rotation } = await rotateNow({ keyId: input.keyId, deliver: "portal", reason: "rotated by the customer in the portal" }, `user:${viewer.userId}`, now, scopeOf(viewer));
+  const { rotation } = await rotateNow(
+    { keyId: input.keyId, deliver: "portal", reason: "rotated by the customer in the portal" },
+    `user:${viewer.userId}`,
+    now,
+    scopeOf(viewer),
+  );
   revalidatePath("/portal", "layout");
   return { message: `Rotation started: reveal your new key below. The old key works until ${formatUtcMinute(rotation.graceEndsAt!)}.` };
 });
@@ -70,7 +79,10 @@ const issue = serverAction("portal:use", customerIssueSchema, async (input, view
   const scope = scopeOf(viewer);
   const { key, secret } = await issueKey({ ...input, organizationId: scope.organizationId! }, `user:${viewer.userId}`, now, scope);
   revalidatePath("/portal", "layout");
-  return { message: `Key ${key.prefix}… created. Copy it now: it is not shown again.`, data: { secret, prefix: key.prefix, graceEndsAt: null } satisfies RevealedKey };
+  return {
+    message: `Key ${key.prefix}… created. Copy it now: it is not shown again.`,
+    data: { secret, prefix: key.prefix, graceEndsAt: null } satisfies RevealedKey,
+  };
 });
 
 const revoke = serverAction("portal:use", revokeKeySchema, async (input, viewer, now) => {
@@ -85,7 +97,11 @@ const contacts = serverAction("portal:use", contactChangeSchema, async (input, v
   const org = await updateContacts({ ...input, organizationId: scope.organizationId! }, `user:${viewer.userId}`, now, scope);
   revalidatePath("/portal/contacts");
   return {
-    message: input.add ? `${input.add} now gets rotation emails.` : input.remove ? `${input.remove} no longer gets rotation emails.` : `Dates in emails are now in ${org.timeZone}.`,
+    message: input.add
+      ? `${input.add} now gets rotation emails.`
+      : input.remove
+        ? `${input.remove} no longer gets rotation emails.`
+        : `Dates in emails are now in ${org.timeZone}.`,
   };
 });
 

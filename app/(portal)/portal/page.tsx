@@ -35,8 +35,9 @@ export default async function PortalHome() {
         <div>
           <h1>Your keys</h1>
           <p className="lede">
-            <strong>{org.name}</strong> · dates in {org.timeZone}. Policy {p.name}: every key is replaced before it is {p.maxAgeDays} days old, with {p.gracePeriodHours} hours in which
-            both keys work. You hear {p.noticeDays} days ahead{p.maxPostponements > 0 ? ` and may postpone up to ${p.maxPostponements} time(s) by ${p.postponeDays} days` : ""}.
+            <strong>{org.name}</strong> · dates in {org.timeZone}. Policy {p.name}: every key is replaced before it is {p.maxAgeDays} days old, with{" "}
+            {p.gracePeriodHours} hours in which both keys work. You hear {p.noticeDays} days ahead
+            {p.maxPostponements > 0 ? ` and may postpone up to ${p.maxPostponements} time(s) by ${p.postponeDays} days` : ""}.
           </p>
           <PolicyException reason={p.exceptionReason ?? null} />
         </div>
@@ -60,11 +61,26 @@ export default async function PortalHome() {
           </section>
         ))}
       {rotating.length > 2 ? (
-        <RotationsSummary rows={rotating.map((k) => ({ keyId: k.id, keyPrefix: k.prefix, keyName: k.name, lastUsedAt: k.lastUsedAt, rotation: k.openRotation! }))} timeZone={org.timeZone} now={now} />
+        <RotationsSummary
+          rows={rotating.map((k) => ({ keyId: k.id, keyPrefix: k.prefix, keyName: k.name, lastUsedAt: k.lastUsedAt, rotation: k.openRotation! }))}
+          timeZone={org.timeZone}
+          now={now}
+        />
       ) : (
         rotating
           .sort((a, b) => (a.openRotation!.state === "grace" ? 0 : 1) - (b.openRotation!.state === "grace" ? 0 : 1))
-          .map((k) => <RotationBanner key={k.id} keyId={k.id} keyPrefix={k.prefix} keyName={k.name} lastUsedAt={k.lastUsedAt} rotation={k.openRotation!} timeZone={org.timeZone} now={now} />)
+          .map((k) => (
+            <RotationBanner
+              key={k.id}
+              keyId={k.id}
+              keyPrefix={k.prefix}
+              keyName={k.name}
+              lastUsedAt={k.lastUsedAt}
+              rotation={k.openRotation!}
+              timeZone={org.timeZone}
+              now={now}
+            />
+          ))
       )}
 
       {keys.length === 0 ? (

@@ -61,35 +61,40 @@ export default async function OverviewPage() {
             <p className="sub">No grace period ends in the next 7 days.</p>
           ) : (
             <div className="scroll-x">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Key</th>
-                  <th scope="col">Deadline</th>
-                  <th scope="col" className="num">Old key traffic</th>
-                </tr>
-              </thead>
-              <tbody>
-                {o.deadlines.map((d) => (
-                  <tr key={d.rotationId}>
-                    <td>
-                      <Link href={`/dashboard/keys/${d.keyId}`}>
-                        <code>{d.prefix}…</code>
-                      </Link>
-                      <div className="sub">{d.organization}</div>
-                    </td>
-                    <td>
-                      in {formatDistanceStrict(d.graceEndsAt, o.now)}
-                      <div className="sub">{utc.format(d.graceEndsAt)} UTC</div>
-                    </td>
-                    <td className="num">{d.oldKeyShare === null ? <span className="sub">no traffic</span> : pct(d.oldKeyShare)}</td>
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Key</th>
+                    <th scope="col">Deadline</th>
+                    <th scope="col" className="num">
+                      Old key traffic
+                    </th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {o.deadlines.map((d) => (
+                    <tr key={d.rotationId}>
+                      <td>
+                        <Link href={`/dashboard/keys/${d.keyId}`}>
+                          <code>{d.prefix}…</code>
+                        </Link>
+                        <div className="sub">{d.organization}</div>
+                      </td>
+                      <td>
+                        in {formatDistanceStrict(d.graceEndsAt, o.now)}
+                        <div className="sub">{utc.format(d.graceEndsAt)} UTC</div>
+                      </td>
+                      <td className="num">{d.oldKeyShare === null ? <span className="sub">no traffic</span> : pct(d.oldKeyShare)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
             </div>
           )}
-          <p className="sub">{o.scheduledThisWeek} scheduled rotations start this week. &ldquo;Old key traffic&rdquo; is the old key&apos;s share of the last 24 hours&apos; verifications.</p>
+          <p className="sub">
+            {o.scheduledThisWeek} scheduled rotations start this week. &ldquo;Old key traffic&rdquo; is the old key&apos;s share of the last 24 hours&apos;
+            verifications.
+          </p>
         </section>
         <section className="card" aria-labelledby="states-title">
           <h2 id="states-title">Rotations by state</h2>

@@ -49,8 +49,16 @@ const doc = openApiDocument as unknown as {
 /** Who calls each part of the API, in the order a reader meets them. */
 const AREAS: { title: string; lede: string; match: (path: string) => boolean }[] = [
   { title: "Your key", lede: "Called with your own API key.", match: (p) => p === "/api/v1/keys/rotate" },
-  { title: "Verification", lede: "The API company's servers check a key on each request.", match: (p) => p === "/api/v1/keys/verify" || p.startsWith("/api/v1/verifier/") },
-  { title: "Keys and rotations", lede: "Management: issue, change, rotate and revoke keys.", match: (p) => p.startsWith("/api/v1/keys") || p.startsWith("/api/v1/rotations/") },
+  {
+    title: "Verification",
+    lede: "The API company's servers check a key on each request.",
+    match: (p) => p === "/api/v1/keys/verify" || p.startsWith("/api/v1/verifier/"),
+  },
+  {
+    title: "Keys and rotations",
+    lede: "Management: issue, change, rotate and revoke keys.",
+    match: (p) => p.startsWith("/api/v1/keys") || p.startsWith("/api/v1/rotations/"),
+  },
   { title: "Organizations", lede: "Management: the API company's customers.", match: (p) => p.startsWith("/api/v1/organizations") },
   { title: "Webhooks", lede: "Signed events sent to your endpoints.", match: (p) => p.startsWith("/api/v1/webhooks") },
   { title: "Leaked keys", lede: "Report a leaked key: it is revoked and replaced at once.", match: (p) => p.startsWith("/api/v1/leaks") },
@@ -61,7 +69,15 @@ const METHODS = ["get", "post", "patch", "put", "delete"] as const;
 
 function operations() {
   const all = Object.entries(doc.paths).flatMap(([path, ops]) =>
-    METHODS.filter((m) => ops[m]).map((method) => ({ path, method, op: ops[method]!, id: `${method}-${path.replace(/^\/api\/v1\//, "").replace(/[{}]/g, "").replace(/[^a-z0-9]+/gi, "-")}` })),
+    METHODS.filter((m) => ops[m]).map((method) => ({
+      path,
+      method,
+      op: ops[method]!,
+      id: `${method}-${path
+        .replace(/^\/api\/v1\//, "")
+        .replace(/[{}]/g, "")
+        .replace(/[^a-z0-9]+/gi, "-")}`,
+    })),
   );
   // Each operation under the first area that matches it.
   const areaOf = (path: string) => AREAS.findIndex((a) => a.match(path));
@@ -73,7 +89,9 @@ function Prose({ text }: { text?: string }) {
   if (!text) return null;
   return (
     <>
-      {text.split(/(`[^`]+`)/).map((part, i) => (part.startsWith("`") && part.endsWith("`") ? <code key={i}>{part.slice(1, -1)}</code> : <Fragment key={i}>{part}</Fragment>))}
+      {text
+        .split(/(`[^`]+`)/)
+        .map((part, i) => (part.startsWith("`") && part.endsWith("`") ? <code key={i}>{part.slice(1, -1)}</code> : <Fragment key={i}>{part}</Fragment>))}
     </>
   );
 }
@@ -181,8 +199,8 @@ export default function ApiReferencePage() {
     <div className="api-doc">
       <h1>API reference</h1>
       <p className="lede">
-        <Prose text={doc.info.description} /> Version {doc.info.version}. For machines: <a href="/api/v1/openapi.json">the OpenAPI 3.1 document</a>, which this page is
-        made from.
+        <Prose text={doc.info.description} /> Version {doc.info.version}. For machines: <a href="/api/v1/openapi.json">the OpenAPI 3.1 document</a>, which this
+        page is made from.
       </p>
       <nav aria-label="Operations" className="card api-toc">
         {areas.map((area) => (
@@ -202,7 +220,9 @@ export default function ApiReferencePage() {
       </nav>
 
       <h2 id="authentication">Authentication</h2>
-      <p>Every call that needs it sends a bearer token: <code>Authorization: Bearer …</code>.</p>
+      <p>
+        Every call that needs it sends a bearer token: <code>Authorization: Bearer …</code>.
+      </p>
       <dl className="api-fields">
         {Object.entries(doc.components.securitySchemes).map(([name, scheme]) => (
           <div key={name} id={`auth-${name}`}>
@@ -243,7 +263,10 @@ export default function ApiReferencePage() {
                       {params.map((p) => (
                         <div key={`${p.in}-${p.name}`}>
                           <dt>
-                            <code>{p.name}</code> <span className="sub">in {p.in}, {p.required ? "required" : "optional"}</span>
+                            <code>{p.name}</code>{" "}
+                            <span className="sub">
+                              in {p.in}, {p.required ? "required" : "optional"}
+                            </span>
                           </dt>
                           <dd>
                             <span className="api-type">

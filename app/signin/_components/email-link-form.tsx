@@ -17,14 +17,21 @@ export function EmailLinkForm({ returnTo, sent }: { returnTo: string; sent: bool
     const result = await signIn("email", { email, callbackUrl: returnTo, redirect: false });
     setPending(false);
     if (result?.ok && !result.error) setDone(email);
-    else setError(result?.error === "EmailSignin" ? "The sign-in email could not be sent. Try again in a minute." : "That does not look like an email address.");
+    else
+      setError(result?.error === "EmailSignin" ? "The sign-in email could not be sent. Try again in a minute." : "That does not look like an email address.");
   }
 
   if (done !== null) {
     return (
       <p className="notice" role="status">
-        {done ? <>If <strong>{done}</strong> belongs to a customer account, a sign-in link is on its way.</> : "If that address belongs to a customer account, a sign-in link is on its way."} It works once, for 60
-        minutes.
+        {done ? (
+          <>
+            If <strong>{done}</strong> belongs to a customer account, a sign-in link is on its way.
+          </>
+        ) : (
+          "If that address belongs to a customer account, a sign-in link is on its way."
+        )}{" "}
+        It works once, for 60 minutes.
       </p>
     );
   }

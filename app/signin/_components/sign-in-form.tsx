@@ -65,7 +65,9 @@ export function SignInForm({ returnTo }: { returnTo: string }) {
       }
       const result = await signIn("passkey", { response: JSON.stringify(answer), redirect: false });
       if (result?.ok && !result.error) return window.location.assign(returnTo);
-      setError(result?.error && result.error !== "CredentialsSignin" ? result.error : "That passkey did not sign you in. Use your password, or another passkey.");
+      setError(
+        result?.error && result.error !== "CredentialsSignin" ? result.error : "That passkey did not sign you in. Use your password, or another passkey.",
+      );
     } finally {
       setPending(false);
     }

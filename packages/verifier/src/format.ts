@@ -56,7 +56,8 @@ export function keyFormatProblems(format: KeyFormat, names: { liveNamed?: string
     if (typeof p !== "string" || p.length === 0) problems.push({ field, message: "must not be empty" });
     else if (p.length > 32) problems.push({ field, message: "must be at most 32 characters" });
     else if (!/^[A-Za-z0-9_-]+$/.test(p)) problems.push({ field, message: "may hold only letters, digits, _ and -" });
-    else if (p.startsWith(MANAGEMENT_TOKEN_HEAD)) problems.push({ field, message: `must not start with ${MANAGEMENT_TOKEN_HEAD}, which management tokens start with` });
+    else if (p.startsWith(MANAGEMENT_TOKEN_HEAD))
+      problems.push({ field, message: `must not start with ${MANAGEMENT_TOKEN_HEAD}, which management tokens start with` });
   }
   const { live, test } = format.prefixes ?? {};
   if (problems.length === 0) {

@@ -37,11 +37,18 @@ export function requireKey(replica: Replica, options: RequireKeyOptions = {}) {
     const result = replica.verify(key);
     if (!result.valid) {
       if (result.code === "unavailable") return refuse(res, 503, "unavailable", "Keys cannot be checked right now; try again shortly.", { "retry-after": "5" });
-      return refuse(res, 401, result.code, result.code === "revoked" ? "This API key has been revoked." : result.code === "expired" ? "This API key has expired." : "This is not a valid API key.", {
-        "www-authenticate": 'Bearer error="invalid_token"',
-      });
+      return refuse(
+        res,
+        401,
+        result.code,
+        result.code === "revoked" ? "This API key has been revoked." : result.code === "expired" ? "This API key has expired." : "This is not a valid API key.",
+        {
+          "www-authenticate": 'Bearer error="invalid_token"',
+        },
+      );
     }
-    if (options.scopes?.some((s) => !result.scopes.includes(s))) return refuse(res, 403, "insufficient_scope", `This key lacks a scope this request needs: ${options.scopes.join(", ")}.`);
+    if (options.scopes?.some((s) => !result.scopes.includes(s)))
+      return refuse(res, 403, "insufficient_scope", `This key lacks a scope this request needs: ${options.scopes.join(", ")}.`);
     if (result.deprecated && result.deprecatedAt && result.graceEndsAt) {
       res.setHeader("deprecation", `@${Math.floor(Date.parse(result.deprecatedAt) / 1000)}`);
       res.setHeader("sunset", new Date(result.graceEndsAt).toUTCString());

@@ -101,10 +101,14 @@ export class Replica {
   constructor(options: ReplicaOptions) {
     if (options.hashingSecrets !== undefined && options.hashingSecret !== undefined) throw new Error("Give hashingSecrets or hashingSecret, not both.");
     if (options.hashingSecrets !== undefined) {
-      const parsed = typeof options.hashingSecrets === "string" ? parseHashingSecrets(options.hashingSecrets, "hashingSecrets") : checkSecrets(options.hashingSecrets, Math.max(...options.hashingSecrets.map((s) => s.version)), "hashingSecrets");
+      const parsed =
+        typeof options.hashingSecrets === "string"
+          ? parseHashingSecrets(options.hashingSecrets, "hashingSecrets")
+          : checkSecrets(options.hashingSecrets, Math.max(...options.hashingSecrets.map((s) => s.version)), "hashingSecrets");
       this.secrets = [...parsed.secrets].sort((a, b) => b.version - a.version);
     } else {
-      if (!options.hashingSecret || options.hashingSecret.length < 32) throw new Error("hashingSecrets: rekey's REKEY_SECRETS (or hashingSecret: its older single REKEY_SECRET, at least 32 characters)");
+      if (!options.hashingSecret || options.hashingSecret.length < 32)
+        throw new Error("hashingSecrets: rekey's REKEY_SECRETS (or hashingSecret: its older single REKEY_SECRET, at least 32 characters)");
       this.secrets = [{ version: 1, secret: options.hashingSecret }];
     }
     const given = options.keyFormat ?? {};
@@ -215,29 +219,32 @@ export class Replica {
     let cursor: string | null = null;
     let ended = false;
     let received = 0;
-    for await (const batch of lineBatches(res.body)) for (const line of batch) {
-      if (ended) throw new Error("snapshot: data after its end line");
-      const item = JSON.parse(line);
-      if (item.type === "snapshot") {
-        if (item.version !== 1) throw new Error(`snapshot: unknown version ${item.version}`);
-        const current: number | undefined = item.hashVersions?.current;
-        if (current !== undefined && !this.secrets.some((s) => s.version === current)) {
-          // Every key rekey issues or re-hashes now is on that version: this replica would refuse them all.
-          this.fatal = new Error(`rekey hashes keys with hashing secret version ${current}, which this replica has no secret for (it has ${this.secrets.map((s) => s.version).join(", ")}): add it to hashingSecrets.`);
-          this.closed = true;
-          throw this.fatal;
+    for await (const batch of lineBatches(res.body))
+      for (const line of batch) {
+        if (ended) throw new Error("snapshot: data after its end line");
+        const item = JSON.parse(line);
+        if (item.type === "snapshot") {
+          if (item.version !== 1) throw new Error(`snapshot: unknown version ${item.version}`);
+          const current: number | undefined = item.hashVersions?.current;
+          if (current !== undefined && !this.secrets.some((s) => s.version === current)) {
+            // Every key rekey issues or re-hashes now is on that version: this replica would refuse them all.
+            this.fatal = new Error(
+              `rekey hashes keys with hashing secret version ${current}, which this replica has no secret for (it has ${this.secrets.map((s) => s.version).join(", ")}): add it to hashingSecrets.`,
+            );
+            this.closed = true;
+            throw this.fatal;
+          }
+          cursor = item.cursor;
+        } else if (item.type === "end") {
+          if (item.count !== received) throw new Error(`snapshot: ${received} records, its end line says ${item.count}`);
+          ended = true;
+        } else {
+          if (cursor === null) throw new Error("snapshot: records before the header");
+          received++;
+          // A record without a keyed hash (64 hex characters) matches no presented key: not kept.
+          next.set(item as VerificationRecord);
         }
-        cursor = item.cursor;
-      } else if (item.type === "end") {
-        if (item.count !== received) throw new Error(`snapshot: ${received} records, its end line says ${item.count}`);
-        ended = true;
-      } else {
-        if (cursor === null) throw new Error("snapshot: records before the header");
-        received++;
-        // A record without a keyed hash (64 hex characters) matches no presented key: not kept.
-        next.set(item as VerificationRecord);
       }
-    }
     // A snapshot that stops early is no snapshot: keep serving the old one.
     if (!ended || cursor === null) throw new Error("snapshot: cut off before its end line");
     this.records = next;
@@ -264,11 +271,14 @@ export class Replica {
         const version = change.record.hashVersion ?? 1;
         if (!this.secrets.some((s) => s.version === version) && !this.warnedVersions.has(version)) {
           this.warnedVersions.add(version);
-          this.opts.onError?.(new Error(`rekey now stores keys under hashing secret version ${version}, which this replica has no secret for: those keys answer "unknown" here until it is added to hashingSecrets.`));
+          this.opts.onError?.(
+            new Error(
+              `rekey now stores keys under hashing secret version ${version}, which this replica has no secret for: those keys answer "unknown" here until it is added to hashingSecrets.`,
+            ),
+          );
         }
         this.records.set(change.record);
-      }
-      else this.records.delete(change.hash);
+      } else this.records.delete(change.hash);
     }
     this.cursor = body.cursor;
     if (body.reset) this.needSnapshot = true;

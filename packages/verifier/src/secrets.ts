@@ -35,10 +35,12 @@ export function hashingSecrets(secrets: HashingSecret[], current: number, source
   if (secrets.length === 0) throw new Error(`${source}: no hashing secret is configured.`);
   const seen = new Set<number>();
   for (const s of secrets) {
-    if (!Number.isInteger(s.version) || s.version < 1 || s.version > MAX_HASH_VERSION) throw new Error(`${source}: a version must be an integer from 1 to ${MAX_HASH_VERSION}.`);
+    if (!Number.isInteger(s.version) || s.version < 1 || s.version > MAX_HASH_VERSION)
+      throw new Error(`${source}: a version must be an integer from 1 to ${MAX_HASH_VERSION}.`);
     if (seen.has(s.version)) throw new Error(`${source}: version ${s.version} is listed twice.`);
     seen.add(s.version);
-    if (typeof s.secret !== "string" || s.secret.length < MIN_SECRET_LENGTH) throw new Error(`${source}: the secret of version ${s.version} must be at least ${MIN_SECRET_LENGTH} characters.`);
+    if (typeof s.secret !== "string" || s.secret.length < MIN_SECRET_LENGTH)
+      throw new Error(`${source}: the secret of version ${s.version} must be at least ${MIN_SECRET_LENGTH} characters.`);
   }
   if (!seen.has(current)) throw new Error(`${source}: the current version ${current} has no secret.`);
   const ordered = [...secrets].sort((a, b) => (a.version === current ? -1 : b.version === current ? 1 : b.version - a.version));
@@ -64,7 +66,8 @@ export function parseHashingSecrets(text: string, source: string): HashingSecret
     secrets.push({ version, secret: match[3] });
   });
   if (marked.length > 1) throw new Error(`${source}: more than one version is marked current (*${marked.join(", *")}); mark exactly one.`);
-  if (marked.length === 0 && secrets.length > 1) throw new Error(`${source}: mark the current version with a leading * (e.g. *${Math.max(...secrets.map((s) => s.version))}:…).`);
+  if (marked.length === 0 && secrets.length > 1)
+    throw new Error(`${source}: mark the current version with a leading * (e.g. *${Math.max(...secrets.map((s) => s.version))}:…).`);
   return hashingSecrets(secrets, marked[0] ?? secrets[0].version, source);
 }
 

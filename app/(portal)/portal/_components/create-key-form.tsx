@@ -18,7 +18,12 @@ export function CreateKeyForm({ scopes, email }: { scopes: string[]; email: stri
         const form = event.currentTarget;
         const data = new FormData(form);
         run(
-          () => issueOwnKeyAction({ name: String(data.get("name") ?? ""), environment: String(data.get("environment") ?? ""), scopes: data.getAll("scopes").map(String) }),
+          () =>
+            issueOwnKeyAction({
+              name: String(data.get("name") ?? ""),
+              environment: String(data.get("environment") ?? ""),
+              scopes: data.getAll("scopes").map(String),
+            }),
           () => form.reset(),
         );
       }}
@@ -26,7 +31,14 @@ export function CreateKeyForm({ scopes, email }: { scopes: string[]; email: stri
       <div className="inline-form">
         <label>
           Name
-          <input name="name" type="text" required maxLength={200} placeholder="e.g. billing worker" aria-invalid={result && !result.ok && result.field === "name" ? true : undefined} />
+          <input
+            name="name"
+            type="text"
+            required
+            maxLength={200}
+            placeholder="e.g. billing worker"
+            aria-invalid={result && !result.ok && result.field === "name" ? true : undefined}
+          />
         </label>
         <label>
           Environment

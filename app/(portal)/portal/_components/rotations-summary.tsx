@@ -25,13 +25,17 @@ export function RotationsSummary({ rows, timeZone, now }: RotationsSummaryProps)
     return rank(a) - rank(b) || when(a) - when(b);
   });
   return (
-    <section className={`banner ${inGrace.some((r) => r.rotation.kind === "emergency") ? "emergency" : inGrace.length ? "grace" : "scheduled"}`} aria-label="Rotations under way">
+    <section
+      className={`banner ${inGrace.some((r) => r.rotation.kind === "emergency") ? "emergency" : inGrace.length ? "grace" : "scheduled"}`}
+      aria-label="Rotations under way"
+    >
       <p>
         <strong>
           {inGrace.length} of your keys {inGrace.length === 1 ? "is" : "are"} being rotated
           {rows.length > inGrace.length ? `, ${rows.length - inGrace.length} more scheduled` : ""}.
         </strong>{" "}
-        {waiting > 0 ? `${waiting} new key${waiting === 1 ? " is" : "s are"} ready to reveal.` : "Every new key is revealed."} Each old key works until its deadline below ({timeZone}).
+        {waiting > 0 ? `${waiting} new key${waiting === 1 ? " is" : "s are"} ready to reveal.` : "Every new key is revealed."} Each old key works until its
+        deadline below ({timeZone}).
       </p>
       <div className="scroll-x">
         <table className="compact">

@@ -16,7 +16,10 @@ export default async function ContactsPage() {
   const org = await getPortalOrganization(organizationId!);
   if (!org) notFound();
   const changes = (await getPortalActivity(org.id, 50)).filter((e) => e.action === "organization.contacts_changed").slice(0, 10);
-  const who = await describeActors(changes.map((e) => e.actor), org.id);
+  const who = await describeActors(
+    changes.map((e) => e.actor),
+    org.id,
+  );
   const zones = Intl.supportedValuesOf("timeZone");
   if (!zones.includes(org.timeZone)) zones.unshift(org.timeZone);
 
@@ -24,8 +27,8 @@ export default async function ContactsPage() {
     <>
       <h1>Contacts</h1>
       <p className="lede">
-        These addresses of <strong>{org.name}</strong> are told {org.policy.noticeDays} days before a key rotates, when it starts, before the deadline if the old key is still in use, and when it is revoked.
-        Emails never contain a key.
+        These addresses of <strong>{org.name}</strong> are told {org.policy.noticeDays} days before a key rotates, when it starts, before the deadline if the
+        old key is still in use, and when it is revoked. Emails never contain a key.
       </p>
       <ContactsEditor emails={org.contactEmails} timeZone={org.timeZone} zones={zones} />
       <h2>Recent changes</h2>
@@ -36,7 +39,10 @@ export default async function ContactsPage() {
           <ul className="plain">
             {changes.map((e) => (
               <li key={String(e.seq)}>
-                {e.reason} <span className="sub">by {who.get(e.actor)}, {formatInZone(e.at, org.timeZone)}</span>
+                {e.reason}{" "}
+                <span className="sub">
+                  by {who.get(e.actor)}, {formatInZone(e.at, org.timeZone)}
+                </span>
               </li>
             ))}
           </ul>

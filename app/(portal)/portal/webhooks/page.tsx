@@ -20,8 +20,8 @@ export default async function PortalWebhooksPage() {
       <h1>Webhooks</h1>
       <p className="lede">
         Let your own systems react to a rotation: rekey posts each event of your keys (a rotation scheduled or started, the old key&apos;s deadline, a key
-        revoked) to your endpoint, signed per <a href="https://www.standardwebhooks.com">Standard Webhooks</a>. Verify it with the{" "}
-        <code>standardwebhooks</code> library and the signing secret shown when you add the endpoint. Events name keys by id and prefix, never the key.
+        revoked) to your endpoint, signed per <a href="https://www.standardwebhooks.com">Standard Webhooks</a>. Verify it with the <code>standardwebhooks</code>{" "}
+        library and the signing secret shown when you add the endpoint. Events name keys by id and prefix, never the key.
       </p>
       <section className="card">
         <h2 style={{ marginTop: 0 }}>Add an endpoint</h2>

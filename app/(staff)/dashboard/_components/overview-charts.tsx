@@ -28,17 +28,17 @@ export function ComplianceChart({ history }: ComplianceChartProps) {
       </div>
       {/* A table's height is only a minimum: the clipping box must be a div around it. */}
       <div className="sr-only">
-      <table>
-        <caption>Compliance rate by day</caption>
-        <tbody>
-          {history.map((h) => (
-            <tr key={h.day}>
-              <th scope="row">{h.day}</th>
-              <td>{percent(h.rate)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        <table>
+          <caption>Compliance rate by day</caption>
+          <tbody>
+            {history.map((h) => (
+              <tr key={h.day}>
+                <th scope="row">{h.day}</th>
+                <td>{percent(h.rate)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       </div>
     </figure>
   );
@@ -68,25 +68,25 @@ export function AgeChart({ ages }: AgeChartProps) {
         </ResponsiveContainer>
       </div>
       <div className="sr-only">
-      <table>
-        <caption>Keys in use by age</caption>
-        <thead>
-          <tr>
-            <th>Age</th>
-            <th>Within policy</th>
-            <th>Past max age</th>
-          </tr>
-        </thead>
-        <tbody>
-          {ages.map((a) => (
-            <tr key={a.label}>
-              <th scope="row">{a.label}</th>
-              <td>{a.withinPolicy}</td>
-              <td>{a.overdue}</td>
+        <table>
+          <caption>Keys in use by age</caption>
+          <thead>
+            <tr>
+              <th>Age</th>
+              <th>Within policy</th>
+              <th>Past max age</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {ages.map((a) => (
+              <tr key={a.label}>
+                <th scope="row">{a.label}</th>
+                <td>{a.withinPolicy}</td>
+                <td>{a.overdue}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       </div>
     </figure>
   );

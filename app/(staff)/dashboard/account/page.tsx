@@ -59,7 +59,13 @@ export default async function AccountPage() {
             Passkeys
           </h2>
           <PasskeysCard
-            passkeys={passkeys.map((p) => ({ id: p.id, name: p.name, createdLabel: `${utc.format(p.createdAt)} UTC`, lastUsedLabel: p.lastUsedAt ? `${utc.format(p.lastUsedAt)} UTC` : null, synced: p.deviceType === "multiDevice" }))}
+            passkeys={passkeys.map((p) => ({
+              id: p.id,
+              name: p.name,
+              createdLabel: `${utc.format(p.createdAt)} UTC`,
+              lastUsedLabel: p.lastUsedAt ? `${utc.format(p.lastUsedAt)} UTC` : null,
+              synced: p.deviceType === "multiDevice",
+            }))}
             withCode={!!mfa.enabledAt}
             max={MAX_PASSKEYS_PER_USER}
           />

@@ -31,7 +31,13 @@ export default async function AlertsPage({ searchParams }: AlertsPageProps) {
   const canAct = roleMay(viewer.role, "keys:rotate");
   const now = new Date();
   const href = (changes: Partial<Record<"status" | "kind" | "severity" | "org" | "page", string | undefined>>) => {
-    const base = { status: filter.state === "open" ? undefined : filter.state, kind: filter.kind, severity: filter.severity, org: filter.organizationId, page: undefined as string | undefined };
+    const base = {
+      status: filter.state === "open" ? undefined : filter.state,
+      kind: filter.kind,
+      severity: filter.severity,
+      org: filter.organizationId,
+      page: undefined as string | undefined,
+    };
     const params = new URLSearchParams(Object.entries({ ...base, ...changes }).filter((e): e is [string, string] => typeof e[1] === "string"));
     return `/dashboard/alerts${params.size ? `?${params}` : ""}`;
   };
@@ -40,10 +46,17 @@ export default async function AlertsPage({ searchParams }: AlertsPageProps) {
   return (
     <>
       <h1>Alerts</h1>
-      <p className="lede">What a person must look at: failed rotations, keys past their max age, revoked keys still being tried, old keys still in use near their deadline.</p>
+      <p className="lede">
+        What a person must look at: failed rotations, keys past their max age, revoked keys still being tried, old keys still in use near their deadline.
+      </p>
       <nav className="filters" aria-label="Alert state">
         {ALERT_STATES.map((s) => (
-          <Link key={s} className="chip" href={href({ status: s === "open" ? undefined : s, kind: undefined })} aria-current={s === filter.state ? "page" : undefined}>
+          <Link
+            key={s}
+            className="chip"
+            href={href({ status: s === "open" ? undefined : s, kind: undefined })}
+            aria-current={s === filter.state ? "page" : undefined}
+          >
             {s} ({(inbox.stateCounts[s] ?? 0).toLocaleString("en")})
           </Link>
         ))}
@@ -101,7 +114,11 @@ export default async function AlertsPage({ searchParams }: AlertsPageProps) {
         canAct={canAct}
         total={inbox.total}
         filter={filter}
-        empty={filter.state === "open" && !filter.kind && !filter.severity && !filter.organizationId ? "No open alerts. Nothing needs you right now." : `No ${filter.state} alerts match.`}
+        empty={
+          filter.state === "open" && !filter.kind && !filter.severity && !filter.organizationId
+            ? "No open alerts. Nothing needs you right now."
+            : `No ${filter.state} alerts match.`
+        }
       />
       {pages > 1 && (
         <div className="pager">

@@ -25,8 +25,12 @@ export default async function OrganizationsPage() {
                 <th scope="col">Organization</th>
                 <th scope="col">Policy</th>
                 <th scope="col">Contacts</th>
-                <th scope="col" className="num">Keys in use</th>
-                <th scope="col" className="num">Past max age</th>
+                <th scope="col" className="num">
+                  Keys in use
+                </th>
+                <th scope="col" className="num">
+                  Past max age
+                </th>
               </tr>
             </thead>
             <tbody>

@@ -25,8 +25,8 @@ export default async function OutboxPage({ searchParams }: OutboxPageProps) {
     <>
       <h1>Outbox</h1>
       <p className="lede">
-        Every email rekey owes someone, written with the event that caused it and delivered by the cron, retried with backoff, never sent twice.
-        Mail goes to <strong>{transport.describe}</strong>
+        Every email rekey owes someone, written with the event that caused it and delivered by the cron, retried with backoff, never sent twice. Mail goes to{" "}
+        <strong>{transport.describe}</strong>
         {transport.kind === "files" ? " (set SMTP_URL to send for real)." : "."}
       </p>
       <p className="sub" style={{ margin: "0 0 0.5rem" }}>
@@ -81,7 +81,15 @@ export default async function OutboxPage({ searchParams }: OutboxPageProps) {
                     </div>
                   </td>
                   <td>{n.recipient}</td>
-                  <td>{n.keyId && n.keyPrefix ? <Link href={`/dashboard/keys/${n.keyId}`}><code>{n.keyPrefix}…</code></Link> : <span className="sub">—</span>}</td>
+                  <td>
+                    {n.keyId && n.keyPrefix ? (
+                      <Link href={`/dashboard/keys/${n.keyId}`}>
+                        <code>{n.keyPrefix}…</code>
+                      </Link>
+                    ) : (
+                      <span className="sub">—</span>
+                    )}
+                  </td>
                   <td>
                     <span className={`badge ${statusBadge[n.status]}`}>{n.status}</span>
                     <div className="sub">
@@ -93,7 +101,11 @@ export default async function OutboxPage({ searchParams }: OutboxPageProps) {
                             : "due now"
                           : null}
                     </div>
-                    {n.lastError && <div className="bad-text" style={{ whiteSpace: "normal" }}>{n.lastError}</div>}
+                    {n.lastError && (
+                      <div className="bad-text" style={{ whiteSpace: "normal" }}>
+                        {n.lastError}
+                      </div>
+                    )}
                   </td>
                   <td className="sub">{formatDistanceStrict(n.createdAt, now)} ago</td>
                   <td>

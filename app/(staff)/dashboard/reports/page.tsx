@@ -45,8 +45,8 @@ export default async function ReportsPage({ searchParams }: ReportsPageProps) {
     <>
       <h1>Reports</h1>
       <p className="lede">
-        Evidence for auditors: was every key rotated within policy, and when not, why. Each download is recorded in the audit trail with its SHA-256;
-        the audit log can be checked offline with <code>npm run audit:verify -- FILE</code>.
+        Evidence for auditors: was every key rotated within policy, and when not, why. Each download is recorded in the audit trail with its SHA-256; the audit
+        log can be checked offline with <code>npm run audit:verify -- FILE</code>.
       </p>
 
       <form className="filter-form card" method="get" aria-label="Report scope" style={{ padding: "1rem 1.25rem" }}>
@@ -116,7 +116,8 @@ export default async function ReportsPage({ searchParams }: ReportsPageProps) {
         <div className="card">
           <div className="figure">{summary.rotationsCompleted.scheduled + summary.rotationsCompleted.manual + summary.rotationsCompleted.emergency}</div>
           <div className="label">
-            rotations completed ({summary.rotationsCompleted.scheduled} scheduled, {summary.rotationsCompleted.manual} manual, {summary.rotationsCompleted.emergency} emergency)
+            rotations completed ({summary.rotationsCompleted.scheduled} scheduled, {summary.rotationsCompleted.manual} manual,{" "}
+            {summary.rotationsCompleted.emergency} emergency)
           </div>
         </div>
         <div className="card">
@@ -154,7 +155,8 @@ export default async function ReportsPage({ searchParams }: ReportsPageProps) {
           <p className="sub">The audit log is always the whole log of the period (every organization): only an unbroken run of the chain can be checked.</p>
           {scope.asOf && (
             <p className="sub">
-              This period has not ended: these links report it as of {scope.asOf.toISOString().slice(0, 16).replace("T", " ")} UTC, so each gives the same file every time it is downloaded. Reload the page for a later instant.
+              This period has not ended: these links report it as of {scope.asOf.toISOString().slice(0, 16).replace("T", " ")} UTC, so each gives the same file
+              every time it is downloaded. Reload the page for a later instant.
             </p>
           )}
         </section>

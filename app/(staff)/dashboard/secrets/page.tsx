@@ -31,13 +31,18 @@ export default async function SecretsPage() {
     <>
       <h1>Secrets</h1>
       <p className="lede">
-        Keys and management tokens are stored as a keyed hash under a versioned hashing secret. New ones use the current version; one stored under an
-        older version still works and moves to the current version at its next successful verification. An old version may be removed from the
-        configuration once nothing in use is left on it: removing it refuses exactly the keys and tokens still on it.
+        Keys and management tokens are stored as a keyed hash under a versioned hashing secret. New ones use the current version; one stored under an older
+        version still works and moves to the current version at its next successful verification. An old version may be removed from the configuration once
+        nothing in use is left on it: removing it refuses exactly the keys and tokens still on it.
       </p>
       {lingering.length > 0 && (
         <p className="notice" role="status">
-          {lingering.map((r) => `Version ${r.version}: ${r.keysInUse} key(s) in use and ${r.tokensInUse} token(s) still on it${r.configured ? "" : ", and it is no longer configured, so they are refused"}.`).join(" ")}{" "}
+          {lingering
+            .map(
+              (r) =>
+                `Version ${r.version}: ${r.keysInUse} key(s) in use and ${r.tokensInUse} token(s) still on it${r.configured ? "" : ", and it is no longer configured, so they are refused"}.`,
+            )
+            .join(" ")}{" "}
           An alert is raised when an old version still holds keys in use {lingerDays} days after the current one became current (REKEY_SECRET_LINGER_DAYS).
         </p>
       )}
@@ -51,9 +56,15 @@ export default async function SecretsPage() {
             <tr>
               <th scope="col">Version</th>
               <th scope="col">State</th>
-              <th scope="col" className="num">Keys in use</th>
-              <th scope="col" className="num">All keys</th>
-              <th scope="col" className="num">Tokens in use</th>
+              <th scope="col" className="num">
+                Keys in use
+              </th>
+              <th scope="col" className="num">
+                All keys
+              </th>
+              <th scope="col" className="num">
+                Tokens in use
+              </th>
               <th scope="col">Became current</th>
             </tr>
           </thead>
@@ -83,9 +94,9 @@ export default async function SecretsPage() {
       </div>
       <h2>Multi-factor secrets</h2>
       <p className="sub">
-        Staff authenticator seeds are sealed under the data secret (REKEY_DATA_SECRET), recovery codes hashed under it. During a rotation the previous
-        secret goes in REKEY_DATA_SECRET_PREVIOUS: seeds under it still open and are sealed again under the current one at their owner&apos;s next
-        sign-in; recovery codes made under it keep working. Remove the previous secret once nothing is left on it.
+        Staff authenticator seeds are sealed under the data secret (REKEY_DATA_SECRET), recovery codes hashed under it. During a rotation the previous secret
+        goes in REKEY_DATA_SECRET_PREVIOUS: seeds under it still open and are sealed again under the current one at their owner&apos;s next sign-in; recovery
+        codes made under it keep working. Remove the previous secret once nothing is left on it.
       </p>
       <dl className="facts">
         <dt>Under the current data secret</dt>
@@ -101,8 +112,8 @@ export default async function SecretsPage() {
       </dl>
       <h2>Webhook signing secrets</h2>
       <p className="sub">
-        Each webhook endpoint has its own signing secret (whsec_…), rotated on its page with 24 hours in which both sign. They are sealed under the
-        data secret too; after a rotation of REKEY_DATA_SECRET the cron seals them again under the current one within a minute.
+        Each webhook endpoint has its own signing secret (whsec_…), rotated on its page with 24 hours in which both sign. They are sealed under the data secret
+        too; after a rotation of REKEY_DATA_SECRET the cron seals them again under the current one within a minute.
       </p>
       <dl className="facts">
         <dt>Under the current data secret</dt>
@@ -118,8 +129,8 @@ export default async function SecretsPage() {
       </dl>
       <h2>Audit checkpoints</h2>
       <p className="sub">
-        The audit chain&apos;s head is signed with an Ed25519 key (REKEY_CHECKPOINT_KEY). A new key signs from the next checkpoint on; every key that
-        ever signed stays published at /.well-known/rekey-checkpoint-keys.json, so older checkpoints still verify.
+        The audit chain&apos;s head is signed with an Ed25519 key (REKEY_CHECKPOINT_KEY). A new key signs from the next checkpoint on; every key that ever
+        signed stays published at /.well-known/rekey-checkpoint-keys.json, so older checkpoints still verify.
       </p>
       <dl className="facts">
         {checkpointKeys.length === 0 ? (
@@ -140,8 +151,8 @@ export default async function SecretsPage() {
       </dl>
       <h2>Backups and the revocation journal</h2>
       <p className="sub">
-        A restored backup re-applies every revocation in the journal, which lives outside the database, so no revoked key comes back (README,
-        &ldquo;Backups and restore&rdquo;).
+        A restored backup re-applies every revocation in the journal, which lives outside the database, so no revoked key comes back (README, &ldquo;Backups and
+        restore&rdquo;).
       </p>
       <dl className="facts">
         <dt>Revocation journal</dt>
@@ -150,14 +161,22 @@ export default async function SecretsPage() {
           {journal.writtenAt ? `, last written ${formatDistanceStrict(journal.writtenAt, now)} ago` : ", not written yet"}
         </dd>
         <dt>Scheduled backups</dt>
-        <dd>{backups.everyHours > 0 ? `every ${backups.everyHours} hours into ${backups.dir} (${backups.kept} kept)` : "off (REKEY_BACKUP_EVERY_HOURS): npm run backup, or the platform's own"}</dd>
+        <dd>
+          {backups.everyHours > 0
+            ? `every ${backups.everyHours} hours into ${backups.dir} (${backups.kept} kept)`
+            : "off (REKEY_BACKUP_EVERY_HOURS): npm run backup, or the platform's own"}
+        </dd>
         <dt>Newest backup</dt>
-        <dd>{backups.newest ? `${backups.newest.name}, ${(backups.newest.bytes / 1e6).toFixed(1)} MB, ${formatDistanceStrict(backups.newest.at, now)} ago` : "none yet"}</dd>
+        <dd>
+          {backups.newest
+            ? `${backups.newest.name}, ${(backups.newest.bytes / 1e6).toFixed(1)} MB, ${formatDistanceStrict(backups.newest.at, now)} ago`
+            : "none yet"}
+        </dd>
       </dl>
       <h2>Sessions</h2>
       <p className="sub">
-        Session cookies are signed with their own secret (NEXTAUTH_SECRET, or the embedded database&apos;s generated one), not with a hashing secret.
-        How to rotate each: the README, &ldquo;Rotating rekey&apos;s own secrets&rdquo;.
+        Session cookies are signed with their own secret (NEXTAUTH_SECRET, or the embedded database&apos;s generated one), not with a hashing secret. How to
+        rotate each: the README, &ldquo;Rotating rekey&apos;s own secrets&rdquo;.
       </p>
     </>
   );

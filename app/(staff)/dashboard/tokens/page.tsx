@@ -16,8 +16,8 @@ export default async function TokensPage() {
     <>
       <h1>Management API tokens</h1>
       <p className="lede">
-        Bearer tokens for your automation to call the management API (<a href="/docs/api">reference</a>). A token is shown once,
-        when it is created; rekey keeps only its hash.
+        Bearer tokens for your automation to call the management API (<a href="/docs/api">reference</a>). A token is shown once, when it is created; rekey keeps
+        only its hash.
       </p>
       <section className="card">
         <CreateTokenForm />

@@ -11,7 +11,9 @@ const invite = serverAction("users:manage", inviteUserSchema, async (input, view
   const { user, password } = await inviteUser(input, `user:${viewer.userId}`, now);
   revalidatePath("/dashboard/users");
   return {
-    message: password ? `Invited ${user.email}. Give them this one-time password; it is not shown again.` : `Invited ${user.email}: they sign in with an email link.`,
+    message: password
+      ? `Invited ${user.email}. Give them this one-time password; it is not shown again.`
+      : `Invited ${user.email}: they sign in with an email link.`,
     data: { password: password ?? null },
   };
 });

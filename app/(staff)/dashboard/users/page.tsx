@@ -52,11 +52,25 @@ export default async function UsersPage() {
                 <td className="sub">{u.lastSignInAt ? `${formatDistanceStrict(u.lastSignInAt, now)} ago` : "never"}</td>
                 <td className="sub">{sessions.get(u.id) ?? 0} open</td>
                 <td>
-                  {u.role === "customer" ? <span className="sub">email link</span> : u.totpEnabledAt ? <span className="badge active">on</span> : <span className="badge neutral">off</span>}
+                  {u.role === "customer" ? (
+                    <span className="sub">email link</span>
+                  ) : u.totpEnabledAt ? (
+                    <span className="badge active">on</span>
+                  ) : (
+                    <span className="badge neutral">off</span>
+                  )}
                   {u._count.passkeys > 0 && <div className="sub">{u._count.passkeys === 1 ? "1 passkey" : `${u._count.passkeys} passkeys`}</div>}
                 </td>
                 <td>
-                  <UserRowActions userId={u.id} email={u.email} role={u.role} disabled={!!u.disabledAt} isSelf={u.id === viewer.userId} openSessions={sessions.get(u.id) ?? 0} mfa={!!u.totpEnabledAt || u._count.passkeys > 0} />
+                  <UserRowActions
+                    userId={u.id}
+                    email={u.email}
+                    role={u.role}
+                    disabled={!!u.disabledAt}
+                    isSelf={u.id === viewer.userId}
+                    openSessions={sessions.get(u.id) ?? 0}
+                    mfa={!!u.totpEnabledAt || u._count.passkeys > 0}
+                  />
                 </td>
               </tr>
             ))}

@@ -24,7 +24,8 @@ export default async function WebhooksPage() {
       <p className="lede">
         rekey posts every rotation event (scheduled, started, completed, a key revoked, an alert…) to these endpoints, signed per{" "}
         <a href="https://www.standardwebhooks.com">Standard Webhooks</a>: verify with the <code>standardwebhooks</code> or <code>svix</code> library and the
-        endpoint&apos;s secret, and deduplicate on <code>webhook-id</code>. Payloads name keys by id and prefix, never the key. Customers add their own in the portal.
+        endpoint&apos;s secret, and deduplicate on <code>webhook-id</code>. Payloads name keys by id and prefix, never the key. Customers add their own in the
+        portal.
       </p>
       <section className="card">
         <h2 style={{ marginTop: 0 }}>Add an endpoint</h2>

@@ -6,4 +6,6 @@ import { listOrganizationsForApi } from "@/lib/organizations/queries";
 /** Every organization with its contacts, time zone, policy, external id and metadata. */
 export const GET = managementHandler(async () => jsonNoStore({ organizations: await listOrganizationsForApi() }));
 
-export const POST = managementHandler(async ({ readJson, actor, now }) => jsonNoStore(await createOrganization((await readJson()) as CreateOrganizationInput, actor, now), 201));
+export const POST = managementHandler(async ({ readJson, actor, now }) =>
+  jsonNoStore(await createOrganization((await readJson()) as CreateOrganizationInput, actor, now), 201),
+);

@@ -7,7 +7,8 @@ import { listWebhookEndpoints } from "@/lib/webhooks/queries";
 /** Every webhook endpoint (or one organization's, `?organizationId=`), with its delivery counts; never a secret. */
 export const GET = managementHandler(async ({ request }) => {
   const organizationId = new URL(request.url).searchParams.get("organizationId") ?? undefined;
-  if (organizationId !== undefined && (organizationId.length === 0 || organizationId.length > 100)) throw new ValidationError("organizationId: must be an organization's id", "organizationId");
+  if (organizationId !== undefined && (organizationId.length === 0 || organizationId.length > 100))
+    throw new ValidationError("organizationId: must be an organization's id", "organizationId");
   return jsonNoStore({ webhooks: await listWebhookEndpoints({}, { organizationId }) });
 });
 

@@ -59,8 +59,16 @@ export default async function PortalKeyPage({ params }: PortalKeyPageProps) {
   // Revoked at once in an emergency: no grace, but the new key is still to be revealed here.
   const revokedAtOnce = !open && key.rotations[0] && isRevokedAtOnce(key.rotations[0]) ? key.rotations[0] : null;
   const revealable = inGrace ?? revokedAtOnce;
-  const timeline = (await getKeyTimeline(key.id, key.rotations.map((r) => r.id))).reverse();
-  const who = await describeActors(timeline.map((e) => e.actor), org.id);
+  const timeline = (
+    await getKeyTimeline(
+      key.id,
+      key.rotations.map((r) => r.id),
+    )
+  ).reverse();
+  const who = await describeActors(
+    timeline.map((e) => e.actor),
+    org.id,
+  );
   const migration = inGrace ? await getMigrationSeries(key.id, inGrace.successorId, now) : null;
   const revealedAt = revealable?.successorId ? key.successors.find((s) => s.id === revealable.successorId)?.createdAt : undefined;
   const age = differenceInCalendarDays(now, key.createdAt);
@@ -77,7 +85,18 @@ export default async function PortalKeyPage({ params }: PortalKeyPageProps) {
         {key.name}, {key.environment} environment{key.status === "expiring" ? ": expiring, it stops working at the grace deadline below" : ""}.
       </p>
 
-      {open && <RotationBanner keyId={key.id} keyPrefix={key.prefix} keyName={key.name} lastUsedAt={key.lastUsedAt} rotation={open} timeZone={tz} now={now} link={false} />}
+      {open && (
+        <RotationBanner
+          keyId={key.id}
+          keyPrefix={key.prefix}
+          keyName={key.name}
+          lastUsedAt={key.lastUsedAt}
+          rotation={open}
+          timeZone={tz}
+          now={now}
+          link={false}
+        />
+      )}
 
       <div className="panel-grid">
         {revealable && (
@@ -85,7 +104,8 @@ export default async function PortalKeyPage({ params }: PortalKeyPageProps) {
             <h2>Your new key</h2>
             {revokedAtOnce && (
               <p className="bad-text" style={{ fontSize: "0.95rem" }}>
-                This key was revoked at once in an emergency{revokedAtOnce.reason ? ` (${revokedAtOnce.reason})` : ""}: it no longer works. Its replacement is here.
+                This key was revoked at once in an emergency{revokedAtOnce.reason ? ` (${revokedAtOnce.reason})` : ""}: it no longer works. Its replacement is
+                here.
               </p>
             )}
             <RevealPanel
@@ -168,7 +188,12 @@ export default async function PortalKeyPage({ params }: PortalKeyPageProps) {
             {timeline.map((e) => (
               <li key={String(e.seq)}>
                 <strong>{ACTIONS[e.action] ?? readable(e.action)}</strong>
-                {e.keyFingerprint && e.keyFingerprint !== key.prefix ? <> <code>{e.keyFingerprint}…</code></> : null}{" "}
+                {e.keyFingerprint && e.keyFingerprint !== key.prefix ? (
+                  <>
+                    {" "}
+                    <code>{e.keyFingerprint}…</code>
+                  </>
+                ) : null}{" "}
                 <span className="sub">
                   by {who.get(e.actor)}, {formatInZone(e.at, tz)}
                 </span>

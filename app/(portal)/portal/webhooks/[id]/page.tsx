@@ -22,7 +22,13 @@ export default async function EndpointPage({ params }: { params: Promise<{ id: s
       deliveries={found.deliveries}
       base="/portal/webhooks"
       now={new Date()}
-      actions={{ test: testWebhookAction, rotate: rotateWebhookSecretAction, toggle: toggleWebhookAction, remove: deleteWebhookAction, resend: resendWebhookDeliveryAction }}
+      actions={{
+        test: testWebhookAction,
+        rotate: rotateWebhookSecretAction,
+        toggle: toggleWebhookAction,
+        remove: deleteWebhookAction,
+        resend: resendWebhookDeliveryAction,
+      }}
     />
   );
 }

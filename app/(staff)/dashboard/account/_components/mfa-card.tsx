@@ -22,8 +22,8 @@ function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void 
   return (
     <div className="one-time" role="region" aria-label="Your recovery codes">
       <p style={{ margin: 0 }}>
-        <strong>Your recovery codes.</strong> Each signs you in once in place of a code from your app, if you lose your device. Keep them somewhere safe,
-        away from your device (a password manager works).
+        <strong>Your recovery codes.</strong> Each signs you in once in place of a code from your app, if you lose your device. Keep them somewhere safe, away
+        from your device (a password manager works).
       </p>
       <ul className="recovery-codes">
         {codes.map((c) => (
@@ -73,7 +73,17 @@ export function ReauthFields({ withCode, idPrefix }: { withCode: boolean; idPref
         <>
           <label>
             Authentication code
-            <input name="code" type="text" autoComplete="one-time-code" spellCheck={false} autoCapitalize="off" maxLength={50} required className="code-input" aria-describedby={`${idPrefix}-code-help`} />
+            <input
+              name="code"
+              type="text"
+              autoComplete="one-time-code"
+              spellCheck={false}
+              autoCapitalize="off"
+              maxLength={50}
+              required
+              className="code-input"
+              aria-describedby={`${idPrefix}-code-help`}
+            />
           </label>
           <p id={`${idPrefix}-code-help`} className="sub" style={{ margin: "-0.6rem 0 0" }}>
             From your app, or a recovery code.
@@ -122,9 +132,7 @@ export function MfaCard({ enabledAt, enabledLabel, recoveryCodesLeft, required, 
         {/* eslint-disable-next-line @next/next/no-img-element */}
         <img className="qr" src={enrolment.qrCode} alt="QR code to scan with your authenticator app" width={184} height={184} />
         <ol>
-          <li>
-            Scan the QR code with an authenticator app (1Password, Google Authenticator, Authy, your password manager…).
-          </li>
+          <li>Scan the QR code with an authenticator app (1Password, Google Authenticator, Authy, your password manager…).</li>
           <li>
             Cannot scan? Enter this key by hand, as a time-based code:
             <div className="secret-row">
@@ -142,12 +150,24 @@ export function MfaCard({ enabledAt, enabledLabel, recoveryCodesLeft, required, 
               onSubmit={(event) => {
                 event.preventDefault();
                 const form = event.currentTarget;
-                confirm.run(() => confirmMfaEnrolmentAction(fields(form)), (r) => setCodes(r.data!.recoveryCodes));
+                confirm.run(
+                  () => confirmMfaEnrolmentAction(fields(form)),
+                  (r) => setCodes(r.data!.recoveryCodes),
+                );
               }}
             >
               <label>
                 Code from your app
-                <input name="code" type="text" inputMode="numeric" autoComplete="one-time-code" pattern="[0-9 ]{6,7}" maxLength={7} required className="code-input" />
+                <input
+                  name="code"
+                  type="text"
+                  inputMode="numeric"
+                  autoComplete="one-time-code"
+                  pattern="[0-9 ]{6,7}"
+                  maxLength={7}
+                  required
+                  className="code-input"
+                />
               </label>
               <div className="row-actions">
                 <button className="button" type="submit" disabled={confirm.pending}>
@@ -169,7 +189,8 @@ export function MfaCard({ enabledAt, enabledLabel, recoveryCodesLeft, required, 
     return (
       <>
         <p style={{ marginTop: 0 }}>
-          <span className="badge neutral">off</span> Your password alone signs you in. Add a code from an authenticator app on your phone, so a stolen password is not enough.
+          <span className="badge neutral">off</span> Your password alone signs you in. Add a code from an authenticator app on your phone, so a stolen password
+          is not enough.
         </p>
         <form
           className="form"
@@ -179,7 +200,10 @@ export function MfaCard({ enabledAt, enabledLabel, recoveryCodesLeft, required, 
           onSubmit={(event) => {
             event.preventDefault();
             const form = event.currentTarget;
-            start.run(() => startMfaEnrolmentAction(fields(form)), (r) => (setEnrolment(r.data!), form.reset()));
+            start.run(
+              () => startMfaEnrolmentAction(fields(form)),
+              (r) => (setEnrolment(r.data!), form.reset()),
+            );
           }}
         >
           <ReauthFields withCode={false} idPrefix="start" />
@@ -214,7 +238,10 @@ export function MfaCard({ enabledAt, enabledLabel, recoveryCodesLeft, required, 
           onSubmit={(event) => {
             event.preventDefault();
             const form = event.currentTarget;
-            regenerate.run(() => regenerateRecoveryCodesAction(fields(form)), (r) => (setCodes(r.data!.recoveryCodes), form.reset()));
+            regenerate.run(
+              () => regenerateRecoveryCodesAction(fields(form)),
+              (r) => (setCodes(r.data!.recoveryCodes), form.reset()),
+            );
           }}
         >
           <h3>New recovery codes</h3>
@@ -232,7 +259,10 @@ export function MfaCard({ enabledAt, enabledLabel, recoveryCodesLeft, required, 
             onSubmit={(event) => {
               event.preventDefault();
               const form = event.currentTarget;
-              disable.run(() => disableMfaAction(fields(form)), () => form.reset());
+              disable.run(
+                () => disableMfaAction(fields(form)),
+                () => form.reset(),
+              );
             }}
           >
             <h3>Turn off</h3>

@@ -56,8 +56,8 @@ export function PasskeysCard({ passkeys, withCode, max }: PasskeysCardProps) {
   return (
     <>
       <p style={{ marginTop: 0 }}>
-        A passkey signs you in with your device&apos;s screen lock (fingerprint, face or PIN) instead of your password and code. It cannot be phished: it
-        works only on this site.
+        A passkey signs you in with your device&apos;s screen lock (fingerprint, face or PIN) instead of your password and code. It cannot be phished: it works
+        only on this site.
       </p>
       {passkeys.length > 0 ? (
         <ul className="passkey-list" aria-label="Your passkeys">
@@ -77,7 +77,10 @@ export function PasskeysCard({ passkeys, withCode, max }: PasskeysCardProps) {
                   onSubmit={(event) => {
                     event.preventDefault();
                     const fields = Object.fromEntries(new FormData(event.currentTarget)) as Record<string, string>;
-                    remove.run(() => removePasskeyAction({ passkeyId: p.id, ...fields }), () => setRemoving(null));
+                    remove.run(
+                      () => removePasskeyAction({ passkeyId: p.id, ...fields }),
+                      () => setRemoving(null),
+                    );
                   }}
                 >
                   <ReauthFields withCode={withCode} idPrefix={`remove-${p.id}`} />
@@ -91,7 +94,12 @@ export function PasskeysCard({ passkeys, withCode, max }: PasskeysCardProps) {
                   </div>
                 </form>
               ) : (
-                <button className="button secondary small" type="button" onClick={() => (remove.setResult(null), setRemoving(p.id))} aria-label={`Remove passkey ${p.name}`}>
+                <button
+                  className="button secondary small"
+                  type="button"
+                  onClick={() => (remove.setResult(null), setRemoving(p.id))}
+                  aria-label={`Remove passkey ${p.name}`}
+                >
                   Remove
                 </button>
               )}
@@ -115,7 +123,10 @@ export function PasskeysCard({ passkeys, withCode, max }: PasskeysCardProps) {
           onSubmit={(event) => {
             event.preventDefault();
             const form = event.currentTarget;
-            add.run(() => addPasskey(form), () => form.reset());
+            add.run(
+              () => addPasskey(form),
+              () => form.reset(),
+            );
           }}
         >
           <h3 style={{ margin: 0, fontSize: "1rem" }}>Add a passkey</h3>

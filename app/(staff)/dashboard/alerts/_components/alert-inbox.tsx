@@ -67,7 +67,10 @@ export function AlertInbox({ rows, now, canAct, total, filter, empty }: AlertInb
   function resolve(input: unknown) {
     setConfirmAll(null);
     setUndo(null);
-    run(() => resolveAlertsAction(input) as Promise<ActionResult<Undo | undefined>>, () => setSelected(new Set()));
+    run(
+      () => resolveAlertsAction(input) as Promise<ActionResult<Undo | undefined>>,
+      () => setSelected(new Set()),
+    );
   }
 
   return (
@@ -88,7 +91,11 @@ export function AlertInbox({ rows, now, canAct, total, filter, empty }: AlertInb
           {confirmAll ? (
             <span className="confirm">
               {confirmAll === "acknowledge" ? "Acknowledge" : "Resolve"} all {total.toLocaleString("en")} matching alerts?
-              <button className="button small" disabled={pending} onClick={() => (confirmAll === "acknowledge" ? acknowledge({ filter }) : resolve({ filter }))}>
+              <button
+                className="button small"
+                disabled={pending}
+                onClick={() => (confirmAll === "acknowledge" ? acknowledge({ filter }) : resolve({ filter }))}
+              >
                 Yes, {confirmAll} {total.toLocaleString("en")}
               </button>
               <button className="button secondary small" onClick={() => setConfirmAll(null)}>
@@ -132,62 +139,62 @@ export function AlertInbox({ rows, now, canAct, total, filter, empty }: AlertInb
           <p className="empty">{empty}</p>
         </div>
       ) : (
-      <div className="table-wrap">
-        <table>
-          <caption className="sr-only">Alerts</caption>
-          <thead>
-            <tr>
-              {canAct && (
-                <th scope="col" className="select">
-                  <input
-                    type="checkbox"
-                    aria-label="Select every alert on this page"
-                    checked={allChosen}
-                    onChange={() => setSelected(allChosen ? new Set() : new Set(rows.map((r) => r.id)))}
-                  />
-                </th>
-              )}
-              <th scope="col">Severity</th>
-              <th scope="col">Alert</th>
-              <th scope="col">Key</th>
-              <th scope="col">Raised</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((a) => (
-              <tr key={a.id}>
+        <div className="table-wrap">
+          <table>
+            <caption className="sr-only">Alerts</caption>
+            <thead>
+              <tr>
                 {canAct && (
-                  <td className="select" data-label="Select">
-                    <input type="checkbox" aria-label={`Select: ${a.message}`} checked={selected.has(a.id)} onChange={() => toggle(a.id)} />
-                  </td>
+                  <th scope="col" className="select">
+                    <input
+                      type="checkbox"
+                      aria-label="Select every alert on this page"
+                      checked={allChosen}
+                      onChange={() => setSelected(allChosen ? new Set() : new Set(rows.map((r) => r.id)))}
+                    />
+                  </th>
                 )}
-                <td data-label="Severity">
-                  <span className={`badge ${a.severity === "critical" ? "revoked" : "expiring"}`}>{a.severity}</span>
-                </td>
-                <td className="wrap" data-label="Alert">
-                  {a.message}
-                  <div className="sub">{a.kind.replaceAll("_", " ")}</div>
-                </td>
-                <td data-label="Key">
-                  {a.keyId && a.keyPrefix ? (
-                    <>
-                      <Link href={`/dashboard/keys/${a.keyId}`}>
-                        <code>{a.keyPrefix}…</code>
-                      </Link>
-                      {a.organization && <div className="sub">{a.organization}</div>}
-                    </>
-                  ) : (
-                    <span className="sub">{a.organization ?? "—"}</span>
-                  )}
-                </td>
-                <td className="sub" data-label="Raised">
-                  <RelativeTime at={a.createdAt} now={now} />
-                </td>
+                <th scope="col">Severity</th>
+                <th scope="col">Alert</th>
+                <th scope="col">Key</th>
+                <th scope="col">Raised</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+            </thead>
+            <tbody>
+              {rows.map((a) => (
+                <tr key={a.id}>
+                  {canAct && (
+                    <td className="select" data-label="Select">
+                      <input type="checkbox" aria-label={`Select: ${a.message}`} checked={selected.has(a.id)} onChange={() => toggle(a.id)} />
+                    </td>
+                  )}
+                  <td data-label="Severity">
+                    <span className={`badge ${a.severity === "critical" ? "revoked" : "expiring"}`}>{a.severity}</span>
+                  </td>
+                  <td className="wrap" data-label="Alert">
+                    {a.message}
+                    <div className="sub">{a.kind.replaceAll("_", " ")}</div>
+                  </td>
+                  <td data-label="Key">
+                    {a.keyId && a.keyPrefix ? (
+                      <>
+                        <Link href={`/dashboard/keys/${a.keyId}`}>
+                          <code>{a.keyPrefix}…</code>
+                        </Link>
+                        {a.organization && <div className="sub">{a.organization}</div>}
+                      </>
+                    ) : (
+                      <span className="sub">{a.organization ?? "—"}</span>
+                    )}
+                  </td>
+                  <td className="sub" data-label="Raised">
+                    <RelativeTime at={a.createdAt} now={now} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </>
   );

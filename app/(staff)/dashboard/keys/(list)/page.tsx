@@ -44,7 +44,19 @@ export default async function KeysPage({ searchParams }: KeysPageProps) {
       ? { status: query.status, environment: query.environment, organizationId: query.org, overdue: query.overdue === "1" }
       : null;
   const [{ keys, total, page, pageSize, sort, dir }, organizations, schedulable] = await Promise.all([
-    listKeys({ status: query.status, environment: query.environment, organizationId: query.org, overdue: query.overdue === "1", q: search, sort: query.sort, dir: query.dir, page: query.page }, now),
+    listKeys(
+      {
+        status: query.status,
+        environment: query.environment,
+        organizationId: query.org,
+        overdue: query.overdue === "1",
+        q: search,
+        sort: query.sort,
+        dir: query.dir,
+        page: query.page,
+      },
+      now,
+    ),
     listOrganizationNames(),
     bulkFilters ? countSchedulable(bulkFilters, now) : 0,
   ]);
@@ -95,7 +107,15 @@ export default async function KeysPage({ searchParams }: KeysPageProps) {
         <label htmlFor="key-search">Find a key: paste it whole, or type a prefix, a key name or an organization</label>
         <span className="search-row">
           {/* autoComplete off: the browser must not keep a pasted key in its form history. */}
-          <input id="key-search" name="q" type="search" defaultValue={search ?? ""} autoComplete="off" spellCheck={false} placeholder="rk_live_9Vq…, CI pipeline, Initech" />
+          <input
+            id="key-search"
+            name="q"
+            type="search"
+            defaultValue={search ?? ""}
+            autoComplete="off"
+            spellCheck={false}
+            placeholder="rk_live_9Vq…, CI pipeline, Initech"
+          />
           {query.status && <input type="hidden" name="status" value={query.status} />}
           {query.environment && <input type="hidden" name="environment" value={query.environment} />}
           {query.org && <input type="hidden" name="org" value={query.org} />}
@@ -182,7 +202,11 @@ export default async function KeysPage({ searchParams }: KeysPageProps) {
         )}
       </div>
       <div className="table-wrap">
-        {rows.length === 0 ? <p className="empty">{search ? `No keys match “${search}”.` : "No keys match these filters."}</p> : <KeysTable rows={rows} sort={sort} dir={dir} />}
+        {rows.length === 0 ? (
+          <p className="empty">{search ? `No keys match “${search}”.` : "No keys match these filters."}</p>
+        ) : (
+          <KeysTable rows={rows} sort={sort} dir={dir} />
+        )}
       </div>
       <div className="pager">
         <span>

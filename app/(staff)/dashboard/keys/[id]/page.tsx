@@ -32,7 +32,10 @@ export default async function KeyPage({ params }: KeyPageProps) {
   if (!key) notFound();
   const policy = await getEffectivePolicy(await getPrisma(), key.organizationId);
   const latestStart = latestAllowedStart(key.createdAt, policy, policy.gracePeriodHours);
-  const timeline = await getKeyTimeline(key.id, key.rotations.map((r) => r.id));
+  const timeline = await getKeyTimeline(
+    key.id,
+    key.rotations.map((r) => r.id),
+  );
   const open = key.rotations.find((r) => r.state === "scheduled" || r.state === "grace") ?? null;
   const lastChange = [...timeline].reverse().find((e) => e.actor !== "system:seed") ?? timeline.at(-1);
   const who = await describeActorsForStaff(timeline.map((e) => e.actor));
@@ -88,7 +91,15 @@ export default async function KeyPage({ params }: KeyPageProps) {
             <dt>Rate limit</dt>
             <dd>{key.rateLimit.toLocaleString("en")} / min</dd>
             <dt>Predecessor</dt>
-            <dd>{key.predecessor ? <Link href={`/dashboard/keys/${key.predecessor.id}`}><code>{key.predecessor.prefix}…</code></Link> : "—"}</dd>
+            <dd>
+              {key.predecessor ? (
+                <Link href={`/dashboard/keys/${key.predecessor.id}`}>
+                  <code>{key.predecessor.prefix}…</code>
+                </Link>
+              ) : (
+                "—"
+              )}
+            </dd>
             <dt>Successors</dt>
             <dd>
               {key.successors.length
@@ -173,7 +184,10 @@ export default async function KeyPage({ params }: KeyPageProps) {
           <ol className="timeline">
             {timeline.map((e) => (
               <li key={String(e.seq)}>
-                <strong>{e.action.replace(".", " ").replace("_", " ")}</strong> <span className="sub">by {actor(e.actor)}, {when(e.at)}</span>
+                <strong>{e.action.replace(".", " ").replace("_", " ")}</strong>{" "}
+                <span className="sub">
+                  by {actor(e.actor)}, {when(e.at)}
+                </span>
                 {e.keyFingerprint && e.keyFingerprint !== key.prefix ? <span className="sub"> · {e.keyFingerprint}</span> : null}
                 {e.reason ? <div className="sub">{e.reason}</div> : null}
               </li>

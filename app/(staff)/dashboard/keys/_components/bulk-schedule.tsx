@@ -23,7 +23,9 @@ export function BulkSchedule({ total, schedulable, filters }: BulkScheduleProps)
       {/* With none left to schedule (also right after a bulk action scheduled them all) it says so, and the result stays in view. */}
       {schedulable > 0 ? (
         <button type="button" className="button secondary" onClick={() => dialog.current?.showModal()}>
-          {schedulable === total ? `Schedule rotation for all ${n} matching keys…` : `Schedule rotation for the ${n} of ${total.toLocaleString("en")} keys not rotating yet…`}
+          {schedulable === total
+            ? `Schedule rotation for all ${n} matching keys…`
+            : `Schedule rotation for the ${n} of ${total.toLocaleString("en")} keys not rotating yet…`}
         </button>
       ) : (
         <span className="sub">Every matching key is already rotating or not active: nothing to schedule.</span>
@@ -42,7 +44,9 @@ export function BulkSchedule({ total, schedulable, filters }: BulkScheduleProps)
             );
           }}
         >
-          <h2 id="bulk-title">Schedule a rotation for {n} key{schedulable === 1 ? "" : "s"}?</h2>
+          <h2 id="bulk-title">
+            Schedule a rotation for {n} key{schedulable === 1 ? "" : "s"}?
+          </h2>
           <p className="sub">
             Each gets one, with its own policy&apos;s grace period, and its organization&apos;s contacts are emailed a notice.
             {left > 0 && ` The other ${left.toLocaleString("en")} matching key${left === 1 ? " is" : "s are"} left alone: already rotating, or not active.`}

@@ -99,7 +99,8 @@ export function KeysTable({ rows, sort, dir }: KeysTableProps) {
 
   function sortBy(key: string) {
     const next = new URLSearchParams(params.toString());
-    const nextDir = sort === key ? (dir === "asc" ? "desc" : "asc") : key === "age" || key === "organization" || key === "deadline" || key === "status" ? "asc" : "desc";
+    const nextDir =
+      sort === key ? (dir === "asc" ? "desc" : "asc") : key === "age" || key === "organization" || key === "deadline" || key === "status" ? "asc" : "desc";
     next.set("sort", key);
     next.set("dir", nextDir);
     next.delete("page");
@@ -119,7 +120,12 @@ export function KeysTable({ rows, sort, dir }: KeysTableProps) {
               // What the column's own values do: ascending or descending as read down the column.
               const ascending = (dir === "asc") !== !!meta?.inverted;
               return (
-                <th key={header.id} scope="col" className={meta?.numeric ? "num" : undefined} aria-sort={active ? (ascending ? "ascending" : "descending") : undefined}>
+                <th
+                  key={header.id}
+                  scope="col"
+                  className={meta?.numeric ? "num" : undefined}
+                  aria-sort={active ? (ascending ? "ascending" : "descending") : undefined}
+                >
                   {meta?.sort ? (
                     <button type="button" className="sort-button" onClick={() => sortBy(meta.sort!)}>
                       {flexRender(header.column.columnDef.header, header.getContext())}
@@ -140,7 +146,11 @@ export function KeysTable({ rows, sort, dir }: KeysTableProps) {
             {row.getVisibleCells().map((cell) => {
               const meta = cell.column.columnDef.meta as { numeric?: boolean } | undefined;
               return (
-                <td key={cell.id} className={meta?.numeric ? "num" : undefined} data-label={typeof cell.column.columnDef.header === "string" ? cell.column.columnDef.header : undefined}>
+                <td
+                  key={cell.id}
+                  className={meta?.numeric ? "num" : undefined}
+                  data-label={typeof cell.column.columnDef.header === "string" ? cell.column.columnDef.header : undefined}
+                >
                   {flexRender(cell.column.columnDef.cell, cell.getContext())}
                 </td>
               );

@@ -55,7 +55,9 @@ export default async function OrganizationPage({ params }: { params: Promise<{ i
             <dt>Notice</dt>
             <dd>{policy.noticeDays} days ahead</dd>
           </dl>
-          {canEdit && <PolicySelect organizationId={org.id} current={org.policyId} policies={policies.map((p) => ({ id: p.id, name: p.name, isDefault: p.isDefault }))} />}
+          {canEdit && (
+            <PolicySelect organizationId={org.id} current={org.policyId} policies={policies.map((p) => ({ id: p.id, name: p.name, isDefault: p.isDefault }))} />
+          )}
           <p className="sub">
             <Link href="/dashboard/policies">All policies</Link>
           </p>

@@ -9,7 +9,10 @@ export interface PolicyFormProps {
   policy: EffectivePolicy & { id: string };
 }
 
-const FIELDS: { name: keyof Omit<PolicyFormProps["policy"], "id" | "name" | "waitForSuccessorUse" | "customersManageKeys" | "emergencyOnReuse" | "exceptionReason">; label: string }[] = [
+const FIELDS: {
+  name: keyof Omit<PolicyFormProps["policy"], "id" | "name" | "waitForSuccessorUse" | "customersManageKeys" | "emergencyOnReuse" | "exceptionReason">;
+  label: string;
+}[] = [
   { name: "maxAgeDays", label: "Max key age (days)" },
   { name: "gracePeriodHours", label: "Grace period (hours)" },
   { name: "emergencyGraceHours", label: "Emergency grace (hours)" },
@@ -32,14 +35,27 @@ export function PolicyForm({ policy }: PolicyFormProps) {
       onSubmit={(event) => {
         event.preventDefault();
         const data = Object.fromEntries(new FormData(event.currentTarget));
-        run(() => updatePolicyAction({ ...data, policyId: policy.id, waitForSuccessorUse: data.waitForSuccessorUse === "on", customersManageKeys: data.customersManageKeys === "on", emergencyOnReuse: data.emergencyOnReuse === "on" }));
+        run(() =>
+          updatePolicyAction({
+            ...data,
+            policyId: policy.id,
+            waitForSuccessorUse: data.waitForSuccessorUse === "on",
+            customersManageKeys: data.customersManageKeys === "on",
+            emergencyOnReuse: data.emergencyOnReuse === "on",
+          }),
+        );
       }}
     >
       <div className="policy-fields">
         {FIELDS.map((f) => (
           <label key={f.name}>
             {f.label}
-            <input name={f.name} type="number" defaultValue={policy[f.name]} aria-invalid={result && !result.ok && result.field === f.name ? true : undefined} />
+            <input
+              name={f.name}
+              type="number"
+              defaultValue={policy[f.name]}
+              aria-invalid={result && !result.ok && result.field === f.name ? true : undefined}
+            />
           </label>
         ))}
       </div>
@@ -56,16 +72,20 @@ export function PolicyForm({ policy }: PolicyFormProps) {
       </label>
       {/* Outside the label, so the field's name stays "Exception reason". */}
       <p id={`exception-help-${policy.id}`} className="sub" style={{ margin: "-0.6rem 0 0" }}>
-        Needed only for a max age above {MAX_AGE_WITHOUT_REASON_DAYS} days, or one shorter than the notice plus the grace period: why this policy may go outside the usual bounds. It is audited and printed in compliance reports.
+        Needed only for a max age above {MAX_AGE_WITHOUT_REASON_DAYS} days, or one shorter than the notice plus the grace period: why this policy may go outside
+        the usual bounds. It is audited and printed in compliance reports.
       </p>
       <label className="check">
-        <input type="checkbox" name="waitForSuccessorUse" defaultChecked={policy.waitForSuccessorUse} /> Wait for the new key&apos;s first use before revoking the old one (extend the deadline once)
+        <input type="checkbox" name="waitForSuccessorUse" defaultChecked={policy.waitForSuccessorUse} /> Wait for the new key&apos;s first use before revoking
+        the old one (extend the deadline once)
       </label>
       <label className="check">
-        <input type="checkbox" name="customersManageKeys" defaultChecked={policy.customersManageKeys} /> Customers may issue and revoke their own keys in the portal
+        <input type="checkbox" name="customersManageKeys" defaultChecked={policy.customersManageKeys} /> Customers may issue and revoke their own keys in the
+        portal
       </label>
       <label className="check">
-        <input type="checkbox" name="emergencyOnReuse" defaultChecked={policy.emergencyOnReuse} /> When a key asks for a successor already issued (two holders of one key?), emergency-rotate it and its new keys at once, not only alert
+        <input type="checkbox" name="emergencyOnReuse" defaultChecked={policy.emergencyOnReuse} /> When a key asks for a successor already issued (two holders
+        of one key?), emergency-rotate it and its new keys at once, not only alert
       </label>
       <div className="actions" style={{ marginTop: 0 }}>
         <button className="button" type="submit" disabled={pending}>

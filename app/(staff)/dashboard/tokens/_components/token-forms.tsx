@@ -14,7 +14,10 @@ export function CreateTokenForm() {
         event.preventDefault();
         const form = event.currentTarget;
         const name = String(new FormData(form).get("name") ?? "");
-        run(() => createManagementTokenAction({ name }), () => form.reset());
+        run(
+          () => createManagementTokenAction({ name }),
+          () => form.reset(),
+        );
       }}
     >
       <label>
@@ -25,9 +28,7 @@ export function CreateTokenForm() {
         Create token
       </button>
       <ActionToast result={result} style={{ gridColumn: "1 / -1" }}>
-        {result?.ok && result.data?.secret && (
-          <OneTimeSecret secret={result.data.secret} what="token" />
-        )}
+        {result?.ok && result.data?.secret && <OneTimeSecret secret={result.data.secret} what="token" />}
       </ActionToast>
     </form>
   );

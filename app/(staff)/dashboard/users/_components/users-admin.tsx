@@ -16,7 +16,10 @@ export function InviteUserForm({ organizations }: { organizations: { id: string;
         event.preventDefault();
         const form = event.currentTarget;
         const data = Object.fromEntries(new FormData(form));
-        run(() => inviteUserAction(data), () => form.reset());
+        run(
+          () => inviteUserAction(data),
+          () => form.reset(),
+        );
       }}
     >
       <label>
@@ -91,17 +94,28 @@ export function StaffMfaSetting({ required }: { required: boolean }) {
   );
 }
 
-export function UserRowActions({ userId, email, role, disabled, isSelf, openSessions, mfa }: { userId: string; email: string; role: string; disabled: boolean; isSelf: boolean; openSessions: number; mfa: boolean }) {
+export function UserRowActions({
+  userId,
+  email,
+  role,
+  disabled,
+  isSelf,
+  openSessions,
+  mfa,
+}: {
+  userId: string;
+  email: string;
+  role: string;
+  disabled: boolean;
+  isSelf: boolean;
+  openSessions: number;
+  mfa: boolean;
+}) {
   const { pending, result, run } = useServerAction();
   return (
     <span className="row-actions">
       {role !== "customer" && (
-        <select
-          aria-label="Role"
-          defaultValue={role}
-          disabled={pending}
-          onChange={(e) => run(() => changeUserRoleAction({ userId, role: e.target.value }))}
-        >
+        <select aria-label="Role" defaultValue={role} disabled={pending} onChange={(e) => run(() => changeUserRoleAction({ userId, role: e.target.value }))}>
           <option value="admin">admin</option>
           <option value="operator">operator</option>
           <option value="auditor">auditor</option>
@@ -113,12 +127,22 @@ export function UserRowActions({ userId, email, role, disabled, isSelf, openSess
         </button>
       )}
       {!isSelf && openSessions > 0 && (
-        <button className="button secondary small" disabled={pending} aria-label={`Sign ${email} out everywhere`} onClick={() => run(() => signOutUserEverywhereAction({ userId }))}>
+        <button
+          className="button secondary small"
+          disabled={pending}
+          aria-label={`Sign ${email} out everywhere`}
+          onClick={() => run(() => signOutUserEverywhereAction({ userId }))}
+        >
           Sign out everywhere
         </button>
       )}
       {!isSelf && mfa && (
-        <button className="button secondary small" disabled={pending} aria-label={`Reset multi-factor sign-in of ${email}`} onClick={() => run(() => resetUserMfaAction({ userId }))}>
+        <button
+          className="button secondary small"
+          disabled={pending}
+          aria-label={`Reset multi-factor sign-in of ${email}`}
+          onClick={() => run(() => resetUserMfaAction({ userId }))}
+        >
           Reset MFA
         </button>
       )}

@@ -21,7 +21,13 @@ export default async function EndpointPage({ params }: { params: Promise<{ id: s
       deliveries={found.deliveries}
       base="/dashboard/webhooks"
       now={new Date()}
-      actions={{ test: testWebhookAction, rotate: rotateWebhookSecretAction, toggle: toggleWebhookAction, remove: deleteWebhookAction, resend: resendWebhookDeliveryAction }}
+      actions={{
+        test: testWebhookAction,
+        rotate: rotateWebhookSecretAction,
+        toggle: toggleWebhookAction,
+        remove: deleteWebhookAction,
+        resend: resendWebhookDeliveryAction,
+      }}
     />
   );
 }

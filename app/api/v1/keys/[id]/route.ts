@@ -6,4 +6,6 @@ import type { UpdateKeyInput } from "@/lib/keys/schemas";
 export const GET = managementHandler(async ({ params }) => jsonNoStore(await getKeyOrThrow(params.id)));
 
 /** Changes a key's name, scopes, rate limit, expiry, external id or metadata. */
-export const PATCH = managementHandler(async ({ params, readJson, actor, now }) => jsonNoStore(await updateKey(params.id, (await readJson()) as UpdateKeyInput, actor, now)));
+export const PATCH = managementHandler(async ({ params, readJson, actor, now }) =>
+  jsonNoStore(await updateKey(params.id, (await readJson()) as UpdateKeyInput, actor, now)),
+);

@@ -14,6 +14,9 @@ import { verifyKey } from "@/lib/keys/verify";
 export const POST = publicHandler(async ({ request, now, readText }) => {
   const authorization = request.headers.get("authorization");
   const body = keyInHeader(authorization) ? "" : await readText();
-  const result = await verifyKey(presentedKey(authorization, () => body), now);
+  const result = await verifyKey(
+    presentedKey(authorization, () => body),
+    now,
+  );
   return new Response(JSON.stringify(result), { status: 200, headers: verifyHeaders(result) });
 }, VERIFY_BODY);

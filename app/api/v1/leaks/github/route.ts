@@ -10,16 +10,19 @@ import { reportLeakedKeys, type LeakReport } from "@/lib/leaks/report";
  * reported token that is one of rekey's keys is revoked at once. Answers
  * GitHub's feedback format: a label per token, named by its SHA-256.
  */
-export const POST = publicHandler(async ({ request, readText, now }) => {
-  const raw = await readText();
-  await verifyGithubSignature(raw, request.headers.get("github-public-key-identifier"), request.headers.get("github-public-key-signature"));
-  let reports: unknown;
-  try {
-    reports = JSON.parse(raw);
-  } catch {
-    throw new ValidationError("The body must be GitHub's JSON array of { token, type, url, source }.");
-  }
-  if (!Array.isArray(reports)) throw new ValidationError("The body must be GitHub's JSON array of { token, type, url, source }.");
-  const outcomes = await reportLeakedKeys(reports as LeakReport[], "github", SYSTEM_GITHUB, now);
-  return jsonNoStore(outcomes.map((o, i) => ({ token_hash: o.tokenHash, token_type: (reports as { type?: unknown }[])[i]?.type ?? null, label: o.label })));
-}, bodyLimit(1024 * 1024));
+export const POST = publicHandler(
+  async ({ request, readText, now }) => {
+    const raw = await readText();
+    await verifyGithubSignature(raw, request.headers.get("github-public-key-identifier"), request.headers.get("github-public-key-signature"));
+    let reports: unknown;
+    try {
+      reports = JSON.parse(raw);
+    } catch {
+      throw new ValidationError("The body must be GitHub's JSON array of { token, type, url, source }.");
+    }
+    if (!Array.isArray(reports)) throw new ValidationError("The body must be GitHub's JSON array of { token, type, url, source }.");
+    const outcomes = await reportLeakedKeys(reports as LeakReport[], "github", SYSTEM_GITHUB, now);
+    return jsonNoStore(outcomes.map((o, i) => ({ token_hash: o.tokenHash, token_type: (reports as { type?: unknown }[])[i]?.type ?? null, label: o.label })));
+  },
+  bodyLimit(1024 * 1024),
+);

@@ -7,7 +7,9 @@ import { getOrganizationForApi } from "@/lib/organizations/queries";
 export const GET = managementHandler(async ({ params }) => jsonNoStore(await getOrganizationForApi(params.id)));
 
 /** Changes an organization's name, contacts, time zone, policy, external id or metadata. */
-export const PATCH = managementHandler(async ({ params, readJson, actor, now }) => jsonNoStore(await updateOrganization(params.id, (await readJson()) as UpdateOrganizationInput, actor, now)));
+export const PATCH = managementHandler(async ({ params, readJson, actor, now }) =>
+  jsonNoStore(await updateOrganization(params.id, (await readJson()) as UpdateOrganizationInput, actor, now)),
+);
 
 /** Deletes an organization: 409 while it has keys in use, unless `?revokeKeys=true` revokes them in the same transaction. */
 export const DELETE = managementHandler(async ({ params, request, actor, now }) => {

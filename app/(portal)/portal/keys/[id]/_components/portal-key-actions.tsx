@@ -42,10 +42,16 @@ export function PortalKeyActions(props: PortalKeyActionsProps) {
           <p style={{ marginTop: 0 }}>
             Need more time? Postpone this rotation by {props.postpone.days} days.{" "}
             <span className="sub">
-              {left > 0 ? `${left} of ${props.postpone.max} postponement(s) left.` : `Already postponed ${scheduled.postponements} time(s), the most your policy allows.`}
+              {left > 0
+                ? `${left} of ${props.postpone.max} postponement(s) left.`
+                : `Already postponed ${scheduled.postponements} time(s), the most your policy allows.`}
             </span>
           </p>
-          <button className="button secondary" disabled={pending || left <= 0} onClick={() => run(() => postponeOwnRotationAction({ rotationId: scheduled.id }))}>
+          <button
+            className="button secondary"
+            disabled={pending || left <= 0}
+            onClick={() => run(() => postponeOwnRotationAction({ rotationId: scheduled.id }))}
+          >
             Postpone by {props.postpone.days} days
           </button>
         </div>
@@ -70,7 +76,11 @@ export function PortalKeyActions(props: PortalKeyActionsProps) {
           </button>
         )}
       </div>
-      {result && !result.ok && result.code === "reauthentication_required" ? <ReauthPrompt email={props.email} message={result.error} /> : <ActionToast result={result} />}
+      {result && !result.ok && result.code === "reauthentication_required" ? (
+        <ReauthPrompt email={props.email} message={result.error} />
+      ) : (
+        <ActionToast result={result} />
+      )}
 
       <dialog ref={revokeDialog} aria-labelledby="revoke-title">
         <form

@@ -24,13 +24,19 @@ export function RevealPanel({ rotationId, successor, email, deadline }: RevealPa
           <p>
             The new key <code>{successor.prefix}…</code> was revealed on {successor.revealedAt}. It is not shown again.
           </p>
-          <p className="sub">Lost it before putting it in place? Re-roll: it is revoked and a new one is shown once. The deadline ({deadline}) does not move.</p>
+          <p className="sub">
+            Lost it before putting it in place? Re-roll: it is revoked and a new one is shown once. The deadline ({deadline}) does not move.
+          </p>
           <button
             type="button"
             className="button secondary"
             disabled={pending}
             onClick={() => {
-              if (window.confirm(`Re-roll the new key? ${successor.prefix}… stops working at once and a new key replaces it. The old key's deadline stays ${deadline}.`)) {
+              if (
+                window.confirm(
+                  `Re-roll the new key? ${successor.prefix}… stops working at once and a new key replaces it. The old key's deadline stays ${deadline}.`,
+                )
+              ) {
                 run(() => rerollSuccessorAction({ rotationId }));
               }
             }}

@@ -136,7 +136,13 @@ export function KeyActions(props: KeyActionsProps) {
             event.preventDefault();
             const form = new FormData(event.currentTarget);
             run(
-              () => rotateKeyAction({ keyId: props.keyId, kind: "emergency", gracePeriodHours: Number(form.get("grace")), reason: String(form.get("reason") ?? "") }),
+              () =>
+                rotateKeyAction({
+                  keyId: props.keyId,
+                  kind: "emergency",
+                  gracePeriodHours: Number(form.get("grace")),
+                  reason: String(form.get("reason") ?? ""),
+                }),
               () => emergencyDialog.current?.close(),
             );
           }}
@@ -147,7 +153,8 @@ export function KeyActions(props: KeyActionsProps) {
           <p className="sub">Use this when the key may have leaked. The customer is told at once and mints the new key in the portal.</p>
           {props.openRotation && (
             <p className="sub">
-              It replaces the rotation under way ({props.openRotation.state}): a new key already issued for that one is revoked too, since whoever holds the leaked key may have obtained it.
+              It replaces the rotation under way ({props.openRotation.state}): a new key already issued for that one is revoked too, since whoever holds the
+              leaked key may have obtained it.
             </p>
           )}
           <label>
@@ -160,7 +167,8 @@ export function KeyActions(props: KeyActionsProps) {
               <input type="radio" name="grace" value={props.emergencyGraceHours} defaultChecked /> keeps working for {props.emergencyGraceHours} hours
             </label>
             <label>
-              <input type="radio" name="grace" value={0} /> revoke now: every client still using it fails at once ({props.lastUsed ? `last used ${props.lastUsed}` : "never used"})
+              <input type="radio" name="grace" value={0} /> revoke now: every client still using it fails at once (
+              {props.lastUsed ? `last used ${props.lastUsed}` : "never used"})
             </label>
           </fieldset>
           <div className="actions">

@@ -53,7 +53,11 @@ export function PolicySelect({ organizationId, current, policies }: PolicySelect
             ))}
         </select>
       </label>
-      {previewing && <p className="sub" role="status">Working out what this changes…</p>}
+      {previewing && (
+        <p className="sub" role="status">
+          Working out what this changes…
+        </p>
+      )}
       {preview && !preview.ok && <ActionToast result={preview} />}
       {impact && (
         <section className="impact" aria-label="What this change does">
@@ -74,7 +78,17 @@ export function PolicySelect({ organizationId, current, policies }: PolicySelect
             </li>
           </ul>
           <div className="actions">
-            <button type="button" className="button" disabled={pending} onClick={() => run(() => assignPolicyAction({ organizationId, policyId: choice }), () => setPreview(null))}>
+            <button
+              type="button"
+              className="button"
+              disabled={pending}
+              onClick={() =>
+                run(
+                  () => assignPolicyAction({ organizationId, policyId: choice }),
+                  () => setPreview(null),
+                )
+              }
+            >
               Apply {impact.to.name}
             </button>
             <button type="button" className="button secondary" disabled={pending} onClick={reset}>

@@ -42,7 +42,13 @@ export const GET = publicHandler(async ({ request, params, now }) => {
       const evidence = await digestOf(complianceCsvChunks(ctx));
       const evidencePath = `/dashboard/reports/download/compliance.csv?${scopeQuery(scope)}`;
       const pdf = await compliancePdf(ctx, { evidenceSha256: evidence.sha256, evidencePath, generatedAt: now, generatedBy: viewer.email });
-      body = recordedDownload((async function* () { yield new Uint8Array(pdf); })(), { actor, file, scope, chainHead: ctx.chain.headHash, evidenceSha256: evidence.sha256 }, now);
+      body = recordedDownload(
+        (async function* () {
+          yield new Uint8Array(pdf);
+        })(),
+        { actor, file, scope, chainHead: ctx.chain.headHash, evidenceSha256: evidence.sha256 },
+        now,
+      );
     }
   }
   return new Response(body, { headers: { "content-type": TYPES[file], "content-disposition": `attachment; filename="${name}"`, "cache-control": "no-store" } });
