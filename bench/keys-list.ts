@@ -49,7 +49,7 @@ for (const kind of benchDatabases()) {
   const db = await createBenchDatabase(kind, "keys-list");
   try {
     const now = new Date();
-    let t = performance.now();
+    const t = performance.now();
     await seedDemoWorld({ keys: KEYS, now });
     console.log(`seeded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     const prisma = await getPrisma();

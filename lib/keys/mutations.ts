@@ -1,5 +1,5 @@
 import "server-only";
-import { inTransaction, Prisma, type Tx } from "../db";
+import { inTransaction, type Prisma, type Tx } from "../db";
 import type { Actor } from "../auth/actor";
 import { appendAuditEvents } from "../audit/write";
 import { parseInput } from "../validation";
