@@ -129,7 +129,7 @@ async function writeRecords(file: string) {
   let after = "";
   for (;;) {
     const page = await getVerificationRecordPage(after, 5_000);
-    for (const r of page) out.write(JSON.stringify(r) + "\n");
+    for (const r of page) out.write(`${JSON.stringify(r)}\n`);
     if (page.length < 5_000) break;
     after = page[page.length - 1].hash;
   }
@@ -175,18 +175,18 @@ async function measureMillion(
   const lines = readFileSync(recordsFile, "utf8").split("\n").filter(Boolean);
   const file = path.resolve(".bench-data", "snapshot-1m.ndjson");
   const out = createWriteStream(file);
-  out.write(JSON.stringify({ type: "snapshot", version: 1, cursor: "1.0." + Date.now(), generatedAt: new Date().toISOString() }) + "\n");
+  out.write(`${JSON.stringify({ type: "snapshot", version: 1, cursor: `1.0.${Date.now()}`, generatedAt: new Date().toISOString() })}\n`);
   for (let i = 0; i < REPLICA_KEYS; i++) {
     const r = JSON.parse(lines[i % lines.length]);
     r.hash = randomBytes(32).toString("hex");
     r.keyId = randomUUID();
-    if (!out.write(JSON.stringify(r) + "\n")) await new Promise<void>((res) => out.once("drain", () => res()));
+    if (!out.write(`${JSON.stringify(r)}\n`)) await new Promise<void>((res) => out.once("drain", () => res()));
   }
-  out.write(JSON.stringify({ type: "end", count: REPLICA_KEYS }) + "\n");
+  out.write(`${JSON.stringify({ type: "end", count: REPLICA_KEYS })}\n`);
   await new Promise<void>((r) => out.end(() => r()));
   const server = http.createServer((req, res) => {
     if (req.url?.startsWith("/api/v1/verifier/snapshot")) createReadStream(file).pipe(res);
-    else setTimeout(() => res.end(JSON.stringify({ cursor: "1.0." + Date.now(), changes: [], reset: false, more: false })), 1000);
+    else setTimeout(() => res.end(JSON.stringify({ cursor: `1.0.${Date.now()}`, changes: [], reset: false, more: false })), 1000);
   });
   await new Promise<void>((r) => server.listen(3202, "127.0.0.1", r));
   // Not spawnSync: this process serves the snapshot meanwhile.
@@ -247,7 +247,8 @@ for (const kind of benchDatabases()) {
   floorServer.kill();
 
   let server = await startServer(env, PORT, "rekey");
-  let fast, replica;
+  let fast: Awaited<typeof floor>;
+  let replica: Awaited<ReturnType<typeof measureReplica>>;
   try {
     fast = await measure("fast path (npm start)", PORT);
     replica = await measureReplica(`http://127.0.0.1:${PORT}`, mixKeys);
@@ -258,7 +259,7 @@ for (const kind of benchDatabases()) {
     await stopServer(server);
   }
   server = await startServer(env, PORT, "next");
-  let route;
+  let route: Awaited<typeof floor>;
   try {
     route = await measure("route handler (next start)", PORT);
   } finally {

@@ -24,5 +24,5 @@ export function Countdown({ to }: { to: string }) {
     return () => clearInterval(timer);
   }, []);
   // The server renders the date; the browser's clock takes over once mounted.
-  return <time dateTime={to}>{now === null ? new Date(to).toISOString().slice(0, 16).replace("T", " ") + " UTC" : format(target - now)}</time>;
+  return <time dateTime={to}>{now === null ? `${new Date(to).toISOString().slice(0, 16).replace("T", " ")} UTC` : format(target - now)}</time>;
 }

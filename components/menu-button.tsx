@@ -15,6 +15,7 @@ export function MenuButton({ navId }: { navId: string }) {
   useEffect(() => {
     document.documentElement.dataset.menu = "ready";
   }, []);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on purpose whenever the page changes, to close the menu after a navigation
   useEffect(() => setOpen(false), [path]);
   useEffect(() => {
     document.getElementById(navId)?.toggleAttribute("data-open", open);

@@ -20,7 +20,7 @@ export function OneTimeSecret({
   return (
     <div className="one-time">
       <div className="secret-row">
-        <code className="secret" aria-label={`Your new ${what}`}>
+        <code className="secret" role="group" aria-label={`Your new ${what}`}>
           {secret}
         </code>
         <button

@@ -88,8 +88,14 @@ function counting(factory: SqlMigrationAwareDriverAdapterFactory, counter: Count
     const queryRaw = q.queryRaw.bind(q);
     const executeRaw = q.executeRaw.bind(q);
     return Object.assign(q, {
-      queryRaw: (...a: never[]) => (counter.n++, queryRaw(...a)),
-      executeRaw: (...a: never[]) => (counter.n++, executeRaw(...a)),
+      queryRaw: (...a: never[]) => {
+        counter.n++;
+        return queryRaw(...a);
+      },
+      executeRaw: (...a: never[]) => {
+        counter.n++;
+        return executeRaw(...a);
+      },
     });
   };
   return {

@@ -65,7 +65,10 @@ async function runEngine<T>(factory: SqlMigrationAwareDriverAdapterFactory, run:
   // The connections the engine opens are ended with it (on a server, a pool each), so a database
   // migrated by this process is not left with an idle connection (a restore refuses while one is there).
   const opened: { dispose(): Promise<void> }[] = [];
-  const track = <A extends { dispose(): Promise<void> }>(adapter: A) => (opened.push(adapter), adapter);
+  const track = <A extends { dispose(): Promise<void> }>(adapter: A) => {
+    opened.push(adapter);
+    return adapter;
+  };
   const tracked: SqlMigrationAwareDriverAdapterFactory = {
     provider: factory.provider,
     adapterName: factory.adapterName,

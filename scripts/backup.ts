@@ -25,7 +25,7 @@ try {
   console.log(
     `  ${path.relative(process.cwd(), result.file)}  ${(result.bytes / 1e6).toFixed(1)} MB  sha256 ${result.sha256}  (${(result.durationMs / 1000).toFixed(1)} s)`,
   );
-  console.log("  Restore with: npm run restore -- " + path.relative(process.cwd(), result.file));
+  console.log(`  Restore with: npm run restore -- ${path.relative(process.cwd(), result.file)}`);
 } catch (error) {
   console.error(`rekey: backup failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

@@ -39,7 +39,7 @@ describe("organizations through the management API", () => {
 
 describe("management API authentication", () => {
   it("refuses a request without a token, with an unknown token, and with noise", async () => {
-    for (const token of [null, "rkm_mgmt_" + "a".repeat(49), "nonsense"]) {
+    for (const token of [null, `rkm_mgmt_${"a".repeat(49)}`, "nonsense"]) {
       const res = await call(createOrg, { body: { name: "X" }, token });
       expect(res.status).toBe(401);
       expect(res.json.error.code).toBe("unauthorized");
@@ -199,7 +199,7 @@ describe("OpenAPI", () => {
     const { readdirSync } = await import("node:fs");
     const routes = (readdirSync("app/api/v1", { recursive: true }) as string[])
       .filter((f) => f.endsWith("route.ts") && !f.startsWith("openapi.json"))
-      .map((f) => "/api/v1/" + f.replace(/\/?route\.ts$/, "").replace(/\[(\w+)\]/g, "{$1}"))
+      .map((f) => `/api/v1/${f.replace(/\/?route\.ts$/, "").replace(/\[(\w+)\]/g, "{$1}")}`)
       .sort();
     expect(routes).toContain("/api/v1/verifier/changes");
     expect(Object.keys(res.json.paths).sort()).toEqual(routes);

@@ -136,14 +136,14 @@ describe("signed checkpoints", () => {
       return path.join(dir, name);
     };
     const cp = file("checkpoint.json", JSON.stringify(checkpoint));
-    const intact = cli(file("intact.jsonl", lines.join("\n") + "\n"), "--checkpoint", cp, "--key", checkpoint.keyId);
+    const intact = cli(file("intact.jsonl", `${lines.join("\n")}\n`), "--checkpoint", cp, "--key", checkpoint.keyId);
     expect(intact.status, intact.stdout + intact.stderr).toBe(0);
     expect(intact.stdout).toContain(`The checkpoint of event ${checkpoint.statement.seq}`);
     // The endpoint's whole answer works as the checkpoint file too (its newest checkpoint is used).
     expect(cli(path.join(dir, "intact.jsonl"), "--checkpoint", file("all.json", JSON.stringify({ checkpoints: [checkpoint] }))).status).toBe(0);
 
     // The last two events cut off: a valid chain, but short of the signed head.
-    const cut = file("cut.jsonl", lines.slice(0, -2).join("\n") + "\n");
+    const cut = file("cut.jsonl", `${lines.slice(0, -2).join("\n")}\n`);
     expect((await verifyExportFile(cut)).ok).toBe(true);
     const cutResult = cli(cut, "--checkpoint", cp);
     expect(cutResult.status).toBe(1);
@@ -156,7 +156,7 @@ describe("signed checkpoints", () => {
       if (i > 3) events[i].prevHash = events[i - 1].hash;
       events[i].hash = hashAuditEvent({ ...events[i], at: new Date(events[i].at) });
     }
-    const rewritten = file("rewritten.jsonl", events.map((e) => JSON.stringify(e)).join("\n") + "\n");
+    const rewritten = file("rewritten.jsonl", `${events.map((e) => JSON.stringify(e)).join("\n")}\n`);
     expect((await verifyExportFile(rewritten)).ok).toBe(true);
     const caught = cli(rewritten, "--checkpoint", cp);
     expect(caught.status).toBe(1);
@@ -166,8 +166,8 @@ describe("signed checkpoints", () => {
     let csvText = "";
     for await (const chunk of auditCsvChunks(whole)) csvText += chunk;
     const csvLines = csvText.trimEnd().split("\n");
-    expect(cli(file("intact.csv", csvLines.join("\n") + "\n"), "--checkpoint", cp).status).toBe(0);
-    const cutCsv = cli(file("cut.csv", csvLines.slice(0, -2).join("\n") + "\n"), "--checkpoint", cp);
+    expect(cli(file("intact.csv", `${csvLines.join("\n")}\n`), "--checkpoint", cp).status).toBe(0);
+    const cutCsv = cli(file("cut.csv", `${csvLines.slice(0, -2).join("\n")}\n`), "--checkpoint", cp);
     expect(cutCsv.status).toBe(1);
     expect(cutCsv.stdout).toMatch(/events were cut off the end/);
 

@@ -30,7 +30,7 @@ let csv: string[] = [];
 
 const write = (name: string, lines: string[]) => {
   const file = path.join(dir, name);
-  writeFileSync(file, lines.join("\n") + "\n");
+  writeFileSync(file, `${lines.join("\n")}\n`);
   return file;
 };
 const cli = (file: string, ...args: string[]) =>
@@ -143,7 +143,7 @@ describe("a tampered export", () => {
   // A one-line record (the unicode event spans two lines: its reason has a line break).
   const gapLine = middle + 3;
   const csvCases: [string, () => string[], RegExp][] = [
-    ["an added field", () => replaced(csv, gapLine, csv[gapLine] + ",approved by the CISO"), /15 fields, the export writes 14/],
+    ["an added field", () => replaced(csv, gapLine, `${csv[gapLine]},approved by the CISO`), /15 fields, the export writes 14/],
     ["a removed field", () => replaced(csv, gapLine, csv[gapLine].replace(/,success,/, ",")), /13 fields, the export writes 14/],
     ["a timestamp in another form", () => replaced(csv, 1, csv[1].replace(/\.(\d{3})Z,/, ".$1+00:00,")), /is not written as rekey writes times/],
     [

@@ -120,7 +120,7 @@ describe(`the restore drill (${testDatabaseKind})`, () => {
     const journal = path.join(work, "pending.jsonl");
     writeFileSync(
       journal,
-      JSON.stringify({
+      `${JSON.stringify({
         v: 1,
         type: "key.revoked",
         keyId: key.id,
@@ -128,7 +128,7 @@ describe(`the restore drill (${testDatabaseKind})`, () => {
         organizationId: org.id,
         revokedAt: new Date().toISOString(),
         journaledAt: new Date().toISOString(),
-      }) + "\n",
+      })}\n`,
     );
     await prisma.restore.create({
       data: { startedAt: new Date(), backupTakenAt: new Date(), backupFile: "interrupted.rekey-backup", backupSha256: "0".repeat(64) },

@@ -18,7 +18,9 @@ useTestDatabase();
 const DAY = 86_400_000;
 const days = (n: number) => n * DAY;
 const folders: string[] = [];
-afterAll(() => folders.forEach((f) => rmSync(f, { recursive: true, force: true })));
+afterAll(() => {
+  for (const f of folders) rmSync(f, { recursive: true, force: true });
+});
 
 function mailbox() {
   const folder = mkdtempSync(path.join(tmpdir(), "rekey-mail-"));

@@ -254,7 +254,7 @@ function valueFor(name: string, schema: JsonSchema): fc.Arbitrary<unknown> {
   if (schema.format === "date-time" || /At$|^hour$/.test(name))
     plausible.push(
       goodDate,
-      goodDate.map((d) => d.slice(0, 13) + ":00:00.000Z"),
+      goodDate.map((d) => `${d.slice(0, 13)}:00:00.000Z`),
       badDate,
     );
   if (schema.type === "integer") plausible.push(fc.integer({ min: -10, max: 2_000 }), fc.constantFrom(Number.MAX_SAFE_INTEGER + 2, 1e308, -0, 0.5));
@@ -349,7 +349,7 @@ function bodyFor(op: Operation): fc.Arbitrary<Body> {
 
 const token = fc.oneof(
   { arbitrary: fc.constant<string | undefined>(undefined), weight: 6 }, // the bootstrap management token
-  { arbitrary: fc.constantFrom<string | null>(null, "nonsense", "rkm_mgmt_" + "a".repeat(49), "rk_live_x"), weight: 1 },
+  { arbitrary: fc.constantFrom<string | null>(null, "nonsense", `rkm_mgmt_${"a".repeat(49)}`, "rk_live_x"), weight: 1 },
   { arbitrary: fc.constant<string | null>("self"), weight: 1 }, // the world's key
 );
 

@@ -18,7 +18,7 @@ describe("the shared verification test vectors", () => {
     ];
     const fetch = (async (input: RequestInfo | URL) => {
       const url = new URL(String(input));
-      if (url.pathname.endsWith("/snapshot")) return new Response(snapshot.map((l) => JSON.stringify(l)).join("\n") + "\n");
+      if (url.pathname.endsWith("/snapshot")) return new Response(`${snapshot.map((l) => JSON.stringify(l)).join("\n")}\n`);
       // No changes, ever: the stream answers after a short wait.
       await new Promise((r) => setTimeout(r, 50));
       return Response.json({ cursor: url.searchParams.get("cursor"), changes: [], reset: false, more: false });

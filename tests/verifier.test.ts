@@ -107,7 +107,7 @@ describe("the in-process verifier (docs/verifier-protocol.md)", () => {
     const rekey = inProcessRekey();
     const replica = replicaOf(rekey.fetch);
     await replica.start();
-    const unknown = "rk_live_" + "0".repeat(43);
+    const unknown = `rk_live_${"0".repeat(43)}`;
     for (const secret of [...w.secrets, unknown, "nonsense"]) {
       clearVerifyCache();
       const fetches = rekey.state.bodies.length;
@@ -198,7 +198,7 @@ describe("the in-process verifier (docs/verifier-protocol.md)", () => {
     await replica.start();
     await revokeKey({ keyId: w.active.key.id, reason: "no longer needed" }, ADMIN, new Date());
     await eventually(() => !replica.verify(w.active.secret).valid);
-    const everything = rekey.state.bodies.join("\n") + "\n" + stringsIn((replica as unknown as { records: unknown }).records).join("\n");
+    const everything = `${rekey.state.bodies.join("\n")}\n${stringsIn((replica as unknown as { records: unknown }).records).join("\n")}`;
     expect(everything).toContain(w.active.key.id);
     for (const secret of w.secrets) {
       expect(everything).not.toContain(secret);
@@ -350,7 +350,7 @@ describe("the company's own key format in the in-process verifier (issue 19)", (
     expect(replica.verify(secret)).toEqual(await verifyKey(secret, new Date()));
     expect(replica.verify(secret)).toMatchObject({ valid: true });
     const last = secret.at(-1)!;
-    for (const noise of [secret.slice(0, -1) + (last === "a" ? "b" : "a"), secret + "a", "rk_live_" + secret.slice("acme_live_".length)]) {
+    for (const noise of [secret.slice(0, -1) + (last === "a" ? "b" : "a"), `${secret}a`, `rk_live_${secret.slice("acme_live_".length)}`]) {
       expect(replica.verify(noise)).toEqual({ valid: false, code: "malformed" });
     }
     // Only the prefixes given: the rest is rekey's default (32 bytes, CRC32), so a 24-byte key is not of it.

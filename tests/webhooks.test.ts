@@ -284,7 +284,7 @@ describe("signed delivery (Standard Webhooks), verified with the standardwebhook
         expect(event.data).toMatchObject({ keyId: key.id, keyPrefix: key.prefix, organizationId: org.id, environment: "live" });
     }
     // Someone else's secret, or a changed body, is refused by the library.
-    expect(() => verifyWith("whsec_" + Buffer.alloc(24, 1).toString("base64"), rx.received[0])).toThrow();
+    expect(() => verifyWith(`whsec_${Buffer.alloc(24, 1).toString("base64")}`, rx.received[0])).toThrow();
     expect(() => verifyWith(secret!, { ...rx.received[0], body: rx.received[0].body.replace("rotation", "rotatioN") })).toThrow();
   });
 

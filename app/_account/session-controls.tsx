@@ -8,7 +8,7 @@ export function EndSessionButton({ sessionId, label }: { sessionId: string; labe
   const { pending, result, run } = useServerAction();
   return (
     <span className="row-actions">
-      <button className="button secondary small" disabled={pending} aria-label={label} onClick={() => run(() => endSessionAction({ sessionId }))}>
+      <button type="button" className="button secondary small" disabled={pending} aria-label={label} onClick={() => run(() => endSessionAction({ sessionId }))}>
         End
       </button>
       <ActionError result={result} />
@@ -20,7 +20,7 @@ export function EndOtherSessionsButton({ others }: { others: number }) {
   const { pending, result, run } = useServerAction();
   return (
     <div className="row-actions" style={{ marginTop: "0.75rem" }}>
-      <button className="button secondary" disabled={pending || others === 0} onClick={() => run(() => endOtherSessionsAction({}))}>
+      <button type="button" className="button secondary" disabled={pending || others === 0} onClick={() => run(() => endOtherSessionsAction({}))}>
         Sign out everywhere else
       </button>
       <ActionToast result={result} />

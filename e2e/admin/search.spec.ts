@@ -59,9 +59,9 @@ test("the admin finds a key by pasting it whole, by its prefix from the header (
 
 test("a pasted key that is not one of ours (bad checksum) is cut to its prefix before it reaches the URL", async ({ page }) => {
   // A well-formed key with a valid checksum that was never issued: from the API's own generator shape.
-  const unknown = "rk_live_" + "A".repeat(43);
+  const unknown = `rk_live_${"A".repeat(43)}`;
   await page.goto("/dashboard/keys");
-  await page.getByLabel(/Find a key: paste it whole/).fill(unknown + "zzzzzz");
+  await page.getByLabel(/Find a key: paste it whole/).fill(`${unknown}zzzzzz`);
   await page.getByRole("button", { name: "Search", exact: true }).click();
   await expect(page).toHaveURL(/\/dashboard\/keys\?q=rk_live_AAAAAAAA$/);
   await expect(page.getByText("No keys match “rk_live_AAAAAAAA”.")).toBeVisible();

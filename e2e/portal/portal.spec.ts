@@ -1,4 +1,4 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test, type Browser } from "@playwright/test";
 import { E2E_BOOTSTRAP_TOKEN, E2E_CRON_SECRET } from "../support/accounts";
 import { latestMail, signInWithLink } from "../support/mail";
 
@@ -85,7 +85,7 @@ test("a customer follows the rotation email, signs in with the link, reveals and
   expect(verifiedNew).toMatchObject({ valid: true, deprecated: false });
   const old = await request.post("/api/v1/keys/verify", { data: { key: oldKey.key } });
   expect(await old.json()).toMatchObject({ valid: true, deprecated: true, successorPrefix: newKey.slice(0, 16) });
-  expect(old.headers()["sunset"]).toBeTruthy();
+  expect(old.headers().sunset).toBeTruthy();
 
   // Reloaded, the key is never shown again; the page says it is expiring and was revealed.
   await page.reload();

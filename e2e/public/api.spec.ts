@@ -21,8 +21,8 @@ test("automation issues a key, rotates it with an overlap, and the company's API
 
   const old = await request.post("/api/v1/keys/verify", { headers: { authorization: `Bearer ${secret}` } });
   expect(await old.json()).toMatchObject({ valid: true, deprecated: true });
-  expect(old.headers()["sunset"]).toMatch(/GMT$/);
-  expect(old.headers()["deprecation"]).toMatch(/^@\d+$/);
+  expect(old.headers().sunset).toMatch(/GMT$/);
+  expect(old.headers().deprecation).toMatch(/^@\d+$/);
   expect(await (await request.post("/api/v1/keys/verify", { data: { key: successorKey } })).json()).toMatchObject({ valid: true, deprecated: false });
 
   const state = await (await request.get(`/api/v1/keys/${id}`, { headers: auth })).json();

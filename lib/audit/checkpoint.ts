@@ -57,8 +57,7 @@ const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 export function checkpointProblem(c: SignedCheckpoint): string | null {
   const s = c?.statement;
   if (
-    !s ||
-    s.type !== "rekey.audit.checkpoint" ||
+    s?.type !== "rekey.audit.checkpoint" ||
     s.version !== 1 ||
     !/^[1-9][0-9]*$/.test(String(s.seq)) ||
     !/^[0-9a-f]{64}$/.test(String(s.hash)) ||

@@ -99,7 +99,7 @@ export async function verifyExportedEvents(lines: AsyncIterable<ExportLine>, che
   }
   if (checkpoint && result.ok) {
     const fail = (reason: string) => ({ ...result, ok: false, broken: { seq: checkpoint.seq, line: 0, reason } });
-    if (result.lastSeq === null) return fail("the file holds no events, the checkpoint signs event " + checkpoint.seq);
+    if (result.lastSeq === null) return fail(`the file holds no events, the checkpoint signs event ${checkpoint.seq}`);
     if (BigInt(result.firstSeq!) > BigInt(checkpoint.seq))
       return fail(`the checkpoint signs event ${checkpoint.seq}, before this file's first event ${result.firstSeq}: use the checkpoint of this file's period`);
     if (BigInt(result.lastSeq) < BigInt(checkpoint.seq))

@@ -117,7 +117,7 @@ export async function startPasskeyRegistration(userId: string, input: unknown, n
 export async function finishPasskeyRegistration(userId: string, input: unknown, now: Date): Promise<{ id: string; name: string }> {
   const { name, response } = parseInput(finishPasskeySchema, input);
   const user = await staffUser(userId);
-  let verified;
+  let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
   try {
     verified = await verifyRegistrationResponse({ response: response as unknown as RegistrationResponseJSON, ...expectations("register", userId, now) });
   } catch (error) {
@@ -236,7 +236,7 @@ export async function authenticatePasskey(input: unknown, now: Date, address = "
     await audit("failure", user.disabledAt ? "account disabled" : "passkey of a customer");
     return null;
   }
-  let verified;
+  let verified: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
   try {
     verified = await verifyAuthenticationResponse({
       response: response as unknown as AuthenticationResponseJSON,

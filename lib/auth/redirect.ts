@@ -10,6 +10,7 @@ export function safeReturnPath(raw: unknown, fallback: string): string {
   if (typeof raw !== "string" || raw.length === 0 || raw.length > 2000) return fallback;
   if (!raw.startsWith("/") || raw.startsWith("//")) return fallback;
   // Control characters, spaces and backslashes anywhere; encoded slashes, backslashes and controls too (a later decode would bring them back).
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point of this check
   if (/[\u0000-\u0020\u007f\\]/.test(raw) || /%(2f|5c|[01][0-9a-f]|7f|20)/i.test(raw.split(/[?#]/)[0])) return fallback;
   let url: URL;
   try {

@@ -65,8 +65,10 @@ export async function authenticateStaff(
     await burnPasswordCheck(password);
     await audit("auth.sign_in_failed", "denied", reason);
   });
-  const usable = user && user.passwordHash && !user.disabledAt && user.role !== "customer";
-  const ok = usable ? await verifyPassword(user.passwordHash!, password) : (await burnPasswordCheck(password), false);
+  const usable = user?.passwordHash && !user.disabledAt && user.role !== "customer";
+  let ok = false;
+  if (usable) ok = await verifyPassword(user.passwordHash!, password);
+  else await burnPasswordCheck(password); // as long as a real check: the answer's timing tells no one whether the account exists
   if (!ok || !user) {
     await audit("auth.sign_in_failed", "failure", user?.disabledAt ? "account disabled" : "wrong email or password");
     return null;

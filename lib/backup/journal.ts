@@ -147,7 +147,7 @@ async function syncOnce(file: string, state: FileState, prisma: Db, now: Date): 
   const fd = openSync(file, "a", 0o600);
   try {
     // A torn last line (a crash mid-write) is ended first, so it stays one bad line and the next ones read whole.
-    writeSync(fd, (state.tornTail ? "\n" : "") + text + "\n");
+    writeSync(fd, `${(state.tornTail ? "\n" : "") + text}\n`);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

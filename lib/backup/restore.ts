@@ -55,7 +55,7 @@ export async function restoreBackup(file: string, target: RestoreTarget, options
   const expected = "url" in target ? "postgres" : "pglite";
   if (manifest.kind !== expected) {
     throw new Error(
-      `${file} is a backup of ${describe(manifest.kind)}; this restore is into ${describe(expected)}. Restore it where it was taken (DATABASE_URL ${manifest.kind === "postgres" ? "set" : "unset"}).`,
+      `${file} is a backup of ${databaseKind(manifest.kind)}; this restore is into ${databaseKind(expected)}. Restore it where it was taken (DATABASE_URL ${manifest.kind === "postgres" ? "set" : "unset"}).`,
     );
   }
   // Every journal is read before anything changes: a damaged one stops the restore here.
@@ -164,7 +164,7 @@ async function reapplyRevocations(restoreId: string, entries: Map<string, Journa
   return { reapplied: due.length, alreadyRevoked, missingKeys };
 }
 
-function describe(kind: BackupManifest["kind"]): string {
+function databaseKind(kind: BackupManifest["kind"]): string {
   return kind === "postgres" ? "a PostgreSQL server" : "the embedded database";
 }
 

@@ -79,18 +79,18 @@ export async function* snapshotLines(now: Date): AsyncGenerator<string> {
     generatedAt: now.toISOString(),
     hashVersions: { current, accepted: secrets.map((s) => s.version) },
   };
-  yield JSON.stringify(header) + "\n";
+  yield `${JSON.stringify(header)}\n`;
   let after = "";
   let count = 0;
   for (;;) {
     const page = await getVerificationRecordPage(after, PAGE);
     if (page.length === 0) break;
-    yield page.map((r) => JSON.stringify(r)).join("\n") + "\n";
+    yield `${page.map((r) => JSON.stringify(r)).join("\n")}\n`;
     count += page.length;
     after = page[page.length - 1].hash;
     if (page.length < PAGE) break;
   }
-  yield JSON.stringify({ type: "end", count }) + "\n";
+  yield `${JSON.stringify({ type: "end", count })}\n`;
 }
 
 export interface ChangesResponse {

@@ -29,7 +29,7 @@ describe("key format", () => {
   });
 
   it("rejects noise and wrong shapes", () => {
-    for (const noise of ["", "rk_live_", "sk_live_abc", "rk_prod_" + "a".repeat(49), generateApiKey("live").secret + "x", "rk_mgmt_" + "a".repeat(49)]) {
+    for (const noise of ["", "rk_live_", "sk_live_abc", `rk_prod_${"a".repeat(49)}`, `${generateApiKey("live").secret}x`, `rk_mgmt_${"a".repeat(49)}`]) {
       expect(parseSecret(noise)).toBeNull();
     }
   });
@@ -66,11 +66,11 @@ describe("the company's own key format", () => {
     const last = secret.at(-1)!;
     for (const noise of [
       secret.slice(0, -1) + (last === "a" ? "b" : "a"), // wrong checksum
-      secret + "a", // too long
+      `${secret}a`, // too long
       secret.slice(0, -1), // too short
-      "acme_prod_" + secret.slice("acme_live_".length), // another prefix
-      "rk_live_" + secret.slice("acme_live_".length),
-      secret.slice(0, 12) + "-" + secret.slice(13), // not base62
+      `acme_prod_${secret.slice("acme_live_".length)}`, // another prefix
+      `rk_live_${secret.slice("acme_live_".length)}`,
+      `${secret.slice(0, 12)}-${secret.slice(13)}`, // not base62
     ]) {
       expect(parseSecret(noise)).toBeNull();
       expect(isWellFormedKey(noise)).toBe(false);
@@ -86,16 +86,16 @@ describe("the company's own key format", () => {
     expect(parseSecret(secret)).toEqual({ kind: "rk", environment: "live", prefix });
     expect(generateApiKey("test").secret).toMatch(/^sk_test-[0-9A-Za-z]{22}$/);
     for (const noise of [
-      secret + "a",
+      `${secret}a`,
       secret.slice(0, -1),
-      "pk-" + secret.slice(3),
-      secret.slice(0, -1) + "_",
+      `pk-${secret.slice(3)}`,
+      `${secret.slice(0, -1)}_`,
       generateApiKey("live").secret.replace("sk-", "rk_live_"),
     ]) {
       expect(parseSecret(noise)).toBeNull();
     }
     // Without a checksum any base62 of the right length is of the format: only the lookup tells.
-    expect(parseSecret("sk-" + "a".repeat(22))).not.toBeNull();
+    expect(parseSecret(`sk-${"a".repeat(22)}`)).not.toBeNull();
   });
 
   it("refuses bad configuration with a message naming the variable", () => {
@@ -136,6 +136,6 @@ describe("the company's own key format", () => {
 
   it("shows the default pattern in the README, as the function builds it", () => {
     const readme = readFileSync(path.resolve(__dirname, "../../README.md"), "utf8");
-    expect(readme).toContain("`" + secretScanningPattern(keyFormatFromEnv({})) + "`");
+    expect(readme).toContain(`\`${secretScanningPattern(keyFormatFromEnv({}))}\``);
   });
 });

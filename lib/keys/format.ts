@@ -68,7 +68,7 @@ export function configuredSecretScanningPattern(): string {
 
 /** `head`, `bytes` random bytes in base62 (`width` characters), and the CRC32 checksum when asked for. */
 function mint(head: string, bytes: number, width: number, withChecksum: boolean): GeneratedSecret {
-  const random = toBase62(BigInt("0x" + randomBytes(bytes).toString("hex")), width);
+  const random = toBase62(BigInt(`0x${randomBytes(bytes).toString("hex")}`), width);
   const body = head + random;
   return { secret: withChecksum ? body + checksum(body) : body, prefix: head + random.slice(0, PREFIX_RANDOM_CHARS) };
 }

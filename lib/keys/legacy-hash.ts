@@ -3,7 +3,7 @@ import { createHash, scrypt as scryptCallback, timingSafeEqual } from "node:cryp
 import { promisify } from "node:util";
 import bcrypt from "bcryptjs";
 import { verify as argon2Verify } from "@node-rs/argon2";
-import { scryptParamsSchema, type LegacyAlgorithm } from "./import-schemas";
+import { scryptParamsSchema } from "./import-schemas";
 
 const scrypt = promisify(scryptCallback) as (
   password: string,

@@ -347,8 +347,8 @@ export async function searchKeys(input: KeySearchInput) {
   if (q.organizationId) where.push(`k."organizationId" = ${param(q.organizationId)}`);
   if (q.externalId) where.push(`k."externalId" = ${param(q.externalId)}`);
   if (q.status) where.push(`k.status = ${param(q.status)}::"KeyStatus"`);
-  if (q.prefix) where.push(`k.prefix LIKE ${param(likeLiteral(q.prefix) + "%")}`);
-  if (q.name) where.push(`k.name ILIKE ${param("%" + likeLiteral(q.name) + "%")}`);
+  if (q.prefix) where.push(`k.prefix LIKE ${param(`${likeLiteral(q.prefix)}%`)}`);
+  if (q.name) where.push(`k.name ILIKE ${param(`%${likeLiteral(q.name)}%`)}`);
   if (after) where.push(`k.id > ${param(after)}`);
   const rows = await prisma.$queryRawUnsafe<{ id: string }[]>(
     `SELECT k.id FROM api_keys k ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY k.id LIMIT ${param(q.limit + 1)}`,

@@ -24,6 +24,7 @@ let used = new Map<string, { first: number; last: number }>();
 let rehash = new Map<string, { from: string; to: string; version: number }>();
 /** The current hour's buckets, so the hot path skips the lookup by hour (reset when the maps are swapped). */
 let current: { start: number; hour: string; keys: Map<string, KeyHour>; results: Map<string, ResultHour> } | undefined;
+// biome-ignore lint/correctness/noUnusedVariables: read by `timer ??=`, so one interval runs however often a flush is asked for
 let timer: NodeJS.Timeout | undefined;
 let flushing: Promise<void> | undefined;
 

@@ -60,7 +60,7 @@ describe("verification in the company's own key format", () => {
       const otherLast = secret.slice(0, -1) + (last === "a" ? "b" : "a");
       // Without a checksum, a changed character is still of the format: only the lookup refuses it.
       expect(await verifyKey(otherLast, T0)).toEqual({ valid: false, code: format.checksum === "crc32" ? "malformed" : "unknown" });
-      for (const noise of [secret + "a", secret.slice(0, -1), "rk_live_" + secret.slice(format.prefixes.live.length), "zz" + secret]) {
+      for (const noise of [`${secret}a`, secret.slice(0, -1), `rk_live_${secret.slice(format.prefixes.live.length)}`, `zz${secret}`]) {
         expect(await verifyKey(noise, T0)).toEqual({ valid: false, code: "malformed" });
       }
       // rekey's own format is not accepted once another is configured.

@@ -5,7 +5,7 @@ import { decide, type VerificationRecord, type VerifyResult } from "../../packag
 import { isWellFormedKey } from "./format";
 import { hashUnder } from "./hash";
 import { getHashingSecrets } from "../secret";
-import { findLegacyRecord, getLegacyPrefixes, getVerificationRecord, getVerificationRecords } from "./records";
+import { findLegacyRecord, getLegacyPrefixes, getVerificationRecord } from "./records";
 import { queueRehash, recordVerification } from "./usage";
 
 export type { VerifyResult, InvalidCode } from "../../packages/verifier/src/rule";
@@ -104,7 +104,7 @@ function cached(presented: string, currentHash: string, now: number, ttl: number
   for (let i = 1; i < secrets.length; i++) {
     const version = secrets[i].version;
     const old = cache.get(hashUnder(version, presented));
-    if (old && old.record && (old.record.hashVersion ?? 1) === version) return now - old.at < ttl ? old : undefined;
+    if (old?.record && (old.record.hashVersion ?? 1) === version) return now - old.at < ttl ? old : undefined;
   }
   return undefined;
 }
@@ -250,4 +250,7 @@ export function clearVerifyCache(): void {
 // This process's own writes are visible to its next verification at once,
 // without waiting for its NOTIFY to come back. (Registered by each copy of
 // the module; both act on the one shared cache.)
-onCommit((changed) => (changed.includes(null) ? clearVerifyCache() : changed.forEach((hash) => forget(hash!))));
+onCommit((changed) => {
+  if (changed.includes(null)) return clearVerifyCache();
+  for (const hash of changed) forget(hash!);
+});

@@ -68,7 +68,7 @@ function nextRotationAt(
 }
 
 /** One key of the organization with its rotations (newest first) and lineage, or null if it is not theirs. */
-export async function getPortalKey(organizationId: string, keyId: string, now: Date) {
+export async function getPortalKey(organizationId: string, keyId: string) {
   const prisma = await getPrisma();
   const key = await prisma.apiKey.findFirst({
     where: { id: keyId, organizationId },

@@ -261,7 +261,7 @@ export async function* auditJsonlChunks(scope: ReportScope): AsyncGenerator<stri
   const prisma = await getPrisma();
   const range = await auditRange(prisma, scope.from, scope.to);
   if (!range) return;
-  for await (const batch of streamAuditEvents(prisma, range)) yield batch.map((e) => auditJsonLine(e) + "\n").join("");
+  for await (const batch of streamAuditEvents(prisma, range)) yield batch.map((e) => `${auditJsonLine(e)}\n`).join("");
 }
 
 /** SHA-256 (hex) of what a generator produces, without keeping it. */

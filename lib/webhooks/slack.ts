@@ -12,8 +12,8 @@ export function slackMessage(event: Pick<WebhookEvent, "type" | "data">): string
   if (event.type !== "alert.raised") return null;
   const d = event.data as { severity?: string; kind?: string; message?: string; keyId?: string | null };
   const link = d.keyId ? `${appUrl()}/dashboard/keys/${d.keyId}` : `${appUrl()}/dashboard/alerts`;
-  const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-  const title = `${ICON[d.severity ?? "info"] ?? ""} *rekey ${d.severity ?? "info"} alert: ${escape((d.kind ?? "alert").replace(/_/g, " "))}*`;
-  const text = `${title}\n${escape(d.message ?? "")}\n<${link}|Open in rekey>`;
+  const escapeMrkdwn = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  const title = `${ICON[d.severity ?? "info"] ?? ""} *rekey ${d.severity ?? "info"} alert: ${escapeMrkdwn((d.kind ?? "alert").replace(/_/g, " "))}*`;
+  const text = `${title}\n${escapeMrkdwn(d.message ?? "")}\n<${link}|Open in rekey>`;
   return JSON.stringify({ text, blocks: [{ type: "section", text: { type: "mrkdwn", text } }] });
 }

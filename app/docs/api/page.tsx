@@ -91,6 +91,7 @@ function Prose({ text }: { text?: string }) {
     <>
       {text
         .split(/(`[^`]+`)/)
+        // biome-ignore lint/suspicious/noArrayIndexKey: the parts of a fixed text, never reordered
         .map((part, i) => (part.startsWith("`") && part.endsWith("`") ? <code key={i}>{part.slice(1, -1)}</code> : <Fragment key={i}>{part}</Fragment>))}
     </>
   );
@@ -107,6 +108,7 @@ function TypeOf({ schema }: { schema?: Schema }) {
     return (
       <>
         {options.map((s, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: a fixed list, never reordered
           <Fragment key={i}>
             {i > 0 && " or "}
             <TypeOf schema={s} />
@@ -184,6 +186,7 @@ function Security({ security }: { security?: Record<string, string[]>[] }) {
   return (
     <p>
       {names.map((name, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: a fixed list, never reordered
         <Fragment key={i}>
           {i > 0 && (i === names.length - 1 ? ", or " : ", ")}
           {name ? <a href={`#auth-${name}`}>{name}</a> : "none"}

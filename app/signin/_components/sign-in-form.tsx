@@ -57,7 +57,7 @@ export function SignInForm({ returnTo }: { returnTo: string }) {
     try {
       const options = await passkeySignInOptionsAction({});
       if (!options.ok) return setError(options.error);
-      let answer;
+      let answer: Awaited<ReturnType<typeof startAuthentication>>;
       try {
         answer = await startAuthentication({ optionsJSON: options.data as Parameters<typeof startAuthentication>[0]["optionsJSON"] });
       } catch {
@@ -113,7 +113,14 @@ export function SignInForm({ returnTo }: { returnTo: string }) {
           <button className="button" type="submit" disabled={pending}>
             {pending ? "Checking…" : "Verify"}
           </button>
-          <button className="link-button" type="button" onClick={() => (setError(null), backToPassword())}>
+          <button
+            className="link-button"
+            type="button"
+            onClick={() => {
+              setError(null);
+              backToPassword();
+            }}
+          >
             Use another account
           </button>
         </div>
@@ -125,6 +132,7 @@ export function SignInForm({ returnTo }: { returnTo: string }) {
     <form key="password" className="form" method="post" onSubmit={submit} aria-label="Sign in with a password">
       <label>
         Email
+        {/* biome-ignore lint/a11y/noAutofocus: the page's one task; the field is first in reading order, so nothing is skipped */}
         <input name="email" type="email" autoComplete="username" required autoFocus defaultValue={credentials.current?.email} />
       </label>
       <label>

@@ -23,7 +23,7 @@ const FORMATS: Record<string, KeyFormat> = {
 const REKEY: KeyFormat = { prefixes: { live: "rk_live_", test: "rk_test_" }, randomBytes: 32, checksum: "crc32" };
 
 function makeKey(env: "live" | "test" = "test", format: KeyFormat = REKEY) {
-  const body = format.prefixes[env] + toBase62(BigInt("0x" + randomBytes(format.randomBytes).toString("hex")), randomCharsFor(format.randomBytes));
+  const body = format.prefixes[env] + toBase62(BigInt(`0x${randomBytes(format.randomBytes).toString("hex")}`), randomCharsFor(format.randomBytes));
   return format.checksum === "crc32" ? body + checksum(body) : body;
 }
 const hash = (key: string, secret = SECRET) => createHmac("sha256", secret).update(key).digest("hex");
@@ -200,8 +200,8 @@ c("acme format: a key of rekey's own format", active.key, NOON, { valid: false, 
 c("rekey's own format: a key of the acme format", acme.key, NOON, { valid: false, code: "malformed" });
 const plain = record("active", { format: FORMATS.plain });
 c("plain format (16 bytes, no checksum): a key of it", plain.key, NOON, { ...ok(plain.keyId), deprecated: false }, "plain");
-c("plain format: one character more", plain.key + "a", NOON, { valid: false, code: "malformed" }, "plain");
-c("plain format: a character outside base62", plain.key.slice(0, -1) + "_", NOON, { valid: false, code: "malformed" }, "plain");
+c("plain format: one character more", `${plain.key}a`, NOON, { valid: false, code: "malformed" }, "plain");
+c("plain format: a character outside base62", `${plain.key.slice(0, -1)}_`, NOON, { valid: false, code: "malformed" }, "plain");
 c(
   "plain format: any well-formed text is looked up (no checksum), and is unknown",
   makeKey("live", FORMATS.plain),
@@ -212,7 +212,7 @@ c(
 
 writeFileSync(
   new URL("../test-vectors.json", import.meta.url),
-  JSON.stringify(
+  `${JSON.stringify(
     {
       description: "rekey verification test vectors: docs/verifier-protocol.md. Made-up keys of no installation.",
       version: 1,
@@ -230,6 +230,6 @@ writeFileSync(
     },
     null,
     2,
-  ) + "\n",
+  )}\n`,
 );
 console.log(`${cases.length} cases, ${records.length} records`);

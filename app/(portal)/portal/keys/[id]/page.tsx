@@ -49,7 +49,7 @@ export default async function PortalKeyPage({ params }: PortalKeyPageProps) {
   const { id } = await params;
   const viewer = await requirePagePermission("portal:use", `/portal/keys/${id}`);
   const { organizationId } = scopeOf(viewer);
-  const [org, key] = await Promise.all([getPortalOrganization(organizationId!), getPortalKey(organizationId!, id, new Date())]);
+  const [org, key] = await Promise.all([getPortalOrganization(organizationId!), getPortalKey(organizationId!, id)]);
   // Another organization's key is not found, exactly like a key that does not exist.
   if (!org || !key) notFound();
   const now = new Date();

@@ -20,7 +20,7 @@ type Codes = { recoveryCodes: string[] };
 function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void }) {
   const [copied, setCopied] = useState<string | null>(null);
   return (
-    <div className="one-time" role="region" aria-label="Your recovery codes">
+    <section className="one-time" aria-label="Your recovery codes">
       <p style={{ margin: 0 }}>
         <strong>Your recovery codes.</strong> Each signs you in once in place of a code from your app, if you lose your device. Keep them somewhere safe, away
         from your device (a password manager works).
@@ -57,7 +57,7 @@ function RecoveryCodes({ codes, onDone }: { codes: string[]; onDone: () => void 
       <p className="warn-text">
         <strong>These codes are not shown again.</strong> rekey keeps only a fingerprint of each.
       </p>
-    </div>
+    </section>
   );
 }
 
@@ -130,13 +130,14 @@ export function MfaCard({ enabledAt, enabledLabel, recoveryCodesLeft, required, 
       <div className="enrol">
         {/* A data: URL made on the server from the otpauth:// URI; the same seed is spelled out beside it. */}
         {/* eslint-disable-next-line @next/next/no-img-element */}
+        {/* biome-ignore lint/performance/noImgElement: a data: URL made on the server, nothing for next/image to optimise */}
         <img className="qr" src={enrolment.qrCode} alt="QR code to scan with your authenticator app" width={184} height={184} />
         <ol>
           <li>Scan the QR code with an authenticator app (1Password, Google Authenticator, Authy, your password manager…).</li>
           <li>
             Cannot scan? Enter this key by hand, as a time-based code:
             <div className="secret-row">
-              <code className="secret" aria-label="Your setup key">
+              <code className="secret" role="group" aria-label="Your setup key">
                 {enrolment.secret.replace(/(.{4})(?=.)/g, "$1 ")}
               </code>
             </div>
@@ -202,7 +203,10 @@ export function MfaCard({ enabledAt, enabledLabel, recoveryCodesLeft, required, 
             const form = event.currentTarget;
             start.run(
               () => startMfaEnrolmentAction(fields(form)),
-              (r) => (setEnrolment(r.data!), form.reset()),
+              (r) => {
+                setEnrolment(r.data!);
+                form.reset();
+              },
             );
           }}
         >
@@ -240,7 +244,10 @@ export function MfaCard({ enabledAt, enabledLabel, recoveryCodesLeft, required, 
             const form = event.currentTarget;
             regenerate.run(
               () => regenerateRecoveryCodesAction(fields(form)),
-              (r) => (setCodes(r.data!.recoveryCodes), form.reset()),
+              (r) => {
+                setCodes(r.data!.recoveryCodes);
+                form.reset();
+              },
             );
           }}
         >

@@ -42,7 +42,7 @@ export function PasskeysCard({ passkeys, withCode, max }: PasskeysCardProps) {
     const fields = Object.fromEntries(new FormData(form)) as Record<string, string>;
     const options = await startPasskeyRegistrationAction({ currentPassword: fields.currentPassword, code: fields.code });
     if (!options.ok) return options;
-    let response;
+    let response: Awaited<ReturnType<typeof startRegistration>>;
     try {
       response = await startRegistration({ optionsJSON: options.data as Parameters<typeof startRegistration>[0]["optionsJSON"] });
     } catch (error) {
@@ -97,7 +97,10 @@ export function PasskeysCard({ passkeys, withCode, max }: PasskeysCardProps) {
                 <button
                   className="button secondary small"
                   type="button"
-                  onClick={() => (remove.setResult(null), setRemoving(p.id))}
+                  onClick={() => {
+                    remove.setResult(null);
+                    setRemoving(p.id);
+                  }}
                   aria-label={`Remove passkey ${p.name}`}
                 >
                   Remove

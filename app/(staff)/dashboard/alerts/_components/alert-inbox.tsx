@@ -60,7 +60,7 @@ export function AlertInbox({ rows, now, canAct, total, filter, empty }: AlertInb
       () => acknowledgeAlertsAction(input) as Promise<ActionResult<Undo | undefined>>,
       (done) => {
         setSelected(new Set());
-        setUndo(done.data && done.data.alertIds.length ? done.data : null);
+        setUndo(done.data?.alertIds.length ? done.data : null);
       },
     );
   }
@@ -79,12 +79,12 @@ export function AlertInbox({ rows, now, canAct, total, filter, empty }: AlertInb
         <div className="bulk-bar" role="group" aria-label="Bulk actions">
           <span className="sub">{chosen.length ? `${chosen.length} selected` : "Select alerts, or act on all matching"}</span>
           {canAcknowledge && (
-            <button className="button secondary small" disabled={pending || !chosen.length} onClick={() => acknowledge({ alertIds: chosen })}>
+            <button type="button" className="button secondary small" disabled={pending || !chosen.length} onClick={() => acknowledge({ alertIds: chosen })}>
               Acknowledge selected
             </button>
           )}
           {canResolve && (
-            <button className="button secondary small" disabled={pending || !chosen.length} onClick={() => resolve({ alertIds: chosen })}>
+            <button type="button" className="button secondary small" disabled={pending || !chosen.length} onClick={() => resolve({ alertIds: chosen })}>
               Resolve selected
             </button>
           )}
@@ -92,25 +92,26 @@ export function AlertInbox({ rows, now, canAct, total, filter, empty }: AlertInb
             <span className="confirm">
               {confirmAll === "acknowledge" ? "Acknowledge" : "Resolve"} all {total.toLocaleString("en")} matching alerts?
               <button
+                type="button"
                 className="button small"
                 disabled={pending}
                 onClick={() => (confirmAll === "acknowledge" ? acknowledge({ filter }) : resolve({ filter }))}
               >
                 Yes, {confirmAll} {total.toLocaleString("en")}
               </button>
-              <button className="button secondary small" onClick={() => setConfirmAll(null)}>
+              <button type="button" className="button secondary small" onClick={() => setConfirmAll(null)}>
                 Cancel
               </button>
             </span>
           ) : (
             <>
               {canAcknowledge && (
-                <button className="button secondary small" disabled={pending} onClick={() => setConfirmAll("acknowledge")}>
+                <button type="button" className="button secondary small" disabled={pending} onClick={() => setConfirmAll("acknowledge")}>
                   Acknowledge all {total.toLocaleString("en")} matching…
                 </button>
               )}
               {canResolve && (
-                <button className="button secondary small" disabled={pending} onClick={() => setConfirmAll("resolve")}>
+                <button type="button" className="button secondary small" disabled={pending} onClick={() => setConfirmAll("resolve")}>
                   Resolve all {total.toLocaleString("en")} matching…
                 </button>
               )}
@@ -121,6 +122,7 @@ export function AlertInbox({ rows, now, canAct, total, filter, empty }: AlertInb
       <ActionToast result={result}>
         {undo && (
           <button
+            type="button"
             className="button secondary small undo"
             disabled={pending}
             onClick={() => {

@@ -9,7 +9,7 @@ export function DeliverNowButton() {
   return (
     <div style={{ display: "flex", alignItems: "center", gap: "0.75rem", flexWrap: "wrap" }}>
       <ActionToast result={result} />
-      <button className="button" disabled={pending} onClick={() => run(() => deliverOutboxAction({}))}>
+      <button type="button" className="button" disabled={pending} onClick={() => run(() => deliverOutboxAction({}))}>
         {pending ? "Delivering…" : "Deliver now"}
       </button>
     </div>
@@ -21,7 +21,7 @@ export function RetryButton({ notificationId }: { notificationId: string }) {
   const { pending, result, run } = useServerAction();
   return (
     <span className="row-actions">
-      <button className="button secondary small" disabled={pending} onClick={() => run(() => retryNotificationAction({ notificationId }))}>
+      <button type="button" className="button secondary small" disabled={pending} onClick={() => run(() => retryNotificationAction({ notificationId }))}>
         Retry
       </button>
       <ActionError result={result} />

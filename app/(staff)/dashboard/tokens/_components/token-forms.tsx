@@ -39,6 +39,7 @@ export function RevokeTokenButton({ tokenId, name }: { tokenId: string; name: st
   return (
     <span className="row-actions">
       <button
+        type="button"
         className="button secondary small"
         disabled={pending}
         onClick={() => {

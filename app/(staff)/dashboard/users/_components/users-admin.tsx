@@ -122,12 +122,18 @@ export function UserRowActions({
         </select>
       )}
       {!isSelf && (
-        <button className="button secondary small" disabled={pending} onClick={() => run(() => setUserDisabledAction({ userId, disabled: !disabled }))}>
+        <button
+          type="button"
+          className="button secondary small"
+          disabled={pending}
+          onClick={() => run(() => setUserDisabledAction({ userId, disabled: !disabled }))}
+        >
           {disabled ? "Enable" : "Disable"}
         </button>
       )}
       {!isSelf && openSessions > 0 && (
         <button
+          type="button"
           className="button secondary small"
           disabled={pending}
           aria-label={`Sign ${email} out everywhere`}
@@ -138,6 +144,7 @@ export function UserRowActions({
       )}
       {!isSelf && mfa && (
         <button
+          type="button"
           className="button secondary small"
           disabled={pending}
           aria-label={`Reset multi-factor sign-in of ${email}`}

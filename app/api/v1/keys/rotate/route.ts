@@ -31,7 +31,7 @@ export const POST = publicHandler(async ({ request, now }) => {
   await failuresPerAddress.check(address, "failed self-rotation requests from this address", now);
   try {
     const parsed = parseSecret(presented);
-    if (!parsed || parsed.kind !== "rk") throw new UnauthorizedError("Send the API key to rotate as Authorization: Bearer rk_….");
+    if (parsed?.kind !== "rk") throw new UnauthorizedError("Send the API key to rotate as Authorization: Bearer rk_….");
     const record = await findVerificationRecord(presented);
     if (!record) throw new UnauthorizedError("This key is not known.");
     await perKey.take(record.keyId, "self-rotation requests for this key", now);

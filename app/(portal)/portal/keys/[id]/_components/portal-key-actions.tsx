@@ -48,6 +48,7 @@ export function PortalKeyActions(props: PortalKeyActionsProps) {
             </span>
           </p>
           <button
+            type="button"
             className="button secondary"
             disabled={pending || left <= 0}
             onClick={() => run(() => postponeOwnRotationAction({ rotationId: scheduled.id }))}
@@ -59,6 +60,7 @@ export function PortalKeyActions(props: PortalKeyActionsProps) {
       <div className="actions" style={{ marginTop: 0 }}>
         {canRotate && (
           <button
+            type="button"
             className="button"
             disabled={pending}
             onClick={() => {
@@ -71,7 +73,7 @@ export function PortalKeyActions(props: PortalKeyActionsProps) {
           </button>
         )}
         {canRevoke && (
-          <button className="button danger" disabled={pending} onClick={() => revokeDialog.current?.showModal()}>
+          <button type="button" className="button danger" disabled={pending} onClick={() => revokeDialog.current?.showModal()}>
             Revoke…
           </button>
         )}

@@ -38,6 +38,7 @@ export function KeyActions(props: KeyActionsProps) {
         {canStart && (
           <>
             <button
+              type="button"
               className="button"
               disabled={pending}
               onClick={() => {
@@ -47,23 +48,29 @@ export function KeyActions(props: KeyActionsProps) {
             >
               Rotate now
             </button>
-            <button className="button secondary" disabled={pending} onClick={() => scheduleDialog.current?.showModal()}>
+            <button type="button" className="button secondary" disabled={pending} onClick={() => scheduleDialog.current?.showModal()}>
               Schedule rotation…
             </button>
           </>
         )}
         {canEmergency && (
-          <button className="button danger" disabled={pending} onClick={() => emergencyDialog.current?.showModal()}>
+          <button type="button" className="button danger" disabled={pending} onClick={() => emergencyDialog.current?.showModal()}>
             Emergency rotate…
           </button>
         )}
         {props.openRotation?.state === "scheduled" && (
-          <button className="button secondary" disabled={pending} onClick={() => run(() => cancelRotationAction({ rotationId: props.openRotation!.id }))}>
+          <button
+            type="button"
+            className="button secondary"
+            disabled={pending}
+            onClick={() => run(() => cancelRotationAction({ rotationId: props.openRotation!.id }))}
+          >
             Cancel rotation
           </button>
         )}
         {props.openRotation?.state === "grace" && (
           <button
+            type="button"
             className="button secondary"
             disabled={pending}
             onClick={() => {
