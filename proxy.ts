@@ -2,6 +2,7 @@ import { NextResponse, type NextRequest } from "next/server";
 import { HSTS, pageCsp, servedOverTls } from "@/lib/http/security-headers";
 import { trustedProxyHops } from "@/lib/http/client-address";
 import { isUndecodablePath, undecodablePathResponse } from "@/lib/http/path-encoding";
+import { env } from "./lib/env";
 
 /**
  * Every page request: a fresh CSP nonce, which Next reads from the
@@ -21,7 +22,7 @@ import { isUndecodablePath, undecodablePathResponse } from "@/lib/http/path-enco
 export function proxy(request: NextRequest) {
   if (isUndecodablePath(request.nextUrl.pathname)) return undecodablePathResponse(request.nextUrl.pathname);
   const nonce = crypto.randomUUID().replaceAll("-", "");
-  const tls = servedOverTls(process.env.NEXTAUTH_URL, trustedProxyHops(), request.headers.get("x-forwarded-proto"));
+  const tls = servedOverTls(env("NEXTAUTH_URL"), trustedProxyHops(), request.headers.get("x-forwarded-proto"));
   const csp = pageCsp(nonce, { dev: process.env.NODE_ENV === "development", tls });
   const headers = new Headers(request.headers);
   headers.set("content-security-policy", csp);

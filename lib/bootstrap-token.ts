@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { dataRoot } from "./db";
+import { env, isSet } from "./env";
 
 /**
  * The token that authorizes the management API on a fresh install: from
@@ -10,8 +11,9 @@ import { dataRoot } from "./db";
  * in ./data/bootstrap-token, so the quick start can print it. None otherwise.
  */
 export function resolveBootstrapToken(): string | undefined {
-  if (process.env.REKEY_BOOTSTRAP_TOKEN) return process.env.REKEY_BOOTSTRAP_TOKEN;
-  if (process.env.DATABASE_URL) return undefined;
+  const given = env("REKEY_BOOTSTRAP_TOKEN");
+  if (given) return given;
+  if (isSet("DATABASE_URL")) return undefined;
   const file = path.join(dataRoot(), "bootstrap-token");
   if (!existsSync(file)) {
     mkdirSync(path.dirname(file), { recursive: true });

@@ -8,6 +8,7 @@ import pg from "pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { PrismaClient, Prisma } from "./generated/prisma/client";
 import { ConflictError } from "./errors";
+import { env, type Environment } from "./env";
 
 export { Prisma };
 export type Db = ReturnType<typeof makeClient>;
@@ -112,7 +113,7 @@ function counting(factory: SqlMigrationAwareDriverAdapterFactory, counter: Count
 }
 
 async function openServer(url: string, counter: Counter): Promise<Omit<Database, "queryCount">> {
-  const adapterFactory = new PrismaPg({ connectionString: url, max: Number(process.env.REKEY_DB_POOL ?? 10) });
+  const adapterFactory = new PrismaPg({ connectionString: url, max: env("REKEY_DB_POOL") });
   const prisma = makeClient(counting(adapterFactory, counter));
   const listeners = new Set<pg.Client>();
   let closed = false;
@@ -269,8 +270,8 @@ async function openEmbedded(options: OpenDatabaseOptions, counter: Counter): Pro
 }
 
 /** Where the embedded database and its generated secrets live. */
-export function dataRoot(env: Record<string, string | undefined> = process.env): string {
-  return path.resolve(/*turbopackIgnore: true*/ env.REKEY_DATA_DIR ?? "data");
+export function dataRoot(source: Environment = process.env): string {
+  return path.resolve(/*turbopackIgnore: true*/ env("REKEY_DATA_DIR", source));
 }
 
 function defaultDataDir(): string {
@@ -340,7 +341,7 @@ const holder: Holder = ((globalThis as { __rekeyDatabase?: Holder }).__rekeyData
  */
 export function getDatabase(): Promise<Database> {
   if (!holder.promise) {
-    holder.promise = openDatabase({ url: process.env.DATABASE_URL || undefined });
+    holder.promise = openDatabase({ url: env("DATABASE_URL") });
     // The server's own database (tests and scripts open theirs and hand it over with useDatabase): from now on, every
     // revocation it commits reaches the revocation journal outside it within moments (lib/backup/journal.ts).
     void holder.promise

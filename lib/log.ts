@@ -1,4 +1,5 @@
 import pino from "pino";
+import { env } from "./env";
 
 /**
  * The one logger (pino: structured JSON lines). Redacts the places a secret
@@ -6,7 +7,7 @@ import pino from "pino";
  * logs a key on purpose.
  */
 export const log = pino({
-  level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === "test" ? "silent" : "info"),
+  level: env("LOG_LEVEL") ?? (process.env.NODE_ENV === "test" ? "silent" : "info"),
   base: { app: "rekey" },
   redact: { paths: ["key", "secret", "successorKey", "authorization", "*.key", "*.secret", "*.authorization", "headers.authorization"], censor: "[redacted]" },
 });

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { dataRoot } from "./db";
 import { log } from "./log";
+import { env, isSet, type Environment, type SettingName } from "./env";
 import { hashingSecrets, MIN_SECRET_LENGTH, parseHashingSecrets, type HashingSecrets } from "../packages/verifier/src/secrets";
 
 export type { HashingSecrets, HashingSecret } from "../packages/verifier/src/secrets";
@@ -66,30 +67,30 @@ const newSecret = () => randomBytes(32).toString("base64url");
  * generates in the data folder (`secrets`, `session-secret`; an older
  * install's `secret` file is version 1).
  */
-/** The environment as configuration: names to values (process.env by default). */
-export type Environment = Record<string, string | undefined>;
-
-export function environmentSecretProvider(env: Environment = process.env): SecretProvider {
-  const root = () => dataRoot(env);
+export function environmentSecretProvider(source: Environment = process.env): SecretProvider {
+  const get = <K extends SettingName>(name: K) => env(name, source);
+  const root = () => dataRoot(source);
   const legacyHashingSecret = () => {
-    const lone = env.REKEY_SECRET;
-    return lone && !env.REKEY_SECRETS && !env.REKEY_SECRETS_FILE ? lone : undefined;
+    const lone = get("REKEY_SECRET");
+    return lone && !get("REKEY_SECRETS") && !get("REKEY_SECRETS_FILE") ? lone : undefined;
   };
   return {
     hashingSecrets() {
-      const given = (["REKEY_SECRETS", "REKEY_SECRETS_FILE", "REKEY_SECRET"] as const).filter((name) => env[name]);
+      const given = (["REKEY_SECRETS", "REKEY_SECRETS_FILE", "REKEY_SECRET"] as const).filter((name) => get(name));
       if (given.length > 1)
         throw new Error(
           `Set only one of ${given.join(" and ")}: REKEY_SECRETS (or REKEY_SECRETS_FILE) lists every hashing secret version, REKEY_SECRET is the single secret of an older configuration (version 1).`,
         );
-      if (env.REKEY_SECRETS) return parseHashingSecrets(env.REKEY_SECRETS, "REKEY_SECRETS");
-      if (env.REKEY_SECRETS_FILE)
-        return parseHashingSecrets(readSecretFile(env.REKEY_SECRETS_FILE, "REKEY_SECRETS_FILE"), `REKEY_SECRETS_FILE (${env.REKEY_SECRETS_FILE})`);
-      if (env.REKEY_SECRET) {
-        if (env.REKEY_SECRET.length < MIN_SECRET_LENGTH) throw new Error(`REKEY_SECRET must be at least ${MIN_SECRET_LENGTH} characters.`);
-        return hashingSecrets([{ version: 1, secret: env.REKEY_SECRET }], 1, "REKEY_SECRET");
+      const list = get("REKEY_SECRETS");
+      const listFile = get("REKEY_SECRETS_FILE");
+      const lone = get("REKEY_SECRET");
+      if (list) return parseHashingSecrets(list, "REKEY_SECRETS");
+      if (listFile) return parseHashingSecrets(readSecretFile(listFile, "REKEY_SECRETS_FILE"), `REKEY_SECRETS_FILE (${listFile})`);
+      if (lone) {
+        if (lone.length < MIN_SECRET_LENGTH) throw new Error(`REKEY_SECRET must be at least ${MIN_SECRET_LENGTH} characters.`);
+        return hashingSecrets([{ version: 1, secret: lone }], 1, "REKEY_SECRET");
       }
-      if (env.DATABASE_URL) {
+      if (isSet("DATABASE_URL", source)) {
         throw new Error(
           "REKEY_SECRETS (or REKEY_SECRETS_FILE, or REKEY_SECRET) is required with DATABASE_URL: every instance must hash keys with the same secrets.",
         );
@@ -108,11 +109,13 @@ export function environmentSecretProvider(env: Environment = process.env): Secre
       return parseHashingSecrets(readSecretFile(file, "the embedded database's secrets"), file);
     },
     sessionSecrets() {
-      const previous = (env.NEXTAUTH_SECRET_PREVIOUS ?? "").split(/[\s,]+/).filter(Boolean);
+      const previous = get("NEXTAUTH_SECRET_PREVIOUS");
       // No minimum length here: next-auth sets none, and an install's existing NEXTAUTH_SECRET must keep working.
-      if (env.NEXTAUTH_SECRET) return [env.NEXTAUTH_SECRET, ...previous];
+      const current = get("NEXTAUTH_SECRET");
+      if (current) return [current, ...previous];
       if (previous.length) throw new Error("NEXTAUTH_SECRET_PREVIOUS is set without NEXTAUTH_SECRET: set the new secret as NEXTAUTH_SECRET.");
-      if (!env.DATABASE_URL) return [readSecretFile(generatedFile(root(), "session-secret", newSecret), "the embedded database's session secret").trim()];
+      if (!isSet("DATABASE_URL", source))
+        return [readSecretFile(generatedFile(root(), "session-secret", newSecret), "the embedded database's session secret").trim()];
       const lone = legacyHashingSecret();
       if (lone) {
         warnOnce(
@@ -178,12 +181,8 @@ export function checkSecretsConfiguration(): void {
  * (REKEY_SECRET_LINGER_DAYS, default 30): keys move at their next successful
  * verification, so what is left after that is keys nobody uses, for rotation.
  */
-export function hashVersionLingerDays(env: Environment = process.env): number {
-  const raw = env.REKEY_SECRET_LINGER_DAYS;
-  if (raw === undefined || raw === "") return 30;
-  const days = Number(raw);
-  if (!Number.isInteger(days) || days < 1 || days > 3650) throw new Error("REKEY_SECRET_LINGER_DAYS must be a whole number of days from 1 to 3650.");
-  return days;
+export function hashVersionLingerDays(source: Environment = process.env): number {
+  return env("REKEY_SECRET_LINGER_DAYS", source);
 }
 
 /**
@@ -200,20 +199,17 @@ export function hashVersionLingerDays(env: Environment = process.env): number {
  */
 function getDataSecrets(): Buffer[] {
   if (state.data) return state.data;
-  const fromEnv = process.env.REKEY_DATA_SECRET;
+  const fromEnv = env("REKEY_DATA_SECRET");
   const check = (value: string, name: string) => {
     if (value.length < MIN_SECRET_LENGTH) throw new Error(`${name} must be at least ${MIN_SECRET_LENGTH} characters.`);
     return Buffer.from(value, "utf8");
   };
   let current: Buffer;
   if (fromEnv) current = check(fromEnv, "REKEY_DATA_SECRET");
-  else if (process.env.DATABASE_URL)
+  else if (isSet("DATABASE_URL"))
     throw new Error("REKEY_DATA_SECRET is required with DATABASE_URL: it seals multi-factor secrets, and every instance must read them.");
   else current = Buffer.from(readFileSync(generatedFile(dataRoot(), "data-secret", newSecret), "utf8").trim(), "utf8");
-  const previous = (process.env.REKEY_DATA_SECRET_PREVIOUS ?? "")
-    .split(/[\s,]+/)
-    .filter(Boolean)
-    .map((v) => check(v, "Each of REKEY_DATA_SECRET_PREVIOUS"));
+  const previous = env("REKEY_DATA_SECRET_PREVIOUS").map((v) => check(v, "Each of REKEY_DATA_SECRET_PREVIOUS"));
   return (state.data = [current, ...previous.filter((p) => !p.equals(current))]);
 }
 

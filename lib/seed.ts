@@ -10,6 +10,7 @@ import type { Actor } from "./auth/actor";
 import { createUsers } from "./auth/users";
 import { randomBytes } from "node:crypto";
 import { analyze } from "./cron/maintenance";
+import { env } from "./env";
 
 const SEED: Actor = "system:seed";
 const DAY = 86_400_000;
@@ -447,7 +448,7 @@ export async function seedDemoWorld(options: SeedOptions = {}): Promise<SeedSumm
  * one for both, for tests that must sign in as them.
  */
 export async function createDemoStaff(now: Date) {
-  const password = () => process.env.REKEY_DEMO_PASSWORD ?? randomBytes(12).toString("base64url");
+  const password = () => env("REKEY_DEMO_PASSWORD") ?? randomBytes(12).toString("base64url");
   const users = [
     { email: "operator@rekey.local", name: "Olivia Operator", role: "operator" as const, password: password() },
     { email: "auditor@rekey.local", name: "Arthur Auditor", role: "auditor" as const, password: password() },

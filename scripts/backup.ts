@@ -11,9 +11,10 @@ import { parseArgs } from "node:util";
 import { dataRoot, folderOwner } from "../lib/db";
 import { createBackup } from "../lib/backup/backup";
 import { backupFileName } from "../lib/backup/schedule";
+import { env } from "../lib/env";
 
 const { values } = parseArgs({ options: { out: { type: "string" } } });
-const url = process.env.DATABASE_URL || undefined;
+const url = env("DATABASE_URL");
 const out = values.out ?? path.join(dataRoot(), "backups", backupFileName(new Date()));
 try {
   const source = url ? { url } : { dataDir: path.join(dataRoot(), "pglite") };

@@ -2,8 +2,9 @@
 import "./load-env";
 import { openDatabase } from "../lib/db";
 import { applyMigrations } from "../lib/migrations";
+import { env } from "../lib/env";
 
-const db = await openDatabase({ url: process.env.DATABASE_URL || undefined });
+const db = await openDatabase({ url: env("DATABASE_URL") });
 try {
   const applied = await applyMigrations(db.adapterFactory);
   console.log(applied.length ? `applied: ${applied.join(", ")}` : "the database is up to date: nothing to apply.");

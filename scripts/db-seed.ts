@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import { openDatabase, useDatabase, closeDatabase } from "../lib/db";
 import { applyMigrations } from "../lib/migrations";
 import { deleteAllData, isDatabaseEmpty, seedDemoWorld } from "../lib/seed";
+import { env } from "../lib/env";
 
 const { values } = parseArgs({ options: { keys: { type: "string", default: "300" }, reset: { type: "boolean", default: false } } });
 const keys = Number(values.keys);
@@ -14,7 +15,7 @@ if (!Number.isInteger(keys) || keys < 20 || keys > 2_000_000) {
   console.error("--keys must be a whole number from 20 to 2000000");
   process.exit(2);
 }
-const db = await openDatabase({ url: process.env.DATABASE_URL || undefined });
+const db = await openDatabase({ url: env("DATABASE_URL") });
 useDatabase(db);
 try {
   await applyMigrations(db.adapterFactory);

@@ -19,6 +19,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { parse as parseCsv } from "csv-parse/sync";
 import { createRekeyClient, type components } from "../packages/client/src";
+import { env } from "../lib/env";
 
 type ImportResult = components["schemas"]["ImportResult"];
 
@@ -36,8 +37,8 @@ const { values, positionals } = parseArgs({
 });
 if (values.help || positionals.length !== 1) fail(USAGE);
 const file = positionals[0];
-const baseUrl = values.url ?? process.env.REKEY_URL ?? "http://localhost:3000";
-const token = values.token ?? process.env.REKEY_TOKEN ?? process.env.REKEY_BOOTSTRAP_TOKEN;
+const baseUrl = values.url ?? env("REKEY_URL");
+const token = values.token ?? env("REKEY_TOKEN") ?? env("REKEY_BOOTSTRAP_TOKEN");
 if (!token) fail("No token: pass --token, or set REKEY_TOKEN to a management token (Dashboard → Settings → API tokens).");
 const batchSize = Number(values.batch);
 if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1000) fail("--batch: a whole number from 1 to 1000.");

@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { closeDatabase, dataRoot } from "../lib/db";
 import { restoreBackup } from "../lib/backup/restore";
 import { journalPath } from "../lib/backup/journal";
+import { env } from "../lib/env";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -20,7 +21,7 @@ if (positionals.length !== 1) {
   console.error("usage: npm run restore -- FILE [--journal PATH]… [--no-journal]");
   process.exit(2);
 }
-const url = process.env.DATABASE_URL || undefined;
+const url = env("DATABASE_URL");
 const journals = values["no-journal"] ? [] : (values.journal ?? [journalPath()]);
 try {
   const report = await restoreBackup(positionals[0], url ? { url } : { dataDir: path.join(dataRoot(), "pglite") }, {

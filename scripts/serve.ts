@@ -12,9 +12,10 @@ import http from "node:http";
 import next from "next";
 import { FAST_VERIFY_PATH, handleFastVerify } from "../lib/http/fast-verify";
 import { closeDatabase } from "../lib/db";
+import { env } from "../lib/env";
 
-const port = Number(process.env.PORT ?? 3000);
-const hostname = process.env.HOSTNAME ?? "0.0.0.0";
+const port = env("PORT");
+const hostname = env("HOSTNAME");
 const app = next({ dev: false, hostname, port, dir: process.cwd() });
 const handle = app.getRequestHandler();
 await app.prepare();

@@ -21,26 +21,29 @@ import path from "node:path";
 import { dataRoot } from "../lib/db";
 import { finishPendingRestore } from "../lib/backup/restore";
 import { journalPath } from "../lib/backup/journal";
+import { checkConfiguration, env, isSet } from "../lib/env";
 
 const dev = process.argv.includes("--dev");
-const port = process.env.PORT ?? "3000";
-const embedded = !process.env.DATABASE_URL;
+const port = String(env("PORT"));
+const embedded = !isSet("DATABASE_URL");
 const next = "node_modules/.bin/next";
 
 try {
+  const problems = checkConfiguration(); // every variable of lib/env.ts that does not parse, at once
+  if (problems.length) throw new Error(`the configuration is not valid:\n  ${problems.map((p) => p.message).join("\n  ")}`);
   checkSecretsConfiguration(); // bad or missing secrets stop here, with the reason, before any work
   configuredKeyFormat(); // so does a bad key format (REKEY_KEY_*), naming the variable
 } catch (error) {
   console.error(`rekey: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }
-const db = await openDatabase({ url: process.env.DATABASE_URL || undefined });
+const db = await openDatabase({ url: env("DATABASE_URL") });
 useDatabase(db);
 const applied = await applyMigrations(db.adapterFactory);
 if (applied.length) console.log(`rekey: applied migrations ${applied.join(", ")}`);
 let seeded = false;
 const firstStart: string[] = [];
-if (embedded && process.env.REKEY_DEMO !== "off" && (await isDatabaseEmpty())) {
+if (embedded && env("REKEY_DEMO") === "on" && (await isDatabaseEmpty())) {
   const summary = await seedDemoWorld({});
   seeded = true;
   console.log(`rekey: created the demo world: ${summary.organizations} organizations, ${summary.keys} keys`);
@@ -71,30 +74,30 @@ const token = resolveBootstrapToken();
 // The app calls its own /api/cron every minute (REKEY_CRON=off turns it off,
 // e.g. where a platform's cron calls it). Without CRON_SECRET a random one is
 // made for this run, known only to this process and the server it starts.
-const cronSecret = process.env.CRON_SECRET || randomBytes(32).toString("base64url");
-const cronEvery = Number(process.env.REKEY_CRON_INTERVAL_SECONDS ?? 60) * 1000;
-const cronOn = process.env.REKEY_CRON !== "off";
-const env = {
+const cronSecret = env("CRON_SECRET") ?? randomBytes(32).toString("base64url");
+const cronEvery = env("REKEY_CRON_INTERVAL_SECONDS") * 1000;
+const cronOn = env("REKEY_CRON") === "on";
+const childEnv = {
   ...process.env,
   CRON_SECRET: cronSecret,
   NEXT_TELEMETRY_DISABLED: "1",
   // next-auth builds its links from this; behind a proxy, set it to the public URL.
-  NEXTAUTH_URL: process.env.NEXTAUTH_URL ?? `http://localhost:${port}`,
+  NEXTAUTH_URL: env("NEXTAUTH_URL") ?? `http://localhost:${port}`,
   ...(token ? { REKEY_BOOTSTRAP_TOKEN: token } : {}),
 };
 
-if (!dev && process.env.REKEY_SKIP_BUILD !== "1") {
+if (!dev && !env("REKEY_SKIP_BUILD")) {
   console.log("rekey: building…");
-  const build = spawnSync(next, ["build"], { stdio: "inherit", env });
+  const build = spawnSync(next, ["build"], { stdio: "inherit", env: childEnv });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
 // Production: rekey's own server (Next's handler plus the verify fast path, scripts/serve.ts); development: next dev.
 const child = dev
-  ? spawn(next, ["dev", "-p", port], { stdio: ["inherit", "pipe", "inherit"], env })
+  ? spawn(next, ["dev", "-p", port], { stdio: ["inherit", "pipe", "inherit"], env: childEnv })
   : spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", "scripts/serve.ts"], {
       stdio: ["inherit", "pipe", "inherit"],
-      env: { ...env, PORT: port },
+      env: { ...childEnv, PORT: port },
     });
 let announced = false;
 child.stdout.on("data", (chunk: Buffer) => {
@@ -111,10 +114,10 @@ child.stdout.on("data", (chunk: Buffer) => {
           ? [`  First start: these accounts were created (passwords shown once${embedded ? `; kept in ${firstStartFile}` : ""}):`, ...firstStart]
           : [embedded ? `  Accounts: see ${firstStartFile}` : "  Accounts: the admin from REKEY_ADMIN_EMAIL, and the users they invite."]),
         cronOn
-          ? `  Cron: runs every ${cronEvery / 1000} s (REKEY_CRON=off to leave it to an outside scheduler); mail goes to ${process.env.SMTP_URL ? "SMTP_URL" : `.eml files in ${path.relative(process.cwd(), path.join(dataRoot(), "mail"))}`}.`
+          ? `  Cron: runs every ${cronEvery / 1000} s (REKEY_CRON=off to leave it to an outside scheduler); mail goes to ${isSet("SMTP_URL") ? "SMTP_URL" : `.eml files in ${path.relative(process.cwd(), path.join(dataRoot(), "mail"))}`}.`
           : "  Cron: off (REKEY_CRON=off); call POST /api/cron with Authorization: Bearer $CRON_SECRET.",
         token
-          ? `  Management API: Authorization: Bearer ${token}${process.env.REKEY_BOOTSTRAP_TOKEN ? "" : `  (kept in ${path.relative(process.cwd(), path.join(dataRoot(), "bootstrap-token"))})`}`
+          ? `  Management API: Authorization: Bearer ${token}${isSet("REKEY_BOOTSTRAP_TOKEN") ? "" : `  (kept in ${path.relative(process.cwd(), path.join(dataRoot(), "bootstrap-token"))})`}`
           : "  Management API: set REKEY_BOOTSTRAP_TOKEN to automate a fresh install.",
         "",
       ].join("\n"),

@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { encode } from "next-auth/jwt";
-import { environmentSecretProvider, hashVersionLingerDays, reloadSecrets, type Environment } from "../lib/secret";
+import { environmentSecretProvider, hashVersionLingerDays, reloadSecrets } from "../lib/secret";
+import type { Environment } from "../lib/env";
 import { parseHashingSecrets } from "../packages/verifier/src/secrets";
 import { authOptions } from "../lib/auth/options";
 

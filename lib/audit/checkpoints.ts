@@ -6,9 +6,10 @@ import { raiseAlerts } from "../alerts/raise";
 import { generatedFile } from "../secret";
 import { checkpointProblem, checkpointStatement, keyIdOf, statementBytes, type SignedCheckpoint } from "./checkpoint";
 import { verifyAuditChain, type AuditChainResult } from "./verify";
+import { env } from "../env";
 
 /** The cron signs the head when it has moved and the last checkpoint is at least this old. */
-export const CHECKPOINT_EVERY_MINUTES = Number(process.env.REKEY_CHECKPOINT_MINUTES ?? 60);
+export const CHECKPOINT_EVERY_MINUTES = env("REKEY_CHECKPOINT_MINUTES");
 
 interface SigningKey {
   privateKey: KeyObject;
@@ -27,7 +28,7 @@ let cached: SigningKey | undefined;
  */
 export function checkpointSigningKey(): SigningKey {
   if (cached) return cached;
-  let pem = process.env.REKEY_CHECKPOINT_KEY?.replace(/\\n/g, "\n");
+  let pem = env("REKEY_CHECKPOINT_KEY");
   if (!pem) {
     const file = generatedFile(
       dataRoot(),

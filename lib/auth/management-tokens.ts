@@ -6,6 +6,7 @@ import { appendAuditEvent } from "../audit/write";
 import { ConflictError, NotFoundError, UnauthorizedError, ValidationError } from "../errors";
 import type { Actor } from "./actor";
 import { bearer, sameSecret } from "../http/bearer";
+import { env } from "../env";
 
 /**
  * The actor behind a management API request: a management token created by
@@ -15,7 +16,7 @@ import { bearer, sameSecret } from "../http/bearer";
 export async function authenticateManagementRequest(request: Request, now: Date): Promise<Actor> {
   const token = bearer(request);
   if (!token) throw new UnauthorizedError("Send a management token as Authorization: Bearer <token>.");
-  const bootstrap = process.env.REKEY_BOOTSTRAP_TOKEN;
+  const bootstrap = env("REKEY_BOOTSTRAP_TOKEN");
   if (bootstrap && sameSecret(token, bootstrap)) return "bootstrap";
   if (parseSecret(token)?.kind !== "rkm") throw new UnauthorizedError("That is not a valid management token.");
   const prisma = await getPrisma();
@@ -43,7 +44,7 @@ export async function authenticateManagementRequest(request: Request, now: Date)
  */
 export async function authenticateVerifierRequest(request: Request, now: Date): Promise<Actor> {
   const token = bearer(request);
-  const verifyToken = process.env.REKEY_VERIFY_TOKEN;
+  const verifyToken = env("REKEY_VERIFY_TOKEN");
   if (token && verifyToken && sameSecret(token, verifyToken)) return "verifier";
   return authenticateManagementRequest(request, now);
 }

@@ -14,6 +14,7 @@ import { clientAddress } from "../http/rate-limit";
 import { log } from "../log";
 import { safeReturnPath } from "./redirect";
 import type { Role } from "./permissions";
+import { env } from "../env";
 
 /** Thrown by the jwt callback for a cookie whose session has ended: next-auth then treats the request as signed out and clears the cookie. */
 class SessionEndedError extends Error {
@@ -123,7 +124,7 @@ export const authOptions: NextAuthOptions = {
     EmailProvider({
       // Delivery is rekey's own mailer (SMTP_URL or ./data/mail); this transport is never used.
       server: { jsonTransport: true },
-      from: process.env.MAIL_FROM || "rekey <rekey@localhost>",
+      from: env("MAIL_FROM"),
       maxAge: SIGN_IN_LINK_MINUTES * 60,
       sendVerificationRequest: ({ identifier, url }) => sendSignInLink(identifier, url, new Date()),
     }),

@@ -10,6 +10,7 @@ import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { appendAuditEvent } from "../audit/write";
 import { changePasswordSchema, changeRoleSchema, inviteUserSchema, setDisabledSchema } from "./schemas";
 import { endSessions } from "./sessions";
+import { env } from "../env";
 
 /**
  * Creates the first admin when there is none: from REKEY_ADMIN_EMAIL and
@@ -19,8 +20,8 @@ import { endSessions } from "./sessions";
 export async function ensureFirstAdmin(now: Date): Promise<{ email: string; password: string; generated: boolean } | null> {
   const prisma = await getPrisma();
   if (await prisma.user.count({ where: { role: "admin" } })) return null;
-  const email = (process.env.REKEY_ADMIN_EMAIL ?? "admin@rekey.local").toLowerCase();
-  const given = process.env.REKEY_ADMIN_PASSWORD;
+  const email = env("REKEY_ADMIN_EMAIL").toLowerCase();
+  const given = env("REKEY_ADMIN_PASSWORD");
   const password = given ?? randomBytes(15).toString("base64url");
   await createUsers([{ email, role: "admin", name: "Administrator", password }], "bootstrap", now);
   return { email, password, generated: !given };

@@ -3,6 +3,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, st
 import path from "node:path";
 import { dataRoot, getPrisma, onCommit, type Db } from "../db";
 import { log } from "../log";
+import { env, type Environment } from "../env";
 
 /**
  * The revocation journal: an append-only file, outside the database, with one
@@ -44,8 +45,8 @@ export interface JournalEntry {
   journaledAt: string;
 }
 
-export function journalPath(env: Record<string, string | undefined> = process.env): string {
-  return path.resolve(env.REKEY_REVOCATION_JOURNAL || path.join(dataRoot(env), "revocation-journal.jsonl"));
+export function journalPath(source: Environment = process.env): string {
+  return path.resolve(env("REKEY_REVOCATION_JOURNAL", source) ?? path.join(dataRoot(source), "revocation-journal.jsonl"));
 }
 
 export interface JournalContents {

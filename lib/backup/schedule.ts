@@ -3,6 +3,7 @@ import { readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { dataRoot, getDatabase } from "../db";
 import { createBackup, type BackupResult } from "./backup";
+import { env, isSet, type Environment } from "../env";
 
 /**
  * Backups the running rekey takes itself, from the cron: every
@@ -19,19 +20,12 @@ export interface BackupSchedule {
   keep: number;
 }
 
-export function backupSchedule(env: Record<string, string | undefined> = process.env): BackupSchedule {
-  const embedded = !env.DATABASE_URL;
-  const number = (name: string, fallback: number) => {
-    const raw = env[name];
-    if (raw === undefined || raw === "") return fallback;
-    const value = Number(raw);
-    if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number of 0 or more (got "${raw}").`);
-    return value;
-  };
+export function backupSchedule(source: Environment = process.env): BackupSchedule {
+  const embedded = !isSet("DATABASE_URL", source);
   return {
-    everyHours: number("REKEY_BACKUP_EVERY_HOURS", embedded ? 24 : 0),
-    dir: path.resolve(env.REKEY_BACKUP_DIR || path.join(dataRoot(env), "backups")),
-    keep: Math.max(1, Math.floor(number("REKEY_BACKUP_KEEP", 7))),
+    everyHours: env("REKEY_BACKUP_EVERY_HOURS", source) ?? (embedded ? 24 : 0),
+    dir: path.resolve(env("REKEY_BACKUP_DIR", source) ?? path.join(dataRoot(source), "backups")),
+    keep: env("REKEY_BACKUP_KEEP", source),
   };
 }
 

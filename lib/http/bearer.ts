@@ -1,6 +1,7 @@
 import "server-only";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { UnauthorizedError } from "../errors";
+import { env } from "../env";
 
 /** Compares two secrets in constant time (over their digests, so lengths leak nothing). */
 export function sameSecret(a: string, b: string): boolean {
@@ -20,8 +21,8 @@ export function bearer(request: Request): string | null {
  * Requires `Authorization: Bearer $<envName>`. Fails closed: with the
  * variable unset, nothing is authorized.
  */
-export function requireEnvSecret(request: Request, envName: string): void {
-  const expected = process.env[envName];
+export function requireEnvSecret(request: Request, envName: "CRON_SECRET" | "METRICS_TOKEN"): void {
+  const expected = env(envName);
   if (!expected) throw new UnauthorizedError(`${envName} is not set on the server, so this endpoint accepts no one.`);
   const token = bearer(request);
   if (!token || !sameSecret(token, expected)) throw new UnauthorizedError(`Send Authorization: Bearer <${envName}>.`);

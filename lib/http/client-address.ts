@@ -1,3 +1,4 @@
+import { env } from "../env";
 // No "server-only": proxy.ts reads the same setting (for HSTS behind a proxy).
 
 /**
@@ -6,11 +7,8 @@
  * 0, the default: none; the address is the connection's own and any
  * `X-Forwarded-For` a client sends is ignored.
  */
-export function trustedProxyHops(value = process.env.REKEY_TRUST_PROXY): number {
-  if (value === undefined || value.trim() === "") return 0;
-  const hops = Number(value);
-  if (!Number.isInteger(hops) || hops < 0 || hops > 20) throw new Error(`REKEY_TRUST_PROXY must be a whole number of proxies from 0 to 20, not "${value}".`);
-  return hops;
+export function trustedProxyHops(value?: string): number {
+  return value === undefined ? env("REKEY_TRUST_PROXY") : env("REKEY_TRUST_PROXY", { REKEY_TRUST_PROXY: value });
 }
 
 /**

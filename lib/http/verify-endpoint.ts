@@ -3,6 +3,7 @@ import { UnauthorizedError, ValidationError } from "../errors";
 import { sameSecret } from "./bearer";
 import type { VerifyResult } from "../keys/verify";
 import type { BodyLimit } from "./api-handler";
+import { env } from "../env";
 
 /** The largest verify request body read: a key is ~60 bytes; anything near this is not a verification. */
 export const VERIFY_BODY_LIMIT = 8 * 1024;
@@ -13,7 +14,7 @@ export const VERIFY_BODY_LIMIT = 8 * 1024;
  * carries the caller's token.
  */
 export function keyInHeader(authorization: string | null | undefined): boolean {
-  return !process.env.REKEY_VERIFY_TOKEN && bearerIn(authorization) !== "";
+  return !env("REKEY_VERIFY_TOKEN") && bearerIn(authorization) !== "";
 }
 
 /** What `Authorization: Bearer …` carries, trimmed; "" when the header is absent or of another scheme. */
@@ -29,7 +30,7 @@ function bearerIn(authorization: string | null | undefined): string {
  * nobody else can test stolen or guessed keys against rekey).
  */
 export function presentedKey(authorization: string | null | undefined, body: () => string): string {
-  const token = process.env.REKEY_VERIFY_TOKEN;
+  const token = env("REKEY_VERIFY_TOKEN");
   const sent = bearerIn(authorization);
   if (token) {
     if (!sent || !sameSecret(sent, token))

@@ -14,6 +14,7 @@
  */
 import { z } from "zod";
 import { DEFAULT_KEY_FORMAT, keyFormatProblems, MANAGEMENT_TOKEN_HEAD, type KeyFormat, type KeyFormatProblem } from "../../packages/verifier/src/format";
+import { env, type Environment } from "../env";
 
 export type { KeyFormat } from "../../packages/verifier/src/format";
 export { MANAGEMENT_TOKEN_HEAD };
@@ -37,10 +38,10 @@ const VARIABLE: Record<KeyFormatProblem["field"], string> = {
  * The key format the environment sets (rekey's own where nothing is set);
  * throws an Error naming each variable that is wrong, and why.
  */
-export function keyFormatFromEnv(env: Record<string, string | undefined> = process.env): KeyFormat {
+export function keyFormatFromEnv(source: Environment = process.env): KeyFormat {
   const names = ["REKEY_KEY_PREFIX_LIVE", "REKEY_KEY_PREFIX_TEST", "REKEY_KEY_RANDOM_BYTES", "REKEY_KEY_CHECKSUM"] as const;
-  // An empty variable is an unset one, as elsewhere in rekey's configuration.
-  const given = Object.fromEntries(names.map((name) => [name, env[name] === "" ? undefined : env[name]]));
+  // As lib/env.ts declares them (an empty variable is an unset one); the rules are checked here, as one format.
+  const given: Record<string, string | undefined> = Object.fromEntries(names.map((name) => [name, env(name, source)]));
   const parsed = keyFormatEnvSchema.safeParse(given);
   const v = parsed.data;
   const format: KeyFormat | undefined = v && {

@@ -2,6 +2,7 @@ import "server-only";
 import { createPublicKey, verify, type KeyObject } from "node:crypto";
 import { log } from "../log";
 import { UnauthorizedError } from "../errors";
+import { env, type Environment } from "../env";
 
 /**
  * GitHub's secret-scanning partner program signs each report: an ECDSA P-256
@@ -23,8 +24,8 @@ interface KeyCache {
 }
 let cache: KeyCache | null = null;
 
-export function githubKeysUrl(env: NodeJS.ProcessEnv = process.env): string {
-  return env.REKEY_GITHUB_KEYS_URL || DEFAULT_GITHUB_KEYS_URL;
+export function githubKeysUrl(source: Environment = process.env): string {
+  return env("REKEY_GITHUB_KEYS_URL", source);
 }
 
 /** Forgets the cached keys (tests; a changed REKEY_GITHUB_KEYS_URL is noticed by itself). */

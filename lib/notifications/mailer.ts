@@ -6,6 +6,7 @@ import nodemailer from "nodemailer";
 import MailComposer from "nodemailer/lib/mail-composer/index.js";
 import { dataRoot } from "../db";
 import { appUrl } from "../app-url";
+import { env, isSet } from "../env";
 
 /** One email, ready to go. */
 export interface OutgoingMail {
@@ -36,7 +37,7 @@ export interface Mailer {
 export const IDEMPOTENCY_HEADER = "X-Rekey-Idempotency-Key";
 
 function fromAddress(): string {
-  return process.env.MAIL_FROM || "rekey <rekey@localhost>";
+  return env("MAIL_FROM");
 }
 
 /**
@@ -54,7 +55,7 @@ export function messageIdFor(idempotencyKey: string): string {
  * does not claim to be `localhost`.
  */
 export function mailDomain(): string {
-  const configured = process.env.MAIL_FROM ? /@([^>\s]+)>?\s*$/.exec(process.env.MAIL_FROM)?.[1] : undefined;
+  const configured = isSet("MAIL_FROM") ? /@([^>\s]+)>?\s*$/.exec(env("MAIL_FROM"))?.[1] : undefined;
   if (configured) return configured;
   try {
     return new URL(appUrl()).hostname;
@@ -155,6 +156,7 @@ let current: Mailer | undefined;
 
 /** The process's mailer: SMTP when `SMTP_URL` is set, else the file outbox. */
 export function getMailer(): Mailer {
-  current ??= process.env.SMTP_URL ? smtpMailer(process.env.SMTP_URL) : fileMailer();
+  const smtp = env("SMTP_URL");
+  current ??= smtp ? smtpMailer(smtp) : fileMailer();
   return current;
 }

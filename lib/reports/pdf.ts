@@ -4,10 +4,11 @@ import PDFDocument from "pdfkit";
 import { formatUtcMinute } from "../time";
 import { chainVerdict, controlLines, exceptionLines, policyExceptionLines, summaryFigures, type ReportContext } from "./files";
 import { streamKeyRows, type KeyReportRow } from "./compliance";
+import { env } from "../env";
 
 // Fonts embedded in the file (DejaVu, from the dejavu-fonts-ttf package), not PDF's standard 14 that a reader
 // substitutes: what an archival PDF (PDF/A) requires, and the same glyphs on every machine.
-const FONT_DIR = path.resolve(/*turbopackIgnore: true*/ process.env.REKEY_ROOT ?? process.cwd(), "node_modules", "dejavu-fonts-ttf", "ttf");
+const FONT_DIR = path.resolve(/*turbopackIgnore: true*/ env("REKEY_ROOT") ?? process.cwd(), "node_modules", "dejavu-fonts-ttf", "ttf");
 const FONT = "Body";
 const FONT_BOLD = "Body-Bold";
 const FONT_MONO = "Mono";

@@ -1,5 +1,6 @@
 import { BlockList, isIP } from "node:net";
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from "node:dns";
+import { env, type Environment } from "../env";
 
 /**
  * Where a webhook may not go (SSRF): loopback, private, link-local (cloud
@@ -36,8 +37,8 @@ for (const [net, bits] of [
 ] as const)
   blocked.addSubnet(net, bits, "ipv6");
 
-export function privateAddressesAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
-  return env.REKEY_WEBHOOKS_ALLOW_PRIVATE === "1";
+export function privateAddressesAllowed(source: Environment = process.env): boolean {
+  return env("REKEY_WEBHOOKS_ALLOW_PRIVATE", source);
 }
 
 /** True for an address a webhook must not reach. */

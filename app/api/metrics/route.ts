@@ -2,6 +2,7 @@ import { publicHandler } from "@/lib/http/api-handler";
 import { bearer, requireEnvSecret } from "@/lib/http/bearer";
 import { authenticateManagementRequest } from "@/lib/auth/management-tokens";
 import { renderMetrics } from "@/lib/metrics";
+import { isSet } from "@/lib/env";
 
 /**
  * Prometheus metrics. Authorized by Authorization: Bearer $METRICS_TOKEN, or
@@ -9,7 +10,7 @@ import { renderMetrics } from "@/lib/metrics";
  */
 export const GET = publicHandler(async ({ request, now }) => {
   const token = bearer(request);
-  if (process.env.METRICS_TOKEN && token && !token.startsWith("rkm_")) requireEnvSecret(request, "METRICS_TOKEN");
+  if (isSet("METRICS_TOKEN") && token && !token.startsWith("rkm_")) requireEnvSecret(request, "METRICS_TOKEN");
   else await authenticateManagementRequest(request, now);
   const { body, contentType } = await renderMetrics(now);
   return new Response(body, { headers: { "content-type": contentType, "cache-control": "no-store" } });
