@@ -3,8 +3,28 @@
  * them to a fixed code and status. Their messages are written for the person
  * who sent the request and never carry a secret.
  */
+/**
+ * Every `error.code` the API answers, the OpenAPI document's enum
+ * (lib/http/openapi.ts): each error class below must use one of them (the
+ * compiler checks), and `internal` is the fixed answer to anything unexpected.
+ */
+export const ERROR_CODES = [
+  "invalid_request",
+  "unauthorized",
+  "reauthentication_required",
+  "forbidden",
+  "not_found",
+  "conflict",
+  "gone",
+  "payload_too_large",
+  "rate_limited",
+  "unavailable",
+  "internal",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
 export class DomainError extends Error {
-  readonly code: string = "error";
+  readonly code: ErrorCode = "internal";
   readonly status: number = 500;
 }
 

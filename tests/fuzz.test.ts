@@ -7,28 +7,8 @@ import { isUndecodablePath, undecodablePathResponse, UNDECODABLE_PATH_MATCHER } 
 import { config as proxyConfig } from "../proxy";
 import { createRotation as scheduleRotation } from "../lib/rotations/mutations";
 import { flushUsage } from "../lib/keys/usage";
-import { POST as rotateSelf } from "../app/api/v1/keys/rotate/route";
-import { POST as verify } from "../app/api/v1/keys/verify/route";
-import { GET as snapshot } from "../app/api/v1/verifier/snapshot/route";
-import { GET as changes } from "../app/api/v1/verifier/changes/route";
-import { POST as usage } from "../app/api/v1/verifier/usage/route";
-import { GET as listOrgs, POST as createOrg } from "../app/api/v1/organizations/route";
-import { GET as listKeys, POST as issueKey } from "../app/api/v1/keys/route";
-import { POST as importKeys } from "../app/api/v1/keys/import/route";
-import { GET as getKey, PATCH as updateKey } from "../app/api/v1/keys/[id]/route";
-import { POST as revokeKey } from "../app/api/v1/keys/[id]/revoke/route";
-import { GET as listRotations, POST as createRotation } from "../app/api/v1/keys/[id]/rotations/route";
-import { DELETE as deleteOrg, GET as getOrg, PATCH as updateOrg } from "../app/api/v1/organizations/[id]/route";
-import { POST as cancel } from "../app/api/v1/rotations/[id]/cancel/route";
-import { POST as rollback } from "../app/api/v1/rotations/[id]/rollback/route";
-import { GET as checkpoints } from "../app/api/v1/audit/checkpoints/route";
-import { GET as checkpointKeys } from "../app/api/v1/audit/checkpoint-keys/route";
-import { GET as listWebhooks, POST as createWebhook } from "../app/api/v1/webhooks/route";
-import { DELETE as deleteWebhook, GET as getWebhook } from "../app/api/v1/webhooks/[id]/route";
-import { POST as rotateWebhookSecret } from "../app/api/v1/webhooks/[id]/rotate-secret/route";
-import { POST as testWebhook } from "../app/api/v1/webhooks/[id]/test/route";
-import { POST as reportLeaks } from "../app/api/v1/leaks/route";
-import { POST as githubLeaks } from "../app/api/v1/leaks/github/route";
+import { API_HANDLERS as handlers, type Handler } from "./support/routes";
+import { expectDocumented } from "./support/contract";
 
 /**
  * Hostile input to every operation of the OpenAPI document (issue 12, item 6):
@@ -39,43 +19,9 @@ import { POST as githubLeaks } from "../app/api/v1/leaks/github/route";
  */
 useTestDatabase();
 
-type Handler = (request: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
-const handlers: Record<string, Handler> = {
-  "POST /api/v1/keys/rotate": rotateSelf,
-  "POST /api/v1/keys/verify": verify,
-  "GET /api/v1/verifier/snapshot": snapshot,
-  "GET /api/v1/verifier/changes": changes,
-  "POST /api/v1/verifier/usage": usage,
-  "GET /api/v1/organizations": listOrgs,
-  "POST /api/v1/organizations": createOrg,
-  "GET /api/v1/organizations/{id}": getOrg,
-  "PATCH /api/v1/organizations/{id}": updateOrg,
-  "DELETE /api/v1/organizations/{id}": deleteOrg,
-  "GET /api/v1/keys": listKeys,
-  "POST /api/v1/keys": issueKey,
-  "POST /api/v1/keys/import": importKeys,
-  "GET /api/v1/keys/{id}": getKey,
-  "PATCH /api/v1/keys/{id}": updateKey,
-  "POST /api/v1/keys/{id}/revoke": revokeKey,
-  "GET /api/v1/keys/{id}/rotations": listRotations,
-  "POST /api/v1/keys/{id}/rotations": createRotation,
-  "POST /api/v1/rotations/{id}/cancel": cancel,
-  "POST /api/v1/rotations/{id}/rollback": rollback,
-  "GET /api/v1/audit/checkpoints": checkpoints,
-  "GET /api/v1/audit/checkpoint-keys": checkpointKeys,
-  "GET /api/v1/webhooks": listWebhooks,
-  "POST /api/v1/webhooks": createWebhook,
-  "GET /api/v1/webhooks/{id}": getWebhook,
-  "DELETE /api/v1/webhooks/{id}": deleteWebhook,
-  "POST /api/v1/webhooks/{id}/rotate-secret": rotateWebhookSecret,
-  "POST /api/v1/webhooks/{id}/test": testWebhook,
-  "POST /api/v1/leaks": reportLeaks,
-  "POST /api/v1/leaks/github": githubLeaks,
-};
-
 type Operation = { method: string; path: string; requestBody?: { content: { "application/json": { schema: JsonSchema } } } };
 type JsonSchema = { type?: string | string[]; properties?: Record<string, JsonSchema>; items?: JsonSchema; enum?: readonly unknown[]; format?: string };
-const operations: Operation[] = Object.entries(openApiDocument.paths).flatMap(([path, methods]) =>
+const operations: Operation[] = Object.entries(openApiDocument().paths).flatMap(([path, methods]) =>
   Object.entries(methods as Record<string, Omit<Operation, "method" | "path">>).map(([method, op]) => ({ ...op, method: method.toUpperCase(), path })),
 );
 
@@ -392,7 +338,7 @@ async function send(op: Operation, input: { segment: string; body: Body; token: 
   params.catch(() => {});
   const response = await handlers[`${op.method} ${op.path}`](request, { params });
   const text = await response.text();
-  return { status: response.status, text };
+  return { status: response.status, text, contentType: response.headers.get("content-type") };
 }
 
 describe("fuzzing every operation of the OpenAPI document", () => {
@@ -426,12 +372,14 @@ describe("fuzzing every operation of the OpenAPI document", () => {
       await fc.assert(
         fc.asyncProperty(fc.record({ segment, body: bodyFor(op), token, query }), async (input) => {
           const before = await digest();
-          const { status, text } = await send(op, input);
+          const { status, text, contentType } = await send(op, input);
           cases++;
           worst = Math.max(worst, status);
           const counted = (statuses[`${op.method} ${op.path}`] ??= {});
           counted[status] = (counted[status] ?? 0) + 1;
           expect(status, text.slice(0, 300)).toBeLessThan(500);
+          // Every answer, hostile input's included, is one the document lists, in its shape.
+          expectDocumented(`${op.method} ${op.path}`, status, contentType, contentType?.includes("application/json") ? JSON.parse(text) : text);
           if (status >= 400) {
             const body = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
             expect(typeof body.error?.code).toBe("string");
@@ -453,13 +401,13 @@ describe("fuzzing every operation of the OpenAPI document", () => {
 
 describe("body limits", () => {
   const reading: [string, Handler, number, Record<string, string>][] = [
-    ["verify", verify, 8 * 1024, {}],
-    ["organizations", createOrg, 64 * 1024, {}],
-    ["keys", issueKey, 64 * 1024, {}],
-    ["rotations", createRotation, 64 * 1024, { id: "x" }],
-    ["cancel", cancel, 64 * 1024, { id: "x" }],
-    ["rollback", rollback, 64 * 1024, { id: "x" }],
-    ["usage", usage, 16 * 1024 * 1024, {}],
+    ["verify", handlers["POST /api/v1/keys/verify"], 8 * 1024, {}],
+    ["organizations", handlers["POST /api/v1/organizations"], 64 * 1024, {}],
+    ["keys", handlers["POST /api/v1/keys"], 64 * 1024, {}],
+    ["rotations", handlers["POST /api/v1/keys/{id}/rotations"], 64 * 1024, { id: "x" }],
+    ["cancel", handlers["POST /api/v1/rotations/{id}/cancel"], 64 * 1024, { id: "x" }],
+    ["rollback", handlers["POST /api/v1/rotations/{id}/rollback"], 64 * 1024, { id: "x" }],
+    ["usage", handlers["POST /api/v1/verifier/usage"], 16 * 1024 * 1024, {}],
   ];
   for (const [name, handler, limit, params] of reading) {
     it(`${name}: stops reading a 100 MB body that declares no length just past ${limit} bytes, 413`, async () => {
@@ -530,7 +478,7 @@ describe("paths that do not decode", () => {
   it("are a 400 from the route wrapper where the params fail to decode", async () => {
     const params = Promise.resolve().then(() => ({ id: decodeURIComponent("%E0%A4%A") }));
     params.catch(() => {});
-    const response = await getKey(
+    const response = await handlers["GET /api/v1/keys/{id}"](
       new Request("http://localhost/api/v1/keys/%E0%A4%A", { headers: { authorization: `Bearer ${process.env.REKEY_BOOTSTRAP_TOKEN}` } }),
       { params },
     );

@@ -2,7 +2,7 @@ import "server-only";
 // A type only: this module must load outside Next too (scripts, tests), where importing
 // next/server's values fails ("AsyncLocalStorage accessed in runtime where it is not available").
 import type { NextRequest } from "next/server";
-import { DomainError, PayloadTooLargeError, TooManyRequestsError, ValidationError } from "../errors";
+import { DomainError, type ErrorCode, PayloadTooLargeError, TooManyRequestsError, ValidationError } from "../errors";
 import { authenticateManagementRequest, authenticateVerifierRequest } from "../auth/management-tokens";
 import type { Actor } from "../auth/actor";
 import { log } from "../log";
@@ -45,7 +45,7 @@ export function bodyLimit(
 export const MANAGEMENT_BODY = bodyLimit(64 * 1024);
 
 /** `{ error: { code, message } }` with the error's status. */
-export function errorResponse(status: number, code: string, message: string, field?: string, headers: Record<string, string> = {}): Response {
+export function errorResponse(status: number, code: ErrorCode, message: string, field?: string, headers: Record<string, string> = {}): Response {
   return Response.json({ error: { code, message, ...(field ? { field } : {}) } }, { status, headers: { "cache-control": "no-store", ...headers } });
 }
 
@@ -59,7 +59,7 @@ export function describeError(
   error: unknown,
   method: string | undefined,
   path: string,
-): { status: number; body: { error: { code: string; message: string; field?: string } }; headers: Record<string, string> } {
+): { status: number; body: { error: { code: ErrorCode; message: string; field?: string } }; headers: Record<string, string> } {
   const headers: Record<string, string> = { "content-type": "application/json", "cache-control": "no-store" };
   if (error instanceof DomainError) {
     if (error instanceof TooManyRequestsError) headers["retry-after"] = String(error.retryAfterSeconds);

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { appUrl } from "../app-url";
+import { ERROR_CODES } from "../errors";
 import { createOrganizationSchema, updateOrganizationSchema } from "../organizations/schemas";
 import { issueKeySchema, KEY_LIST_MAX_LIMIT, updateKeySchema } from "../keys/schemas";
 import { importLineSchema, MAX_IMPORT_BATCH } from "../keys/import-schemas";
@@ -10,7 +12,16 @@ import { createWebhookSchema, WEBHOOK_EVENT_TYPES } from "../webhooks/schemas";
  * Request bodies are generated from the zod schemas the handlers validate
  * with, so the document and the validation cannot drift apart.
  */
-const body = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "input", unrepresentable: "any", target: "draft-2020-12" });
+const body = (schema: z.ZodType) =>
+  z.toJSONSchema(schema, {
+    io: "input",
+    unrepresentable: "any",
+    target: "draft-2020-12",
+    // A date field (z.coerce.date) is sent as an ISO 8601 date-time string: JSON has no dates.
+    override: (ctx) => {
+      if (ctx.zodSchema._zod.def.type === "date") Object.assign(ctx.jsonSchema, { type: "string", format: "date-time" });
+    },
+  });
 
 const errorSchema = {
   type: "object",
@@ -22,7 +33,7 @@ const errorSchema = {
       properties: {
         code: {
           type: "string",
-          enum: ["invalid_request", "unauthorized", "forbidden", "not_found", "conflict", "payload_too_large", "unavailable", "internal"],
+          enum: [...ERROR_CODES],
         },
         message: { type: "string", description: "Says what is wrong, for a person." },
         field: { type: "string", description: "The request field at fault, for invalid_request." },
@@ -181,15 +192,52 @@ const closeBody = {
   content: { "application/json": { schema: { type: "object", properties: { reason: { type: "string", maxLength: 1000 } } } } },
 };
 
-export const openApiDocument = {
+/**
+ * Answers that every operation can give, added where the operation does not
+ * describe them itself: a body past the route's limit (413: every route has
+ * one, lib/http/api-handler.ts), anything unexpected (500, a fixed message,
+ * logged), an id in the path that does not decode (400) or names nothing
+ * (404), and a missing or unknown token where the operation takes one (401).
+ */
+function withCommonResponses<T extends object>(paths: T): T {
+  for (const [path, methods] of Object.entries(paths)) {
+    for (const op of Object.values(methods as Record<string, { security?: Record<string, unknown>[]; responses: Record<string, unknown> }>)) {
+      const add = (status: string, response: unknown) => {
+        op.responses[status] ??= response;
+      };
+      if (path.includes("{id}")) {
+        add("400", err("Bad input: the message names the field (or the path does not decode)."));
+        add("404", err("No such object."));
+      }
+      if (op.security?.some((requirement) => Object.keys(requirement).length > 0)) add("401", err("No token, or one that is unknown or revoked."));
+      add("413", err("A body over this operation's limit (64 KB unless said otherwise)."));
+      add("500", err("Something failed on rekey's side: it is logged, and the answer says nothing more."));
+    }
+  }
+  return paths;
+}
+
+const TAGS = [
+  { name: "Verification", description: "For the API company's servers and their in-process verifiers: is this key valid, and every key's record." },
+  { name: "Keys", description: "Issue, import, change, search and revoke keys; a key rotating itself." },
+  { name: "Rotations", description: "Schedule, start, cancel and roll back rotations." },
+  { name: "Organizations", description: "The API company's customers, each with its contacts, time zone and policy." },
+  { name: "Webhooks", description: "Endpoints that receive rekey's events, signed as Standard Webhooks." },
+  { name: "Leaks", description: "Reports of leaked keys, from GitHub's secret scanning or any scanner: each key found is revoked at once." },
+  { name: "Audit", description: "The signed checkpoints of the audit chain, for an auditor's own verifier." },
+];
+
+const document = {
   openapi: "3.1.0",
   info: {
     title: "rekey API",
     version: "1.0.0",
     description:
       "Verification for the API company's servers, and management of organizations, keys and rotations for its automation. A full key appears only in the one response that creates it.",
+    // The package is private: no licence is granted (SPDX's way to say so).
+    license: { name: "Proprietary", identifier: "LicenseRef-Proprietary" },
   },
-  servers: [{ url: "/" }],
+  tags: TAGS,
   components: {
     securitySchemes: {
       managementToken: { type: "http", scheme: "bearer", description: "A management token (rkm_mgmt_…) created by an admin, or REKEY_BOOTSTRAP_TOKEN." },
@@ -206,9 +254,11 @@ export const openApiDocument = {
       WebhookDelivery: webhookDeliverySchema,
     },
   },
-  paths: {
+  paths: withCommonResponses({
     "/api/v1/keys/rotate": {
       post: {
+        operationId: "selfRotateKey",
+        tags: ["Keys"],
         summary: "Rotate the calling key (self-rotation)",
         description:
           "For unattended clients: the key in `Authorization: Bearer` obtains its successor, returned once in `successorKey` and never again. This starts a manual rotation with the organization's policy grace: both keys work until `rotation.graceEndsAt`, after which the old key is revoked. A rotation only scheduled for this key is replaced by this one. Refused for a key under emergency rotation (it may be leaked: its successor is only given out in the portal), for a revoked or expired key, and for a key whose rotation is already under way (its successor was already issued once). Limited to 3 calls per key and 20 per address per minute on each instance.",
@@ -252,6 +302,8 @@ export const openApiDocument = {
     },
     "/api/v1/keys/verify": {
       post: {
+        operationId: "verifyKey",
+        tags: ["Verification"],
         summary: "Verify a key",
         security: [{}, { verifierToken: [] }],
         description:
@@ -322,6 +374,8 @@ export const openApiDocument = {
     },
     "/api/v1/verifier/snapshot": {
       get: {
+        operationId: "getVerifierSnapshot",
+        tags: ["Verification"],
         summary: "Every key's verification record (for in-process verifiers)",
         description:
           "NDJSON: a header line with the cursor to follow `/api/v1/verifier/changes` from, one record per key (keyed hash and metadata, never a key), and an end line with the count. docs/verifier-protocol.md",
@@ -335,6 +389,8 @@ export const openApiDocument = {
     },
     "/api/v1/verifier/changes": {
       get: {
+        operationId: "listVerifierChanges",
+        tags: ["Verification"],
         summary: "Records changed after a cursor (a long poll)",
         security: [{ verifierToken: [] }, { managementToken: [] }],
         parameters: [
@@ -377,6 +433,8 @@ export const openApiDocument = {
     },
     "/api/v1/verifier/usage": {
       post: {
+        operationId: "reportVerifierUsage",
+        tags: ["Verification"],
         summary: "Usage counted by an in-process verifier",
         security: [{ verifierToken: [] }, { managementToken: [] }],
         requestBody: {
@@ -430,6 +488,8 @@ export const openApiDocument = {
     },
     "/api/v1/audit/checkpoints": {
       get: {
+        operationId: "listAuditCheckpoints",
+        tags: ["Audit"],
         summary: "Signed checkpoints of the audit chain",
         description:
           "The newest 100 checkpoints, newest first: an Ed25519 signature by this installation's key over the RFC 8785 canonical JSON of `statement` (the chain head's seq, hash and time). Public: no secret in them; keep copies outside rekey and check an export against one with `npm run audit:verify -- FILE --checkpoint FILE`. docs/audit-chain.md",
@@ -478,6 +538,8 @@ export const openApiDocument = {
     },
     "/api/v1/audit/checkpoint-keys": {
       get: {
+        operationId: "listAuditCheckpointKeys",
+        tags: ["Audit"],
         summary: "The keys that sign audit checkpoints",
         description: "Also at /.well-known/rekey-checkpoint-keys.json. Pin the key id you trust.",
         security: [],
@@ -507,6 +569,8 @@ export const openApiDocument = {
     },
     "/api/v1/organizations": {
       get: {
+        operationId: "listOrganizations",
+        tags: ["Organizations"],
         summary: "List organizations",
         description: "Every organization, by name, with its contacts, time zone and policy (null: the default policy).",
         security: [{ managementToken: [] }],
@@ -531,6 +595,8 @@ export const openApiDocument = {
         },
       },
       post: {
+        operationId: "createOrganization",
+        tags: ["Organizations"],
         summary: "Create an organization",
         security: [{ managementToken: [] }],
         parameters: [idempotencyKey],
@@ -540,6 +606,8 @@ export const openApiDocument = {
     },
     "/api/v1/organizations/{id}": {
       get: {
+        operationId: "getOrganization",
+        tags: ["Organizations"],
         summary: "An organization, with its keys counted by status",
         security: [{ managementToken: [] }],
         parameters: [idParam],
@@ -557,6 +625,8 @@ export const openApiDocument = {
         },
       },
       patch: {
+        operationId: "updateOrganization",
+        tags: ["Organizations"],
         summary: "Change an organization",
         description:
           "Any of name, contactEmails (replaced as a whole; at least one), timeZone, policyId (null: the default policy), externalId (null clears it), metadata. Audited as `organization.updated`; verify answers carry the new external id and metadata at once.",
@@ -566,6 +636,8 @@ export const openApiDocument = {
         responses: { "200": { description: "Changed.", content: json({ $ref: "#/components/schemas/Organization" }) }, ...errors },
       },
       delete: {
+        operationId: "deleteOrganization",
+        tags: ["Organizations"],
         summary: "Delete an organization",
         description:
           "Refused (409) while it has keys in use, unless `revokeKeys=true`, which revokes each of them and its family in the same transaction. The organization leaves every list; its history stays in the audit trail and the reports, and its external id is released.",
@@ -586,6 +658,8 @@ export const openApiDocument = {
     },
     "/api/v1/leaks": {
       post: {
+        operationId: "reportLeaks",
+        tags: ["Leaks"],
         summary: "Report leaked keys",
         description:
           "For scanners and processes other than GitHub's: each token that is one of rekey's keys is revoked at once with every key minted from it (an emergency rotation with no grace: the customer reveals a replacement in the portal and is emailed), with a `key.leaked` event and a critical alert. Tokens are only hashed, never stored or answered: each result names its token by SHA-256.",
@@ -645,6 +719,8 @@ export const openApiDocument = {
     },
     "/api/v1/leaks/github": {
       post: {
+        operationId: "reportGithubLeaks",
+        tags: ["Leaks"],
         summary: "GitHub secret scanning partner endpoint",
         description:
           "Called by GitHub when it finds one of rekey's keys in public: `Github-Public-Key-Signature` (ECDSA P-256 SHA-256 over the raw body, DER, base64) is checked against the key named by `Github-Public-Key-Identifier` from GitHub's published list (REKEY_GITHUB_KEYS_URL). A bad signature is a 401 and changes nothing. Each reported token of ours is revoked at once as for POST /api/v1/leaks. Answers GitHub's feedback format.",
@@ -688,6 +764,8 @@ export const openApiDocument = {
     },
     "/api/v1/webhooks": {
       get: {
+        operationId: "listWebhooks",
+        tags: ["Webhooks"],
         summary: "List webhook endpoints",
         description: "Every endpoint (or one organization's), with its deliveries counted by status. Never a secret.",
         security: [{ managementToken: [] }],
@@ -701,6 +779,8 @@ export const openApiDocument = {
         },
       },
       post: {
+        operationId: "createWebhook",
+        tags: ["Webhooks"],
         summary: "Register a webhook endpoint",
         description:
           "Deliveries follow the Standard Webhooks specification: headers `webhook-id` (the same on every attempt: dedupe on it), `webhook-timestamp` and `webhook-signature` (`v1,<base64 HMAC-SHA256>`), body `{ type, timestamp, data }`; verify with the `standardwebhooks` or `svix` libraries and the secret answered here, once. `organizationId` absent or null: every organization's events and alerts; else that organization's events. `events` empty or absent: every type. `format: slack` posts alerts to a Slack incoming webhook. The URL must be https and public (private and loopback addresses are refused, when registered and when sent). Audited.",
@@ -709,10 +789,10 @@ export const openApiDocument = {
         requestBody: { required: true, content: json(body(createWebhookSchema)) },
         responses: {
           "201": {
-            description: "Registered. `secret` is shown this once (null for Slack).",
+            description: "Registered. `secret` is shown this once (null for Slack); an idempotent replay leaves it out, as it is never stored.",
             content: json({
               type: "object",
-              required: ["webhook", "secret"],
+              required: ["webhook"],
               properties: { webhook: { $ref: "#/components/schemas/Webhook" }, secret: { type: ["string", "null"], pattern: "^whsec_" } },
             }),
           },
@@ -722,6 +802,8 @@ export const openApiDocument = {
     },
     "/api/v1/webhooks/{id}": {
       get: {
+        operationId: "getWebhook",
+        tags: ["Webhooks"],
         summary: "A webhook endpoint and its delivery log",
         security: [{ managementToken: [] }],
         parameters: [idParam],
@@ -740,6 +822,8 @@ export const openApiDocument = {
         },
       },
       delete: {
+        operationId: "deleteWebhook",
+        tags: ["Webhooks"],
         summary: "Delete a webhook endpoint",
         description: "With its delivery log; deliveries not yet sent are dropped. Audited.",
         security: [{ managementToken: [] }],
@@ -752,6 +836,8 @@ export const openApiDocument = {
     },
     "/api/v1/webhooks/{id}/rotate-secret": {
       post: {
+        operationId: "rotateWebhookSecret",
+        tags: ["Webhooks"],
         summary: "Rotate a webhook endpoint's signing secret",
         description:
           "Answers the new secret once. For 24 hours every delivery carries two signatures (new and previous), so the receiver switches at leisure. Audited.",
@@ -771,6 +857,8 @@ export const openApiDocument = {
     },
     "/api/v1/webhooks/{id}/test": {
       post: {
+        operationId: "testWebhook",
+        tags: ["Webhooks"],
         summary: "Send a test event",
         description:
           "Sends a `webhook.test` event now (whatever the endpoint's event filter) and answers the delivery: its status, the response code and latency, or why it failed.",
@@ -787,6 +875,8 @@ export const openApiDocument = {
     },
     "/api/v1/keys": {
       get: {
+        operationId: "listKeys",
+        tags: ["Keys"],
         summary: "List and search keys",
         description: `Filters combine; pages in a stable order (by id). Pass \`nextCursor\` as \`cursor\` for the next page; it is null after the last. Never a key or its hash.`,
         security: [{ managementToken: [] }],
@@ -818,6 +908,8 @@ export const openApiDocument = {
         },
       },
       post: {
+        operationId: "createKey",
+        tags: ["Keys"],
         summary: "Issue a key",
         description: "The response holds the full key in `key`: the only time it is ever shown.",
         security: [{ managementToken: [] }],
@@ -836,6 +928,8 @@ export const openApiDocument = {
     },
     "/api/v1/keys/import": {
       post: {
+        operationId: "importKeys",
+        tags: ["Keys"],
         summary: "Import existing keys by their stored hashes",
         description: `Up to ${MAX_IMPORT_BATCH} keys an earlier system issued, each by the hash it stored (sha256 hex or base64, a bcrypt or argon2 string, or scrypt with its parameters), never the key itself. The organization is found by its external id, or created. An imported key verifies at once and moves to rekey's keyed hash at its first successful verification. One transaction: the lines that pass are written together with their audit events; each line gets an outcome (imported, unchanged when its hash was imported before, refused with why). Idempotent: a re-run changes nothing. \`dryRun=1\` checks without writing. \`npm run keys:import\` sends a file in batches.`,
         security: [{ managementToken: [] }],
@@ -868,6 +962,8 @@ export const openApiDocument = {
     },
     "/api/v1/keys/{id}": {
       get: {
+        operationId: "getKey",
+        tags: ["Keys"],
         summary: "A key's state, open rotation and deadline (never the key)",
         security: [{ managementToken: [] }],
         parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
@@ -889,6 +985,8 @@ export const openApiDocument = {
         },
       },
       patch: {
+        operationId: "updateKey",
+        tags: ["Keys"],
         summary: "Change a key",
         description:
           "Any of name, scopes, rateLimit, expiresAt (null: no expiry), externalId (null clears it), metadata. A revoked or expired key is not changed (409). Audited as `key.updated`; verification follows at once.",
@@ -900,6 +998,8 @@ export const openApiDocument = {
     },
     "/api/v1/keys/{id}/rotations": {
       get: {
+        operationId: "listKeyRotations",
+        tags: ["Rotations"],
         summary: "A key's rotations, newest first",
         security: [{ managementToken: [] }],
         parameters: [idParam],
@@ -916,6 +1016,8 @@ export const openApiDocument = {
         },
       },
       post: {
+        operationId: "createRotation",
+        tags: ["Rotations"],
         summary: "Schedule or start a rotation",
         description:
           "`scheduled` needs `scheduledAt` in the future; `manual` starts now with the policy's grace; `emergency` starts now with the policy's emergency grace, needs a `reason`, and `gracePeriodHours: 0` revokes the old key at once. `deliver: portal` (default) lets the customer mint the successor by revealing it in the portal; `deliver: response` mints it now and returns it once in `successorKey`. A key has at most one open rotation: a second request gets 409.",
@@ -954,6 +1056,8 @@ export const openApiDocument = {
     },
     "/api/v1/rotations/{id}/cancel": {
       post: {
+        operationId: "cancelRotation",
+        tags: ["Rotations"],
         summary: "Cancel a scheduled rotation",
         security: [{ managementToken: [] }],
         parameters: [idParam, idempotencyKey],
@@ -963,6 +1067,8 @@ export const openApiDocument = {
     },
     "/api/v1/rotations/{id}/rollback": {
       post: {
+        operationId: "rollbackRotation",
+        tags: ["Rotations"],
         summary: "Roll back a rotation in grace: the old key is active again, the successor revoked",
         security: [{ managementToken: [] }],
         parameters: [idParam, idempotencyKey],
@@ -975,6 +1081,8 @@ export const openApiDocument = {
     },
     "/api/v1/keys/{id}/revoke": {
       post: {
+        operationId: "revokeKey",
+        tags: ["Keys"],
         summary: "Revoke a key now, with its family",
         description:
           "Immediate. As an emergency rotation supersedes a key: its open rotation is cancelled or rolled back and every key minted from it since (successors, their successors) is revoked too, since whoever holds a leaked key may have obtained them. `familyRevoked` lists those. 409 if the key is already revoked.",
@@ -995,5 +1103,16 @@ export const openApiDocument = {
         },
       },
     },
-  },
+  }),
 } as const;
+
+/**
+ * The document as this installation serves it: its one server is the
+ * configured public URL (REKEY_PUBLIC_URL, else NEXTAUTH_URL), so a client
+ * generated from it or a linter reading it sees where the API is.
+ */
+export function openApiDocument(serverUrl: string = appUrl()) {
+  return { ...document, servers: [{ url: serverUrl, description: "This installation (REKEY_PUBLIC_URL)." }] };
+}
+
+export type OpenApiDocument = ReturnType<typeof openApiDocument>;

@@ -2,7 +2,14 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll } from "vitest";
 import { handleFastVerify } from "../../lib/http/fast-verify";
-/** Calls a Next.js route handler as the framework would. */
+import { expectDocumented } from "./contract";
+import { operationOf } from "./routes";
+
+/**
+ * Calls a Next.js route handler as the framework would. The answer of an
+ * operation of the API is checked against the OpenAPI document
+ * (./contract.ts): a status or body the document does not allow fails the test.
+ */
 export async function call(
   handler: (request: Request, ctx: { params: Promise<Record<string, string>> }) => Response | Promise<Response>,
   options: { method?: string; path?: string; body?: unknown; token?: string | null; params?: Record<string, string>; headers?: Record<string, string> } = {},
@@ -17,7 +24,11 @@ export async function call(
   });
   const response = await handler(request, { params: Promise.resolve(options.params ?? {}) });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : null };
+  const contentType = response.headers.get("content-type");
+  const json = text ? JSON.parse(text) : null;
+  const operation = operationOf(handler);
+  if (operation) expectDocumented(operation, response.status, contentType, json);
+  return { status: response.status, headers: response.headers, json };
 }
 
 /**

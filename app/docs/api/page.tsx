@@ -40,7 +40,7 @@ type Operation = {
   responses: Record<string, { description?: string; content?: Record<string, { schema?: Schema }> }>;
 };
 
-const doc = openApiDocument as unknown as {
+const doc = openApiDocument() as unknown as {
   info: { title: string; version: string; description: string };
   paths: Record<string, Record<string, Operation>>;
   components: { schemas: Record<string, Schema>; securitySchemes: Record<string, { description?: string }> };

@@ -18,92 +18,7 @@ export interface paths {
          * Rotate the calling key (self-rotation)
          * @description For unattended clients: the key in `Authorization: Bearer` obtains its successor, returned once in `successorKey` and never again. This starts a manual rotation with the organization's policy grace: both keys work until `rotation.graceEndsAt`, after which the old key is revoked. A rotation only scheduled for this key is replaced by this one. Refused for a key under emergency rotation (it may be leaked: its successor is only given out in the portal), for a revoked or expired key, and for a key whose rotation is already under way (its successor was already issued once). Limited to 3 calls per key and 20 per address per minute on each instance.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The rotation started; the successor key is in this response only. */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /**
-                             * @description The new key, shown this once.
-                             * @example rk_live_…
-                             */
-                            successorKey: string;
-                            successor: {
-                                id?: string;
-                                prefix?: string;
-                            };
-                            rotation: {
-                                id?: string;
-                                /** @constant */
-                                kind?: "manual";
-                                /** @constant */
-                                state?: "grace";
-                                /** Format: date-time */
-                                startedAt?: string;
-                                /** Format: date-time */
-                                graceEndsAt?: string;
-                            };
-                            oldKey: {
-                                id?: string;
-                                /** @constant */
-                                status?: "expiring";
-                                /** Format: date-time */
-                                worksUntil?: string;
-                            };
-                        };
-                    };
-                };
-                /** @description No key, or a key that is unknown, revoked or expired. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The key is under emergency rotation: it cannot obtain its successor. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A rotation of this key is already under way: its successor was issued once. */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Too many calls; see `Retry-After`. */
-                429: {
-                    headers: {
-                        /** @description Seconds to wait. */
-                        "Retry-After"?: number;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["selfRotateKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -123,102 +38,7 @@ export interface paths {
          * Verify a key
          * @description Answers whether a key is valid. During a rotation's grace both keys verify; the old one answers `deprecated: true` with the deadline and the successor's prefix, and the response carries `Deprecation` (RFC 9745) and `Sunset` (RFC 8594) headers to pass on to the client. Invalid keys answer `valid: false` with a code. Malformed keys (bad shape or checksum) are refused without a database lookup.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            /** @description The key, here or as `Authorization: Bearer <key>` (with REKEY_VERIFY_TOKEN set on the server: here, and the token as the bearer). */
-            requestBody?: {
-                content: {
-                    "application/json": {
-                        /** @example rk_live_… */
-                        key?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The verdict. */
-                200: {
-                    headers: {
-                        /** @description Only for a deprecated key: when its rotation started, as @<unix seconds>. */
-                        Deprecation?: string;
-                        /** @description Only for a deprecated key: its grace deadline (HTTP date). */
-                        Sunset?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @constant */
-                            valid: true;
-                            keyId: string;
-                            organizationId: string;
-                            /** @enum {string} */
-                            environment: "live" | "test";
-                            scopes: string[];
-                            rateLimit: number;
-                            /** @description The API company's id for the key. */
-                            externalId: string | null;
-                            /** @description The API company's metadata of the key. */
-                            metadata: Record<string, never>;
-                            /** @description The API company's id for the key's organization: its customer. */
-                            organizationExternalId: string | null;
-                            /** @description The API company's metadata of the organization. */
-                            organizationMetadata: Record<string, never>;
-                            deprecated: boolean;
-                            /** Format: date-time */
-                            deprecatedAt?: string;
-                            /** Format: date-time */
-                            graceEndsAt?: string;
-                            successorPrefix?: string | null;
-                        } | {
-                            /** @constant */
-                            valid: false;
-                            /** @enum {string} */
-                            code: "malformed" | "unknown" | "revoked" | "expired";
-                        };
-                    };
-                };
-                /** @description No key sent. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description REKEY_VERIFY_TOKEN is set on the server and the caller did not send it. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A body over 8 KB. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description rekey is re-applying revocations after a restore from backup (`unavailable`): no key is confirmed until it is done. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["verifyKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -236,44 +56,7 @@ export interface paths {
          * Every key's verification record (for in-process verifiers)
          * @description NDJSON: a header line with the cursor to follow `/api/v1/verifier/changes` from, one record per key (keyed hash and metadata, never a key), and an end line with the count. docs/verifier-protocol.md
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The snapshot, streamed. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/x-ndjson": string;
-                    };
-                };
-                /** @description No valid token. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A restore from backup is re-applying revocations: try again shortly. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getVerifierSnapshot"];
         put?: never;
         post?: never;
         delete?: never;
@@ -290,74 +73,7 @@ export interface paths {
             cookie?: never;
         };
         /** Records changed after a cursor (a long poll) */
-        get: {
-            parameters: {
-                query: {
-                    cursor: string;
-                    /** @description Seconds to wait for a change when there is none. */
-                    wait?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The changes, the next cursor, and whether to load a new snapshot (`reset`) or ask again at once (`more`). */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            cursor: string;
-                            changes: {
-                                hash: string;
-                                record: Record<string, never> | null;
-                            }[];
-                            reset: boolean;
-                            more: boolean;
-                        };
-                    };
-                };
-                /** @description Not a cursor. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No valid token. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description The cursor is older than the stream keeps, or was handed out before a restore from backup: load a new snapshot. */
-                410: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A restore from backup is re-applying revocations: try again shortly. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["listVerifierChanges"];
         put?: never;
         post?: never;
         delete?: never;
@@ -376,74 +92,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Usage counted by an in-process verifier */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": {
-                        keys: {
-                            keyId: string;
-                            /** Format: date-time */
-                            hour: string;
-                            verifications: number;
-                            rejected: number;
-                            /** Format: date-time */
-                            firstUsedAt?: string;
-                            /** Format: date-time */
-                            lastUsedAt?: string;
-                        }[];
-                        results: {
-                            /** Format: date-time */
-                            hour: string;
-                            /** @enum {string} */
-                            result: "valid" | "deprecated" | "revoked" | "expired" | "unknown" | "malformed";
-                            count: number;
-                        }[];
-                    };
-                };
-            };
-            responses: {
-                /** @description Counted; written with the next batch. */
-                204: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description A malformed report. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No valid token. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A body over 16 MB. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["reportVerifierUsage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -461,48 +110,7 @@ export interface paths {
          * Signed checkpoints of the audit chain
          * @description The newest 100 checkpoints, newest first: an Ed25519 signature by this installation's key over the RFC 8785 canonical JSON of `statement` (the chain head's seq, hash and time). Public: no secret in them; keep copies outside rekey and check an export against one with `npm run audit:verify -- FILE --checkpoint FILE`. docs/audit-chain.md
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The checkpoints. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            checkpoints: {
-                                statement: {
-                                    /** @constant */
-                                    type: "rekey.audit.checkpoint";
-                                    /** @constant */
-                                    version: 1;
-                                    seq: string;
-                                    hash: string;
-                                    /** Format: date-time */
-                                    at: string;
-                                };
-                                keyId: string;
-                                /** @description The raw 32-byte Ed25519 public key, base64. */
-                                publicKey: string;
-                                /** @description base64 */
-                                signature: string;
-                                /** @enum {string} */
-                                reason?: "cron" | "report";
-                                /** Format: date-time */
-                                signedAt?: string;
-                            }[];
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listAuditCheckpoints"];
         put?: never;
         post?: never;
         delete?: never;
@@ -522,34 +130,7 @@ export interface paths {
          * The keys that sign audit checkpoints
          * @description Also at /.well-known/rekey-checkpoint-keys.json. Pin the key id you trust.
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The keys, the current one marked. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            keys: {
-                                keyId?: string;
-                                publicKey?: string;
-                                /** @constant */
-                                algorithm?: "Ed25519";
-                                current?: boolean;
-                            }[];
-                        };
-                    };
-                };
-            };
-        };
+        get: operations["listAuditCheckpointKeys"];
         put?: never;
         post?: never;
         delete?: never;
@@ -569,124 +150,10 @@ export interface paths {
          * List organizations
          * @description Every organization, by name, with its contacts, time zone and policy (null: the default policy).
          */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The organizations. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            organizations?: components["schemas"]["Organization"][];
-                        };
-                    };
-                };
-                /** @description No or unknown management token. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["listOrganizations"];
         put?: never;
         /** Create an organization */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Makes a retry safe: the first request with this key (per token) is carried out and its answer kept for 24 hours; a retry with the same key and the same request gets that answer again, with `Idempotent-Replayed: true` (a full key shown in the first answer is not in a replay: it is never stored); the same key with another request is a 409, and so is a retry while the first is still under way after 10 s. */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name: string;
-                        /** @default [] */
-                        contactEmails?: string[];
-                        /** @default UTC */
-                        timeZone?: string;
-                        /** Format: uuid */
-                        policyId?: string;
-                        externalId?: string;
-                        /** @default {} */
-                        metadata?: {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-            responses: {
-                /** @description Created. */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Organization"];
-                    };
-                };
-                /** @description Bad input: the message names the field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No or unknown management token. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict with the current state (e.g. the key already has an open rotation). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A body over 64 KB. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["createOrganization"];
         delete?: never;
         options?: never;
         head?: never;
@@ -701,243 +168,21 @@ export interface paths {
             cookie?: never;
         };
         /** An organization, with its keys counted by status */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The organization. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Organization"] & {
-                            keysByStatus?: {
-                                [key: string]: number;
-                            };
-                        };
-                    };
-                };
-                /** @description Bad input: the message names the field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No or unknown management token. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict with the current state (e.g. the key already has an open rotation). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A body over 64 KB. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getOrganization"];
         put?: never;
         post?: never;
         /**
          * Delete an organization
          * @description Refused (409) while it has keys in use, unless `revokeKeys=true`, which revokes each of them and its family in the same transaction. The organization leaves every list; its history stays in the audit trail and the reports, and its external id is released.
          */
-        delete: {
-            parameters: {
-                query?: {
-                    revokeKeys?: "true" | "false";
-                };
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            /** @constant */
-                            deleted: true;
-                            keysRevoked: string[];
-                        };
-                    };
-                };
-                /** @description Bad input: the message names the field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No or unknown management token. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict with the current state (e.g. the key already has an open rotation). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A body over 64 KB. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        delete: operations["deleteOrganization"];
         options?: never;
         head?: never;
         /**
          * Change an organization
          * @description Any of name, contactEmails (replaced as a whole; at least one), timeZone, policyId (null: the default policy), externalId (null clears it), metadata. Audited as `organization.updated`; verify answers carry the new external id and metadata at once.
          */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name?: string;
-                        contactEmails?: string[];
-                        timeZone?: string;
-                        policyId?: string | null;
-                        externalId?: string | null;
-                        metadata?: {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-            responses: {
-                /** @description Changed. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Organization"];
-                    };
-                };
-                /** @description Bad input: the message names the field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No or unknown management token. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict with the current state (e.g. the key already has an open rotation). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A body over 64 KB. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        patch: operations["updateOrganization"];
         trace?: never;
     };
     "/api/v1/leaks": {
@@ -953,97 +198,7 @@ export interface paths {
          * Report leaked keys
          * @description For scanners and processes other than GitHub's: each token that is one of rekey's keys is revoked at once with every key minted from it (an emergency rotation with no grace: the customer reveals a replacement in the portal and is emailed), with a `key.leaked` event and a critical alert. Tokens are only hashed, never stored or answered: each result names its token by SHA-256.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Makes a retry safe: the first request with this key (per token) is carried out and its answer kept for 24 hours; a retry with the same key and the same request gets that answer again, with `Idempotent-Replayed: true` (a full key shown in the first answer is not in a replay: it is never stored); the same key with another request is a 409, and so is a retry while the first is still under way after 10 s. */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        tokens: {
-                            token: string;
-                            url?: string;
-                            source?: string;
-                            type?: string;
-                        }[];
-                    };
-                };
-            };
-            responses: {
-                /** @description What became of each token, in order. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            results?: {
-                                /** @description SHA-256 of the token, hex. */
-                                tokenHash: string;
-                                /** @enum {string} */
-                                label: "true_positive" | "false_positive";
-                                keyId?: string;
-                                prefix?: string;
-                                organizationId?: string;
-                                /** @enum {string} */
-                                action?: "revoked" | "already_revoked";
-                            }[];
-                        };
-                    };
-                };
-                /** @description Bad input: the message names the field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No or unknown management token. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict with the current state (e.g. the key already has an open rotation). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A body over 64 KB. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["reportLeaks"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1063,70 +218,7 @@ export interface paths {
          * GitHub secret scanning partner endpoint
          * @description Called by GitHub when it finds one of rekey's keys in public: `Github-Public-Key-Signature` (ECDSA P-256 SHA-256 over the raw body, DER, base64) is checked against the key named by `Github-Public-Key-Identifier` from GitHub's published list (REKEY_GITHUB_KEYS_URL). A bad signature is a 401 and changes nothing. Each reported token of ours is revoked at once as for POST /api/v1/leaks. Answers GitHub's feedback format.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    "Github-Public-Key-Identifier": string;
-                    "Github-Public-Key-Signature": string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        token: string;
-                        type?: string;
-                        url?: string;
-                        source?: string;
-                    }[];
-                };
-            };
-            responses: {
-                /** @description A label per reported token, named by its SHA-256. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            token_hash: string;
-                            token_type?: string | null;
-                            /** @enum {string} */
-                            label: "true_positive" | "false_positive";
-                        }[];
-                    };
-                };
-                /** @description Bad input: the message names the field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No signature, or one that GitHub's keys do not verify. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A body over 1 MB. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["reportGithubLeaks"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1144,162 +236,13 @@ export interface paths {
          * List webhook endpoints
          * @description Every endpoint (or one organization's), with its deliveries counted by status. Never a secret.
          */
-        get: {
-            parameters: {
-                query?: {
-                    organizationId?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The endpoints. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            webhooks?: components["schemas"]["Webhook"][];
-                        };
-                    };
-                };
-                /** @description Bad input: the message names the field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No or unknown management token. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict with the current state (e.g. the key already has an open rotation). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A body over 64 KB. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["listWebhooks"];
         put?: never;
         /**
          * Register a webhook endpoint
          * @description Deliveries follow the Standard Webhooks specification: headers `webhook-id` (the same on every attempt: dedupe on it), `webhook-timestamp` and `webhook-signature` (`v1,<base64 HMAC-SHA256>`), body `{ type, timestamp, data }`; verify with the `standardwebhooks` or `svix` libraries and the secret answered here, once. `organizationId` absent or null: every organization's events and alerts; else that organization's events. `events` empty or absent: every type. `format: slack` posts alerts to a Slack incoming webhook. The URL must be https and public (private and loopback addresses are refused, when registered and when sent). Audited.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Makes a retry safe: the first request with this key (per token) is carried out and its answer kept for 24 hours; a retry with the same key and the same request gets that answer again, with `Idempotent-Replayed: true` (a full key shown in the first answer is not in a replay: it is never stored); the same key with another request is a 409, and so is a retry while the first is still under way after 10 s. */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        url: string;
-                        events?: ("rotation.scheduled" | "rotation.started" | "rotation.postponed" | "rotation.reminded" | "rotation.extended" | "rotation.completed" | "rotation.cancelled" | "rotation.rolled_back" | "rotation.failed" | "key.created" | "key.revoked" | "key.reactivated" | "key.leaked" | "alert.raised")[];
-                        organizationId?: string | null;
-                        description?: string;
-                        /** @enum {string} */
-                        format?: "standard" | "slack";
-                    };
-                };
-            };
-            responses: {
-                /** @description Registered. `secret` is shown this once (null for Slack). */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            webhook: components["schemas"]["Webhook"];
-                            secret: string | null;
-                        };
-                    };
-                };
-                /** @description Bad input: the message names the field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No or unknown management token. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict with the current state (e.g. the key already has an open rotation). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A body over 64 KB. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["createWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1314,153 +257,14 @@ export interface paths {
             cookie?: never;
         };
         /** A webhook endpoint and its delivery log */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The endpoint and its latest 50 deliveries, newest first. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            webhook?: components["schemas"]["Webhook"];
-                            deliveries?: components["schemas"]["WebhookDelivery"][];
-                        };
-                    };
-                };
-                /** @description Bad input: the message names the field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No or unknown management token. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict with the current state (e.g. the key already has an open rotation). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A body over 64 KB. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getWebhook"];
         put?: never;
         post?: never;
         /**
          * Delete a webhook endpoint
          * @description With its delivery log; deliveries not yet sent are dropped. Audited.
          */
-        delete: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Deleted. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id?: string;
-                            /** @constant */
-                            deleted?: true;
-                        };
-                    };
-                };
-                /** @description Bad input: the message names the field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No or unknown management token. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict with the current state (e.g. the key already has an open rotation). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A body over 64 KB. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        delete: operations["deleteWebhook"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1479,79 +283,7 @@ export interface paths {
          * Rotate a webhook endpoint's signing secret
          * @description Answers the new secret once. For 24 hours every delivery carries two signatures (new and previous), so the receiver switches at leisure. Audited.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Makes a retry safe: the first request with this key (per token) is carried out and its answer kept for 24 hours; a retry with the same key and the same request gets that answer again, with `Idempotent-Replayed: true` (a full key shown in the first answer is not in a replay: it is never stored); the same key with another request is a 409, and so is a retry while the first is still under way after 10 s. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The new secret. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            webhook?: components["schemas"]["Webhook"];
-                            secret?: string;
-                        };
-                    };
-                };
-                /** @description Bad input: the message names the field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No or unknown management token. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict with the current state (e.g. the key already has an open rotation). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A body over 64 KB. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["rotateWebhookSecret"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1571,78 +303,7 @@ export interface paths {
          * Send a test event
          * @description Sends a `webhook.test` event now (whatever the endpoint's event filter) and answers the delivery: its status, the response code and latency, or why it failed.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Makes a retry safe: the first request with this key (per token) is carried out and its answer kept for 24 hours; a retry with the same key and the same request gets that answer again, with `Idempotent-Replayed: true` (a full key shown in the first answer is not in a replay: it is never stored); the same key with another request is a 409, and so is a retry while the first is still under way after 10 s. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description How the delivery went. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            delivery?: components["schemas"]["WebhookDelivery"];
-                        };
-                    };
-                };
-                /** @description Bad input: the message names the field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No or unknown management token. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict with the current state (e.g. the key already has an open rotation). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A body over 64 KB. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["testWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1660,181 +321,13 @@ export interface paths {
          * List and search keys
          * @description Filters combine; pages in a stable order (by id). Pass `nextCursor` as `cursor` for the next page; it is null after the last. Never a key or its hash.
          */
-        get: {
-            parameters: {
-                query?: {
-                    organizationId?: string;
-                    /** @description The key's external id, exactly. */
-                    externalId?: string;
-                    status?: "active" | "expiring" | "revoked" | "expired";
-                    /** @description The start of the display prefix, e.g. rk_live_4fQ9. */
-                    prefix?: string;
-                    /** @description Part of the name, any case. */
-                    name?: string;
-                    /** @description Opaque: the previous page's nextCursor. */
-                    cursor?: string;
-                    limit?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description A page of keys. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            keys: components["schemas"]["Key"][];
-                            nextCursor: string | null;
-                        };
-                    };
-                };
-                /** @description Bad input: the message names the field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No or unknown management token. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict with the current state (e.g. the key already has an open rotation). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A body over 64 KB. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["listKeys"];
         put?: never;
         /**
          * Issue a key
          * @description The response holds the full key in `key`: the only time it is ever shown.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Makes a retry safe: the first request with this key (per token) is carried out and its answer kept for 24 hours; a retry with the same key and the same request gets that answer again, with `Idempotent-Replayed: true` (a full key shown in the first answer is not in a replay: it is never stored); the same key with another request is a 409, and so is a retry while the first is still under way after 10 s. */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** Format: uuid */
-                        organizationId: string;
-                        /** @enum {string} */
-                        environment: "live" | "test";
-                        name: string;
-                        /** @default [] */
-                        scopes?: string[];
-                        /** @default 1000 */
-                        rateLimit?: number;
-                        expiresAt?: unknown;
-                        externalId?: string;
-                        /** @default {} */
-                        metadata?: {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-            responses: {
-                /** @description Issued. */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Key"] & {
-                            key?: string;
-                        };
-                    };
-                };
-                /** @description Bad input: the message names the field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No or unknown management token. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict with the current state (e.g. the key already has an open rotation). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A body over 64 KB. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["createKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1854,132 +347,7 @@ export interface paths {
          * Import existing keys by their stored hashes
          * @description Up to 1000 keys an earlier system issued, each by the hash it stored (sha256 hex or base64, a bcrypt or argon2 string, or scrypt with its parameters), never the key itself. The organization is found by its external id, or created. An imported key verifies at once and moves to rekey's keyed hash at its first successful verification. One transaction: the lines that pass are written together with their audit events; each line gets an outcome (imported, unchanged when its hash was imported before, refused with why). Idempotent: a re-run changes nothing. `dryRun=1` checks without writing. `npm run keys:import` sends a file in batches.
          */
-        post: {
-            parameters: {
-                query?: {
-                    /** @description 1: check every line, write nothing. */
-                    dryRun?: "1";
-                };
-                header?: {
-                    /** @description Makes a retry safe: the first request with this key (per token) is carried out and its answer kept for 24 hours; a retry with the same key and the same request gets that answer again, with `Idempotent-Replayed: true` (a full key shown in the first answer is not in a replay: it is never stored); the same key with another request is a 409, and so is a retry while the first is still under way after 10 s. */
-                    "Idempotency-Key"?: string;
-                };
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        keys: {
-                            organization: {
-                                externalId: string;
-                                name?: string;
-                            };
-                            name: string;
-                            /**
-                             * @default live
-                             * @enum {string}
-                             */
-                            environment?: "live" | "test";
-                            prefix: string;
-                            hash: {
-                                /** @enum {string} */
-                                algorithm: "sha256" | "bcrypt" | "argon2" | "scrypt";
-                                value: string;
-                                params?: {
-                                    salt: string;
-                                    N: number;
-                                    r: number;
-                                    p: number;
-                                };
-                            };
-                            /** @default [] */
-                            scopes?: string[];
-                            /** @default 1000 */
-                            rateLimit?: number;
-                            createdAt: unknown;
-                            lastUsedAt?: unknown | null;
-                            expiresAt?: unknown | null;
-                            externalId?: string | null;
-                            /** @default {} */
-                            metadata?: {
-                                [key: string]: unknown;
-                            };
-                        }[];
-                        /**
-                         * @description The file line of keys[0], so outcomes name the file's lines.
-                         * @default 1
-                         */
-                        firstLine?: number;
-                    };
-                };
-            };
-            responses: {
-                /** @description Nothing new written (a dry run, or every line unchanged or refused). */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ImportResult"];
-                    };
-                };
-                /** @description Some keys imported. */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ImportResult"];
-                    };
-                };
-                /** @description Bad input: the message names the field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No or unknown management token. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict with the current state (e.g. the key already has an open rotation). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A body over 8 MB. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["importKeys"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1994,75 +362,7 @@ export interface paths {
             cookie?: never;
         };
         /** A key's state, open rotation and deadline (never the key) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The key. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Key"] & {
-                            openRotation?: components["schemas"]["Rotation"] | null;
-                        };
-                    };
-                };
-                /** @description Bad input: the message names the field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No or unknown management token. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict with the current state (e.g. the key already has an open rotation). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A body over 64 KB. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["getKey"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2072,86 +372,7 @@ export interface paths {
          * Change a key
          * @description Any of name, scopes, rateLimit, expiresAt (null: no expiry), externalId (null clears it), metadata. A revoked or expired key is not changed (409). Audited as `key.updated`; verification follows at once.
          */
-        patch: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        name?: string;
-                        scopes?: string[];
-                        rateLimit?: number;
-                        expiresAt?: unknown | null;
-                        externalId?: string | null;
-                        metadata?: {
-                            [key: string]: unknown;
-                        };
-                    };
-                };
-            };
-            responses: {
-                /** @description Changed. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Key"];
-                    };
-                };
-                /** @description Bad input: the message names the field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No or unknown management token. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict with the current state (e.g. the key already has an open rotation). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A body over 64 KB. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        patch: operations["updateKey"];
         trace?: never;
     };
     "/api/v1/keys/{id}/rotations": {
@@ -2162,168 +383,13 @@ export interface paths {
             cookie?: never;
         };
         /** A key's rotations, newest first */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The rotations. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            rotations: components["schemas"]["Rotation"][];
-                        };
-                    };
-                };
-                /** @description Bad input: the message names the field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No or unknown management token. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict with the current state (e.g. the key already has an open rotation). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A body over 64 KB. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        get: operations["listKeyRotations"];
         put?: never;
         /**
          * Schedule or start a rotation
          * @description `scheduled` needs `scheduledAt` in the future; `manual` starts now with the policy's grace; `emergency` starts now with the policy's emergency grace, needs a `reason`, and `gracePeriodHours: 0` revokes the old key at once. `deliver: portal` (default) lets the customer mint the successor by revealing it in the portal; `deliver: response` mints it now and returns it once in `successorKey`. A key has at most one open rotation: a second request gets 409.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Makes a retry safe: the first request with this key (per token) is carried out and its answer kept for 24 hours; a retry with the same key and the same request gets that answer again, with `Idempotent-Replayed: true` (a full key shown in the first answer is not in a replay: it is never stored); the same key with another request is a 409, and so is a retry while the first is still under way after 10 s. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        kind: "scheduled" | "manual" | "emergency";
-                        /** Format: date-time */
-                        scheduledAt?: string;
-                        gracePeriodHours?: number;
-                        reason?: string;
-                        /**
-                         * @default portal
-                         * @enum {string}
-                         */
-                        deliver?: "portal" | "response";
-                    };
-                };
-            };
-            responses: {
-                /** @description The rotation. */
-                201: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Rotation"] & {
-                            successorKey?: string;
-                        };
-                    };
-                };
-                /** @description Bad input: the message names the field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No or unknown management token. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict with the current state (e.g. the key already has an open rotation). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A body over 64 KB. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["createRotation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2340,82 +406,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Cancel a scheduled rotation */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Makes a retry safe: the first request with this key (per token) is carried out and its answer kept for 24 hours; a retry with the same key and the same request gets that answer again, with `Idempotent-Replayed: true` (a full key shown in the first answer is not in a replay: it is never stored); the same key with another request is a 409, and so is a retry while the first is still under way after 10 s. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": {
-                        reason?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Cancelled. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Rotation"];
-                    };
-                };
-                /** @description Bad input: the message names the field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No or unknown management token. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict with the current state (e.g. the key already has an open rotation). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A body over 64 KB. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["cancelRotation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2432,82 +423,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Roll back a rotation in grace: the old key is active again, the successor revoked */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Makes a retry safe: the first request with this key (per token) is carried out and its answer kept for 24 hours; a retry with the same key and the same request gets that answer again, with `Idempotent-Replayed: true` (a full key shown in the first answer is not in a replay: it is never stored); the same key with another request is a 409, and so is a retry while the first is still under way after 10 s. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": {
-                        reason?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Rolled back. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Rotation"];
-                    };
-                };
-                /** @description Bad input: the message names the field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No or unknown management token. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict with the current state (e.g. the key already has an open rotation). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A body over 64 KB. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["rollbackRotation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2527,84 +443,7 @@ export interface paths {
          * Revoke a key now, with its family
          * @description Immediate. As an emergency rotation supersedes a key: its open rotation is cancelled or rolled back and every key minted from it since (successors, their successors) is revoked too, since whoever holds a leaked key may have obtained them. `familyRevoked` lists those. 409 if the key is already revoked.
          */
-        post: {
-            parameters: {
-                query?: never;
-                header?: {
-                    /** @description Makes a retry safe: the first request with this key (per token) is carried out and its answer kept for 24 hours; a retry with the same key and the same request gets that answer again, with `Idempotent-Replayed: true` (a full key shown in the first answer is not in a replay: it is never stored); the same key with another request is a 409, and so is a retry while the first is still under way after 10 s. */
-                    "Idempotency-Key"?: string;
-                };
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        reason: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Revoked. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Key"] & {
-                            familyRevoked?: string[];
-                        };
-                    };
-                };
-                /** @description Bad input: the message names the field. */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No or unknown management token. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description No such object. */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description Conflict with the current state (e.g. the key already has an open rotation). */
-                409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description A body over 64 KB. */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
+        post: operations["revokeKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2618,7 +457,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "invalid_request" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unavailable" | "internal";
+                code: "invalid_request" | "unauthorized" | "reauthentication_required" | "forbidden" | "not_found" | "conflict" | "gone" | "payload_too_large" | "rate_limited" | "unavailable" | "internal";
                 /** @description Says what is wrong, for a person. */
                 message: string;
                 /** @description The request field at fault, for invalid_request. */
@@ -2781,4 +620,2522 @@ export interface components {
     pathItems: never;
 }
 export type $defs = Record<string, never>;
-export type operations = Record<string, never>;
+export interface operations {
+    selfRotateKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rotation started; the successor key is in this response only. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description The new key, shown this once.
+                         * @example rk_live_…
+                         */
+                        successorKey: string;
+                        successor: {
+                            id?: string;
+                            prefix?: string;
+                        };
+                        rotation: {
+                            id?: string;
+                            /** @constant */
+                            kind?: "manual";
+                            /** @constant */
+                            state?: "grace";
+                            /** Format: date-time */
+                            startedAt?: string;
+                            /** Format: date-time */
+                            graceEndsAt?: string;
+                        };
+                        oldKey: {
+                            id?: string;
+                            /** @constant */
+                            status?: "expiring";
+                            /** Format: date-time */
+                            worksUntil?: string;
+                        };
+                    };
+                };
+            };
+            /** @description No key, or a key that is unknown, revoked or expired. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key is under emergency rotation: it cannot obtain its successor. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A rotation of this key is already under way: its successor was issued once. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over this operation's limit (64 KB unless said otherwise). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many calls; see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    verifyKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The key, here or as `Authorization: Bearer <key>` (with REKEY_VERIFY_TOKEN set on the server: here, and the token as the bearer). */
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @example rk_live_… */
+                    key?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The verdict. */
+            200: {
+                headers: {
+                    /** @description Only for a deprecated key: when its rotation started, as @<unix seconds>. */
+                    Deprecation?: string;
+                    /** @description Only for a deprecated key: its grace deadline (HTTP date). */
+                    Sunset?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @constant */
+                        valid: true;
+                        keyId: string;
+                        organizationId: string;
+                        /** @enum {string} */
+                        environment: "live" | "test";
+                        scopes: string[];
+                        rateLimit: number;
+                        /** @description The API company's id for the key. */
+                        externalId: string | null;
+                        /** @description The API company's metadata of the key. */
+                        metadata: Record<string, never>;
+                        /** @description The API company's id for the key's organization: its customer. */
+                        organizationExternalId: string | null;
+                        /** @description The API company's metadata of the organization. */
+                        organizationMetadata: Record<string, never>;
+                        deprecated: boolean;
+                        /** Format: date-time */
+                        deprecatedAt?: string;
+                        /** Format: date-time */
+                        graceEndsAt?: string;
+                        successorPrefix?: string | null;
+                    } | {
+                        /** @constant */
+                        valid: false;
+                        /** @enum {string} */
+                        code: "malformed" | "unknown" | "revoked" | "expired";
+                    };
+                };
+            };
+            /** @description No key sent. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description REKEY_VERIFY_TOKEN is set on the server and the caller did not send it. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over 8 KB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description rekey is re-applying revocations after a restore from backup (`unavailable`): no key is confirmed until it is done. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getVerifierSnapshot: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The snapshot, streamed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over this operation's limit (64 KB unless said otherwise). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A restore from backup is re-applying revocations: try again shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listVerifierChanges: {
+        parameters: {
+            query: {
+                cursor: string;
+                /** @description Seconds to wait for a change when there is none. */
+                wait?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The changes, the next cursor, and whether to load a new snapshot (`reset`) or ask again at once (`more`). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        cursor: string;
+                        changes: {
+                            hash: string;
+                            record: Record<string, never> | null;
+                        }[];
+                        reset: boolean;
+                        more: boolean;
+                    };
+                };
+            };
+            /** @description Not a cursor. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The cursor is older than the stream keeps, or was handed out before a restore from backup: load a new snapshot. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over this operation's limit (64 KB unless said otherwise). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A restore from backup is re-applying revocations: try again shortly. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reportVerifierUsage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    keys: {
+                        keyId: string;
+                        /** Format: date-time */
+                        hour: string;
+                        verifications: number;
+                        rejected: number;
+                        /** Format: date-time */
+                        firstUsedAt?: string;
+                        /** Format: date-time */
+                        lastUsedAt?: string;
+                    }[];
+                    results: {
+                        /** Format: date-time */
+                        hour: string;
+                        /** @enum {string} */
+                        result: "valid" | "deprecated" | "revoked" | "expired" | "unknown" | "malformed";
+                        count: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Counted; written with the next batch. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A malformed report. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over 16 MB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listAuditCheckpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The checkpoints. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        checkpoints: {
+                            statement: {
+                                /** @constant */
+                                type: "rekey.audit.checkpoint";
+                                /** @constant */
+                                version: 1;
+                                seq: string;
+                                hash: string;
+                                /** Format: date-time */
+                                at: string;
+                            };
+                            keyId: string;
+                            /** @description The raw 32-byte Ed25519 public key, base64. */
+                            publicKey: string;
+                            /** @description base64 */
+                            signature: string;
+                            /** @enum {string} */
+                            reason?: "cron" | "report";
+                            /** Format: date-time */
+                            signedAt?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description A body over this operation's limit (64 KB unless said otherwise). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listAuditCheckpointKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The keys, the current one marked. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        keys: {
+                            keyId?: string;
+                            publicKey?: string;
+                            /** @constant */
+                            algorithm?: "Ed25519";
+                            current?: boolean;
+                        }[];
+                    };
+                };
+            };
+            /** @description A body over this operation's limit (64 KB unless said otherwise). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listOrganizations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The organizations. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        organizations?: components["schemas"]["Organization"][];
+                    };
+                };
+            };
+            /** @description No or unknown management token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over this operation's limit (64 KB unless said otherwise). */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createOrganization: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with this key (per token) is carried out and its answer kept for 24 hours; a retry with the same key and the same request gets that answer again, with `Idempotent-Replayed: true` (a full key shown in the first answer is not in a replay: it is never stored); the same key with another request is a 409, and so is a retry while the first is still under way after 10 s. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @default [] */
+                    contactEmails?: string[];
+                    /** @default UTC */
+                    timeZone?: string;
+                    /** Format: uuid */
+                    policyId?: string;
+                    externalId?: string;
+                    /** @default {} */
+                    metadata?: {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Organization"];
+                };
+            };
+            /** @description Bad input: the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or unknown management token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (e.g. the key already has an open rotation). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over 64 KB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getOrganization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The organization. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Organization"] & {
+                        keysByStatus?: {
+                            [key: string]: number;
+                        };
+                    };
+                };
+            };
+            /** @description Bad input: the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or unknown management token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (e.g. the key already has an open rotation). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over 64 KB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteOrganization: {
+        parameters: {
+            query?: {
+                revokeKeys?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @constant */
+                        deleted: true;
+                        keysRevoked: string[];
+                    };
+                };
+            };
+            /** @description Bad input: the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or unknown management token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (e.g. the key already has an open rotation). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over 64 KB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateOrganization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    contactEmails?: string[];
+                    timeZone?: string;
+                    policyId?: string | null;
+                    externalId?: string | null;
+                    metadata?: {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Organization"];
+                };
+            };
+            /** @description Bad input: the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or unknown management token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (e.g. the key already has an open rotation). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over 64 KB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reportLeaks: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with this key (per token) is carried out and its answer kept for 24 hours; a retry with the same key and the same request gets that answer again, with `Idempotent-Replayed: true` (a full key shown in the first answer is not in a replay: it is never stored); the same key with another request is a 409, and so is a retry while the first is still under way after 10 s. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    tokens: {
+                        token: string;
+                        url?: string;
+                        source?: string;
+                        type?: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description What became of each token, in order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results?: {
+                            /** @description SHA-256 of the token, hex. */
+                            tokenHash: string;
+                            /** @enum {string} */
+                            label: "true_positive" | "false_positive";
+                            keyId?: string;
+                            prefix?: string;
+                            organizationId?: string;
+                            /** @enum {string} */
+                            action?: "revoked" | "already_revoked";
+                        }[];
+                    };
+                };
+            };
+            /** @description Bad input: the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or unknown management token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (e.g. the key already has an open rotation). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over 64 KB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reportGithubLeaks: {
+        parameters: {
+            query?: never;
+            header: {
+                "Github-Public-Key-Identifier": string;
+                "Github-Public-Key-Signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    token: string;
+                    type?: string;
+                    url?: string;
+                    source?: string;
+                }[];
+            };
+        };
+        responses: {
+            /** @description A label per reported token, named by its SHA-256. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        token_hash: string;
+                        token_type?: string | null;
+                        /** @enum {string} */
+                        label: "true_positive" | "false_positive";
+                    }[];
+                };
+            };
+            /** @description Bad input: the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No signature, or one that GitHub's keys do not verify. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over 1 MB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                organizationId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoints. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        webhooks?: components["schemas"]["Webhook"][];
+                    };
+                };
+            };
+            /** @description Bad input: the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or unknown management token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (e.g. the key already has an open rotation). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over 64 KB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with this key (per token) is carried out and its answer kept for 24 hours; a retry with the same key and the same request gets that answer again, with `Idempotent-Replayed: true` (a full key shown in the first answer is not in a replay: it is never stored); the same key with another request is a 409, and so is a retry while the first is still under way after 10 s. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    url: string;
+                    events?: ("rotation.scheduled" | "rotation.started" | "rotation.postponed" | "rotation.reminded" | "rotation.extended" | "rotation.completed" | "rotation.cancelled" | "rotation.rolled_back" | "rotation.failed" | "key.created" | "key.revoked" | "key.reactivated" | "key.leaked" | "alert.raised")[];
+                    organizationId?: string | null;
+                    description?: string;
+                    /** @enum {string} */
+                    format?: "standard" | "slack";
+                };
+            };
+        };
+        responses: {
+            /** @description Registered. `secret` is shown this once (null for Slack); an idempotent replay leaves it out, as it is never stored. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        webhook: components["schemas"]["Webhook"];
+                        secret?: string | null;
+                    };
+                };
+            };
+            /** @description Bad input: the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or unknown management token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (e.g. the key already has an open rotation). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over 64 KB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint and its latest 50 deliveries, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        webhook?: components["schemas"]["Webhook"];
+                        deliveries?: components["schemas"]["WebhookDelivery"][];
+                    };
+                };
+            };
+            /** @description Bad input: the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or unknown management token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (e.g. the key already has an open rotation). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over 64 KB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id?: string;
+                        /** @constant */
+                        deleted?: true;
+                    };
+                };
+            };
+            /** @description Bad input: the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or unknown management token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (e.g. the key already has an open rotation). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over 64 KB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with this key (per token) is carried out and its answer kept for 24 hours; a retry with the same key and the same request gets that answer again, with `Idempotent-Replayed: true` (a full key shown in the first answer is not in a replay: it is never stored); the same key with another request is a 409, and so is a retry while the first is still under way after 10 s. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        webhook?: components["schemas"]["Webhook"];
+                        secret?: string;
+                    };
+                };
+            };
+            /** @description Bad input: the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or unknown management token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (e.g. the key already has an open rotation). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over 64 KB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    testWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with this key (per token) is carried out and its answer kept for 24 hours; a retry with the same key and the same request gets that answer again, with `Idempotent-Replayed: true` (a full key shown in the first answer is not in a replay: it is never stored); the same key with another request is a 409, and so is a retry while the first is still under way after 10 s. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description How the delivery went. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        delivery?: components["schemas"]["WebhookDelivery"];
+                    };
+                };
+            };
+            /** @description Bad input: the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or unknown management token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (e.g. the key already has an open rotation). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over 64 KB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listKeys: {
+        parameters: {
+            query?: {
+                organizationId?: string;
+                /** @description The key's external id, exactly. */
+                externalId?: string;
+                status?: "active" | "expiring" | "revoked" | "expired";
+                /** @description The start of the display prefix, e.g. rk_live_4fQ9. */
+                prefix?: string;
+                /** @description Part of the name, any case. */
+                name?: string;
+                /** @description Opaque: the previous page's nextCursor. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of keys. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        keys: components["schemas"]["Key"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description Bad input: the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or unknown management token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (e.g. the key already has an open rotation). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over 64 KB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with this key (per token) is carried out and its answer kept for 24 hours; a retry with the same key and the same request gets that answer again, with `Idempotent-Replayed: true` (a full key shown in the first answer is not in a replay: it is never stored); the same key with another request is a 409, and so is a retry while the first is still under way after 10 s. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Format: uuid */
+                    organizationId: string;
+                    /** @enum {string} */
+                    environment: "live" | "test";
+                    name: string;
+                    /** @default [] */
+                    scopes?: string[];
+                    /** @default 1000 */
+                    rateLimit?: number;
+                    /** Format: date-time */
+                    expiresAt?: string;
+                    externalId?: string;
+                    /** @default {} */
+                    metadata?: {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Issued. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Key"] & {
+                        key?: string;
+                    };
+                };
+            };
+            /** @description Bad input: the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or unknown management token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (e.g. the key already has an open rotation). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over 64 KB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    importKeys: {
+        parameters: {
+            query?: {
+                /** @description 1: check every line, write nothing. */
+                dryRun?: "1";
+            };
+            header?: {
+                /** @description Makes a retry safe: the first request with this key (per token) is carried out and its answer kept for 24 hours; a retry with the same key and the same request gets that answer again, with `Idempotent-Replayed: true` (a full key shown in the first answer is not in a replay: it is never stored); the same key with another request is a 409, and so is a retry while the first is still under way after 10 s. */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    keys: {
+                        organization: {
+                            externalId: string;
+                            name?: string;
+                        };
+                        name: string;
+                        /**
+                         * @default live
+                         * @enum {string}
+                         */
+                        environment?: "live" | "test";
+                        prefix: string;
+                        hash: {
+                            /** @enum {string} */
+                            algorithm: "sha256" | "bcrypt" | "argon2" | "scrypt";
+                            value: string;
+                            params?: {
+                                salt: string;
+                                N: number;
+                                r: number;
+                                p: number;
+                            };
+                        };
+                        /** @default [] */
+                        scopes?: string[];
+                        /** @default 1000 */
+                        rateLimit?: number;
+                        /** Format: date-time */
+                        createdAt: string;
+                        lastUsedAt?: string | null;
+                        expiresAt?: string | null;
+                        externalId?: string | null;
+                        /** @default {} */
+                        metadata?: {
+                            [key: string]: unknown;
+                        };
+                    }[];
+                    /**
+                     * @description The file line of keys[0], so outcomes name the file's lines.
+                     * @default 1
+                     */
+                    firstLine?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Nothing new written (a dry run, or every line unchanged or refused). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description Some keys imported. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description Bad input: the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or unknown management token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (e.g. the key already has an open rotation). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over 8 MB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Key"] & {
+                        openRotation?: components["schemas"]["Rotation"] | null;
+                    };
+                };
+            };
+            /** @description Bad input: the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or unknown management token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (e.g. the key already has an open rotation). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over 64 KB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    scopes?: string[];
+                    rateLimit?: number;
+                    expiresAt?: string | null;
+                    externalId?: string | null;
+                    metadata?: {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Key"];
+                };
+            };
+            /** @description Bad input: the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or unknown management token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (e.g. the key already has an open rotation). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over 64 KB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listKeyRotations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The rotations. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        rotations: components["schemas"]["Rotation"][];
+                    };
+                };
+            };
+            /** @description Bad input: the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or unknown management token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (e.g. the key already has an open rotation). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over 64 KB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createRotation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with this key (per token) is carried out and its answer kept for 24 hours; a retry with the same key and the same request gets that answer again, with `Idempotent-Replayed: true` (a full key shown in the first answer is not in a replay: it is never stored); the same key with another request is a 409, and so is a retry while the first is still under way after 10 s. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    kind: "scheduled" | "manual" | "emergency";
+                    /** Format: date-time */
+                    scheduledAt?: string;
+                    gracePeriodHours?: number;
+                    reason?: string;
+                    /**
+                     * @default portal
+                     * @enum {string}
+                     */
+                    deliver?: "portal" | "response";
+                };
+            };
+        };
+        responses: {
+            /** @description The rotation. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rotation"] & {
+                        successorKey?: string;
+                    };
+                };
+            };
+            /** @description Bad input: the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or unknown management token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (e.g. the key already has an open rotation). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over 64 KB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cancelRotation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with this key (per token) is carried out and its answer kept for 24 hours; a retry with the same key and the same request gets that answer again, with `Idempotent-Replayed: true` (a full key shown in the first answer is not in a replay: it is never stored); the same key with another request is a 409, and so is a retry while the first is still under way after 10 s. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Cancelled. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rotation"];
+                };
+            };
+            /** @description Bad input: the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or unknown management token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (e.g. the key already has an open rotation). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over 64 KB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rollbackRotation: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with this key (per token) is carried out and its answer kept for 24 hours; a retry with the same key and the same request gets that answer again, with `Idempotent-Replayed: true` (a full key shown in the first answer is not in a replay: it is never stored); the same key with another request is a 409, and so is a retry while the first is still under way after 10 s. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Rolled back. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Rotation"];
+                };
+            };
+            /** @description Bad input: the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or unknown management token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (e.g. the key already has an open rotation). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over 64 KB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes a retry safe: the first request with this key (per token) is carried out and its answer kept for 24 hours; a retry with the same key and the same request gets that answer again, with `Idempotent-Replayed: true` (a full key shown in the first answer is not in a replay: it is never stored); the same key with another request is a 409, and so is a retry while the first is still under way after 10 s. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Revoked. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Key"] & {
+                        familyRevoked?: string[];
+                    };
+                };
+            };
+            /** @description Bad input: the message names the field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No or unknown management token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the current state (e.g. the key already has an open rotation). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over 64 KB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+}

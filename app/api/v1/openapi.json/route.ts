@@ -1,7 +1,6 @@
 import { openApiDocument } from "@/lib/http/openapi";
 
-export const dynamic = "force-static";
-
+/** Read at request time: the document's server is the configured public URL. */
 export function GET() {
-  return Response.json(openApiDocument);
+  return Response.json(openApiDocument());
 }

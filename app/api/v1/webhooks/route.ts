@@ -15,5 +15,5 @@ export const GET = managementHandler(async ({ request }) => {
 /** Registers an endpoint; the answer holds its signing secret (`whsec_…`), this once. */
 export const POST = managementHandler(async ({ readJson, actor, now }) => {
   const { endpoint, secret } = await createWebhookEndpoint((await readJson()) as CreateWebhookInput, actor, now);
-  return jsonNoStore({ webhook: endpoint, secret }, 201);
+  return jsonNoStore({ webhook: endpoint, secret: secret ?? null }, 201);
 });
