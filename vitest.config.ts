@@ -32,6 +32,8 @@ export default defineConfig({
           // Its own secret, as in production: sessions are not signed with the hashing secret.
           NEXTAUTH_SECRET: "test-session-secret-0123456789abcdef0123456789",
           REKEY_BOOTSTRAP_TOKEN: "test-bootstrap-token-0123456789abcdef",
+          // The fuzz test alone sends some 2,000 management requests a minute with it; tests/rate-limit.test.ts sets a low limit of its own.
+          REKEY_MANAGEMENT_RATE_LIMIT: "1000000",
           // Seals TOTP seeds (lib/secret.ts): its own secret, as in production.
           REKEY_DATA_SECRET: "test-data-secret-0123456789abcdef0123456789",
           // A fixed test key for signed audit checkpoints (lib/audit/checkpoints.ts), so no test writes ./data.

@@ -361,6 +361,13 @@ export const SETTINGS = {
     doc: "`1`: webhooks may go to private and loopback addresses and over plain `http://` (a receiver on your own network; tests). Unset: refused.",
     example: "1",
   }),
+  REKEY_MANAGEMENT_RATE_LIMIT: setting({
+    schema: wholeNumber(1, 1_000_000),
+    default: 600,
+    group: "api",
+    doc: "Requests per minute each management token (and REKEY_VERIFY_TOKEN on `/api/v1/verifier/*`) may make, counted across instances; every answer says what is left in `RateLimit-*` headers, past it a 429. Verification (`POST /api/v1/keys/verify`) is not limited.",
+    example: "600",
+  }),
   REKEY_GITHUB_KEYS_URL: setting({
     schema: httpUrl,
     default: "https://api.github.com/meta/public_keys/secret_scanning",

@@ -72,6 +72,8 @@ export class TooManyRequestsError extends DomainError {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
+    /** The limit that was reached, for the `RateLimit-*` headers of the answer. */
+    readonly quota?: { limit: number; remaining: number; resetSeconds: number },
   ) {
     super(message);
   }

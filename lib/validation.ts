@@ -104,6 +104,6 @@ export const externalIdSchema = z
  * (PostgreSQL's jsonb refuses it).
  */
 export const metadataSchema = z
-  .record(z.string(), z.unknown(), "must be a JSON object")
+  .record(z.string().max(METADATA_MAX_BYTES), z.unknown(), "must be a JSON object")
   .refine((m) => Buffer.byteLength(JSON.stringify(m), "utf8") <= METADATA_MAX_BYTES, `must be at most ${METADATA_MAX_BYTES} bytes as JSON`)
   .refine((m) => !JSON.stringify(m).includes("\\u0000"), "must not contain a NUL character");

@@ -10,8 +10,7 @@
  * `.invalid` name unless REKEY_PUBLIC_URL is an https URL.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { env } from "../lib/env";
 import { openApiDocument } from "../lib/http/openapi";
@@ -20,7 +19,9 @@ const root = path.resolve(import.meta.dirname, "..");
 const bin = (name: string) => path.join(root, "node_modules/.bin", name);
 const configured = env("REKEY_PUBLIC_URL");
 const url = configured?.startsWith("https://") ? configured : "https://rekey.invalid";
-const file = path.join(mkdtempSync(path.join(tmpdir(), "rekey-openapi-")), "openapi.json");
+// Inside the project: .spectral.yaml's overrides name the file's operations relative to it.
+const file = path.join(root, "node_modules/.cache/rekey/openapi.json");
+mkdirSync(path.dirname(file), { recursive: true });
 writeFileSync(file, JSON.stringify(openApiDocument(url), null, 2));
 
 /** Runs a linter that prints JSON, whatever its exit code (both exit non-zero when they find errors). */

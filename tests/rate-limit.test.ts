@@ -10,9 +10,15 @@ import { parseSecret } from "../lib/keys/format";
 import { checksum, PREFIX_RANDOM_CHARS, RANDOM_CHARS } from "../packages/verifier/src/format";
 import { TooManyRequestsError } from "../lib/errors";
 import { POST as rotateRoute } from "../app/api/v1/keys/rotate/route";
+import { GET as listOrgs, POST as createOrg } from "../app/api/v1/organizations/route";
+import { createManagementToken } from "../lib/auth/management-tokens";
+import { ADMIN } from "./support/fixtures";
 
 useTestDatabase();
-afterEach(() => vi.unstubAllEnvs());
+afterEach(() => {
+  vi.unstubAllEnvs();
+  vi.useRealTimers();
+});
 
 const withXff = (chain?: string) => new Request("http://localhost/", { headers: chain ? { "x-forwarded-for": chain } : {} });
 
@@ -27,7 +33,7 @@ function forgedKey(prefix: string): string {
 }
 
 /** The outcome of `take`: "ok" or "limited". */
-const outcome = (p: Promise<void>) =>
+const outcome = (p: Promise<unknown>) =>
   p.then(
     () => "ok" as const,
     (e) => (e instanceof TooManyRequestsError ? ("limited" as const) : Promise.reject(e)),
@@ -150,5 +156,39 @@ describe("a shared limit", () => {
     expect(await prisma.rateLimitCounter.count()).toBe(before - purged.rateLimitCounters);
     expect(await prisma.rateLimitCounter.findMany({ where: { expiresAt: { lt: now } } })).toEqual([]);
     expect(await prisma.rateLimitCounter.findMany({ where: { key: { endsWith: ":current" } } })).toHaveLength(1);
+  });
+});
+
+describe("the management API's limit per token", () => {
+  it("says what is left on every answer, refuses past it with a 429 that changes nothing, and counts each token apart", async () => {
+    vi.stubEnv("REKEY_MANAGEMENT_RATE_LIMIT", "3");
+    // Five seconds into a minute, so the requests below fall in one window.
+    vi.useFakeTimers({ toFake: ["Date"], now: new Date(`${new Date().toISOString().slice(0, 16)}:05.000Z`) });
+    const one = await createManagementToken(`limited ${randomBytes(3).toString("hex")}`, ADMIN, new Date());
+    const two = await createManagementToken(`other ${randomBytes(3).toString("hex")}`, ADMIN, new Date());
+    const remaining: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await call(listOrgs, { method: "GET", token: one.secret });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("ratelimit-limit")).toBe("3");
+      expect(Number(res.headers.get("ratelimit-reset"))).toBeGreaterThan(0);
+      remaining.push(res.headers.get("ratelimit-remaining")!);
+    }
+    expect(remaining).toEqual(["2", "1", "0"]);
+    const prisma = await testPrisma();
+    const orgs = await prisma.organization.count();
+    const refused = await call(createOrg, { token: one.secret, body: { name: `Limited ${randomBytes(3).toString("hex")}`, contactEmails: ["a@example.com"] } });
+    expect(refused.status).toBe(429);
+    expect(refused.json.error.code).toBe("rate_limited");
+    expect(refused.json.error.message).toMatch(/at most 3 per 60 s/);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(refused.headers.get("ratelimit-remaining")).toBe("0");
+    expect(await prisma.organization.count()).toBe(orgs);
+    // Another token has its own count.
+    const other = await call(listOrgs, { method: "GET", token: two.secret });
+    expect([other.status, other.headers.get("ratelimit-remaining")]).toEqual([200, "2"]);
+    // No token, no count: a 401 carries no quota.
+    const anonymous = await call(listOrgs, { method: "GET", token: null });
+    expect([anonymous.status, anonymous.headers.get("ratelimit-limit")]).toEqual([401, null]);
   });
 });

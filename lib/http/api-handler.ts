@@ -6,7 +6,9 @@ import { DomainError, type ErrorCode, PayloadTooLargeError, TooManyRequestsError
 import { authenticateManagementRequest, authenticateVerifierRequest } from "../auth/management-tokens";
 import type { Actor } from "../auth/actor";
 import { log } from "../log";
+import { env } from "../env";
 import { withIdempotency } from "./idempotency";
+import { createRateLimit, type Quota, type RateLimit } from "./rate-limit";
 import { BAD_PATH_MESSAGE } from "./path-encoding";
 
 type Params = Record<string, string>;
@@ -62,7 +64,10 @@ export function describeError(
 ): { status: number; body: { error: { code: ErrorCode; message: string; field?: string } }; headers: Record<string, string> } {
   const headers: Record<string, string> = { "content-type": "application/json", "cache-control": "no-store" };
   if (error instanceof DomainError) {
-    if (error instanceof TooManyRequestsError) headers["retry-after"] = String(error.retryAfterSeconds);
+    if (error instanceof TooManyRequestsError) {
+      headers["retry-after"] = String(error.retryAfterSeconds);
+      if (error.quota) Object.assign(headers, quotaHeaders(error.quota));
+    }
     const field = error instanceof ValidationError ? error.field : undefined;
     return { status: error.status, body: { error: { code: error.code, message: error.message, ...(field ? { field } : {}) } }, headers };
   }
@@ -123,17 +128,57 @@ export function withBodyLimit<C>(fn: (request: NextRequest, ctx: C) => Promise<R
 export function managementHandler(fn: (ctx: ApiContext & { actor: Actor }) => Promise<Response>, limit?: BodyLimit) {
   return publicHandler(async (ctx) => {
     const actor = await authenticateManagementRequest(ctx.request, ctx.now);
-    const idempotencyKey = ctx.request.method === "POST" ? ctx.request.headers.get("idempotency-key") : null;
-    if (idempotencyKey === null) return fn({ ...ctx, actor });
-    const text = await ctx.readText();
-    const read = { readText: async () => text, readJson: async () => parseJsonObject(text) };
-    return withIdempotency(actor, idempotencyKey, ctx.request, text, ctx.now, () => fn({ ...ctx, ...read, actor }));
+    return withTokenQuota(actor, ctx, async () => {
+      const idempotencyKey = ctx.request.method === "POST" ? ctx.request.headers.get("idempotency-key") : null;
+      if (idempotencyKey === null) return fn({ ...ctx, actor });
+      const text = await ctx.readText();
+      const read = { readText: async () => text, readJson: async () => parseJsonObject(text) };
+      return withIdempotency(actor, idempotencyKey, ctx.request, text, ctx.now, () => fn({ ...ctx, ...read, actor }));
+    });
   }, limit);
 }
 
 /** A route for in-process verifiers: REKEY_VERIFY_TOKEN or a management token. */
 export function verifierHandler(fn: (ctx: ApiContext & { actor: Actor }) => Promise<Response>, limit?: BodyLimit) {
-  return publicHandler(async (ctx) => fn({ ...ctx, actor: await authenticateVerifierRequest(ctx.request, ctx.now) }), limit);
+  return publicHandler(async (ctx) => {
+    const actor = await authenticateVerifierRequest(ctx.request, ctx.now);
+    return withTokenQuota(actor, ctx, () => fn({ ...ctx, actor }));
+  }, limit);
+}
+
+const tokenLimits = new Map<number, RateLimit>();
+
+/**
+ * Counts the request against its token's limit (REKEY_MANAGEMENT_RATE_LIMIT
+ * a minute, shared by every instance): past it a 429 before anything is
+ * done. Every answer after the token is known, a refusal too, carries the
+ * token's standing as `RateLimit-Limit`, `RateLimit-Remaining` and
+ * `RateLimit-Reset` (seconds), the IETF draft's fields that GitHub's and
+ * Stripe's clients read under one name or another.
+ */
+async function withTokenQuota(actor: Actor, ctx: ApiContext, run: () => Promise<Response>): Promise<Response> {
+  const points = env("REKEY_MANAGEMENT_RATE_LIMIT");
+  let tokenLimit = tokenLimits.get(points);
+  if (!tokenLimit) tokenLimits.set(points, (tokenLimit = createRateLimit({ name: "management-token", points, durationSeconds: 60 })));
+  let quota: Quota;
+  try {
+    quota = await tokenLimit.take(actor, "requests with this token", ctx.now);
+  } catch (error) {
+    return toResponse(error, ctx.request);
+  }
+  let response: Response;
+  try {
+    response = await run();
+  } catch (error) {
+    response = toResponse(error, ctx.request);
+  }
+  for (const [name, value] of Object.entries(quotaHeaders(quota))) response.headers.set(name, value);
+  return response;
+}
+
+/** The `RateLimit-*` headers of a quota. */
+function quotaHeaders(quota: Quota): Record<string, string> {
+  return { "ratelimit-limit": String(quota.limit), "ratelimit-remaining": String(quota.remaining), "ratelimit-reset": String(quota.resetSeconds) };
 }
 
 /**

@@ -3,8 +3,11 @@ import { appUrl } from "../app-url";
 import { ERROR_CODES } from "../errors";
 import { createOrganizationSchema, updateOrganizationSchema } from "../organizations/schemas";
 import { issueKeySchema, KEY_LIST_MAX_LIMIT, updateKeySchema } from "../keys/schemas";
-import { importLineSchema, MAX_IMPORT_BATCH } from "../keys/import-schemas";
+import { importLineSchema, MAX_FIRST_LINE, MAX_IMPORT_BATCH } from "../keys/import-schemas";
 import { METADATA_MAX_BYTES } from "../validation";
+import { CHANGES_PAGE } from "../keys/changes";
+import { leakReportsSchema, MAX_LEAK_REPORTS } from "../leaks/report";
+import { closeRotationSchema, MAX_GRACE_HOURS, rotationFieldsSchema } from "../rotations/schemas";
 import { createWebhookSchema, WEBHOOK_EVENT_TYPES } from "../webhooks/schemas";
 
 /**
@@ -12,16 +15,61 @@ import { createWebhookSchema, WEBHOOK_EVENT_TYPES } from "../webhooks/schemas";
  * Request bodies are generated from the zod schemas the handlers validate
  * with, so the document and the validation cannot drift apart.
  */
-const body = (schema: z.ZodType) =>
-  z.toJSONSchema(schema, {
+const body = (schema: z.ZodType) => {
+  // OpenAPI 3.1's schemas are JSON Schema 2020-12 already: no $schema (it may not stand inside a property).
+  const { $schema: _, ...jsonSchema } = z.toJSONSchema(schema, {
     io: "input",
     unrepresentable: "any",
     target: "draft-2020-12",
-    // A date field (z.coerce.date) is sent as an ISO 8601 date-time string: JSON has no dates.
     override: (ctx) => {
-      if (ctx.zodSchema._zod.def.type === "date") Object.assign(ctx.jsonSchema, { type: "string", format: "date-time" });
+      const schema = ctx.jsonSchema;
+      // A date field (z.coerce.date) is sent as an ISO 8601 date-time string: JSON has no dates.
+      if (ctx.zodSchema._zod.def.type === "date") Object.assign(schema, dateTime);
+      // z.uuid() checks a pattern: a UUID is also exactly 36 characters.
+      if (schema.format === "uuid") schema.maxLength ??= 36;
+      // zod bounds every integer (z.int() is a safe integer); say which width that is.
+      if (schema.type === "integer" && schema.format === undefined) {
+        const int32 = typeof schema.minimum === "number" && typeof schema.maximum === "number" && schema.minimum >= -(2 ** 31) && schema.maximum < 2 ** 31;
+        schema.format = int32 ? "int32" : "int64";
+      }
     },
   });
+  return jsonSchema;
+};
+
+/**
+ * Strings of a known format have a known length: a UUID is 36 characters, and
+ * rekey writes times as JavaScript's toISOString (24; 27 for years past 9999),
+ * so 32 bounds every time it sends and every time a client sends that it reads.
+ */
+const uuid = { type: "string", format: "uuid", maxLength: 36 } as const;
+const uuidOrNull = { type: ["string", "null"], format: "uuid", maxLength: 36 } as const;
+const dateTime = { type: "string", format: "date-time", maxLength: 32 } as const;
+const dateTimeOrNull = { type: ["string", "null"], format: "date-time", maxLength: 32 } as const;
+
+/**
+ * A full key is at most 32 characters of prefix, 87 of base62 (64 random
+ * bytes) and 6 of checksum (lib/keys/key-format.ts): under 128.
+ */
+const MAX_KEY_LENGTH = 128;
+
+const retryAfter = { description: "Seconds to wait.", schema: { type: "integer", format: "int32", minimum: 1, maximum: 86_400 } } as const;
+
+/** What every answer to a limited token says about its standing (lib/http/api-handler.ts, withTokenQuota). */
+const QUOTA_HEADERS = {
+  "RateLimit-Limit": {
+    description: "Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised.",
+    schema: { type: "integer", format: "int32", minimum: 1, maximum: 1_000_000 },
+  },
+  "RateLimit-Remaining": {
+    description: "Requests left in this minute.",
+    schema: { type: "integer", format: "int32", minimum: 0, maximum: 1_000_000 },
+  },
+  "RateLimit-Reset": { description: "Seconds until the count starts again.", schema: { type: "integer", format: "int32", minimum: 1, maximum: 60 } },
+} as const;
+
+/** A whole number from 0 to `max`. */
+const count = (max: number) => ({ type: "integer", format: "int32", minimum: 0, maximum: max }) as const;
 
 const errorSchema = {
   type: "object",
@@ -35,8 +83,8 @@ const errorSchema = {
           type: "string",
           enum: [...ERROR_CODES],
         },
-        message: { type: "string", description: "Says what is wrong, for a person." },
-        field: { type: "string", description: "The request field at fault, for invalid_request." },
+        message: { type: "string", maxLength: 2000, description: "Says what is wrong, for a person." },
+        field: { type: "string", maxLength: 200, description: "The request field at fault, for invalid_request." },
       },
     },
   },
@@ -53,20 +101,20 @@ const errors = {
 const keySchema = {
   type: "object",
   properties: {
-    id: { type: "string", format: "uuid" },
-    organizationId: { type: "string", format: "uuid" },
-    name: { type: "string" },
+    id: { ...uuid },
+    organizationId: { ...uuid },
+    name: { type: "string", maxLength: 200 },
     environment: { type: "string", enum: ["live", "test"] },
-    prefix: { type: "string", description: "Display prefix (fingerprint), e.g. rk_live_4fQ9xZ2a. Never the key." },
-    scopes: { type: "array", items: { type: "string" } },
-    rateLimit: { type: "integer", description: "Requests per minute." },
+    prefix: { type: "string", maxLength: 64, description: "Display prefix (fingerprint), e.g. rk_live_4fQ9xZ2a. Never the key." },
+    scopes: { type: "array", maxItems: 100, items: { type: "string", maxLength: 64 } },
+    rateLimit: { type: "integer", format: "int32", minimum: 1, maximum: 1_000_000, description: "Requests per minute." },
     status: { type: "string", enum: ["active", "expiring", "revoked", "expired"] },
-    createdAt: { type: "string", format: "date-time" },
-    lastUsedAt: { type: ["string", "null"], format: "date-time" },
-    revokedAt: { type: ["string", "null"], format: "date-time" },
-    expiresAt: { type: ["string", "null"], format: "date-time" },
-    predecessorId: { type: ["string", "null"], format: "uuid" },
-    externalId: { type: ["string", "null"], description: "The API company's own id for the key, unique per installation." },
+    createdAt: { ...dateTime },
+    lastUsedAt: { ...dateTimeOrNull },
+    revokedAt: { ...dateTimeOrNull },
+    expiresAt: { ...dateTimeOrNull },
+    predecessorId: { ...uuidOrNull },
+    externalId: { type: ["string", "null"], maxLength: 255, description: "The API company's own id for the key, unique per installation." },
     metadata: { type: "object", description: `The API company's JSON object, at most ${METADATA_MAX_BYTES} bytes serialized; returned by verify.` },
   },
 };
@@ -75,23 +123,24 @@ const importResultSchema = {
   type: "object",
   required: ["imported", "unchanged", "refused", "organizationsCreated", "dryRun", "lines"],
   properties: {
-    imported: { type: "integer" },
-    unchanged: { type: "integer" },
-    refused: { type: "integer" },
-    organizationsCreated: { type: "integer" },
+    imported: count(MAX_IMPORT_BATCH),
+    unchanged: count(MAX_IMPORT_BATCH),
+    refused: count(MAX_IMPORT_BATCH),
+    organizationsCreated: count(MAX_IMPORT_BATCH),
     dryRun: { type: "boolean" },
     lines: {
       type: "array",
+      maxItems: MAX_IMPORT_BATCH,
       items: {
         type: "object",
         required: ["line", "status"],
         properties: {
-          line: { type: "integer", description: "The file line (firstLine + the index in keys)." },
+          line: { type: "integer", format: "int32", minimum: 1, maximum: 2 ** 31 - 1, description: "The file line (firstLine + the index in keys)." },
           status: { type: "string", enum: ["imported", "unchanged", "refused"] },
-          keyId: { type: "string", format: "uuid" },
-          prefix: { type: "string" },
-          organizationId: { type: "string", format: "uuid" },
-          error: { type: "string", description: "Why the line was refused." },
+          keyId: { ...uuid },
+          prefix: { type: "string", maxLength: 64 },
+          organizationId: { ...uuid },
+          error: { type: "string", maxLength: 2000, description: "Why the line was refused." },
         },
       },
     },
@@ -101,55 +150,59 @@ const importResultSchema = {
 const organizationSchema = {
   type: "object",
   properties: {
-    id: { type: "string", format: "uuid" },
-    name: { type: "string" },
-    contactEmails: { type: "array", items: { type: "string" } },
-    timeZone: { type: "string" },
-    policyId: { type: ["string", "null"], description: "null: the default policy." },
-    externalId: { type: ["string", "null"], description: "The API company's own id for the customer, unique per installation." },
+    id: { ...uuid },
+    name: { type: "string", maxLength: 200 },
+    contactEmails: { type: "array", maxItems: 50, items: { type: "string", format: "email", maxLength: 320 } },
+    timeZone: { type: "string", maxLength: 100 },
+    policyId: { ...uuidOrNull, description: "null: the default policy." },
+    externalId: { type: ["string", "null"], maxLength: 255, description: "The API company's own id for the customer, unique per installation." },
     metadata: { type: "object", description: `The API company's JSON object, at most ${METADATA_MAX_BYTES} bytes serialized; returned by verify.` },
-    createdAt: { type: "string", format: "date-time" },
+    createdAt: { ...dateTime },
   },
 };
 
 const webhookSchema = {
   type: "object",
   properties: {
-    id: { type: "string", format: "uuid" },
-    organizationId: { type: ["string", "null"], description: "null: every organization's events (and alerts)." },
-    url: { type: "string" },
-    description: { type: "string" },
+    id: { ...uuid },
+    organizationId: { ...uuidOrNull, description: "null: every organization's events (and alerts)." },
+    url: { type: "string", maxLength: 2000 },
+    description: { type: "string", maxLength: 200 },
     format: { type: "string", enum: ["standard", "slack"] },
-    events: { type: "array", items: { type: "string", enum: [...WEBHOOK_EVENT_TYPES] }, description: "Empty: every event type." },
-    createdAt: { type: "string", format: "date-time" },
-    createdBy: { type: "string" },
+    events: {
+      type: "array",
+      maxItems: WEBHOOK_EVENT_TYPES.length,
+      items: { type: "string", enum: [...WEBHOOK_EVENT_TYPES] },
+      description: "Empty: every event type.",
+    },
+    createdAt: { ...dateTime },
+    createdBy: { type: "string", maxLength: 200, description: "Who: user:<id>, token:<id>, system." },
     previousSecretUntil: {
-      type: ["string", "null"],
-      format: "date-time",
+      ...dateTimeOrNull,
       description: "Until then deliveries are also signed with the secret before the last rotation.",
     },
-    failingSince: { type: ["string", "null"], format: "date-time" },
-    disabledAt: { type: ["string", "null"], format: "date-time" },
-    disabledReason: { type: ["string", "null"] },
+    failingSince: { ...dateTimeOrNull },
+    disabledAt: { ...dateTimeOrNull },
+    disabledReason: { type: ["string", "null"], maxLength: 1000 },
   },
 };
 
 const webhookDeliverySchema = {
   type: "object",
   properties: {
-    id: { type: "string", description: "The webhook-id header of every attempt (msg_…)." },
-    endpointId: { type: "string" },
-    eventType: { type: "string" },
-    keyId: { type: ["string", "null"] },
+    id: { type: "string", maxLength: 100, description: "The webhook-id header of every attempt (msg_…)." },
+    endpointId: { ...uuid },
+    eventType: { type: "string", maxLength: 100 },
+    keyId: { ...uuidOrNull },
     status: { type: "string", enum: ["pending", "sent", "failed"] },
-    attempts: { type: "integer" },
-    nextAttemptAt: { type: "string", format: "date-time" },
-    lastAttemptAt: { type: ["string", "null"], format: "date-time" },
-    lastStatusCode: { type: ["integer", "null"] },
-    lastLatencyMs: { type: ["integer", "null"] },
-    lastError: { type: ["string", "null"] },
-    sentAt: { type: ["string", "null"], format: "date-time" },
-    createdAt: { type: "string", format: "date-time" },
+    attempts: count(2 ** 31 - 1),
+    nextAttemptAt: { ...dateTime },
+    lastAttemptAt: { ...dateTimeOrNull },
+    lastStatusCode: { type: ["integer", "null"], format: "int32", minimum: 100, maximum: 599 },
+    lastLatencyMs: { type: ["integer", "null"], format: "int32", minimum: 0, maximum: 2 ** 31 - 1 },
+    lastError: { type: ["string", "null"], maxLength: 500 },
+    sentAt: { ...dateTimeOrNull },
+    createdAt: { ...dateTime },
   },
 };
 
@@ -162,35 +215,33 @@ const idempotencyKey = {
   description:
     "Makes a retry safe: the first request with this key (per token) is carried out and its answer kept for 24 hours; a retry with the same key and the same request gets that answer again, with `Idempotent-Replayed: true` (a full key shown in the first answer is not in a replay: it is never stored); the same key with another request is a 409, and so is a retry while the first is still under way after 10 s.",
 };
-const idParam = { name: "id", in: "path", required: true, schema: { type: "string" } };
+const idParam = { name: "id", in: "path", required: true, schema: { type: "string", minLength: 1, maxLength: 255 } };
 const json = (schema: unknown) => ({ "application/json": { schema } });
 
 const rotationSchema = {
   type: "object",
   properties: {
-    id: { type: "string", format: "uuid" },
-    keyId: { type: "string", format: "uuid" },
-    successorId: { type: ["string", "null"], format: "uuid" },
-    successor: { type: ["object", "null"], properties: { prefix: { type: "string" } } },
+    id: { ...uuid },
+    keyId: { ...uuid },
+    successorId: { ...uuidOrNull },
+    successor: { type: ["object", "null"], properties: { prefix: { type: "string", maxLength: 64 } } },
     kind: { type: "string", enum: ["scheduled", "manual", "emergency"] },
     state: { type: "string", enum: ["scheduled", "grace", "completed", "cancelled", "rolled_back", "failed"] },
     deliver: { type: "string", enum: ["portal", "response"] },
-    reason: { type: ["string", "null"] },
-    gracePeriodHours: { type: "integer" },
-    scheduledAt: { type: "string", format: "date-time" },
-    startedAt: { type: ["string", "null"], format: "date-time" },
-    graceEndsAt: { type: ["string", "null"], format: "date-time", description: "The grace deadline: the old key stops working then." },
-    completedAt: { type: ["string", "null"], format: "date-time" },
-    cancelledAt: { type: ["string", "null"], format: "date-time" },
-    rolledBackAt: { type: ["string", "null"], format: "date-time" },
-    createdBy: { type: "string" },
-    createdAt: { type: "string", format: "date-time" },
+    reason: { type: ["string", "null"], maxLength: 1000 },
+    gracePeriodHours: { type: "integer", format: "int32", minimum: 0, maximum: MAX_GRACE_HOURS },
+    scheduledAt: { ...dateTime },
+    startedAt: { ...dateTimeOrNull },
+    graceEndsAt: { ...dateTimeOrNull, description: "The grace deadline: the old key stops working then." },
+    completedAt: { ...dateTimeOrNull },
+    cancelledAt: { ...dateTimeOrNull },
+    rolledBackAt: { ...dateTimeOrNull },
+    createdBy: { type: "string", maxLength: 200, description: "Who: user:<id>, token:<id>, system." },
+    createdAt: { ...dateTime },
   },
 };
 
-const closeBody = {
-  content: { "application/json": { schema: { type: "object", properties: { reason: { type: "string", maxLength: 1000 } } } } },
-};
+const closeBody = { content: { "application/json": { schema: body(closeRotationSchema.omit({ rotationId: true })) } } };
 
 /**
  * Answers that every operation can give, added where the operation does not
@@ -212,6 +263,17 @@ function withCommonResponses<T extends object>(paths: T): T {
       if (op.security?.some((requirement) => Object.keys(requirement).length > 0)) add("401", err("No token, or one that is unknown or revoked."));
       add("413", err("A body over this operation's limit (64 KB unless said otherwise)."));
       add("500", err("Something failed on rekey's side: it is logged, and the answer says nothing more."));
+      // Management and verifier tokens are limited per token (lib/http/api-handler.ts); verification is not.
+      const limited = !!op.security?.length && op.security.every((r) => "managementToken" in r || "verifierToken" in r);
+      if (limited) {
+        add("429", { ...err("Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`."), headers: { "Retry-After": retryAfter } });
+        for (const [status, response] of Object.entries(op.responses)) {
+          if (/^[24]/.test(status)) {
+            const r = response as { headers?: Record<string, unknown> };
+            op.responses[status] = { ...r, headers: { ...QUOTA_HEADERS, ...r.headers } };
+          }
+        }
+      }
     }
   }
   return paths;
@@ -243,6 +305,13 @@ const document = {
       managementToken: { type: "http", scheme: "bearer", description: "A management token (rkm_mgmt_…) created by an admin, or REKEY_BOOTSTRAP_TOKEN." },
       apiKey: { type: "http", scheme: "bearer", description: "The customer's own API key (rk_live_… or rk_test_…): for self-rotation." },
       verifierToken: { type: "http", scheme: "bearer", description: "REKEY_VERIFY_TOKEN: reads verification records, nothing else." },
+      githubSignature: {
+        type: "apiKey",
+        in: "header",
+        name: "Github-Public-Key-Signature",
+        description:
+          "GitHub's ECDSA P-256 SHA-256 signature over the raw body (DER, base64), checked against the key `Github-Public-Key-Identifier` names in GitHub's published list.",
+      },
     },
     schemas: {
       Error: errorSchema,
@@ -272,21 +341,21 @@ const document = {
                   type: "object",
                   required: ["successorKey", "successor", "rotation", "oldKey"],
                   properties: {
-                    successorKey: { type: "string", example: "rk_live_…", description: "The new key, shown this once." },
-                    successor: { type: "object", properties: { id: { type: "string" }, prefix: { type: "string" } } },
+                    successorKey: { type: "string", maxLength: MAX_KEY_LENGTH, example: "rk_live_…", description: "The new key, shown this once." },
+                    successor: { type: "object", properties: { id: { ...uuid }, prefix: { type: "string", maxLength: 64 } } },
                     rotation: {
                       type: "object",
                       properties: {
-                        id: { type: "string" },
+                        id: { ...uuid },
                         kind: { const: "manual" },
                         state: { const: "grace" },
-                        startedAt: { type: "string", format: "date-time" },
-                        graceEndsAt: { type: "string", format: "date-time" },
+                        startedAt: { ...dateTime },
+                        graceEndsAt: { ...dateTime },
                       },
                     },
                     oldKey: {
                       type: "object",
-                      properties: { id: { type: "string" }, status: { const: "expiring" }, worksUntil: { type: "string", format: "date-time" } },
+                      properties: { id: { ...uuid }, status: { const: "expiring" }, worksUntil: { ...dateTime } },
                     },
                   },
                 },
@@ -296,7 +365,7 @@ const document = {
           "401": err("No key, or a key that is unknown, revoked or expired."),
           "403": err("The key is under emergency rotation: it cannot obtain its successor."),
           "409": err("A rotation of this key is already under way: its successor was issued once."),
-          "429": { ...err("Too many calls; see `Retry-After`."), headers: { "Retry-After": { description: "Seconds to wait.", schema: { type: "integer" } } } },
+          "429": { ...err("Too many calls; see `Retry-After`."), headers: { "Retry-After": retryAfter } },
         },
       },
     },
@@ -310,14 +379,17 @@ const document = {
           "Answers whether a key is valid. During a rotation's grace both keys verify; the old one answers `deprecated: true` with the deadline and the successor's prefix, and the response carries `Deprecation` (RFC 9745) and `Sunset` (RFC 8594) headers to pass on to the client. Invalid keys answer `valid: false` with a code. Malformed keys (bad shape or checksum) are refused without a database lookup.",
         requestBody: {
           description: "The key, here or as `Authorization: Bearer <key>` (with REKEY_VERIFY_TOKEN set on the server: here, and the token as the bearer).",
-          content: { "application/json": { schema: { type: "object", properties: { key: { type: "string", example: "rk_live_…" } } } } },
+          content: { "application/json": { schema: { type: "object", properties: { key: { type: "string", maxLength: 1024, example: "rk_live_…" } } } } },
         },
         responses: {
           "200": {
             description: "The verdict.",
             headers: {
-              Deprecation: { description: "Only for a deprecated key: when its rotation started, as @<unix seconds>.", schema: { type: "string" } },
-              Sunset: { description: "Only for a deprecated key: its grace deadline (HTTP date).", schema: { type: "string" } },
+              Deprecation: {
+                description: "Only for a deprecated key: when its rotation started, as @<unix seconds>.",
+                schema: { type: "string", maxLength: 20 },
+              },
+              Sunset: { description: "Only for a deprecated key: its grace deadline (HTTP date).", schema: { type: "string", maxLength: 29 } },
             },
             content: {
               "application/json": {
@@ -340,19 +412,23 @@ const document = {
                       ],
                       properties: {
                         valid: { const: true },
-                        keyId: { type: "string" },
-                        organizationId: { type: "string" },
+                        keyId: { ...uuid },
+                        organizationId: { ...uuid },
                         environment: { type: "string", enum: ["live", "test"] },
-                        scopes: { type: "array", items: { type: "string" } },
-                        rateLimit: { type: "integer" },
-                        externalId: { type: ["string", "null"], description: "The API company's id for the key." },
+                        scopes: { type: "array", maxItems: 100, items: { type: "string", maxLength: 64 } },
+                        rateLimit: { type: "integer", format: "int32", minimum: 1, maximum: 1_000_000 },
+                        externalId: { type: ["string", "null"], maxLength: 255, description: "The API company's id for the key." },
                         metadata: { type: "object", description: "The API company's metadata of the key." },
-                        organizationExternalId: { type: ["string", "null"], description: "The API company's id for the key's organization: its customer." },
+                        organizationExternalId: {
+                          type: ["string", "null"],
+                          maxLength: 255,
+                          description: "The API company's id for the key's organization: its customer.",
+                        },
                         organizationMetadata: { type: "object", description: "The API company's metadata of the organization." },
                         deprecated: { type: "boolean" },
-                        deprecatedAt: { type: "string", format: "date-time" },
-                        graceEndsAt: { type: "string", format: "date-time" },
-                        successorPrefix: { type: ["string", "null"] },
+                        deprecatedAt: { ...dateTime },
+                        graceEndsAt: { ...dateTime },
+                        successorPrefix: { type: ["string", "null"], maxLength: 64 },
                       },
                     },
                     {
@@ -381,7 +457,7 @@ const document = {
           "NDJSON: a header line with the cursor to follow `/api/v1/verifier/changes` from, one record per key (keyed hash and metadata, never a key), and an end line with the count. docs/verifier-protocol.md",
         security: [{ verifierToken: [] }, { managementToken: [] }],
         responses: {
-          "200": { description: "The snapshot, streamed.", content: { "application/x-ndjson": { schema: { type: "string" } } } },
+          "200": { description: "The snapshot, streamed.", content: { "application/x-ndjson": {} } },
           "401": err("No valid token."),
           "503": err("A restore from backup is re-applying revocations: try again shortly."),
         },
@@ -399,7 +475,7 @@ const document = {
             name: "wait",
             in: "query",
             required: false,
-            schema: { type: "integer", minimum: 0, maximum: 25, default: 20 },
+            schema: { type: "integer", format: "int32", minimum: 0, maximum: 25, default: 20 },
             description: "Seconds to wait for a change when there is none.",
           },
         ],
@@ -412,10 +488,15 @@ const document = {
                   type: "object",
                   required: ["cursor", "changes", "reset", "more"],
                   properties: {
-                    cursor: { type: "string" },
+                    cursor: { type: "string", maxLength: 100 },
                     changes: {
                       type: "array",
-                      items: { type: "object", required: ["hash", "record"], properties: { hash: { type: "string" }, record: { type: ["object", "null"] } } },
+                      maxItems: CHANGES_PAGE,
+                      items: {
+                        type: "object",
+                        required: ["hash", "record"],
+                        properties: { hash: { type: "string", maxLength: 200 }, record: { type: ["object", "null"] } },
+                      },
                     },
                     reset: { type: "boolean" },
                     more: { type: "boolean" },
@@ -451,12 +532,12 @@ const document = {
                       type: "object",
                       required: ["keyId", "hour", "verifications", "rejected"],
                       properties: {
-                        keyId: { type: "string" },
-                        hour: { type: "string", format: "date-time" },
-                        verifications: { type: "integer", minimum: 0 },
-                        rejected: { type: "integer", minimum: 0 },
-                        firstUsedAt: { type: "string", format: "date-time" },
-                        lastUsedAt: { type: "string", format: "date-time" },
+                        keyId: { type: "string", maxLength: 255 },
+                        hour: { ...dateTime },
+                        verifications: count(2 ** 31 - 1),
+                        rejected: count(2 ** 31 - 1),
+                        firstUsedAt: { ...dateTime },
+                        lastUsedAt: { ...dateTime },
                       },
                     },
                   },
@@ -467,9 +548,9 @@ const document = {
                       type: "object",
                       required: ["hour", "result", "count"],
                       properties: {
-                        hour: { type: "string", format: "date-time" },
+                        hour: { ...dateTime },
                         result: { type: "string", enum: ["valid", "deprecated", "revoked", "expired", "unknown", "malformed"] },
-                        count: { type: "integer", minimum: 0 },
+                        count: count(2 ** 31 - 1),
                       },
                     },
                   },
@@ -505,6 +586,7 @@ const document = {
                   properties: {
                     checkpoints: {
                       type: "array",
+                      maxItems: 100,
                       items: {
                         type: "object",
                         required: ["statement", "keyId", "publicKey", "signature"],
@@ -515,16 +597,16 @@ const document = {
                             properties: {
                               type: { const: "rekey.audit.checkpoint" },
                               version: { const: 1 },
-                              seq: { type: "string" },
-                              hash: { type: "string" },
-                              at: { type: "string", format: "date-time" },
+                              seq: { type: "string", maxLength: 20, pattern: "^[0-9]+$" },
+                              hash: { type: "string", maxLength: 128 },
+                              at: { ...dateTime },
                             },
                           },
-                          keyId: { type: "string" },
-                          publicKey: { type: "string", description: "The raw 32-byte Ed25519 public key, base64." },
-                          signature: { type: "string", description: "base64" },
+                          keyId: { type: "string", maxLength: 100 },
+                          publicKey: { type: "string", maxLength: 44, description: "The raw 32-byte Ed25519 public key, base64." },
+                          signature: { type: "string", maxLength: 88, description: "base64" },
                           reason: { type: "string", enum: ["cron", "report"] },
-                          signedAt: { type: "string", format: "date-time" },
+                          signedAt: { ...dateTime },
                         },
                       },
                     },
@@ -556,7 +638,12 @@ const document = {
                       type: "array",
                       items: {
                         type: "object",
-                        properties: { keyId: { type: "string" }, publicKey: { type: "string" }, algorithm: { const: "Ed25519" }, current: { type: "boolean" } },
+                        properties: {
+                          keyId: { type: "string", maxLength: 100 },
+                          publicKey: { type: "string", maxLength: 44 },
+                          algorithm: { const: "Ed25519" },
+                          current: { type: "boolean" },
+                        },
                       },
                     },
                   },
@@ -617,7 +704,7 @@ const document = {
             content: json({
               allOf: [
                 { $ref: "#/components/schemas/Organization" },
-                { type: "object", properties: { keysByStatus: { type: "object", additionalProperties: { type: "integer" } } } },
+                { type: "object", properties: { keysByStatus: { type: "object", additionalProperties: count(2 ** 31 - 1) } } },
               ],
             }),
           },
@@ -649,7 +736,7 @@ const document = {
             content: json({
               type: "object",
               required: ["id", "deleted", "keysRevoked"],
-              properties: { id: { type: "string" }, deleted: { const: true }, keysRevoked: { type: "array", items: { type: "string" } } },
+              properties: { id: { ...uuid }, deleted: { const: true }, keysRevoked: { type: "array", items: { ...uuid } } },
             }),
           },
           ...errors,
@@ -673,18 +760,7 @@ const document = {
             properties: {
               tokens: {
                 type: "array",
-                minItems: 1,
-                maxItems: 1000,
-                items: {
-                  type: "object",
-                  required: ["token"],
-                  properties: {
-                    token: { type: "string", maxLength: 1024 },
-                    url: { type: "string", maxLength: 2000 },
-                    source: { type: "string", maxLength: 100 },
-                    type: { type: "string", maxLength: 200 },
-                  },
-                },
+                ...body(leakReportsSchema),
               },
             },
           }),
@@ -697,15 +773,16 @@ const document = {
               properties: {
                 results: {
                   type: "array",
+                  maxItems: MAX_LEAK_REPORTS,
                   items: {
                     type: "object",
                     required: ["tokenHash", "label"],
                     properties: {
-                      tokenHash: { type: "string", description: "SHA-256 of the token, hex." },
+                      tokenHash: { type: "string", maxLength: 64, description: "SHA-256 of the token, hex." },
                       label: { type: "string", enum: ["true_positive", "false_positive"] },
-                      keyId: { type: "string" },
-                      prefix: { type: "string" },
-                      organizationId: { type: "string" },
+                      keyId: { ...uuid },
+                      prefix: { type: "string", maxLength: 64 },
+                      organizationId: { ...uuid },
                       action: { type: "string", enum: ["revoked", "already_revoked"] },
                     },
                   },
@@ -724,33 +801,24 @@ const document = {
         summary: "GitHub secret scanning partner endpoint",
         description:
           "Called by GitHub when it finds one of rekey's keys in public: `Github-Public-Key-Signature` (ECDSA P-256 SHA-256 over the raw body, DER, base64) is checked against the key named by `Github-Public-Key-Identifier` from GitHub's published list (REKEY_GITHUB_KEYS_URL). A bad signature is a 401 and changes nothing. Each reported token of ours is revoked at once as for POST /api/v1/leaks. Answers GitHub's feedback format.",
-        security: [],
-        parameters: [
-          { name: "Github-Public-Key-Identifier", in: "header", required: true, schema: { type: "string", maxLength: 200 } },
-          { name: "Github-Public-Key-Signature", in: "header", required: true, schema: { type: "string", maxLength: 400 } },
-        ],
+        security: [{ githubSignature: [] }],
+        parameters: [{ name: "Github-Public-Key-Identifier", in: "header", required: true, schema: { type: "string", maxLength: 200 } }],
         requestBody: {
           required: true,
-          content: json({
-            type: "array",
-            items: {
-              type: "object",
-              required: ["token"],
-              properties: { token: { type: "string" }, type: { type: "string" }, url: { type: "string" }, source: { type: "string" } },
-            },
-          }),
+          content: json(body(leakReportsSchema)),
         },
         responses: {
           "200": {
             description: "A label per reported token, named by its SHA-256.",
             content: json({
               type: "array",
+              maxItems: MAX_LEAK_REPORTS,
               items: {
                 type: "object",
                 required: ["token_hash", "label"],
                 properties: {
-                  token_hash: { type: "string" },
-                  token_type: { type: ["string", "null"] },
+                  token_hash: { type: "string", maxLength: 64 },
+                  token_type: { type: ["string", "null"], maxLength: 200 },
                   label: { type: "string", enum: ["true_positive", "false_positive"] },
                 },
               },
@@ -793,7 +861,7 @@ const document = {
             content: json({
               type: "object",
               required: ["webhook"],
-              properties: { webhook: { $ref: "#/components/schemas/Webhook" }, secret: { type: ["string", "null"], pattern: "^whsec_" } },
+              properties: { webhook: { $ref: "#/components/schemas/Webhook" }, secret: { type: ["string", "null"], maxLength: 100, pattern: "^whsec_" } },
             }),
           },
           ...errors,
@@ -814,7 +882,7 @@ const document = {
               type: "object",
               properties: {
                 webhook: { $ref: "#/components/schemas/Webhook" },
-                deliveries: { type: "array", items: { $ref: "#/components/schemas/WebhookDelivery" } },
+                deliveries: { type: "array", maxItems: 200, items: { $ref: "#/components/schemas/WebhookDelivery" } },
               },
             }),
           },
@@ -829,7 +897,7 @@ const document = {
         security: [{ managementToken: [] }],
         parameters: [idParam],
         responses: {
-          "200": { description: "Deleted.", content: json({ type: "object", properties: { id: { type: "string" }, deleted: { const: true } } }) },
+          "200": { description: "Deleted.", content: json({ type: "object", properties: { id: { ...uuid }, deleted: { const: true } } }) },
           ...errors,
         },
       },
@@ -848,7 +916,7 @@ const document = {
             description: "The new secret.",
             content: json({
               type: "object",
-              properties: { webhook: { $ref: "#/components/schemas/Webhook" }, secret: { type: "string", pattern: "^whsec_" } },
+              properties: { webhook: { $ref: "#/components/schemas/Webhook" }, secret: { type: "string", maxLength: 100, pattern: "^whsec_" } },
             }),
           },
           ...errors,
@@ -893,7 +961,7 @@ const document = {
           },
           { name: "name", in: "query", required: false, schema: { type: "string", minLength: 1, maxLength: 200 }, description: "Part of the name, any case." },
           { name: "cursor", in: "query", required: false, schema: { type: "string", maxLength: 200 }, description: "Opaque: the previous page's nextCursor." },
-          { name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: KEY_LIST_MAX_LIMIT, default: 50 } },
+          { name: "limit", in: "query", required: false, schema: { type: "integer", format: "int32", minimum: 1, maximum: KEY_LIST_MAX_LIMIT, default: 50 } },
         ],
         responses: {
           "200": {
@@ -901,7 +969,10 @@ const document = {
             content: json({
               type: "object",
               required: ["keys", "nextCursor"],
-              properties: { keys: { type: "array", items: { $ref: "#/components/schemas/Key" } }, nextCursor: { type: ["string", "null"] } },
+              properties: {
+                keys: { type: "array", maxItems: KEY_LIST_MAX_LIMIT, items: { $ref: "#/components/schemas/Key" } },
+                nextCursor: { type: ["string", "null"], maxLength: 200 },
+              },
             }),
           },
           ...errors,
@@ -919,7 +990,11 @@ const document = {
           "201": {
             description: "Issued.",
             content: {
-              "application/json": { schema: { allOf: [{ $ref: "#/components/schemas/Key" }, { type: "object", properties: { key: { type: "string" } } }] } },
+              "application/json": {
+                schema: {
+                  allOf: [{ $ref: "#/components/schemas/Key" }, { type: "object", properties: { key: { type: "string", maxLength: MAX_KEY_LENGTH } } }],
+                },
+              },
             },
           },
           ...errors,
@@ -945,7 +1020,14 @@ const document = {
             additionalProperties: false,
             properties: {
               keys: { type: "array", minItems: 1, maxItems: MAX_IMPORT_BATCH, items: body(importLineSchema) },
-              firstLine: { type: "integer", minimum: 1, default: 1, description: "The file line of keys[0], so outcomes name the file's lines." },
+              firstLine: {
+                type: "integer",
+                format: "int32",
+                minimum: 1,
+                maximum: MAX_FIRST_LINE,
+                default: 1,
+                description: "The file line of keys[0], so outcomes name the file's lines.",
+              },
             },
           }),
         },
@@ -966,7 +1048,7 @@ const document = {
         tags: ["Keys"],
         summary: "A key's state, open rotation and deadline (never the key)",
         security: [{ managementToken: [] }],
-        parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+        parameters: [idParam],
         responses: {
           "200": {
             description: "The key.",
@@ -1027,17 +1109,7 @@ const document = {
           required: true,
           content: {
             "application/json": {
-              schema: {
-                type: "object",
-                required: ["kind"],
-                properties: {
-                  kind: { type: "string", enum: ["scheduled", "manual", "emergency"] },
-                  scheduledAt: { type: "string", format: "date-time" },
-                  gracePeriodHours: { type: "integer", minimum: 0, maximum: 720 },
-                  reason: { type: "string", maxLength: 1000 },
-                  deliver: { type: "string", enum: ["portal", "response"], default: "portal" },
-                },
-              },
+              schema: body(rotationFieldsSchema),
             },
           },
         },
@@ -1046,7 +1118,12 @@ const document = {
             description: "The rotation.",
             content: {
               "application/json": {
-                schema: { allOf: [{ $ref: "#/components/schemas/Rotation" }, { type: "object", properties: { successorKey: { type: "string" } } }] },
+                schema: {
+                  allOf: [
+                    { $ref: "#/components/schemas/Rotation" },
+                    { type: "object", properties: { successorKey: { type: "string", maxLength: MAX_KEY_LENGTH } } },
+                  ],
+                },
               },
             },
           },
@@ -1096,7 +1173,7 @@ const document = {
           "200": {
             description: "Revoked.",
             content: json({
-              allOf: [{ $ref: "#/components/schemas/Key" }, { type: "object", properties: { familyRevoked: { type: "array", items: { type: "string" } } } }],
+              allOf: [{ $ref: "#/components/schemas/Key" }, { type: "object", properties: { familyRevoked: { type: "array", items: { ...uuid } } } }],
             }),
           },
           ...errors,
@@ -1112,7 +1189,10 @@ const document = {
  * generated from it or a linter reading it sees where the API is.
  */
 export function openApiDocument(serverUrl: string = appUrl()) {
-  return { ...document, servers: [{ url: serverUrl, description: "This installation (REKEY_PUBLIC_URL)." }] };
+  return {
+    ...document,
+    servers: [{ url: serverUrl, description: "This installation (REKEY_PUBLIC_URL): production or staging, as you run it.", "x-internal": false }],
+  };
 }
 
 export type OpenApiDocument = ReturnType<typeof openApiDocument>;

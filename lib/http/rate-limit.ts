@@ -11,9 +11,17 @@ export interface RateLimitOptions {
   durationSeconds: number;
 }
 
+/** Where a subject stands in its window: what the `RateLimit-*` headers say. */
+export interface Quota {
+  limit: number;
+  remaining: number;
+  /** Seconds until the window ends and the count starts again. */
+  resetSeconds: number;
+}
+
 export interface RateLimit {
   /** Counts one request of `subject`; past the limit, throws TooManyRequestsError (429, with Retry-After) naming `what`. */
-  take(subject: string, what: string, now: Date): Promise<void>;
+  take(subject: string, what: string, now: Date): Promise<Quota>;
   /** Counts one without refusing: for something known only afterwards to count (a failed attempt). */
   record(subject: string, now: Date): Promise<void>;
   /** Refuses, counting nothing, when `subject` has already used the limit in this window. */
@@ -39,9 +47,14 @@ export interface RateLimit {
 export function createRateLimit(options: RateLimitOptions): RateLimit {
   const durationMs = options.durationSeconds * 1000;
   const windowOf = (now: Date) => new Date(Math.floor(now.getTime() / durationMs) * durationMs);
+  const secondsLeft = (windowStart: Date, now: Date) => Math.max(1, Math.ceil((windowStart.getTime() + durationMs - now.getTime()) / 1000));
   const refuse = (what: string, windowStart: Date, now: Date) => {
-    const seconds = Math.max(1, Math.ceil((windowStart.getTime() + durationMs - now.getTime()) / 1000));
-    return new TooManyRequestsError(`Too many ${what}: at most ${options.points} per ${options.durationSeconds} s. Try again in ${seconds} s.`, seconds);
+    const seconds = secondsLeft(windowStart, now);
+    return new TooManyRequestsError(`Too many ${what}: at most ${options.points} per ${options.durationSeconds} s. Try again in ${seconds} s.`, seconds, {
+      limit: options.points,
+      remaining: 0,
+      resetSeconds: seconds,
+    });
   };
 
   async function increment(subject: string, now: Date): Promise<{ count: number; windowStart: Date }> {
@@ -63,6 +76,7 @@ export function createRateLimit(options: RateLimitOptions): RateLimit {
     async take(subject, what, now) {
       const { count, windowStart } = await increment(subject, now);
       if (count > options.points) throw refuse(what, windowStart, now);
+      return { limit: options.points, remaining: options.points - count, resetSeconds: secondsLeft(windowStart, now) };
     },
     async record(subject, now) {
       await increment(subject, now);

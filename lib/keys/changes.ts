@@ -20,7 +20,10 @@ import { isLegacyPlaceholder } from "./legacy-hash";
  */
 export const CHANGES_RETENTION_MS = 24 * 3_600_000;
 export const CURSOR_MAX_AGE_MS = 12 * 3_600_000;
+/** Rows per read: a snapshot page, and changes per answer at most. */
 const PAGE = 5_000;
+/** Changes per answer at most (the long poll says `more` when there are others). */
+export const CHANGES_PAGE = PAGE;
 
 interface Position {
   xid: string;
@@ -119,7 +122,7 @@ async function readChanges(from: Position, limit: number) {
  * and re-checked twice a second, since a change is only readable once every
  * older transaction has finished).
  */
-export async function changesAfter(cursor: string, waitMs: number, now: Date, limit = PAGE): Promise<ChangesResponse> {
+export async function changesAfter(cursor: string, waitMs: number, now: Date, limit = CHANGES_PAGE): Promise<ChangesResponse> {
   await assertServing();
   const from = parseCursor(cursor, now);
   await refuseCursorFromBeforeRestore(cursor);

@@ -71,6 +71,8 @@ export type LegacyHash = z.infer<typeof legacyHashSchema>;
 
 /** How many keys one import request (or one batch of `npm run keys:import`) carries. */
 export const MAX_IMPORT_BATCH = 1000;
+/** The highest `firstLine` a batch may give: its last line still fits a 32-bit line number. */
+export const MAX_FIRST_LINE = 2 ** 31 - MAX_IMPORT_BATCH;
 
 /** One key to import (lib/keys/import.ts). */
 const date = z.coerce.date("must be a date (ISO 8601)");
@@ -92,7 +94,10 @@ export const importLineSchema = z
       .max(64, "must be at most 64 characters")
       .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces"),
     hash: legacyHashSchema,
-    scopes: z.array(z.string().regex(SCOPE_PATTERN, "each scope must look like read:orders")).max(100).default([]),
+    scopes: z
+      .array(z.string().max(64, "each scope must be at most 64 characters").regex(SCOPE_PATTERN, "each scope must look like read:orders"))
+      .max(100)
+      .default([]),
     rateLimit: z.int("must be a whole number").min(1, "must be at least 1").max(1_000_000).default(1000),
     createdAt: date,
     lastUsedAt: date.nullable().optional(),

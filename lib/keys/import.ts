@@ -8,9 +8,9 @@ import { parseInput } from "../validation";
 import { recordPolicyAssignment } from "../policies/history";
 import { importDigest, legacyPlaceholder } from "./legacy-hash";
 import { LEGACY_IMPORTED, noteLegacyImport } from "./verify";
-import { importLineSchema, MAX_IMPORT_BATCH, type ImportLine } from "./import-schemas";
+import { importLineSchema, MAX_FIRST_LINE, MAX_IMPORT_BATCH, type ImportLine } from "./import-schemas";
 
-export { MAX_IMPORT_BATCH, type ImportLine };
+export { MAX_FIRST_LINE, MAX_IMPORT_BATCH, type ImportLine };
 
 /**
  * Import of the keys an earlier system issued, without their plaintext:

@@ -7,7 +7,10 @@ export const issueKeySchema = z.object({
   organizationId: z.uuid("must be an organization id"),
   environment: z.enum(["live", "test"], "must be live or test"),
   name: z.string().trim().min(1, "is required").max(200, "must be at most 200 characters"),
-  scopes: z.array(z.string().regex(SCOPE_PATTERN, "each scope must look like read:orders")).max(100).default([]),
+  scopes: z
+    .array(z.string().max(64, "each scope must be at most 64 characters").regex(SCOPE_PATTERN, "each scope must look like read:orders"))
+    .max(100)
+    .default([]),
   rateLimit: z.int("must be a whole number").min(1, "must be at least 1").max(1_000_000).default(1000),
   expiresAt: z.coerce.date("must be a date").optional(),
   externalId: externalIdSchema.optional(),
@@ -23,7 +26,10 @@ export type IssueKeyInput = z.input<typeof issueKeySchema>;
 export const updateKeySchema = z
   .object({
     name: issueKeySchema.shape.name.optional(),
-    scopes: z.array(z.string().regex(SCOPE_PATTERN, "each scope must look like read:orders")).max(100).optional(),
+    scopes: z
+      .array(z.string().max(64, "each scope must be at most 64 characters").regex(SCOPE_PATTERN, "each scope must look like read:orders"))
+      .max(100)
+      .optional(),
     rateLimit: z.int("must be a whole number").min(1, "must be at least 1").max(1_000_000).optional(),
     expiresAt: z.coerce.date("must be a date").nullable().optional(),
     externalId: externalIdSchema.nullable().optional(),

@@ -23,7 +23,12 @@ export const leakReportSchema = z.object({
   url: z.string().max(2000, "must be at most 2000 characters").optional(),
   source: z.string().max(100, "must be at most 100 characters").optional(),
 });
-export const leakReportsSchema = z.array(leakReportSchema).min(1, "must name at least one token").max(1000, "must be at most 1000 tokens");
+/** Tokens in one report at most. */
+export const MAX_LEAK_REPORTS = 1000;
+export const leakReportsSchema = z
+  .array(leakReportSchema)
+  .min(1, "must name at least one token")
+  .max(MAX_LEAK_REPORTS, `must be at most ${MAX_LEAK_REPORTS} tokens`);
 export type LeakReport = z.input<typeof leakReportSchema>;
 
 export interface LeakOutcome {

@@ -1,18 +1,21 @@
 import { z } from "zod";
 import { externalIdSchema, metadataSchema } from "../validation";
 
-const timeZone = z.string().refine((tz) => {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}, "must be an IANA time zone such as Europe/Berlin");
+const timeZone = z
+  .string()
+  .max(100, "must be an IANA time zone such as Europe/Berlin")
+  .refine((tz) => {
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, "must be an IANA time zone such as Europe/Berlin");
 
 export const createOrganizationSchema = z.object({
   name: z.string().trim().min(1, "is required").max(200, "must be at most 200 characters"),
-  contactEmails: z.array(z.email("must be an email address")).max(50).default([]),
+  contactEmails: z.array(z.email("must be an email address").max(320)).max(50).default([]),
   timeZone: timeZone.default("UTC"),
   policyId: z.uuid("must be a policy id").optional(),
   externalId: externalIdSchema.optional(),

@@ -475,7 +475,10 @@ export interface components {
             /** @description Display prefix (fingerprint), e.g. rk_live_4fQ9xZ2a. Never the key. */
             prefix?: string;
             scopes?: string[];
-            /** @description Requests per minute. */
+            /**
+             * Format: int32
+             * @description Requests per minute.
+             */
             rateLimit?: number;
             /** @enum {string} */
             status?: "active" | "expiring" | "revoked" | "expired";
@@ -511,6 +514,7 @@ export interface components {
             /** @enum {string} */
             deliver?: "portal" | "response";
             reason?: string | null;
+            /** Format: int32 */
             gracePeriodHours?: number;
             /** Format: date-time */
             scheduledAt?: string;
@@ -527,6 +531,7 @@ export interface components {
             cancelledAt?: string | null;
             /** Format: date-time */
             rolledBackAt?: string | null;
+            /** @description Who: user:<id>, token:<id>, system. */
             createdBy?: string;
             /** Format: date-time */
             createdAt?: string;
@@ -537,7 +542,10 @@ export interface components {
             name?: string;
             contactEmails?: string[];
             timeZone?: string;
-            /** @description null: the default policy. */
+            /**
+             * Format: uuid
+             * @description null: the default policy.
+             */
             policyId?: string | null;
             /** @description The API company's own id for the customer, unique per installation. */
             externalId?: string | null;
@@ -547,13 +555,20 @@ export interface components {
             createdAt?: string;
         };
         ImportResult: {
+            /** Format: int32 */
             imported: number;
+            /** Format: int32 */
             unchanged: number;
+            /** Format: int32 */
             refused: number;
+            /** Format: int32 */
             organizationsCreated: number;
             dryRun: boolean;
             lines: {
-                /** @description The file line (firstLine + the index in keys). */
+                /**
+                 * Format: int32
+                 * @description The file line (firstLine + the index in keys).
+                 */
                 line: number;
                 /** @enum {string} */
                 status: "imported" | "unchanged" | "refused";
@@ -569,7 +584,10 @@ export interface components {
         Webhook: {
             /** Format: uuid */
             id?: string;
-            /** @description null: every organization's events (and alerts). */
+            /**
+             * Format: uuid
+             * @description null: every organization's events (and alerts).
+             */
             organizationId?: string | null;
             url?: string;
             description?: string;
@@ -579,6 +597,7 @@ export interface components {
             events?: ("rotation.scheduled" | "rotation.started" | "rotation.postponed" | "rotation.reminded" | "rotation.extended" | "rotation.completed" | "rotation.cancelled" | "rotation.rolled_back" | "rotation.failed" | "key.created" | "key.revoked" | "key.reactivated" | "key.leaked" | "alert.raised")[];
             /** Format: date-time */
             createdAt?: string;
+            /** @description Who: user:<id>, token:<id>, system. */
             createdBy?: string;
             /**
              * Format: date-time
@@ -594,17 +613,22 @@ export interface components {
         WebhookDelivery: {
             /** @description The webhook-id header of every attempt (msg_…). */
             id?: string;
+            /** Format: uuid */
             endpointId?: string;
             eventType?: string;
+            /** Format: uuid */
             keyId?: string | null;
             /** @enum {string} */
             status?: "pending" | "sent" | "failed";
+            /** Format: int32 */
             attempts?: number;
             /** Format: date-time */
             nextAttemptAt?: string;
             /** Format: date-time */
             lastAttemptAt?: string | null;
+            /** Format: int32 */
             lastStatusCode?: number | null;
+            /** Format: int32 */
             lastLatencyMs?: number | null;
             lastError?: string | null;
             /** Format: date-time */
@@ -643,10 +667,12 @@ export interface operations {
                          */
                         successorKey: string;
                         successor: {
+                            /** Format: uuid */
                             id?: string;
                             prefix?: string;
                         };
                         rotation: {
+                            /** Format: uuid */
                             id?: string;
                             /** @constant */
                             kind?: "manual";
@@ -658,6 +684,7 @@ export interface operations {
                             graceEndsAt?: string;
                         };
                         oldKey: {
+                            /** Format: uuid */
                             id?: string;
                             /** @constant */
                             status?: "expiring";
@@ -755,11 +782,14 @@ export interface operations {
                     "application/json": {
                         /** @constant */
                         valid: true;
+                        /** Format: uuid */
                         keyId: string;
+                        /** Format: uuid */
                         organizationId: string;
                         /** @enum {string} */
                         environment: "live" | "test";
                         scopes: string[];
+                        /** Format: int32 */
                         rateLimit: number;
                         /** @description The API company's id for the key. */
                         externalId: string | null;
@@ -842,15 +872,27 @@ export interface operations {
             /** @description The snapshot, streamed. */
             200: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/x-ndjson": string;
+                    "application/x-ndjson": unknown;
                 };
             };
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -860,6 +902,29 @@ export interface operations {
             /** @description A body over this operation's limit (64 KB unless said otherwise). */
             413: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -902,6 +967,12 @@ export interface operations {
             /** @description The changes, the next cursor, and whether to load a new snapshot (`reset`) or ask again at once (`more`). */
             200: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -919,6 +990,12 @@ export interface operations {
             /** @description Not a cursor. */
             400: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -928,6 +1005,12 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -937,6 +1020,12 @@ export interface operations {
             /** @description The cursor is older than the stream keeps, or was handed out before a restore from backup: load a new snapshot. */
             410: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -946,6 +1035,29 @@ export interface operations {
             /** @description A body over this operation's limit (64 KB unless said otherwise). */
             413: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -986,7 +1098,9 @@ export interface operations {
                         keyId: string;
                         /** Format: date-time */
                         hour: string;
+                        /** Format: int32 */
                         verifications: number;
+                        /** Format: int32 */
                         rejected: number;
                         /** Format: date-time */
                         firstUsedAt?: string;
@@ -998,6 +1112,7 @@ export interface operations {
                         hour: string;
                         /** @enum {string} */
                         result: "valid" | "deprecated" | "revoked" | "expired" | "unknown" | "malformed";
+                        /** Format: int32 */
                         count: number;
                     }[];
                 };
@@ -1007,6 +1122,12 @@ export interface operations {
             /** @description Counted; written with the next batch. */
             204: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1014,6 +1135,12 @@ export interface operations {
             /** @description A malformed report. */
             400: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1023,6 +1150,12 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1032,6 +1165,29 @@ export interface operations {
             /** @description A body over 16 MB. */
             413: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1167,6 +1323,12 @@ export interface operations {
             /** @description The organizations. */
             200: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1178,6 +1340,12 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1187,6 +1355,29 @@ export interface operations {
             /** @description A body over this operation's limit (64 KB unless said otherwise). */
             413: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1236,6 +1427,12 @@ export interface operations {
             /** @description Created. */
             201: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1245,6 +1442,12 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1254,6 +1457,12 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1263,6 +1472,12 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1272,6 +1487,12 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1281,6 +1502,29 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1312,6 +1556,12 @@ export interface operations {
             /** @description The organization. */
             200: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1325,6 +1575,12 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1334,6 +1590,12 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1343,6 +1605,12 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1352,6 +1620,12 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1361,6 +1635,29 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1394,10 +1691,17 @@ export interface operations {
             /** @description Deleted. */
             200: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** Format: uuid */
                         id: string;
                         /** @constant */
                         deleted: true;
@@ -1408,6 +1712,12 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1417,6 +1727,12 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1426,6 +1742,12 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1435,6 +1757,12 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1444,6 +1772,29 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1488,6 +1839,12 @@ export interface operations {
             /** @description Changed. */
             200: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1497,6 +1854,12 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1506,6 +1869,12 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1515,6 +1884,12 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1524,6 +1899,12 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1533,6 +1914,29 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1565,9 +1969,9 @@ export interface operations {
                 "application/json": {
                     tokens: {
                         token: string;
+                        type?: string;
                         url?: string;
                         source?: string;
-                        type?: string;
                     }[];
                 };
             };
@@ -1576,6 +1980,12 @@ export interface operations {
             /** @description What became of each token, in order. */
             200: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1585,8 +1995,10 @@ export interface operations {
                             tokenHash: string;
                             /** @enum {string} */
                             label: "true_positive" | "false_positive";
+                            /** Format: uuid */
                             keyId?: string;
                             prefix?: string;
+                            /** Format: uuid */
                             organizationId?: string;
                             /** @enum {string} */
                             action?: "revoked" | "already_revoked";
@@ -1597,6 +2009,12 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1606,6 +2024,12 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1615,6 +2039,12 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1624,6 +2054,12 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1633,6 +2069,29 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1655,7 +2114,6 @@ export interface operations {
             query?: never;
             header: {
                 "Github-Public-Key-Identifier": string;
-                "Github-Public-Key-Signature": string;
             };
             path?: never;
             cookie?: never;
@@ -1737,6 +2195,12 @@ export interface operations {
             /** @description The endpoints. */
             200: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1748,6 +2212,12 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1757,6 +2227,12 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1766,6 +2242,12 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1775,6 +2257,12 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1784,6 +2272,29 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1827,6 +2338,12 @@ export interface operations {
             /** @description Registered. `secret` is shown this once (null for Slack); an idempotent replay leaves it out, as it is never stored. */
             201: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1839,6 +2356,12 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1848,6 +2371,12 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1857,6 +2386,12 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1866,6 +2401,12 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1875,6 +2416,29 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1906,6 +2470,12 @@ export interface operations {
             /** @description The endpoint and its latest 50 deliveries, newest first. */
             200: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1918,6 +2488,12 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1927,6 +2503,12 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1936,6 +2518,12 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1945,6 +2533,12 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1954,6 +2548,29 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1985,10 +2602,17 @@ export interface operations {
             /** @description Deleted. */
             200: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
+                        /** Format: uuid */
                         id?: string;
                         /** @constant */
                         deleted?: true;
@@ -1998,6 +2622,12 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2007,6 +2637,12 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2016,6 +2652,12 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2025,6 +2667,12 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2034,6 +2682,29 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2068,6 +2739,12 @@ export interface operations {
             /** @description The new secret. */
             200: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2080,6 +2757,12 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2089,6 +2772,12 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2098,6 +2787,12 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2107,6 +2802,12 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2116,6 +2817,29 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2150,6 +2874,12 @@ export interface operations {
             /** @description How the delivery went. */
             200: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2161,6 +2891,12 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2170,6 +2906,12 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2179,6 +2921,12 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2188,6 +2936,12 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2197,6 +2951,29 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2238,6 +3015,12 @@ export interface operations {
             /** @description A page of keys. */
             200: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2250,6 +3033,12 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2259,6 +3048,12 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2268,6 +3063,12 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2277,6 +3078,12 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2286,6 +3093,29 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2323,7 +3153,10 @@ export interface operations {
                     name: string;
                     /** @default [] */
                     scopes?: string[];
-                    /** @default 1000 */
+                    /**
+                     * Format: int32
+                     * @default 1000
+                     */
                     rateLimit?: number;
                     /** Format: date-time */
                     expiresAt?: string;
@@ -2339,6 +3172,12 @@ export interface operations {
             /** @description Issued. */
             201: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2350,6 +3189,12 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2359,6 +3204,12 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2368,6 +3219,12 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2377,6 +3234,12 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2386,6 +3249,29 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2437,14 +3323,20 @@ export interface operations {
                             value: string;
                             params?: {
                                 salt: string;
+                                /** Format: int32 */
                                 N: number;
+                                /** Format: int32 */
                                 r: number;
+                                /** Format: int32 */
                                 p: number;
                             };
                         };
                         /** @default [] */
                         scopes?: string[];
-                        /** @default 1000 */
+                        /**
+                         * Format: int32
+                         * @default 1000
+                         */
                         rateLimit?: number;
                         /** Format: date-time */
                         createdAt: string;
@@ -2457,6 +3349,7 @@ export interface operations {
                         };
                     }[];
                     /**
+                     * Format: int32
                      * @description The file line of keys[0], so outcomes name the file's lines.
                      * @default 1
                      */
@@ -2468,6 +3361,12 @@ export interface operations {
             /** @description Nothing new written (a dry run, or every line unchanged or refused). */
             200: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2477,6 +3376,12 @@ export interface operations {
             /** @description Some keys imported. */
             201: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2486,6 +3391,12 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2495,6 +3406,12 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2504,6 +3421,12 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2513,6 +3436,12 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2522,6 +3451,29 @@ export interface operations {
             /** @description A body over 8 MB. */
             413: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2553,6 +3505,12 @@ export interface operations {
             /** @description The key. */
             200: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2564,6 +3522,12 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2573,6 +3537,12 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2582,6 +3552,12 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2591,6 +3567,12 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2600,6 +3582,29 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2631,6 +3636,7 @@ export interface operations {
                 "application/json": {
                     name?: string;
                     scopes?: string[];
+                    /** Format: int32 */
                     rateLimit?: number;
                     expiresAt?: string | null;
                     externalId?: string | null;
@@ -2644,6 +3650,12 @@ export interface operations {
             /** @description Changed. */
             200: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2653,6 +3665,12 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2662,6 +3680,12 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2671,6 +3695,12 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2680,6 +3710,12 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2689,6 +3725,29 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2720,6 +3779,12 @@ export interface operations {
             /** @description The rotations. */
             200: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2731,6 +3796,12 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2740,6 +3811,12 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2749,6 +3826,12 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2758,6 +3841,12 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2767,6 +3856,29 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2803,6 +3915,7 @@ export interface operations {
                     kind: "scheduled" | "manual" | "emergency";
                     /** Format: date-time */
                     scheduledAt?: string;
+                    /** Format: int32 */
                     gracePeriodHours?: number;
                     reason?: string;
                     /**
@@ -2817,6 +3930,12 @@ export interface operations {
             /** @description The rotation. */
             201: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2828,6 +3947,12 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2837,6 +3962,12 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2846,6 +3977,12 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2855,6 +3992,12 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2864,6 +4007,29 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2904,6 +4070,12 @@ export interface operations {
             /** @description Cancelled. */
             200: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2913,6 +4085,12 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2922,6 +4100,12 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2931,6 +4115,12 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2940,6 +4130,12 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2949,6 +4145,29 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2989,6 +4208,12 @@ export interface operations {
             /** @description Rolled back. */
             200: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2998,6 +4223,12 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3007,6 +4238,12 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3016,6 +4253,12 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3025,6 +4268,12 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3034,6 +4283,29 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3074,6 +4346,12 @@ export interface operations {
             /** @description Revoked. */
             200: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3085,6 +4363,12 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3094,6 +4378,12 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3103,6 +4393,12 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3112,6 +4408,12 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3121,6 +4423,29 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
