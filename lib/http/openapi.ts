@@ -468,6 +468,8 @@ const document = {
         operationId: "listVerifierChanges",
         tags: ["Verification"],
         summary: "Records changed after a cursor (a long poll)",
+        description:
+          "The verification records that changed after `cursor`, and the next cursor. With nothing new it answers after up to `wait` seconds (0 to 25, default 20), so an in-process verifier hears of a revocation within a second of it. 410 when the cursor is older than the stream keeps: load a new snapshot. docs/verifier-protocol.md.",
         security: [{ verifierToken: [] }, { managementToken: [] }],
         parameters: [
           { name: "cursor", in: "query", required: true, schema: { type: "string", maxLength: 100 } },
@@ -517,6 +519,8 @@ const document = {
         operationId: "reportVerifierUsage",
         tags: ["Verification"],
         summary: "Usage counted by an in-process verifier",
+        description:
+          "An in-process verifier's counts per key and hour (verifications, rejections, first and last use) and per result, merged into rekey's own: they feed last-used times, the charts, the alerts and the extension rule. 204 with no body.",
         security: [{ verifierToken: [] }, { managementToken: [] }],
         requestBody: {
           content: {
@@ -685,6 +689,8 @@ const document = {
         operationId: "createOrganization",
         tags: ["Organizations"],
         summary: "Create an organization",
+        description:
+          "A customer organization, with its rotation policy and contacts (the addresses rotation notices go to). Audited. With `Idempotency-Key`, a retry answers the first result.",
         security: [{ managementToken: [] }],
         parameters: [idempotencyKey],
         requestBody: { required: true, content: { "application/json": { schema: body(createOrganizationSchema) } } },
@@ -696,6 +702,7 @@ const document = {
         operationId: "getOrganization",
         tags: ["Organizations"],
         summary: "An organization, with its keys counted by status",
+        description: "The organization, its policy and contacts, and how many of its keys are active, expiring, revoked and expired.",
         security: [{ managementToken: [] }],
         parameters: [idParam],
         responses: {
@@ -873,6 +880,8 @@ const document = {
         operationId: "getWebhook",
         tags: ["Webhooks"],
         summary: "A webhook endpoint and its delivery log",
+        description:
+          "The endpoint (never its signing secret) and its most recent deliveries: event, attempts, the answer's status and when the next retry is due.",
         security: [{ managementToken: [] }],
         parameters: [idParam],
         responses: {
@@ -1047,6 +1056,8 @@ const document = {
         operationId: "getKey",
         tags: ["Keys"],
         summary: "A key's state, open rotation and deadline (never the key)",
+        description:
+          "The key's metadata: status, age, policy, last use, its open rotation if any and the grace deadline. The key itself is never stored, so it is never returned; only its prefix.",
         security: [{ managementToken: [] }],
         parameters: [idParam],
         responses: {
@@ -1083,6 +1094,7 @@ const document = {
         operationId: "listKeyRotations",
         tags: ["Rotations"],
         summary: "A key's rotations, newest first",
+        description: "Every rotation of the key, open or closed, newest first: kind, state, schedule, grace deadline, successor and who did what.",
         security: [{ managementToken: [] }],
         parameters: [idParam],
         responses: {
@@ -1136,6 +1148,8 @@ const document = {
         operationId: "cancelRotation",
         tags: ["Rotations"],
         summary: "Cancel a scheduled rotation",
+        description:
+          "Cancels a rotation that has not started: the key stays as it is, and a successor already minted for it is revoked. Audited, with the optional reason. 409 when the rotation is no longer scheduled (roll it back instead).",
         security: [{ managementToken: [] }],
         parameters: [idParam, idempotencyKey],
         requestBody: closeBody,
@@ -1147,6 +1161,8 @@ const document = {
         operationId: "rollbackRotation",
         tags: ["Rotations"],
         summary: "Roll back a rotation in grace: the old key is active again, the successor revoked",
+        description:
+          "For a successor that breaks clients: the old key is active again and the successor is revoked. Audited, with the optional reason. 409 when the rotation is not in grace.",
         security: [{ managementToken: [] }],
         parameters: [idParam, idempotencyKey],
         requestBody: closeBody,

@@ -72,7 +72,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Records changed after a cursor (a long poll) */
+        /**
+         * Records changed after a cursor (a long poll)
+         * @description The verification records that changed after `cursor`, and the next cursor. With nothing new it answers after up to `wait` seconds (0 to 25, default 20), so an in-process verifier hears of a revocation within a second of it. 410 when the cursor is older than the stream keeps: load a new snapshot. docs/verifier-protocol.md.
+         */
         get: operations["listVerifierChanges"];
         put?: never;
         post?: never;
@@ -91,7 +94,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Usage counted by an in-process verifier */
+        /**
+         * Usage counted by an in-process verifier
+         * @description An in-process verifier's counts per key and hour (verifications, rejections, first and last use) and per result, merged into rekey's own: they feed last-used times, the charts, the alerts and the extension rule. 204 with no body.
+         */
         post: operations["reportVerifierUsage"];
         delete?: never;
         options?: never;
@@ -152,7 +158,10 @@ export interface paths {
          */
         get: operations["listOrganizations"];
         put?: never;
-        /** Create an organization */
+        /**
+         * Create an organization
+         * @description A customer organization, with its rotation policy and contacts (the addresses rotation notices go to). Audited. With `Idempotency-Key`, a retry answers the first result.
+         */
         post: operations["createOrganization"];
         delete?: never;
         options?: never;
@@ -167,7 +176,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An organization, with its keys counted by status */
+        /**
+         * An organization, with its keys counted by status
+         * @description The organization, its policy and contacts, and how many of its keys are active, expiring, revoked and expired.
+         */
         get: operations["getOrganization"];
         put?: never;
         post?: never;
@@ -256,7 +268,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A webhook endpoint and its delivery log */
+        /**
+         * A webhook endpoint and its delivery log
+         * @description The endpoint (never its signing secret) and its most recent deliveries: event, attempts, the answer's status and when the next retry is due.
+         */
         get: operations["getWebhook"];
         put?: never;
         post?: never;
@@ -361,7 +376,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A key's state, open rotation and deadline (never the key) */
+        /**
+         * A key's state, open rotation and deadline (never the key)
+         * @description The key's metadata: status, age, policy, last use, its open rotation if any and the grace deadline. The key itself is never stored, so it is never returned; only its prefix.
+         */
         get: operations["getKey"];
         put?: never;
         post?: never;
@@ -382,7 +400,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A key's rotations, newest first */
+        /**
+         * A key's rotations, newest first
+         * @description Every rotation of the key, open or closed, newest first: kind, state, schedule, grace deadline, successor and who did what.
+         */
         get: operations["listKeyRotations"];
         put?: never;
         /**
@@ -405,7 +426,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a scheduled rotation */
+        /**
+         * Cancel a scheduled rotation
+         * @description Cancels a rotation that has not started: the key stays as it is, and a successor already minted for it is revoked. Audited, with the optional reason. 409 when the rotation is no longer scheduled (roll it back instead).
+         */
         post: operations["cancelRotation"];
         delete?: never;
         options?: never;
@@ -422,7 +446,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Roll back a rotation in grace: the old key is active again, the successor revoked */
+        /**
+         * Roll back a rotation in grace: the old key is active again, the successor revoked
+         * @description For a successor that breaks clients: the old key is active again and the successor is revoked. Audited, with the optional reason. 409 when the rotation is not in grace.
+         */
         post: operations["rollbackRotation"];
         delete?: never;
         options?: never;
