@@ -95,9 +95,14 @@ describe("self-rotation limits", () => {
   it("counts per key by the key itself: its own calls are limited, from any address", async () => {
     const org = await makeOrg();
     const { secret } = await makeKey(org.id);
-    const statuses = [];
-    for (let i = 0; i < 4; i++) statuses.push((await call(rotateRoute, { token: secret, headers: { "x-forwarded-for": `192.0.2.${100 + i}` } })).status);
-    expect(statuses).toEqual([201, 409, 409, 429]);
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await call(rotateRoute, { token: secret, headers: { "x-forwarded-for": `192.0.2.${100 + i}` } }));
+    expect(answers.map((a) => a.status)).toEqual([201, 409, 409, 429]);
+    // Each answer says where the caller stands: a fresh address has 19 of 20 left; the refusal by the key's own limit (3) says that limit is spent.
+    const standing = (a: (typeof answers)[number]) => [a.headers.get("ratelimit-limit"), a.headers.get("ratelimit-remaining")];
+    expect(answers.slice(0, 3).map(standing)).toEqual(Array(3).fill(["20", "19"]));
+    expect(standing(answers[3])).toEqual(["3", "0"]);
+    expect(Number(answers[3].headers.get("ratelimit-reset"))).toBeGreaterThan(0);
     const prisma = await testPrisma();
     // Counters name a key by its id and an address as such: never a key or its prefix.
     const keys = (await prisma.rateLimitCounter.findMany({ select: { key: true } })).map((r) => r.key);

@@ -156,13 +156,23 @@ const tokenLimits = new Map<number, RateLimit>();
  * `RateLimit-Reset` (seconds), the IETF draft's fields that GitHub's and
  * Stripe's clients read under one name or another.
  */
-async function withTokenQuota(actor: Actor, ctx: ApiContext, run: () => Promise<Response>): Promise<Response> {
+function withTokenQuota(actor: Actor, ctx: ApiContext, run: () => Promise<Response>): Promise<Response> {
   const points = env("REKEY_MANAGEMENT_RATE_LIMIT");
   let tokenLimit = tokenLimits.get(points);
   if (!tokenLimit) tokenLimits.set(points, (tokenLimit = createRateLimit({ name: "management-token", points, durationSeconds: 60 })));
+  const limit = tokenLimit;
+  return withQuota(() => limit.take(actor, "requests with this token", ctx.now), ctx, run);
+}
+
+/**
+ * Takes a point of a limit (`take`: past it, the 429 answers at once), then
+ * runs the request; its answer, a refusal too, carries the standing as
+ * `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`.
+ */
+export async function withQuota(take: () => Promise<Quota>, ctx: ApiContext, run: () => Promise<Response>): Promise<Response> {
   let quota: Quota;
   try {
-    quota = await tokenLimit.take(actor, "requests with this token", ctx.now);
+    quota = await take();
   } catch (error) {
     return toResponse(error, ctx.request);
   }
@@ -172,7 +182,8 @@ async function withTokenQuota(actor: Actor, ctx: ApiContext, run: () => Promise<
   } catch (error) {
     response = toResponse(error, ctx.request);
   }
-  for (const [name, value] of Object.entries(quotaHeaders(quota))) response.headers.set(name, value);
+  // A refusal by a narrower limit inside (a 429 of its own) keeps that limit's standing.
+  for (const [name, value] of Object.entries(quotaHeaders(quota))) if (!response.headers.has(name)) response.headers.set(name, value);
   return response;
 }
 

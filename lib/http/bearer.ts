@@ -10,11 +10,22 @@ export function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(da, db);
 }
 
-/** The token of an `Authorization: Bearer <token>` header, or null. */
+/**
+ * What an `Authorization: Bearer <token>` header value carries, trimmed; null
+ * when the header is absent, empty or of another scheme. The one parser of
+ * the header: management and verifier tokens, the cron and metrics secrets,
+ * a key presented to verify or to rotate itself (the fast verify path hands
+ * it the raw header value).
+ */
+export function bearerToken(authorization: string | null | undefined): string | null {
+  const match = authorization ? /^Bearer\s+(.*)$/is.exec(authorization) : null;
+  const token = match?.[1].trim();
+  return token ? token : null;
+}
+
+/** The token of a request's `Authorization: Bearer <token>` header, or null. */
 export function bearer(request: Request): string | null {
-  const header = request.headers.get("authorization") ?? "";
-  const match = /^Bearer\s+(\S+)$/i.exec(header);
-  return match ? match[1] : null;
+  return bearerToken(request.headers.get("authorization"));
 }
 
 /**

@@ -55,10 +55,14 @@ const MAX_KEY_LENGTH = 128;
 
 const retryAfter = { description: "Seconds to wait.", schema: { type: "integer", format: "int32", minimum: 1, maximum: 86_400 } } as const;
 
+/** Operations limited per address and key rather than per token, whose answers carry QUOTA_HEADERS too (app/api/v1/keys/rotate). */
+const QUOTA_OPERATIONS = new Set(["selfRotateKey"]);
+
 /** What every answer to a limited token says about its standing (lib/http/api-handler.ts, withTokenQuota). */
 const QUOTA_HEADERS = {
   "RateLimit-Limit": {
-    description: "Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised.",
+    description:
+      "Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised.",
     schema: { type: "integer", format: "int32", minimum: 1, maximum: 1_000_000 },
   },
   "RateLimit-Remaining": {
@@ -252,7 +256,9 @@ const closeBody = { content: { "application/json": { schema: body(closeRotationS
  */
 function withCommonResponses<T extends object>(paths: T): T {
   for (const [path, methods] of Object.entries(paths)) {
-    for (const op of Object.values(methods as Record<string, { security?: Record<string, unknown>[]; responses: Record<string, unknown> }>)) {
+    for (const op of Object.values(
+      methods as Record<string, { operationId?: string; security?: Record<string, unknown>[]; responses: Record<string, unknown> }>,
+    )) {
       const add = (status: string, response: unknown) => {
         op.responses[status] ??= response;
       };
@@ -264,7 +270,9 @@ function withCommonResponses<T extends object>(paths: T): T {
       add("413", err("A body over this operation's limit (64 KB unless said otherwise)."));
       add("500", err("Something failed on rekey's side: it is logged, and the answer says nothing more."));
       // Management and verifier tokens are limited per token (lib/http/api-handler.ts); verification is not.
-      const limited = !!op.security?.length && op.security.every((r) => "managementToken" in r || "verifierToken" in r);
+      const limited =
+        (!!op.security?.length && op.security.every((r) => "managementToken" in r || "verifierToken" in r)) ||
+        (op.operationId !== undefined && QUOTA_OPERATIONS.has(op.operationId));
       if (limited) {
         add("429", { ...err("Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`."), headers: { "Retry-After": retryAfter } });
         for (const [status, response] of Object.entries(op.responses)) {

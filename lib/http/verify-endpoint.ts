@@ -1,6 +1,6 @@
 import "server-only";
 import { UnauthorizedError, ValidationError } from "../errors";
-import { sameSecret } from "./bearer";
+import { bearerToken, sameSecret } from "./bearer";
 import type { VerifyResult } from "../keys/verify";
 import type { BodyLimit } from "./api-handler";
 import { env } from "../env";
@@ -14,12 +14,7 @@ export const VERIFY_BODY_LIMIT = 8 * 1024;
  * carries the caller's token.
  */
 export function keyInHeader(authorization: string | null | undefined): boolean {
-  return !env("REKEY_VERIFY_TOKEN") && bearerIn(authorization) !== "";
-}
-
-/** What `Authorization: Bearer …` carries, trimmed; "" when the header is absent or of another scheme. */
-function bearerIn(authorization: string | null | undefined): string {
-  return authorization && /^Bearer\s+/i.test(authorization) ? authorization.replace(/^Bearer\s+/i, "").trim() : "";
+  return !env("REKEY_VERIFY_TOKEN") && bearerToken(authorization) !== null;
 }
 
 /**
@@ -31,7 +26,7 @@ function bearerIn(authorization: string | null | undefined): string {
  */
 export function presentedKey(authorization: string | null | undefined, body: () => string): string {
   const token = env("REKEY_VERIFY_TOKEN");
-  const sent = bearerIn(authorization);
+  const sent = bearerToken(authorization);
   if (token) {
     if (!sent || !sameSecret(sent, token))
       throw new UnauthorizedError('This rekey requires a verify token: send Authorization: Bearer <REKEY_VERIFY_TOKEN> and the key as { "key": "rk_…" }.');

@@ -684,6 +684,12 @@ export interface operations {
             /** @description The rotation started; the successor key is in this response only. */
             201: {
                 headers: {
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -724,6 +730,12 @@ export interface operations {
             /** @description No key, or a key that is unknown, revoked or expired. */
             401: {
                 headers: {
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -733,6 +745,12 @@ export interface operations {
             /** @description The key is under emergency rotation: it cannot obtain its successor. */
             403: {
                 headers: {
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -742,6 +760,12 @@ export interface operations {
             /** @description A rotation of this key is already under way: its successor was issued once. */
             409: {
                 headers: {
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -751,6 +775,12 @@ export interface operations {
             /** @description A body over this operation's limit (64 KB unless said otherwise). */
             413: {
                 headers: {
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -760,6 +790,12 @@ export interface operations {
             /** @description Too many calls; see `Retry-After`. */
             429: {
                 headers: {
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
                     [name: string]: unknown;
@@ -899,7 +935,7 @@ export interface operations {
             /** @description The snapshot, streamed. */
             200: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -914,7 +950,7 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -929,7 +965,7 @@ export interface operations {
             /** @description A body over this operation's limit (64 KB unless said otherwise). */
             413: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -944,7 +980,7 @@ export interface operations {
             /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -994,7 +1030,7 @@ export interface operations {
             /** @description The changes, the next cursor, and whether to load a new snapshot (`reset`) or ask again at once (`more`). */
             200: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1017,7 +1053,7 @@ export interface operations {
             /** @description Not a cursor. */
             400: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1032,7 +1068,7 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1047,7 +1083,7 @@ export interface operations {
             /** @description The cursor is older than the stream keeps, or was handed out before a restore from backup: load a new snapshot. */
             410: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1062,7 +1098,7 @@ export interface operations {
             /** @description A body over this operation's limit (64 KB unless said otherwise). */
             413: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1077,7 +1113,7 @@ export interface operations {
             /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1149,7 +1185,7 @@ export interface operations {
             /** @description Counted; written with the next batch. */
             204: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1162,7 +1198,7 @@ export interface operations {
             /** @description A malformed report. */
             400: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1177,7 +1213,7 @@ export interface operations {
             /** @description No valid token. */
             401: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1192,7 +1228,7 @@ export interface operations {
             /** @description A body over 16 MB. */
             413: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1207,7 +1243,7 @@ export interface operations {
             /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1350,7 +1386,7 @@ export interface operations {
             /** @description The organizations. */
             200: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1367,7 +1403,7 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1382,7 +1418,7 @@ export interface operations {
             /** @description A body over this operation's limit (64 KB unless said otherwise). */
             413: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1397,7 +1433,7 @@ export interface operations {
             /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1454,7 +1490,7 @@ export interface operations {
             /** @description Created. */
             201: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1469,7 +1505,7 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1484,7 +1520,7 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1499,7 +1535,7 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1514,7 +1550,7 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1529,7 +1565,7 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1544,7 +1580,7 @@ export interface operations {
             /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1583,7 +1619,7 @@ export interface operations {
             /** @description The organization. */
             200: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1602,7 +1638,7 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1617,7 +1653,7 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1632,7 +1668,7 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1647,7 +1683,7 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1662,7 +1698,7 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1677,7 +1713,7 @@ export interface operations {
             /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1718,7 +1754,7 @@ export interface operations {
             /** @description Deleted. */
             200: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1739,7 +1775,7 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1754,7 +1790,7 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1769,7 +1805,7 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1784,7 +1820,7 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1799,7 +1835,7 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1814,7 +1850,7 @@ export interface operations {
             /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1866,7 +1902,7 @@ export interface operations {
             /** @description Changed. */
             200: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1881,7 +1917,7 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1896,7 +1932,7 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1911,7 +1947,7 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1926,7 +1962,7 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1941,7 +1977,7 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -1956,7 +1992,7 @@ export interface operations {
             /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2007,7 +2043,7 @@ export interface operations {
             /** @description What became of each token, in order. */
             200: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2036,7 +2072,7 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2051,7 +2087,7 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2066,7 +2102,7 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2081,7 +2117,7 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2096,7 +2132,7 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2111,7 +2147,7 @@ export interface operations {
             /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2222,7 +2258,7 @@ export interface operations {
             /** @description The endpoints. */
             200: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2239,7 +2275,7 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2254,7 +2290,7 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2269,7 +2305,7 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2284,7 +2320,7 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2299,7 +2335,7 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2314,7 +2350,7 @@ export interface operations {
             /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2365,7 +2401,7 @@ export interface operations {
             /** @description Registered. `secret` is shown this once (null for Slack); an idempotent replay leaves it out, as it is never stored. */
             201: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2383,7 +2419,7 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2398,7 +2434,7 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2413,7 +2449,7 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2428,7 +2464,7 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2443,7 +2479,7 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2458,7 +2494,7 @@ export interface operations {
             /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2497,7 +2533,7 @@ export interface operations {
             /** @description The endpoint and its latest 50 deliveries, newest first. */
             200: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2515,7 +2551,7 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2530,7 +2566,7 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2545,7 +2581,7 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2560,7 +2596,7 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2575,7 +2611,7 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2590,7 +2626,7 @@ export interface operations {
             /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2629,7 +2665,7 @@ export interface operations {
             /** @description Deleted. */
             200: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2649,7 +2685,7 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2664,7 +2700,7 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2679,7 +2715,7 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2694,7 +2730,7 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2709,7 +2745,7 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2724,7 +2760,7 @@ export interface operations {
             /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2766,7 +2802,7 @@ export interface operations {
             /** @description The new secret. */
             200: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2784,7 +2820,7 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2799,7 +2835,7 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2814,7 +2850,7 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2829,7 +2865,7 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2844,7 +2880,7 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2859,7 +2895,7 @@ export interface operations {
             /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2901,7 +2937,7 @@ export interface operations {
             /** @description How the delivery went. */
             200: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2918,7 +2954,7 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2933,7 +2969,7 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2948,7 +2984,7 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2963,7 +2999,7 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2978,7 +3014,7 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -2993,7 +3029,7 @@ export interface operations {
             /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3042,7 +3078,7 @@ export interface operations {
             /** @description A page of keys. */
             200: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3060,7 +3096,7 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3075,7 +3111,7 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3090,7 +3126,7 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3105,7 +3141,7 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3120,7 +3156,7 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3135,7 +3171,7 @@ export interface operations {
             /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3199,7 +3235,7 @@ export interface operations {
             /** @description Issued. */
             201: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3216,7 +3252,7 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3231,7 +3267,7 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3246,7 +3282,7 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3261,7 +3297,7 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3276,7 +3312,7 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3291,7 +3327,7 @@ export interface operations {
             /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3388,7 +3424,7 @@ export interface operations {
             /** @description Nothing new written (a dry run, or every line unchanged or refused). */
             200: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3403,7 +3439,7 @@ export interface operations {
             /** @description Some keys imported. */
             201: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3418,7 +3454,7 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3433,7 +3469,7 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3448,7 +3484,7 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3463,7 +3499,7 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3478,7 +3514,7 @@ export interface operations {
             /** @description A body over 8 MB. */
             413: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3493,7 +3529,7 @@ export interface operations {
             /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3532,7 +3568,7 @@ export interface operations {
             /** @description The key. */
             200: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3549,7 +3585,7 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3564,7 +3600,7 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3579,7 +3615,7 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3594,7 +3630,7 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3609,7 +3645,7 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3624,7 +3660,7 @@ export interface operations {
             /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3677,7 +3713,7 @@ export interface operations {
             /** @description Changed. */
             200: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3692,7 +3728,7 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3707,7 +3743,7 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3722,7 +3758,7 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3737,7 +3773,7 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3752,7 +3788,7 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3767,7 +3803,7 @@ export interface operations {
             /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3806,7 +3842,7 @@ export interface operations {
             /** @description The rotations. */
             200: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3823,7 +3859,7 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3838,7 +3874,7 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3853,7 +3889,7 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3868,7 +3904,7 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3883,7 +3919,7 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3898,7 +3934,7 @@ export interface operations {
             /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3957,7 +3993,7 @@ export interface operations {
             /** @description The rotation. */
             201: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3974,7 +4010,7 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -3989,7 +4025,7 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -4004,7 +4040,7 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -4019,7 +4055,7 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -4034,7 +4070,7 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -4049,7 +4085,7 @@ export interface operations {
             /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -4097,7 +4133,7 @@ export interface operations {
             /** @description Cancelled. */
             200: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -4112,7 +4148,7 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -4127,7 +4163,7 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -4142,7 +4178,7 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -4157,7 +4193,7 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -4172,7 +4208,7 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -4187,7 +4223,7 @@ export interface operations {
             /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -4235,7 +4271,7 @@ export interface operations {
             /** @description Rolled back. */
             200: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -4250,7 +4286,7 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -4265,7 +4301,7 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -4280,7 +4316,7 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -4295,7 +4331,7 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -4310,7 +4346,7 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -4325,7 +4361,7 @@ export interface operations {
             /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -4373,7 +4409,7 @@ export interface operations {
             /** @description Revoked. */
             200: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -4390,7 +4426,7 @@ export interface operations {
             /** @description Bad input: the message names the field. */
             400: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -4405,7 +4441,7 @@ export interface operations {
             /** @description No or unknown management token. */
             401: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -4420,7 +4456,7 @@ export interface operations {
             /** @description No such object. */
             404: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -4435,7 +4471,7 @@ export interface operations {
             /** @description Conflict with the current state (e.g. the key already has an open rotation). */
             409: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -4450,7 +4486,7 @@ export interface operations {
             /** @description A body over 64 KB. */
             413: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;
@@ -4465,7 +4501,7 @@ export interface operations {
             /** @description Past the token's limit (REKEY_MANAGEMENT_RATE_LIMIT a minute); see `Retry-After`. */
             429: {
                 headers: {
-                    /** @description Requests this token may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
                     /** @description Requests left in this minute. */
                     "RateLimit-Remaining"?: number;

@@ -1,4 +1,5 @@
-import { publicHandler, jsonNoStore } from "@/lib/http/api-handler";
+import { publicHandler, jsonNoStore, withQuota } from "@/lib/http/api-handler";
+import { bearer } from "@/lib/http/bearer";
 import { clientAddress, createRateLimit } from "@/lib/http/rate-limit";
 import { selfRotate } from "@/lib/rotations/self-rotate";
 import { parseSecret } from "@/lib/keys/format";
@@ -23,11 +24,18 @@ const perKey = createRateLimit({ name: "rotate:key", points: 3, durationSeconds:
  * keys and lock it out of its own rotation. Keys that are not a known key
  * count as failures of the caller's address instead.
  */
-export const POST = publicHandler(async ({ request, now }) => {
-  const header = request.headers.get("authorization") ?? "";
-  const presented = /^Bearer\s+/i.test(header) ? header.replace(/^Bearer\s+/i, "").trim() : "";
+export const POST = publicHandler(async (ctx) => {
+  const { request, now } = ctx;
+  const presented = bearer(request) ?? "";
   const address = clientAddress(request);
-  await perAddress.take(address, "self-rotation requests from this address", now);
+  return withQuota(
+    () => perAddress.take(address, "self-rotation requests from this address", now),
+    ctx,
+    () => rotate(presented, address, now),
+  );
+});
+
+async function rotate(presented: string, address: string, now: Date): Promise<Response> {
   await failuresPerAddress.check(address, "failed self-rotation requests from this address", now);
   try {
     const parsed = parseSecret(presented);
@@ -49,4 +57,4 @@ export const POST = publicHandler(async ({ request, now }) => {
     if (error instanceof UnauthorizedError) await failuresPerAddress.record(address, now);
     throw error;
   }
-});
+}
