@@ -95,7 +95,7 @@ describe("self-rotation limits", () => {
   it("counts per key by the key itself: its own calls are limited, from any address", async () => {
     const org = await makeOrg();
     const { secret } = await makeKey(org.id);
-    const answers = [];
+    const answers: Awaited<ReturnType<typeof call>>[] = [];
     for (let i = 0; i < 4; i++) answers.push(await call(rotateRoute, { token: secret, headers: { "x-forwarded-for": `192.0.2.${100 + i}` } }));
     expect(answers.map((a) => a.status)).toEqual([201, 409, 409, 429]);
     // Each answer says where the caller stands: a fresh address has 19 of 20 left; the refusal by the key's own limit (3) says that limit is spent.
