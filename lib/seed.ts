@@ -58,7 +58,7 @@ export async function deleteAllData(): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await prisma.$executeRawUnsafe(
-        `TRUNCATE webhook_deliveries, webhook_endpoints, policy_versions, policy_assignments, audit_events, audit_checkpoints, settings, recovery_codes, passkeys, webauthn_challenges, notifications, alerts, key_usage_hourly, verification_counts, cron_runs, verification_tokens, user_sessions, rate_limit_counters, rotations, api_keys, management_tokens, users, organizations, rotation_policies, hash_versions`,
+        `TRUNCATE webhook_deliveries, webhook_endpoints, policy_versions, policy_assignments, audit_events, audit_checkpoints, settings, recovery_codes, passkeys, webauthn_challenges, notifications, alerts, key_usage_hourly, verification_counts, cron_runs, verification_tokens, user_sessions, rate_limit_counters, agent_reports, rotations, api_keys, management_tokens, users, organizations, rotation_policies, hash_versions`,
       );
       return;
     } catch (error) {

@@ -1,13 +1,12 @@
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import bcrypt from "bcryptjs";
 import { useTestDatabase } from "./support/database";
+import { serveRoutes } from "./support/serve";
 import { POST as importRoute } from "../app/api/v1/keys/import/route";
 import { GET as listKeys } from "../app/api/v1/keys/route";
 import { generatedClientSchema } from "../packages/client/generate";
@@ -16,33 +15,11 @@ import { verifyKey } from "../lib/keys/verify";
 
 useTestDatabase();
 
-/** The management routes this file calls, served over HTTP as Next would (a request in, the handler's response out). */
-const routes: Record<string, Record<string, (request: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>>> = {
+/** The management routes this file calls, served over HTTP. */
+const served = serveRoutes({
   "/api/v1/keys/import": { POST: importRoute },
   "/api/v1/keys": { GET: listKeys },
-};
-let server: http.Server;
-let base = "";
-beforeAll(async () => {
-  server = http.createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const url = new URL(req.url!, "http://127.0.0.1");
-    const handler = routes[url.pathname]?.[req.method!];
-    if (!handler) return void res.writeHead(404).end();
-    const request = new Request(url, {
-      method: req.method,
-      headers: req.headers as Record<string, string>,
-      body: chunks.length ? Buffer.concat(chunks) : undefined,
-    });
-    const response = await handler(request, { params: Promise.resolve({}) });
-    res.writeHead(response.status, Object.fromEntries(response.headers));
-    res.end(Buffer.from(await response.arrayBuffer()));
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 /** Runs `npm run keys:import -- …` as a person would, against the server above. */
 function importCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -50,7 +27,7 @@ function importCli(...args: string[]): Promise<{ code: number; stdout: string; s
   return new Promise((resolve) => {
     execFile(
       tsx,
-      ["scripts/keys-import.ts", ...args, "--url", base],
+      ["scripts/keys-import.ts", ...args, "--url", served.base],
       { env: { ...process.env, REKEY_TOKEN: process.env.REKEY_BOOTSTRAP_TOKEN } },
       (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout, stderr }),
     );
@@ -66,11 +43,11 @@ describe("the generated client (packages/client)", () => {
   });
 
   it("calls the management API with its token, typed", async () => {
-    const rekey = createRekeyClient({ baseUrl: base, token: process.env.REKEY_BOOTSTRAP_TOKEN! });
+    const rekey = createRekeyClient({ baseUrl: served.base, token: process.env.REKEY_BOOTSTRAP_TOKEN! });
     const { data, error } = await rekey.GET("/api/v1/keys", { params: { query: { limit: 1 } } });
     expect(error).toBeUndefined();
     expect(data).toMatchObject({ keys: expect.any(Array) });
-    const anonymous = createRekeyClient({ baseUrl: base, token: "rkm_mgmt_not-a-token" });
+    const anonymous = createRekeyClient({ baseUrl: served.base, token: "rkm_mgmt_not-a-token" });
     const refused = await anonymous.GET("/api/v1/keys", {});
     expect(refused.response.status).toBe(401);
     expect(refused.error).toMatchObject({ error: { code: "unauthorized" } });
@@ -135,7 +112,7 @@ describe("npm run keys:import", () => {
     const noToken = await new Promise<number>((resolve) =>
       execFile(
         path.resolve("node_modules/.bin/tsx"),
-        ["scripts/keys-import.ts", file, "--url", base],
+        ["scripts/keys-import.ts", file, "--url", served.base],
         { env: { ...process.env, REKEY_TOKEN: "", REKEY_BOOTSTRAP_TOKEN: "" } },
         (e) => resolve(e && typeof e.code === "number" ? e.code : 0),
       ),

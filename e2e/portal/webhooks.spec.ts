@@ -55,6 +55,8 @@ test("a customer adds a webhook endpoint, sends a test event, and sees the deliv
     const log = page.getByRole("table");
     await expect(log.getByRole("row").filter({ hasText: "webhook.test" })).toContainText("HTTP 204");
     await expect(log.getByRole("row").filter({ hasText: "webhook.test" })).toContainText("sent");
+    // After a soft navigation Next.js sets the title when the page's metadata arrives, a moment after the page.
+    await expect(page).toHaveTitle(/Webhook endpoint/);
     await expectAccessible(page);
     await page.screenshot({ path: "e2e/screenshots/portal-webhook-log.png", fullPage: true });
 

@@ -130,7 +130,7 @@ export async function raiseVerificationAlerts(now: Date, keyIds?: string[]): Pro
   return inTransaction((tx) => raiseAlerts(tx, found, now));
 }
 
-/** Alerts whose condition has gone: the key is revoked, or the rotation is no longer in grace. */
+/** Alerts whose condition has gone: the key is revoked, the rotation is no longer in grace, the agent delivered after all. */
 export async function resolveClearedAlerts(now: Date): Promise<number> {
   return inTransaction(async (tx) => {
     const rows = await tx.$queryRaw<{ id: string }[]>`
@@ -140,6 +140,9 @@ export async function resolveClearedAlerts(now: Date): Promise<number> {
       WHERE a.status <> 'resolved' AND (
         (a.kind = 'key_past_max_age' AND k.status IN ('revoked', 'expired'))
         OR (a.kind IN ('old_key_in_use', 'deadline_extended') AND r.state <> 'grace')
+        -- the agent delivered after all, or the rotation is over
+        OR (a.kind = 'agent_delivery_failed' AND (r.state <> 'grace' OR EXISTS (
+              SELECT 1 FROM agent_reports ar WHERE ar."rotationId" = a."rotationId" AND ar.outcome = 'delivered' AND ar."reportedAt" >= a."createdAt")))
         OR (a.kind = 'old_hash_version'
             AND NOT EXISTS (SELECT 1 FROM api_keys o WHERE o."hashVersion"::text = split_part(a."dedupeKey", ':', 2) AND o.status IN ('active', 'expiring'))
             AND NOT EXISTS (SELECT 1 FROM management_tokens t WHERE t."hashVersion"::text = split_part(a."dedupeKey", ':', 2) AND t."revokedAt" IS NULL))

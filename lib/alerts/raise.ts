@@ -22,7 +22,9 @@ export type AlertKind =
   /** A key was reported leaked (GitHub secret scanning, a scanner, a person): revoked at once (lib/leaks/report.ts). */
   | "key_leaked"
   /** A webhook endpoint failed for days and was disabled (lib/webhooks/deliver.ts). */
-  | "webhook_disabled";
+  | "webhook_disabled"
+  /** The customer's agent could not deliver a rotation's new key to its destinations (lib/rotations/agent.ts). */
+  | "agent_delivery_failed";
 
 export interface AlertInput {
   kind: AlertKind;

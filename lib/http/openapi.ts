@@ -9,6 +9,7 @@ import { CHANGES_PAGE } from "../keys/changes";
 import { leakReportsSchema, MAX_LEAK_REPORTS } from "../leaks/report";
 import { closeRotationSchema, MAX_GRACE_HOURS, rotationFieldsSchema } from "../rotations/schemas";
 import { createWebhookSchema, WEBHOOK_EVENT_TYPES } from "../webhooks/schemas";
+import { agentReportSchema } from "../rotations/agent-schemas";
 
 /**
  * The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json.
@@ -56,7 +57,7 @@ const MAX_KEY_LENGTH = 128;
 const retryAfter = { description: "Seconds to wait.", schema: { type: "integer", format: "int32", minimum: 1, maximum: 86_400 } } as const;
 
 /** Operations limited per address and key rather than per token, whose answers carry QUOTA_HEADERS too (app/api/v1/keys/rotate). */
-const QUOTA_OPERATIONS = new Set(["selfRotateKey"]);
+const QUOTA_OPERATIONS = new Set(["selfRotateKey", "getKeyStanding", "reportAgentDelivery"]);
 
 /** What every answer to a limited token says about its standing (lib/http/api-handler.ts, withTokenQuota). */
 const QUOTA_HEADERS = {
@@ -373,6 +374,103 @@ const document = {
           "401": err("No key, or a key that is unknown, revoked or expired."),
           "403": err("The key is under emergency rotation: it cannot obtain its successor."),
           "409": err("A rotation of this key is already under way: its successor was issued once."),
+          "429": { ...err("Too many calls; see `Retry-After`."), headers: { "Retry-After": retryAfter } },
+        },
+      },
+    },
+    "/api/v1/keys/self": {
+      get: {
+        operationId: "getKeyStanding",
+        tags: ["Keys"],
+        summary: "The calling key's standing: is it due for rotation",
+        description:
+          "For the agent (`npm run agent`) and any unattended client: the key in `Authorization: Bearer` learns its age against its policy, its open rotation, and what to do. `action` is `rotate` when it should rotate itself now (its rotation is scheduled, or in grace with nobody holding the successor, or it is within the policy's notice of its max age), `wait` when it is not due (until `dueAt`), and `portal` when it cannot obtain a successor itself (emergency rotation, or the successor already issued): a person reveals it in the portal. Limited to 30 calls per key and 60 per address per minute.",
+        security: [{ apiKey: [] }],
+        responses: {
+          "200": {
+            description: "The key's standing.",
+            content: json({
+              type: "object",
+              required: ["key", "policy", "maxAgeAt", "dueAt", "due", "action", "reason", "rotation", "successorOf"],
+              properties: {
+                key: {
+                  type: "object",
+                  required: ["id", "prefix", "status", "environment", "createdAt", "expiresAt"],
+                  properties: {
+                    id: { ...uuid },
+                    prefix: { type: "string", maxLength: 64 },
+                    status: { type: "string", enum: ["active", "expiring"] },
+                    environment: { type: "string", enum: ["live", "test"] },
+                    createdAt: { ...dateTime },
+                    expiresAt: { ...dateTimeOrNull },
+                  },
+                },
+                policy: {
+                  type: "object",
+                  required: ["maxAgeDays", "noticeDays", "gracePeriodHours"],
+                  properties: { maxAgeDays: count(100_000), noticeDays: count(1000), gracePeriodHours: count(MAX_GRACE_HOURS) },
+                },
+                maxAgeAt: { ...dateTime, description: "When the key reaches its policy's max age." },
+                dueAt: { ...dateTime, description: "From when the key is due: its max age less the policy's notice." },
+                due: { type: "boolean" },
+                action: { type: "string", enum: ["rotate", "wait", "portal"] },
+                reason: { type: "string", maxLength: 1000, description: "Why, in words, with the dates." },
+                rotation: {
+                  type: ["object", "null"],
+                  description: "The key's open rotation, if any.",
+                  required: ["id", "kind", "state", "scheduledAt", "graceEndsAt", "successorIssued"],
+                  properties: {
+                    id: { ...uuid },
+                    kind: { type: "string", enum: ["scheduled", "manual", "emergency"] },
+                    state: { type: "string", enum: ["scheduled", "grace"] },
+                    scheduledAt: { ...dateTime },
+                    graceEndsAt: { ...dateTimeOrNull },
+                    successorIssued: { type: "boolean" },
+                  },
+                },
+                successorOf: {
+                  type: ["object", "null"],
+                  description: "When this key is the new key of a rotation in grace: that rotation and the old key's prefix.",
+                  required: ["rotationId", "keyPrefix", "graceEndsAt"],
+                  properties: { rotationId: { ...uuid }, keyPrefix: { type: "string", maxLength: 64 }, graceEndsAt: { ...dateTimeOrNull } },
+                },
+              },
+            }),
+          },
+          "401": err("No key, or a key that is unknown, revoked or expired."),
+          "429": { ...err("Too many calls; see `Retry-After`."), headers: { "Retry-After": retryAfter } },
+        },
+      },
+    },
+    "/api/v1/keys/self/reports": {
+      post: {
+        operationId: "reportAgentDelivery",
+        tags: ["Keys"],
+        summary: "Report how delivering a new key went (the agent)",
+        description:
+          "The agent reports, with the new key once it delivered it and its check passed (`delivered`), or with the old key when a destination or the check failed (`failed`, naming it in `failedAt`). The report is about the rotation in grace whose new key is the calling key, else the calling key's open rotation. It shows on the key's page and in the portal; a failure raises an alert. Destinations are names (`file:/etc/app/key`, `dotenv:/srv/.env#API_KEY`, `exec:vault`), never a key: anything shaped like one is cut to its prefix. Limited to 10 calls per key and 20 per address per minute.",
+        security: [{ apiKey: [] }],
+        requestBody: { required: true, content: json(body(agentReportSchema)) },
+        responses: {
+          "201": {
+            description: "Recorded.",
+            content: json({
+              type: "object",
+              required: ["id", "rotationId", "outcome", "destinations", "failedAt", "message", "reportedAt"],
+              properties: {
+                id: { ...uuid },
+                rotationId: { ...uuid },
+                outcome: { type: "string", enum: ["delivered", "failed"] },
+                destinations: { type: "array", maxItems: 50, items: { type: "string", maxLength: 300 } },
+                failedAt: { type: ["string", "null"], maxLength: 300 },
+                message: { type: ["string", "null"], maxLength: 1000 },
+                reportedAt: { ...dateTime },
+              },
+            }),
+          },
+          "400": err("Bad input: the message names the field."),
+          "401": err("No key, or a key that is unknown, revoked or expired."),
+          "404": err("The key has no rotation under way to report on."),
           "429": { ...err("Too many calls; see `Retry-After`."), headers: { "Retry-After": retryAfter } },
         },
       },

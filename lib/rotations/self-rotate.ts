@@ -7,6 +7,7 @@ import { candidateHashes, type StoredHash } from "../keys/hash";
 import { lockRotation } from "../locks";
 import { ConflictError, ForbiddenError, UnauthorizedError } from "../errors";
 import { openRotation, supersedeOpenRotation } from "./mutations";
+import { issueSuccessorToKey } from "./successor";
 import { raiseAlerts, type AlertInput } from "../alerts/raise";
 import { getEffectivePolicy } from "../policies/queries";
 import { SYSTEM_POLICY } from "../auth/actor";
@@ -17,8 +18,10 @@ import { SYSTEM_POLICY } from "../auth/actor";
  * unattended client rolls over with no human step. Refused for a key that is
  * not a live key (401), under emergency rotation (403: it may be leaked, and a
  * leaked key must never obtain its successor), or whose rotation is already
- * in grace (409: its successor belongs to whoever got it first). A rotation
- * only scheduled is superseded: cancelled, and this one starts now.
+ * in grace with its successor already issued (409: it belongs to whoever got
+ * it first). A rotation in grace whose successor nobody has revealed gives it
+ * to the key; one only scheduled is superseded: cancelled, and this one
+ * starts now.
  */
 export async function selfRotate(presented: string, now: Date) {
   if (parseSecret(presented)?.kind !== "rk") throw new UnauthorizedError("Send the API key to rotate as Authorization: Bearer rk_….");
@@ -100,7 +103,7 @@ function rotateItself(hashes: StoredHash[], now: Date) {
       await lockRotation(tx, open.id);
       const rotation = await tx.rotation.findUniqueOrThrow({
         where: { id: open.id },
-        select: { id: true, kind: true, state: true, scheduledAt: true, graceEndsAt: true, openKeyId: true },
+        select: { id: true, kind: true, state: true, scheduledAt: true, graceEndsAt: true, openKeyId: true, successorId: true },
       });
       if (rotation.openKeyId === found.id) {
         if (rotation.kind === "emergency") {
@@ -108,7 +111,12 @@ function rotateItself(hashes: StoredHash[], now: Date) {
             "This key is under emergency rotation: it may be leaked, so it cannot obtain its successor. Your organization's contacts reveal the new key in the portal.",
           );
         }
-        if (rotation.state === "grace") throw new ReuseDetected(found, rotation.id, rotation.graceEndsAt!);
+        if (rotation.state === "grace") {
+          // Started (by the cron, or by a person) with nobody holding its successor yet: the key obtains it, once.
+          const issued = rotation.successorId ? null : await issueSuccessorToKey(tx, rotation.id, actor, now);
+          if (issued) return issued;
+          throw new ReuseDetected(found, rotation.id, rotation.graceEndsAt!);
+        }
         // Scheduled, not started: this rotation replaces it (a successor minted for it is revoked).
         await supersedeOpenRotation(tx, found.id, actor, now, "superseded: the key rotated itself", "close");
       }

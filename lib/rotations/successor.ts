@@ -97,6 +97,21 @@ export async function revealSuccessor(input: z.input<typeof revealSuccessorSchem
 }
 
 /**
+ * The key of a rotation in grace (not an emergency one) obtains the successor
+ * nobody has revealed yet, in the caller's transaction: the agent's way in
+ * when a scheduled rotation started before it came round
+ * (lib/rotations/self-rotate.ts). Null when the successor was already issued.
+ */
+export async function issueSuccessorToKey(tx: Tx, rotationId: string, actor: Actor, now: Date) {
+  const rotation = await lockRotationInGrace(tx, rotationId, now, {});
+  if (rotation.successor || rotation.kind === "emergency") return null;
+  const { minted, event } = await mintSuccessor(tx, rotation, actor, now, `successor of ${rotation.key.prefix}, obtained by the key itself (self-rotation)`);
+  await recordEvents(tx, [event], now);
+  const updated = await tx.rotation.findUniqueOrThrow({ where: { id: rotation.id }, select: rotationViewSelect });
+  return { rotation: updated, successorSecret: minted.secret };
+}
+
+/**
  * Replaces a lost new key during grace: the lost successor is revoked at once
  * and a new one minted and returned once. The deadline does not move.
  */

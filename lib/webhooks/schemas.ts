@@ -15,6 +15,8 @@ export const WEBHOOK_EVENT_TYPES = [
   "rotation.cancelled",
   "rotation.rolled_back",
   "rotation.failed",
+  "rotation.delivered",
+  "rotation.delivery_failed",
   "key.created",
   "key.revoked",
   "key.reactivated",

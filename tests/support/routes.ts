@@ -5,6 +5,8 @@
  * which operation a handler answered for.
  */
 import { POST as rotateSelf } from "../../app/api/v1/keys/rotate/route";
+import { GET as keyStanding } from "../../app/api/v1/keys/self/route";
+import { POST as agentReport } from "../../app/api/v1/keys/self/reports/route";
 import { POST as verify } from "../../app/api/v1/keys/verify/route";
 import { GET as snapshot } from "../../app/api/v1/verifier/snapshot/route";
 import { GET as changes } from "../../app/api/v1/verifier/changes/route";
@@ -30,6 +32,8 @@ import { POST as githubLeaks } from "../../app/api/v1/leaks/github/route";
 export type Handler = (request: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
 export const API_HANDLERS: Record<string, Handler> = {
   "POST /api/v1/keys/rotate": rotateSelf,
+  "GET /api/v1/keys/self": keyStanding,
+  "POST /api/v1/keys/self/reports": agentReport,
   "POST /api/v1/keys/verify": verify,
   "GET /api/v1/verifier/snapshot": snapshot,
   "GET /api/v1/verifier/changes": changes,

@@ -48,7 +48,11 @@ const doc = openApiDocument() as unknown as {
 
 /** Who calls each part of the API, in the order a reader meets them. */
 const AREAS: { title: string; lede: string; match: (path: string) => boolean }[] = [
-  { title: "Your key", lede: "Called with your own API key.", match: (p) => p === "/api/v1/keys/rotate" },
+  {
+    title: "Your key",
+    lede: "Called with your own API key (the agent calls these: see /docs/agent).",
+    match: (p) => p === "/api/v1/keys/rotate" || p.startsWith("/api/v1/keys/self"),
+  },
   {
     title: "Verification",
     lede: "The API company's servers check a key on each request.",

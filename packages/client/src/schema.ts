@@ -25,6 +25,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/keys/self": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The calling key's standing: is it due for rotation
+         * @description For the agent (`npm run agent`) and any unattended client: the key in `Authorization: Bearer` learns its age against its policy, its open rotation, and what to do. `action` is `rotate` when it should rotate itself now (its rotation is scheduled, or in grace with nobody holding the successor, or it is within the policy's notice of its max age), `wait` when it is not due (until `dueAt`), and `portal` when it cannot obtain a successor itself (emergency rotation, or the successor already issued): a person reveals it in the portal. Limited to 30 calls per key and 60 per address per minute.
+         */
+        get: operations["getKeyStanding"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/keys/self/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report how delivering a new key went (the agent)
+         * @description The agent reports, with the new key once it delivered it and its check passed (`delivered`), or with the old key when a destination or the check failed (`failed`, naming it in `failedAt`). The report is about the rotation in grace whose new key is the calling key, else the calling key's open rotation. It shows on the key's page and in the portal; a failure raises an alert. Destinations are names (`file:/etc/app/key`, `dotenv:/srv/.env#API_KEY`, `exec:vault`), never a key: anything shaped like one is cut to its prefix. Limited to 10 calls per key and 20 per address per minute.
+         */
+        post: operations["reportAgentDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/keys/verify": {
         parameters: {
             query?: never;
@@ -621,7 +661,7 @@ export interface components {
             /** @enum {string} */
             format?: "standard" | "slack";
             /** @description Empty: every event type. */
-            events?: ("rotation.scheduled" | "rotation.started" | "rotation.postponed" | "rotation.reminded" | "rotation.extended" | "rotation.completed" | "rotation.cancelled" | "rotation.rolled_back" | "rotation.failed" | "key.created" | "key.revoked" | "key.reactivated" | "key.leaked" | "alert.raised")[];
+            events?: ("rotation.scheduled" | "rotation.started" | "rotation.postponed" | "rotation.reminded" | "rotation.extended" | "rotation.completed" | "rotation.cancelled" | "rotation.rolled_back" | "rotation.failed" | "rotation.delivered" | "rotation.delivery_failed" | "key.created" | "key.revoked" | "key.reactivated" | "key.leaked" | "alert.raised")[];
             /** Format: date-time */
             createdAt?: string;
             /** @description Who: user:<id>, token:<id>, system. */
@@ -759,6 +799,281 @@ export interface operations {
             };
             /** @description A rotation of this key is already under way: its successor was issued once. */
             409: {
+                headers: {
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over this operation's limit (64 KB unless said otherwise). */
+            413: {
+                headers: {
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many calls; see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getKeyStanding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key's standing. */
+            200: {
+                headers: {
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        key: {
+                            /** Format: uuid */
+                            id: string;
+                            prefix: string;
+                            /** @enum {string} */
+                            status: "active" | "expiring";
+                            /** @enum {string} */
+                            environment: "live" | "test";
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            expiresAt: string | null;
+                        };
+                        policy: {
+                            /** Format: int32 */
+                            maxAgeDays: number;
+                            /** Format: int32 */
+                            noticeDays: number;
+                            /** Format: int32 */
+                            gracePeriodHours: number;
+                        };
+                        /**
+                         * Format: date-time
+                         * @description When the key reaches its policy's max age.
+                         */
+                        maxAgeAt: string;
+                        /**
+                         * Format: date-time
+                         * @description From when the key is due: its max age less the policy's notice.
+                         */
+                        dueAt: string;
+                        due: boolean;
+                        /** @enum {string} */
+                        action: "rotate" | "wait" | "portal";
+                        /** @description Why, in words, with the dates. */
+                        reason: string;
+                        /** @description The key's open rotation, if any. */
+                        rotation: {
+                            /** Format: uuid */
+                            id: string;
+                            /** @enum {string} */
+                            kind: "scheduled" | "manual" | "emergency";
+                            /** @enum {string} */
+                            state: "scheduled" | "grace";
+                            /** Format: date-time */
+                            scheduledAt: string;
+                            /** Format: date-time */
+                            graceEndsAt: string | null;
+                            successorIssued: boolean;
+                        } | null;
+                        /** @description When this key is the new key of a rotation in grace: that rotation and the old key's prefix. */
+                        successorOf: {
+                            /** Format: uuid */
+                            rotationId: string;
+                            keyPrefix: string;
+                            /** Format: date-time */
+                            graceEndsAt: string | null;
+                        } | null;
+                    };
+                };
+            };
+            /** @description No key, or a key that is unknown, revoked or expired. */
+            401: {
+                headers: {
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A body over this operation's limit (64 KB unless said otherwise). */
+            413: {
+                headers: {
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many calls; see `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Seconds to wait. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on rekey's side: it is logged, and the answer says nothing more. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reportAgentDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    outcome: "delivered" | "failed";
+                    destinations: string[];
+                    failedAt?: string;
+                    message?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Recorded. */
+            201: {
+                headers: {
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        rotationId: string;
+                        /** @enum {string} */
+                        outcome: "delivered" | "failed";
+                        destinations: string[];
+                        failedAt: string | null;
+                        message: string | null;
+                        /** Format: date-time */
+                        reportedAt: string;
+                    };
+                };
+            };
+            /** @description Bad input: the message names the field. */
+            400: {
+                headers: {
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No key, or a key that is unknown, revoked or expired. */
+            401: {
+                headers: {
+                    /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
+                    "RateLimit-Limit"?: number;
+                    /** @description Requests left in this minute. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until the count starts again. */
+                    "RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The key has no rotation under way to report on. */
+            404: {
                 headers: {
                     /** @description Requests this token (for self-rotation: this address) may make in a minute. The RateLimit headers are on every answer once the token is recognised. */
                     "RateLimit-Limit"?: number;
@@ -2389,7 +2704,7 @@ export interface operations {
             content: {
                 "application/json": {
                     url: string;
-                    events?: ("rotation.scheduled" | "rotation.started" | "rotation.postponed" | "rotation.reminded" | "rotation.extended" | "rotation.completed" | "rotation.cancelled" | "rotation.rolled_back" | "rotation.failed" | "key.created" | "key.revoked" | "key.reactivated" | "key.leaked" | "alert.raised")[];
+                    events?: ("rotation.scheduled" | "rotation.started" | "rotation.postponed" | "rotation.reminded" | "rotation.extended" | "rotation.completed" | "rotation.cancelled" | "rotation.rolled_back" | "rotation.failed" | "rotation.delivered" | "rotation.delivery_failed" | "key.created" | "key.revoked" | "key.reactivated" | "key.leaked" | "alert.raised")[];
                     organizationId?: string | null;
                     description?: string;
                     /** @enum {string} */

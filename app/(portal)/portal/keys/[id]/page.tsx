@@ -15,6 +15,8 @@ import { RotationBanner } from "../../_components/rotation-banner";
 import { RevealPanel } from "./_components/reveal-panel";
 import { PortalKeyActions } from "./_components/portal-key-actions";
 import { isRevokedAtOnce } from "@/lib/rotations/successor";
+import { latestAgentReports } from "@/lib/rotations/agent";
+import { AgentReport } from "@/components/agent-report";
 
 export const metadata: Metadata = { title: "Your key" };
 
@@ -36,6 +38,8 @@ const ACTIONS: Record<string, string> = {
   "rotation.cancelled": "Rotation cancelled",
   "rotation.rolled_back": "Rotation rolled back",
   "rotation.failed": "Rotation failed",
+  "rotation.delivered": "New key delivered by the agent",
+  "rotation.delivery_failed": "The agent could not deliver the new key",
 };
 
 /** "alert.raised" → "Alert raised", for actions without a label of their own. */
@@ -72,6 +76,7 @@ export default async function PortalKeyPage({ params }: PortalKeyPageProps) {
   const migration = inGrace ? await getMigrationSeries(key.id, inGrace.successorId, now) : null;
   const revealedAt = revealable?.successorId ? key.successors.find((s) => s.id === revealable.successorId)?.createdAt : undefined;
   const age = differenceInCalendarDays(now, key.createdAt);
+  const agentReport = open ? (await latestAgentReports([open.id])).get(open.id) : undefined;
 
   return (
     <>
@@ -132,6 +137,16 @@ export default async function PortalKeyPage({ params }: PortalKeyPageProps) {
             <dd>{key.lastUsedAt ? `${formatDistanceStrict(key.lastUsedAt, now)} ago` : "never"}</dd>
             <dt>Next rotation</dt>
             <dd>{open?.state === "grace" ? "under way" : key.nextRotationAt ? formatInZone(key.nextRotationAt, tz) : "—"}</dd>
+            <dt>Agent</dt>
+            <dd>
+              {agentReport ? (
+                <AgentReport report={agentReport} format={(at) => formatInZone(at, tz)} />
+              ) : (
+                <span className="sub">
+                  Let the <Link href="/docs/agent">rekey agent</Link> rotate this key and deliver the new one to your services, with no one in between.
+                </span>
+              )}
+            </dd>
             <dt>Replaces</dt>
             <dd>
               {key.predecessor ? (

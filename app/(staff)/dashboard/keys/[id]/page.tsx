@@ -16,6 +16,8 @@ import { getPrisma } from "@/lib/db";
 import { StatusBadge } from "@/components/status-badge";
 import { KeyActions } from "./_components/key-actions";
 import { LEGACY_ALGORITHM_LABEL, type LegacyAlgorithm } from "@/lib/keys/import-schemas";
+import { latestAgentReports } from "@/lib/rotations/agent";
+import { AgentReport } from "@/components/agent-report";
 
 export const metadata: Metadata = { title: "Key" };
 
@@ -37,6 +39,7 @@ export default async function KeyPage({ params }: KeyPageProps) {
     key.rotations.map((r) => r.id),
   );
   const open = key.rotations.find((r) => r.state === "scheduled" || r.state === "grace") ?? null;
+  const agentReport = open ? (await latestAgentReports([open.id])).get(open.id) : undefined;
   const lastChange = [...timeline].reverse().find((e) => e.actor !== "system:seed") ?? timeline.at(-1);
   const who = await describeActorsForStaff(timeline.map((e) => e.actor));
   const actor = (a: string) => <span title={a}>{who.get(a)?.label ?? a}</span>;
@@ -141,6 +144,14 @@ export default async function KeyPage({ params }: KeyPageProps) {
               )}
               <dt>Successor</dt>
               <dd>{open.successor ? <code>{open.successor.prefix}…</code> : "not yet revealed by the customer"}</dd>
+              {agentReport && (
+                <>
+                  <dt>Agent</dt>
+                  <dd>
+                    <AgentReport report={agentReport} format={when} />
+                  </dd>
+                </>
+              )}
               <dt>Reason</dt>
               <dd>{open.reason ?? "—"}</dd>
             </dl>
