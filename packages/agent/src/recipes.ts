@@ -15,7 +15,7 @@ export interface Recipe {
 export const RECIPES: Recipe[] = [
   {
     name: "HashiCorp Vault",
-    about: "Writes the key as the api_key field of a KV secret (the value \"-\" makes vault read it from standard input).",
+    about: 'Writes the key as the api_key field of a KV secret (the value "-" makes vault read it from standard input).',
     to: "exec:vault kv put -mount=secret myapp api_key=-",
   },
   {
