@@ -29,6 +29,18 @@ test("the agent's delivery shows on the key's page in the portal and the dashboa
   const issued = await (
     await request.post("/api/v1/keys", { headers: management, data: { organizationId: acme.id, environment: "live", name: "billing worker (agent)" } })
   ).json();
+  // An admin invites a customer of Acme of this test's own: each address gets at most 5 sign-in links in 15 minutes,
+  // and the other portal specs spend the demo customer's.
+  const staff = await (await browser.newContext({ storageState: authFile("admin") })).newPage();
+  await staff.goto("/dashboard/users");
+  const invite = staff.getByRole("form", { name: "Invite a user" });
+  const email = `agent-${Date.now()}@acme.example`;
+  await invite.getByLabel("Email").fill(email);
+  await invite.getByLabel("Role").selectOption("customer");
+  await invite.getByLabel("Organization").selectOption({ label: acme.name });
+  await invite.getByRole("button", { name: "Invite" }).click();
+  await expect(invite.getByRole("status")).toBeVisible();
+
   const dir = mkdtempSync(path.join(tmpdir(), "rekey-e2e-agent-"));
   const keyFile = path.join(dir, "rekey.key");
   writeFileSync(keyFile, issued.key, { mode: 0o600 });
@@ -40,7 +52,7 @@ test("the agent's delivery shows on the key's page in the portal and the dashboa
 
   const customer = await (await browser.newContext()).newPage();
   await customer.goto(`/portal/keys/${issued.id}`);
-  await signInWithLink(customer, "platform@acme.example");
+  await signInWithLink(customer, email);
   await customer.goto(`/portal/keys/${issued.id}`);
   const key = customer.getByRole("region", { name: "Key" });
   await expect(key.getByText(/Delivered by the agent to 2 destinations at .*\d{4}/)).toBeVisible();
@@ -57,7 +69,6 @@ test("the agent's delivery shows on the key's page in the portal and the dashboa
   await expect(customer.getByText("exec:kubectl create secret generic myapp-api-key", { exact: false })).toBeVisible();
   await customer.context().close();
 
-  const staff = await (await browser.newContext({ storageState: authFile("admin") })).newPage();
   await staff.goto(`/dashboard/keys/${issued.id}`);
   await expect(staff.getByRole("region", { name: "Rotation" }).getByText(/Delivered by the agent to 2 destinations at .*\d{4}/)).toBeVisible();
   for (const width of [1280, 390]) await checkPage(staff, "admin-agent", `/dashboard/keys/${issued.id}`, width);
