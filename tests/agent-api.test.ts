@@ -7,6 +7,11 @@ import { GET as standing } from "../app/api/v1/keys/self/route";
 import { POST as report } from "../app/api/v1/keys/self/reports/route";
 import { POST as createRotation } from "../app/api/v1/keys/[id]/rotations/route";
 import { resolveClearedAlerts } from "../lib/alerts/conditions";
+import { assignPolicy, createPolicy } from "../lib/policies/mutations";
+import { advanceRotations } from "../lib/rotations/advance";
+import { verifyKey } from "../lib/keys/verify";
+import { flushUsage } from "../lib/keys/usage";
+import { ADMIN, T0 } from "./support/fixtures";
 
 useTestDatabase();
 
@@ -108,5 +113,52 @@ describe("the agent's delivery report (POST /api/v1/keys/self/reports)", () => {
     expect(unnamed.json.error.message).toMatch(/^failedAt: name the destination/);
     expect(await prisma.agentReport.count({ where: { rotationId: rotated.json.rotation.id } })).toBe(0);
     expect((await tell("rk_live_nope", { outcome: "delivered", destinations: [] })).status).toBe(401);
+  });
+});
+
+describe("a policy that ends the grace once the delivered key is in use (endGraceOnConfirmedUse)", () => {
+  const settings = {
+    maxAgeDays: 90,
+    gracePeriodHours: 72,
+    emergencyGraceHours: 4,
+    noticeDays: 7,
+    maxPostponements: 2,
+    postponeDays: 30,
+    waitForSuccessorUse: false,
+    customersManageKeys: false,
+    emergencyOnReuse: false,
+  };
+
+  it("revokes the old key at the cron after the agent's report and the new key's use, not before either; off by default", async () => {
+    const prisma = await testPrisma();
+    const org = await makeOrg();
+    const policy = await createPolicy({ name: `Confirmed ${org.id.slice(0, 6)}`, ...settings, endGraceOnConfirmedUse: true }, ADMIN, T0);
+    await assignPolicy({ organizationId: org.id, policyId: policy.id }, ADMIN, T0);
+    const other = await makeOrg();
+    const keys = [await makeKey(org.id, { at: new Date() }), await makeKey(other.id, { at: new Date() })];
+    const rotated: { successorKey: string; rotation: { id: string } }[] = [];
+    for (const k of keys) rotated.push((await call(rotateSelf, { token: k.secret })).json);
+    const state = async (i: number) => (await prisma.rotation.findUniqueOrThrow({ where: { id: rotated[i].rotation.id } })).state;
+
+    // Used, but not reported delivered: the grace stands.
+    for (const r of rotated) expect((await verifyKey(r.successorKey, new Date())).valid).toBe(true);
+    await flushUsage();
+    await advanceRotations(new Date());
+    expect(await state(0)).toBe("grace");
+    // Reported, and used since: the grace ends (for the policy that asks it only).
+    for (const r of rotated) expect((await tell(r.successorKey, { outcome: "delivered", destinations: ["file:/etc/app/key"] })).status).toBe(201);
+    await advanceRotations(new Date());
+    expect(await state(0)).toBe("grace"); // the use before the report does not count
+    await new Promise((r) => setTimeout(r, 5));
+    for (const r of rotated) await verifyKey(r.successorKey, new Date());
+    await flushUsage();
+    const result = await advanceRotations(new Date());
+    expect(result.endedEarly).toBeGreaterThanOrEqual(1);
+    expect([await state(0), await state(1)]).toEqual(["completed", "grace"]);
+    expect((await verifyKey(keys[0].secret, new Date())).valid).toBe(false);
+    expect((await verifyKey(keys[1].secret, new Date())).valid).toBe(true);
+    expect(await prisma.auditEvent.findFirst({ where: { action: "rotation.grace_ended", rotationId: rotated[0].rotation.id } })).toMatchObject({
+      reason: expect.stringMatching(/the agent delivered the new key and it is in use/),
+    });
   });
 });

@@ -83,7 +83,7 @@ export async function runCron(now: Date, options: CronOptions = {}): Promise<Cro
     }
   };
   const scheduled = await step("schedule", 0, () => scheduleDueRotations(now));
-  const rotations = await step("advance", { started: 0, extended: 0, completed: 0, failed: 0 }, () => advanceRotations(now));
+  const rotations = await step("advance", { started: 0, extended: 0, endedEarly: 0, completed: 0, failed: 0 }, () => advanceRotations(now));
   // The keys this call (or anyone since the last sync) revoked, into the journal outside the database.
   const journaled = await step("journal", 0, () => syncRevocationJournal({ now }));
   const reminders = await step("reminders", 0, () => sendDueReminders(now));

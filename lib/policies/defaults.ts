@@ -19,6 +19,7 @@ export const DEFAULT_POLICY = {
   waitForSuccessorUse: false,
   customersManageKeys: false,
   emergencyOnReuse: false,
+  endGraceOnConfirmedUse: false,
   exceptionReason: null,
 } as const;
 
@@ -38,6 +39,8 @@ export type EffectivePolicy = {
   customersManageKeys: boolean;
   /** A second self-rotation during grace (possible compromise) emergency-rotates the key and its family, not only alerts. */
   emergencyOnReuse: boolean;
+  /** The agent's confirmed delivery, then the new key's use, ends the old key's grace at once (lib/rotations/agent.ts). */
+  endGraceOnConfirmedUse: boolean;
   /** Why the policy is outside the usual bounds (lib/policies/schemas.ts policyBoundsExceeded), or null. */
   exceptionReason: string | null;
 };

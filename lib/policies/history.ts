@@ -36,6 +36,7 @@ export async function recordPolicyVersion(tx: Tx, policyId: string, validFrom: D
       waitForSuccessorUse: p.waitForSuccessorUse,
       customersManageKeys: p.customersManageKeys,
       emergencyOnReuse: p.emergencyOnReuse,
+      endGraceOnConfirmedUse: p.endGraceOnConfirmedUse,
       exceptionReason: p.exceptionReason,
     },
   });

@@ -18,6 +18,7 @@ const SETTINGS = [
   "waitForSuccessorUse",
   "customersManageKeys",
   "emergencyOnReuse",
+  "endGraceOnConfirmedUse",
   "exceptionReason",
 ] as const;
 

@@ -40,6 +40,11 @@ export const policySettingsSchema = z
     waitForSuccessorUse: z.preprocess((v) => v === true || v === "on" || v === "true", z.boolean()),
     customersManageKeys: z.preprocess((v) => v === true || v === "on" || v === "true", z.boolean()),
     emergencyOnReuse: z.preprocess((v) => v === true || v === "on" || v === "true", z.boolean()),
+    /** Absent in older callers: false, the grace kept to its deadline. */
+    endGraceOnConfirmedUse: z
+      .preprocess((v) => v === true || v === "on" || v === "true", z.boolean())
+      .optional()
+      .default(false),
     /** Required when the settings are outside the usual bounds (policyBoundsExceeded); kept only then. */
     exceptionReason: z
       .string("must be text")

@@ -17,6 +17,7 @@ export const EFFECTIVE_POLICY_SQL = `(
          COALESCE(p."waitForSuccessorUse", dp."waitForSuccessorUse", ${d.waitForSuccessorUse}) AS "waitForSuccessorUse",
          COALESCE(p."customersManageKeys", dp."customersManageKeys", ${d.customersManageKeys}) AS "customersManageKeys",
          COALESCE(p."emergencyOnReuse", dp."emergencyOnReuse", ${d.emergencyOnReuse}) AS "emergencyOnReuse",
+         COALESCE(p."endGraceOnConfirmedUse", dp."endGraceOnConfirmedUse", ${d.endGraceOnConfirmedUse}) AS "endGraceOnConfirmedUse",
          COALESCE(p.name, dp.name, '${d.name}') AS "policyName",
          CASE WHEN p.id IS NOT NULL THEN p."exceptionReason" ELSE dp."exceptionReason" END AS "exceptionReason"
   FROM organizations o

@@ -10,6 +10,8 @@ export interface AdvanceResult {
   started: number;
   /** Deadlines moved once because policy waits for the successor's first use and it had none. */
   extended: number;
+  /** Graces ended early: the agent's delivery confirmed and the new key in use (policy endGraceOnConfirmedUse). */
+  endedEarly: number;
   /** Rotations whose grace ended, old key revoked. */
   completed: number;
   /** Due rotations that could not start (their key was no longer active). */
@@ -49,10 +51,12 @@ type Step = {
  * skipped (SKIP LOCKED), so concurrent calls never move a rotation twice.
  */
 export async function advanceRotations(now: Date, actor: Actor = SYSTEM_CRON): Promise<AdvanceResult> {
-  const result: AdvanceResult = { started: 0, extended: 0, completed: 0, failed: 0 };
+  const result: AdvanceResult = { started: 0, extended: 0, endedEarly: 0, completed: 0, failed: 0 };
   result.failed = await drain(now, actor, { move: failUnstartable, record: recordFailed });
   result.started = await drain(now, actor, { move: startDueRotations, record: recordMoved("rotation.started", "rotation_started") });
   result.extended = await drain(now, actor, { move: extendUnusedSuccessors, record: recordExtended });
+  // Before completion, so a grace the agent's confirmed delivery ends is completed in the same call.
+  result.endedEarly = await drain(now, actor, { move: endConfirmedGraces, record: recordEndedEarly });
   result.completed = await drain(now, actor, { move: completeDueRotations, record: recordMoved("rotation.completed", "key_revoked") });
   return result;
 }
@@ -224,6 +228,50 @@ function extendUnusedSuccessors(tx: Tx, now: Date): Promise<MovedRow[]> {
     WHERE r.id = due.id AND k.id = r."keyId"
     RETURNING r.id AS "rotationId", r."keyId", r.kind::text AS kind, k.prefix, k.environment::text AS environment,
               k."organizationId", r."scheduledAt", r."graceEndsAt", r.reason`;
+}
+
+/**
+ * A rotation in grace whose policy ends the grace once the new key is
+ * confirmed in use (endGraceOnConfirmedUse): the customer's agent reported
+ * the new key delivered, and the new key was used at or after that report.
+ * Its deadline becomes `now` (verification refuses the old key from then on,
+ * as it does at any deadline), and the completion step revokes it. Never for
+ * an emergency rotation, whose deadline is already the shortest.
+ */
+function endConfirmedGraces(tx: Tx, now: Date): Promise<MovedRow[]> {
+  return tx.$queryRaw<MovedRow[]>`
+    WITH due AS (
+      SELECT r.id FROM rotations r JOIN api_keys s ON s.id = r."successorId"
+      WHERE r.state = 'grace' AND r."graceEndsAt" > ${now} AND r.kind <> 'emergency'
+        AND EXISTS (SELECT 1 FROM api_keys ok JOIN ${Prisma.raw(EFFECTIVE_POLICY_SQL)} ep ON ep."organizationId" = ok."organizationId"
+                    WHERE ok.id = r."keyId" AND ep."endGraceOnConfirmedUse")
+        AND EXISTS (SELECT 1 FROM agent_reports ar WHERE ar."rotationId" = r.id AND ar.outcome = 'delivered' AND s."lastUsedAt" >= ar."reportedAt")
+      ORDER BY r."graceEndsAt"
+      LIMIT ${BATCH}
+      FOR UPDATE OF r SKIP LOCKED
+    )
+    UPDATE rotations r
+    SET "graceEndsAt" = ${now}, "updatedAt" = ${now}
+    FROM due, api_keys k
+    WHERE r.id = due.id AND k.id = r."keyId"
+    RETURNING r.id AS "rotationId", r."keyId", r.kind::text AS kind, k.prefix, k.environment::text AS environment,
+              k."organizationId", r."scheduledAt", r."graceEndsAt", r.reason`;
+}
+
+function recordEndedEarly(tx: Tx, rows: MovedRow[], now: Date, actor: Actor) {
+  return recordEvents(
+    tx,
+    rows.map(
+      (row): LifecycleEvent => ({
+        ...base(row, actor),
+        type: "rotation.grace_ended",
+        reason: "the agent delivered the new key and it is in use; the policy ends the grace then",
+        before: { state: "grace" },
+        after: { state: "grace", graceEndsAt: row.graceEndsAt },
+      }),
+    ),
+    now,
+  );
 }
 
 /** A due scheduled rotation whose key is not active any more cannot start: it fails. */

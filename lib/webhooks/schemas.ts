@@ -11,6 +11,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "rotation.postponed",
   "rotation.reminded",
   "rotation.extended",
+  "rotation.grace_ended",
   "rotation.completed",
   "rotation.cancelled",
   "rotation.rolled_back",

@@ -661,7 +661,7 @@ export interface components {
             /** @enum {string} */
             format?: "standard" | "slack";
             /** @description Empty: every event type. */
-            events?: ("rotation.scheduled" | "rotation.started" | "rotation.postponed" | "rotation.reminded" | "rotation.extended" | "rotation.completed" | "rotation.cancelled" | "rotation.rolled_back" | "rotation.failed" | "rotation.delivered" | "rotation.delivery_failed" | "key.created" | "key.revoked" | "key.reactivated" | "key.leaked" | "alert.raised")[];
+            events?: ("rotation.scheduled" | "rotation.started" | "rotation.postponed" | "rotation.reminded" | "rotation.extended" | "rotation.grace_ended" | "rotation.completed" | "rotation.cancelled" | "rotation.rolled_back" | "rotation.failed" | "rotation.delivered" | "rotation.delivery_failed" | "key.created" | "key.revoked" | "key.reactivated" | "key.leaked" | "alert.raised")[];
             /** Format: date-time */
             createdAt?: string;
             /** @description Who: user:<id>, token:<id>, system. */
@@ -2704,7 +2704,7 @@ export interface operations {
             content: {
                 "application/json": {
                     url: string;
-                    events?: ("rotation.scheduled" | "rotation.started" | "rotation.postponed" | "rotation.reminded" | "rotation.extended" | "rotation.completed" | "rotation.cancelled" | "rotation.rolled_back" | "rotation.failed" | "rotation.delivered" | "rotation.delivery_failed" | "key.created" | "key.revoked" | "key.reactivated" | "key.leaked" | "alert.raised")[];
+                    events?: ("rotation.scheduled" | "rotation.started" | "rotation.postponed" | "rotation.reminded" | "rotation.extended" | "rotation.grace_ended" | "rotation.completed" | "rotation.cancelled" | "rotation.rolled_back" | "rotation.failed" | "rotation.delivered" | "rotation.delivery_failed" | "key.created" | "key.revoked" | "key.reactivated" | "key.leaked" | "alert.raised")[];
                     organizationId?: string | null;
                     description?: string;
                     /** @enum {string} */

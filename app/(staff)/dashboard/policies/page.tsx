@@ -61,6 +61,8 @@ export default async function PoliciesPage() {
               <dd>{p.customersManageKeys ? "yes: issue and revoke in the portal" : "no"}</dd>
               <dt>Possible compromise</dt>
               <dd>{p.emergencyOnReuse ? "emergency-rotate at once" : "alert"}</dd>
+              <dt>Agent confirmed</dt>
+              <dd>{p.endGraceOnConfirmedUse ? "end the grace once the delivered key is used" : "keep the grace to its deadline"}</dd>
             </dl>
           )}
         </section>

@@ -34,6 +34,7 @@ const ACTIONS: Record<string, string> = {
   "rotation.started": "Rotation started",
   "rotation.postponed": "Rotation postponed",
   "rotation.extended": "Deadline extended",
+  "rotation.grace_ended": "Grace ended early: the new key is delivered and in use",
   "rotation.completed": "Rotation completed",
   "rotation.cancelled": "Rotation cancelled",
   "rotation.rolled_back": "Rotation rolled back",

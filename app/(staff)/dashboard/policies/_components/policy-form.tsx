@@ -10,7 +10,10 @@ export interface PolicyFormProps {
 }
 
 const FIELDS: {
-  name: keyof Omit<PolicyFormProps["policy"], "id" | "name" | "waitForSuccessorUse" | "customersManageKeys" | "emergencyOnReuse" | "exceptionReason">;
+  name: keyof Omit<
+    PolicyFormProps["policy"],
+    "id" | "name" | "waitForSuccessorUse" | "customersManageKeys" | "emergencyOnReuse" | "endGraceOnConfirmedUse" | "exceptionReason"
+  >;
   label: string;
 }[] = [
   { name: "maxAgeDays", label: "Max key age (days)" },
@@ -42,6 +45,7 @@ export function PolicyForm({ policy }: PolicyFormProps) {
             waitForSuccessorUse: data.waitForSuccessorUse === "on",
             customersManageKeys: data.customersManageKeys === "on",
             emergencyOnReuse: data.emergencyOnReuse === "on",
+            endGraceOnConfirmedUse: data.endGraceOnConfirmedUse === "on",
           }),
         );
       }}
@@ -86,6 +90,10 @@ export function PolicyForm({ policy }: PolicyFormProps) {
       <label className="check">
         <input type="checkbox" name="emergencyOnReuse" defaultChecked={policy.emergencyOnReuse} /> When a key asks for a successor already issued (two holders
         of one key?), emergency-rotate it and its new keys at once, not only alert
+      </label>
+      <label className="check">
+        <input type="checkbox" name="endGraceOnConfirmedUse" defaultChecked={policy.endGraceOnConfirmedUse} /> When the customer&apos;s agent reports the new
+        key delivered and the new key is used after that, revoke the old key then instead of at the grace deadline
       </label>
       <div className="actions" style={{ marginTop: 0 }}>
         <button className="button" type="submit" disabled={pending}>
