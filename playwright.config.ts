@@ -49,6 +49,8 @@ export default defineConfig({
     },
     // Customers in the portal, after the cron has run (it delivers their rotation email).
     { name: "portal", testMatch: /portal\/.*\.spec\.ts/, dependencies: ["cron"], use: browser },
+    // The README's shell examples (they add an organization, keys and a webhook): last, so no page above sees them.
+    { name: "readme", testMatch: /readme\/.*\.spec\.ts/, dependencies: ["portal"], use: browser },
   ],
   webServer: {
     // The README's own start command, on a throwaway embedded database with demo data.

@@ -23,9 +23,11 @@ export function isWithinDateRange(ms: number): boolean {
  * database can store, so no schema can forget it: no NUL character in a
  * string (PostgreSQL refuses it, error 22021), no lone surrogate (no UTF-8
  * for it: PGlite refuses it, a server would store U+FFFD instead) and no
- * date outside 1970–9999.
+ * date outside 1970–9999. An object this function returned, given back
+ * with the same schema, is returned as it is (see `parsedBy`).
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  if (typeof input === "object" && input !== null && parsedBy.get(input) === schema) return input as z.output<S>;
   const result = schema.safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -42,8 +44,34 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
     const field = bad.path.join(".");
     throw new ValidationError(field ? `${field}: ${bad.message}` : bad.message, field || undefined);
   }
+  markParsed(result.data, schema);
   return result.data;
 }
+
+/**
+ * What each parsed input was parsed with. Input is validated once, at the
+ * edge (a route's `body` schema, a server action's schema), and the domain
+ * function it is handed owns the same schema and parses again only what it
+ * did not get from that parse: the value the edge parsed (this very object,
+ * with this schema) passes through as it is. A domain function called from
+ * anywhere else (the cron, a script, a test) still validates its input.
+ */
+const parsedBy = new WeakMap<object, z.ZodType>();
+
+/** Marks a parse's output, and an object's fields by their own schemas (`{ tokens: leakReportsSchema }` → the tokens). */
+function markParsed(value: unknown, schema: z.ZodType) {
+  if (typeof value !== "object" || value === null) return;
+  parsedBy.set(value, schema);
+  if (schema instanceof z.ZodObject) {
+    for (const [name, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+      const item = (value as Record<string, unknown>)[name];
+      if (typeof item === "object" && item !== null) parsedBy.set(item, field);
+    }
+  }
+}
+
+/** How deep a parsed input may nest objects and arrays. */
+const MAX_DEPTH = 64;
 
 /** Half of a UTF-16 surrogate pair without its other half: JSON can carry it (`"\ud800"`), UTF-8 cannot. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -60,6 +88,9 @@ function badText(text: string): string | null {
  * only what the schema let through, so its depth is the schema's.
  */
 function unstorable(value: unknown, path: (string | number)[]): { path: (string | number)[]; message: string } | null {
+  // A schema may let a value through whole (z.unknown(): metadata, the lines of an import): JSON nests without
+  // bound, this walk must not (a body of 10,000 "[" would overflow the stack: a 500).
+  if (path.length > MAX_DEPTH && typeof value === "object" && value !== null) return { path, message: `is nested more than ${MAX_DEPTH} levels deep` };
   if (typeof value === "string") {
     const message = badText(value);
     return message ? { path, message } : null;

@@ -19,19 +19,22 @@ import { endAllSessions, endOwnSession } from "@/lib/auth/sessions";
 import { changeOwnPassword } from "@/lib/auth/users";
 import { finishPasskeyRegistration, removePasskey, startPasskeyRegistration } from "@/lib/auth/passkeys";
 
-const endOne = serverAction("account:manage", sessionIdSchema, async ({ sessionId }, viewer, now) => {
+/** Ends one of the viewer's own sessions (this one included: that is signing out). */
+export const endSessionAction = serverAction("account:manage", sessionIdSchema, async ({ sessionId }, { viewer, now }) => {
   await endOwnSession(viewer.userId, sessionId, now);
   revalidatePath("/", "layout");
   return { message: sessionId === viewer.sessionId ? "This session has ended." : "That session has ended: whoever held it is signed out." };
 });
 
-const endOthers = serverAction("account:manage", z.object({}), async (_input, viewer, now) => {
-  const n = await endAllSessions(viewer.userId, `user:${viewer.userId}`, "signed out everywhere else", now, viewer.sessionId);
+/** Ends every session of the viewer but the one asking. */
+export const endOtherSessionsAction = serverAction("account:manage", z.object({}), async (_input, { viewer, actor, now }) => {
+  const n = await endAllSessions(viewer.userId, actor, "signed out everywhere else", now, viewer.sessionId);
   revalidatePath("/", "layout");
   return { message: n === 0 ? "No other session was open." : `Signed out everywhere else: ${n} session${n === 1 ? "" : "s"} ended.` };
 });
 
-const changePassword = serverAction("account:manage", changePasswordSchema, async (input, viewer, now) => {
+/** Staff change their own password. */
+export const changePasswordAction = serverAction("account:manage", changePasswordSchema, async (input, { viewer, now }) => {
   const { sessionsEnded } = await changeOwnPassword(viewer.userId, input, viewer.sessionId, now);
   revalidatePath("/", "layout");
   return {
@@ -39,120 +42,63 @@ const changePassword = serverAction("account:manage", changePasswordSchema, asyn
   };
 });
 
-const endUsers = serverAction("users:manage", userIdSchema, async ({ userId }, viewer, now) => {
-  const n = await endAllSessions(
-    userId,
-    `user:${viewer.userId}`,
-    "signed out everywhere by an admin",
-    now,
-    userId === viewer.userId ? viewer.sessionId : undefined,
-  );
+/** An admin ends every session of a user ("sign out everywhere"). */
+export const signOutUserEverywhereAction = serverAction("users:manage", userIdSchema, async ({ userId }, { viewer, actor, now }) => {
+  const n = await endAllSessions(userId, actor, "signed out everywhere by an admin", now, userId === viewer.userId ? viewer.sessionId : undefined);
   revalidatePath("/dashboard/users");
   return { message: `${n} session${n === 1 ? "" : "s"} ended.` };
 });
 
-const startMfa = serverAction("account:manage", startMfaSchema, async (input, viewer, now) => {
+/** Staff start setting up multi-factor sign-in (after their password): the seed, once, as a QR code and as text. */
+export const startMfaEnrolmentAction = serverAction("account:manage", startMfaSchema, async (input, { viewer, now }) => {
   const data: Enrolment = await startMfaEnrolment(viewer.userId, input, now);
   return { message: "Scan the QR code with your authenticator app, then enter the code it shows.", data };
 });
 
-const confirmMfa = serverAction("account:manage", confirmMfaSchema, async (input, viewer, now) => {
+/** Staff confirm enrolment with a code from their app; answers the recovery codes, once. */
+export const confirmMfaEnrolmentAction = serverAction("account:manage", confirmMfaSchema, async (input, { viewer, now }) => {
   const data = await confirmMfaEnrolment(viewer.userId, input, viewer.sessionId, now);
   revalidatePath("/", "layout");
   return { message: "Multi-factor sign-in is on. Your other sessions have ended.", data };
 });
 
-const regenerateCodes = serverAction("account:manage", mfaReauthSchema, async (input, viewer, now) => {
+/** Staff replace their recovery codes (password and a current code); answers the new ones, once. */
+export const regenerateRecoveryCodesAction = serverAction("account:manage", mfaReauthSchema, async (input, { viewer, now }) => {
   const data = await regenerateRecoveryCodes(viewer.userId, input, now);
   revalidatePath("/", "layout");
   return { message: "New recovery codes: the old ones no longer work.", data };
 });
 
-const disableMfa = serverAction("account:manage", mfaReauthSchema, async (input, viewer, now) => {
+/** Staff turn their multi-factor sign-in off (password and a current code), where allowed. */
+export const disableMfaAction = serverAction("account:manage", mfaReauthSchema, async (input, { viewer, now }) => {
   await disableOwnMfa(viewer.userId, input, now);
   revalidatePath("/", "layout");
   return { message: "Multi-factor sign-in is off: your password alone signs you in." };
 });
 
-const resetMfa = serverAction("users:manage", userIdSchema, async (input, viewer, now) => {
-  const { email } = await resetUserMfa(input, `user:${viewer.userId}`, now);
+/** An admin resets another staff member's multi-factor sign-in (a lost device); their sessions end. */
+export const resetUserMfaAction = serverAction("users:manage", userIdSchema, async (input, { actor, now }) => {
+  const { email } = await resetUserMfa(input, actor, now);
   revalidatePath("/dashboard/users");
   return { message: `Multi-factor sign-in of ${email} is reset and their sessions have ended.` };
 });
 
-const startPasskey = serverAction("account:manage", addPasskeySchema, async (input, viewer, now) => {
+/** Staff start adding a passkey (after their password, and a code once multi-factor sign-in is on): the browser's creation options. */
+export const startPasskeyRegistrationAction = serverAction("account:manage", addPasskeySchema, async (input, { viewer, now }) => {
   const data = await startPasskeyRegistration(viewer.userId, input, now);
   return { message: "Follow your browser's prompt to make the passkey.", data };
 });
 
-const finishPasskey = serverAction("account:manage", finishPasskeySchema, async (input, viewer, now) => {
+/** Staff finish adding a passkey with the authenticator's answer and a name for it. */
+export const finishPasskeyRegistrationAction = serverAction("account:manage", finishPasskeySchema, async (input, { viewer, now }) => {
   const { name } = await finishPasskeyRegistration(viewer.userId, input, now);
   revalidatePath("/", "layout");
   return { message: `Passkey "${name}" added: it signs you in with no password.` };
 });
 
-const removeOnePasskey = serverAction("account:manage", removePasskeySchema, async (input, viewer, now) => {
+/** Staff remove one of their passkeys (after their password, and a code once multi-factor sign-in is on). */
+export const removePasskeyAction = serverAction("account:manage", removePasskeySchema, async (input, { viewer, now }) => {
   const { name } = await removePasskey(viewer.userId, input, now);
   revalidatePath("/", "layout");
   return { message: `Passkey "${name}" removed: it no longer signs you in.` };
 });
-
-/** Staff start adding a passkey (after their password, and a code once multi-factor sign-in is on): the browser's creation options. */
-export async function startPasskeyRegistrationAction(input: unknown) {
-  return startPasskey(input);
-}
-
-/** Staff finish adding a passkey with the authenticator's answer and a name for it. */
-export async function finishPasskeyRegistrationAction(input: unknown) {
-  return finishPasskey(input);
-}
-
-/** Staff remove one of their passkeys (after their password, and a code once multi-factor sign-in is on). */
-export async function removePasskeyAction(input: unknown) {
-  return removeOnePasskey(input);
-}
-
-/** Staff start setting up multi-factor sign-in (after their password): the seed, once, as a QR code and as text. */
-export async function startMfaEnrolmentAction(input: unknown) {
-  return startMfa(input);
-}
-
-/** Staff confirm enrolment with a code from their app; answers the recovery codes, once. */
-export async function confirmMfaEnrolmentAction(input: unknown) {
-  return confirmMfa(input);
-}
-
-/** Staff replace their recovery codes (password and a current code); answers the new ones, once. */
-export async function regenerateRecoveryCodesAction(input: unknown) {
-  return regenerateCodes(input);
-}
-
-/** Staff turn their multi-factor sign-in off (password and a current code), where allowed. */
-export async function disableMfaAction(input: unknown) {
-  return disableMfa(input);
-}
-
-/** An admin resets another staff member's multi-factor sign-in (a lost device); their sessions end. */
-export async function resetUserMfaAction(input: unknown) {
-  return resetMfa(input);
-}
-
-/** Ends one of the viewer's own sessions (this one included: that is signing out). */
-export async function endSessionAction(input: unknown) {
-  return endOne(input);
-}
-
-/** Ends every session of the viewer but the one asking. */
-export async function endOtherSessionsAction(input: unknown) {
-  return endOthers(input);
-}
-
-/** Staff change their own password. */
-export async function changePasswordAction(input: unknown) {
-  return changePassword(input);
-}
-
-/** An admin ends every session of a user ("sign out everywhere"). */
-export async function signOutUserEverywhereAction(input: unknown) {
-  return endUsers(input);
-}

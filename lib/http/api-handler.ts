@@ -2,6 +2,7 @@ import "server-only";
 // A type only: this module must load outside Next too (scripts, tests), where importing
 // next/server's values fails ("AsyncLocalStorage accessed in runtime where it is not available").
 import type { NextRequest } from "next/server";
+import type { z } from "zod";
 import { DomainError, type ErrorCode, PayloadTooLargeError, TooManyRequestsError, ValidationError } from "../errors";
 import { authenticateManagementRequest, authenticateVerifierRequest } from "../auth/management-tokens";
 import type { Actor } from "../auth/actor";
@@ -10,6 +11,7 @@ import { env } from "../env";
 import { withIdempotency } from "./idempotency";
 import { createRateLimit, type Quota, type RateLimit } from "./rate-limit";
 import { BAD_PATH_MESSAGE } from "./path-encoding";
+import { parseInput } from "../validation";
 
 type Params = Record<string, string>;
 type RouteContext = { params: Promise<Params> };
@@ -119,23 +121,61 @@ export function withBodyLimit<C>(fn: (request: NextRequest, ctx: C) => Promise<R
   };
 }
 
+/** What a management route declares beside its handler. */
+export interface ManagementRoute<S extends z.ZodType | undefined> {
+  /**
+   * The body's schema: the body is parsed with it once, here (a 400 naming
+   * the field), and the handler gets it typed as `body`; the domain
+   * function that owns the same schema takes that value as it is.
+   */
+  body?: S;
+  /** Fields of the request that its path carries (`{ keyId: params.id }`), parsed with the body; the path wins. */
+  fromPath?: (params: Params) => Record<string, unknown>;
+  /** How much body the route reads: MANAGEMENT_BODY unless it says. */
+  limit?: BodyLimit;
+}
+
+/** A management handler's context: the request's, the token's actor, and the parsed body. */
+export type ManagementContext<S extends z.ZodType | undefined> = ApiContext & {
+  actor: Actor;
+  body: S extends z.ZodType ? z.output<S> : undefined;
+};
+
 /**
- * A management API route handler: authenticates the bearer token first. A
- * POST with an `Idempotency-Key` header is carried out once per caller and
- * key (lib/http/idempotency.ts): the body is read here, once, to compare a
+ * A management API route handler: authenticates the bearer token first,
+ * then (with `route.body`) parses the body. A POST with an
+ * `Idempotency-Key` header is carried out once per caller and key
+ * (lib/http/idempotency.ts): the body is read here, once, to compare a
  * retry with the first request.
+ *
+ *     export const POST = managementHandler({ body: issueKeySchema }, async ({ body, actor, now }) => …);
  */
-export function managementHandler(fn: (ctx: ApiContext & { actor: Actor }) => Promise<Response>, limit?: BodyLimit) {
+export function managementHandler(fn: (ctx: ManagementContext<undefined>) => Promise<Response>): ReturnType<typeof publicHandler>;
+export function managementHandler<S extends z.ZodType | undefined>(
+  route: ManagementRoute<S>,
+  fn: (ctx: ManagementContext<S>) => Promise<Response>,
+): ReturnType<typeof publicHandler>;
+export function managementHandler<S extends z.ZodType | undefined>(
+  routeOrFn: ManagementRoute<S> | ((ctx: ManagementContext<undefined>) => Promise<Response>),
+  maybeFn?: (ctx: ManagementContext<S>) => Promise<Response>,
+) {
+  const route: ManagementRoute<S> = typeof routeOrFn === "function" ? {} : routeOrFn;
+  const fn = (typeof routeOrFn === "function" ? routeOrFn : maybeFn!) as (ctx: ManagementContext<S>) => Promise<Response>;
+  const run = async (ctx: ApiContext & { actor: Actor }) => {
+    const schema = route.body;
+    const body = schema ? parseInput(schema, { ...(await ctx.readJson()), ...route.fromPath?.(ctx.params) }) : undefined;
+    return fn({ ...ctx, body } as ManagementContext<S>);
+  };
   return publicHandler(async (ctx) => {
     const actor = await authenticateManagementRequest(ctx.request, ctx.now);
     return withTokenQuota(actor, ctx, async () => {
       const idempotencyKey = ctx.request.method === "POST" ? ctx.request.headers.get("idempotency-key") : null;
-      if (idempotencyKey === null) return fn({ ...ctx, actor });
+      if (idempotencyKey === null) return run({ ...ctx, actor });
       const text = await ctx.readText();
       const read = { readText: async () => text, readJson: async () => parseJsonObject(text) };
-      return withIdempotency(actor, idempotencyKey, ctx.request, text, ctx.now, () => fn({ ...ctx, ...read, actor }));
+      return withIdempotency(actor, idempotencyKey, ctx.request, text, ctx.now, () => run({ ...ctx, ...read, actor }));
     });
-  }, limit);
+  }, route.limit);
 }
 
 /** A route for in-process verifiers: REKEY_VERIFY_TOKEN or a management token. */

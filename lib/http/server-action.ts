@@ -4,26 +4,55 @@ import { DomainError, ValidationError } from "../errors";
 import { requirePermission } from "../auth/authorize";
 import type { Viewer } from "../auth/viewer";
 import type { Permission } from "../auth/permissions";
+import type { Actor } from "../auth/actor";
+import { type OrganizationScope, scopeOf } from "../auth/scope";
 import { parseInput } from "../validation";
 import { log } from "../log";
 
 export type ActionResult<T = unknown> = { ok: true; message: string; data?: T } | { ok: false; code: string; error: string; field?: string };
 
 /**
+ * What an action hands the domain, decided once here: who is signed in, the
+ * actor the audit trail names (`user:<id>`), the organizations they may
+ * touch (a customer's own; staff all) and the time of the request.
+ */
+export interface ActionContext {
+  viewer: Viewer;
+  actor: Actor;
+  /** Read when used: a customer without an organization is refused only by an action that needs one. */
+  readonly scope: OrganizationScope;
+  now: Date;
+}
+
+/** The context of a signed-in viewer's request at `now`. */
+export function actionContext(viewer: Viewer, now: Date): ActionContext {
+  return {
+    viewer,
+    actor: `user:${viewer.userId}`,
+    get scope() {
+      return scopeOf(viewer);
+    },
+    now,
+  };
+}
+
+/**
  * Every server action goes through here: the viewer (checked for the
- * permission on the server, whatever the UI showed), the input (zod), then
- * the change. Domain errors become a fixed code and their message; anything
- * else is logged and answered with a generic message.
+ * permission on the server, whatever the UI showed), the input (zod, once:
+ * the domain function that owns the same schema takes the parsed value as it
+ * is), then the change. Domain errors become a fixed code and their message;
+ * anything else is logged and answered with a generic message. Exported as it
+ * is: `export const fooAction = serverAction(...)`.
  */
 export function serverAction<S extends z.ZodType, T>(
   permission: Permission,
   schema: S,
-  run: (input: z.output<S>, viewer: Viewer, now: Date) => Promise<{ message: string; data?: T }>,
+  run: (input: z.output<S>, ctx: ActionContext) => Promise<{ message: string; data?: T }>,
 ) {
   return async (raw: unknown): Promise<ActionResult<T>> =>
     answer(permission, async () => {
       const viewer = await requirePermission(permission);
-      return run(parseInput(schema, raw), viewer, new Date());
+      return run(parseInput(schema, raw), actionContext(viewer, new Date()));
     });
 }
 

@@ -107,3 +107,19 @@ export const importLineSchema = z
   })
   .strict();
 export type ImportLine = z.input<typeof importLineSchema>;
+
+/**
+ * The management API's import request: the lines (each checked on its own
+ * by importKeys, so one bad line is refused and the rest go on) and the
+ * line of the caller's file the first one came from.
+ */
+export const importRequestSchema = z
+  .object({
+    keys: z.array(z.unknown(), `must be an array of at most ${MAX_IMPORT_BATCH} keys`),
+    firstLine: z
+      .int(`must be a whole number from 1 to ${MAX_FIRST_LINE.toLocaleString("en-US")} (the line of the file the first key came from)`)
+      .min(1, `must be a whole number from 1 to ${MAX_FIRST_LINE.toLocaleString("en-US")} (the line of the file the first key came from)`)
+      .max(MAX_FIRST_LINE, `must be a whole number from 1 to ${MAX_FIRST_LINE.toLocaleString("en-US")} (the line of the file the first key came from)`)
+      .default(1),
+  })
+  .strict();

@@ -3,7 +3,6 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { serverAction } from "../http/server-action";
 import type { Permission } from "../auth/permissions";
-import { scopeOf } from "../auth/scope";
 import { reportLeakedKeys, type LeakReporter } from "./report";
 
 export const leakFormSchema = z.object({
@@ -18,14 +17,8 @@ export const leakFormSchema = z.object({
  * but a customer learns nothing about it.
  */
 export function reportLeakAction(permission: Permission, reporter: LeakReporter, revalidate: string) {
-  return serverAction(permission, leakFormSchema, async (input, viewer, now) => {
-    const [outcome] = await reportLeakedKeys(
-      [{ token: input.key, url: input.url || undefined, source: reporter }],
-      reporter,
-      `user:${viewer.userId}`,
-      now,
-      scopeOf(viewer),
-    );
+  return serverAction(permission, leakFormSchema, async (input, { actor, scope, now }) => {
+    const [outcome] = await reportLeakedKeys([{ token: input.key, url: input.url || undefined, source: reporter }], reporter, actor, now, scope);
     revalidatePath(revalidate, "layout");
     if (outcome.label === "false_positive") return { message: "That is not one of our keys (or it was typed with a mistake): nothing was changed." };
     if (!outcome.prefix) return { message: "Thank you: that key is revoked now." };

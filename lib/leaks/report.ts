@@ -30,6 +30,8 @@ export const leakReportsSchema = z
   .min(1, "must name at least one token")
   .max(MAX_LEAK_REPORTS, `must be at most ${MAX_LEAK_REPORTS} tokens`);
 export type LeakReport = z.input<typeof leakReportSchema>;
+/** The management API's leak report: `{ "tokens": [...] }`. */
+export const leakRequestSchema = z.object({ tokens: leakReportsSchema });
 
 export interface LeakOutcome {
   /** SHA-256 of the token, hex: how the answer names it (GitHub's feedback format), never the token. */

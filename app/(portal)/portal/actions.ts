@@ -5,7 +5,6 @@ import { formatUtcMinute } from "@/lib/time";
 import { z } from "zod";
 import { serverAction } from "@/lib/http/server-action";
 import { requireRecentSignIn } from "@/lib/auth/authorize";
-import { scopeOf } from "@/lib/auth/scope";
 import { postponeRotationSchema } from "@/lib/rotations/schemas";
 import { postponeRotation, rotateNow } from "@/lib/rotations/mutations";
 import { rerollSuccessor, rerollSuccessorSchema, revealSuccessor, revealSuccessorSchema } from "@/lib/rotations/successor";
@@ -15,12 +14,8 @@ import { updateContacts } from "@/lib/organizations/mutations";
 import { contactChangeSchema } from "@/lib/organizations/schemas";
 import { reportLeakAction } from "@/lib/leaks/actions";
 
-const reportLeak = reportLeakAction("portal:use", "portal", "/portal");
-
 /** Revokes a pasted leaked key at once (a customer); the key is only hashed, and another organization's is not described. */
-export async function reportLeakedKeyAction(input: unknown) {
-  return reportLeak(input);
-}
+export const reportLeakedKeyAction = reportLeakAction("portal:use", "portal", "/portal");
 
 // Every action here is the customer's, checked on the server: the role
 // (portal:use or rotations:postpone) and, through scopeOf, their own
@@ -32,9 +27,10 @@ export interface RevealedKey {
   graceEndsAt: string | null;
 }
 
-const reveal = serverAction("portal:use", revealSuccessorSchema, async (input, viewer, now) => {
+/** Reveals the new key of a rotation in grace, once (customer; signed in within 10 minutes). */
+export const revealSuccessorAction = serverAction("portal:use", revealSuccessorSchema, async (input, { viewer, actor, scope, now }) => {
   requireRecentSignIn(viewer, now);
-  const r = await revealSuccessor(input, `user:${viewer.userId}`, now, scopeOf(viewer));
+  const r = await revealSuccessor(input, actor, now, scope);
   revalidatePath("/portal", "layout");
   return {
     message: `Your new key ${r.successor.prefix}… is below. Copy it now: it is not shown again.`,
@@ -42,9 +38,10 @@ const reveal = serverAction("portal:use", revealSuccessorSchema, async (input, v
   };
 });
 
-const reroll = serverAction("portal:use", rerollSuccessorSchema, async (input, viewer, now) => {
+/** Replaces a lost new key: the lost one is revoked, the deadline stays (customer; recent sign-in). */
+export const rerollSuccessorAction = serverAction("portal:use", rerollSuccessorSchema, async (input, { viewer, actor, scope, now }) => {
   requireRecentSignIn(viewer, now, "replace a lost key");
-  const r = await rerollSuccessor(input, `user:${viewer.userId}`, now, scopeOf(viewer));
+  const r = await rerollSuccessor(input, actor, now, scope);
   revalidatePath("/portal", "layout");
   return {
     message: `The lost key ${r.revoked.prefix}… is revoked and ${r.successor.prefix}… replaces it; the deadline has not moved. Copy it now: it is not shown again.`,
@@ -52,32 +49,33 @@ const reroll = serverAction("portal:use", rerollSuccessorSchema, async (input, v
   };
 });
 
-const postpone = serverAction("rotations:postpone", postponeRotationSchema, async (input, viewer, now) => {
-  const rotation = await postponeRotation(input, `user:${viewer.userId}`, now, scopeOf(viewer));
+/** Postpones a scheduled rotation of the customer's key within policy. */
+export const postponeOwnRotationAction = serverAction("rotations:postpone", postponeRotationSchema, async (input, { actor, scope, now }) => {
+  const rotation = await postponeRotation(input, actor, now, scope);
   revalidatePath("/portal", "layout");
   return {
     message: `Rotation postponed: it now starts ${formatUtcMinute(rotation.scheduledAt)} and the old key works until ${formatUtcMinute(rotation.graceEndsAt!)}.`,
   };
 });
 
-const rotateOwn = serverAction("portal:use", z.object({ keyId: z.string().min(1, "is required") }), async (input, viewer, now) => {
-  requireRecentSignIn(viewer, now, "rotate a key");
-  const { rotation } = await rotateNow(
-    { keyId: input.keyId, deliver: "portal", reason: "rotated by the customer in the portal" },
-    `user:${viewer.userId}`,
-    now,
-    scopeOf(viewer),
-  );
-  revalidatePath("/portal", "layout");
-  return { message: `Rotation started: reveal your new key below. The old key works until ${formatUtcMinute(rotation.graceEndsAt!)}.` };
-});
+/** Rotates one of the customer's keys now, with the policy's grace. */
+export const rotateOwnKeyAction = serverAction(
+  "portal:use",
+  z.object({ keyId: z.string().min(1, "is required") }),
+  async (input, { viewer, actor, scope, now }) => {
+    requireRecentSignIn(viewer, now, "rotate a key");
+    const { rotation } = await rotateNow({ keyId: input.keyId, deliver: "portal", reason: "rotated by the customer in the portal" }, actor, now, scope);
+    revalidatePath("/portal", "layout");
+    return { message: `Rotation started: reveal your new key below. The old key works until ${formatUtcMinute(rotation.graceEndsAt!)}.` };
+  },
+);
 
 const customerIssueSchema = issueKeySchema.pick({ environment: true, name: true, scopes: true });
 
-const issue = serverAction("portal:use", customerIssueSchema, async (input, viewer, now) => {
+/** Creates a key for the customer's organization, where its policy allows (recent sign-in). */
+export const issueOwnKeyAction = serverAction("portal:use", customerIssueSchema, async (input, { viewer, actor, scope, now }) => {
   requireRecentSignIn(viewer, now, "create a key");
-  const scope = scopeOf(viewer);
-  const { key, secret } = await issueKey({ ...input, organizationId: scope.organizationId! }, `user:${viewer.userId}`, now, scope);
+  const { key, secret } = await issueKey({ ...input, organizationId: scope.organizationId! }, actor, now, scope);
   revalidatePath("/portal", "layout");
   return {
     message: `Key ${key.prefix}… created. Copy it now: it is not shown again.`,
@@ -85,16 +83,17 @@ const issue = serverAction("portal:use", customerIssueSchema, async (input, view
   };
 });
 
-const revoke = serverAction("portal:use", revokeKeySchema, async (input, viewer, now) => {
+/** Revokes one of the customer's keys, where its policy allows. */
+export const revokeOwnKeyAction = serverAction("portal:use", revokeKeySchema, async (input, { viewer, actor, scope, now }) => {
   requireRecentSignIn(viewer, now, "revoke a key");
-  const key = await revokeKey(input, `user:${viewer.userId}`, now, scopeOf(viewer));
+  const key = await revokeKey(input, actor, now, scope);
   revalidatePath("/portal", "layout");
   return { message: `Key ${key.prefix}… is revoked: it stops working now.` };
 });
 
-const contacts = serverAction("portal:use", contactChangeSchema, async (input, viewer, now) => {
-  const scope = scopeOf(viewer);
-  const org = await updateContacts({ ...input, organizationId: scope.organizationId! }, `user:${viewer.userId}`, now, scope);
+/** Adds or removes a notification contact, or sets the time zone of the emails. */
+export const updateContactsAction = serverAction("portal:use", contactChangeSchema, async (input, { actor, scope, now }) => {
+  const org = await updateContacts({ ...input, organizationId: scope.organizationId! }, actor, now, scope);
   revalidatePath("/portal/contacts");
   return {
     message: input.add
@@ -104,38 +103,3 @@ const contacts = serverAction("portal:use", contactChangeSchema, async (input, v
         : `Dates in emails are now in ${org.timeZone}.`,
   };
 });
-
-/** Reveals the new key of a rotation in grace, once (customer; signed in within 10 minutes). */
-export async function revealSuccessorAction(input: unknown) {
-  return reveal(input);
-}
-
-/** Replaces a lost new key: the lost one is revoked, the deadline stays (customer; recent sign-in). */
-export async function rerollSuccessorAction(input: unknown) {
-  return reroll(input);
-}
-
-/** Postpones a scheduled rotation of the customer's key within policy. */
-export async function postponeOwnRotationAction(input: unknown) {
-  return postpone(input);
-}
-
-/** Rotates one of the customer's keys now, with the policy's grace. */
-export async function rotateOwnKeyAction(input: unknown) {
-  return rotateOwn(input);
-}
-
-/** Creates a key for the customer's organization, where its policy allows (recent sign-in). */
-export async function issueOwnKeyAction(input: unknown) {
-  return issue(input);
-}
-
-/** Revokes one of the customer's keys, where its policy allows. */
-export async function revokeOwnKeyAction(input: unknown) {
-  return revoke(input);
-}
-
-/** Adds or removes a notification contact, or sets the time zone of the emails. */
-export async function updateContactsAction(input: unknown) {
-  return contacts(input);
-}

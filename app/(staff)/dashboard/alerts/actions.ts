@@ -7,20 +7,23 @@ import { acknowledgeAlert, acknowledgeAlerts, resolveAlert, resolveAlerts, undoA
 
 const plural = (n: number) => `${n.toLocaleString("en")} alert${n === 1 ? "" : "s"}`;
 
-const acknowledge = serverAction("keys:rotate", alertActionSchema, async (input, viewer, now) => {
-  await acknowledgeAlert(input, `user:${viewer.userId}`, now);
+/** Marks an alert as seen (admin, operator). */
+export const acknowledgeAlertAction = serverAction("keys:rotate", alertActionSchema, async (input, { actor, now }) => {
+  await acknowledgeAlert(input, actor, now);
   revalidatePath("/dashboard/alerts");
   return { message: "Alert acknowledged." };
 });
 
-const resolve = serverAction("keys:rotate", alertActionSchema, async (input, viewer, now) => {
-  await resolveAlert(input, `user:${viewer.userId}`, now);
+/** Closes an alert (admin, operator). */
+export const resolveAlertAction = serverAction("keys:rotate", alertActionSchema, async (input, { actor, now }) => {
+  await resolveAlert(input, actor, now);
   revalidatePath("/dashboard/alerts");
   return { message: "Alert resolved." };
 });
 
-const bulkAcknowledge = serverAction("keys:rotate", bulkAlertActionSchema, async (input, viewer, now) => {
-  const { alertIds, at } = await acknowledgeAlerts(input, `user:${viewer.userId}`, now);
+/** Acknowledges the selected alerts, or all matching a filter (admin, operator). */
+export const acknowledgeAlertsAction = serverAction("keys:rotate", bulkAlertActionSchema, async (input, { actor, now }) => {
+  const { alertIds, at } = await acknowledgeAlerts(input, actor, now);
   revalidatePath("/dashboard/alerts");
   return {
     message: alertIds.length ? `Acknowledged ${plural(alertIds.length)}.` : "Nothing to acknowledge: those alerts are no longer open.",
@@ -28,39 +31,16 @@ const bulkAcknowledge = serverAction("keys:rotate", bulkAlertActionSchema, async
   };
 });
 
-const bulkResolve = serverAction("keys:rotate", bulkAlertActionSchema, async (input, viewer, now) => {
-  const { alertIds } = await resolveAlerts(input, `user:${viewer.userId}`, now);
+/** Resolves the selected alerts, or all matching a filter (admin, operator). */
+export const resolveAlertsAction = serverAction("keys:rotate", bulkAlertActionSchema, async (input, { actor, now }) => {
+  const { alertIds } = await resolveAlerts(input, actor, now);
   revalidatePath("/dashboard/alerts");
   return { message: alertIds.length ? `Resolved ${plural(alertIds.length)}.` : "Nothing to resolve: those alerts are already resolved." };
 });
 
-const undoAcknowledge = serverAction("keys:rotate", undoAcknowledgeSchema, async (input, viewer, now) => {
-  const { reopened } = await undoAcknowledgeAlerts(input, `user:${viewer.userId}`, now);
+/** Reopens the alerts of the viewer's last bulk acknowledgement that nobody has moved since (admin, operator). */
+export const undoAcknowledgeAlertsAction = serverAction("keys:rotate", undoAcknowledgeSchema, async (input, { actor, now }) => {
+  const { reopened } = await undoAcknowledgeAlerts(input, actor, now);
   revalidatePath("/dashboard/alerts");
   return { message: reopened ? `Undone: ${plural(reopened)} open again.` : "Nothing to undo: those alerts have changed since." };
 });
-
-/** Marks an alert as seen (admin, operator). */
-export async function acknowledgeAlertAction(input: unknown) {
-  return acknowledge(input);
-}
-
-/** Closes an alert (admin, operator). */
-export async function resolveAlertAction(input: unknown) {
-  return resolve(input);
-}
-
-/** Acknowledges the selected alerts, or all matching a filter (admin, operator). */
-export async function acknowledgeAlertsAction(input: unknown) {
-  return bulkAcknowledge(input);
-}
-
-/** Resolves the selected alerts, or all matching a filter (admin, operator). */
-export async function resolveAlertsAction(input: unknown) {
-  return bulkResolve(input);
-}
-
-/** Reopens the alerts of the viewer's last bulk acknowledgement that nobody has moved since (admin, operator). */
-export async function undoAcknowledgeAlertsAction(input: unknown) {
-  return undoAcknowledge(input);
-}

@@ -12,15 +12,12 @@ import { bulkScheduleSchema } from "@/lib/rotations/schemas";
 import { scheduleRotationsForFilter } from "@/lib/rotations/bulk";
 import { reportLeakAction } from "@/lib/leaks/actions";
 
-const reportLeak = reportLeakAction("keys:rotate", "dashboard", "/dashboard/keys");
-
 /** Revokes a pasted leaked key at once with its family (admin, operator); the key is only hashed. */
-export async function reportLeakedKeyAction(input: unknown) {
-  return reportLeak(input);
-}
+export const reportLeakedKeyAction = reportLeakAction("keys:rotate", "dashboard", "/dashboard/keys");
 
-const bulkSchedule = serverAction("keys:rotate", bulkScheduleSchema, async (input, viewer, now) => {
-  const { scheduled, tooLate, tooLateMustStartBy } = await scheduleRotationsForFilter(input, `user:${viewer.userId}`, now);
+/** Schedules a rotation for every key the filter matches (admin, operator). */
+export const bulkScheduleRotationsAction = serverAction("keys:rotate", bulkScheduleSchema, async (input, { actor, now }) => {
+  const { scheduled, tooLate, tooLateMustStartBy } = await scheduleRotationsForFilter(input, actor, now);
   revalidatePath("/dashboard/keys");
   const late = tooLate
     ? ` ${tooLate.toLocaleString("en")} key${tooLate === 1 ? " was" : "s were"} left out: their policy makes them start rotating earlier (the first by ${tooLateMustStartBy!.toISOString()}); schedule them sooner or rotate them now.`
@@ -31,11 +28,6 @@ const bulkSchedule = serverAction("keys:rotate", bulkScheduleSchema, async (inpu
       : `Nothing scheduled: every matching key is already rotating, not active, or due earlier.${late}`,
   };
 });
-
-/** Schedules a rotation for every key the filter matches (admin, operator). */
-export async function bulkScheduleRotationsAction(input: unknown) {
-  return bulkSchedule(input);
-}
 
 /**
  * The keys search (the list's box and the header's): a POST, so a pasted

@@ -7,25 +7,17 @@ import { notificationIdSchema } from "@/lib/notifications/schemas";
 import { retryNotification } from "@/lib/notifications/mutations";
 import { deliverOutbox } from "@/lib/notifications/deliver";
 
-const deliver = serverAction("outbox:manage", z.object({}), async (_input, _viewer, now) => {
+/** Delivers what is due now instead of waiting for the cron (admins). */
+export const deliverOutboxAction = serverAction("outbox:manage", z.object({}).default({}), async (_input, { now }) => {
   const r = await deliverOutbox(now, { budgetMs: 20_000 });
   revalidatePath("/dashboard/outbox");
   const parts = [`${r.sent} sent`, ...(r.retrying ? [`${r.retrying} will be retried`] : []), ...(r.failed ? [`${r.failed} failed`] : [])];
   return { message: r.sent + r.retrying + r.failed === 0 ? "Nothing was due: the outbox is empty." : `Delivered the due emails: ${parts.join(", ")}.` };
 });
 
-const retry = serverAction("outbox:manage", notificationIdSchema, async (input, viewer, now) => {
-  await retryNotification(input, `user:${viewer.userId}`, now);
+/** Queues a failed email again (admins). */
+export const retryNotificationAction = serverAction("outbox:manage", notificationIdSchema, async (input, { actor, now }) => {
+  await retryNotification(input, actor, now);
   revalidatePath("/dashboard/outbox");
   return { message: "The email is queued again; the next delivery sends it." };
 });
-
-/** Delivers what is due now instead of waiting for the cron (admins). */
-export async function deliverOutboxAction(input: unknown) {
-  return deliver(input ?? {});
-}
-
-/** Queues a failed email again (admins). */
-export async function retryNotificationAction(input: unknown) {
-  return retry(input);
-}

@@ -5,13 +5,9 @@ import { serverAction } from "@/lib/http/server-action";
 import { updatePolicySchema } from "@/lib/policies/schemas";
 import { updatePolicy } from "@/lib/policies/mutations";
 
-const update = serverAction("policies:edit", updatePolicySchema, async (input, viewer, now) => {
-  const policy = await updatePolicy(input, `user:${viewer.userId}`, now);
+/** Changes a rotation policy's settings (admin only). */
+export const updatePolicyAction = serverAction("policies:edit", updatePolicySchema, async (input, { actor, now }) => {
+  const policy = await updatePolicy(input, actor, now);
   revalidatePath("/dashboard/policies");
   return { message: `Policy "${policy.name}" saved.` };
 });
-
-/** Changes a rotation policy's settings (admin only). */
-export async function updatePolicyAction(input: unknown) {
-  return update(input);
-}

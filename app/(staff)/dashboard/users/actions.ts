@@ -7,8 +7,9 @@ import { changeUserRole, inviteUser, setUserDisabled } from "@/lib/auth/users";
 import { requireStaffMfaSchema } from "@/lib/auth/schemas";
 import { setStaffMfaRequired } from "@/lib/auth/mfa";
 
-const invite = serverAction("users:manage", inviteUserSchema, async (input, viewer, now) => {
-  const { user, password } = await inviteUser(input, `user:${viewer.userId}`, now);
+/** Invites a user (admin only). */
+export const inviteUserAction = serverAction("users:manage", inviteUserSchema, async (input, { actor, now }) => {
+  const { user, password } = await inviteUser(input, actor, now);
   revalidatePath("/dashboard/users");
   return {
     message: password
@@ -18,20 +19,23 @@ const invite = serverAction("users:manage", inviteUserSchema, async (input, view
   };
 });
 
-const changeRole = serverAction("users:manage", changeRoleSchema, async (input, viewer, now) => {
-  const user = await changeUserRole(input, `user:${viewer.userId}`, now);
+/** Changes a user's role (admin only). */
+export const changeUserRoleAction = serverAction("users:manage", changeRoleSchema, async (input, { actor, now }) => {
+  const user = await changeUserRole(input, actor, now);
   revalidatePath("/dashboard/users");
   return { message: `${user.email} is now ${user.role}.` };
 });
 
-const setDisabled = serverAction("users:manage", setDisabledSchema, async (input, viewer, now) => {
-  const user = await setUserDisabled(input, `user:${viewer.userId}`, now);
+/** Disables or re-enables a user (admin only). */
+export const setUserDisabledAction = serverAction("users:manage", setDisabledSchema, async (input, { actor, now }) => {
+  const user = await setUserDisabled(input, actor, now);
   revalidatePath("/dashboard/users");
   return { message: `${user.email} is ${user.disabledAt ? "disabled" : "enabled"}.` };
 });
 
-const requireMfa = serverAction("users:manage", requireStaffMfaSchema, async (input, viewer, now) => {
-  await setStaffMfaRequired(input, `user:${viewer.userId}`, now);
+/** Requires multi-factor sign-in for all staff, or stops requiring it (admin only). */
+export const setStaffMfaRequiredAction = serverAction("users:manage", requireStaffMfaSchema, async (input, { actor, now }) => {
+  await setStaffMfaRequired(input, actor, now);
   revalidatePath("/dashboard/users");
   return {
     message: input.required
@@ -39,23 +43,3 @@ const requireMfa = serverAction("users:manage", requireStaffMfaSchema, async (in
       : "Multi-factor sign-in is now optional for staff (admins who set it up keep it).",
   };
 });
-
-/** Requires multi-factor sign-in for all staff, or stops requiring it (admin only). */
-export async function setStaffMfaRequiredAction(input: unknown) {
-  return requireMfa(input);
-}
-
-/** Invites a user (admin only). */
-export async function inviteUserAction(input: unknown) {
-  return invite(input);
-}
-
-/** Changes a user's role (admin only). */
-export async function changeUserRoleAction(input: unknown) {
-  return changeRole(input);
-}
-
-/** Disables or re-enables a user (admin only). */
-export async function setUserDisabledAction(input: unknown) {
-  return setDisabled(input);
-}

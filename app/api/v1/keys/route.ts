@@ -1,5 +1,5 @@
 import { managementHandler, jsonNoStore } from "@/lib/http/api-handler";
-import type { IssueKeyInput } from "@/lib/keys/schemas";
+import { issueKeySchema } from "@/lib/keys/schemas";
 import { issueKey } from "@/lib/keys/mutations";
 import { searchKeys } from "@/lib/keys/queries";
 
@@ -7,7 +7,7 @@ import { searchKeys } from "@/lib/keys/queries";
 export const GET = managementHandler(async ({ request }) => jsonNoStore(await searchKeys(Object.fromEntries(new URL(request.url).searchParams))));
 
 /** Issues a key. The full key is in this one response only. */
-export const POST = managementHandler(async ({ readJson, actor, now }) => {
-  const { key, secret } = await issueKey((await readJson()) as IssueKeyInput, actor, now);
+export const POST = managementHandler({ body: issueKeySchema }, async ({ body, actor, now }) => {
+  const { key, secret } = await issueKey(body, actor, now);
   return jsonNoStore({ ...key, key: secret }, 201);
 });

@@ -1,6 +1,6 @@
 import { managementHandler, jsonNoStore } from "@/lib/http/api-handler";
 import { ValidationError } from "@/lib/errors";
-import type { CreateWebhookInput } from "@/lib/webhooks/schemas";
+import { createWebhookSchema } from "@/lib/webhooks/schemas";
 import { createWebhookEndpoint } from "@/lib/webhooks/mutations";
 import { listWebhookEndpoints } from "@/lib/webhooks/queries";
 
@@ -13,7 +13,7 @@ export const GET = managementHandler(async ({ request }) => {
 });
 
 /** Registers an endpoint; the answer holds its signing secret (`whsec_…`), this once. */
-export const POST = managementHandler(async ({ readJson, actor, now }) => {
-  const { endpoint, secret } = await createWebhookEndpoint((await readJson()) as CreateWebhookInput, actor, now);
+export const POST = managementHandler({ body: createWebhookSchema }, async ({ body, actor, now }) => {
+  const { endpoint, secret } = await createWebhookEndpoint(body, actor, now);
   return jsonNoStore({ webhook: endpoint, secret: secret ?? null }, 201);
 });

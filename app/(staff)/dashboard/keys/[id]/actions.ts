@@ -6,9 +6,10 @@ import { formatUtcMinute } from "@/lib/time";
 import { closeRotationSchema, rotationRequestSchema } from "@/lib/rotations/schemas";
 import { cancelRotation, createRotation, rollbackRotation } from "@/lib/rotations/mutations";
 
-const rotate = serverAction("keys:rotate", rotationRequestSchema, async (input, viewer, now) => {
+/** Schedules, starts or emergency-starts a rotation of a key (admin, operator). */
+export const rotateKeyAction = serverAction("keys:rotate", rotationRequestSchema, async (input, { actor, now }) => {
   // Staff never see a key: the customer mints the successor in the portal.
-  const { rotation } = await createRotation({ ...input, deliver: "portal" }, `user:${viewer.userId}`, now);
+  const { rotation } = await createRotation({ ...input, deliver: "portal" }, actor, now);
   revalidatePath(`/dashboard/keys/${input.keyId}`);
   const what =
     rotation.state === "scheduled"
@@ -19,29 +20,16 @@ const rotate = serverAction("keys:rotate", rotationRequestSchema, async (input, 
   return { message: what };
 });
 
-const cancel = serverAction("keys:rotate", closeRotationSchema, async (input, viewer, now) => {
-  const rotation = await cancelRotation(input, `user:${viewer.userId}`, now);
+/** Cancels a scheduled rotation (admin, operator). */
+export const cancelRotationAction = serverAction("keys:rotate", closeRotationSchema, async (input, { actor, now }) => {
+  const rotation = await cancelRotation(input, actor, now);
   revalidatePath(`/dashboard/keys/${rotation.keyId}`);
   return { message: "Rotation cancelled." };
 });
 
-const rollback = serverAction("keys:rotate", closeRotationSchema, async (input, viewer, now) => {
-  const rotation = await rollbackRotation(input, `user:${viewer.userId}`, now);
+/** Rolls back a rotation in grace (admin, operator). */
+export const rollbackRotationAction = serverAction("keys:rotate", closeRotationSchema, async (input, { actor, now }) => {
+  const rotation = await rollbackRotation(input, actor, now);
   revalidatePath(`/dashboard/keys/${rotation.keyId}`);
   return { message: "Rotation rolled back: the old key is active again." };
 });
-
-/** Schedules, starts or emergency-starts a rotation of a key (admin, operator). */
-export async function rotateKeyAction(input: unknown) {
-  return rotate(input);
-}
-
-/** Cancels a scheduled rotation (admin, operator). */
-export async function cancelRotationAction(input: unknown) {
-  return cancel(input);
-}
-
-/** Rolls back a rotation in grace (admin, operator). */
-export async function rollbackRotationAction(input: unknown) {
-  return rollback(input);
-}

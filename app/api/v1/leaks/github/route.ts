@@ -2,7 +2,8 @@ import { bodyLimit, jsonNoStore, publicHandler } from "@/lib/http/api-handler";
 import { ValidationError } from "@/lib/errors";
 import { SYSTEM_GITHUB } from "@/lib/auth/actor";
 import { verifyGithubSignature } from "@/lib/leaks/github";
-import { reportLeakedKeys, type LeakReport } from "@/lib/leaks/report";
+import { leakReportsSchema, reportLeakedKeys } from "@/lib/leaks/report";
+import { parseInput } from "@/lib/validation";
 
 /**
  * GitHub secret scanning's partner endpoint: the signature is checked over
@@ -21,8 +22,9 @@ export const POST = publicHandler(
       throw new ValidationError("The body must be GitHub's JSON array of { token, type, url, source }.");
     }
     if (!Array.isArray(reports)) throw new ValidationError("The body must be GitHub's JSON array of { token, type, url, source }.");
-    const outcomes = await reportLeakedKeys(reports as LeakReport[], "github", SYSTEM_GITHUB, now);
-    return jsonNoStore(outcomes.map((o, i) => ({ token_hash: o.tokenHash, token_type: (reports as { type?: unknown }[])[i]?.type ?? null, label: o.label })));
+    const parsed = parseInput(leakReportsSchema, reports);
+    const outcomes = await reportLeakedKeys(parsed, "github", SYSTEM_GITHUB, now);
+    return jsonNoStore(outcomes.map((o, i) => ({ token_hash: o.tokenHash, token_type: parsed[i]?.type ?? null, label: o.label })));
   },
   bodyLimit(1024 * 1024),
 );

@@ -2,6 +2,8 @@ import { publicHandler, jsonNoStore } from "@/lib/http/api-handler";
 import { withPresentedKey } from "@/lib/http/key-auth";
 import { createRateLimit } from "@/lib/http/rate-limit";
 import { recordAgentReport } from "@/lib/rotations/agent";
+import { agentReportSchema } from "@/lib/rotations/agent-schemas";
+import { parseInput } from "@/lib/validation";
 
 const limits = {
   perAddress: createRateLimit({ name: "agent-report:address", points: 20, durationSeconds: 60 }),
@@ -16,5 +18,7 @@ const limits = {
  * portal; a failure raises an alert.
  */
 export const POST = publicHandler((ctx) =>
-  withPresentedKey(ctx, limits, async (_presented, record) => jsonNoStore(await recordAgentReport(record.keyId, await ctx.readJson(), ctx.now), 201)),
+  withPresentedKey(ctx, limits, async (_presented, record) =>
+    jsonNoStore(await recordAgentReport(record.keyId, parseInput(agentReportSchema, await ctx.readJson()), ctx.now), 201),
+  ),
 );

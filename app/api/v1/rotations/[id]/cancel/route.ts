@@ -1,7 +1,7 @@
 import { managementHandler, jsonNoStore } from "@/lib/http/api-handler";
 import { cancelRotation } from "@/lib/rotations/mutations";
+import { closeRotationSchema } from "@/lib/rotations/schemas";
 
-export const POST = managementHandler(async ({ readJson, params, actor, now }) => {
-  const body = await readJson();
-  return jsonNoStore(await cancelRotation({ reason: body.reason as string | undefined, rotationId: params.id }, actor, now));
-});
+export const POST = managementHandler({ body: closeRotationSchema, fromPath: ({ id }) => ({ rotationId: id }) }, async ({ body, actor, now }) =>
+  jsonNoStore(await cancelRotation(body, actor, now)),
+);
