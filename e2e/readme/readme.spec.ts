@@ -37,7 +37,7 @@ test("the README's shell examples run as written against the started app", async
   const curlHome = mkdtempSync(path.join(tmpdir(), "rekey-readme-"));
   writeFileSync(path.join(curlHome, ".curlrc"), 'write-out = "\\n"\n');
   const { stdout } = await run("bash", ["-c", script], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, CURL_HOME: curlHome, REKEY_BOOTSTRAP_TOKEN: E2E_BOOTSTRAP_TOKEN },
+    env: { ...process.env, CURL_HOME: curlHome, REKEY_BOOTSTRAP_TOKEN: E2E_BOOTSTRAP_TOKEN },
     timeout: 120_000,
     maxBuffer: 16 * 1024 * 1024,
   }).catch((error: { stdout?: string; stderr?: string; code?: number }) => {
