@@ -84,12 +84,12 @@ function badText(text: string): string | null {
 }
 
 /**
- * The first value in a parsed input that the database cannot store. Walks
- * only what the schema let through, so its depth is the schema's.
+ * The first value in a parsed input that the database cannot store, or
+ * one nested past MAX_DEPTH. Walks only what the schema let through, which
+ * for z.unknown() (metadata, an import's lines) is any JSON.
  */
 function unstorable(value: unknown, path: (string | number)[]): { path: (string | number)[]; message: string } | null {
-  // A schema may let a value through whole (z.unknown(): metadata, the lines of an import): JSON nests without
-  // bound, this walk must not (a body of 10,000 "[" would overflow the stack: a 500).
+  // JSON nests without bound, this walk must not (a body of 10,000 "[" would overflow the stack: a 500).
   if (path.length > MAX_DEPTH && typeof value === "object" && value !== null) return { path, message: `is nested more than ${MAX_DEPTH} levels deep` };
   if (typeof value === "string") {
     const message = badText(value);
