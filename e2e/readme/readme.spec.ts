@@ -30,7 +30,7 @@ function readmeExamples(): string[] {
 // without an error; the examples' variables are set by the examples themselves.
 test("the README's shell examples run as written against the started app", async ({ baseURL }) => {
   const examples = readmeExamples();
-  expect(examples.length).toBeGreaterThanOrEqual(4);
+  expect(examples.length).toBeGreaterThanOrEqual(6);
   const port = new URL(baseURL!).port;
   const script = ["set -euo pipefail", ...examples.map((e) => e.replaceAll("localhost:3000", `localhost:${port}`))].join("\n");
   // A newline after each answer (a reader's terminal shows them apart anyway), so each is a line here.
@@ -65,5 +65,11 @@ test("the README's shell examples run as written against the started app", async
     answers.some((a) => typeof a.secret === "string" && String(a.secret).startsWith("whsec_")),
     "a webhook was registered",
   ).toBe(true);
+  expect(
+    answers.some((a) => a.valid === true && a.organizationExternalId === "cus_31c7"),
+    "the imported key verified",
+  ).toBe(true);
+  expect(stdout, "the import's dry run").toMatch(/would import 1, unchanged 0, refused 0/);
+  expect(stdout, "the import").toMatch(/^imported 1, unchanged 0, refused 0/m);
   expect(stdout, "the secret-scanning pattern").toMatch(/rk_\(live\|test\)_/);
 });
