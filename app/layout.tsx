@@ -6,7 +6,6 @@ import { roleMay } from "@/lib/auth/permissions";
 import { SignOutButton } from "@/components/sign-out-button";
 import { SearchShortcut } from "@/components/search-shortcut";
 import { MenuButton } from "@/components/menu-button";
-import { TableLabels } from "@/components/table-labels";
 import { findKeyAction } from "./(staff)/dashboard/keys/actions";
 import { countOpenAlerts } from "@/lib/alerts/queries";
 import "./globals.css";
@@ -116,7 +115,6 @@ export default async function RootLayout({ children }: { children: React.ReactNo
           </nav>
         </header>
         <main className="page">{children}</main>
-        <TableLabels />
       </body>
     </html>
   );

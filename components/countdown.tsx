@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useState } from "react";
+import { formatUtcMinute } from "@/lib/time";
 
 function format(ms: number): string {
   const past = ms < 0;
@@ -24,5 +25,5 @@ export function Countdown({ to }: { to: string }) {
     return () => clearInterval(timer);
   }, []);
   // The server renders the date; the browser's clock takes over once mounted.
-  return <time dateTime={to}>{now === null ? `${new Date(to).toISOString().slice(0, 16).replace("T", " ")} UTC` : format(target - now)}</time>;
+  return <time dateTime={to}>{now === null ? formatUtcMinute(new Date(to)) : format(target - now)}</time>;
 }

@@ -2,6 +2,7 @@ import Link from "next/link";
 import { RelativeTime } from "@/components/relative-time";
 import { ResendButton, WebhookEndpointActions } from "@/components/webhook-forms";
 import type { ActionResult } from "@/lib/http/server-action";
+import { CardTable } from "@/components/card-table";
 
 interface EndpointRow {
   id: string;
@@ -38,7 +39,7 @@ export function WebhookEndpointTable({
 }) {
   if (endpoints.length === 0) return <p className="empty">No endpoints yet. Add one above: rekey then posts every rotation event to it, signed.</p>;
   return (
-    <table>
+    <CardTable>
       <thead>
         <tr>
           <th scope="col">Endpoint</th>
@@ -70,7 +71,7 @@ export function WebhookEndpointTable({
           </tr>
         ))}
       </tbody>
-    </table>
+    </CardTable>
   );
 }
 
@@ -94,7 +95,7 @@ export function WebhookDeliveryLog({ deliveries, now, resend }: { deliveries: De
   if (deliveries.length === 0) return <p className="empty">Nothing delivered yet. Send a test event to check the endpoint.</p>;
   const iso = now.toISOString();
   return (
-    <table>
+    <CardTable>
       <caption className="sub" style={{ textAlign: "left", padding: "0.5rem 0.75rem" }}>
         {deliveries.length === 1 ? "The latest delivery." : `The latest ${deliveries.length} deliveries.`} Each has one id (the <code>webhook-id</code> header)
         on every attempt: receivers deduplicate on it.
@@ -136,7 +137,7 @@ export function WebhookDeliveryLog({ deliveries, now, resend }: { deliveries: De
           </tr>
         ))}
       </tbody>
-    </table>
+    </CardTable>
   );
 }
 

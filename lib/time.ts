@@ -28,3 +28,10 @@ export function formatInZone(at: Date, timeZone: string): string {
 export function formatUtcMinute(at: Date): string {
   return `${at.toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
+
+const staffFormat = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+
+/** A moment as the staff pages show it, in their one zone, labelled: "7 Dec 2026, 09:30 UTC". */
+export function formatStaffTime(at: Date): string {
+  return `${staffFormat.format(at)} UTC`;
+}

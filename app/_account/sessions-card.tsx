@@ -2,6 +2,7 @@ import { formatDistanceStrict } from "date-fns";
 import type { Viewer } from "@/lib/auth/viewer";
 import { listOpenSessions, SESSION_IDLE_SECONDS, SESSION_MAX_AGE_SECONDS } from "@/lib/auth/sessions";
 import { EndOtherSessionsButton, EndSessionButton } from "./session-controls";
+import { CardTable } from "@/components/card-table";
 
 /** A user agent in words a person recognises: browser and system, not the whole string. */
 function device(userAgent: string | null): string {
@@ -44,7 +45,7 @@ export async function SessionsCard({ viewer, now }: { viewer: Viewer; now: Date 
         browser out at its next request.
       </p>
       <div className="table-wrap">
-        <table>
+        <CardTable>
           <thead>
             <tr>
               <th scope="col">Device</th>
@@ -82,7 +83,7 @@ export async function SessionsCard({ viewer, now }: { viewer: Viewer; now: Date 
               );
             })}
           </tbody>
-        </table>
+        </CardTable>
       </div>
       <EndOtherSessionsButton others={sessions.filter((s) => s.id !== viewer.sessionId).length} />
     </section>

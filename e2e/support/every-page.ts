@@ -34,6 +34,14 @@ export async function checkPage(page: Page, role: string, path: string, width: n
     return out.slice(0, 5);
   });
   expect.soft(overflow, `${path} at ${width} px: nothing past the right edge`).toEqual([]);
+  // A list's table is a stack of cards on a phone: each body cell carries its column's label from the server
+  // (components/card-table.tsx), or a card reads as bare values.
+  const unlabelled = await page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>(":is(.table-wrap, .scroll-x) table tbody td:not([data-label])")]
+      .map((td) => td.innerText.trim().slice(0, 40))
+      .slice(0, 5),
+  );
+  expect.soft(unlabelled, `${path}: every cell of a list's table has its column's label`).toEqual([]);
   const slug =
     path
       .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, "id")

@@ -14,6 +14,7 @@ import { RotationsSummary } from "./_components/rotations-summary";
 import { CreateKeyForm } from "./_components/create-key-form";
 import { ReportLeakForm } from "@/components/report-leak-form";
 import { reportLeakedKeyAction } from "./actions";
+import { CardTable } from "@/components/card-table";
 
 export const metadata: Metadata = { title: "Your keys" };
 
@@ -90,7 +91,7 @@ export default async function PortalHome() {
         </div>
       ) : (
         <div className="table-wrap">
-          <table>
+          <CardTable>
             <caption className="sr-only">Your organization&apos;s keys</caption>
             <thead>
               <tr>
@@ -134,7 +135,7 @@ export default async function PortalHome() {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </CardTable>
         </div>
       )}
 

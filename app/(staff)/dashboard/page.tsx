@@ -6,12 +6,13 @@ import { requirePagePermission } from "@/lib/auth/authorize";
 import { getOverview } from "@/lib/reports/overview";
 import { StatusBadge } from "@/components/status-badge";
 import { AgeChart, ComplianceChart } from "./_components/overview-charts";
+import { CardTable } from "@/components/card-table";
+import { formatStaffTime } from "@/lib/time";
 
 export const metadata: Metadata = { title: "Overview" };
 
 const STATES = ["scheduled", "grace", "completed", "cancelled", "rolled_back", "failed"];
 const pct = (v: number | null) => (v === null ? "—" : `${(Math.round(v * 1000) / 10).toLocaleString("en")}%`);
-const utc = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 
 export default async function OverviewPage() {
   await connection();
@@ -61,7 +62,7 @@ export default async function OverviewPage() {
             <p className="sub">No grace period ends in the next 7 days.</p>
           ) : (
             <div className="scroll-x">
-              <table>
+              <CardTable>
                 <thead>
                   <tr>
                     <th scope="col">Key</th>
@@ -82,13 +83,13 @@ export default async function OverviewPage() {
                       </td>
                       <td>
                         in {formatDistanceStrict(d.graceEndsAt, o.now)}
-                        <div className="sub">{utc.format(d.graceEndsAt)} UTC</div>
+                        <div className="sub">{formatStaffTime(d.graceEndsAt)}</div>
                       </td>
                       <td className="num">{d.oldKeyShare === null ? <span className="sub">no traffic</span> : pct(d.oldKeyShare)}</td>
                     </tr>
                   ))}
                 </tbody>
-              </table>
+              </CardTable>
             </div>
           )}
           <p className="sub">

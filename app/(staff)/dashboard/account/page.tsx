@@ -7,10 +7,9 @@ import { ChangePasswordForm } from "@/app/_account/session-controls";
 import { MfaCard } from "./_components/mfa-card";
 import { PasskeysCard } from "./_components/passkeys-card";
 import { listPasskeys, MAX_PASSKEYS_PER_USER } from "@/lib/auth/passkeys";
+import { formatStaffTime } from "@/lib/time";
 
 export const metadata: Metadata = { title: "Your account" };
-
-const utc = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 
 export default async function AccountPage() {
   await connection();
@@ -46,7 +45,7 @@ export default async function AccountPage() {
           </h2>
           <MfaCard
             enabledAt={mfa.enabledAt?.toISOString() ?? null}
-            enabledLabel={mfa.enabledAt ? `${utc.format(mfa.enabledAt)} UTC` : null}
+            enabledLabel={mfa.enabledAt ? formatStaffTime(mfa.enabledAt) : null}
             recoveryCodesLeft={mfa.recoveryCodesLeft}
             required={mfa.required}
             mayDisable={mfa.mayDisable}
@@ -62,8 +61,8 @@ export default async function AccountPage() {
             passkeys={passkeys.map((p) => ({
               id: p.id,
               name: p.name,
-              createdLabel: `${utc.format(p.createdAt)} UTC`,
-              lastUsedLabel: p.lastUsedAt ? `${utc.format(p.lastUsedAt)} UTC` : null,
+              createdLabel: formatStaffTime(p.createdAt),
+              lastUsedLabel: p.lastUsedAt ? formatStaffTime(p.lastUsedAt) : null,
               synced: p.deviceType === "multiDevice",
             }))}
             withCode={!!mfa.enabledAt}

@@ -4,6 +4,7 @@ import { connection } from "next/server";
 import { requirePagePermission } from "@/lib/auth/authorize";
 import { listOrganizations } from "@/lib/organizations/queries";
 import { PolicyException } from "@/components/policy-exception";
+import { CardTable } from "@/components/card-table";
 
 export const metadata: Metadata = { title: "Organizations" };
 
@@ -19,7 +20,7 @@ export default async function OrganizationsPage() {
         {orgs.length === 0 ? (
           <p className="empty">No organizations yet. Create one with the management API (POST /api/v1/organizations).</p>
         ) : (
-          <table>
+          <CardTable>
             <thead>
               <tr>
                 <th scope="col">Organization</th>
@@ -60,7 +61,7 @@ export default async function OrganizationsPage() {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </CardTable>
         )}
       </div>
     </>

@@ -5,6 +5,7 @@ import { formatDistanceStrict } from "date-fns";
 import { requirePagePermission } from "@/lib/auth/authorize";
 import { OUTBOX_FILTERS, listOutbox } from "@/lib/notifications/queries";
 import { DeliverNowButton, RetryButton } from "./_components/outbox-buttons";
+import { CardTable } from "@/components/card-table";
 
 export const metadata: Metadata = { title: "Outbox" };
 
@@ -53,7 +54,7 @@ export default async function OutboxPage({ searchParams }: OutboxPageProps) {
         {rows.length === 0 ? (
           <p className="empty">{filter === "all" ? "No emails yet. Rotations, reminders and alerts will put them here." : `No ${filter} emails.`}</p>
         ) : (
-          <table>
+          <CardTable>
             <caption className="sr-only">The latest 50 emails, newest first</caption>
             <thead>
               <tr>
@@ -115,7 +116,7 @@ export default async function OutboxPage({ searchParams }: OutboxPageProps) {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </CardTable>
         )}
       </div>
     </>

@@ -7,12 +7,13 @@ import { summaryFigures } from "@/lib/reports/files";
 import { scopeQuery, type ReportScope } from "@/lib/reports/period";
 import { reportScopeFromSearch } from "@/lib/reports/scope";
 import { ValidationError } from "@/lib/errors";
+import { CardTable } from "@/components/card-table";
+import { formatStaffTime } from "@/lib/time";
 
 export const metadata: Metadata = { title: "Reports" };
 
 type ReportsPageProps = { searchParams: Promise<Record<string, string | string[] | undefined>> };
 
-const utc = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 const pct = (r: number | null) => (r === null ? "—" : `${(r * 100).toFixed(1)}%`);
 
 const FILES = [
@@ -155,8 +156,8 @@ export default async function ReportsPage({ searchParams }: ReportsPageProps) {
           <p className="sub">The audit log is always the whole log of the period (every organization): only an unbroken run of the chain can be checked.</p>
           {scope.asOf && (
             <p className="sub">
-              This period has not ended: these links report it as of {scope.asOf.toISOString().slice(0, 16).replace("T", " ")} UTC, so each gives the same file
-              every time it is downloaded. Reload the page for a later instant.
+              This period has not ended: these links report it as of {formatStaffTime(scope.asOf)}, so each gives the same file every time it is downloaded.
+              Reload the page for a later instant.
             </p>
           )}
         </section>
@@ -167,11 +168,11 @@ export default async function ReportsPage({ searchParams }: ReportsPageProps) {
         {downloads.length === 0 ? (
           <p className="empty">No report has been downloaded yet.</p>
         ) : (
-          <table>
+          <CardTable>
             <caption className="sr-only">Recent report downloads</caption>
             <thead>
               <tr>
-                <th>When (UTC)</th>
+                <th>When</th>
                 <th>Who</th>
                 <th>What</th>
                 <th>SHA-256</th>
@@ -180,7 +181,7 @@ export default async function ReportsPage({ searchParams }: ReportsPageProps) {
             <tbody>
               {downloads.map((d) => (
                 <tr key={String(d.seq)}>
-                  <td>{utc.format(d.at)}</td>
+                  <td>{formatStaffTime(d.at)}</td>
                   <td>{d.who}</td>
                   <td>{d.reason}</td>
                   <td>
@@ -189,7 +190,7 @@ export default async function ReportsPage({ searchParams }: ReportsPageProps) {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </CardTable>
         )}
       </div>
     </>

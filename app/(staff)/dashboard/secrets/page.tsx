@@ -9,6 +9,7 @@ import { webhookSecretsByDataSecret } from "@/lib/webhooks/queries";
 import { listCheckpointKeys } from "@/lib/audit/checkpoints";
 import { journalStatus } from "@/lib/backup/journal";
 import { backupStatus } from "@/lib/backup/schedule";
+import { CardTable } from "@/components/card-table";
 
 export const metadata: Metadata = { title: "Secrets" };
 
@@ -47,7 +48,7 @@ export default async function SecretsPage() {
         </p>
       )}
       <div className="table-wrap">
-        <table>
+        <CardTable>
           <caption className="sub" style={{ textAlign: "left", padding: "0.6rem 0.9rem" }}>
             Hashing secret versions (current: {current}
             {currentSince ? `, since ${formatDistanceStrict(currentSince, now)} ago` : ", recorded at the next cron call"})
@@ -90,7 +91,7 @@ export default async function SecretsPage() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </CardTable>
       </div>
       <h2>Multi-factor secrets</h2>
       <p className="sub">

@@ -4,6 +4,7 @@ import { formatDistanceStrict } from "date-fns";
 import { requirePagePermission } from "@/lib/auth/authorize";
 import { listManagementTokens } from "@/lib/auth/management-tokens";
 import { CreateTokenForm, RevokeTokenButton } from "./_components/token-forms";
+import { CardTable } from "@/components/card-table";
 
 export const metadata: Metadata = { title: "API tokens" };
 
@@ -26,7 +27,7 @@ export default async function TokensPage() {
         {tokens.length === 0 ? (
           <p className="empty">No tokens yet.</p>
         ) : (
-          <table>
+          <CardTable>
             <thead>
               <tr>
                 <th scope="col">Name</th>
@@ -51,7 +52,7 @@ export default async function TokensPage() {
                 </tr>
               ))}
             </tbody>
-          </table>
+          </CardTable>
         )}
       </div>
     </>

@@ -7,6 +7,7 @@ import { countOpenSessions } from "@/lib/auth/sessions";
 import { listOrganizationNames } from "@/lib/keys/queries";
 import { isStaffMfaRequired } from "@/lib/auth/mfa";
 import { InviteUserForm, StaffMfaSetting, UserRowActions } from "./_components/users-admin";
+import { CardTable } from "@/components/card-table";
 
 export const metadata: Metadata = { title: "Users" };
 
@@ -28,7 +29,7 @@ export default async function UsersPage() {
         <StaffMfaSetting required={mfaRequired} />
       </section>
       <div className="table-wrap" style={{ marginTop: "1rem" }}>
-        <table>
+        <CardTable>
           <thead>
             <tr>
               <th scope="col">User</th>
@@ -75,7 +76,7 @@ export default async function UsersPage() {
               </tr>
             ))}
           </tbody>
-        </table>
+        </CardTable>
       </div>
     </>
   );

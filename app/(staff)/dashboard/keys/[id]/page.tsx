@@ -10,7 +10,7 @@ import { roleMay } from "@/lib/auth/permissions";
 import { getKeyDetail, getKeyTimeline, getMigrationSeries } from "@/lib/keys/queries";
 import { MigrationChart } from "@/components/migration-chart";
 import { latestAllowedStart } from "@/lib/rotations/limits";
-import { formatUtcMinute } from "@/lib/time";
+import { formatStaffTime, formatUtcMinute } from "@/lib/time";
 import { getEffectivePolicy } from "@/lib/policies/queries";
 import { getPrisma } from "@/lib/db";
 import { StatusBadge } from "@/components/status-badge";
@@ -23,8 +23,7 @@ export const metadata: Metadata = { title: "Key" };
 
 type KeyPageProps = { params: Promise<{ id: string }> };
 
-const utc = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
-const when = (d: Date | null | undefined) => (d ? `${utc.format(d)} UTC` : "—");
+const when = (d: Date | null | undefined) => (d ? formatStaffTime(d) : "—");
 
 export default async function KeyPage({ params }: KeyPageProps) {
   await connection();

@@ -5,6 +5,7 @@ import { useRouter, useSearchParams } from "next/navigation";
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from "@tanstack/react-table";
 import { StatusBadge } from "@/components/status-badge";
 import { Countdown } from "@/components/countdown";
+import { formatStaffTime } from "@/lib/time";
 
 export interface KeyRow {
   id: string;
@@ -28,7 +29,6 @@ export interface KeysTableProps {
 }
 
 const column = createColumnHelper<KeyRow>();
-const utc = new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 
 const columns = [
   column.accessor("organization", { header: "Organization", meta: { sort: "organization" } }),
@@ -80,7 +80,7 @@ const columns = [
         <>
           <StatusBadge value={r.rotationState} />{" "}
           {at && (
-            <span className="sub" title={`${utc.format(new Date(at))} UTC`}>
+            <span className="sub" title={formatStaffTime(new Date(at))}>
               {r.rotationState === "scheduled" ? "starts" : "ends"} <Countdown to={at} />
             </span>
           )}
