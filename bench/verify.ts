@@ -60,15 +60,14 @@ async function prepareMix(now: Date) {
   for (let i = 0; i < 400; i++) {
     const { key, secret } = await issueKey(
       { organizationId: orgs[i % orgs.length].id, environment: "live", name: "bench", scopes: ["read:orders"] },
-      ACTOR,
-      now,
+      { actor: ACTOR, now },
     );
     if (i < 150) {
-      const r = await createRotation({ keyId: key.id, kind: "manual", gracePeriodHours: 72, deliver: "response" }, ACTOR, now);
+      const r = await createRotation({ keyId: key.id, kind: "manual", gracePeriodHours: 72, deliver: "response" }, { actor: ACTOR, now });
       deprecated.push(secret);
       valid.push(r.successorSecret!);
     } else if (i < 200) {
-      await createRotation({ keyId: key.id, kind: "emergency", gracePeriodHours: 0, reason: "bench" }, ACTOR, now);
+      await createRotation({ keyId: key.id, kind: "emergency", gracePeriodHours: 0, reason: "bench" }, { actor: ACTOR, now });
       revoked.push(secret);
     } else valid.push(secret);
   }

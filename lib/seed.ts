@@ -453,7 +453,7 @@ export async function createDemoStaff(now: Date) {
     { email: "operator@rekey.local", name: "Olivia Operator", role: "operator" as const, password: password() },
     { email: "auditor@rekey.local", name: "Arthur Auditor", role: "auditor" as const, password: password() },
   ];
-  await createUsers(users, SEED, now);
+  await createUsers(users, { actor: SEED, now });
   return users;
 }
 
@@ -465,6 +465,6 @@ export async function createDemoCustomers(now: Date) {
     select: { id: true, name: true, contactEmails: true },
   });
   const users = orgs.map((o) => ({ email: o.contactEmails[0], name: `${o.name} customer`, role: "customer" as const, organizationId: o.id }));
-  await createUsers(users, SEED, now);
+  await createUsers(users, { actor: SEED, now });
   return users.map((u) => ({ ...u, organization: orgs.find((o) => o.id === u.organizationId)!.name }));
 }

@@ -132,8 +132,8 @@ describe("a policy that ends the grace once the delivered key is in use (endGrac
   it("revokes the old key at the cron after the agent's report and the new key's use, not before either; off by default", async () => {
     const prisma = await testPrisma();
     const org = await makeOrg();
-    const policy = await createPolicy({ name: `Confirmed ${org.id.slice(0, 6)}`, ...settings, endGraceOnConfirmedUse: true }, ADMIN, T0);
-    await assignPolicy({ organizationId: org.id, policyId: policy.id }, ADMIN, T0);
+    const policy = await createPolicy({ name: `Confirmed ${org.id.slice(0, 6)}`, ...settings, endGraceOnConfirmedUse: true }, { actor: ADMIN, now: T0 });
+    await assignPolicy({ organizationId: org.id, policyId: policy.id }, { actor: ADMIN, now: T0 });
     const other = await makeOrg();
     const keys = [await makeKey(org.id, { at: new Date() }), await makeKey(other.id, { at: new Date() })];
     const rotated: { successorKey: string; rotation: { id: string } }[] = [];

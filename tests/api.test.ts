@@ -49,7 +49,7 @@ describe("management API authentication", () => {
   });
 
   it("accepts a management token created by an admin, and records it as the actor", async () => {
-    const { token, secret } = await createManagementToken("ci pipeline", ADMIN, new Date());
+    const { token, secret } = await createManagementToken("ci pipeline", { actor: ADMIN, now: new Date() });
     const res = await call(createOrg, { body: { name: "Token Org" }, token: secret });
     expect(res.status).toBe(201);
     const prisma = await testPrisma();

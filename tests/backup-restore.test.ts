@@ -65,10 +65,10 @@ describe(`the restore drill (${testDatabaseKind})`, () => {
 
     // After the backup: a revocation, an emergency rotation that revokes at once, and a key issued (which the restore cannot bring back).
     const later = new Date(now.getTime() + 1000);
-    await revokeKey({ keyId: revoked.key.id, reason: "leaked in a support ticket" }, ADMIN, later);
-    await emergencyRotate({ keyId: rotated.key.id, gracePeriodHours: 0, reason: "found on GitHub" }, ADMIN, later);
+    await revokeKey({ keyId: revoked.key.id, reason: "leaked in a support ticket" }, { actor: ADMIN, now: later });
+    await emergencyRotate({ keyId: rotated.key.id, gracePeriodHours: 0, reason: "found on GitHub" }, { actor: ADMIN, now: later });
     const afterBackup = await makeKey(org.id, { at: later });
-    await revokeKey({ keyId: afterBackup.key.id, reason: "issued by mistake" }, ADMIN, later);
+    await revokeKey({ keyId: afterBackup.key.id, reason: "issued by mistake" }, { actor: ADMIN, now: later });
     expect(await syncRevocationJournal({ file: journal })).toBe(3);
     expect(await syncRevocationJournal({ file: journal })).toBe(0); // nothing twice
     for (const s of [revoked.secret, rotated.secret]) expect(await verifyKey(s, later)).toEqual({ valid: false, code: "revoked" });

@@ -139,7 +139,7 @@ describe("the cron moves a key through its whole life", () => {
     const box = mailbox();
     const prisma = await testPrisma();
     // A staff rotation scheduled late: the key passes its max age before its grace ends.
-    await createRotation({ keyId: key.id, kind: "scheduled", scheduledAt: at(days(89)) }, ADMIN, T0);
+    await createRotation({ keyId: key.id, kind: "scheduled", scheduledAt: at(days(89)) }, { actor: ADMIN, now: T0 });
     await runCron(at(days(91)), { delivery: { mailer: box.mailer } });
     await runCron(at(days(91) + hours(1)), { delivery: { mailer: box.mailer } });
     expect(await prisma.alert.count({ where: { kind: "key_past_max_age", keyId: key.id } })).toBe(1);
@@ -153,7 +153,7 @@ describe("the cron moves a key through its whole life", () => {
     const org = await makeOrg();
     await prisma.organization.update({ where: { id: org.id }, data: { policyId: policy.id } });
     const { key } = await makeKey(org.id);
-    const r = await createRotation({ keyId: key.id, kind: "manual" }, ADMIN, T0);
+    const r = await createRotation({ keyId: key.id, kind: "manual" }, { actor: ADMIN, now: T0 });
     const box = mailbox();
     const first = await runCron(at(hours(24)), { delivery: { mailer: box.mailer } });
     expect(first.rotations).toMatchObject({ extended: 1, completed: 0 });
@@ -172,7 +172,7 @@ describe("the cron moves a key through its whole life", () => {
     const org = await makeOrg();
     await prisma.organization.update({ where: { id: org.id }, data: { policyId: policy.id } });
     const { key } = await makeKey(org.id);
-    await createRotation({ keyId: key.id, kind: "emergency", reason: "leaked in a public repo" }, ADMIN, T0);
+    await createRotation({ keyId: key.id, kind: "emergency", reason: "leaked in a public repo" }, { actor: ADMIN, now: T0 });
     const run = await runCron(at(hours(4)), { delivery: { mailer: mailbox().mailer } });
     expect(run.rotations).toMatchObject({ extended: 0, completed: 1 });
   });
@@ -212,11 +212,14 @@ describe("postponing a scheduled rotation", () => {
     const rotation = await prisma.rotation.findFirstOrThrow({ where: { keyId: key.id } });
     const customer = `user:customer-of-${org.id}` as const;
 
-    const once = await postponeRotation({ rotationId: rotation.id, reason: "release freeze" }, customer, at(days(84)), { organizationId: org.id });
+    const once = await postponeRotation(
+      { rotationId: rotation.id, reason: "release freeze" },
+      { actor: customer, now: at(days(84)), scope: { organizationId: org.id } },
+    );
     expect(once.scheduledAt.toISOString()).toBe(at(days(120) - hours(72)).toISOString());
-    const twice = await postponeRotation({ rotationId: rotation.id }, customer, at(days(85)), { organizationId: org.id });
+    const twice = await postponeRotation({ rotationId: rotation.id }, { actor: customer, now: at(days(85)), scope: { organizationId: org.id } });
     expect(twice.graceEndsAt!.toISOString()).toBe(at(days(150)).toISOString());
-    const third = postponeRotation({ rotationId: rotation.id }, customer, at(days(86)), { organizationId: org.id });
+    const third = postponeRotation({ rotationId: rotation.id }, { actor: customer, now: at(days(86)), scope: { organizationId: org.id } });
     await expect(third).rejects.toThrow(ConflictError);
     await expect(third).rejects.toThrow(/already postponed 2 time\(s\)/);
 
@@ -237,12 +240,12 @@ describe("postponing a scheduled rotation", () => {
     const other = await makeOrg();
     const { key } = await makeKey(org.id);
     // Scheduled by hand late (at 100 days): one 30-day postponement fits, the second is cut to the limit.
-    const r = await createRotation({ keyId: key.id, kind: "scheduled", scheduledAt: at(days(100)) }, ADMIN, T0);
+    const r = await createRotation({ keyId: key.id, kind: "scheduled", scheduledAt: at(days(100)) }, { actor: ADMIN, now: T0 });
     const actor = "user:c" as const;
-    await expect(postponeRotation({ rotationId: r.rotation.id }, actor, T0, { organizationId: other.id })).rejects.toThrow(NotFoundError);
-    const first = await postponeRotation({ rotationId: r.rotation.id }, actor, T0, { organizationId: org.id });
+    await expect(postponeRotation({ rotationId: r.rotation.id }, { actor, now: T0, scope: { organizationId: other.id } })).rejects.toThrow(NotFoundError);
+    const first = await postponeRotation({ rotationId: r.rotation.id }, { actor, now: T0, scope: { organizationId: org.id } });
     expect(first.scheduledAt.toISOString()).toBe(at(days(130)).toISOString());
-    const second = await postponeRotation({ rotationId: r.rotation.id }, actor, T0, { organizationId: org.id });
+    const second = await postponeRotation({ rotationId: r.rotation.id }, { actor, now: T0, scope: { organizationId: org.id } });
     expect(second.graceEndsAt!.toISOString()).toBe(at(days(150)).toISOString());
     const prisma = await testPrisma();
     const last = await prisma.auditEvent.findFirstOrThrow({ where: { rotationId: r.rotation.id, action: "rotation.postponed" }, orderBy: { seq: "desc" } });
@@ -252,11 +255,11 @@ describe("postponing a scheduled rotation", () => {
   it("refuses a rotation already under way, changing nothing", async () => {
     const org = await makeOrg();
     const { key } = await makeKey(org.id);
-    const r = await createRotation({ keyId: key.id, kind: "manual" }, ADMIN, T0);
-    await expect(postponeRotation({ rotationId: r.rotation.id }, "user:c", T0, { organizationId: org.id })).rejects.toThrow(
+    const r = await createRotation({ keyId: key.id, kind: "manual" }, { actor: ADMIN, now: T0 });
+    await expect(postponeRotation({ rotationId: r.rotation.id }, { actor: "user:c", now: T0, scope: { organizationId: org.id } })).rejects.toThrow(
       /only a rotation that has not started/,
     );
-    await expect(postponeRotation({ rotationId: "" }, "user:c", T0)).rejects.toThrow(/rotationId: is required/);
+    await expect(postponeRotation({ rotationId: "" }, { actor: "user:c", now: T0 })).rejects.toThrow(/rotationId: is required/);
     const prisma = await testPrisma();
     expect(await prisma.auditEvent.count({ where: { action: "rotation.postponed" } })).toBe(0);
   });

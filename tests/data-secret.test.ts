@@ -37,7 +37,7 @@ const codeAt = (secret: string, when: Date) =>
   new TOTP({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 }).generate({ timestamp: when.getTime() });
 
 async function enrolled(email: string) {
-  const [u] = await createUsers([{ email, role: "operator", password: PASSWORD }], "bootstrap", T0);
+  const [u] = await createUsers([{ email, role: "operator", password: PASSWORD }], { actor: "bootstrap", now: T0 });
   const { secret } = await startMfaEnrolment(u.id, { currentPassword: PASSWORD }, at(0));
   const { recoveryCodes } = await confirmMfaEnrolment(u.id, { code: codeAt(secret, at(0)) }, null, at(0));
   return { id: u.id, secret, recoveryCodes };
@@ -89,13 +89,13 @@ describe("webhook signing secrets through a data-secret rotation", () => {
     process.env.REKEY_WEBHOOKS_ALLOW_PRIVATE = "1";
     try {
       configure(A);
-      const { endpoint } = await createWebhookEndpoint({ url: "http://127.0.0.1:9/hooks" }, "user:admin", T0);
-      await rotateWebhookSecret(endpoint.id, "user:admin", T0); // a current and a previous secret, both sealed under A
+      const { endpoint } = await createWebhookEndpoint({ url: "http://127.0.0.1:9/hooks" }, { actor: "user:admin", now: T0 });
+      await rotateWebhookSecret(endpoint.id, { actor: "user:admin", now: T0 }); // a current and a previous secret, both sealed under A
       expect(await webhookSecretsByDataSecret()).toEqual({ current: 2, previous: 0, unreadable: 0 });
       configure(B, A);
       expect(await webhookSecretsByDataSecret()).toEqual({ current: 0, previous: 2, unreadable: 0 });
       // Still signs (the receiver at port 9 refuses the connection: the failure is the network's, not the secret's).
-      await queueTestEvent(endpoint.id, "user:admin", at(1));
+      await queueTestEvent(endpoint.id, { actor: "user:admin", now: at(1) });
       await deliverWebhooks(at(1));
       const prisma = await testPrisma();
       expect((await prisma.webhookDelivery.findFirstOrThrow()).lastError).toMatch(/ECONNREFUSED/);

@@ -14,8 +14,8 @@ describe("an emergency always wins", () => {
   it("supersedes a scheduled rotation", async () => {
     const org = await makeOrg();
     const { key, secret } = await makeKey(org.id);
-    const { rotation: scheduled } = await scheduleRotation({ keyId: key.id, scheduledAt: at(hours(48)) }, ADMIN, at(hours(1)));
-    const { rotation } = await emergencyRotate({ keyId: key.id, gracePeriodHours: 0, reason: "leaked in a paste" }, ADMIN, at(hours(2)));
+    const { rotation: scheduled } = await scheduleRotation({ keyId: key.id, scheduledAt: at(hours(48)) }, { actor: ADMIN, now: at(hours(1)) });
+    const { rotation } = await emergencyRotate({ keyId: key.id, gracePeriodHours: 0, reason: "leaked in a paste" }, { actor: ADMIN, now: at(hours(2)) });
     expect(rotation).toMatchObject({ kind: "emergency", state: "completed" });
     const prisma = await testPrisma();
     expect(await prisma.rotation.findUniqueOrThrow({ where: { id: scheduled.id } })).toMatchObject({ state: "cancelled", openKeyId: null });
@@ -30,7 +30,7 @@ describe("an emergency always wins", () => {
     const second = await selfRotate(first.successorSecret, at(hours(2)));
     expect((await verifyKey(second.successorSecret, at(hours(2)))).valid).toBe(true);
 
-    const { rotation } = await emergencyRotate({ keyId: key.id, gracePeriodHours: 0, reason: "found on GitHub" }, ADMIN, at(hours(3)));
+    const { rotation } = await emergencyRotate({ keyId: key.id, gracePeriodHours: 0, reason: "found on GitHub" }, { actor: ADMIN, now: at(hours(3)) });
     expect(rotation).toMatchObject({ kind: "emergency", state: "completed", deliver: "portal" });
     for (const s of [secret, first.successorSecret, second.successorSecret])
       expect(await verifyKey(s, at(hours(3)))).toEqual({ valid: false, code: "revoked" });
@@ -49,7 +49,7 @@ describe("an emergency always wins", () => {
       const { key, secret } = await makeKey(org.id);
       const [self, emergency] = await Promise.allSettled([
         selfRotate(secret, at(hours(1))),
-        emergencyRotate({ keyId: key.id, gracePeriodHours: 0, reason: "leak" }, ADMIN, at(hours(1))),
+        emergencyRotate({ keyId: key.id, gracePeriodHours: 0, reason: "leak" }, { actor: ADMIN, now: at(hours(1)) }),
       ]);
       expect(emergency.status, `round ${round}`).toBe("fulfilled");
       expect(await verifyKey(secret, at(hours(1)))).toEqual({ valid: false, code: "revoked" });

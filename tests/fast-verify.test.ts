@@ -27,7 +27,7 @@ describe("the verify fast path (npm start) and the route handler (next start)", 
     const org = await makeOrg();
     const active = await makeKey(org.id);
     const old = await makeKey(org.id);
-    await rotateNow({ keyId: old.key.id, deliver: "response", gracePeriodHours: 24 }, ADMIN, new Date());
+    await rotateNow({ keyId: old.key.id, deliver: "response", gracePeriodHours: 24 }, { actor: ADMIN, now: new Date() });
     const json = { "content-type": "application/json" };
     const cases: RequestInit[] = [
       { headers: json, body: JSON.stringify({ key: active.secret }) },

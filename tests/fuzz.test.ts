@@ -45,7 +45,10 @@ async function seedWorld() {
   const org = await makeOrg();
   // Issued now: the requests schedule on the real clock, within a young key's latest allowed start.
   const { key, secret } = await makeKey(org.id, { at: new Date() });
-  const { rotation } = await scheduleRotation({ keyId: key.id, kind: "scheduled", scheduledAt: new Date(Date.now() + 86_400_000) }, ADMIN, new Date());
+  const { rotation } = await scheduleRotation(
+    { keyId: key.id, kind: "scheduled", scheduledAt: new Date(Date.now() + 86_400_000) },
+    { actor: ADMIN, now: new Date() },
+  );
   // Keys with no rotation yet, so a rotation request gets as far as writing one (not a 409 first).
   const free = await Promise.all(Array.from({ length: 5 }, () => makeKey(org.id, { at: new Date() })));
   Object.assign(world, { orgId: org.id, keyId: key.id, key: secret, rotationId: rotation.id, freeKeyIds: free.map((k) => k.key.id) });

@@ -70,7 +70,7 @@ describe("rotating the hashing secret", () => {
     const used = await makeKey(org.id);
     const idle = await makeKey(org.id);
     const revoked = await makeKey(org.id);
-    await revokeKey({ keyId: revoked.key.id, reason: "test" }, ADMIN, T0);
+    await revokeKey({ keyId: revoked.key.id, reason: "test" }, { actor: ADMIN, now: T0 });
     expect(await row(used.key.id)).toEqual({ hash: keyedHash(V1, used.secret), hashVersion: 1 });
 
     configure(`1:${V1},*2:${V2}`);
@@ -171,8 +171,8 @@ describe("rotating the hashing secret", () => {
 
   it("management tokens move the same way, and a removed version refuses only tokens still on it", async () => {
     configure(null);
-    const moved = await createManagementToken("moved", ADMIN, T0);
-    const left = await createManagementToken("left", ADMIN, T0);
+    const moved = await createManagementToken("moved", { actor: ADMIN, now: T0 });
+    const left = await createManagementToken("left", { actor: ADMIN, now: T0 });
     configure(`1:${V1},*2:${V2}`);
     expect(await authenticateManagementRequest(bearer(moved.secret), T0)).toBe(`token:${moved.token.id}`);
     const prisma = await testPrisma();
@@ -226,7 +226,7 @@ describe("rotating the hashing secret", () => {
     const alert = await prisma.alert.findFirstOrThrow({ where: { kind: "old_hash_version" } });
     expect(alert.message).toMatch(/version 1 still holds 1 key\(s\) in use/);
     expect(await resolveClearedAlerts(late)).toBe(0);
-    await revokeKey({ keyId: key.key.id, reason: "test" }, ADMIN, late);
+    await revokeKey({ keyId: key.key.id, reason: "test" }, { actor: ADMIN, now: late });
     expect(await resolveClearedAlerts(late)).toBe(1);
     expect((await prisma.alert.findUniqueOrThrow({ where: { id: alert.id } })).status).toBe("resolved");
   });

@@ -85,7 +85,7 @@ describe("import of existing keys by their stored hashes", () => {
     async (algorithm) => {
       const key = legacyKey();
       const input = await line(key, algorithm);
-      const result = await importKeys([input], ADMIN, T0);
+      const result = await importKeys([input], { actor: ADMIN, now: T0 });
       expect(result).toMatchObject({ imported: 1, unchanged: 0, refused: 0, organizationsCreated: 1 });
       const outcome = result.lines[0];
       if (outcome.status !== "imported") throw new Error(JSON.stringify(outcome));
@@ -130,26 +130,26 @@ describe("import of existing keys by their stored hashes", () => {
 
   it("refuses an imported key once revoked, before and after its upgrade", async () => {
     const [a, b] = [legacyKey(), legacyKey()];
-    const result = await importKeys([await line(a, "bcrypt"), await line(b, "sha256")], ADMIN, T0);
+    const result = await importKeys([await line(a, "bcrypt"), await line(b, "sha256")], { actor: ADMIN, now: T0 });
     const [ida, idb] = result.lines.map((l) => (l.status === "imported" ? l.keyId : ""));
     // a: revoked while still on its legacy hash (never verified).
-    await revokeKey({ keyId: ida, reason: "customer left" }, ADMIN, at(1000));
+    await revokeKey({ keyId: ida, reason: "customer left" }, { actor: ADMIN, now: at(1000) });
     expect(await verifyKey(a, at(2000))).toMatchObject({ valid: false, code: "revoked" });
     // b: verified (upgraded), then revoked.
     expect(await verifyKey(b, at(2000))).toMatchObject({ valid: true });
     await flushUsage();
     expect((await stored(idb)).legacyHash).toBeNull();
-    await revokeKey({ keyId: idb, reason: "leaked" }, ADMIN, at(3000));
+    await revokeKey({ keyId: idb, reason: "leaked" }, { actor: ADMIN, now: at(3000) });
     expect(await verifyKey(b, at(4000))).toMatchObject({ valid: false, code: "revoked" });
   });
 
   it("is idempotent: a re-run, before or after the keys' upgrade, changes nothing", async () => {
     const keys = [legacyKey(), legacyKey(), legacyKey()];
     const lines = [await line(keys[0], "sha256"), await line(keys[1], "argon2"), await line(keys[2], "bcrypt")];
-    const first = await importKeys(lines, ADMIN, T0);
+    const first = await importKeys(lines, { actor: ADMIN, now: T0 });
     expect(first.imported).toBe(3);
     const afterFirst = await snapshot();
-    const again = await importKeys(lines, ADMIN, at(hours(1)));
+    const again = await importKeys(lines, { actor: ADMIN, now: at(hours(1)) });
     expect(again).toMatchObject({ imported: 0, unchanged: 3, refused: 0, organizationsCreated: 0 });
     expect(again.lines.map((l) => l.status === "unchanged" && l.keyId)).toEqual(first.lines.map((l) => l.status === "imported" && l.keyId));
     expect(await snapshot()).toBe(afterFirst);
@@ -157,7 +157,7 @@ describe("import of existing keys by their stored hashes", () => {
     expect(await verifyKey(keys[0], at(hours(2)))).toMatchObject({ valid: true });
     await flushUsage();
     const upgraded = await snapshot();
-    expect(await importKeys(lines, ADMIN, at(hours(3)))).toMatchObject({ imported: 0, unchanged: 3 });
+    expect(await importKeys(lines, { actor: ADMIN, now: at(hours(3)) })).toMatchObject({ imported: 0, unchanged: 3 });
     expect(await snapshot()).toBe(upgraded);
   });
 
@@ -171,7 +171,7 @@ describe("import of existing keys by their stored hashes", () => {
       { ...(await line(legacyKey(), "scrypt")), hash: { algorithm: "scrypt", value: "00ff" } },
       "not an object",
     ];
-    const result = await importKeys(lines, ADMIN, T0, { firstLine: 10 });
+    const result = await importKeys(lines, { actor: ADMIN, now: T0 }, { firstLine: 10 });
     expect(result).toMatchObject({ imported: 1, refused: 5 });
     expect(result.lines.map((l) => [l.line, l.status])).toEqual([
       [10, "imported"],
@@ -201,7 +201,7 @@ describe("import of existing keys by their stored hashes", () => {
       await flushUsage(); // the last test's upgrade, written now rather than during this one
       const before = await snapshot();
       const lines = [await line(legacyKey(), "sha256"), await line(legacyKey(), "sha256", { name: "explode" }), await line(legacyKey(), "sha256")];
-      await expect(importKeys(lines, ADMIN, T0)).rejects.toThrow(/injected fault/);
+      await expect(importKeys(lines, { actor: ADMIN, now: T0 })).rejects.toThrow(/injected fault/);
       expect(await snapshot()).toBe(before);
     } finally {
       await prisma.$executeRawUnsafe(`DROP TRIGGER test_import_fault ON api_keys`);
@@ -212,10 +212,10 @@ describe("import of existing keys by their stored hashes", () => {
   it("finds an organization by its external id, refuses what would collide, and a dry run writes nothing", async () => {
     const shared = `cus_shared_${randomBytes(3).toString("hex")}`;
     const input = await line(legacyKey(), "sha256", { organization: { externalId: shared, name: `Shared ${shared}` } });
-    const one = await importKeys([input], ADMIN, T0);
+    const one = await importKeys([input], { actor: ADMIN, now: T0 });
     expect(one.organizationsCreated).toBe(1);
     const first = one.lines[0] as { keyId: string; organizationId: string };
-    const two = await importKeys([await line(legacyKey(), "sha256", { organization: { externalId: shared } })], ADMIN, T0);
+    const two = await importKeys([await line(legacyKey(), "sha256", { organization: { externalId: shared } })], { actor: ADMIN, now: T0 });
     expect(two).toMatchObject({ organizationsCreated: 0, lines: [{ status: "imported", organizationId: first.organizationId }] });
 
     // A new organization whose name another organization holds, and a key external id already taken.
@@ -225,7 +225,7 @@ describe("import of existing keys by their stored hashes", () => {
     // written now, not in the middle of what must change nothing.
     await flushUsage();
     const before = await snapshot();
-    const refused = await importKeys([taken, dupExt], ADMIN, T0);
+    const refused = await importKeys([taken, dupExt], { actor: ADMIN, now: T0 });
     expect(refused.lines.map((l) => l.status === "refused" && l.error)).toEqual([
       expect.stringMatching(/^organization\.name: "Shared .*" is another organization's name/),
       expect.stringMatching(/^externalId: .* is already another key's/),
@@ -233,7 +233,7 @@ describe("import of existing keys by their stored hashes", () => {
     expect(await snapshot()).toBe(before);
 
     const fresh = legacyKey();
-    const dry = await importKeys([await line(fresh, "bcrypt")], ADMIN, T0, { dryRun: true });
+    const dry = await importKeys([await line(fresh, "bcrypt")], { actor: ADMIN, now: T0 }, { dryRun: true });
     expect(dry).toMatchObject({ dryRun: true, imported: 1, organizationsCreated: 1 });
     expect(await snapshot()).toBe(before);
     expect(await verifyKey(fresh, at(1000))).toEqual({ valid: false, code: "malformed" });
@@ -266,7 +266,7 @@ describe("import of existing keys by their stored hashes", () => {
   });
 
   it("noise that is neither rekey's format nor an imported prefix is malformed", async () => {
-    await importKeys([await line(legacyKey(), "sha256")], ADMIN, T0);
+    await importKeys([await line(legacyKey(), "sha256")], { actor: ADMIN, now: T0 });
     expect(await verifyKey("zzzz_not_a_key_at_all_0123456789", at(1000))).toEqual({ valid: false, code: "malformed" });
     expect(await verifyKey("acme_live_", at(1000))).toEqual({ valid: false, code: "malformed" });
   });
@@ -275,7 +275,7 @@ describe("import of existing keys by their stored hashes", () => {
     const key = legacyKey();
     const input = await line(key, "argon2");
     const lines: string[] = [];
-    const imported = await importKeys([input], ADMIN, T0);
+    const imported = await importKeys([input], { actor: ADMIN, now: T0 });
     const keyId = (imported.lines[0] as { keyId: string }).keyId;
     for await (const chunk of snapshotLines(at(1000))) lines.push(...chunk.split("\n").filter(Boolean));
     const header = JSON.parse(lines[0]) as { cursor: string };
@@ -301,7 +301,7 @@ describe("import of existing keys by their stored hashes", () => {
     const { generateApiKey } = await import("../lib/keys/format");
     const { secret } = generateApiKey("live");
     expect(await verifyKey(secret, at(1000))).toEqual({ valid: false, code: "unknown" });
-    await importKeys([await line(secret, "sha256", { prefix: secret.slice(0, 16) }), await line(key, "sha256")], ADMIN, T0);
+    await importKeys([await line(secret, "sha256", { prefix: secret.slice(0, 16) }), await line(key, "sha256")], { actor: ADMIN, now: T0 });
     expect(await verifyKey(secret, at(2000))).toMatchObject({ valid: true });
     expect(await verifyKey(key, at(2000))).toMatchObject({ valid: true });
   });
@@ -309,7 +309,7 @@ describe("import of existing keys by their stored hashes", () => {
   it("a pasted imported key in the staff search is found like a full key, and anything else under its prefix is cut to it", async () => {
     const { findImportedKeyBySearch } = await import("../lib/keys/queries");
     const [a, b] = [legacyKey(), legacyKey()];
-    const result = await importKeys([await line(a, "bcrypt"), await line(b, "sha256")], ADMIN, T0);
+    const result = await importKeys([await line(a, "bcrypt"), await line(b, "sha256")], { actor: ADMIN, now: T0 });
     const [ida, idb] = result.lines.map((l) => (l.status === "imported" ? l.keyId : ""));
     // a on its legacy hash; b verified, so on rekey's keyed hash.
     expect(await verifyKey(b, at(1000))).toMatchObject({ valid: true });

@@ -72,11 +72,11 @@ describe("GitHub secret scanning: POST /api/v1/leaks/github", () => {
   it("revokes a reported key and its successor at once, tells the customer, alerts, and answers GitHub's feedback format", async () => {
     const prisma = await testPrisma();
     const org = await makeOrg();
-    await createWebhookEndpoint({ url: "http://127.0.0.1:9/hooks", events: ["key.leaked"] }, ADMIN, T0);
+    await createWebhookEndpoint({ url: "http://127.0.0.1:9/hooks", events: ["key.leaked"] }, { actor: ADMIN, now: T0 });
     // On the real clock: the route acts at the request's time.
     const now = new Date();
     const { key, secret } = await makeKey(org.id, { at: now });
-    const { successorSecret } = await createRotation({ keyId: key.id, kind: "manual", deliver: "response" }, ADMIN, now);
+    const { successorSecret } = await createRotation({ keyId: key.id, kind: "manual", deliver: "response" }, { actor: ADMIN, now });
     expect((await verifyKey(secret, now)).valid).toBe(true);
     const raw = payload(secret);
     const res = await post(raw, { "Github-Public-Key-Identifier": KEY_ID, "Github-Public-Key-Signature": signed(raw) });
@@ -175,14 +175,13 @@ describe("leak reports from other scanners and from people", () => {
         customersManageKeys: false,
         emergencyOnReuse: false,
       },
-      ADMIN,
-      T0,
+      { actor: ADMIN, now: T0 },
     );
-    await assignPolicy({ organizationId: org.id, policyId: policy.id }, ADMIN, T0);
+    await assignPolicy({ organizationId: org.id, policyId: policy.id }, { actor: ADMIN, now: T0 });
     const now = new Date();
     const { key, secret } = await makeKey(org.id, { at: now });
-    const { successorSecret } = await createRotation({ keyId: key.id, kind: "manual", deliver: "response" }, ADMIN, now);
-    await reportLeakedKeys([{ token: secret }], "api", ADMIN, now);
+    const { successorSecret } = await createRotation({ keyId: key.id, kind: "manual", deliver: "response" }, { actor: ADMIN, now });
+    await reportLeakedKeys([{ token: secret }], "api", { actor: ADMIN, now });
     expect((await verifyKey(secret, new Date(now.getTime() + 3_600_000))).valid).toBe(true);
     expect((await verifyKey(secret, new Date(now.getTime() + 2 * 3_600_000 + 1000))).valid).toBe(false);
     expect((await verifyKey(successorSecret!, now)).valid).toBe(false);
@@ -203,8 +202,7 @@ describe("leak reports from other scanners and from people", () => {
           customersManageKeys: false,
           emergencyOnReuse: false,
         },
-        ADMIN,
-        T0,
+        { actor: ADMIN, now: T0 },
       ),
     ).rejects.toThrow(/^leakGraceHours: must not be longer than the emergency grace/);
   });
@@ -213,7 +211,7 @@ describe("leak reports from other scanners and from people", () => {
     const a = await makeOrg("A");
     const b = await makeOrg("B");
     const { secret } = await makeKey(b.id);
-    const [outcome] = await reportLeakedKeys([{ token: secret }], "portal", "user:someone-at-a", T0, { organizationId: a.id });
+    const [outcome] = await reportLeakedKeys([{ token: secret }], "portal", { actor: "user:someone-at-a", now: T0, scope: { organizationId: a.id } });
     expect(outcome).toEqual({ tokenHash: sha256(secret), label: "true_positive" });
     expect((await verifyKey(secret, new Date())).valid).toBe(false);
   });

@@ -391,7 +391,7 @@ describe("Idempotency-Key on POST", () => {
     expect(bad.status).toBe(400);
     const good = await call(createKey, { body: { organizationId: org.id, environment: "live", name: "x" }, headers });
     expect(good.status).toBe(201);
-    const { secret } = await createManagementToken("second caller", ADMIN, new Date());
+    const { secret } = await createManagementToken("second caller", { actor: ADMIN, now: new Date() });
     const theirs = await call(createKey, { body: { organizationId: org.id, environment: "live", name: "y" }, headers, token: secret });
     expect(theirs.status).toBe(201);
     expect(theirs.headers.get("idempotent-replayed")).toBeNull();

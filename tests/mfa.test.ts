@@ -26,7 +26,7 @@ const codeAt = (secret: string, when: Date) =>
   new TOTP({ secret: Secret.fromBase32(secret), algorithm: "SHA1", digits: 6, period: 30 }).generate({ timestamp: when.getTime() });
 
 async function staff(role: "admin" | "operator" | "auditor" = "operator", email = `${role}@example.com`) {
-  const [u] = await createUsers([{ email, role, password: PASSWORD }], "bootstrap", T0);
+  const [u] = await createUsers([{ email, role, password: PASSWORD }], { actor: "bootstrap", now: T0 });
   return u;
 }
 
@@ -100,7 +100,7 @@ describe("enrolment", () => {
   });
 
   it("is for staff only: customers sign in by emailed link", async () => {
-    const [c] = await createUsers([{ email: "cust@example.com", role: "customer", password: PASSWORD }], "bootstrap", T0);
+    const [c] = await createUsers([{ email: "cust@example.com", role: "customer", password: PASSWORD }], { actor: "bootstrap", now: T0 });
     await expect(startMfaEnrolment(c.id, { currentPassword: PASSWORD }, at(0))).rejects.toThrow(/multi-factor sign-in is for staff/);
   });
 });
@@ -248,11 +248,11 @@ describe("changes to one's multi-factor sign-in need the password and a current 
     expect(await getMfaStatus(admin.id)).toMatchObject({ mayDisable: false });
     await expect(disableOwnMfa(admin.id, { currentPassword: PASSWORD, code: codeAt(secret, at(60)) }, at(60))).rejects.toThrow(/stays on once enrolled/);
     const sid = await startSession(admin.id, "password and authenticator code", {}, at(60));
-    await expect(resetUserMfa({ userId: admin.id }, `user:${admin.id}`, at(61))).rejects.toThrow(/your account page/);
-    expect(await resetUserMfa({ userId: admin.id }, `user:${other.id}`, at(62))).toEqual({ email: admin.email });
+    await expect(resetUserMfa({ userId: admin.id }, { actor: `user:${admin.id}`, now: at(61) })).rejects.toThrow(/your account page/);
+    expect(await resetUserMfa({ userId: admin.id }, { actor: `user:${other.id}`, now: at(62) })).toEqual({ email: admin.email });
     expect(await checkSession(sid, at(63))).toBeNull();
     expect(await getMfaStatus(admin.id)).toMatchObject({ enabledAt: null, recoveryCodesLeft: 0 });
-    await expect(resetUserMfa({ userId: admin.id }, `user:${other.id}`, at(64))).rejects.toThrow(/no multi-factor sign-in to reset/);
+    await expect(resetUserMfa({ userId: admin.id }, { actor: `user:${other.id}`, now: at(64) })).rejects.toThrow(/no multi-factor sign-in to reset/);
     const prisma = await testPrisma();
     const reset = await prisma.auditEvent.findFirstOrThrow({ where: { action: "auth.mfa_disabled" } });
     expect([reset.actor, reset.reason]).toEqual([`user:${other.id}`, "reset by an admin"]);
@@ -263,14 +263,14 @@ describe("an admin's requirement", () => {
   it("sends staff without multi-factor to enrol first, and keeps anyone from turning it off; audited", async () => {
     const admin = await staff("admin");
     const op = await staff("operator");
-    const [cust] = await createUsers([{ email: "cust@example.com", role: "customer" }], "bootstrap", T0);
+    const [cust] = await createUsers([{ email: "cust@example.com", role: "customer" }], { actor: "bootstrap", now: T0 });
     const opSession = await startSession(op.id, "password", {}, at(0));
     const custSession = await startSession(cust.id, "email link", {}, at(0));
     expect(await checkSession(opSession, at(1))).toMatchObject({ mustEnrollMfa: false });
 
-    await setStaffMfaRequired({ required: true }, `user:${admin.id}`, at(2));
-    await expect(setStaffMfaRequired({ required: true }, `user:${admin.id}`, at(2))).rejects.toThrow(/already required/);
-    await expect(setStaffMfaRequired({ required: "yes" as unknown as boolean }, `user:${admin.id}`, at(2))).rejects.toThrow(/required/);
+    await setStaffMfaRequired({ required: true }, { actor: `user:${admin.id}`, now: at(2) });
+    await expect(setStaffMfaRequired({ required: true }, { actor: `user:${admin.id}`, now: at(2) })).rejects.toThrow(/already required/);
+    await expect(setStaffMfaRequired({ required: "yes" as unknown as boolean }, { actor: `user:${admin.id}`, now: at(2) })).rejects.toThrow(/required/);
     expect(await checkSession(opSession, at(3))).toMatchObject({ mustEnrollMfa: true });
     expect(await checkSession(custSession, at(3))).toMatchObject({ mustEnrollMfa: false });
 
@@ -281,7 +281,7 @@ describe("an admin's requirement", () => {
       /requires multi-factor sign-in for all staff/,
     );
 
-    await setStaffMfaRequired({ required: false }, `user:${admin.id}`, at(70));
+    await setStaffMfaRequired({ required: false }, { actor: `user:${admin.id}`, now: at(70) });
     const prisma = await testPrisma();
     const changes = await prisma.auditEvent.findMany({ where: { action: "settings.updated" }, orderBy: { seq: "asc" } });
     expect(changes.map((e) => [e.actor, e.before, e.after])).toEqual([
@@ -306,7 +306,7 @@ describe("secrets never reach the audit trail", () => {
     codes.push(c2);
     const { recoveryCodes: second } = await regenerateRecoveryCodes(u.id, { currentPassword: PASSWORD, code: c2 }, at(120));
     codes.push(...second);
-    await resetUserMfa({ userId: u.id }, `user:${admin.id}`, at(130));
+    await resetUserMfa({ userId: u.id }, { actor: `user:${admin.id}`, now: at(130) });
     const prisma = await testPrisma();
     const audit = JSON.stringify(await prisma.auditEvent.findMany(), (_, v) => (typeof v === "bigint" ? String(v) : v));
     expect(audit).toContain("auth.recovery_code_used");

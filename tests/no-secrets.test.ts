@@ -21,25 +21,28 @@ describe("secrets at rest", () => {
       const { key, secret } = await makeKey(org.id);
       secrets.push(secret);
       await verifyKey(secret, at(i));
-      const r1 = await createRotation({ keyId: key.id, kind: "manual", deliver: "response", reason: `rotation of ${key.prefix}` }, ADMIN, at(hours(1)));
+      const r1 = await createRotation(
+        { keyId: key.id, kind: "manual", deliver: "response", reason: `rotation of ${key.prefix}` },
+        { actor: ADMIN, now: at(hours(1)) },
+      );
       secrets.push(r1.successorSecret!);
       await verifyKey(secret, at(hours(2)));
       await verifyKey(r1.successorSecret!, at(hours(2)));
-      if (i === 0) await rollbackRotation({ rotationId: r1.rotation.id, reason: "rollback" }, ADMIN, at(hours(3)));
+      if (i === 0) await rollbackRotation({ rotationId: r1.rotation.id, reason: "rollback" }, { actor: ADMIN, now: at(hours(3)) });
     }
     const { key: k2, secret: s2 } = await makeKey(org.id);
     secrets.push(s2);
-    const scheduled = await createRotation({ keyId: k2.id, kind: "scheduled", scheduledAt: at(hours(10)), deliver: "response" }, ADMIN, T0);
+    const scheduled = await createRotation({ keyId: k2.id, kind: "scheduled", scheduledAt: at(hours(10)), deliver: "response" }, { actor: ADMIN, now: T0 });
     secrets.push(scheduled.successorSecret!);
-    await cancelRotation({ rotationId: scheduled.rotation.id }, ADMIN, at(hours(1)));
+    await cancelRotation({ rotationId: scheduled.rotation.id }, { actor: ADMIN, now: at(hours(1)) });
     const { key: k3, secret: s3 } = await makeKey(org.id);
     secrets.push(s3);
-    await createRotation({ keyId: k3.id, kind: "emergency", gracePeriodHours: 0, reason: "leak" }, ADMIN, T0);
+    await createRotation({ keyId: k3.id, kind: "emergency", gracePeriodHours: 0, reason: "leak" }, { actor: ADMIN, now: T0 });
     await verifyKey(s3, at(5));
     const { key: k4, secret: s4 } = await makeKey(org.id);
     secrets.push(s4);
-    await revokeKey({ keyId: k4.id, reason: "customer left" }, ADMIN, T0);
-    secrets.push((await createManagementToken("automation", ADMIN, T0)).secret);
+    await revokeKey({ keyId: k4.id, reason: "customer left" }, { actor: ADMIN, now: T0 });
+    secrets.push((await createManagementToken("automation", { actor: ADMIN, now: T0 })).secret);
     await advanceRotations(at(hours(200)));
     await flushUsage();
     await recordCurrentHashVersion(T0);

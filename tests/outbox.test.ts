@@ -34,7 +34,7 @@ const header = (m: { headers: Map<string, unknown> }) => String(m.headers.get(ID
 async function makeNotifications(n: number, now = T0) {
   const org = await makeOrg();
   const { key } = await makeKey(org.id);
-  await createRotation({ keyId: key.id, kind: "manual" }, ADMIN, now);
+  await createRotation({ keyId: key.id, kind: "manual" }, { actor: ADMIN, now });
   const prisma = await testPrisma();
   const [first] = await prisma.notification.findMany({ take: 1 });
   await prisma.notification.deleteMany();
@@ -63,7 +63,7 @@ describe("the outbox over a real SMTP server", () => {
   it("delivers each email to its recipients with the deadline and prefix, never the key, and records the message id", async () => {
     const org = await makeOrg("Globex");
     const { key, secret } = await makeKey(org.id);
-    const { rotation, successorSecret } = await createRotation({ keyId: key.id, kind: "manual", deliver: "response" }, ADMIN, T0);
+    const { rotation, successorSecret } = await createRotation({ keyId: key.id, kind: "manual", deliver: "response" }, { actor: ADMIN, now: T0 });
     const mailer = smtpMailer(smtp.url);
     const result = await deliverOutbox(at(1000), { mailer });
     mailer.close();
@@ -91,7 +91,7 @@ describe("the outbox over a real SMTP server", () => {
   it("retries a failing server with exponential backoff, then delivers each email once", async () => {
     const org = await makeOrg();
     const { key } = await makeKey(org.id);
-    await createRotation({ keyId: key.id, kind: "manual" }, ADMIN, T0);
+    await createRotation({ keyId: key.id, kind: "manual" }, { actor: ADMIN, now: T0 });
     const mailer = smtpMailer(smtp.url);
     smtp.failNext(4); // both emails fail twice
     expect(await deliverOutbox(T0, { mailer })).toEqual({ sent: 0, retrying: 2, failed: 0 });
@@ -115,7 +115,7 @@ describe("the outbox over a real SMTP server", () => {
   it(`gives up after ${MAX_ATTEMPTS} failures: marked failed, an alert raised, the email still listed`, async () => {
     const org = await makeOrg();
     const { key } = await makeKey(org.id);
-    await createRotation({ keyId: key.id, kind: "manual" }, ADMIN, T0);
+    await createRotation({ keyId: key.id, kind: "manual" }, { actor: ADMIN, now: T0 });
     const mailer = smtpMailer(smtp.url);
     smtp.failNext(1000);
     let t = T0.getTime();
@@ -163,7 +163,7 @@ describe.skipIf(testDatabaseKind !== "postgres")("a sender killed between sendin
   it("SMTP: the message is re-sent after the lease with the same Message-ID and idempotency key, so the mailbox holds it once", async () => {
     const org = await makeOrg();
     const { key } = await makeKey(org.id);
-    await createRotation({ keyId: key.id, kind: "manual" }, ADMIN, T0);
+    await createRotation({ keyId: key.id, kind: "manual" }, { actor: ADMIN, now: T0 });
     await crashSender(smtp.url, T0);
     // Sends run in parallel: one or both emails left before the process died.
     const beforeCrash = smtp.received.length;
@@ -213,7 +213,7 @@ describe.skipIf(testDatabaseKind !== "postgres")("a sender killed between sendin
     try {
       const org = await makeOrg();
       const { key } = await makeKey(org.id);
-      await createRotation({ keyId: key.id, kind: "manual" }, ADMIN, T0);
+      await createRotation({ keyId: key.id, kind: "manual" }, { actor: ADMIN, now: T0 });
       await crashSender(folder, T0);
       expect(readdirSync(folder).filter((f) => f.endsWith(".eml"))).toHaveLength(1);
       const result = await deliverOutbox(at(CLAIM_LEASE_MS + 1000), { mailer: fileMailer(folder) });

@@ -27,7 +27,7 @@ const ADDRESS = "203.0.113.7";
 const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
 
 async function staff(role: "admin" | "operator" | "auditor" = "operator", email = `${role}@example.com`) {
-  const [u] = await createUsers([{ email, role, password: PASSWORD }], "bootstrap", T0);
+  const [u] = await createUsers([{ email, role, password: PASSWORD }], { actor: "bootstrap", now: T0 });
   return u;
 }
 
@@ -119,7 +119,7 @@ describe("adding a passkey", () => {
   it("is for staff only", async () => {
     const prisma = await testPrisma();
     const org = await prisma.organization.create({ data: { name: "Acme" } });
-    const [customer] = await createUsers([{ email: "c@acme.test", role: "customer", organizationId: org.id }], "bootstrap", T0);
+    const [customer] = await createUsers([{ email: "c@acme.test", role: "customer", organizationId: org.id }], { actor: "bootstrap", now: T0 });
     await expect(startPasskeyRegistration(customer.id, { currentPassword: "x" }, at(0))).rejects.toThrow(/multi-factor sign-in is for staff/);
   });
 });
@@ -129,7 +129,7 @@ describe("signing in with a passkey", () => {
     const admin = await staff("admin");
     const u = await staff();
     const device = await addPasskey(u.id);
-    await setStaffMfaRequired({ required: true }, `user:${admin.id}`, at(5));
+    await setStaffMfaRequired({ required: true }, { actor: `user:${admin.id}`, now: at(5) });
 
     const { result } = await signInWith(device, at(10));
     expect(result).toMatchObject({ id: u.id, email: u.email, role: "operator", method: "passkey" });
@@ -182,9 +182,9 @@ describe("signing in with a passkey", () => {
     const admin = await staff("admin");
     const u = await staff();
     const device = await addPasskey(u.id);
-    await setUserDisabled({ userId: u.id, disabled: true }, `user:${admin.id}`, at(5));
+    await setUserDisabled({ userId: u.id, disabled: true }, { actor: `user:${admin.id}`, now: at(5) });
     expect((await signInWith(device, at(10))).result).toBeNull();
-    await setUserDisabled({ userId: u.id, disabled: false }, `user:${admin.id}`, at(20));
+    await setUserDisabled({ userId: u.id, disabled: false }, { actor: `user:${admin.id}`, now: at(20) });
     expect((await signInWith(device, at(21))).result?.id).toBe(u.id);
 
     // An answer signed by another key under this passkey's id: the signature fails.
@@ -238,7 +238,7 @@ describe("an admin's reset", () => {
     const admin = await staff("admin");
     const u = await staff();
     const device = await addPasskey(u.id);
-    await resetUserMfa({ userId: u.id }, `user:${admin.id}`, at(5));
+    await resetUserMfa({ userId: u.id }, { actor: `user:${admin.id}`, now: at(5) });
     expect(await listPasskeys(u.id)).toEqual([]);
     expect((await signInWith(device, at(10))).result).toBeNull();
     const [reset] = await events("auth.mfa_disabled");

@@ -58,21 +58,25 @@ describe("the latest allowed start of a scheduled rotation", () => {
     const { key: a } = await makeKey(org.id);
     const { key: b } = await makeKey(org.id);
     const now = new Date(T0.getTime() + DAY);
-    await expect(createRotation({ keyId: a.id, kind: "scheduled", scheduledAt: new Date(LATEST.getTime() + 1) }, ADMIN, now)).rejects.toThrow(
+    await expect(createRotation({ keyId: a.id, kind: "scheduled", scheduledAt: new Date(LATEST.getTime() + 1) }, { actor: ADMIN, now })).rejects.toThrow(
       new RegExp(`^scheduledAt: must be no later than ${LATEST.toISOString().replace(/\./g, "\\.")}`),
     );
     const prisma = await testPrisma();
     expect(await prisma.rotation.count()).toBe(0);
     expect(await prisma.auditEvent.count({ where: { action: "rotation.scheduled" } })).toBe(0);
-    const { rotation } = await createRotation({ keyId: b.id, kind: "scheduled", scheduledAt: LATEST }, ADMIN, now);
+    const { rotation } = await createRotation({ keyId: b.id, kind: "scheduled", scheduledAt: LATEST }, { actor: ADMIN, now });
     expect(rotation.graceEndsAt).toEqual(new Date(LATEST.getTime() + 72 * 3_600_000));
     // A shorter grace moves the bound later by as much; a year 9999 schedule is refused whatever the grace.
     await expect(
-      createRotation({ keyId: a.id, kind: "scheduled", scheduledAt: new Date("9999-01-01T00:00:00Z"), gracePeriodHours: 1 }, ADMIN, now),
+      createRotation({ keyId: a.id, kind: "scheduled", scheduledAt: new Date("9999-01-01T00:00:00Z"), gracePeriodHours: 1 }, { actor: ADMIN, now }),
     ).rejects.toThrow(ValidationError);
     expect(
-      (await createRotation({ keyId: a.id, kind: "scheduled", scheduledAt: new Date(LATEST.getTime() + 71 * 3_600_000), gracePeriodHours: 1 }, ADMIN, now))
-        .rotation.state,
+      (
+        await createRotation(
+          { keyId: a.id, kind: "scheduled", scheduledAt: new Date(LATEST.getTime() + 71 * 3_600_000), gracePeriodHours: 1 },
+          { actor: ADMIN, now },
+        )
+      ).rotation.state,
     ).toBe("scheduled");
   });
 
@@ -80,20 +84,20 @@ describe("the latest allowed start of a scheduled rotation", () => {
     const org = await makeOrg();
     const { key } = await makeKey(org.id);
     const now = new Date(LATEST.getTime() + DAY);
-    await expect(createRotation({ keyId: key.id, kind: "scheduled", scheduledAt: new Date(now.getTime() + 3_600_000) }, ADMIN, now)).rejects.toThrow(
+    await expect(createRotation({ keyId: key.id, kind: "scheduled", scheduledAt: new Date(now.getTime() + 3_600_000) }, { actor: ADMIN, now })).rejects.toThrow(
       /had to start rotating by .*rotate it now instead/,
     );
-    expect((await createRotation({ keyId: key.id, kind: "manual" }, ADMIN, now)).rotation.state).toBe("grace");
+    expect((await createRotation({ keyId: key.id, kind: "manual" }, { actor: ADMIN, now })).rotation.state).toBe("grace");
   });
 
   it("a postponement stops at the same bound", async () => {
     const org = await makeOrg();
     const { key } = await makeKey(org.id);
     const now = new Date(T0.getTime() + 80 * DAY);
-    const { rotation } = await createRotation({ keyId: key.id, kind: "scheduled", scheduledAt: new Date(T0.getTime() + 89 * DAY) }, ADMIN, now);
-    const once = await postponeRotation({ rotationId: rotation.id }, ADMIN, now);
+    const { rotation } = await createRotation({ keyId: key.id, kind: "scheduled", scheduledAt: new Date(T0.getTime() + 89 * DAY) }, { actor: ADMIN, now });
+    const once = await postponeRotation({ rotationId: rotation.id }, { actor: ADMIN, now });
     expect(once.scheduledAt).toEqual(new Date(T0.getTime() + 119 * DAY));
-    const twice = await postponeRotation({ rotationId: rotation.id }, ADMIN, now);
+    const twice = await postponeRotation({ rotationId: rotation.id }, { actor: ADMIN, now });
     expect(twice.scheduledAt).toEqual(LATEST); // 149 days would be past it
   });
 
@@ -105,7 +109,7 @@ describe("the latest allowed start of a scheduled rotation", () => {
     await prisma.apiKey.update({ where: { id: young.id }, data: { createdAt: new Date(T0.getTime() + 30 * DAY) } });
     const now = new Date(T0.getTime() + 100 * DAY);
     const at = new Date(LATEST.getTime() + DAY); // past the old key's bound, within the young one's
-    const result = await scheduleRotationsForFilter({ organizationId: org.id, scheduledAt: at, reason: "catch up" }, ADMIN, now);
+    const result = await scheduleRotationsForFilter({ organizationId: org.id, scheduledAt: at, reason: "catch up" }, { actor: ADMIN, now });
     expect(result).toEqual({ scheduled: 1, tooLate: 1, tooLateMustStartBy: LATEST });
     expect(await prisma.rotation.findMany({ select: { keyId: true } })).toEqual([{ keyId: young.id }]);
     expect(old.id).not.toBe(young.id);
@@ -140,7 +144,10 @@ describe("a key past its max age with a rotation scheduled after it", () => {
     const { key: old } = await makeKey(org.id);
     const { key: young } = await makeKey(org.id, { at: new Date(T0.getTime() + 80 * DAY) });
     // Scheduled at day 85 for day 120: within the latest allowed start (the postponements' allowance), after its max age.
-    await createRotation({ keyId: old.id, kind: "scheduled", scheduledAt: new Date(T0.getTime() + 120 * DAY) }, ADMIN, new Date(T0.getTime() + 85 * DAY));
+    await createRotation(
+      { keyId: old.id, kind: "scheduled", scheduledAt: new Date(T0.getTime() + 120 * DAY) },
+      { actor: ADMIN, now: new Date(T0.getTime() + 85 * DAY) },
+    );
     const now = new Date(T0.getTime() + 100 * DAY);
 
     const overview = await getOverview(now);
@@ -189,13 +196,13 @@ describe("policy bounds", () => {
   it("refuses a max age above 365 days, or shorter than notice plus grace, without a reason, and changes nothing", async () => {
     const policy = await makePolicy();
     const now = new Date();
-    await expect(updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 3650 }, ADMIN, now)).rejects.toThrow(
+    await expect(updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 3650 }, { actor: ADMIN, now })).rejects.toThrow(
       /^exceptionReason: is required.*3650 days is above 365/,
     );
-    await expect(updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 366, exceptionReason: "  too short " }, ADMIN, now)).rejects.toThrow(
+    await expect(updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 366, exceptionReason: "  too short " }, { actor: ADMIN, now })).rejects.toThrow(
       /exceptionReason: is required, at least 10/,
     );
-    await expect(updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 7, noticeDays: 5, gracePeriodHours: 72 }, ADMIN, now)).rejects.toThrow(
+    await expect(updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 7, noticeDays: 5, gracePeriodHours: 72 }, { actor: ADMIN, now })).rejects.toThrow(
       /shorter than the notice \(5 days\) plus the grace period \(72 hours\)/,
     );
     viewer = admin;
@@ -204,8 +211,8 @@ describe("policy bounds", () => {
     expect(await prisma.rotationPolicy.findUniqueOrThrow({ where: { id: policy.id } })).toMatchObject({ maxAgeDays: 90, exceptionReason: null });
     expect(await prisma.auditEvent.count({ where: { action: "policy.updated" } })).toBe(0);
     // At the bounds themselves, no reason is needed.
-    await updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 365 }, ADMIN, now);
-    await updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 10, noticeDays: 7, gracePeriodHours: 72 }, ADMIN, now);
+    await updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 365 }, { actor: ADMIN, now });
+    await updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 10, noticeDays: 7, gracePeriodHours: 72 }, { actor: ADMIN, now });
   });
 
   it("with a reason, saves and audits it, prints it in the compliance report, and drops it back within bounds", async () => {
@@ -213,10 +220,10 @@ describe("policy bounds", () => {
     const org = await makeOrg();
     const prisma = await testPrisma();
     // Through the policies' own mutation: a raw update would leave no policy history, and the report reads that.
-    await assignPolicy({ organizationId: org.id, policyId: policy.id }, ADMIN, T0);
+    await assignPolicy({ organizationId: org.id, policyId: policy.id }, { actor: ADMIN, now: T0 });
     await makeKey(org.id);
     const reason = "Embedded devices in the field cannot be re-flashed more than once a year (CISO approval 2026-11).";
-    await updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 400, exceptionReason: reason }, ADMIN, T0);
+    await updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 400, exceptionReason: reason }, { actor: ADMIN, now: T0 });
     expect(await prisma.rotationPolicy.findUniqueOrThrow({ where: { id: policy.id } })).toMatchObject({ maxAgeDays: 400, exceptionReason: reason });
     const event = await prisma.auditEvent.findFirstOrThrow({ where: { action: "policy.updated" } });
     expect(event.reason).toContain(reason);
@@ -249,7 +256,7 @@ describe("policy bounds", () => {
     expect((await listOrganizations(T0)).find((o) => o.id === org.id)).toMatchObject({ exceptionReason: reason });
     expect((await listOrganizations(T0)).find((o) => o.id === onDefault.id)).toMatchObject({ exceptionReason: null });
 
-    await updatePolicy({ policyId: policy.id, ...settings, exceptionReason: reason }, ADMIN, T0);
+    await updatePolicy({ policyId: policy.id, ...settings, exceptionReason: reason }, { actor: ADMIN, now: T0 });
     expect((await prisma.rotationPolicy.findUniqueOrThrow({ where: { id: policy.id } })).exceptionReason).toBeNull();
     expect((await getComplianceSummary(scope)).policyExceptions).toEqual([]);
   });

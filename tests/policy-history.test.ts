@@ -57,16 +57,19 @@ let onDefault = "";
 
 beforeAll(async () => {
   await resetTestData();
-  const house = await createPolicy({ name: "House", maxAgeDays: 90, ...settings }, ADMIN, d("2026-01-01"));
-  await setDefaultPolicy({ policyId: house.id }, ADMIN, d("2026-01-01"));
+  const house = await createPolicy({ name: "House", maxAgeDays: 90, ...settings }, { actor: ADMIN, now: d("2026-01-01") });
+  await setDefaultPolicy({ policyId: house.id }, { actor: ADMIN, now: d("2026-01-01") });
   houseId = house.id;
-  yearlyId = (await createPolicy({ name: "Eighty days", maxAgeDays: 80, ...settings }, ADMIN, d("2026-01-01"))).id;
-  strictId = (await createPolicy({ name: "Strict", maxAgeDays: 30, ...settings, noticeDays: 5, gracePeriodHours: 24 }, ADMIN, d("2026-01-01"))).id;
-  onYearly = (await createOrganization({ name: "On eighty days", contactEmails: ["a@example.com"], policyId: yearlyId }, ADMIN, d("2026-01-02"))).id;
-  moved = (await createOrganization({ name: "Moved to strict", contactEmails: ["b@example.com"] }, ADMIN, d("2026-01-02"))).id;
-  onDefault = (await createOrganization({ name: "On the default", contactEmails: ["c@example.com"] }, ADMIN, d("2026-01-02"))).id;
+  yearlyId = (await createPolicy({ name: "Eighty days", maxAgeDays: 80, ...settings }, { actor: ADMIN, now: d("2026-01-01") })).id;
+  strictId = (await createPolicy({ name: "Strict", maxAgeDays: 30, ...settings, noticeDays: 5, gracePeriodHours: 24 }, { actor: ADMIN, now: d("2026-01-01") }))
+    .id;
+  onYearly = (
+    await createOrganization({ name: "On eighty days", contactEmails: ["a@example.com"], policyId: yearlyId }, { actor: ADMIN, now: d("2026-01-02") })
+  ).id;
+  moved = (await createOrganization({ name: "Moved to strict", contactEmails: ["b@example.com"] }, { actor: ADMIN, now: d("2026-01-02") })).id;
+  onDefault = (await createOrganization({ name: "On the default", contactEmails: ["c@example.com"] }, { actor: ADMIN, now: d("2026-01-02") })).id;
   for (const organizationId of [onYearly, moved, onDefault])
-    await issueKey({ organizationId, environment: "live", name: "backend", scopes: [] }, ADMIN, d("2026-01-05"));
+    await issueKey({ organizationId, environment: "live", name: "backend", scopes: [] }, { actor: ADMIN, now: d("2026-01-05") });
 });
 
 describe("policy history in the compliance report", () => {
@@ -75,7 +78,7 @@ describe("policy history in the compliance report", () => {
     const before = await csvOf(march);
     expect((await rows(march))[0]).toMatchObject({ ageDaysAtEnd: 86, policyMaxAgeDays: 80, compliant: false, policyName: "Eighty days", policyVersion: 1 });
 
-    const updated = await updatePolicy({ policyId: yearlyId, maxAgeDays: 200, ...settings }, ADMIN, d("2026-04-10"));
+    const updated = await updatePolicy({ policyId: yearlyId, maxAgeDays: 200, ...settings }, { actor: ADMIN, now: d("2026-04-10") });
     expect(updated.maxAgeDays).toBe(200);
     const after = await csvOf(march);
     expect(after.sha256).toBe(before.sha256);
@@ -95,7 +98,7 @@ describe("policy history in the compliance report", () => {
     const before = await csvOf(february);
     expect((await rows(february))[0]).toMatchObject({ ageDaysAtEnd: 55, policyName: "House", policyMaxAgeDays: 90, compliant: true });
 
-    await assignPolicy({ organizationId: moved, policyId: strictId }, ADMIN, d("2026-03-10"));
+    await assignPolicy({ organizationId: moved, policyId: strictId }, { actor: ADMIN, now: d("2026-03-10") });
     expect((await csvOf(february)).sha256).toBe(before.sha256);
     const march = month("2026-03-01", "2026-04-01", moved);
     expect((await rows(march))[0]).toMatchObject({ ageDaysAtEnd: 86, policyName: "Strict", policyVersion: 1, policyMaxAgeDays: 30, compliant: false });
@@ -103,18 +106,18 @@ describe("policy history in the compliance report", () => {
 
     // And back to the default later: March stays judged by Strict.
     const marchCsv = await csvOf(march);
-    await assignPolicy({ organizationId: moved, policyId: null }, ADMIN, d("2026-04-15"));
+    await assignPolicy({ organizationId: moved, policyId: null }, { actor: ADMIN, now: d("2026-04-15") });
     expect((await csvOf(march)).sha256).toBe(marchCsv.sha256);
     // April ends after the move back: judged by the default of then.
     expect((await rows(month("2026-04-01", "2026-05-01", moved)))[0]).toMatchObject({ policyName: "House", policyMaxAgeDays: 90, compliant: false });
   });
 
   it("a policy changed through the management API's PATCH of an organization is history too", async () => {
-    const patched = (await createOrganization({ name: "Patched to strict", contactEmails: ["p@example.com"] }, ADMIN, d("2026-01-02"))).id;
-    await issueKey({ organizationId: patched, environment: "live", name: "backend", scopes: [] }, ADMIN, d("2026-01-05"));
+    const patched = (await createOrganization({ name: "Patched to strict", contactEmails: ["p@example.com"] }, { actor: ADMIN, now: d("2026-01-02") })).id;
+    await issueKey({ organizationId: patched, environment: "live", name: "backend", scopes: [] }, { actor: ADMIN, now: d("2026-01-05") });
     const february = month("2026-02-01", "2026-03-01", patched);
     const before = await csvOf(february);
-    await updateOrganization(patched, { policyId: strictId }, ADMIN, d("2026-03-10"));
+    await updateOrganization(patched, { policyId: strictId }, { actor: ADMIN, now: d("2026-03-10") });
     expect((await csvOf(february)).sha256).toBe(before.sha256);
     expect((await rows(month("2026-03-01", "2026-04-01", patched)))[0]).toMatchObject({ policyName: "Strict", policyMaxAgeDays: 30, compliant: false });
   });
@@ -124,10 +127,9 @@ describe("policy history in the compliance report", () => {
     const before = await csvOf(february);
     const lax = await createPolicy(
       { name: "Lax", maxAgeDays: 400, ...settings, exceptionReason: "Field devices re-flashed once a year only." },
-      ADMIN,
-      d("2026-03-05"),
+      { actor: ADMIN, now: d("2026-03-05") },
     );
-    await setDefaultPolicy({ policyId: lax.id }, ADMIN, d("2026-03-05"));
+    await setDefaultPolicy({ policyId: lax.id }, { actor: ADMIN, now: d("2026-03-05") });
     expect((await csvOf(february)).sha256).toBe(before.sha256);
     expect((await getComplianceSummary(february)).policyExceptions).toEqual([]);
     const march = month("2026-03-01", "2026-04-01", onDefault);
@@ -159,12 +161,12 @@ describe("a policy or assignment from before the history was kept", () => {
     const org = await prisma.organization.create({
       data: { name: "Legacy Ltd", contactEmails: ["l@example.com"], policyId: legacy.id, createdAt: d("2026-01-01") },
     });
-    await issueKey({ organizationId: org.id, environment: "live", name: "backend", scopes: [] }, ADMIN, d("2026-01-05"));
+    await issueKey({ organizationId: org.id, environment: "live", name: "backend", scopes: [] }, { actor: ADMIN, now: d("2026-01-05") });
     const february = month("2026-02-01", "2026-03-01", org.id);
     const before = await csvOf(february);
     expect((await rows(february))[0]).toMatchObject({ policyName: "Legacy", policyVersion: null, policyMaxAgeDays: 40, compliant: false });
-    await updatePolicy({ policyId: legacy.id, maxAgeDays: 90, ...settings }, ADMIN, d("2026-03-02"));
-    await assignPolicy({ organizationId: org.id, policyId: strictId }, ADMIN, d("2026-03-02"));
+    await updatePolicy({ policyId: legacy.id, maxAgeDays: 90, ...settings }, { actor: ADMIN, now: d("2026-03-02") });
+    await assignPolicy({ organizationId: org.id, policyId: strictId }, { actor: ADMIN, now: d("2026-03-02") });
     // The report's bytes differ only in the version it now names ("Legacy,1": recorded from the policy's creation).
     const after = await csvOf(february);
     expect(after.text).toBe(before.text.replace(",Legacy,,40,", ",Legacy,1,40,"));

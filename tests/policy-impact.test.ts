@@ -19,8 +19,11 @@ describe("previewing a policy change", () => {
     // Ages 10, 25, 28 (will be cancelled: left alone for a notice period), 40 and 70 days, on the default policy (90 days).
     for (const age of [10, 25, 40, 70]) await makeKey(org.id, { at: daysBefore(age) });
     const cancelled = (await makeKey(org.id, { at: daysBefore(28) })).key;
-    const { rotation } = await createRotation({ keyId: cancelled.id, kind: "scheduled", scheduledAt: new Date(T0.getTime() + DAY) }, ADMIN, daysBefore(1));
-    await cancelRotation({ rotationId: rotation.id }, ADMIN, daysBefore(1));
+    const { rotation } = await createRotation(
+      { keyId: cancelled.id, kind: "scheduled", scheduledAt: new Date(T0.getTime() + DAY) },
+      { actor: ADMIN, now: daysBefore(1) },
+    );
+    await cancelRotation({ rotationId: rotation.id }, { actor: ADMIN, now: daysBefore(1) });
     const strict = await createPolicy(
       {
         name: "Thirty days",
@@ -34,8 +37,7 @@ describe("previewing a policy change", () => {
         customersManageKeys: false,
         emergencyOnReuse: false,
       },
-      ADMIN,
-      daysBefore(100),
+      { actor: ADMIN, now: daysBefore(100) },
     );
     const impact = await previewPolicyAssignment(org.id, strict.id, T0);
     expect(impact).toEqual({
@@ -52,7 +54,7 @@ describe("previewing a policy change", () => {
     const prisma = await testPrisma();
     expect((await prisma.organization.findUniqueOrThrow({ where: { id: org.id } })).policyId).toBeNull();
     // And it is what happens.
-    await assignPolicy({ organizationId: org.id, policyId: strict.id }, ADMIN, T0);
+    await assignPolicy({ organizationId: org.id, policyId: strict.id }, { actor: ADMIN, now: T0 });
     expect(await scheduleDueRotations(T0)).toBe(impact.scheduledByCron);
     const started = await prisma.rotation.count({ where: { state: "scheduled", scheduledAt: { lte: T0 } } });
     expect(started).toBe(impact.startAtOnce);

@@ -44,7 +44,7 @@ const staff = (role: Viewer["role"]): Viewer => ({
 async function keyInGrace(now = T0) {
   const org = await makeOrg();
   const { key, secret } = await makeKey(org.id);
-  const { rotation } = await createRotation({ keyId: key.id, kind: "manual", deliver: "portal" }, ADMIN, now);
+  const { rotation } = await createRotation({ keyId: key.id, kind: "manual", deliver: "portal" }, { actor: ADMIN, now });
   return { org, key, secret, rotation };
 }
 
@@ -54,14 +54,14 @@ describe("reveal and re-roll (DOMAIN.md: the full key exists only in the respons
     const prisma = await testPrisma();
     expect((await prisma.rotation.findUniqueOrThrow({ where: { id: rotation.id } })).successorId).toBeNull();
 
-    const shown = await revealSuccessor({ rotationId: rotation.id }, "user:c1", at(hours(1)), { organizationId: org.id });
+    const shown = await revealSuccessor({ rotationId: rotation.id }, { actor: "user:c1", now: at(hours(1)), scope: { organizationId: org.id } });
     expect(shown.secret).toMatch(/^rk_live_/);
     expect(await verifyKey(shown.secret, at(hours(1)))).toMatchObject({ valid: true, deprecated: false });
     expect(await verifyKey(secret, at(hours(1)))).toMatchObject({ valid: true, deprecated: true, successorPrefix: shown.successor.prefix });
     const successor = await prisma.apiKey.findUniqueOrThrow({ where: { id: shown.successor.id } });
     expect(successor).toMatchObject({ predecessorId: key.id, organizationId: org.id, scopes: key.scopes, rateLimit: key.rateLimit, status: "active" });
 
-    await expect(revealSuccessor({ rotationId: rotation.id }, "user:c1", at(hours(2)), { organizationId: org.id })).rejects.toThrow(
+    await expect(revealSuccessor({ rotationId: rotation.id }, { actor: "user:c1", now: at(hours(2)), scope: { organizationId: org.id } })).rejects.toThrow(
       /already revealed and is never shown twice/,
     );
     expect(await prisma.apiKey.count({ where: { predecessorId: key.id } })).toBe(1);
@@ -73,15 +73,19 @@ describe("reveal and re-roll (DOMAIN.md: the full key exists only in the respons
   it("refuses another organization's rotation as not found, and a rotation not yet started or already over", async () => {
     const { rotation } = await keyInGrace();
     const other = await makeOrg();
-    await expect(revealSuccessor({ rotationId: rotation.id }, "user:c2", at(hours(1)), { organizationId: other.id })).rejects.toThrow("No such rotation.");
-    await expect(revealSuccessor({ rotationId: rotation.id }, "user:c2", at(hours(100)), {})).rejects.toThrow(/grace period of this rotation ended/);
+    await expect(revealSuccessor({ rotationId: rotation.id }, { actor: "user:c2", now: at(hours(1)), scope: { organizationId: other.id } })).rejects.toThrow(
+      "No such rotation.",
+    );
+    await expect(revealSuccessor({ rotationId: rotation.id }, { actor: "user:c2", now: at(hours(100)) })).rejects.toThrow(
+      /grace period of this rotation ended/,
+    );
 
     const org = await makeOrg();
     const { key } = await makeKey(org.id);
-    const later = await scheduleRotation({ keyId: key.id, scheduledAt: at(hours(48)) }, ADMIN, T0);
-    await expect(revealSuccessor({ rotationId: later.rotation.id }, "user:c3", at(hours(1)), { organizationId: org.id })).rejects.toThrow(
-      /can be revealed from then on/,
-    );
+    const later = await scheduleRotation({ keyId: key.id, scheduledAt: at(hours(48)) }, { actor: ADMIN, now: T0 });
+    await expect(
+      revealSuccessor({ rotationId: later.rotation.id }, { actor: "user:c3", now: at(hours(1)), scope: { organizationId: org.id } }),
+    ).rejects.toThrow(/can be revealed from then on/);
     const prisma = await testPrisma();
     expect(await prisma.rotation.count({ where: { id: { in: [rotation.id, later.rotation.id] }, successorId: { not: null } } })).toBe(0);
   });
@@ -89,26 +93,33 @@ describe("reveal and re-roll (DOMAIN.md: the full key exists only in the respons
   it("after an emergency rotation that revoked the old key at once, the customer still reveals its replacement, once", async () => {
     const org = await makeOrg();
     const { key, secret } = await makeKey(org.id);
-    const { rotation } = await createRotation({ keyId: key.id, kind: "emergency", gracePeriodHours: 0, reason: "leaked" }, ADMIN, T0);
+    const { rotation } = await createRotation({ keyId: key.id, kind: "emergency", gracePeriodHours: 0, reason: "leaked" }, { actor: ADMIN, now: T0 });
     expect(rotation).toMatchObject({ state: "completed", successorId: null });
-    const shown = await revealSuccessor({ rotationId: rotation.id }, "user:c1", at(hours(30)), { organizationId: org.id });
+    const shown = await revealSuccessor({ rotationId: rotation.id }, { actor: "user:c1", now: at(hours(30)), scope: { organizationId: org.id } });
     expect(await verifyKey(shown.secret, at(hours(30)))).toMatchObject({ valid: true });
     expect(await verifyKey(secret, at(hours(30)))).toEqual({ valid: false, code: "revoked" });
-    await expect(revealSuccessor({ rotationId: rotation.id }, "user:c1", at(hours(31)), { organizationId: org.id })).rejects.toThrow(/already revealed/);
+    await expect(revealSuccessor({ rotationId: rotation.id }, { actor: "user:c1", now: at(hours(31)), scope: { organizationId: org.id } })).rejects.toThrow(
+      /already revealed/,
+    );
     // A completed rotation with grace is over: nothing to reveal there.
     const other = await keyInGrace();
     const { advanceRotations } = await import("../lib/rotations/advance");
     await advanceRotations(at(hours(100)));
-    await expect(revealSuccessor({ rotationId: other.rotation.id }, "user:c1", at(hours(101)), { organizationId: other.org.id })).rejects.toThrow(
-      /rotation is completed/,
-    );
+    await expect(
+      revealSuccessor({ rotationId: other.rotation.id }, { actor: "user:c1", now: at(hours(101)), scope: { organizationId: other.org.id } }),
+    ).rejects.toThrow(/rotation is completed/);
   });
 
   it("re-roll revokes the lost successor, mints a new one and keeps the deadline", async () => {
     const { org, secret, rotation } = await keyInGrace();
-    await expect(rerollSuccessor({ rotationId: rotation.id }, "user:c1", at(hours(1)), { organizationId: org.id })).rejects.toThrow(/not been revealed yet/);
-    const first = await revealSuccessor({ rotationId: rotation.id }, "user:c1", at(hours(1)), { organizationId: org.id });
-    const second = await rerollSuccessor({ rotationId: rotation.id, reason: "pasted into a chat" }, "user:c1", at(hours(2)), { organizationId: org.id });
+    await expect(rerollSuccessor({ rotationId: rotation.id }, { actor: "user:c1", now: at(hours(1)), scope: { organizationId: org.id } })).rejects.toThrow(
+      /not been revealed yet/,
+    );
+    const first = await revealSuccessor({ rotationId: rotation.id }, { actor: "user:c1", now: at(hours(1)), scope: { organizationId: org.id } });
+    const second = await rerollSuccessor(
+      { rotationId: rotation.id, reason: "pasted into a chat" },
+      { actor: "user:c1", now: at(hours(2)), scope: { organizationId: org.id } },
+    );
 
     expect(second.revoked.prefix).toBe(first.successor.prefix);
     expect(second.secret).not.toBe(first.secret);
@@ -143,11 +154,11 @@ describe("self-rotation API (POST /api/v1/keys/rotate)", () => {
   it("is refused for a key under emergency rotation, a revoked key, an unknown key and noise", async () => {
     const org = await makeOrg();
     const leaked = await makeKey(org.id);
-    await createRotation({ keyId: leaked.key.id, kind: "emergency", reason: "leaked in a public repo" }, ADMIN, T0);
+    await createRotation({ keyId: leaked.key.id, kind: "emergency", reason: "leaked in a public repo" }, { actor: ADMIN, now: T0 });
     await expect(selfRotate(leaked.secret, at(hours(1)))).rejects.toMatchObject({ status: 403, message: expect.stringMatching(/emergency rotation/) });
 
     const gone = await makeKey(org.id);
-    await revokeKey({ keyId: gone.key.id, reason: "customer left" }, ADMIN, T0);
+    await revokeKey({ keyId: gone.key.id, reason: "customer left" }, { actor: ADMIN, now: T0 });
     await expect(selfRotate(gone.secret, at(hours(1)))).rejects.toMatchObject({ status: 401, message: expect.stringMatching(/revoked/) });
 
     const unknown = gone.secret.slice(0, 8) + (gone.secret[8] === "A" ? "B" : "A") + gone.secret.slice(9);
@@ -162,7 +173,7 @@ describe("self-rotation API (POST /api/v1/keys/rotate)", () => {
     const org = await makeOrg();
     const { key, secret } = await makeKey(org.id);
     // Scheduled by automation with its successor minted in advance: superseding it revokes that successor too.
-    const planned = await scheduleRotation({ keyId: key.id, scheduledAt: at(hours(100)), deliver: "response" }, ADMIN, T0);
+    const planned = await scheduleRotation({ keyId: key.id, scheduledAt: at(hours(100)), deliver: "response" }, { actor: ADMIN, now: T0 });
     const { rotation } = await selfRotate(secret, at(hours(1)));
     const prisma = await testPrisma();
     expect(await prisma.rotation.findUniqueOrThrow({ where: { id: planned.rotation.id } })).toMatchObject({ state: "cancelled", openKeyId: null });
@@ -196,40 +207,48 @@ describe("customers manage keys and contacts only where allowed, only their own"
     const { key } = await makeKey(org.id, { scopes: ["read:orders"], rateLimit: 250 });
     const scope = { organizationId: org.id };
     const input = { organizationId: org.id, environment: "test" as const, name: "worker", scopes: ["read:orders"] };
-    await expect(issueKey(input, "user:c1", T0, scope)).rejects.toMatchObject({
+    await expect(issueKey(input, { actor: "user:c1", now: T0, scope })).rejects.toMatchObject({
       status: 403,
       message: expect.stringMatching(/does not let customers issue keys/),
     });
-    await expect(revokeKey({ keyId: key.id, reason: "x" }, "user:c1", T0, scope)).rejects.toMatchObject({ status: 403 });
+    await expect(revokeKey({ keyId: key.id, reason: "x" }, { actor: "user:c1", now: T0, scope })).rejects.toMatchObject({ status: 403 });
 
     const prisma = await testPrisma();
     const policy = await prisma.rotationPolicy.create({ data: { name: `Self-service ${org.id}`, customersManageKeys: true } });
     await prisma.organization.update({ where: { id: org.id }, data: { policyId: policy.id } });
-    await expect(issueKey({ ...input, scopes: ["admin:everything"] }, "user:c1", T0, scope)).rejects.toMatchObject({ field: "scopes" });
-    const made = await issueKey(input, "user:c1", T0, scope);
+    await expect(issueKey({ ...input, scopes: ["admin:everything"] }, { actor: "user:c1", now: T0, scope })).rejects.toMatchObject({ field: "scopes" });
+    const made = await issueKey(input, { actor: "user:c1", now: T0, scope });
     expect(made.key).toMatchObject({ organizationId: org.id, rateLimit: 250, scopes: ["read:orders"] });
 
     const other = await makeOrg();
     const theirs = await makeKey(other.id);
-    await expect(revokeKey({ keyId: theirs.key.id, reason: "x" }, "user:c1", T0, scope)).rejects.toThrow("No such key.");
-    await expect(issueKey({ ...input, organizationId: other.id }, "user:c1", T0, scope)).rejects.toMatchObject({ status: 404 });
+    await expect(revokeKey({ keyId: theirs.key.id, reason: "x" }, { actor: "user:c1", now: T0, scope })).rejects.toThrow("No such key.");
+    await expect(issueKey({ ...input, organizationId: other.id }, { actor: "user:c1", now: T0, scope })).rejects.toMatchObject({ status: 404 });
     expect((await prisma.apiKey.findUniqueOrThrow({ where: { id: theirs.key.id } })).status).toBe("active");
-    await revokeKey({ keyId: made.key.id, reason: "not needed" }, "user:c1", T0, scope);
+    await revokeKey({ keyId: made.key.id, reason: "not needed" }, { actor: "user:c1", now: T0, scope });
     expect((await prisma.apiKey.findUniqueOrThrow({ where: { id: made.key.id } })).status).toBe("revoked");
   });
 
   it("adds and removes contacts, keeps at least one, refuses duplicates and bad addresses, and audits each change", async () => {
     const org = await makeOrg(); // ops@example.com, security@example.com
     const scope = { organizationId: org.id };
-    await updateContacts({ organizationId: org.id, add: "OnCall@Example.com" }, "user:c1", T0, scope);
-    await expect(updateContacts({ organizationId: org.id, add: "oncall@example.com" }, "user:c1", T0, scope)).rejects.toMatchObject({ status: 409 });
-    await expect(updateContacts({ organizationId: org.id, add: "not an email" }, "user:c1", T0, scope)).rejects.toMatchObject({ field: "add" });
-    await expect(updateContacts({ organizationId: org.id, timeZone: "Mars/Olympus" }, "user:c1", T0, scope)).rejects.toMatchObject({ field: "timeZone" });
-    await updateContacts({ organizationId: org.id, remove: "ops@example.com" }, "user:c1", T0, scope);
-    await updateContacts({ organizationId: org.id, remove: "security@example.com" }, "user:c1", T0, scope);
-    await expect(updateContacts({ organizationId: org.id, remove: "oncall@example.com" }, "user:c1", T0, scope)).rejects.toMatchObject({ field: "remove" });
+    await updateContacts({ organizationId: org.id, add: "OnCall@Example.com" }, { actor: "user:c1", now: T0, scope });
+    await expect(updateContacts({ organizationId: org.id, add: "oncall@example.com" }, { actor: "user:c1", now: T0, scope })).rejects.toMatchObject({
+      status: 409,
+    });
+    await expect(updateContacts({ organizationId: org.id, add: "not an email" }, { actor: "user:c1", now: T0, scope })).rejects.toMatchObject({ field: "add" });
+    await expect(updateContacts({ organizationId: org.id, timeZone: "Mars/Olympus" }, { actor: "user:c1", now: T0, scope })).rejects.toMatchObject({
+      field: "timeZone",
+    });
+    await updateContacts({ organizationId: org.id, remove: "ops@example.com" }, { actor: "user:c1", now: T0, scope });
+    await updateContacts({ organizationId: org.id, remove: "security@example.com" }, { actor: "user:c1", now: T0, scope });
+    await expect(updateContacts({ organizationId: org.id, remove: "oncall@example.com" }, { actor: "user:c1", now: T0, scope })).rejects.toMatchObject({
+      field: "remove",
+    });
     const other = await makeOrg();
-    await expect(updateContacts({ organizationId: other.id, add: "evil@example.com" }, "user:c1", T0, scope)).rejects.toMatchObject({ status: 404 });
+    await expect(updateContacts({ organizationId: other.id, add: "evil@example.com" }, { actor: "user:c1", now: T0, scope })).rejects.toMatchObject({
+      status: 404,
+    });
 
     const prisma = await testPrisma();
     expect((await prisma.organization.findUniqueOrThrow({ where: { id: org.id } })).contactEmails).toEqual(["oncall@example.com"]);
@@ -280,7 +299,7 @@ describe("portal server actions", () => {
     const prisma = await testPrisma();
     const policy = await prisma.rotationPolicy.create({ data: { name: `Self-serve ${org.id}`, customersManageKeys: true } });
     await prisma.organization.update({ where: { id: org.id }, data: { policyId: policy.id } });
-    const { key } = await issueKey({ organizationId: org.id, environment: "live", name: "old sign-in", scopes: [] }, ADMIN, new Date());
+    const { key } = await issueKey({ organizationId: org.id, environment: "live", name: "old sign-in", scopes: [] }, { actor: ADMIN, now: new Date() });
     viewer = customerOf(org.id, 11);
     const stale = { ok: false, code: "reauthentication_required" };
     expect(await actions.rotateOwnKeyAction({ keyId: key.id })).toMatchObject({ ...stale, error: expect.stringMatching(/sign in again to rotate a key/) });
@@ -297,8 +316,8 @@ describe("portal server actions", () => {
 
   it("let a customer postpone their own scheduled rotation within policy, and no further", async () => {
     const org = await makeOrg();
-    const { key } = await issueKey({ organizationId: org.id, environment: "live", name: "fresh", scopes: [] }, ADMIN, new Date()); // young: room to postpone
-    const planned = await scheduleRotation({ keyId: key.id, scheduledAt: new Date(Date.now() + hours(24)) }, ADMIN, new Date());
+    const { key } = await issueKey({ organizationId: org.id, environment: "live", name: "fresh", scopes: [] }, { actor: ADMIN, now: new Date() }); // young: room to postpone
+    const planned = await scheduleRotation({ keyId: key.id, scheduledAt: new Date(Date.now() + hours(24)) }, { actor: ADMIN, now: new Date() });
     viewer = customerOf(org.id);
     const first = await actions.postponeOwnRotationAction({ rotationId: planned.rotation.id, reason: "release freeze" });
     expect(first).toMatchObject({ ok: true, message: expect.stringMatching(/^Rotation postponed: it now starts/) });

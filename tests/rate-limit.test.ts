@@ -169,8 +169,8 @@ describe("the management API's limit per token", () => {
     vi.stubEnv("REKEY_MANAGEMENT_RATE_LIMIT", "3");
     // Five seconds into a minute, so the requests below fall in one window.
     vi.useFakeTimers({ toFake: ["Date"], now: new Date(`${new Date().toISOString().slice(0, 16)}:05.000Z`) });
-    const one = await createManagementToken(`limited ${randomBytes(3).toString("hex")}`, ADMIN, new Date());
-    const two = await createManagementToken(`other ${randomBytes(3).toString("hex")}`, ADMIN, new Date());
+    const one = await createManagementToken(`limited ${randomBytes(3).toString("hex")}`, { actor: ADMIN, now: new Date() });
+    const two = await createManagementToken(`other ${randomBytes(3).toString("hex")}`, { actor: ADMIN, now: new Date() });
     const remaining: string[] = [];
     for (let i = 0; i < 3; i++) {
       const res = await call(listOrgs, { method: "GET", token: one.secret });

@@ -46,30 +46,33 @@ let orgId = "";
 const prefixes: Record<string, string> = {};
 
 async function key(name: string, at: string, environment: "live" | "test" = "live") {
-  const { key: k, secret } = await issueKey({ organizationId: orgId, environment, name, scopes: ["read:orders"] }, ADMIN, d(at));
+  const { key: k, secret } = await issueKey({ organizationId: orgId, environment, name, scopes: ["read:orders"] }, { actor: ADMIN, now: d(at) });
   prefixes[name] = k.prefix;
   return { ...k, secret };
 }
 
 beforeAll(async () => {
-  orgId = (await createOrganization({ name: "Audited Ltd", contactEmails: ["sec@audited.example"] }, ADMIN, d("2025-12-01"))).id;
+  orgId = (await createOrganization({ name: "Audited Ltd", contactEmails: ["sec@audited.example"] }, { actor: ADMIN, now: d("2025-12-01") })).id;
   const k7 = await key("K7", "2026-01-01");
   const k4 = await key("K4", "2026-03-01");
   const k3 = await key("K3", "2026-04-15");
-  await revokeKey({ keyId: k7.id, reason: "retired before the period" }, ADMIN, d("2026-05-01"));
+  await revokeKey({ keyId: k7.id, reason: "retired before the period" }, { actor: ADMIN, now: d("2026-05-01") });
   const k5 = await key("K5", "2026-05-20", "test");
   await key("K1", "2026-06-01");
   // K3: rotated by hand on 10 July; its old key is last used 36 hours later; the rotation completes on 13 July.
-  await createRotation({ keyId: k3.id, kind: "manual", deliver: "response", reason: "quarterly hygiene" }, ADMIN, d("2026-07-10"));
+  await createRotation({ keyId: k3.id, kind: "manual", deliver: "response", reason: "quarterly hygiene" }, { actor: ADMIN, now: d("2026-07-10") });
   await verifyKey(k3.secret, d("2026-07-11T12:00:00Z"));
   await flushUsage();
   await advanceRotations(d("2026-07-13"));
   // K5: scheduled for 10 August, postponed once by the customer to 9 September (grace to the 12th).
-  const planned = await scheduleRotation({ keyId: k5.id, scheduledAt: d("2026-08-10"), reason: "policy" }, ADMIN, d("2026-07-20"));
-  await postponeRotation({ rotationId: planned.rotation.id, reason: "release freeze" }, "user:customer", d("2026-07-25"));
+  const planned = await scheduleRotation({ keyId: k5.id, scheduledAt: d("2026-08-10"), reason: "policy" }, { actor: ADMIN, now: d("2026-07-20") });
+  await postponeRotation({ rotationId: planned.rotation.id, reason: "release freeze" }, { actor: "user:customer", now: d("2026-07-25") });
   await key("K2", "2026-08-01");
   // K4: leaked; emergency rotation revoking it at once; tried again five days later.
-  await createRotation({ keyId: k4.id, kind: "emergency", gracePeriodHours: 0, deliver: "response", reason: "leaked in a build log" }, ADMIN, d("2026-08-15"));
+  await createRotation(
+    { keyId: k4.id, kind: "emergency", gracePeriodHours: 0, deliver: "response", reason: "leaked in a build log" },
+    { actor: ADMIN, now: d("2026-08-15") },
+  );
   await verifyKey(k4.secret, d("2026-08-20T10:00:00Z"));
   await advanceRotations(d("2026-09-09"));
   await verifyKey(k5.secret, d("2026-09-10T06:00:00Z"));
@@ -303,8 +306,7 @@ describe("the monthly report email", () => {
         { email: "audit@firm.example", role: "auditor", name: "Auditor", password: "a-long-password-123" },
         { email: "ops@rekey.example", role: "operator", name: "Operator", password: "a-long-password-123" },
       ],
-      ADMIN,
-      d("2026-11-01"),
+      { actor: ADMIN, now: d("2026-11-01") },
     );
     const first = d("2026-12-01T00:01:00Z");
     expect(await sendMonthlyReport(first)).toBe(2);
@@ -379,12 +381,12 @@ describe("a report over a period that has not ended", () => {
 
     // After the instant: a new key, a revocation, a rotation started. None of it is in the report of the instant.
     const later = new Date();
-    const k8 = await issueKey({ organizationId: orgId, environment: "live", name: "K8", scopes: [] }, ADMIN, later);
+    const k8 = await issueKey({ organizationId: orgId, environment: "live", name: "K8", scopes: [] }, { actor: ADMIN, now: later });
     const rows = await allRows(scope({ from: d("2026-10-01"), to: new Date(asOf) }));
     const k6 = rows.find((r) => r.prefix === prefixes.K6)!;
-    await createRotation({ keyId: k6.keyId, kind: "manual", deliver: "portal", reason: "after the instant" }, ADMIN, later);
+    await createRotation({ keyId: k6.keyId, kind: "manual", deliver: "portal", reason: "after the instant" }, { actor: ADMIN, now: later });
     const k1 = rows.find((r) => r.prefix === prefixes.K1)!;
-    await revokeKey({ keyId: k1.keyId, reason: "after the instant" }, ADMIN, later);
+    await revokeKey({ keyId: k1.keyId, reason: "after the instant" }, { actor: ADMIN, now: later });
     expect(k8.key.id).toBeTruthy();
 
     const b = Buffer.from(await (await fetchReport(link)).arrayBuffer());
@@ -449,7 +451,7 @@ describe("the PDF as an accessible archival document", () => {
   it("is tagged, with headings, paragraphs, tables with header cells and figures; long names wrap and no cell is cut", async () => {
     const longName = `Internationale Gesellschaft für besonders langlebige Schlüsselverwaltung und Rotationsüberwachung mbH ${"Niederlassung".repeat(4)}`;
     const policyName = "Devices in the field that are re-flashed rarely";
-    const org = await createOrganization({ name: longName, contactEmails: ["sec@long.example"] }, ADMIN, d("2025-12-01"));
+    const org = await createOrganization({ name: longName, contactEmails: ["sec@long.example"] }, { actor: ADMIN, now: d("2025-12-01") });
     const policy = await createPolicy(
       {
         name: policyName,
@@ -463,11 +465,10 @@ describe("the PDF as an accessible archival document", () => {
         customersManageKeys: false,
         emergencyOnReuse: false,
       },
-      ADMIN,
-      d("2025-12-01"),
+      { actor: ADMIN, now: d("2025-12-01") },
     );
-    await assignPolicy({ organizationId: org.id, policyId: policy.id }, ADMIN, d("2025-12-01"));
-    const { key: k } = await issueKey({ organizationId: org.id, environment: "live", name: "old", scopes: [] }, ADMIN, d("2026-01-01"));
+    await assignPolicy({ organizationId: org.id, policyId: policy.id }, { actor: ADMIN, now: d("2025-12-01") });
+    const { key: k } = await issueKey({ organizationId: org.id, environment: "live", name: "old", scopes: [] }, { actor: ADMIN, now: d("2026-01-01") });
 
     const ctx = await loadReportContext(scope({ organizationId: org.id }));
     // pdfkit warns when it clamps a table row taller than a page (and drops the rest of its text).

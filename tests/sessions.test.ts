@@ -23,7 +23,7 @@ const PASSWORD = "correct horse battery staple";
 const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 
 async function staff(role: "admin" | "operator" = "operator", email = `${role}@example.com`) {
-  const [u] = await createUsers([{ email, role, password: PASSWORD }], "bootstrap", T0);
+  const [u] = await createUsers([{ email, role, password: PASSWORD }], { actor: "bootstrap", now: T0 });
   return u;
 }
 
@@ -58,9 +58,9 @@ describe("sessions are rows: the cookie only names one", () => {
     const admin = await staff("admin");
     const u = await staff();
     const sid = await startSession(u.id, "password", {}, at(0));
-    await setUserDisabled({ userId: u.id, disabled: true }, `user:${admin.id}`, at(1));
+    await setUserDisabled({ userId: u.id, disabled: true }, { actor: `user:${admin.id}`, now: at(1) });
     expect(await checkSession(sid, at(2))).toBeNull();
-    await setUserDisabled({ userId: u.id, disabled: false }, `user:${admin.id}`, at(3));
+    await setUserDisabled({ userId: u.id, disabled: false }, { actor: `user:${admin.id}`, now: at(3) });
     expect(await checkSession(sid, at(4))).toBeNull();
   });
 
@@ -68,7 +68,7 @@ describe("sessions are rows: the cookie only names one", () => {
     const admin = await staff("admin");
     const u = await staff();
     const a = await startSession(u.id, "password", {}, at(0));
-    await changeUserRole({ userId: u.id, role: "auditor" }, `user:${admin.id}`, at(1));
+    await changeUserRole({ userId: u.id, role: "auditor" }, { actor: `user:${admin.id}`, now: at(1) });
     expect(await checkSession(a, at(2))).toBeNull();
     const b = await startSession(u.id, "password", {}, at(3));
     const c = await startSession(u.id, "password", {}, at(3));
@@ -111,7 +111,7 @@ describe("sessions are rows: the cookie only names one", () => {
 describe("passwords", () => {
   it("an invited staff member must replace the one-time password; the new one must be hard to guess; other sessions end", async () => {
     const admin = await staff("admin");
-    const { user, password } = await inviteUser({ email: "new@example.com", role: "operator" }, `user:${admin.id}`, at(0));
+    const { user, password } = await inviteUser({ email: "new@example.com", role: "operator" }, { actor: `user:${admin.id}`, now: at(0) });
     const prisma = await testPrisma();
     expect((await prisma.user.findUniqueOrThrow({ where: { id: user.id } })).passwordChangeRequired).toBe(true);
     const here = await startSession(user.id, "password", {}, at(1));

@@ -85,11 +85,11 @@ async function world() {
   const org = await makeOrg();
   const active = await makeKey(org.id);
   const rotated = await makeKey(org.id);
-  const { successorSecret } = await rotateNow({ keyId: rotated.key.id, deliver: "response", gracePeriodHours: 24 }, ADMIN, now);
+  const { successorSecret } = await rotateNow({ keyId: rotated.key.id, deliver: "response", gracePeriodHours: 24 }, { actor: ADMIN, now });
   const leaked = await makeKey(org.id);
-  await emergencyRotate({ keyId: leaked.key.id, gracePeriodHours: 0, reason: "leaked" }, ADMIN, now);
+  await emergencyRotate({ keyId: leaked.key.id, gracePeriodHours: 0, reason: "leaked" }, { actor: ADMIN, now });
   const scheduled = await makeKey(org.id, { at: now });
-  await scheduleRotation({ keyId: scheduled.key.id, scheduledAt: new Date(now.getTime() + HOUR) }, ADMIN, now);
+  await scheduleRotation({ keyId: scheduled.key.id, scheduledAt: new Date(now.getTime() + HOUR) }, { actor: ADMIN, now });
   return {
     org,
     active,
@@ -126,7 +126,7 @@ describe("the in-process verifier (docs/verifier-protocol.md)", () => {
     const replica = replicaOf(rekey.fetch);
     await replica.start();
     expect(replica.verify(w.active.secret)).toMatchObject({ valid: true });
-    await revokeKey({ keyId: w.active.key.id, reason: "customer left" }, ADMIN, new Date());
+    await revokeKey({ keyId: w.active.key.id, reason: "customer left" }, { actor: ADMIN, now: new Date() });
     const ms = await eventually(() => !replica.verify(w.active.secret).valid);
     expect(ms).toBeLessThan(1_000);
     expect(replica.verify(w.active.secret)).toEqual({ valid: false, code: "revoked" });
@@ -135,7 +135,7 @@ describe("the in-process verifier (docs/verifier-protocol.md)", () => {
     rekey.state.reachable = false;
     await new Promise((r) => setTimeout(r, 1_500));
     const more = await Promise.all([makeKey(w.org.id), makeKey(w.org.id)]);
-    await revokeKey({ keyId: w.scheduled.key.id, reason: "found in a log" }, ADMIN, new Date());
+    await revokeKey({ keyId: w.scheduled.key.id, reason: "found in a log" }, { actor: ADMIN, now: new Date() });
     expect(replica.verify(more[0].secret)).toEqual({ valid: false, code: "unknown" });
     rekey.state.reachable = true;
     await eventually(() => replica.verify(more[1].secret).valid && !replica.verify(w.scheduled.secret).valid, 10_000);
@@ -196,7 +196,7 @@ describe("the in-process verifier (docs/verifier-protocol.md)", () => {
     const rekey = inProcessRekey();
     const replica = replicaOf(rekey.fetch);
     await replica.start();
-    await revokeKey({ keyId: w.active.key.id, reason: "no longer needed" }, ADMIN, new Date());
+    await revokeKey({ keyId: w.active.key.id, reason: "no longer needed" }, { actor: ADMIN, now: new Date() });
     await eventually(() => !replica.verify(w.active.secret).valid);
     const everything = `${rekey.state.bodies.join("\n")}\n${stringsIn((replica as unknown as { records: unknown }).records).join("\n")}`;
     expect(everything).toContain(w.active.key.id);

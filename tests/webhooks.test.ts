@@ -122,7 +122,7 @@ async function expectAuditMatchesWebhooks(flows: Record<string, string[]>, betwe
 
 describe("the event pipeline: every writer's events reach webhooks, and match the audit trail", () => {
   it("lists the event types each flow produces", async () => {
-    await createWebhookEndpoint({ url: rx.url() }, ADMIN, T0);
+    await createWebhookEndpoint({ url: rx.url() }, { actor: ADMIN, now: T0 });
     const org = await makeOrg();
     const flows: Record<string, string[]> = {};
     const flow = async (name: string, fn: () => Promise<unknown>) => {
@@ -146,10 +146,10 @@ describe("the event pipeline: every writer's events reach webhooks, and match th
       async () =>
         ({
           rotation: { id: rotationId },
-        } = await createRotation({ keyId, kind: "scheduled", scheduledAt: at(hours(48)) }, ADMIN, T0)),
+        } = await createRotation({ keyId, kind: "scheduled", scheduledAt: at(hours(48)) }, { actor: ADMIN, now: T0 })),
     );
-    await flow("postpone", () => postponeRotation({ rotationId }, "user:customer", at(1000)));
-    await flow("cancel", () => cancelRotation({ rotationId, reason: "not now" }, ADMIN, at(2000)));
+    await flow("postpone", () => postponeRotation({ rotationId }, { actor: "user:customer", now: at(1000) }));
+    await flow("cancel", () => cancelRotation({ rotationId, reason: "not now" }, { actor: ADMIN, now: at(2000) }));
     await flow("self-rotate", () => selfRotate(secret, at(3000)));
     const k2 = (await makeKey(org.id)).key;
     await takeDelivered();
@@ -158,16 +158,18 @@ describe("the event pipeline: every writer's events reach webhooks, and match th
       async () =>
         ({
           rotation: { id: rotationId },
-        } = await createRotation({ keyId: k2.id, kind: "manual" }, ADMIN, at(4000))),
+        } = await createRotation({ keyId: k2.id, kind: "manual" }, { actor: ADMIN, now: at(4000) })),
     );
-    await flow("reveal", () => revealSuccessor({ rotationId }, "user:customer", at(5000)));
-    await flow("re-roll", () => rerollSuccessor({ rotationId }, "user:customer", at(6000)));
-    await flow("roll back", () => rollbackRotation({ rotationId, reason: "broke a client" }, ADMIN, at(7000)));
-    await flow("emergency, revoke now", () => createRotation({ keyId: k2.id, kind: "emergency", gracePeriodHours: 0, reason: "leaked" }, ADMIN, at(8000)));
+    await flow("reveal", () => revealSuccessor({ rotationId }, { actor: "user:customer", now: at(5000) }));
+    await flow("re-roll", () => rerollSuccessor({ rotationId }, { actor: "user:customer", now: at(6000) }));
+    await flow("roll back", () => rollbackRotation({ rotationId, reason: "broke a client" }, { actor: ADMIN, now: at(7000) }));
+    await flow("emergency, revoke now", () =>
+      createRotation({ keyId: k2.id, kind: "emergency", gracePeriodHours: 0, reason: "leaked" }, { actor: ADMIN, now: at(8000) }),
+    );
     const k3 = (await makeKey(org.id)).key;
-    await createRotation({ keyId: k3.id, kind: "manual", deliver: "response" }, ADMIN, at(9000));
+    await createRotation({ keyId: k3.id, kind: "manual", deliver: "response" }, { actor: ADMIN, now: at(9000) });
     await takeDelivered();
-    await flow("revoke a key in grace", () => revokeKey({ keyId: k3.id, reason: "done" }, ADMIN, at(10_000)));
+    await flow("revoke a key in grace", () => revokeKey({ keyId: k3.id, reason: "done" }, { actor: ADMIN, now: at(10_000) }));
     expect(flows).toEqual({
       "issue a key": ["key.created"],
       schedule: ["rotation.scheduled"],
@@ -186,7 +188,7 @@ describe("the event pipeline: every writer's events reach webhooks, and match th
 
   it("lists the event types each cron and bulk flow produces", async () => {
     const prisma = await testPrisma();
-    await createWebhookEndpoint({ url: rx.url() }, ADMIN, T0);
+    await createWebhookEndpoint({ url: rx.url() }, { actor: ADMIN, now: T0 });
     const org = await makeOrg();
     const k4 = (await makeKey(org.id)).key;
     const k5 = (await makeKey(org.id)).key;
@@ -196,20 +198,21 @@ describe("the event pipeline: every writer's events reach webhooks, and match th
       await fn();
       flows[name] = (await takeDelivered()).sort();
     };
-    await flow("bulk schedule", () => scheduleRotationsForFilter({ scheduledAt: at(hours(24)), organizationId: org.id, reason: "quarterly" }, ADMIN, at(1000)));
+    await flow("bulk schedule", () =>
+      scheduleRotationsForFilter({ scheduledAt: at(hours(24)), organizationId: org.id, reason: "quarterly" }, { actor: ADMIN, now: at(1000) }),
+    );
     await flow("cron: start", () => advanceRotations(at(hours(25))));
     // Default policy: 72 h of grace, so the deadline is T0 + 96 h; the old keys were used an hour before the reminder.
     await prisma.apiKey.updateMany({ where: { id: { in: [k4.id, k5.id] } }, data: { lastUsedAt: at(hours(94)) } });
     await flow("cron: remind", () => sendDueReminders(at(hours(95))));
     await flow("cron: complete", () => advanceRotations(at(hours(97))));
     const k6 = (await makeKey(org.id)).key;
-    await createRotation({ keyId: k6.id, kind: "scheduled", scheduledAt: at(hours(100)) }, ADMIN, at(hours(30)));
+    await createRotation({ keyId: k6.id, kind: "scheduled", scheduledAt: at(hours(100)) }, { actor: ADMIN, now: at(hours(30)) });
     await prisma.apiKey.update({ where: { id: k6.id }, data: { status: "revoked" } });
     await flow("cron: fail", () => advanceRotations(at(hours(101))));
     await issueKey(
       { organizationId: org.id, environment: "live", name: "old", scopes: ["read:orders"], rateLimit: 60 },
-      ADMIN,
-      new Date(T0.getTime() - 85 * 86_400_000),
+      { actor: ADMIN, now: new Date(T0.getTime() - 85 * 86_400_000) },
     );
     await flow("cron: policy schedule", () => scheduleDueRotations(at(hours(102))));
     expect(flows).toEqual({
@@ -228,11 +231,11 @@ describe("the event pipeline: every writer's events reach webhooks, and match th
     // As lib/keys/import.ts creates one: no contactEmails at all (NULL in the column, [] through Prisma).
     const org = await prisma.organization.create({ data: { name: "Imported Co", externalId: "imp_1", createdAt: T0 } });
     const { key } = await makeKey(org.id);
-    await createRotation({ keyId: key.id, kind: "manual" }, ADMIN, T0);
+    await createRotation({ keyId: key.id, kind: "manual" }, { actor: ADMIN, now: T0 });
     await prisma.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: at(hours(71)) } });
     expect(await sendDueReminders(at(hours(71.5)))).toBe(1);
     const other = (await makeKey(org.id)).key;
-    await createRotation({ keyId: other.id, kind: "emergency", gracePeriodHours: 0, reason: "leaked" }, ADMIN, T0);
+    await createRotation({ keyId: other.id, kind: "emergency", gracePeriodHours: 0, reason: "leaked" }, { actor: ADMIN, now: T0 });
     expect(await prisma.notification.count()).toBe(0);
     expect(await prisma.auditEvent.count({ where: { action: "rotation.reminded" } })).toBe(1);
   });
@@ -241,7 +244,7 @@ describe("the event pipeline: every writer's events reach webhooks, and match th
     const prisma = await testPrisma();
     const org = await makeOrg();
     await makeKey(org.id);
-    await scheduleRotationsForFilter({ scheduledAt: at(hours(24)), organizationId: org.id, reason: "quarterly" }, ADMIN, T0);
+    await scheduleRotationsForFilter({ scheduledAt: at(hours(24)), organizationId: org.id, reason: "quarterly" }, { actor: ADMIN, now: T0 });
     const [n] = await prisma.notification.findMany({ where: { kind: "rotation_notice" } });
     expect(n.payload).toMatchObject({ postponeDays: 30, postponementsLeft: 2 });
   });
@@ -249,17 +252,17 @@ describe("the event pipeline: every writer's events reach webhooks, and match th
   it("an organization's endpoint gets only its own organization's events and no alerts; an endpoint's event filter holds", async () => {
     const a = await makeOrg("A");
     const b = await makeOrg("B");
-    const { endpoint: onlyA } = await createWebhookEndpoint({ url: rx.url("/a"), organizationId: a.id }, ADMIN, T0);
-    const { endpoint: revocations } = await createWebhookEndpoint({ url: rx.url("/revoked"), events: ["key.revoked"] }, ADMIN, T0);
+    const { endpoint: onlyA } = await createWebhookEndpoint({ url: rx.url("/a"), organizationId: a.id }, { actor: ADMIN, now: T0 });
+    const { endpoint: revocations } = await createWebhookEndpoint({ url: rx.url("/revoked"), events: ["key.revoked"] }, { actor: ADMIN, now: T0 });
     const ka = (await makeKey(a.id)).key;
     await makeKey(b.id);
-    await createRotation({ keyId: ka.id, kind: "emergency", gracePeriodHours: 0, reason: "leak" }, ADMIN, T0);
+    await createRotation({ keyId: ka.id, kind: "emergency", gracePeriodHours: 0, reason: "leak" }, { actor: ADMIN, now: T0 });
     const prisma = await testPrisma();
     const forA = await prisma.webhookDelivery.findMany({ where: { endpointId: onlyA.id }, select: { eventType: true, organizationId: true } });
     expect(forA.map((d) => d.eventType).sort()).toEqual(["key.created", "key.revoked", "rotation.started"]);
     expect(new Set(forA.map((d) => d.organizationId))).toEqual(new Set([a.id]));
     expect((await prisma.webhookDelivery.findMany({ where: { endpointId: revocations.id } })).map((d) => d.eventType)).toEqual(["key.revoked"]);
-    await expect(createWebhookEndpoint({ url: rx.url(), organizationId: a.id, events: ["alert.raised"] }, ADMIN, T0)).rejects.toThrow(
+    await expect(createWebhookEndpoint({ url: rx.url(), organizationId: a.id, events: ["alert.raised"] }, { actor: ADMIN, now: T0 })).rejects.toThrow(
       /alert.raised goes only to endpoints for every organization/,
     );
   });
@@ -267,11 +270,11 @@ describe("the event pipeline: every writer's events reach webhooks, and match th
 
 describe("signed delivery (Standard Webhooks), verified with the standardwebhooks library", () => {
   it("signs every delivery so the receiver's library accepts it; the payload names the key by id and prefix, never the key", async () => {
-    const { secret } = await createWebhookEndpoint({ url: rx.url() }, ADMIN, T0);
+    const { secret } = await createWebhookEndpoint({ url: rx.url() }, { actor: ADMIN, now: T0 });
     expect(secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/);
     const org = await makeOrg();
     const { key, secret: full } = await makeKey(org.id);
-    const { successorSecret } = await createRotation({ keyId: key.id, kind: "manual", deliver: "response" }, ADMIN, T0);
+    const { successorSecret } = await createRotation({ keyId: key.id, kind: "manual", deliver: "response" }, { actor: ADMIN, now: T0 });
     const result = await deliverWebhooks(T0);
     expect(result).toEqual({ sent: 3, retrying: 0, failed: 0, disabled: 0 });
     expect(rx.received).toHaveLength(3);
@@ -289,16 +292,16 @@ describe("signed delivery (Standard Webhooks), verified with the standardwebhook
   });
 
   it("after a secret rotation both signatures are sent until the overlap ends; then only the new one", async () => {
-    const { endpoint, secret: oldSecret } = await createWebhookEndpoint({ url: rx.url() }, ADMIN, T0);
-    const { secret: newSecret } = await rotateWebhookSecret(endpoint.id, ADMIN, T0);
+    const { endpoint, secret: oldSecret } = await createWebhookEndpoint({ url: rx.url() }, { actor: ADMIN, now: T0 });
+    const { secret: newSecret } = await rotateWebhookSecret(endpoint.id, { actor: ADMIN, now: T0 });
     expect(newSecret).not.toBe(oldSecret);
-    await queueTestEvent(endpoint.id, ADMIN, at(1000));
+    await queueTestEvent(endpoint.id, { actor: ADMIN, now: at(1000) });
     await deliverWebhooks(at(1000));
     const during = rx.received[0];
     expect(String(during.headers["webhook-signature"]).split(" ")).toHaveLength(2);
     expect(verifyWith(oldSecret!, during).type).toBe("webhook.test");
     expect(verifyWith(newSecret, during).type).toBe("webhook.test");
-    await queueTestEvent(endpoint.id, ADMIN, at(hours(25)));
+    await queueTestEvent(endpoint.id, { actor: ADMIN, now: at(hours(25)) });
     await deliverWebhooks(at(hours(25)));
     const after = rx.received[1];
     expect(String(after.headers["webhook-signature"]).split(" ")).toHaveLength(1);
@@ -307,7 +310,7 @@ describe("signed delivery (Standard Webhooks), verified with the standardwebhook
   });
 
   it("the secret is stored sealed, never as itself; the endpoint's views never carry it", async () => {
-    const { endpoint, secret } = await createWebhookEndpoint({ url: rx.url() }, ADMIN, T0);
+    const { endpoint, secret } = await createWebhookEndpoint({ url: rx.url() }, { actor: ADMIN, now: T0 });
     const prisma = await testPrisma();
     const row = await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } });
     expect(row.secret).not.toContain(secret!.slice(6));
@@ -318,8 +321,8 @@ describe("signed delivery (Standard Webhooks), verified with the standardwebhook
 
 describe("durable delivery", () => {
   it("retries a failing endpoint on the schedule with the same webhook-id, then delivers", async () => {
-    const { endpoint } = await createWebhookEndpoint({ url: rx.url() }, ADMIN, T0);
-    await queueTestEvent(endpoint.id, ADMIN, T0);
+    const { endpoint } = await createWebhookEndpoint({ url: rx.url() }, { actor: ADMIN, now: T0 });
+    await queueTestEvent(endpoint.id, { actor: ADMIN, now: T0 });
     rx.failNext(3);
     let now = T0;
     expect(await deliverWebhooks(now)).toMatchObject({ sent: 0, retrying: 1 });
@@ -337,8 +340,8 @@ describe("durable delivery", () => {
   });
 
   it("gives up after the last attempt, disables an endpoint failing for days with an alert, holds its deliveries, and resumes when enabled", async () => {
-    const { endpoint } = await createWebhookEndpoint({ url: rx.url() }, ADMIN, T0);
-    await queueTestEvent(endpoint.id, ADMIN, T0);
+    const { endpoint } = await createWebhookEndpoint({ url: rx.url() }, { actor: ADMIN, now: T0 });
+    await queueTestEvent(endpoint.id, { actor: ADMIN, now: T0 });
     rx.failNext(1000);
     let now = T0;
     for (let attempt = 1; attempt <= WEBHOOK_MAX_ATTEMPTS; attempt++) {
@@ -350,33 +353,33 @@ describe("durable delivery", () => {
     expect(rx.received).toHaveLength(WEBHOOK_MAX_ATTEMPTS);
     // Past five days of failures, the next failure disables it.
     const later = new Date(T0.getTime() + WEBHOOK_DISABLE_AFTER_MS + 1000);
-    await queueTestEvent(endpoint.id, ADMIN, later);
+    await queueTestEvent(endpoint.id, { actor: ADMIN, now: later });
     expect(await deliverWebhooks(later)).toMatchObject({ disabled: 1 });
     const ep = await prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: endpoint.id } });
     expect(ep.disabledAt).toEqual(later);
     expect(await prisma.alert.count({ where: { kind: "webhook_disabled" } })).toBe(1);
     // Held while disabled: a new event is queued, not sent.
-    await queueTestEvent(endpoint.id, ADMIN, later);
+    await queueTestEvent(endpoint.id, { actor: ADMIN, now: later });
     rx.reset();
     expect(await deliverWebhooks(new Date(later.getTime() + hours(12)))).toMatchObject({ sent: 0 });
     expect(rx.received).toHaveLength(0);
-    await setWebhookEndpointEnabled(endpoint.id, true, ADMIN, later);
+    await setWebhookEndpointEnabled(endpoint.id, true, { actor: ADMIN, now: later });
     // The two test events, and the alert that the endpoint was disabled (it subscribes to every event).
     expect((await deliverWebhooks(new Date(later.getTime() + hours(12)))).sent).toBe(3);
   });
 
   it("resend sends a delivery again with the same webhook-id", async () => {
-    const { endpoint } = await createWebhookEndpoint({ url: rx.url() }, ADMIN, T0);
-    const { deliveryId } = await queueTestEvent(endpoint.id, ADMIN, T0);
+    const { endpoint } = await createWebhookEndpoint({ url: rx.url() }, { actor: ADMIN, now: T0 });
+    const { deliveryId } = await queueTestEvent(endpoint.id, { actor: ADMIN, now: T0 });
     await deliverWebhooks(T0);
-    await resendDelivery(deliveryId, ADMIN, at(1000));
+    await resendDelivery(deliveryId, { actor: ADMIN, now: at(1000) });
     await deliverWebhooks(at(1000), { onlyIds: [deliveryId] });
     expect(rx.received.map((m) => m.headers["webhook-id"])).toEqual([deliveryId, deliveryId]);
   });
 
   it("a hung receiver: each request times out, the claim's rows are retried later, none is sent twice in one attempt", async () => {
-    const { endpoint } = await createWebhookEndpoint({ url: rx.url() }, ADMIN, T0);
-    for (let i = 0; i < 12; i++) await queueTestEvent(endpoint.id, ADMIN, T0);
+    const { endpoint } = await createWebhookEndpoint({ url: rx.url() }, { actor: ADMIN, now: T0 });
+    for (let i = 0; i < 12; i++) await queueTestEvent(endpoint.id, { actor: ADMIN, now: T0 });
     rx.hang(true);
     // Two senders at once: they split the rows (SKIP LOCKED), each request gives up after 300 ms.
     const [a, b] = await Promise.all([deliverWebhooks(T0, { timeoutMs: 300, leaseMs: 2_000 }), deliverWebhooks(T0, { timeoutMs: 300, leaseMs: 2_000 })]);
@@ -391,17 +394,17 @@ describe("durable delivery", () => {
   it("deleting an endpoint removes its deliveries; a customer cannot see or touch another organization's or a staff endpoint", async () => {
     const a = await makeOrg("A");
     const b = await makeOrg("B");
-    const { endpoint: staff } = await createWebhookEndpoint({ url: rx.url() }, ADMIN, T0);
-    const { endpoint: forB } = await createWebhookEndpoint({ url: rx.url() }, "user:b", T0, { organizationId: b.id });
+    const { endpoint: staff } = await createWebhookEndpoint({ url: rx.url() }, { actor: ADMIN, now: T0 });
+    const { endpoint: forB } = await createWebhookEndpoint({ url: rx.url() }, { actor: "user:b", now: T0, scope: { organizationId: b.id } });
     expect(forB.organizationId).toBe(b.id);
     for (const id of [staff.id, forB.id]) {
-      await expect(deleteWebhookEndpoint(id, "user:a", T0, { organizationId: a.id })).rejects.toThrow(/No such webhook endpoint/);
+      await expect(deleteWebhookEndpoint(id, { actor: "user:a", now: T0, scope: { organizationId: a.id } })).rejects.toThrow(/No such webhook endpoint/);
       await expect(getWebhookEndpoint(id, { organizationId: a.id })).rejects.toThrow(/No such webhook endpoint/);
-      await expect(queueTestEvent(id, "user:a", T0, { organizationId: a.id })).rejects.toThrow(/No such webhook endpoint/);
+      await expect(queueTestEvent(id, { actor: "user:a", now: T0, scope: { organizationId: a.id } })).rejects.toThrow(/No such webhook endpoint/);
     }
     expect(await listWebhookEndpoints({ organizationId: a.id })).toEqual([]);
-    await queueTestEvent(forB.id, "user:b", T0, { organizationId: b.id });
-    await deleteWebhookEndpoint(forB.id, "user:b", T0, { organizationId: b.id });
+    await queueTestEvent(forB.id, { actor: "user:b", now: T0, scope: { organizationId: b.id } });
+    await deleteWebhookEndpoint(forB.id, { actor: "user:b", now: T0, scope: { organizationId: b.id } });
     expect(await (await testPrisma()).webhookDelivery.count()).toBe(0);
   });
 });
@@ -423,7 +426,7 @@ describe("outgoing requests refuse private and loopback addresses (SSRF)", () =>
       ["https://user:pw@example.com/hook", /user name or password/],
       ["not a url", /absolute URL/],
     ] as const) {
-      await expect(createWebhookEndpoint({ url }, ADMIN, T0), url).rejects.toThrow(message);
+      await expect(createWebhookEndpoint({ url }, { actor: ADMIN, now: T0 }), url).rejects.toThrow(message);
     }
     expect(await (await testPrisma()).webhookEndpoint.count()).toBe(0);
   });
@@ -431,9 +434,9 @@ describe("outgoing requests refuse private and loopback addresses (SSRF)", () =>
   it("refuses at send time a name that resolves to a loopback address (the check is on the address connected to)", async () => {
     // A name that resolved to a public address when it was registered and to a loopback one now (DNS rebinding):
     // registration only knows literal addresses, so the row is written as such a name would have been.
-    const { endpoint } = await createWebhookEndpoint({ url: "https://hooks.example.com/rekey" }, ADMIN, T0);
+    const { endpoint } = await createWebhookEndpoint({ url: "https://hooks.example.com/rekey" }, { actor: ADMIN, now: T0 });
     await (await testPrisma()).webhookEndpoint.update({ where: { id: endpoint.id }, data: { url: `https://localhost:${new URL(rx.url()).port}/hooks` } });
-    await queueTestEvent(endpoint.id, ADMIN, T0);
+    await queueTestEvent(endpoint.id, { actor: ADMIN, now: T0 });
     expect(await deliverWebhooks(T0)).toMatchObject({ sent: 0, retrying: 1 });
     expect(rx.received).toHaveLength(0);
     const { deliveries } = await getWebhookEndpoint(endpoint.id, {});
@@ -478,8 +481,8 @@ describe("the management API: /api/v1/webhooks", () => {
 // A child process needs the same database: a PostgreSQL server (an in-memory PGlite lives in this process only).
 describe.skipIf(testDatabaseKind !== "postgres")("a webhook sender killed between sending and marking", () => {
   it("of 30 deliveries, a kill -9 mid-delivery re-sends at most one claim's worth, each with the same webhook-id", async () => {
-    const { endpoint } = await createWebhookEndpoint({ url: rx.url() }, ADMIN, T0);
-    for (let i = 0; i < 30; i++) await queueTestEvent(endpoint.id, ADMIN, T0);
+    const { endpoint } = await createWebhookEndpoint({ url: rx.url() }, { actor: ADMIN, now: T0 });
+    for (let i = 0; i < 30; i++) await queueTestEvent(endpoint.id, { actor: ADMIN, now: T0 });
     const prisma = await testPrisma();
     const [{ name }] = await prisma.$queryRaw<{ name: string }[]>`SELECT current_database() AS name`;
     const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "tests/support/crash-webhook-sender.ts", T0.toISOString()], {

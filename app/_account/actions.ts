@@ -78,7 +78,7 @@ export const disableMfaAction = serverAction("account:manage", mfaReauthSchema, 
 
 /** An admin resets another staff member's multi-factor sign-in (a lost device); their sessions end. */
 export const resetUserMfaAction = serverAction("users:manage", userIdSchema, async (input, { actor, now }) => {
-  const { email } = await resetUserMfa(input, actor, now);
+  const { email } = await resetUserMfa(input, { actor, now });
   revalidatePath("/dashboard/users");
   return { message: `Multi-factor sign-in of ${email} is reset and their sessions have ended.` };
 });

@@ -1,7 +1,6 @@
 import "server-only";
 import { Prisma } from "../generated/prisma/client";
 import { inTransaction, type Tx } from "../db";
-import type { Actor } from "../auth/actor";
 import { appendAuditEvents } from "../audit/write";
 import { parseInput } from "../validation";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
@@ -14,6 +13,7 @@ import {
   type BulkAlertActionInput,
   type UndoAcknowledgeInput,
 } from "./schemas";
+import type { Context } from "../context";
 
 type AlertState = "open" | "acknowledged" | "resolved";
 
@@ -53,8 +53,7 @@ async function moveAlerts(
   tx: Tx,
   where: Prisma.Sql,
   to: "acknowledged" | "resolved" | "open",
-  actor: Actor,
-  now: Date,
+  { actor, now }: Context,
   note: string | null,
 ): Promise<LockedAlert[]> {
   const from = MOVES_FROM[to];
@@ -89,10 +88,10 @@ async function moveAlerts(
   return locked;
 }
 
-async function moveAlert(input: AlertActionInput, actor: Actor, now: Date, to: "acknowledged" | "resolved") {
+async function moveAlert(input: AlertActionInput, { actor, now }: Context, to: "acknowledged" | "resolved") {
   const { alertId, note } = parseInput(alertActionSchema, input);
   return inTransaction(async (tx) => {
-    const moved = await moveAlerts(tx, Prisma.sql`id = ${alertId}`, to, actor, now, note ?? null);
+    const moved = await moveAlerts(tx, Prisma.sql`id = ${alertId}`, to, { actor, now }, note ?? null);
     if (moved.length === 0) {
       const alert = await tx.alert.findUnique({ where: { id: alertId }, select: { status: true } });
       if (!alert) throw new NotFoundError("No such alert.");
@@ -103,13 +102,13 @@ async function moveAlert(input: AlertActionInput, actor: Actor, now: Date, to: "
 }
 
 /** Marks an open alert as seen by someone who is on it. */
-export function acknowledgeAlert(input: AlertActionInput, actor: Actor, now: Date) {
-  return moveAlert(input, actor, now, "acknowledged");
+export function acknowledgeAlert(input: AlertActionInput, { actor, now }: Context) {
+  return moveAlert(input, { actor, now }, "acknowledged");
 }
 
 /** Closes an alert. */
-export function resolveAlert(input: AlertActionInput, actor: Actor, now: Date) {
-  return moveAlert(input, actor, now, "resolved");
+export function resolveAlert(input: AlertActionInput, { actor, now }: Context) {
+  return moveAlert(input, { actor, now }, "resolved");
 }
 
 function bulkWhere(input: BulkAlertActionInput): Prisma.Sql {
@@ -122,16 +121,16 @@ function bulkWhere(input: BulkAlertActionInput): Prisma.Sql {
  * transaction, each audited. Alerts no longer open are left alone. Returns
  * the ids it acknowledged and the instant, which its undo names.
  */
-export async function acknowledgeAlerts(input: BulkAlertActionInput, actor: Actor, now: Date): Promise<{ alertIds: string[]; at: Date }> {
+export async function acknowledgeAlerts(input: BulkAlertActionInput, { actor, now }: Context): Promise<{ alertIds: string[]; at: Date }> {
   const data = parseInput(bulkAlertActionSchema, input);
-  const moved = await inTransaction((tx) => moveAlerts(tx, bulkWhere(data), "acknowledged", actor, now, data.note ?? null));
+  const moved = await inTransaction((tx) => moveAlerts(tx, bulkWhere(data), "acknowledged", { actor, now }, data.note ?? null));
   return { alertIds: moved.map((a) => a.id), at: now };
 }
 
 /** Resolves the selected alerts, or every alert matching a filter, in one transaction, each audited. */
-export async function resolveAlerts(input: BulkAlertActionInput, actor: Actor, now: Date): Promise<{ alertIds: string[] }> {
+export async function resolveAlerts(input: BulkAlertActionInput, { actor, now }: Context): Promise<{ alertIds: string[] }> {
   const data = parseInput(bulkAlertActionSchema, input);
-  const moved = await inTransaction((tx) => moveAlerts(tx, bulkWhere(data), "resolved", actor, now, data.note ?? null));
+  const moved = await inTransaction((tx) => moveAlerts(tx, bulkWhere(data), "resolved", { actor, now }, data.note ?? null));
   return { alertIds: moved.map((a) => a.id) };
 }
 
@@ -140,7 +139,7 @@ export async function resolveAlerts(input: BulkAlertActionInput, actor: Actor, n
  * acknowledged by the same person at the same instant (nobody has moved
  * them since), each audited as `alert.reopened`. Returns how many.
  */
-export async function undoAcknowledgeAlerts(input: UndoAcknowledgeInput, actor: Actor, now: Date): Promise<{ reopened: number }> {
+export async function undoAcknowledgeAlerts(input: UndoAcknowledgeInput, { actor, now }: Context): Promise<{ reopened: number }> {
   const { alertIds, at } = parseInput(undoAcknowledgeSchema, input);
   if (now.getTime() < at.getTime()) throw new ValidationError("at: must not be in the future", "at");
   const moved = await inTransaction((tx) =>
@@ -148,8 +147,7 @@ export async function undoAcknowledgeAlerts(input: UndoAcknowledgeInput, actor: 
       tx,
       Prisma.sql`id = ANY(${alertIds}::text[]) AND "acknowledgedBy" = ${actor} AND "acknowledgedAt" = ${at}`,
       "open",
-      actor,
-      now,
+      { actor, now },
       "undo of a bulk acknowledgement",
     ),
   );

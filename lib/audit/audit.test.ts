@@ -12,8 +12,8 @@ beforeEach(resetTestData);
 async function worldWithHistory() {
   const org = await makeOrg();
   const { key } = await makeKey(org.id);
-  const { rotation } = await rotateNow({ keyId: key.id, deliver: "response", reason: "routine" }, ADMIN, at(1000));
-  await rollbackRotation({ rotationId: rotation.id, reason: "client stuck" }, ADMIN, at(2000));
+  const { rotation } = await rotateNow({ keyId: key.id, deliver: "response", reason: "routine" }, { actor: ADMIN, now: at(1000) });
+  await rollbackRotation({ rotationId: rotation.id, reason: "client stuck" }, { actor: ADMIN, now: at(2000) });
   return { org, key, rotation };
 }
 

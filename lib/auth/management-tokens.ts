@@ -7,6 +7,7 @@ import { ConflictError, NotFoundError, UnauthorizedError, ValidationError } from
 import type { Actor } from "./actor";
 import { bearer, sameSecret } from "../http/bearer";
 import { env } from "../env";
+import type { Context } from "../context";
 
 /**
  * The actor behind a management API request: a management token created by
@@ -50,7 +51,7 @@ export async function authenticateVerifierRequest(request: Request, now: Date): 
 }
 
 /** Creates a management token; its secret is in the result only. */
-export async function createManagementToken(name: string, actor: Actor, now: Date) {
+export async function createManagementToken(name: string, { actor, now }: Context) {
   const trimmed = name.trim();
   if (!trimmed || trimmed.length > 200) throw new ValidationError("name: is required (at most 200 characters)", "name");
   const { secret, prefix } = generateManagementToken();
@@ -71,7 +72,7 @@ export async function listManagementTokens() {
 }
 
 /** Revokes a management token at once. */
-export async function revokeManagementToken(tokenId: string, actor: Actor, now: Date) {
+export async function revokeManagementToken(tokenId: string, { actor, now }: Context) {
   return inTransaction(async (tx) => {
     const token = await tx.managementToken.findUnique({ where: { id: tokenId } });
     if (!token) throw new NotFoundError("No such token.");

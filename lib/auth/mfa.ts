@@ -7,11 +7,11 @@ import { appendAuditEvent } from "../audit/write";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { countBySealingSecret, keyedHashes, openSecret, sealSecret, sealedUnderCurrent } from "../secret";
 import { parseInput } from "../validation";
-import type { Actor } from "./actor";
 import { clearSignInAttempts, takeSignInAttempt } from "./attempts";
 import { verifyPassword } from "./passwords";
 import { confirmMfaSchema, mfaReauthSchema, requireStaffMfaSchema, startMfaSchema, userIdSchema } from "./schemas";
 import { endSessions } from "./sessions";
+import type { Context } from "../context";
 
 /*
  * Multi-factor sign-in for staff: TOTP (RFC 6238: SHA-1, 6 digits, 30 s
@@ -178,7 +178,7 @@ export async function isStaffMfaRequired(db?: Tx): Promise<boolean> {
 }
 
 /** An admin turns the requirement on or off; audited. */
-export async function setStaffMfaRequired(input: { required: boolean }, actor: Actor, now: Date): Promise<void> {
+export async function setStaffMfaRequired(input: { required: boolean }, { actor, now }: Context): Promise<void> {
   const { required } = parseInput(requireStaffMfaSchema, input);
   await inTransaction(async (tx) => {
     const before = await isStaffMfaRequired(tx);
@@ -354,7 +354,7 @@ export async function disableOwnMfa(userId: string, input: { currentPassword: st
  * session of theirs ends; they enrol again at their next sign-in if it is
  * required. Audited.
  */
-export async function resetUserMfa(input: { userId: string }, actor: Actor, now: Date): Promise<{ email: string }> {
+export async function resetUserMfa(input: { userId: string }, { actor, now }: Context): Promise<{ email: string }> {
   const { userId } = parseInput(userIdSchema, input);
   if (actor === `user:${userId}`) throw new ConflictError("Reset your own multi-factor sign-in on your account page.");
   return inTransaction(async (tx) => {

@@ -12,7 +12,7 @@ const at = (minutes: number) => new Date(T0.getTime() + minutes * 60_000);
 
 describe("staff sign-in", () => {
   it("accepts the right password, refuses a wrong one, and audits both without the password", async () => {
-    await createUsers([{ email: "Lead@Example.com", role: "admin", password: PASSWORD }], "bootstrap", T0);
+    await createUsers([{ email: "Lead@Example.com", role: "admin", password: PASSWORD }], { actor: "bootstrap", now: T0 });
     expect(await authenticateStaff({ email: "lead@example.com", password: PASSWORD }, at(1))).toMatchObject({ email: "lead@example.com", role: "admin" });
     expect(await authenticateStaff({ email: "lead@example.com", password: "wrong password" }, at(2))).toBeNull();
     expect(await authenticateStaff({ email: "nobody@example.com", password: PASSWORD }, at(3))).toBeNull();
@@ -30,7 +30,7 @@ describe("staff sign-in", () => {
   });
 
   it(`locks an email out after ${MAX_FAILED_SIGN_INS} failures in 15 minutes, even with the right password, then lets it in again`, async () => {
-    await createUsers([{ email: "op@example.com", role: "operator", password: PASSWORD }], "bootstrap", T0);
+    await createUsers([{ email: "op@example.com", role: "operator", password: PASSWORD }], { actor: "bootstrap", now: T0 });
     for (let i = 0; i < MAX_FAILED_SIGN_INS; i++) expect(await authenticateStaff({ email: "op@example.com", password: `guess ${i}` }, at(i))).toBeNull();
     await expect(authenticateStaff({ email: "op@example.com", password: PASSWORD }, at(6))).rejects.toThrow(SignInLockedError);
     expect(await authenticateStaff({ email: "op@example.com", password: PASSWORD }, at(30))).toMatchObject({ role: "operator" });
@@ -42,8 +42,7 @@ describe("staff sign-in", () => {
         { email: "gone@example.com", role: "operator", password: PASSWORD },
         { email: "cust@example.com", role: "customer", password: PASSWORD },
       ],
-      "bootstrap",
-      T0,
+      { actor: "bootstrap", now: T0 },
     );
     const prisma = await testPrisma();
     await prisma.user.update({ where: { id: disabled.id }, data: { disabledAt: T0 } });
@@ -64,7 +63,7 @@ describe("staff sign-in", () => {
   });
 
   it("counts attempts before checking the password: of 12 sent at once, 5 reach the check, and the lockout holds", async () => {
-    await createUsers([{ email: "race@example.com", role: "operator", password: PASSWORD }], "bootstrap", T0);
+    await createUsers([{ email: "race@example.com", role: "operator", password: PASSWORD }], { actor: "bootstrap", now: T0 });
     const outcomes = await Promise.allSettled(
       Array.from({ length: 12 }, (_, i) => authenticateStaff({ email: "race@example.com", password: `guess ${i}` }, at(1), "198.51.100.7")),
     );
@@ -76,7 +75,7 @@ describe("staff sign-in", () => {
   });
 
   it("a success clears the email's count, so typos now and then never lock anyone out", async () => {
-    await createUsers([{ email: "typo@example.com", role: "operator", password: PASSWORD }], "bootstrap", T0);
+    await createUsers([{ email: "typo@example.com", role: "operator", password: PASSWORD }], { actor: "bootstrap", now: T0 });
     for (let round = 0; round < 3; round++) {
       for (let i = 0; i < MAX_FAILED_SIGN_INS - 1; i++) expect(await authenticateStaff({ email: "typo@example.com", password: "typo" }, at(round))).toBeNull();
       expect(await authenticateStaff({ email: "typo@example.com", password: PASSWORD }, at(round))).toMatchObject({ role: "operator" });
@@ -84,7 +83,7 @@ describe("staff sign-in", () => {
   });
 
   it(`limits one address to ${MAX_SIGN_INS_PER_ADDRESS} attempts across accounts (password spraying), and not another address`, async () => {
-    await createUsers([{ email: "spray@example.com", role: "operator", password: PASSWORD }], "bootstrap", T0);
+    await createUsers([{ email: "spray@example.com", role: "operator", password: PASSWORD }], { actor: "bootstrap", now: T0 });
     for (let i = 0; i < MAX_SIGN_INS_PER_ADDRESS; i++)
       expect(await authenticateStaff({ email: `user${i}@example.com`, password: PASSWORD }, at(1), "203.0.113.5")).toBeNull();
     await expect(authenticateStaff({ email: "spray@example.com", password: PASSWORD }, at(1), "203.0.113.5")).rejects.toThrow(/from this address/);

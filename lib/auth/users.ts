@@ -2,7 +2,6 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import { getPrisma, inTransaction, type Tx } from "../db";
 import { appendAuditEvents } from "../audit/write";
-import type { Actor } from "./actor";
 import { checkNewPassword, hashPassword, verifyPassword } from "./passwords";
 import type { Role } from "./permissions";
 import { parseInput } from "../validation";
@@ -11,6 +10,7 @@ import { appendAuditEvent } from "../audit/write";
 import { changePasswordSchema, changeRoleSchema, inviteUserSchema, setDisabledSchema } from "./schemas";
 import { endSessions } from "./sessions";
 import { env } from "../env";
+import type { Context } from "../context";
 
 /**
  * Creates the first admin when there is none: from REKEY_ADMIN_EMAIL and
@@ -23,7 +23,7 @@ export async function ensureFirstAdmin(now: Date): Promise<{ email: string; pass
   const email = env("REKEY_ADMIN_EMAIL").toLowerCase();
   const given = env("REKEY_ADMIN_PASSWORD");
   const password = given ?? randomBytes(15).toString("base64url");
-  await createUsers([{ email, role: "admin", name: "Administrator", password }], "bootstrap", now);
+  await createUsers([{ email, role: "admin", name: "Administrator", password }], { actor: "bootstrap", now });
   return { email, password, generated: !given };
 }
 
@@ -38,7 +38,7 @@ export interface NewUser {
 }
 
 /** Creates users (their passwords hashed with Argon2id), audited. */
-export async function createUsers(users: NewUser[], actor: Actor, now: Date) {
+export async function createUsers(users: NewUser[], { actor, now }: Context) {
   const rows = await Promise.all(
     users.map(async (u) => ({
       email: u.email.toLowerCase(),
@@ -66,14 +66,14 @@ export async function createUsers(users: NewUser[], actor: Actor, now: Date) {
  * admin to hand over (email invitations come with the outbox's delivery);
  * customers sign in by email link and get none.
  */
-export async function inviteUser(input: { email: string; name?: string; role: string; organizationId?: string | null }, actor: Actor, now: Date) {
+export async function inviteUser(input: { email: string; name?: string; role: string; organizationId?: string | null }, { actor, now }: Context) {
   const data = parseInput(inviteUserSchema, input);
   const prisma = await getPrisma();
   if (data.organizationId && !(await prisma.organization.findUnique({ where: { id: data.organizationId }, select: { id: true } }))) {
     throw new NotFoundError("organizationId: no such organization");
   }
   const password = data.role === "customer" ? undefined : randomBytes(15).toString("base64url");
-  const [user] = await createUsers([{ ...data, password, passwordChangeRequired: true }], actor, now);
+  const [user] = await createUsers([{ ...data, password, passwordChangeRequired: true }], { actor, now });
   return { user, password };
 }
 
@@ -127,7 +127,7 @@ function adminsLeft(tx: Tx, exceptUserId: string) {
 }
 
 /** Changes a user's role; the last active admin cannot be demoted. */
-export async function changeUserRole(input: { userId: string; role: string }, actor: Actor, now: Date) {
+export async function changeUserRole(input: { userId: string; role: string }, { actor, now }: Context) {
   const { userId, role } = parseInput(changeRoleSchema, input);
   return inTransaction(async (tx) => {
     const user = await tx.user.findUnique({ where: { id: userId }, select: { id: true, role: true, email: true, organizationId: true } });
@@ -153,7 +153,7 @@ export async function changeUserRole(input: { userId: string; role: string }, ac
  * Disables a user (every session ends at once; re-enabling revives none of
  * them) or re-enables one; nobody disables themselves or the last admin.
  */
-export async function setUserDisabled(input: { userId: string; disabled: boolean }, actor: Actor, now: Date) {
+export async function setUserDisabled(input: { userId: string; disabled: boolean }, { actor, now }: Context) {
   const { userId, disabled } = parseInput(setDisabledSchema, input);
   if (actor === `user:${userId}` && disabled) throw new ConflictError("You cannot disable yourself.");
   return inTransaction(async (tx) => {

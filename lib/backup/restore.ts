@@ -135,8 +135,7 @@ async function reapplyRevocations(restoreId: string, entries: Map<string, Journa
         await revokeKeyInTx(
           tx,
           { keyId, reason: `re-applied after a restore from backup: revoked at ${entry.revokedAt}, after the backup was taken` },
-          SYSTEM_RESTORE,
-          at,
+          { actor: SYSTEM_RESTORE, now: at },
         );
       }
     });

@@ -4,7 +4,7 @@ import { DomainError, ValidationError } from "../errors";
 import { requirePermission } from "../auth/authorize";
 import type { Viewer } from "../auth/viewer";
 import type { Permission } from "../auth/permissions";
-import type { Actor } from "../auth/actor";
+import type { ScopedContext } from "../context";
 import { type OrganizationScope, scopeOf } from "../auth/scope";
 import { parseInput } from "../validation";
 import { log } from "../log";
@@ -16,12 +16,11 @@ export type ActionResult<T = unknown> = { ok: true; message: string; data?: T } 
  * actor the audit trail names (`user:<id>`), the organizations they may
  * touch (a customer's own; staff all) and the time of the request.
  */
-export interface ActionContext {
+/** A server action's context: the domain's (lib/context.ts), and the viewer it was decided for. */
+export interface ActionContext extends ScopedContext {
   viewer: Viewer;
-  actor: Actor;
   /** Read when used: a customer without an organization is refused only by an action that needs one. */
   readonly scope: OrganizationScope;
-  now: Date;
 }
 
 /** The context of a signed-in viewer's request at `now`. */

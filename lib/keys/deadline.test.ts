@@ -49,7 +49,7 @@ describe("the grace deadline at verify time (DOMAIN.md: Grace deadline)", () => 
   it("refuses an old key from its deadline on, with no cron having run", async () => {
     const org = await makeOrg();
     const { key, secret } = await makeKey(org.id);
-    await rotateNow({ keyId: key.id, gracePeriodHours: 24, deliver: "response" }, ADMIN, T0);
+    await rotateNow({ keyId: key.id, gracePeriodHours: 24, deliver: "response" }, { actor: ADMIN, now: T0 });
     expect(await fresh(secret, at(hours(24) - 1))).toMatchObject({ valid: true, deprecated: true, graceEndsAt: at(hours(24)).toISOString() });
     expect(await fresh(secret, at(hours(24)))).toEqual({ valid: false, code: "revoked" });
     expect(await fresh(secret, at(hours(24) + 600_000))).toEqual({ valid: false, code: "revoked" });
@@ -60,7 +60,7 @@ describe("the grace deadline at verify time (DOMAIN.md: Grace deadline)", () => 
   it("a cached answer does not outlive the deadline", async () => {
     const org = await makeOrg();
     const { key, secret } = await makeKey(org.id);
-    await rotateNow({ keyId: key.id, gracePeriodHours: 1, deliver: "response" }, ADMIN, T0);
+    await rotateNow({ keyId: key.id, gracePeriodHours: 1, deliver: "response" }, { actor: ADMIN, now: T0 });
     clearVerifyCache();
     expect(await verifyKey(secret, at(hours(1) - 1000))).toMatchObject({ valid: true, deprecated: true });
     expect(await verifyKey(secret, at(hours(1)))).toEqual({ valid: false, code: "revoked" }); // same cache entry, later clock
@@ -69,7 +69,7 @@ describe("the grace deadline at verify time (DOMAIN.md: Grace deadline)", () => 
   it("a scheduled rotation the cron never started is in grace from its time and ends on time", async () => {
     const org = await makeOrg();
     const { key, secret } = await makeKey(org.id);
-    await scheduleRotation({ keyId: key.id, scheduledAt: at(hours(10)), gracePeriodHours: 24 }, ADMIN, T0);
+    await scheduleRotation({ keyId: key.id, scheduledAt: at(hours(10)), gracePeriodHours: 24 }, { actor: ADMIN, now: T0 });
     expect(await fresh(secret, at(hours(10) - 1))).toMatchObject({ valid: true, deprecated: false });
     expect(await fresh(secret, at(hours(11)))).toMatchObject({
       valid: true,
@@ -83,7 +83,7 @@ describe("the grace deadline at verify time (DOMAIN.md: Grace deadline)", () => 
   it("agrees with the cron, run on time or late, for a scheduled rotation", async () => {
     const org = await makeOrg();
     const { key, secret } = await makeKey(org.id);
-    await scheduleRotation({ keyId: key.id, scheduledAt: at(hours(10)), gracePeriodHours: 24 }, ADMIN, T0);
+    await scheduleRotation({ keyId: key.id, scheduledAt: at(hours(10)), gracePeriodHours: 24 }, { actor: ADMIN, now: T0 });
     // The cron's first call comes 30 hours late: after the whole grace period.
     expect(await expectAgreement(key.id, secret, [at(hours(11)), at(hours(40)), at(hours(41))])).toEqual([
       `deprecated until ${at(hours(34)).toISOString()}`,
@@ -96,7 +96,7 @@ describe("the grace deadline at verify time (DOMAIN.md: Grace deadline)", () => 
     const org = await carefulOrg();
     for (const lateness of [0, hours(5), hours(30)]) {
       const { key, secret } = await makeKey(org.id);
-      await rotateNow({ keyId: key.id, deliver: "portal" }, ADMIN, T0);
+      await rotateNow({ keyId: key.id, deliver: "portal" }, { actor: ADMIN, now: T0 });
       const times = [at(hours(23)), at(hours(24) + lateness), at(hours(47)), at(hours(48)), at(hours(49))];
       const seen = await expectAgreement(key.id, secret, times);
       expect(seen[0]).toBe(`deprecated until ${at(hours(24)).toISOString()}`);
@@ -112,7 +112,7 @@ describe("the grace deadline at verify time (DOMAIN.md: Grace deadline)", () => 
   it("does not extend when the successor was used before the deadline, and never for an emergency", async () => {
     const org = await carefulOrg();
     const { key, secret } = await makeKey(org.id);
-    const { successorSecret } = await rotateNow({ keyId: key.id, deliver: "response" }, ADMIN, T0);
+    const { successorSecret } = await rotateNow({ keyId: key.id, deliver: "response" }, { actor: ADMIN, now: T0 });
     expect(await verifyKey(successorSecret!, at(hours(2)))).toMatchObject({ valid: true });
     await flushUsage();
     expect(await expectAgreement(key.id, secret, [at(hours(23)), at(hours(24)), at(hours(25))])).toEqual([
@@ -122,7 +122,7 @@ describe("the grace deadline at verify time (DOMAIN.md: Grace deadline)", () => 
     ]);
 
     const other = await makeKey(org.id);
-    await rotateNow({ keyId: other.key.id, deliver: "portal" }, ADMIN, T0);
+    await rotateNow({ keyId: other.key.id, deliver: "portal" }, { actor: ADMIN, now: T0 });
     // A use of the successor after the deadline does not undo the extension the rule granted at the deadline.
     const late = await expectAgreement(other.key.id, other.secret, [at(hours(25))]);
     expect(late).toEqual([`deprecated until ${at(hours(48)).toISOString()}`]);
@@ -131,7 +131,7 @@ describe("the grace deadline at verify time (DOMAIN.md: Grace deadline)", () => 
   it("an emergency rotation is never extended", async () => {
     const org = await carefulOrg();
     const { key, secret } = await makeKey(org.id);
-    await emergencyRotate({ keyId: key.id, gracePeriodHours: 4, reason: "leaked" }, ADMIN, T0);
+    await emergencyRotate({ keyId: key.id, gracePeriodHours: 4, reason: "leaked" }, { actor: ADMIN, now: T0 });
     expect(await expectAgreement(key.id, secret, [at(hours(3)), at(hours(4)), at(hours(5))])).toEqual([
       `deprecated until ${at(hours(4)).toISOString()}`,
       "revoked",
@@ -142,7 +142,7 @@ describe("the grace deadline at verify time (DOMAIN.md: Grace deadline)", () => 
   it("a cached old key learns of its successor's first use (the extension no longer applies)", async () => {
     const org = await carefulOrg();
     const { key, secret } = await makeKey(org.id);
-    const { successorSecret } = await rotateNow({ keyId: key.id, deliver: "response" }, ADMIN, T0);
+    const { successorSecret } = await rotateNow({ keyId: key.id, deliver: "response" }, { actor: ADMIN, now: T0 });
     clearVerifyCache();
     // Cached while the successor is unused: past the deadline, the extension applies.
     expect(await verifyKey(secret, at(hours(24)))).toMatchObject({ valid: true, graceEndsAt: at(hours(48)).toISOString() });

@@ -1,7 +1,6 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { inTransaction, Prisma, type Tx } from "../db";
-import type { Actor } from "../auth/actor";
 import { appendAuditEvents, type AuditInput } from "../audit/write";
 import { ValidationError } from "../errors";
 import { parseInput } from "../validation";
@@ -9,6 +8,7 @@ import { recordPolicyAssignment } from "../policies/history";
 import { importDigest, legacyPlaceholder } from "./legacy-hash";
 import { LEGACY_IMPORTED, noteLegacyImport } from "./verify";
 import { importLineSchema, MAX_FIRST_LINE, MAX_IMPORT_BATCH, type ImportLine } from "./import-schemas";
+import type { Context } from "../context";
 
 export { MAX_FIRST_LINE, MAX_IMPORT_BATCH, type ImportLine };
 
@@ -60,7 +60,7 @@ class DryRunRollback extends Error {
  * caller's file). Every line gets an outcome; the batch's writes commit in
  * one transaction. With `dryRun` the same checks run and nothing is kept.
  */
-export async function importKeys(lines: unknown[], actor: Actor, now: Date, options: { firstLine?: number; dryRun?: boolean } = {}): Promise<ImportResult> {
+export async function importKeys(lines: unknown[], { actor, now }: Context, options: { firstLine?: number; dryRun?: boolean } = {}): Promise<ImportResult> {
   if (!Array.isArray(lines) || lines.length === 0) throw new ValidationError("keys: send at least one key to import", "keys");
   if (lines.length > MAX_IMPORT_BATCH) throw new ValidationError(`keys: at most ${MAX_IMPORT_BATCH} keys per request; split the file into batches`, "keys");
   const first = options.firstLine ?? 1;

@@ -13,6 +13,7 @@ import { keyViewSelect } from "./views";
 import { lockKey, lockRotation } from "../locks";
 import { supersedeOpenRotation } from "../rotations/mutations";
 import { recordEvent, type LifecycleEvent } from "../rotations/events";
+import type { Context, ScopedContext } from "../context";
 
 /**
  * Issues a key for an organization. The full key is in the result only: it is
@@ -20,7 +21,7 @@ import { recordEvent, type LifecycleEvent } from "../rotations/events";
  * only for their own organization and only if its policy lets customers
  * manage keys.
  */
-export async function issueKey(input: IssueKeyInput, actor: Actor, now: Date, scope: OrganizationScope = {}) {
+export async function issueKey(input: IssueKeyInput, { actor, now, scope = {} }: ScopedContext) {
   const data = parseInput(issueKeySchema, input);
   if (data.expiresAt && data.expiresAt <= now) throw new ValidationError("expiresAt: must be in the future", "expiresAt");
   return inTransaction(async (tx) => {
@@ -65,7 +66,7 @@ const UPDATABLE = ["name", "scopes", "rateLimit", "expiresAt", "externalId", "me
  * `key.updated` with the changed fields before and after; the record's
  * trigger tells every verifier.
  */
-export async function updateKey(keyId: string, input: UpdateKeyInput, actor: Actor, now: Date) {
+export async function updateKey(keyId: string, input: UpdateKeyInput, { actor, now }: Context) {
   const data = parseInput(updateKeySchema, input);
   if (data.expiresAt && data.expiresAt <= now) throw new ValidationError("expiresAt: must be in the future (revoke the key to end it now)", "expiresAt");
   return inTransaction(async (tx) => {
@@ -156,24 +157,16 @@ export function keyCreatedEvent(
  * rotation is cancelled or rolled back and every key minted from it since is
  * revoked with it, in this one transaction.
  */
-export async function revokeKey(
-  input: { keyId: string; reason: string },
-  actor: Actor,
-  now: Date,
-  scope: OrganizationScope = {},
-  options: { family?: boolean } = {},
-) {
+export async function revokeKey(input: { keyId: string; reason: string }, { actor, now, scope = {} }: ScopedContext, options: { family?: boolean } = {}) {
   const data = parseInput(revokeKeySchema, input);
-  return inTransaction((tx) => revokeKeyInTx(tx, data, actor, now, scope, options));
+  return inTransaction((tx) => revokeKeyInTx(tx, data, { actor, now, scope }, options));
 }
 
 /** revokeKey's work inside the caller's transaction (deleting an organization revokes its keys in its own; a restore re-applies journaled revocations in batches), on validated input. The one place a key is revoked by hand. */
 export async function revokeKeyInTx(
   tx: Tx,
   data: { keyId: string; reason: string },
-  actor: Actor,
-  now: Date,
-  scope: OrganizationScope = {},
+  { actor, now, scope = {} }: ScopedContext,
   options: { family?: boolean } = {},
 ) {
   const pending = await tx.rotation.findUnique({ where: { openKeyId: data.keyId }, select: { id: true } });
@@ -183,7 +176,7 @@ export async function revokeKeyInTx(
   if (outOfScope(scope, key.organizationId)) throw new NotFoundError("No such key.");
   await requireCustomerKeyManagement(tx, scope, key.organizationId, "revoke");
   if (key.status === "revoked") throw new ConflictError(`Key ${key.prefix} is already revoked.`);
-  const superseded = await supersedeOpenRotation(tx, key.id, actor, now, `key revoked: ${data.reason}`, options.family ? "family" : "close");
+  const superseded = await supersedeOpenRotation(tx, key.id, { actor, now }, `key revoked: ${data.reason}`, options.family ? "family" : "close");
   if (options.family) key.status = (await tx.apiKey.findUniqueOrThrow({ where: { id: key.id }, select: { status: true } })).status;
   const revoked = await tx.apiKey.update({ where: { id: key.id }, data: { status: "revoked", revokedAt: now }, select: keyViewSelect });
   await recordEvent(

@@ -15,7 +15,7 @@ let tightId = "";
 let plain10 = { id: "", secret: "", prefix: "" };
 
 async function keyAged(organizationId: string, age: number, environment: "live" | "test" = "live") {
-  const { key, secret } = await issueKey({ organizationId, environment, name: `aged ${age}` }, ADMIN, NOW);
+  const { key, secret } = await issueKey({ organizationId, environment, name: `aged ${age}` }, { actor: ADMIN, now: NOW });
   const prisma = await testPrisma();
   await prisma.apiKey.update({ where: { id: key.id }, data: { createdAt: new Date(NOW.getTime() - age * DAY) } });
   return { ...key, secret };
@@ -24,16 +24,16 @@ async function keyAged(organizationId: string, age: number, environment: "live" 
 beforeAll(async () => {
   const prisma = await testPrisma();
   const strict = await prisma.rotationPolicy.create({ data: { name: "Strict 30", maxAgeDays: 30 } });
-  plainId = (await createOrganization({ name: "Plain Co" }, ADMIN, NOW)).id;
-  tightId = (await createOrganization({ name: "Tight Co", policyId: strict.id }, ADMIN, NOW)).id;
+  plainId = (await createOrganization({ name: "Plain Co" }, { actor: ADMIN, now: NOW })).id;
+  tightId = (await createOrganization({ name: "Tight Co", policyId: strict.id }, { actor: ADMIN, now: NOW })).id;
   const k10 = await keyAged(plainId, 10);
   plain10 = { id: k10.id, secret: k10.secret, prefix: k10.prefix };
   await keyAged(plainId, 100);
   await keyAged(tightId, 20, "test");
   const old = await keyAged(tightId, 40);
   const rotating = await keyAged(plainId, 50);
-  await rotateNow({ keyId: rotating.id, gracePeriodHours: 24 }, ADMIN, NOW);
-  await scheduleRotation({ keyId: old.id, scheduledAt: new Date(NOW.getTime() + 3 * DAY) }, ADMIN, NOW);
+  await rotateNow({ keyId: rotating.id, gracePeriodHours: 24 }, { actor: ADMIN, now: NOW });
+  await scheduleRotation({ keyId: old.id, scheduledAt: new Date(NOW.getTime() + 3 * DAY) }, { actor: ADMIN, now: NOW });
 });
 
 describe("keys table query", () => {
@@ -119,9 +119,9 @@ describe("key search", () => {
 
 describe("migration series", () => {
   it("gives every hour of the window for the old and new key, zero where unused", async () => {
-    const org = await createOrganization({ name: "Series Co" }, ADMIN, NOW);
-    const { key } = await issueKey({ organizationId: org.id, environment: "live", name: "old" }, ADMIN, NOW);
-    const { rotation } = await rotateNow({ keyId: key.id, deliver: "response" }, ADMIN, NOW);
+    const org = await createOrganization({ name: "Series Co" }, { actor: ADMIN, now: NOW });
+    const { key } = await issueKey({ organizationId: org.id, environment: "live", name: "old" }, { actor: ADMIN, now: NOW });
+    const { rotation } = await rotateNow({ keyId: key.id, deliver: "response" }, { actor: ADMIN, now: NOW });
     const prisma = await testPrisma();
     const hour = (h: number) => new Date(Math.floor(NOW.getTime() / 3_600_000) * 3_600_000 - h * 3_600_000);
     await prisma.keyUsageHourly.createMany({

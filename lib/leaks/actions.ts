@@ -18,7 +18,7 @@ export const leakFormSchema = z.object({
  */
 export function reportLeakAction(permission: Permission, reporter: LeakReporter, revalidate: string) {
   return serverAction(permission, leakFormSchema, async (input, { actor, scope, now }) => {
-    const [outcome] = await reportLeakedKeys([{ token: input.key, url: input.url || undefined, source: reporter }], reporter, actor, now, scope);
+    const [outcome] = await reportLeakedKeys([{ token: input.key, url: input.url || undefined, source: reporter }], reporter, { actor, now, scope });
     revalidatePath(revalidate, "layout");
     if (outcome.label === "false_positive") return { message: "That is not one of our keys (or it was typed with a mistake): nothing was changed." };
     if (!outcome.prefix) return { message: "Thank you: that key is revoked now." };

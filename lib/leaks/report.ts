@@ -2,8 +2,6 @@ import "server-only";
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { inTransaction } from "../db";
-import type { Actor } from "../auth/actor";
-import type { OrganizationScope } from "../auth/scope";
 import { parseSecret } from "../keys/format";
 import { findVerificationRecord } from "../keys/records";
 import { findImportedKeyBySearch } from "../keys/queries";
@@ -12,6 +10,7 @@ import { openRotation } from "../rotations/mutations";
 import { recordEvent } from "../rotations/events";
 import { parseInput } from "../validation";
 import { getEffectivePolicy } from "../policies/queries";
+import type { Context, ScopedContext } from "../context";
 
 /** Where a leak report came from. */
 export type LeakReporter = "github" | "api" | "dashboard" | "portal";
@@ -57,13 +56,7 @@ export const tokenHash = (token: string) => createHash("sha256").update(token).d
  * only gets the event. Anything else is a false positive and changes
  * nothing. The token itself is only hashed: never stored, logged or answered.
  */
-export async function reportLeakedKeys(
-  input: LeakReport[],
-  reporter: LeakReporter,
-  actor: Actor,
-  now: Date,
-  scope: OrganizationScope = {},
-): Promise<LeakOutcome[]> {
+export async function reportLeakedKeys(input: LeakReport[], reporter: LeakReporter, { actor, now, scope = {} }: ScopedContext): Promise<LeakOutcome[]> {
   const reports = parseInput(leakReportsSchema, input);
   const outcomes: LeakOutcome[] = [];
   for (const r of reports) {
@@ -73,7 +66,7 @@ export async function reportLeakedKeys(
       outcomes.push({ tokenHash: hash, label: "false_positive" });
       continue;
     }
-    outcomes.push({ tokenHash: hash, label: "true_positive", ...(await actOnLeak(keyId, r, reporter, actor, now)) });
+    outcomes.push({ tokenHash: hash, label: "true_positive", ...(await actOnLeak(keyId, r, reporter, { actor, now })) });
   }
   // A customer learns what became of their own organization's keys only.
   return outcomes.map((o) => (scope.organizationId && o.organizationId !== scope.organizationId ? { tokenHash: o.tokenHash, label: o.label } : o));
@@ -84,7 +77,7 @@ async function findKeyId(token: string): Promise<string | null> {
   return (await findImportedKeyBySearch(token))?.keyId ?? null;
 }
 
-function actOnLeak(keyId: string, r: z.output<typeof leakReportSchema>, reporter: LeakReporter, actor: Actor, now: Date) {
+function actOnLeak(keyId: string, r: z.output<typeof leakReportSchema>, reporter: LeakReporter, { actor, now }: Context) {
   const where = [r.url, r.source && `(${r.source})`].filter(Boolean).join(" ") || "no location given";
   return inTransaction(async (tx) => {
     await lockKey(tx, keyId);
@@ -99,8 +92,7 @@ function actOnLeak(keyId: string, r: z.output<typeof leakReportSchema>, reporter
       await openRotation(
         tx,
         { keyId, kind: "emergency", gracePeriodHours: leakGraceHours, deliver: "portal", reason: `leaked: reported by ${reporter}, found at ${where}` },
-        actor,
-        now,
+        { actor, now },
       );
     }
     await recordEvent(

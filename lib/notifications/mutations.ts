@@ -1,17 +1,17 @@
 import "server-only";
 import { inTransaction } from "../db";
-import type { Actor } from "../auth/actor";
 import { appendAuditEvent } from "../audit/write";
 import { ConflictError, NotFoundError } from "../errors";
 import { parseInput } from "../validation";
 import { notificationIdSchema, type NotificationIdInput } from "./schemas";
+import type { Context } from "../context";
 
 /**
  * Puts a failed email back in the queue for the next delivery (attempts start
  * over), audited. Its idempotency key is unchanged, so it still goes at most
  * once per event and recipient.
  */
-export async function retryNotification(input: NotificationIdInput, actor: Actor, now: Date) {
+export async function retryNotification(input: NotificationIdInput, { actor, now }: Context) {
   const { notificationId } = parseInput(notificationIdSchema, input);
   return inTransaction(async (tx) => {
     const [row] = await tx.$queryRaw<

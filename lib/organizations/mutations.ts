@@ -1,10 +1,9 @@
 import "server-only";
 import { inTransaction, type Prisma, type Tx } from "../db";
-import type { Actor } from "../auth/actor";
 import { appendAuditEvent } from "../audit/write";
 import { parseInput } from "../validation";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
-import { outOfScope, type OrganizationScope } from "../auth/scope";
+import { outOfScope } from "../auth/scope";
 import {
   createOrganizationSchema,
   MAX_CONTACTS,
@@ -17,9 +16,10 @@ import {
 import { organizationViewSelect } from "./views";
 import { revokeKeyInTx } from "../keys/mutations";
 import { ensureAssignmentHistory, recordPolicyAssignment } from "../policies/history";
+import type { Context, ScopedContext } from "../context";
 
 /** Creates a customer organization. */
-export async function createOrganization(input: CreateOrganizationInput, actor: Actor, now: Date) {
+export async function createOrganization(input: CreateOrganizationInput, { actor, now }: Context) {
   const data = parseInput(createOrganizationSchema, input);
   return inTransaction(
     async (tx) => {
@@ -77,7 +77,7 @@ const ORGANIZATION_FIELDS = ["name", "contactEmails", "timeZone", "policyId", "e
  * with the changed fields before and after; a new policy or new external id
  * or metadata reaches every verifier through the database's triggers.
  */
-export async function updateOrganization(id: string, input: UpdateOrganizationInput, actor: Actor, now: Date) {
+export async function updateOrganization(id: string, input: UpdateOrganizationInput, { actor, now }: Context) {
   const data = parseInput(updateOrganizationSchema, input);
   return inTransaction(
     async (tx) => {
@@ -121,7 +121,7 @@ export async function updateOrganization(id: string, input: UpdateOrganizationIn
  * The row stays, marked deleted, for the audit trail and compliance reports
  * of the periods it lived in; its external id is released for reuse.
  */
-export async function deleteOrganization(id: string, options: { revokeKeys: boolean; reason?: string }, actor: Actor, now: Date) {
+export async function deleteOrganization(id: string, options: { revokeKeys: boolean; reason?: string }, { actor, now }: Context) {
   return inTransaction(async (tx) => {
     const org = await lockOrganization(tx, id);
     // issueKey takes this row FOR KEY SHARE: it waits for this transaction and then finds the organization deleted.
@@ -144,7 +144,7 @@ export async function deleteOrganization(id: string, options: { revokeKeys: bool
       // A family member revoked with an earlier key is already gone.
       const status = (await tx.apiKey.findUniqueOrThrow({ where: { id: key.id }, select: { status: true } })).status;
       if (status !== "active" && status !== "expiring") continue;
-      const result = await revokeKeyInTx(tx, { keyId: key.id, reason }, actor, now, {}, { family: true });
+      const result = await revokeKeyInTx(tx, { keyId: key.id, reason }, { actor, now }, { family: true });
       revoked.push(key.id, ...result.familyRevoked);
     }
     await tx.organization.update({ where: { id }, data: { deletedAt: now, externalId: null, updatedAt: now } });
@@ -170,7 +170,7 @@ export async function deleteOrganization(id: string, options: { revokeKeys: bool
  * both land. At least one contact must remain: else nobody is told when a
  * key rotates. Audited with the list before and after.
  */
-export async function updateContacts(input: UpdateContactsInput, actor: Actor, now: Date, scope: OrganizationScope = {}) {
+export async function updateContacts(input: UpdateContactsInput, { actor, now, scope = {} }: ScopedContext) {
   const data = parseInput(updateContactsSchema, input);
   return inTransaction(async (tx) => {
     const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM organizations WHERE id = ${data.organizationId} FOR UPDATE`;

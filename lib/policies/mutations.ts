@@ -1,11 +1,11 @@
 import "server-only";
 import { inTransaction } from "../db";
-import type { Actor } from "../auth/actor";
 import { appendAuditEvent } from "../audit/write";
 import { parseInput } from "../validation";
 import { NotFoundError } from "../errors";
 import { assignPolicySchema, createPolicySchema, policyBoundsExceeded, updatePolicySchema, type CreatePolicyInput, type UpdatePolicyInput } from "./schemas";
 import { ensureAssignmentHistory, ensurePolicyHistory, recordPolicyAssignment, recordPolicyVersion } from "./history";
+import type { Context } from "../context";
 
 const SETTINGS = [
   "maxAgeDays",
@@ -26,7 +26,7 @@ const SETTINGS = [
  * Creates a policy (not the default), recording its first version; audited
  * with its settings.
  */
-export async function createPolicy(input: CreatePolicyInput, actor: Actor, now: Date) {
+export async function createPolicy(input: CreatePolicyInput, { actor, now }: Context) {
   const { name, ...settings } = parseInput(createPolicySchema, input);
   return inTransaction(async (tx) => {
     const exceptionReason = policyBoundsExceeded(settings) ? settings.exceptionReason : null;
@@ -45,7 +45,7 @@ export async function createPolicy(input: CreatePolicyInput, actor: Actor, now: 
  * exception reason, which the event also carries as its reason; within them
  * the reason is dropped, so a policy never shows a stale one.
  */
-export async function updatePolicy(input: UpdatePolicyInput, actor: Actor, now: Date) {
+export async function updatePolicy(input: UpdatePolicyInput, { actor, now }: Context) {
   const { policyId, ...settings } = parseInput(updatePolicySchema, input);
   return inTransaction(async (tx) => {
     // Locked first: two changes of one policy at once take their versions in turn.
@@ -64,7 +64,7 @@ export async function updatePolicy(input: UpdatePolicyInput, actor: Actor, now: 
 }
 
 /** Puts an organization on a policy, or back on the default one (policyId null), from `now` in the policy history. */
-export async function assignPolicy(input: { organizationId: string; policyId?: string | null }, actor: Actor, now: Date) {
+export async function assignPolicy(input: { organizationId: string; policyId?: string | null }, { actor, now }: Context) {
   const { organizationId, policyId } = parseInput(assignPolicySchema, { ...input, policyId: input.policyId ?? undefined });
   return inTransaction(async (tx) => {
     const org = await tx.organization.findUnique({ where: { id: organizationId }, select: { id: true, policyId: true } });
@@ -83,7 +83,7 @@ export async function assignPolicy(input: { organizationId: string; policyId?: s
  * policy whose default flag changes gets a new version, so a past period keeps
  * the default of its time. Audited with the default before and after.
  */
-export async function setDefaultPolicy(input: { policyId: string }, actor: Actor, now: Date) {
+export async function setDefaultPolicy(input: { policyId: string }, { actor, now }: Context) {
   return inTransaction(async (tx) => {
     // Two changes of the default at once would each clear the one they saw and leave two defaults: one at a time.
     await tx.$executeRawUnsafe(`LOCK TABLE rotation_policies IN SHARE ROW EXCLUSIVE MODE`);

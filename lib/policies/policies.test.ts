@@ -32,7 +32,7 @@ describe("rotation policies (DOMAIN.md: Rotation policy)", () => {
   it("saves valid settings with an audit event holding before and after", async () => {
     const prisma = await testPrisma();
     const policy = await prisma.rotationPolicy.create({ data: { name: "Edited" } });
-    const saved = await updatePolicy({ policyId: policy.id, ...settings }, ADMIN, T0);
+    const saved = await updatePolicy({ policyId: policy.id, ...settings }, { actor: ADMIN, now: T0 });
     expect(saved).toMatchObject(settings);
     const event = await prisma.auditEvent.findFirstOrThrow({ where: { action: "policy.updated" }, orderBy: { seq: "desc" } });
     expect(event.before).toMatchObject({ maxAgeDays: 90, gracePeriodHours: 72 });
@@ -42,12 +42,16 @@ describe("rotation policies (DOMAIN.md: Rotation policy)", () => {
   it("refuses settings that contradict each other or make no sense, naming the field, and changes nothing", async () => {
     const prisma = await testPrisma();
     const policy = await prisma.rotationPolicy.create({ data: { name: "Guarded" } });
-    await expect(updatePolicy({ policyId: policy.id, ...settings, emergencyGraceHours: 100 }, ADMIN, T0)).rejects.toThrow(
+    await expect(updatePolicy({ policyId: policy.id, ...settings, emergencyGraceHours: 100 }, { actor: ADMIN, now: T0 })).rejects.toThrow(
       /^emergencyGraceHours: must not be longer than the normal grace period/,
     );
-    await expect(updatePolicy({ policyId: policy.id, ...settings, noticeDays: 60 }, ADMIN, T0)).rejects.toThrow(/^noticeDays:/);
-    await expect(updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 0 }, ADMIN, T0)).rejects.toThrow(/^maxAgeDays: must be at least 1 day$/);
-    await expect(updatePolicy({ policyId: policy.id, ...settings, gracePeriodHours: "soon" as never }, ADMIN, T0)).rejects.toThrow(/^gracePeriodHours:/);
+    await expect(updatePolicy({ policyId: policy.id, ...settings, noticeDays: 60 }, { actor: ADMIN, now: T0 })).rejects.toThrow(/^noticeDays:/);
+    await expect(updatePolicy({ policyId: policy.id, ...settings, maxAgeDays: 0 }, { actor: ADMIN, now: T0 })).rejects.toThrow(
+      /^maxAgeDays: must be at least 1 day$/,
+    );
+    await expect(updatePolicy({ policyId: policy.id, ...settings, gracePeriodHours: "soon" as never }, { actor: ADMIN, now: T0 })).rejects.toThrow(
+      /^gracePeriodHours:/,
+    );
     expect(await prisma.rotationPolicy.findUniqueOrThrow({ where: { id: policy.id } })).toMatchObject({
       maxAgeDays: 90,
       gracePeriodHours: 72,
@@ -59,11 +63,11 @@ describe("rotation policies (DOMAIN.md: Rotation policy)", () => {
     const org = await makeOrg();
     const prisma = await testPrisma();
     const strict = await prisma.rotationPolicy.create({ data: { name: "Strict for assign", maxAgeDays: 30 } });
-    await assignPolicy({ organizationId: org.id, policyId: strict.id }, ADMIN, T0);
+    await assignPolicy({ organizationId: org.id, policyId: strict.id }, { actor: ADMIN, now: T0 });
     expect((await getEffectivePolicy(prisma, org.id)).maxAgeDays).toBe(30);
-    await assignPolicy({ organizationId: org.id, policyId: null }, ADMIN, T0);
+    await assignPolicy({ organizationId: org.id, policyId: null }, { actor: ADMIN, now: T0 });
     expect((await prisma.organization.findUniqueOrThrow({ where: { id: org.id } })).policyId).toBeNull();
     expect(await prisma.auditEvent.count({ where: { action: "organization.policy_changed", organizationId: org.id } })).toBe(2);
-    await expect(assignPolicy({ organizationId: org.id, policyId: "nope" }, ADMIN, T0)).rejects.toThrow(/No such policy/);
+    await expect(assignPolicy({ organizationId: org.id, policyId: "nope" }, { actor: ADMIN, now: T0 })).rejects.toThrow(/No such policy/);
   });
 });

@@ -14,7 +14,7 @@ const daysAgo = (n: number) => new Date(NOW.getTime() - n * DAY);
 
 /** Issues a key and backdates it, as if it had been issued `age` days ago. */
 async function keyAged(organizationId: string, age: number, revokedDaysAgo?: number) {
-  const { key } = await issueKey({ organizationId, environment: "live", name: `aged ${age}` }, ADMIN, NOW);
+  const { key } = await issueKey({ organizationId, environment: "live", name: `aged ${age}` }, { actor: ADMIN, now: NOW });
   const prisma = await testPrisma();
   await prisma.apiKey.update({
     where: { id: key.id },
@@ -27,8 +27,8 @@ describe("overview (DOMAIN.md: Compliance)", () => {
   it("counts a key compliant while its age is within its organization's policy, now and over the last 90 days", async () => {
     const prisma = await testPrisma();
     const strict = await prisma.rotationPolicy.create({ data: { name: "Strict", maxAgeDays: 30 } });
-    const plain = await createOrganization({ name: "Plain" }, ADMIN, NOW); // default: 90 days
-    const tight = await createOrganization({ name: "Tight", policyId: strict.id }, ADMIN, NOW);
+    const plain = await createOrganization({ name: "Plain" }, { actor: ADMIN, now: NOW }); // default: 90 days
+    const tight = await createOrganization({ name: "Tight", policyId: strict.id }, { actor: ADMIN, now: NOW });
     await keyAged(plain.id, 10); // compliant
     await keyAged(plain.id, 100); // overdue (> 90)
     await keyAged(tight.id, 20); // compliant

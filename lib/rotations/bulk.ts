@@ -1,6 +1,5 @@
 import "server-only";
 import { getPrisma, inTransaction } from "../db";
-import type { Actor } from "../auth/actor";
 import { recordEvents } from "./events";
 import { keyFilterSql } from "../keys/queries";
 import { parseInput } from "../validation";
@@ -8,6 +7,7 @@ import { ValidationError } from "../errors";
 import { EFFECTIVE_POLICY_SQL } from "../policies/sql";
 import { latestAllowedStartSql } from "./limits";
 import { bulkScheduleSchema, type BulkScheduleRequest } from "./schemas";
+import type { Context } from "../context";
 
 /** At most this many keys in one bulk action: beyond it, narrow the filter. */
 export const BULK_LIMIT = 20_000;
@@ -47,7 +47,7 @@ export async function countSchedulable(
  * policy makes it start rotating before `scheduledAt` is left out and
  * counted (`tooLate`, with the earliest such deadline, `tooLateMustStartBy`).
  */
-export async function scheduleRotationsForFilter(input: BulkScheduleRequest, actor: Actor, now: Date) {
+export async function scheduleRotationsForFilter(input: BulkScheduleRequest, { actor, now }: Context) {
   const data = parseInput(bulkScheduleSchema, input);
   if (data.scheduledAt <= now) throw new ValidationError("scheduledAt: must be in the future", "scheduledAt");
   const { where, params } = keyFilterSql(

@@ -1,8 +1,7 @@
 import "server-only";
 import type { z } from "zod";
 import { inTransaction, type Tx } from "../db";
-import type { Actor } from "../auth/actor";
-import { outOfScope, type OrganizationScope } from "../auth/scope";
+import { outOfScope } from "../auth/scope";
 import type { NotificationKind } from "../notifications/outbox";
 import { recordEvents, type LifecycleEvent } from "./events";
 import { getEffectivePolicy } from "../policies/queries";
@@ -21,6 +20,7 @@ import {
 import { rotationViewSelect } from "./views";
 import { lockKey, lockRotation } from "../locks";
 import { latestAllowedStart, latestDeadline } from "./limits";
+import type { Context, ScopedContext } from "../context";
 
 const HOUR_MS = 3_600_000;
 
@@ -40,16 +40,16 @@ function loadRotation(tx: Tx, id: string) {
  * audit events and notifications; a second open rotation for the same key is
  * a ConflictError, enforced by the unique `openKeyId`.
  */
-export async function createRotation(input: RotationRequest, actor: Actor, now: Date, scope: OrganizationScope = {}) {
+export async function createRotation(input: RotationRequest, { actor, now, scope = {} }: ScopedContext) {
   const data = parseInput(rotationRequestSchema, input);
   if (data.kind === "scheduled" && data.scheduledAt! <= now) {
     throw new ValidationError("scheduledAt: must be in the future", "scheduledAt");
   }
-  return inTransaction((tx) => openRotation(tx, data, actor, now, scope), "This key already has an open rotation: someone else rotated it first.");
+  return inTransaction((tx) => openRotation(tx, data, { actor, now, scope }), "This key already has an open rotation: someone else rotated it first.");
 }
 
 /** createRotation's work inside the caller's transaction, on validated input. */
-export async function openRotation(tx: Tx, data: z.output<typeof rotationRequestSchema>, actor: Actor, now: Date, scope: OrganizationScope = {}) {
+export async function openRotation(tx: Tx, data: z.output<typeof rotationRequestSchema>, { actor, now, scope = {} }: ScopedContext) {
   if (!(await lockKey(tx, data.keyId))) throw new NotFoundError("No such key.");
   const key = await tx.apiKey.findUniqueOrThrow({
     where: { id: data.keyId },
@@ -61,7 +61,7 @@ export async function openRotation(tx: Tx, data: z.output<typeof rotationRequest
   // An emergency always wins: whatever is under way for the key (a schedule,
   // or a rotation in grace whose successor someone may already hold) gives way.
   if (data.kind === "emergency") {
-    await supersedeOpenRotation(tx, key.id, actor, now, `superseded by an emergency rotation${data.reason ? `: ${data.reason}` : ""}`, "family");
+    await supersedeOpenRotation(tx, key.id, { actor, now }, `superseded by an emergency rotation${data.reason ? `: ${data.reason}` : ""}`, "family");
     key.status = (await tx.apiKey.findUniqueOrThrow({ where: { id: key.id }, select: { status: true } })).status;
   }
   if (key.status !== "active") throw new ConflictError(`Key ${key.prefix} is ${key.status}; only an active key can be rotated.`);
@@ -148,23 +148,23 @@ export async function openRotation(tx: Tx, data: z.output<typeof rotationRequest
 }
 
 /** Schedules a rotation at a future time. See createRotation. */
-export function scheduleRotation(input: Omit<RotationRequest, "kind">, actor: Actor, now: Date) {
-  return createRotation({ ...input, kind: "scheduled" }, actor, now);
+export function scheduleRotation(input: Omit<RotationRequest, "kind">, { actor, now }: Context) {
+  return createRotation({ ...input, kind: "scheduled" }, { actor, now });
 }
 
 /** Rotates a key now with the policy's grace period. See createRotation. */
-export function rotateNow(input: Omit<RotationRequest, "kind" | "scheduledAt">, actor: Actor, now: Date, scope: OrganizationScope = {}) {
-  return createRotation({ ...input, kind: "manual" }, actor, now, scope);
+export function rotateNow(input: Omit<RotationRequest, "kind" | "scheduledAt">, { actor, now, scope = {} }: ScopedContext) {
+  return createRotation({ ...input, kind: "manual" }, { actor, now, scope });
 }
 
 /** Rotates a possibly leaked key now, with the policy's emergency grace or none. See createRotation. */
-export function emergencyRotate(input: Omit<RotationRequest, "kind" | "scheduledAt">, actor: Actor, now: Date) {
-  return createRotation({ ...input, kind: "emergency" }, actor, now);
+export function emergencyRotate(input: Omit<RotationRequest, "kind" | "scheduledAt">, { actor, now }: Context) {
+  return createRotation({ ...input, kind: "emergency" }, { actor, now });
 }
 
-async function closeRotation(input: CloseRotationRequest, actor: Actor, now: Date, to: "cancelled" | "rolled_back") {
+async function closeRotation(input: CloseRotationRequest, { actor, now }: Context, to: "cancelled" | "rolled_back") {
   const data = parseInput(closeRotationSchema, input);
-  return inTransaction((tx) => closeRotationInTx(tx, data, actor, now, to));
+  return inTransaction((tx) => closeRotationInTx(tx, data, { actor, now }, to));
 }
 
 /**
@@ -172,7 +172,7 @@ async function closeRotation(input: CloseRotationRequest, actor: Actor, now: Dat
  * caller's transaction: the rotation row is locked first, then its key; a
  * successor already minted for it is revoked. Audited.
  */
-export async function closeRotationInTx(tx: Tx, data: { rotationId: string; reason?: string }, actor: Actor, now: Date, to: "cancelled" | "rolled_back") {
+export async function closeRotationInTx(tx: Tx, data: { rotationId: string; reason?: string }, { actor, now }: Context, to: "cancelled" | "rolled_back") {
   const from = to === "cancelled" ? "scheduled" : "grace";
   if (!(await lockRotation(tx, data.rotationId))) throw new NotFoundError("No such rotation.");
   const rotation = await tx.rotation.findUniqueOrThrow({
@@ -224,8 +224,7 @@ export async function closeRotationInTx(tx: Tx, data: { rotationId: string; reas
 export async function supersedeOpenRotation(
   tx: Tx,
   keyId: string,
-  actor: Actor,
-  now: Date,
+  { actor, now }: Context,
   reason: string,
   mode: "family" | "close",
 ): Promise<{ revoked: string[]; closed: { id: string; state: string } | null }> {
@@ -233,7 +232,7 @@ export async function supersedeOpenRotation(
   if (mode === "close") {
     if (!open) return { revoked: [], closed: null };
     if (open.state === "scheduled") {
-      await closeRotationInTx(tx, { rotationId: open.id, reason }, actor, now, "cancelled");
+      await closeRotationInTx(tx, { rotationId: open.id, reason }, { actor, now }, "cancelled");
       return { revoked: [], closed: { id: open.id, state: "cancelled" } };
     }
     await lockRotation(tx, open.id);
@@ -250,7 +249,12 @@ export async function supersedeOpenRotation(
   const revoked = new Set<string>();
   const close = async (rotation: { id: string; state: string } | null) => {
     if (!rotation) return;
-    const closed = await closeRotationInTx(tx, { rotationId: rotation.id, reason }, actor, now, rotation.state === "scheduled" ? "cancelled" : "rolled_back");
+    const closed = await closeRotationInTx(
+      tx,
+      { rotationId: rotation.id, reason },
+      { actor, now },
+      rotation.state === "scheduled" ? "cancelled" : "rolled_back",
+    );
     if (closed.successorId) revoked.add(closed.successorId);
   };
   await close(open);
@@ -277,13 +281,13 @@ export async function supersedeOpenRotation(
 }
 
 /** Cancels a rotation that has not started yet; a successor already minted for it is revoked. */
-export function cancelRotation(input: CloseRotationRequest, actor: Actor, now: Date) {
-  return closeRotation(input, actor, now, "cancelled");
+export function cancelRotation(input: CloseRotationRequest, { actor, now }: Context) {
+  return closeRotation(input, { actor, now }, "cancelled");
 }
 
 /** Rolls back a rotation in grace: the old key is active again and the successor, if minted, revoked. */
-export function rollbackRotation(input: CloseRotationRequest, actor: Actor, now: Date) {
-  return closeRotation(input, actor, now, "rolled_back");
+export function rollbackRotation(input: CloseRotationRequest, { actor, now }: Context) {
+  return closeRotation(input, { actor, now }, "rolled_back");
 }
 
 const DAY_MS = 86_400_000;
@@ -297,7 +301,7 @@ const DAY_MS = 86_400_000;
  * keys (another organization's rotation is "not found"). Audited, and the
  * contacts get a new notice with the new dates.
  */
-export async function postponeRotation(input: PostponeRotationRequest, actor: Actor, now: Date, scope: OrganizationScope = {}) {
+export async function postponeRotation(input: PostponeRotationRequest, { actor, now, scope = {} }: ScopedContext) {
   const data = parseInput(postponeRotationSchema, input);
   return inTransaction(async (tx) => {
     if (!(await lockRotation(tx, data.rotationId))) throw new NotFoundError("No such rotation.");

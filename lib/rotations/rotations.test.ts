@@ -13,7 +13,7 @@ describe("rotations (DOMAIN.md: Rotation)", () => {
   it("both keys verify during grace, only the new one after, and the old one answers deprecated", async () => {
     const org = await makeOrg();
     const { key, secret } = await makeKey(org.id);
-    const { rotation, successorSecret } = await rotateNow({ keyId: key.id, gracePeriodHours: 72, deliver: "response" }, ADMIN, at(hours(1)));
+    const { rotation, successorSecret } = await rotateNow({ keyId: key.id, gracePeriodHours: 72, deliver: "response" }, { actor: ADMIN, now: at(hours(1)) });
     expect(rotation.state).toBe("grace");
     expect(successorSecret).toMatch(/^rk_live_/);
 
@@ -36,7 +36,7 @@ describe("rotations (DOMAIN.md: Rotation)", () => {
   it("the successor keeps the old key's organization, scopes, rate limit and environment", async () => {
     const org = await makeOrg();
     const { key } = await makeKey(org.id, { scopes: ["read:invoices"], rateLimit: 42, environment: "test" });
-    const { rotation } = await rotateNow({ keyId: key.id, deliver: "response" }, ADMIN, at(1000));
+    const { rotation } = await rotateNow({ keyId: key.id, deliver: "response" }, { actor: ADMIN, now: at(1000) });
     const prisma = await testPrisma();
     const successor = await prisma.apiKey.findUniqueOrThrow({ where: { id: rotation.successorId! } });
     expect(successor).toMatchObject({
@@ -54,7 +54,7 @@ describe("rotations (DOMAIN.md: Rotation)", () => {
     const org = await makeOrg();
     const { key, secret } = await makeKey(org.id);
     const when = at(hours(24));
-    const { rotation } = await scheduleRotation({ keyId: key.id, scheduledAt: when, reason: "quarterly" }, ADMIN, T0);
+    const { rotation } = await scheduleRotation({ keyId: key.id, scheduledAt: when, reason: "quarterly" }, { actor: ADMIN, now: T0 });
     expect(rotation).toMatchObject({ state: "scheduled", gracePeriodHours: 72, successorId: null });
     expect(await verifyKey(secret, at(hours(1)))).toMatchObject({ valid: true, deprecated: false });
     expect(await advanceRotations(at(hours(23)))).toMatchObject({ started: 0, completed: 0 });
@@ -72,7 +72,7 @@ describe("rotations (DOMAIN.md: Rotation)", () => {
   it("a scheduled time in the past is refused and changes nothing", async () => {
     const org = await makeOrg();
     const { key } = await makeKey(org.id);
-    await expect(scheduleRotation({ keyId: key.id, scheduledAt: at(-1000) }, ADMIN, T0)).rejects.toThrow(ValidationError);
+    await expect(scheduleRotation({ keyId: key.id, scheduledAt: at(-1000) }, { actor: ADMIN, now: T0 })).rejects.toThrow(ValidationError);
     const prisma = await testPrisma();
     expect(await prisma.rotation.count({ where: { keyId: key.id } })).toBe(0);
   });
@@ -80,8 +80,8 @@ describe("rotations (DOMAIN.md: Rotation)", () => {
   it("emergency rotation needs a reason, and zero grace revokes the old key at once", async () => {
     const org = await makeOrg();
     const { key, secret } = await makeKey(org.id);
-    await expect(emergencyRotate({ keyId: key.id, gracePeriodHours: 0 }, ADMIN, at(10))).rejects.toThrow(/reason: is required/);
-    const { rotation } = await emergencyRotate({ keyId: key.id, gracePeriodHours: 0, reason: "leaked in a public repo" }, ADMIN, at(20));
+    await expect(emergencyRotate({ keyId: key.id, gracePeriodHours: 0 }, { actor: ADMIN, now: at(10) })).rejects.toThrow(/reason: is required/);
+    const { rotation } = await emergencyRotate({ keyId: key.id, gracePeriodHours: 0, reason: "leaked in a public repo" }, { actor: ADMIN, now: at(20) });
     expect(rotation.state).toBe("completed");
     expect(await verifyKey(secret, at(21))).toEqual({ valid: false, code: "revoked" });
     const prisma = await testPrisma();
@@ -92,7 +92,7 @@ describe("rotations (DOMAIN.md: Rotation)", () => {
   it("emergency rotation defaults to the policy's short grace", async () => {
     const org = await makeOrg();
     const { key } = await makeKey(org.id);
-    const { rotation } = await emergencyRotate({ keyId: key.id, reason: "suspicious traffic" }, ADMIN, T0);
+    const { rotation } = await emergencyRotate({ keyId: key.id, reason: "suspicious traffic" }, { actor: ADMIN, now: T0 });
     expect(rotation).toMatchObject({ state: "grace", gracePeriodHours: 4 });
     expect(rotation.graceEndsAt).toEqual(at(hours(4)));
   });
@@ -100,14 +100,14 @@ describe("rotations (DOMAIN.md: Rotation)", () => {
   it("zero grace is only for emergencies", async () => {
     const org = await makeOrg();
     const { key } = await makeKey(org.id);
-    await expect(rotateNow({ keyId: key.id, gracePeriodHours: 0 }, ADMIN, T0)).rejects.toThrow(/gracePeriodHours/);
+    await expect(rotateNow({ keyId: key.id, gracePeriodHours: 0 }, { actor: ADMIN, now: T0 })).rejects.toThrow(/gracePeriodHours/);
   });
 
   it("rollback during grace restores the old key and revokes the successor", async () => {
     const org = await makeOrg();
     const { key, secret } = await makeKey(org.id);
-    const { rotation, successorSecret } = await rotateNow({ keyId: key.id, deliver: "response" }, ADMIN, T0);
-    const rolled = await rollbackRotation({ rotationId: rotation.id, reason: "client cannot reload config" }, ADMIN, at(hours(1)));
+    const { rotation, successorSecret } = await rotateNow({ keyId: key.id, deliver: "response" }, { actor: ADMIN, now: T0 });
+    const rolled = await rollbackRotation({ rotationId: rotation.id, reason: "client cannot reload config" }, { actor: ADMIN, now: at(hours(1)) });
     expect(rolled.state).toBe("rolled_back");
     expect(await verifyKey(secret, at(hours(2)))).toMatchObject({ valid: true, deprecated: false });
     expect(await verifyKey(successorSecret!, at(hours(2)))).toEqual({ valid: false, code: "revoked" });
@@ -115,27 +115,27 @@ describe("rotations (DOMAIN.md: Rotation)", () => {
     await advanceRotations(at(hours(100)));
     expect(await verifyKey(secret, at(hours(101)))).toMatchObject({ valid: true });
     // And the key can be rotated again.
-    await expect(rotateNow({ keyId: key.id }, ADMIN, at(hours(102)))).resolves.toBeTruthy();
+    await expect(rotateNow({ keyId: key.id }, { actor: ADMIN, now: at(hours(102)) })).resolves.toBeTruthy();
   });
 
   it("cancel works only before grace; rollback only during grace", async () => {
     const org = await makeOrg();
     const { key } = await makeKey(org.id);
-    const { rotation } = await scheduleRotation({ keyId: key.id, scheduledAt: at(hours(5)) }, ADMIN, T0);
-    await expect(rollbackRotation({ rotationId: rotation.id }, ADMIN, at(1))).rejects.toThrow(ConflictError);
-    expect((await cancelRotation({ rotationId: rotation.id, reason: "not now" }, ADMIN, at(2))).state).toBe("cancelled");
-    await expect(cancelRotation({ rotationId: rotation.id }, ADMIN, at(3))).rejects.toThrow(ConflictError);
+    const { rotation } = await scheduleRotation({ keyId: key.id, scheduledAt: at(hours(5)) }, { actor: ADMIN, now: T0 });
+    await expect(rollbackRotation({ rotationId: rotation.id }, { actor: ADMIN, now: at(1) })).rejects.toThrow(ConflictError);
+    expect((await cancelRotation({ rotationId: rotation.id, reason: "not now" }, { actor: ADMIN, now: at(2) })).state).toBe("cancelled");
+    await expect(cancelRotation({ rotationId: rotation.id }, { actor: ADMIN, now: at(3) })).rejects.toThrow(ConflictError);
     expect(await advanceRotations(at(hours(6)))).toMatchObject({ started: 0, completed: 0 });
 
-    const { rotation: live } = await rotateNow({ keyId: key.id }, ADMIN, at(hours(7)));
-    await expect(cancelRotation({ rotationId: live.id }, ADMIN, at(hours(8)))).rejects.toThrow(/only a scheduled rotation can be cancelled/);
+    const { rotation: live } = await rotateNow({ keyId: key.id }, { actor: ADMIN, now: at(hours(7)) });
+    await expect(cancelRotation({ rotationId: live.id }, { actor: ADMIN, now: at(hours(8)) })).rejects.toThrow(/only a scheduled rotation can be cancelled/);
   });
 
   it("20 concurrent rotate calls on one key make exactly one rotation; the others get a conflict", async () => {
     const org = await makeOrg();
     const { key } = await makeKey(org.id);
     const results = await Promise.allSettled(
-      Array.from({ length: 20 }, (_, i) => createRotation({ keyId: key.id, kind: "manual", reason: `call ${i}` }, ADMIN, at(i + 1))),
+      Array.from({ length: 20 }, (_, i) => createRotation({ keyId: key.id, kind: "manual", reason: `call ${i}` }, { actor: ADMIN, now: at(i + 1) })),
     );
     const ok = results.filter((r) => r.status === "fulfilled");
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -150,7 +150,7 @@ describe("rotations (DOMAIN.md: Rotation)", () => {
   it("the database itself refuses a second open rotation for a key", async () => {
     const org = await makeOrg();
     const { key } = await makeKey(org.id);
-    await rotateNow({ keyId: key.id }, ADMIN, T0);
+    await rotateNow({ keyId: key.id }, { actor: ADMIN, now: T0 });
     const prisma = await testPrisma();
     await expect(
       prisma.rotation.create({
@@ -168,7 +168,7 @@ describe("rotations (DOMAIN.md: Rotation)", () => {
     await prisma.$executeRawUnsafe(`CREATE FUNCTION fail_outbox() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'outbox down'; END $$ LANGUAGE plpgsql`);
     await prisma.$executeRawUnsafe(`CREATE TRIGGER fail_outbox BEFORE INSERT ON notifications FOR EACH ROW EXECUTE FUNCTION fail_outbox()`);
     try {
-      await expect(rotateNow({ keyId: key.id, deliver: "response" }, ADMIN, at(5))).rejects.toThrow();
+      await expect(rotateNow({ keyId: key.id, deliver: "response" }, { actor: ADMIN, now: at(5) })).rejects.toThrow();
     } finally {
       await prisma.$executeRawUnsafe(`DROP TRIGGER fail_outbox ON notifications`);
       await prisma.$executeRawUnsafe(`DROP FUNCTION fail_outbox()`);
@@ -183,14 +183,14 @@ describe("rotations (DOMAIN.md: Rotation)", () => {
   it("a revoked key cannot be rotated", async () => {
     const org = await makeOrg();
     const { key } = await makeKey(org.id);
-    await emergencyRotate({ keyId: key.id, gracePeriodHours: 0, reason: "leak" }, ADMIN, T0);
-    await expect(rotateNow({ keyId: key.id }, ADMIN, at(1))).rejects.toThrow(/revoked; only an active key/);
+    await emergencyRotate({ keyId: key.id, gracePeriodHours: 0, reason: "leak" }, { actor: ADMIN, now: T0 });
+    await expect(rotateNow({ keyId: key.id }, { actor: ADMIN, now: at(1) })).rejects.toThrow(/revoked; only an active key/);
   });
 
   it("advance moves many due rotations in one call", async () => {
     const org = await makeOrg();
     const keys = await Promise.all(Array.from({ length: 30 }, () => makeKey(org.id)));
-    for (const { key } of keys) await scheduleRotation({ keyId: key.id, scheduledAt: at(hours(1)), gracePeriodHours: 2 }, ADMIN, T0);
+    for (const { key } of keys) await scheduleRotation({ keyId: key.id, scheduledAt: at(hours(1)), gracePeriodHours: 2 }, { actor: ADMIN, now: T0 });
     expect(await advanceRotations(at(hours(1)))).toMatchObject({ started: 30, completed: 0 });
     expect(await advanceRotations(at(hours(3)))).toMatchObject({ started: 0, completed: 30 });
     const prisma = await testPrisma();
@@ -201,7 +201,7 @@ describe("rotations (DOMAIN.md: Rotation)", () => {
   it("two concurrent advance calls move each rotation once", async () => {
     const org = await makeOrg();
     const keys = await Promise.all(Array.from({ length: 10 }, () => makeKey(org.id)));
-    for (const { key } of keys) await scheduleRotation({ keyId: key.id, scheduledAt: at(hours(1)) }, ADMIN, T0);
+    for (const { key } of keys) await scheduleRotation({ keyId: key.id, scheduledAt: at(hours(1)) }, { actor: ADMIN, now: T0 });
     const [a, b] = await Promise.all([advanceRotations(at(hours(2))), advanceRotations(at(hours(2)))]);
     expect(a.started + b.started).toBe(10);
     const prisma = await testPrisma();

@@ -44,8 +44,7 @@ export async function selfRotate(presented: string, now: Date) {
           deliver: "portal",
           reason: `automatic: ${error.key.prefix}… asked for a successor already issued (possible compromise)`,
         },
-        SYSTEM_POLICY,
-        now,
+        { actor: SYSTEM_POLICY, now },
       );
       return true;
     });
@@ -113,15 +112,15 @@ function rotateItself(hashes: StoredHash[], now: Date) {
         }
         if (rotation.state === "grace") {
           // Started (by the cron, or by a person) with nobody holding its successor yet: the key obtains it, once.
-          const issued = rotation.successorId ? null : await issueSuccessorToKey(tx, rotation.id, actor, now);
+          const issued = rotation.successorId ? null : await issueSuccessorToKey(tx, rotation.id, { actor, now });
           if (issued) return issued;
           throw new ReuseDetected(found, rotation.id, rotation.graceEndsAt!);
         }
         // Scheduled, not started: this rotation replaces it (a successor minted for it is revoked).
-        await supersedeOpenRotation(tx, found.id, actor, now, "superseded: the key rotated itself", "close");
+        await supersedeOpenRotation(tx, found.id, { actor, now }, "superseded: the key rotated itself", "close");
       }
     }
-    const started = await openRotation(tx, { keyId: found.id, kind: "manual", deliver: "response", reason: "self-rotation through the API" }, actor, now);
+    const started = await openRotation(tx, { keyId: found.id, kind: "manual", deliver: "response", reason: "self-rotation through the API" }, { actor, now });
     return { ...started, successorSecret: started.successorSecret! };
   }, "A rotation of this key is already under way: its successor was issued once.");
 }

@@ -2,7 +2,6 @@ import "server-only";
 import { formatUtcMinute } from "../time";
 import { z } from "zod";
 import { inTransaction, type Tx } from "../db";
-import type { Actor } from "../auth/actor";
 import { outOfScope, type OrganizationScope } from "../auth/scope";
 import { recordEvents, type LifecycleEvent } from "./events";
 import { insertKey, keyCreatedEvent } from "../keys/mutations";
@@ -10,6 +9,7 @@ import { lockKey, lockRotation } from "../locks";
 import { parseInput } from "../validation";
 import { ConflictError, NotFoundError } from "../errors";
 import { rotationViewSelect } from "./views";
+import type { Context, ScopedContext } from "../context";
 
 export const revealSuccessorSchema = z.object({
   rotationId: z.string().min(1, "is required"),
@@ -55,7 +55,7 @@ async function lockRotationInGrace(tx: Tx, rotationId: string, now: Date, scope:
   return rotation;
 }
 
-async function mintSuccessor(tx: Tx, rotation: Awaited<ReturnType<typeof lockRotationInGrace>>, actor: Actor, now: Date, reason: string) {
+async function mintSuccessor(tx: Tx, rotation: Awaited<ReturnType<typeof lockRotationInGrace>>, { actor, now }: Context, reason: string) {
   const k = rotation.key;
   const minted = await insertKey(
     tx,
@@ -81,7 +81,7 @@ async function mintSuccessor(tx: Tx, rotation: Awaited<ReturnType<typeof lockRot
  * A second reveal is a conflict (re-roll if it was lost). The reveal is the
  * successor's `key.created` event, by the customer who revealed it.
  */
-export async function revealSuccessor(input: z.input<typeof revealSuccessorSchema>, actor: Actor, now: Date, scope: OrganizationScope = {}) {
+export async function revealSuccessor(input: z.input<typeof revealSuccessorSchema>, { actor, now, scope = {} }: ScopedContext) {
   const data = parseInput(revealSuccessorSchema, input);
   return inTransaction(async (tx) => {
     const rotation = await lockRotationInGrace(tx, data.rotationId, now, scope);
@@ -90,7 +90,7 @@ export async function revealSuccessor(input: z.input<typeof revealSuccessorSchem
         `The new key ${rotation.successor.prefix}… was already revealed and is never shown twice. If it was lost, re-roll it: a new one replaces it and the deadline stays the same.`,
       );
     }
-    const { minted, event } = await mintSuccessor(tx, rotation, actor, now, `successor of ${rotation.key.prefix}, revealed`);
+    const { minted, event } = await mintSuccessor(tx, rotation, { actor, now }, `successor of ${rotation.key.prefix}, revealed`);
     await recordEvents(tx, [event], now);
     return { rotationId: rotation.id, successor: { id: minted.key.id, prefix: minted.key.prefix }, secret: minted.secret, graceEndsAt: rotation.graceEndsAt };
   });
@@ -102,10 +102,15 @@ export async function revealSuccessor(input: z.input<typeof revealSuccessorSchem
  * when a scheduled rotation started before it came round
  * (lib/rotations/self-rotate.ts). Null when the successor was already issued.
  */
-export async function issueSuccessorToKey(tx: Tx, rotationId: string, actor: Actor, now: Date) {
+export async function issueSuccessorToKey(tx: Tx, rotationId: string, { actor, now }: Context) {
   const rotation = await lockRotationInGrace(tx, rotationId, now, {});
   if (rotation.successor || rotation.kind === "emergency") return null;
-  const { minted, event } = await mintSuccessor(tx, rotation, actor, now, `successor of ${rotation.key.prefix}, obtained by the key itself (self-rotation)`);
+  const { minted, event } = await mintSuccessor(
+    tx,
+    rotation,
+    { actor, now },
+    `successor of ${rotation.key.prefix}, obtained by the key itself (self-rotation)`,
+  );
   await recordEvents(tx, [event], now);
   const updated = await tx.rotation.findUniqueOrThrow({ where: { id: rotation.id }, select: rotationViewSelect });
   return { rotation: updated, successorSecret: minted.secret };
@@ -115,7 +120,7 @@ export async function issueSuccessorToKey(tx: Tx, rotationId: string, actor: Act
  * Replaces a lost new key during grace: the lost successor is revoked at once
  * and a new one minted and returned once. The deadline does not move.
  */
-export async function rerollSuccessor(input: z.input<typeof rerollSuccessorSchema>, actor: Actor, now: Date, scope: OrganizationScope = {}) {
+export async function rerollSuccessor(input: z.input<typeof rerollSuccessorSchema>, { actor, now, scope = {} }: ScopedContext) {
   const data = parseInput(rerollSuccessorSchema, input);
   return inTransaction(async (tx) => {
     const rotation = await lockRotationInGrace(tx, data.rotationId, now, scope);
@@ -136,7 +141,12 @@ export async function rerollSuccessor(input: z.input<typeof rerollSuccessorSchem
         after: { status: "revoked" },
       });
     }
-    const { minted, event } = await mintSuccessor(tx, rotation, actor, now, `re-rolled successor of ${rotation.key.prefix} (replaces ${lost.prefix}): ${why}`);
+    const { minted, event } = await mintSuccessor(
+      tx,
+      rotation,
+      { actor, now },
+      `re-rolled successor of ${rotation.key.prefix} (replaces ${lost.prefix}): ${why}`,
+    );
     events.push(event);
     await recordEvents(tx, events, now);
     return {

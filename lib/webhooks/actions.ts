@@ -18,7 +18,7 @@ const outcome = (d: { status: string; lastStatusCode: number | null; lastLatency
 export function webhookActions(permission: Permission, base: string) {
   return {
     create: serverAction(permission, createWebhookSchema, async (input, { actor, scope, now }) => {
-      const { endpoint, secret } = await createWebhookEndpoint(input, actor, now, scope);
+      const { endpoint, secret } = await createWebhookEndpoint(input, { actor, now, scope });
       revalidatePath(base);
       return {
         message: secret ? `Endpoint added. Copy its signing secret now: it is not shown again.` : "Slack endpoint added.",
@@ -26,27 +26,27 @@ export function webhookActions(permission: Permission, base: string) {
       };
     }),
     remove: serverAction(permission, webhookIdSchema, async (input, { actor, scope, now }) => {
-      await deleteWebhookEndpoint(input.id, actor, now, scope);
+      await deleteWebhookEndpoint(input.id, { actor, now, scope });
       revalidatePath(base);
       return { message: "Endpoint deleted." };
     }),
     rotate: serverAction(permission, webhookIdSchema, async (input, { actor, scope, now }) => {
-      const { secret } = await rotateWebhookSecret(input.id, actor, now, scope);
+      const { secret } = await rotateWebhookSecret(input.id, { actor, now, scope });
       revalidatePath(`${base}/${input.id}`);
       return { message: "New signing secret made. For 24 hours deliveries are signed with both the old and the new one.", data: { secret } };
     }),
     toggle: serverAction(permission, webhookToggleSchema, async (input, { actor, scope, now }) => {
-      await setWebhookEndpointEnabled(input.id, input.enabled, actor, now, scope);
+      await setWebhookEndpointEnabled(input.id, input.enabled, { actor, now, scope });
       revalidatePath(`${base}/${input.id}`);
       return { message: input.enabled ? "Endpoint enabled: held deliveries go out at the next run." : "Endpoint paused: deliveries wait until you enable it." };
     }),
     test: serverAction(permission, webhookIdSchema, async (input, { actor, scope, now }) => {
-      const d = await sendTestEvent(input.id, actor, now, scope);
+      const d = await sendTestEvent(input.id, { actor, now, scope });
       revalidatePath(`${base}/${input.id}`);
       return { message: `Test event ${d.id}: ${outcome(d)}` };
     }),
     resend: serverAction(permission, deliveryIdSchema, async (input, { actor, scope, now }) => {
-      const d = await resendDeliveryNow(input.deliveryId, actor, now, scope);
+      const d = await resendDeliveryNow(input.deliveryId, { actor, now, scope });
       revalidatePath(`${base}/${d.endpointId}`);
       return { message: `Sent again (${d.id}): ${outcome(d)}` };
     }),

@@ -1,6 +1,5 @@
 import "server-only";
 import { getPrisma, inTransaction, type Tx } from "../db";
-import type { Actor } from "../auth/actor";
 import { outOfScope, type OrganizationScope } from "../auth/scope";
 import { appendAuditEvent } from "../audit/write";
 import { dataSecretIds, openSecret, sealSecret } from "../secret";
@@ -13,6 +12,7 @@ import { newMessageId, STAFF_ONLY_EVENTS, webhookBody } from "./enqueue";
 import { createWebhookSchema, MAX_WEBHOOK_ENDPOINTS_PER_ORGANIZATION, type CreateWebhookInput } from "./schemas";
 import { webhookDeliverySelect, webhookEndpointSelect } from "./views";
 import { deliverWebhooks } from "./deliver";
+import type { ScopedContext } from "../context";
 
 /** How long the previous secret still signs beside the new one after a rotation. */
 export const SECRET_OVERLAP_HOURS = 24;
@@ -27,7 +27,7 @@ const hostOf = (url: string) => new URL(url).host;
  * The signing secret (`whsec_…`) is in the result only: stored sealed, it is
  * never shown again (rotate it to get a new one). Audited.
  */
-export async function createWebhookEndpoint(input: CreateWebhookInput, actor: Actor, now: Date, scope: OrganizationScope = {}) {
+export async function createWebhookEndpoint(input: CreateWebhookInput, { actor, now, scope = {} }: ScopedContext) {
   const data = parseInput(createWebhookSchema, input);
   const problem = webhookUrlProblem(data.url);
   if (problem) throw new ValidationError(problem, "url");
@@ -89,7 +89,7 @@ async function lockEndpoint(tx: Tx, id: string, scope: OrganizationScope) {
 }
 
 /** Deletes an endpoint and its delivery log. Audited. */
-export async function deleteWebhookEndpoint(id: string, actor: Actor, now: Date, scope: OrganizationScope = {}) {
+export async function deleteWebhookEndpoint(id: string, { actor, now, scope = {} }: ScopedContext) {
   return inTransaction(async (tx) => {
     const ep = await lockEndpoint(tx, id, scope);
     await tx.webhookEndpoint.delete({ where: { id } });
@@ -103,7 +103,7 @@ export async function deleteWebhookEndpoint(id: string, actor: Actor, now: Date,
  * SECRET_OVERLAP_HOURS every delivery is signed with both (two `v1,`
  * signatures), so the receiver can switch to the new secret at leisure.
  */
-export async function rotateWebhookSecret(id: string, actor: Actor, now: Date, scope: OrganizationScope = {}) {
+export async function rotateWebhookSecret(id: string, { actor, now, scope = {} }: ScopedContext) {
   return inTransaction(async (tx) => {
     const ep = await lockEndpoint(tx, id, scope);
     if (ep.format === "slack") throw new ConflictError("A Slack endpoint is not signed: it has no secret to rotate.");
@@ -125,7 +125,7 @@ export async function rotateWebhookSecret(id: string, actor: Actor, now: Date, s
 }
 
 /** Enables an endpoint the delivery disabled (or pauses one): its held deliveries go at the next run. Audited. */
-export async function setWebhookEndpointEnabled(id: string, enabled: boolean, actor: Actor, now: Date, scope: OrganizationScope = {}) {
+export async function setWebhookEndpointEnabled(id: string, enabled: boolean, { actor, now, scope = {} }: ScopedContext) {
   return inTransaction(async (tx) => {
     const ep = await lockEndpoint(tx, id, scope);
     const endpoint = await tx.webhookEndpoint.update({
@@ -146,7 +146,7 @@ export async function setWebhookEndpointEnabled(id: string, enabled: boolean, ac
  * Queues a `webhook.test` event for one endpoint (the test-send button) and
  * returns its delivery's id, for the caller to deliver at once.
  */
-export async function queueTestEvent(id: string, actor: Actor, now: Date, scope: OrganizationScope = {}) {
+export async function queueTestEvent(id: string, { actor, now, scope = {} }: ScopedContext) {
   return inTransaction(async (tx) => {
     const ep = await lockEndpoint(tx, id, scope);
     const deliveryId = newMessageId();
@@ -164,7 +164,7 @@ export async function queueTestEvent(id: string, actor: Actor, now: Date, scope:
 }
 
 /** Sends a delivery again (same `webhook-id`, a fresh timestamp and signature), whatever its state. Returns its id. */
-export async function resendDelivery(deliveryId: string, actor: Actor, now: Date, scope: OrganizationScope = {}) {
+export async function resendDelivery(deliveryId: string, { actor, now, scope = {} }: ScopedContext) {
   return inTransaction(async (tx) => {
     const d = await tx.webhookDelivery.findUnique({ where: { id: deliveryId }, select: { endpointId: true } });
     if (!d) throw new NotFoundError("No such delivery.");
@@ -179,14 +179,14 @@ export async function resendDelivery(deliveryId: string, actor: Actor, now: Date
  * The test-send button: queues a `webhook.test` event for the endpoint,
  * delivers it at once, and returns the delivery as the log shows it.
  */
-export async function sendTestEvent(id: string, actor: Actor, now: Date, scope: OrganizationScope = {}) {
-  const { deliveryId } = await queueTestEvent(id, actor, now, scope);
+export async function sendTestEvent(id: string, { actor, now, scope = {} }: ScopedContext) {
+  const { deliveryId } = await queueTestEvent(id, { actor, now, scope });
   return deliverNow(deliveryId, now);
 }
 
 /** The resend button: the delivery again, at once (same webhook-id), returned as the log shows it. */
-export async function resendDeliveryNow(deliveryId: string, actor: Actor, now: Date, scope: OrganizationScope = {}) {
-  await resendDelivery(deliveryId, actor, now, scope);
+export async function resendDeliveryNow(deliveryId: string, { actor, now, scope = {} }: ScopedContext) {
+  await resendDelivery(deliveryId, { actor, now, scope });
   return deliverNow(deliveryId, now);
 }
 

@@ -9,7 +9,7 @@ export const hours = (n: number) => n * 3_600_000;
 export const at = (ms: number) => new Date(T0.getTime() + ms);
 
 export async function makeOrg(name = `Org ${randomBytes(3).toString("hex")}`) {
-  return createOrganization({ name, contactEmails: ["ops@example.com", "security@example.com"], timeZone: "Europe/Berlin" }, ADMIN, T0);
+  return createOrganization({ name, contactEmails: ["ops@example.com", "security@example.com"], timeZone: "Europe/Berlin" }, { actor: ADMIN, now: T0 });
 }
 
 /** A key issued at T0, or at `at` (a test that schedules on the real clock needs a key young enough to be scheduled). */
@@ -22,7 +22,6 @@ export async function makeKey(organizationId: string, overrides: { scopes?: stri
       scopes: overrides.scopes ?? ["read:orders", "write:orders"],
       rateLimit: overrides.rateLimit ?? 600,
     },
-    ADMIN,
-    overrides.at ?? T0,
+    { actor: ADMIN, now: overrides.at ?? T0 },
   );
 }

@@ -30,7 +30,7 @@ export interface RevealedKey {
 /** Reveals the new key of a rotation in grace, once (customer; signed in within 10 minutes). */
 export const revealSuccessorAction = serverAction("portal:use", revealSuccessorSchema, async (input, { viewer, actor, scope, now }) => {
   requireRecentSignIn(viewer, now);
-  const r = await revealSuccessor(input, actor, now, scope);
+  const r = await revealSuccessor(input, { actor, now, scope });
   revalidatePath("/portal", "layout");
   return {
     message: `Your new key ${r.successor.prefix}… is below. Copy it now: it is not shown again.`,
@@ -41,7 +41,7 @@ export const revealSuccessorAction = serverAction("portal:use", revealSuccessorS
 /** Replaces a lost new key: the lost one is revoked, the deadline stays (customer; recent sign-in). */
 export const rerollSuccessorAction = serverAction("portal:use", rerollSuccessorSchema, async (input, { viewer, actor, scope, now }) => {
   requireRecentSignIn(viewer, now, "replace a lost key");
-  const r = await rerollSuccessor(input, actor, now, scope);
+  const r = await rerollSuccessor(input, { actor, now, scope });
   revalidatePath("/portal", "layout");
   return {
     message: `The lost key ${r.revoked.prefix}… is revoked and ${r.successor.prefix}… replaces it; the deadline has not moved. Copy it now: it is not shown again.`,
@@ -51,7 +51,7 @@ export const rerollSuccessorAction = serverAction("portal:use", rerollSuccessorS
 
 /** Postpones a scheduled rotation of the customer's key within policy. */
 export const postponeOwnRotationAction = serverAction("rotations:postpone", postponeRotationSchema, async (input, { actor, scope, now }) => {
-  const rotation = await postponeRotation(input, actor, now, scope);
+  const rotation = await postponeRotation(input, { actor, now, scope });
   revalidatePath("/portal", "layout");
   return {
     message: `Rotation postponed: it now starts ${formatUtcMinute(rotation.scheduledAt)} and the old key works until ${formatUtcMinute(rotation.graceEndsAt!)}.`,
@@ -64,7 +64,7 @@ export const rotateOwnKeyAction = serverAction(
   z.object({ keyId: z.string().min(1, "is required") }),
   async (input, { viewer, actor, scope, now }) => {
     requireRecentSignIn(viewer, now, "rotate a key");
-    const { rotation } = await rotateNow({ keyId: input.keyId, deliver: "portal", reason: "rotated by the customer in the portal" }, actor, now, scope);
+    const { rotation } = await rotateNow({ keyId: input.keyId, deliver: "portal", reason: "rotated by the customer in the portal" }, { actor, now, scope });
     revalidatePath("/portal", "layout");
     return { message: `Rotation started: reveal your new key below. The old key works until ${formatUtcMinute(rotation.graceEndsAt!)}.` };
   },
@@ -75,7 +75,7 @@ const customerIssueSchema = issueKeySchema.pick({ environment: true, name: true,
 /** Creates a key for the customer's organization, where its policy allows (recent sign-in). */
 export const issueOwnKeyAction = serverAction("portal:use", customerIssueSchema, async (input, { viewer, actor, scope, now }) => {
   requireRecentSignIn(viewer, now, "create a key");
-  const { key, secret } = await issueKey({ ...input, organizationId: scope.organizationId! }, actor, now, scope);
+  const { key, secret } = await issueKey({ ...input, organizationId: scope.organizationId! }, { actor, now, scope });
   revalidatePath("/portal", "layout");
   return {
     message: `Key ${key.prefix}… created. Copy it now: it is not shown again.`,
@@ -86,14 +86,14 @@ export const issueOwnKeyAction = serverAction("portal:use", customerIssueSchema,
 /** Revokes one of the customer's keys, where its policy allows. */
 export const revokeOwnKeyAction = serverAction("portal:use", revokeKeySchema, async (input, { viewer, actor, scope, now }) => {
   requireRecentSignIn(viewer, now, "revoke a key");
-  const key = await revokeKey(input, actor, now, scope);
+  const key = await revokeKey(input, { actor, now, scope });
   revalidatePath("/portal", "layout");
   return { message: `Key ${key.prefix}… is revoked: it stops working now.` };
 });
 
 /** Adds or removes a notification contact, or sets the time zone of the emails. */
 export const updateContactsAction = serverAction("portal:use", contactChangeSchema, async (input, { actor, scope, now }) => {
-  const org = await updateContacts({ ...input, organizationId: scope.organizationId! }, actor, now, scope);
+  const org = await updateContacts({ ...input, organizationId: scope.organizationId! }, { actor, now, scope });
   revalidatePath("/portal/contacts");
   return {
     message: input.add

@@ -17,7 +17,7 @@ export const reportLeakedKeyAction = reportLeakAction("keys:rotate", "dashboard"
 
 /** Schedules a rotation for every key the filter matches (admin, operator). */
 export const bulkScheduleRotationsAction = serverAction("keys:rotate", bulkScheduleSchema, async (input, { actor, now }) => {
-  const { scheduled, tooLate, tooLateMustStartBy } = await scheduleRotationsForFilter(input, actor, now);
+  const { scheduled, tooLate, tooLateMustStartBy } = await scheduleRotationsForFilter(input, { actor, now });
   revalidatePath("/dashboard/keys");
   const late = tooLate
     ? ` ${tooLate.toLocaleString("en")} key${tooLate === 1 ? " was" : "s were"} left out: their policy makes them start rotating earlier (the first by ${tooLateMustStartBy!.toISOString()}); schedule them sooner or rotate them now.`

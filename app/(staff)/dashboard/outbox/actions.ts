@@ -17,7 +17,7 @@ export const deliverOutboxAction = serverAction("outbox:manage", z.object({}).de
 
 /** Queues a failed email again (admins). */
 export const retryNotificationAction = serverAction("outbox:manage", notificationIdSchema, async (input, { actor, now }) => {
-  await retryNotification(input, actor, now);
+  await retryNotification(input, { actor, now });
   revalidatePath("/dashboard/outbox");
   return { message: "The email is queued again; the next delivery sends it." };
 });

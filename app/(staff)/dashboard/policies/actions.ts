@@ -7,7 +7,7 @@ import { updatePolicy } from "@/lib/policies/mutations";
 
 /** Changes a rotation policy's settings (admin only). */
 export const updatePolicyAction = serverAction("policies:edit", updatePolicySchema, async (input, { actor, now }) => {
-  const policy = await updatePolicy(input, actor, now);
+  const policy = await updatePolicy(input, { actor, now });
   revalidatePath("/dashboard/policies");
   return { message: `Policy "${policy.name}" saved.` };
 });

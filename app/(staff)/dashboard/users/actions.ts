@@ -9,7 +9,7 @@ import { setStaffMfaRequired } from "@/lib/auth/mfa";
 
 /** Invites a user (admin only). */
 export const inviteUserAction = serverAction("users:manage", inviteUserSchema, async (input, { actor, now }) => {
-  const { user, password } = await inviteUser(input, actor, now);
+  const { user, password } = await inviteUser(input, { actor, now });
   revalidatePath("/dashboard/users");
   return {
     message: password
@@ -21,21 +21,21 @@ export const inviteUserAction = serverAction("users:manage", inviteUserSchema, a
 
 /** Changes a user's role (admin only). */
 export const changeUserRoleAction = serverAction("users:manage", changeRoleSchema, async (input, { actor, now }) => {
-  const user = await changeUserRole(input, actor, now);
+  const user = await changeUserRole(input, { actor, now });
   revalidatePath("/dashboard/users");
   return { message: `${user.email} is now ${user.role}.` };
 });
 
 /** Disables or re-enables a user (admin only). */
 export const setUserDisabledAction = serverAction("users:manage", setDisabledSchema, async (input, { actor, now }) => {
-  const user = await setUserDisabled(input, actor, now);
+  const user = await setUserDisabled(input, { actor, now });
   revalidatePath("/dashboard/users");
   return { message: `${user.email} is ${user.disabledAt ? "disabled" : "enabled"}.` };
 });
 
 /** Requires multi-factor sign-in for all staff, or stops requiring it (admin only). */
 export const setStaffMfaRequiredAction = serverAction("users:manage", requireStaffMfaSchema, async (input, { actor, now }) => {
-  await setStaffMfaRequired(input, actor, now);
+  await setStaffMfaRequired(input, { actor, now });
   revalidatePath("/dashboard/users");
   return {
     message: input.required

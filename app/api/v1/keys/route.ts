@@ -8,6 +8,6 @@ export const GET = managementHandler(async ({ request }) => jsonNoStore(await se
 
 /** Issues a key. The full key is in this one response only. */
 export const POST = managementHandler({ body: issueKeySchema }, async ({ body, actor, now }) => {
-  const { key, secret } = await issueKey(body, actor, now);
+  const { key, secret } = await issueKey(body, { actor, now });
   return jsonNoStore({ ...key, key: secret }, 201);
 });

@@ -8,5 +8,5 @@ import { leakRequestSchema, reportLeakedKeys } from "@/lib/leaks/report";
  * token (named by its SHA-256), whether it was one of ours and what was done.
  */
 export const POST = managementHandler({ body: leakRequestSchema, limit: bodyLimit(1024 * 1024) }, async ({ body, actor, now }) =>
-  jsonNoStore({ results: await reportLeakedKeys(body.tokens, "api", actor, now) }),
+  jsonNoStore({ results: await reportLeakedKeys(body.tokens, "api", { actor, now }) }),
 );

@@ -7,5 +7,5 @@ import { listOrganizationsForApi } from "@/lib/organizations/queries";
 export const GET = managementHandler(async () => jsonNoStore({ organizations: await listOrganizationsForApi() }));
 
 export const POST = managementHandler({ body: createOrganizationSchema }, async ({ body, actor, now }) =>
-  jsonNoStore(await createOrganization(body, actor, now), 201),
+  jsonNoStore(await createOrganization(body, { actor, now }), 201),
 );

@@ -14,6 +14,6 @@ export const GET = managementHandler(async ({ request }) => {
 
 /** Registers an endpoint; the answer holds its signing secret (`whsec_…`), this once. */
 export const POST = managementHandler({ body: createWebhookSchema }, async ({ body, actor, now }) => {
-  const { endpoint, secret } = await createWebhookEndpoint(body, actor, now);
+  const { endpoint, secret } = await createWebhookEndpoint(body, { actor, now });
   return jsonNoStore({ webhook: endpoint, secret: secret ?? null }, 201);
 });

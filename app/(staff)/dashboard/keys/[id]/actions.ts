@@ -9,7 +9,7 @@ import { cancelRotation, createRotation, rollbackRotation } from "@/lib/rotation
 /** Schedules, starts or emergency-starts a rotation of a key (admin, operator). */
 export const rotateKeyAction = serverAction("keys:rotate", rotationRequestSchema, async (input, { actor, now }) => {
   // Staff never see a key: the customer mints the successor in the portal.
-  const { rotation } = await createRotation({ ...input, deliver: "portal" }, actor, now);
+  const { rotation } = await createRotation({ ...input, deliver: "portal" }, { actor, now });
   revalidatePath(`/dashboard/keys/${input.keyId}`);
   const what =
     rotation.state === "scheduled"
@@ -22,14 +22,14 @@ export const rotateKeyAction = serverAction("keys:rotate", rotationRequestSchema
 
 /** Cancels a scheduled rotation (admin, operator). */
 export const cancelRotationAction = serverAction("keys:rotate", closeRotationSchema, async (input, { actor, now }) => {
-  const rotation = await cancelRotation(input, actor, now);
+  const rotation = await cancelRotation(input, { actor, now });
   revalidatePath(`/dashboard/keys/${rotation.keyId}`);
   return { message: "Rotation cancelled." };
 });
 
 /** Rolls back a rotation in grace (admin, operator). */
 export const rollbackRotationAction = serverAction("keys:rotate", closeRotationSchema, async (input, { actor, now }) => {
-  const rotation = await rollbackRotation(input, actor, now);
+  const rotation = await rollbackRotation(input, { actor, now });
   revalidatePath(`/dashboard/keys/${rotation.keyId}`);
   return { message: "Rotation rolled back: the old key is active again." };
 });

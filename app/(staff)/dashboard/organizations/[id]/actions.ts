@@ -8,7 +8,7 @@ import { previewPolicyAssignment, type PolicyImpact } from "@/lib/policies/impac
 
 /** Puts an organization on a policy, or back on the default (admin only). */
 export const assignPolicyAction = serverAction("policies:edit", assignPolicySchema, async (input, { actor, now }) => {
-  await assignPolicy(input, actor, now);
+  await assignPolicy(input, { actor, now });
   revalidatePath(`/dashboard/organizations/${input.organizationId}`);
   return { message: input.policyId ? "Policy changed." : "The organization now follows the default policy." };
 });

@@ -7,5 +7,5 @@ export const GET = managementHandler(async ({ params }) => jsonNoStore(await get
 
 /** Changes a key's name, scopes, rate limit, expiry, external id or metadata. */
 export const PATCH = managementHandler({ body: updateKeySchema }, async ({ params, body, actor, now }) =>
-  jsonNoStore(await updateKey(params.id, body, actor, now)),
+  jsonNoStore(await updateKey(params.id, body, { actor, now })),
 );

@@ -9,6 +9,6 @@ import { importRequestSchema } from "@/lib/keys/import-schemas";
  */
 export const POST = managementHandler({ body: importRequestSchema, limit: bodyLimit(8 * 1024 * 1024) }, async ({ request, body, actor, now }) => {
   const dryRun = new URL(request.url).searchParams.get("dryRun") === "1";
-  const result = await importKeys(body.keys, actor, now, { firstLine: body.firstLine, dryRun });
+  const result = await importKeys(body.keys, { actor, now }, { firstLine: body.firstLine, dryRun });
   return jsonNoStore(result, dryRun || result.imported === 0 ? 200 : 201);
 });

@@ -23,7 +23,7 @@ export const POST = publicHandler(
     }
     if (!Array.isArray(reports)) throw new ValidationError("The body must be GitHub's JSON array of { token, type, url, source }.");
     const parsed = parseInput(leakReportsSchema, reports);
-    const outcomes = await reportLeakedKeys(parsed, "github", SYSTEM_GITHUB, now);
+    const outcomes = await reportLeakedKeys(parsed, "github", { actor: SYSTEM_GITHUB, now });
     return jsonNoStore(outcomes.map((o, i) => ({ token_hash: o.tokenHash, token_type: parsed[i]?.type ?? null, label: o.label })));
   },
   bodyLimit(1024 * 1024),

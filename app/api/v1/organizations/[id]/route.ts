@@ -8,12 +8,12 @@ export const GET = managementHandler(async ({ params }) => jsonNoStore(await get
 
 /** Changes an organization's name, contacts, time zone, policy, external id or metadata. */
 export const PATCH = managementHandler({ body: updateOrganizationSchema }, async ({ params, body, actor, now }) =>
-  jsonNoStore(await updateOrganization(params.id, body, actor, now)),
+  jsonNoStore(await updateOrganization(params.id, body, { actor, now })),
 );
 
 /** Deletes an organization: 409 while it has keys in use, unless `?revokeKeys=true` revokes them in the same transaction. */
 export const DELETE = managementHandler(async ({ params, request, actor, now }) => {
   const flag = new URL(request.url).searchParams.get("revokeKeys");
   if (flag !== null && flag !== "true" && flag !== "false") throw new ValidationError("revokeKeys: must be true or false", "revokeKeys");
-  return jsonNoStore(await deleteOrganization(params.id, { revokeKeys: flag === "true" }, actor, now));
+  return jsonNoStore(await deleteOrganization(params.id, { revokeKeys: flag === "true" }, { actor, now }));
 });

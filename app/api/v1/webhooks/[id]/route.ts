@@ -9,4 +9,4 @@ export const GET = managementHandler(async ({ params }) => {
 });
 
 /** Deletes the endpoint and its delivery log. */
-export const DELETE = managementHandler(async ({ params, actor, now }) => jsonNoStore(await deleteWebhookEndpoint(params.id, actor, now)));
+export const DELETE = managementHandler(async ({ params, actor, now }) => jsonNoStore(await deleteWebhookEndpoint(params.id, { actor, now })));

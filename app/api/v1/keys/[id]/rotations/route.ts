@@ -8,6 +8,6 @@ export const GET = managementHandler(async ({ params }) => jsonNoStore({ rotatio
 
 /** Schedules or starts a rotation; with `deliver: "response"` the successor key is in this one response only. */
 export const POST = managementHandler({ body: rotationRequestSchema, fromPath: ({ id }) => ({ keyId: id }) }, async ({ body, actor, now }) => {
-  const { rotation, successorSecret } = await createRotation(body, actor, now);
+  const { rotation, successorSecret } = await createRotation(body, { actor, now });
   return jsonNoStore({ ...rotation, ...(successorSecret ? { successorKey: successorSecret } : {}) }, 201);
 });
