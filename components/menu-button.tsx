@@ -6,15 +6,12 @@ import { usePathname } from "next/navigation";
 /**
  * The main navigation's "Menu" button on narrow screens (CSS shows it below
  * 1180 px): it opens and closes the nav (`data-open`), closes on navigation
- * and on Escape. The nav is hidden behind it only once this script runs
- * (`html[data-menu=ready]`), so without it the links stay visible, wrapped.
+ * and on Escape. The nav is hidden behind it only where scripts run (CSS
+ * `@media (scripting: enabled)`), so without them the links stay visible, wrapped.
  */
 export function MenuButton({ navId }: { navId: string }) {
   const [open, setOpen] = useState(false);
   const path = usePathname();
-  useEffect(() => {
-    document.documentElement.dataset.menu = "ready";
-  }, []);
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs on purpose whenever the page changes, to close the menu after a navigation
   useEffect(() => setOpen(false), [path]);
   useEffect(() => {
