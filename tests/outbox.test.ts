@@ -70,8 +70,8 @@ describe("the outbox over a real SMTP server", () => {
     expect(result).toEqual({ sent: 2, retrying: 0, failed: 0 });
     expect(smtp.received.flatMap(recipients).sort()).toEqual(["ops@example.com", "security@example.com"]);
     for (const m of smtp.received) {
-      expect(m.subject).toBe(`New API key ready: replace ${key.prefix}… before Thu, 8 Jan 2026, 10:00 CET`);
-      expect(m.text).toContain("until Thu, 8 Jan 2026, 10:00 CET (Europe/Berlin; Thu, 8 Jan 2026, 09:00 UTC)");
+      expect(m.subject).toBe(`New API key ready: replace ${key.prefix}… before Thu, 8 Jan 2026, 10:00 UTC+1`);
+      expect(m.text).toContain("until Thu, 8 Jan 2026, 10:00 UTC+1 (Europe/Berlin; Thu, 8 Jan 2026, 09:00 UTC)");
       expect(m.html).toContain(key.prefix);
       expect(m.html).toContain(`/portal/keys/${key.id}`);
       for (const s of [secret, successorSecret!]) {
