@@ -18,6 +18,9 @@ const processRegistry = (() => {
   if (!g[key]) {
     g[key] = new Registry();
     collectDefaultMetrics({ register: g[key] });
+    // prom-client names three gauges with a counter's `_total` (promtool check metrics refuses them); the same
+    // figures are the sums of their per-type siblings (nodejs_active_handles{type}, …), which stay.
+    for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) g[key].removeSingleMetric(name);
   }
   return g[key];
 })();

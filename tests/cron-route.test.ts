@@ -6,6 +6,9 @@ import { useTestDatabase } from "./support/database";
 import { makeKey, makeOrg } from "./support/fixtures";
 import { GET as cronGet, POST as cronPost } from "../app/api/cron/route";
 import { GET as metricsGet } from "../app/api/metrics/route";
+import { spawnSync } from "node:child_process";
+
+const promtool = spawnSync("promtool", ["--version"]).status === 0;
 
 useTestDatabase();
 
@@ -74,6 +77,13 @@ describe("/api/metrics", () => {
     expect(r.text).toMatch(/^process_cpu_user_seconds_total \d/m);
     expect(r.text).toMatch(/^nodejs_heap_size_used_bytes \d/m);
     expect(r.text).toMatch(/^rekey_cron_last_run_duration_seconds [\d.]+$/m);
+    // Prometheus's own linter (Debian's prometheus package; CI installs it): names, types, help, units.
+    if (promtool || process.env.CI) {
+      const lint = spawnSync("promtool", ["check", "metrics"], { input: r.text, encoding: "utf8" });
+      expect(lint.error, "promtool runs").toBeUndefined();
+      expect(`${lint.stdout}${lint.stderr}`.trim(), "promtool check metrics").toBe("");
+      expect(lint.status).toBe(0);
+    }
   });
 
   it("accepts METRICS_TOKEN when it is set", async () => {

@@ -3,7 +3,9 @@ import { simpleParser } from "mailparser";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { spawnSync } from "node:child_process";
 import { fileMailer, mailDomain, messageIdFor } from "../lib/notifications/mailer";
+import { renderEmail, type TemplateName } from "../lib/notifications/templates";
 
 const saved = { MAIL_FROM: process.env.MAIL_FROM, REKEY_PUBLIC_URL: process.env.REKEY_PUBLIC_URL };
 afterEach(() => {
@@ -37,4 +39,62 @@ describe("what every email carries", () => {
     expect(mail.headers.get("x-auto-response-suppress")).toBe("All");
     expect(mail.messageId).toMatch(/@keys\.example\.com>$/);
   });
+
+  // SpamAssassin's rules for the HTML itself (-L: no network tests). CI installs it (Debian's package); elsewhere the
+  // check runs where it is installed.
+  const spamassassin = spawnSync("spamassassin", ["--version"]).status === 0;
+  it.runIf(spamassassin || process.env.CI)(
+    "trips none of SpamAssassin's HTML rules: no text close to its background colour",
+    async () => {
+      process.env.REKEY_PUBLIC_URL = "https://keys.example.com";
+      delete process.env.MAIL_FROM;
+      const context = {
+        appUrl: "https://keys.example.com",
+        portalUrl: "https://keys.example.com/portal",
+        organizationName: "Acme Logistics",
+        keyPrefix: "rk_live_AbCdEfGh",
+        environment: "live",
+        deadlineLocal: "Tue, 8 Dec 2026, 11:45 CET",
+        deadlineUtc: "Tue, 8 Dec 2026, 10:45 UTC",
+        startsLocal: "Mon, 7 Dec 2026, 11:45 CET",
+        startsUtc: "Mon, 7 Dec 2026, 10:45 UTC",
+        timeZone: "Europe/Berlin",
+        lastUsedAgo: "2 hours ago",
+        alerts: [
+          { kind: "overdue", severity: "warning", message: "Key rk_live_AbCdEfGh is past its maximum age.", url: "https://keys.example.com/dashboard/alerts" },
+        ],
+        alertCount: 1,
+        alertsUrl: "https://keys.example.com/dashboard/alerts",
+        signInUrl: "https://keys.example.com/api/auth/callback/email?token=t",
+        linkMinutes: 15,
+        periodLabel: "November 2026",
+        reportUrl: "https://keys.example.com/dashboard/reports",
+      };
+      const names: TemplateName[] = [
+        "rotation_notice",
+        "rotation_started",
+        "emergency_rotation",
+        "rotation_reminder",
+        "key_revoked",
+        "alert_digest",
+        "monthly_report",
+        "sign_in",
+      ];
+      for (const name of names) {
+        const folder = mkdtempSync(path.join(tmpdir(), "rekey-mail-"));
+        const email = await renderEmail(name, context);
+        await fileMailer(folder).send({ to: "ops@example.com", ...email, idempotencyKey: `${name}:r1:ops@example.com` });
+        const [file] = readdirSync(folder);
+        const report = spawnSync("spamassassin", ["-t", "-L"], { input: readFileSync(path.join(folder, file)), encoding: "utf8" });
+        expect(report.error, "spamassassin runs (Debian's package spamassassin)").toBeUndefined();
+        const rules = [...report.stdout.matchAll(/^\s*-?\d+\.\d+\s+([A-Z0-9_]+)\s/gm)].map((m) => m[1]);
+        expect(rules.length, `${name}: SpamAssassin's report`).toBeGreaterThan(0);
+        expect(
+          rules.filter((r) => r.startsWith("HTML_")),
+          `${name}: ${rules.join(", ")}`,
+        ).toEqual(["HTML_MESSAGE"]);
+      }
+    },
+    120_000,
+  );
 });
