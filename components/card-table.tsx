@@ -3,7 +3,7 @@ import { Children, cloneElement, Fragment, isValidElement, type ReactElement, ty
 type Element = ReactElement<{ children?: ReactNode; colSpan?: number; "data-label"?: string }>;
 
 /** The words of a header cell, as a person reads them (not their upper-cased look): text and its elements' text. */
-export function textOf(node: ReactNode): string {
+function textOf(node: ReactNode): string {
   if (typeof node === "string" || typeof node === "number") return String(node);
   if (Array.isArray(node)) return node.map(textOf).join("");
   if (isValidElement<{ children?: ReactNode; "aria-hidden"?: unknown }>(node)) {
@@ -30,9 +30,10 @@ function labelRow(row: Element, labels: string[]): Element {
   let column = 0;
   const cells = Children.map(row.props.children, (cell) => {
     if (!isElement(cell) || (cell.type !== "td" && cell.type !== "th")) return cell;
+    const width = span(cell);
     // A cell across the whole row (an empty list's "No keys yet") is a sentence, not a field.
-    const label = span(cell) >= labels.length && labels.length > 1 ? "" : labels[column];
-    column += span(cell);
+    const label = width >= labels.length && labels.length > 1 ? "" : labels[column];
+    column += width;
     return cell.props["data-label"] !== undefined || label === undefined ? cell : cloneElement(cell, { "data-label": label });
   });
   return cloneElement(row, {}, cells);

@@ -12,11 +12,10 @@ import { log } from "../log";
 export type ActionResult<T = unknown> = { ok: true; message: string; data?: T } | { ok: false; code: string; error: string; field?: string };
 
 /**
- * What an action hands the domain, decided once here: who is signed in, the
- * actor the audit trail names (`user:<id>`), the organizations they may
- * touch (a customer's own; staff all) and the time of the request.
+ * What an action hands the domain, decided once here: the domain's context (lib/context.ts: the actor the audit
+ * trail names, `user:<id>`, the time of the request, the organizations they may touch: a customer's own, staff
+ * all), and who is signed in.
  */
-/** A server action's context: the domain's (lib/context.ts), and the viewer it was decided for. */
 export interface ActionContext extends ScopedContext {
   viewer: Viewer;
   /** Read when used: a customer without an organization is refused only by an action that needs one. */
